@@ -1,0 +1,3 @@
+export * from './env';
+export * from './wait-for';
+export * from './database';
