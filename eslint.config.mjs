@@ -3,6 +3,35 @@
 import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
+// Production code of an app; its tests may also use the testing lib and the sandboxes (see below).
+const APP_DEPS = ['type:contracts', 'type:plumbing', 'type:client'];
+const TEST_DEPS = [...APP_DEPS, 'type:testing', 'type:sandbox'];
+
+const DEP_CONSTRAINTS = [
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'type:plumbing', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing'] },
+  { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing'] },
+  { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing', 'type:client', 'type:sandbox'] },
+  { sourceTag: 'type:sandbox', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing', 'type:sandbox'] },
+  { sourceTag: 'type:app', onlyDependOnLibsWithTags: APP_DEPS },
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:lnb', onlyDependOnLibsWithTags: ['scope:shared'] },
+  { sourceTag: 'scope:poller', onlyDependOnLibsWithTags: ['scope:poller', 'scope:shared', 'scope:lnb'] },
+  { sourceTag: 'scope:mapper', onlyDependOnLibsWithTags: ['scope:mapper', 'scope:shared'] },
+  { sourceTag: 'scope:exporter', onlyDependOnLibsWithTags: ['scope:exporter', 'scope:shared'] },
+  { sourceTag: 'scope:monitor', onlyDependOnLibsWithTags: ['scope:monitor', 'scope:shared'] },
+  { sourceTag: 'scope:sandbox', onlyDependOnLibsWithTags: ['scope:sandbox', 'scope:shared', 'scope:lnb'] },
+];
+
+function boundaries(appDeps, extraScopes = []) {
+  const widen = (c) => {
+    if (c.sourceTag === 'type:app') return { ...c, onlyDependOnLibsWithTags: appDeps };
+    if (c.sourceTag.startsWith('scope:')) return { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, ...extraScopes] };
+    return c;
+  };
+  return ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: DEP_CONSTRAINTS.map(widen) }];
+}
+
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '.local/**', '.nx/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
@@ -12,33 +41,14 @@ export default [
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
-            { sourceTag: 'type:plumbing', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing'] },
-            { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing', 'type:client'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing', 'type:client', 'type:testing'] },
-            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:lnb', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:poller', onlyDependOnLibsWithTags: ['scope:poller', 'scope:shared', 'scope:lnb'] },
-            { sourceTag: 'scope:mapper', onlyDependOnLibsWithTags: ['scope:mapper', 'scope:shared'] },
-            { sourceTag: 'scope:exporter', onlyDependOnLibsWithTags: ['scope:exporter', 'scope:shared'] },
-            { sourceTag: 'scope:monitor', onlyDependOnLibsWithTags: ['scope:monitor', 'scope:shared'] },
-            { sourceTag: 'scope:sandbox', onlyDependOnLibsWithTags: ['scope:sandbox', 'scope:shared', 'scope:lnb'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(APP_DEPS),
     },
   },
   {
-    // Tests may use the testing lib (type:testing is allowed only here and in apps' test files).
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts'],
-    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+    // Tests, benchmarks and the demo may also start sandboxes and use the testing lib.
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/testing.ts', 'bench/**/*.ts'],
+    plugins: { '@nx': nx },
+    rules: { '@nx/enforce-module-boundaries': boundaries(TEST_DEPS, ['scope:sandbox', 'scope:lnb']) },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
