@@ -45,6 +45,11 @@ export default [
     },
   },
   {
+    // Each event is a namespace (InvoiceDetected.Value, InvoiceDetected.definition): on purpose.
+    files: ['libs/contracts/src/events/**/*.ts'],
+    rules: { '@typescript-eslint/no-namespace': 'off' },
+  },
+  {
     // Tests, benchmarks and the demo may also start sandboxes and use the testing lib.
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/testing.ts', 'bench/**/*.ts'],
     plugins: { '@nx': nx },
