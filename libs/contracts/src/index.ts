@@ -17,3 +17,4 @@ export * from './events/document-exported';
 export * from './events/document-export-failed';
 export * from './events/schedule';
 export * from './events/selection';
+export * from './events/org-reference-data';

@@ -4,6 +4,7 @@ import { DocumentExportFailed } from './events/document-export-failed';
 import { DocumentExported } from './events/document-exported';
 import { DocumentMapped } from './events/document-mapped';
 import { DocumentRejected } from './events/document-rejected';
+import { OrgReferenceDataPublished } from './events/org-reference-data';
 import { RunCompleted } from './events/run-completed';
 import { RunFailed } from './events/run-failed';
 import { RunRequested } from './events/run-requested';
@@ -27,6 +28,7 @@ export const EVENTS = [
   DocumentRejected.definition,
   DocumentExported.definition,
   DocumentExportFailed.definition,
+  OrgReferenceDataPublished.definition,
 ] as const satisfies readonly EventDefinition[];
 
 export type EventType = (typeof EVENTS)[number]['type'];
