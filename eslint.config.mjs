@@ -23,11 +23,14 @@ const DEP_CONSTRAINTS = [
   { sourceTag: 'scope:sandbox', onlyDependOnLibsWithTags: ['scope:sandbox', 'scope:shared', 'scope:lnb'] },
 ];
 
-function boundaries(appDeps, extraScopes = []) {
+/** The rules for production code, or (forTests) widened so every test may use the testing lib and the sandboxes. */
+function boundaries(forTests) {
+  const extraScopes = forTests ? ['scope:sandbox', 'scope:lnb'] : [];
+  const extraTypes = forTests ? ['type:testing', 'type:sandbox'] : [];
   const widen = (c) => {
-    if (c.sourceTag === 'type:app') return { ...c, onlyDependOnLibsWithTags: appDeps };
+    if (c.sourceTag === 'type:app') return { ...c, onlyDependOnLibsWithTags: forTests ? TEST_DEPS : APP_DEPS };
     if (c.sourceTag.startsWith('scope:')) return { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, ...extraScopes] };
-    return c;
+    return { ...c, onlyDependOnLibsWithTags: [...c.onlyDependOnLibsWithTags, ...extraTypes] };
   };
   return ['error', { enforceBuildableLibDependency: false, allow: [], depConstraints: DEP_CONSTRAINTS.map(widen) }];
 }
@@ -41,7 +44,7 @@ export default [
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': boundaries(APP_DEPS),
+      '@nx/enforce-module-boundaries': boundaries(false),
     },
   },
   {
@@ -51,9 +54,9 @@ export default [
   },
   {
     // Tests, benchmarks and the demo may also start sandboxes and use the testing lib.
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/testing.ts', 'bench/**/*.ts'],
+    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.e2e-spec.ts', '**/testing.ts', '**/testing/**/*.ts', 'bench/**/*.ts'],
     plugins: { '@nx': nx },
-    rules: { '@nx/enforce-module-boundaries': boundaries(TEST_DEPS, ['scope:sandbox', 'scope:lnb']) },
+    rules: { '@nx/enforce-module-boundaries': boundaries(true) },
   },
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],

@@ -31,14 +31,14 @@ module.exports = {
       displayName: 'int',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
-      testTimeout: 120000,
+      setupFilesAfterEnv: ['<rootDir>/tools/test/long-timeout.js'],
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
-      testTimeout: 180000,
+      setupFilesAfterEnv: ['<rootDir>/tools/test/long-timeout.js'],
     },
   ],
 };

@@ -1,1 +1,6 @@
-export const y = 1;
+export * from './errors';
+export * from './topics';
+export * from './publisher';
+export * from './transport';
+export * from './event-sourcing.module';
+export * from './bootstrap';

@@ -1,0 +1,6 @@
+export * from './event-store';
+export * from './errors';
+export { PostgresEventStore } from './postgres-event-store';
+export { OutboxRelay, type OutboxRelayOptions, type OutboxRelayStatus } from './outbox-relay';
+export { comparePositions, START } from './rows';
+export { checkSchemaName } from './schema';

@@ -1,0 +1,236 @@
+// The event store on PostgreSQL: one schema per service, optimistic concurrency on a streams row,
+// and the outbox as the events that carry a topic (published by OutboxRelay).
+import { randomUUID } from 'node:crypto';
+import type { ClientBase, Pool, QueryResultRow } from 'pg';
+import { DuplicateEventError, WrongExpectedVersionError } from './errors';
+import type {
+  AppendOptions,
+  AppendResult,
+  EventStore,
+  ExpectedVersion,
+  NewEvent,
+  OutboxMessage,
+  Position,
+  ReadAllOptions,
+  ReadStreamOptions,
+  RecordedEvent,
+  Transaction,
+} from './event-store';
+import { EVENT_COLUMNS, type EventRow, positionParams, START, toRecordedEvent } from './rows';
+import { checkSchemaName, outboxChannel, schemaDdl } from './schema';
+
+type Db = ClientBase | Pool;
+
+const UNIQUE_VIOLATION = '23505';
+
+export class PostgresEventStore implements EventStore {
+  readonly schema: string;
+
+  constructor(
+    readonly pool: Pool,
+    schema: string,
+  ) {
+    this.schema = checkSchemaName(schema);
+  }
+
+  /** Creates the schema and its tables when missing; safe when several instances boot at once. */
+  async migrate(): Promise<void> {
+    await this.withTransaction(async (tx) => {
+      // `create ... if not exists` still races on the catalogue's unique indexes: serialise per schema.
+      await tx.query('select pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['lnbx.event-store.migrate', this.schema]);
+      for (const sql of schemaDdl(this.schema)) await tx.query(sql);
+    });
+  }
+
+  async append(streamId: string, events: NewEvent[], { expectedVersion }: AppendOptions, tx?: Transaction): Promise<AppendResult> {
+    if (events.length === 0) throw new RangeError(`stream ${streamId}: append needs at least one event`);
+    if (typeof expectedVersion === 'number' && !(Number.isInteger(expectedVersion) && expectedVersion >= 0)) {
+      throw new RangeError(`stream ${streamId}: expected version must be a whole number >= 0, got ${expectedVersion}`);
+    }
+    const run = (c: ClientBase) => this.appendIn(c, streamId, events, expectedVersion);
+    return tx ? run(tx) : this.withTransaction(run);
+  }
+
+  private async appendIn(c: ClientBase, streamId: string, events: NewEvent[], expected: ExpectedVersion): Promise<AppendResult> {
+    const claim = await this.claimVersions(c, streamId, events.length, expected);
+    if (!claim) {
+      const actual = await this.rows<{ version: number }>(c, `select version from ${this.schema}.streams where stream_id = $1`, [streamId]);
+      throw new WrongExpectedVersionError(streamId, expected, actual[0]?.version ?? 0);
+    }
+    const outbox = events.some((e) => e.topic !== undefined);
+    let inserted: { global_position: string; stream_version: number }[];
+    try {
+      inserted = await this.rows(
+        c,
+        `insert into ${this.schema}.events
+           (transaction_id, stream_id, stream_version, event_id, type, data, metadata, topic, kafka_key)
+         select $1::xid8, $2, $3::int + e.ord::int, e.event_id, e.type, e.data, e.metadata, e.topic, e.kafka_key
+         from unnest($4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[], $8::text[], $9::text[])
+           with ordinality as e(event_id, type, data, metadata, topic, kafka_key, ord)
+         order by e.ord
+         returning global_position, stream_version`,
+        [
+          claim.transaction_id,
+          streamId,
+          claim.version - events.length,
+          events.map((e) => e.eventId ?? randomUUID()),
+          events.map((e) => e.type),
+          events.map((e) => JSON.stringify(e.data ?? null)),
+          events.map((e) => JSON.stringify(e.metadata ?? {})),
+          events.map((e) => e.topic ?? null),
+          events.map((e) => (e.topic === undefined ? null : (e.kafkaKey ?? streamId))),
+        ],
+      );
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new DuplicateEventError(streamId);
+      throw err;
+    }
+    // Delivered only at commit, so a relay never wakes for an event it cannot see yet.
+    if (outbox) await c.query('select pg_notify($1, $2)', [outboxChannel(this.schema), '']);
+    inserted.sort((a, b) => a.stream_version - b.stream_version);
+    return { nextVersion: claim.version, globalPositions: inserted.map((r) => BigInt(r.global_position)) };
+  }
+
+  /**
+   * Moves the stream's version on by `count` when `expected` holds, or returns undefined. The
+   * streams row lock serialises appenders of one stream: a loser waits for the winner's commit,
+   * then finds the version changed. The row's transaction_id only ever grows, so each append's
+   * events sort after the stream's earlier ones even when this transaction's id is older than the
+   * one that appended before it (it took its id before waiting on the lock).
+   */
+  private async claimVersions(
+    c: ClientBase,
+    streamId: string,
+    count: number,
+    expected: ExpectedVersion,
+  ): Promise<{ version: number; transaction_id: string } | undefined> {
+    const s = this.schema;
+    let sql: string;
+    let params: unknown[];
+    if (expected === 'no_stream' || expected === 0) {
+      sql = `insert into ${s}.streams (stream_id, version, transaction_id) values ($1, $2, pg_current_xact_id())
+             on conflict (stream_id) do nothing
+             returning version, transaction_id`;
+      params = [streamId, count];
+    } else if (expected === 'any') {
+      sql = `insert into ${s}.streams as st (stream_id, version, transaction_id) values ($1, $2, pg_current_xact_id())
+             on conflict (stream_id) do update
+               set version = st.version + excluded.version,
+                   transaction_id = greatest(st.transaction_id, excluded.transaction_id)
+             returning version, transaction_id`;
+      params = [streamId, count];
+    } else {
+      sql = `update ${s}.streams
+             set version = version + $2, transaction_id = greatest(transaction_id, pg_current_xact_id())
+             where stream_id = $1 and version = $3
+             returning version, transaction_id`;
+      params = [streamId, count, expected];
+    }
+    return (await this.rows<{ version: number; transaction_id: string }>(c, sql, params))[0];
+  }
+
+  async readStream(streamId: string, { fromVersion = 1, maxCount, tx }: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const rows = await this.rows<EventRow>(
+      tx ?? this.pool,
+      `select ${EVENT_COLUMNS} from ${this.schema}.events
+       where stream_id = $1 and stream_version >= $2
+       order by stream_version
+       limit $3`,
+      [streamId, fromVersion, maxCount ?? null],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  async readAll({ after = START, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
+    return this.readOrdered(this.pool, after, limit, false);
+  }
+
+  /** The next outbox events after `after`, in publishing order (the relay's read). */
+  async readOutbox(after: Position, limit: number, db: Db = this.pool): Promise<OutboxMessage[]> {
+    return (await this.readOrdered(db, after, limit, true)) as OutboxMessage[];
+  }
+
+  /** Outbox events after the checkpoint `name`: what its relay has yet to publish. */
+  async outboxLag(name: string, db: Db = this.pool): Promise<number> {
+    const after = (await this.readCheckpoint(name, db)) ?? START;
+    const rows = await this.rows<{ n: string }>(
+      db,
+      `select count(*) as n from ${this.schema}.events
+       where topic is not null and (transaction_id, global_position) > ($1::xid8, $2::bigint)`,
+      positionParams(after),
+    );
+    return Number(rows[0].n);
+  }
+
+  /**
+   * Rows come in (transaction_id, global_position) order, and only those below the oldest
+   * transaction still running: a position taken by a transaction that has not committed yet can
+   * never land behind what a reader has already passed (the emmett consumer-polling race).
+   */
+  private async readOrdered(db: Db, after: Position, limit: number, outboxOnly: boolean): Promise<RecordedEvent[]> {
+    const rows = await this.rows<EventRow>(
+      db,
+      `select ${EVENT_COLUMNS} from ${this.schema}.events
+       where (transaction_id, global_position) > ($1::xid8, $2::bigint)
+         and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         ${outboxOnly ? 'and topic is not null' : ''}
+       order by transaction_id, global_position
+       limit $3`,
+      [...positionParams(after), limit],
+    );
+    return rows.map(toRecordedEvent);
+  }
+
+  async withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('begin');
+      const result = await fn(client);
+      await client.query('commit');
+      client.release();
+      return result;
+    } catch (err) {
+      try {
+        await client.query('rollback');
+        client.release();
+      } catch (rollbackError) {
+        // A connection that cannot even roll back is broken: destroy it rather than pool it.
+        client.release(rollbackError as Error);
+      }
+      throw err;
+    }
+  }
+
+  async markProcessed(tx: Transaction, consumer: string, eventId: string): Promise<boolean> {
+    const result = await tx.query(
+      `insert into ${this.schema}.processed_events (consumer, event_id) values ($1, $2)
+       on conflict do nothing`,
+      [consumer, eventId],
+    );
+    return result.rowCount === 1;
+  }
+
+  async readCheckpoint(name: string, db: Db = this.pool): Promise<Position | undefined> {
+    const rows = await this.rows<{ transaction_id: string; global_position: string }>(
+      db,
+      `select transaction_id, global_position from ${this.schema}.checkpoints where name = $1`,
+      [name],
+    );
+    return rows[0] && { transactionId: BigInt(rows[0].transaction_id), globalPosition: BigInt(rows[0].global_position) };
+  }
+
+  async storeCheckpoint(name: string, position: Position, db: Db = this.pool): Promise<void> {
+    // Never backwards: a relay deposed mid-batch must not undo its successor's progress.
+    await db.query(
+      `insert into ${this.schema}.checkpoints as cp (name, transaction_id, global_position) values ($1, $2, $3)
+       on conflict (name) do update
+         set transaction_id = excluded.transaction_id, global_position = excluded.global_position, updated_at = now()
+         where (cp.transaction_id, cp.global_position) < (excluded.transaction_id, excluded.global_position)`,
+      [name, ...positionParams(position)],
+    );
+  }
+
+  private async rows<R extends QueryResultRow>(db: Db, sql: string, params: unknown[]): Promise<R[]> {
+    return (await db.query<R>(sql, params)).rows;
+  }
+}

@@ -1,0 +1,65 @@
+import { ConfigError, describeConfig, JsonLogger, KAFKA, loadConfig, METRICS, ServiceConfig } from '@lnbx/platform';
+import { DynamicModule, INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { Kafka } from 'kafkajs';
+import { hostname } from 'node:os';
+import type { Registry } from 'prom-client';
+import { EventPublisher } from './publisher';
+import { KafkaEventTransport, PassThroughRpcFilter } from './transport';
+
+export interface ServiceDefinition<C extends ServiceConfig> {
+  /** e.g. 'lnb-poller'; also its consumer group and its log/metric label. */
+  name: string;
+  configClass: new () => C;
+  module: (config: C, logger: JsonLogger) => DynamicModule;
+  /** Consume Kafka (false for a service that only produces). */
+  consumes?: boolean;
+  configure?: (app: INestApplication, config: C) => void | Promise<void>;
+}
+
+export interface RunningService<C> {
+  app: INestApplication;
+  config: C;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * One Nest app per service: HTTP (health, metrics, its API) plus our Kafka transport. Config is read
+ * and validated before anything starts; a bad variable ends the process with its name.
+ */
+export async function startService<C extends ServiceConfig>(def: ServiceDefinition<C>, env: NodeJS.ProcessEnv = process.env): Promise<RunningService<C>> {
+  const config = loadConfig(def.configClass, env);
+  const logger = new JsonLogger(def.name, config.logLevel);
+  const app = await NestFactory.create(def.module(config, logger), { logger, abortOnError: false });
+  app.enableShutdownHooks();
+  await def.configure?.(app, config);
+  if (def.consumes !== false) {
+    const transport = new KafkaEventTransport({
+      kafka: app.get<Kafka>(KAFKA),
+      groupId: `${config.topicPrefix}${def.name}`,
+      topicPrefix: config.topicPrefix,
+      logger: logger.child({ component: 'consumer' }),
+      publisher: app.get(EventPublisher),
+      metrics: app.get<Registry>(METRICS),
+      maxAttempts: config.consumerMaxAttempts,
+      retryBaseMs: config.consumerRetryBaseMs,
+    });
+    const ms = app.connectMicroservice({ strategy: transport });
+    ms.useGlobalFilters(new PassThroughRpcFilter());
+    await app.startAllMicroservices();
+  }
+  await app.listen(config.httpPort, config.httpHost);
+  const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
+  logger.info('service started', { url, instance: config.instanceId ?? `${hostname()}-${process.pid}`, config: describeConfig(config) });
+  return { app, config, url, close: () => app.close() };
+}
+
+/** main.ts of every service: start, or print why not and exit 1. */
+export function runService<C extends ServiceConfig>(def: ServiceDefinition<C>): void {
+  startService(def).catch((err) => {
+    const msg = err instanceof ConfigError ? err.message : `failed to start: ${(err as Error)?.stack ?? err}`;
+    process.stderr.write(JSON.stringify({ time: new Date().toISOString(), level: 'error', service: def.name, msg }) + '\n');
+    process.exit(1);
+  });
+}

@@ -1,0 +1,112 @@
+import { EventEnvelope } from '@lnbx/contracts';
+import { definitionForType } from '@lnbx/contracts';
+import { ExpectedVersion, OutboxMessage, OutboxRelay, PostgresEventStore, Transaction } from '@lnbx/event-store';
+import { CONFIG, JsonLogger, KAFKA, METRICS, PG_POOL, ServiceConfig } from '@lnbx/platform';
+import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
+import { Gauge, Registry } from 'prom-client';
+import { EventPublisher } from './publisher';
+
+export const EVENT_STORE = Symbol('EVENT_STORE');
+export const OUTBOX_RELAY = Symbol('OUTBOX_RELAY');
+export const CONSUMER_NAME = Symbol('CONSUMER_NAME');
+
+/**
+ * Where a service's events go: appended to its own stream in its own schema, in the caller's
+ * transaction, and into the outbox; the relay publishes them to Kafka afterwards, at least once and
+ * in order. Nothing is sent to Kafka directly, so a crash between commit and send loses nothing.
+ */
+@Injectable()
+export class Outbox {
+  constructor(@Inject(EVENT_STORE) readonly store: PostgresEventStore, @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay) {}
+
+  async append(tx: Transaction, streamId: string, envelopes: EventEnvelope[], expectedVersion: ExpectedVersion = 'any'): Promise<void> {
+    await this.store.append(
+      streamId,
+      envelopes.map((env) => {
+        const d = definitionForType(env.type);
+        if (!d) throw new Error(`no topic is registered for ${env.type}`);
+        return { eventId: env.eventId, type: env.type, data: env, topic: d.topic, kafkaKey: env.key, metadata: { correlationId: env.correlationId, causationId: env.causationId } };
+      }),
+      { expectedVersion },
+      tx,
+    );
+  }
+
+  /** Runs `fn` once per (consumer, eventId): a redelivered event is skipped, atomically with what `fn` writes. */
+  async once(consumer: string, eventId: string, fn: (tx: Transaction) => Promise<void>): Promise<boolean> {
+    return this.store.withTransaction(async (tx) => {
+      if (!(await this.store.markProcessed(tx, consumer, eventId))) return false;
+      await fn(tx);
+      return true;
+    });
+  }
+}
+
+@Injectable()
+class RelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(EVENT_STORE) private readonly store: PostgresEventStore,
+    @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay,
+    private readonly publisher: EventPublisher,
+  ) {}
+  async onApplicationBootstrap(): Promise<void> {
+    this.relay.start();
+  }
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+    await this.publisher.close();
+  }
+}
+
+export interface EventSourcingOptions {
+  /** The service's own Postgres schema. */
+  schema: string;
+}
+
+@Global()
+@Module({})
+export class EventSourcingModule {
+  static forRoot(options: EventSourcingOptions): DynamicModule {
+    return {
+      module: EventSourcingModule,
+      providers: [
+        {
+          provide: EVENT_STORE,
+          inject: [PG_POOL],
+          useFactory: async (pool: Pool) => {
+            const store = new PostgresEventStore(pool, options.schema);
+            await store.migrate();
+            return store;
+          },
+        },
+        {
+          provide: EventPublisher,
+          inject: [KAFKA, CONFIG],
+          useFactory: (kafka: Kafka, config: ServiceConfig) => new EventPublisher(kafka, config.topicPrefix),
+        },
+        {
+          provide: OUTBOX_RELAY,
+          inject: [EVENT_STORE, EventPublisher, JsonLogger, METRICS],
+          useFactory: (store: PostgresEventStore, publisher: EventPublisher, logger: JsonLogger, metrics: Registry) => {
+            const relay = new OutboxRelay(store, {
+              name: 'kafka',
+              publish: (batch: OutboxMessage[]) => publisher.publish(batch.map((m) => m.data as EventEnvelope)),
+              onError: (err) => logger.warn('outbox relay: publish failed, will retry', { err }),
+              pollIntervalMs: 500,
+            });
+            new Gauge({
+              name: 'lnbx_outbox_lag_events', help: 'Events stored but not yet published to Kafka.', registers: [metrics],
+              async collect() { this.set(await relay.lag().catch(() => -1)); },
+            });
+            return relay;
+          },
+        },
+        Outbox,
+        RelayLifecycle,
+      ],
+      exports: [EVENT_STORE, EventPublisher, OUTBOX_RELAY, Outbox],
+    };
+  }
+}

@@ -1,0 +1,227 @@
+// A custom Nest transport on kafkajs. Nest's stock Kafka transport retries a failing event handler
+// without end and commits offsets its own way; this one decodes and validates every message with the
+// contracts' decoder, sends what cannot be decoded (or keeps failing) to `<topic>.dlq` with the reason
+// and the original bytes, retries retriable failures with backoff by pausing that partition only, and
+// commits an offset only once its message is handled or dead-lettered.
+import { baseTopic, deadLetterTopic, decode, EventEnvelope, topicName } from '@lnbx/contracts';
+import { ArgumentsHost, Catch, RpcExceptionFilter } from '@nestjs/common';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import type { JsonLogger } from '@lnbx/platform';
+import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { Counter, Histogram, Registry } from 'prom-client';
+import { lastValueFrom, Observable, throwError } from 'rxjs';
+import { backoffMs, CodedError, errorCode, isRetriable } from './errors';
+import { EventPublisher } from './publisher';
+import { ensureTopics } from './topics';
+
+/** What a handler receives besides the envelope. */
+export class KafkaEventContext {
+  constructor(
+    readonly topic: string,
+    readonly partition: number,
+    readonly offset: string,
+    readonly attempt: number,
+    readonly groupId: string,
+  ) {}
+}
+
+export interface KafkaTransportOptions {
+  kafka: Kafka;
+  groupId: string;
+  topicPrefix: string;
+  logger: JsonLogger;
+  publisher: EventPublisher;
+  metrics?: Registry;
+  maxAttempts?: number;
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  partitionsConsumedConcurrently?: number;
+  sessionTimeoutMs?: number;
+  /** Read a new group's topics from the start (true for services: nothing is missed at first boot). */
+  fromBeginning?: boolean;
+}
+
+export interface DeadLetter {
+  topic: string;
+  code: string;
+  reasons: string[];
+  message: KafkaMessage;
+  partition: number;
+}
+
+/** Keeps a handler's own error (its code, whether it is retriable) instead of Nest's generic one. */
+@Catch()
+export class PassThroughRpcFilter implements RpcExceptionFilter<unknown> {
+  catch(exception: unknown, _host: ArgumentsHost): Observable<never> {
+    return throwError(() => exception);
+  }
+}
+
+export class KafkaEventTransport extends Server implements CustomTransportStrategy {
+  private consumer?: Consumer;
+  private stopping = false;
+  /** Attempts so far of messages waiting for a retry, by topic/partition/offset. */
+  private readonly attempts = new Map<string, number>();
+  private readonly consumed?: Counter<'topic' | 'outcome'>;
+  private readonly deadLetters?: Counter<'topic' | 'code'>;
+  private readonly duration?: Histogram<'topic'>;
+  private readonly maxAttempts: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    super();
+    this.maxAttempts = options.maxAttempts ?? 5;
+    this.retryBaseMs = options.retryBaseMs ?? 200;
+    this.retryMaxMs = options.retryMaxMs ?? 10_000;
+    const registers = options.metrics ? [options.metrics] : [];
+    if (options.metrics) {
+      this.consumed = new Counter({ name: 'lnbx_messages_consumed_total', help: 'Messages consumed, by outcome (handled, dead_lettered, retried).', labelNames: ['topic', 'outcome'], registers });
+      this.deadLetters = new Counter({ name: 'lnbx_dead_letters_total', help: 'Messages sent to a dead-letter topic, by code.', labelNames: ['topic', 'code'], registers });
+      this.duration = new Histogram({ name: 'lnbx_handler_duration_seconds', help: 'Time to handle one message.', labelNames: ['topic'], registers, buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10] });
+    }
+  }
+
+  on(): void {
+    throw new Error('KafkaEventTransport has no events to listen to');
+  }
+
+  unwrap<T>(): T {
+    if (!this.consumer) throw new Error('not listening yet');
+    return this.consumer as T;
+  }
+
+  /** The registry topics this service handles. */
+  patterns(): string[] {
+    return [...this.getHandlers().keys()];
+  }
+
+  listen(callback: (err?: unknown) => void): void {
+    this.start().then(() => callback(), (err) => callback(err));
+  }
+
+  private async start(): Promise<void> {
+    const { kafka, groupId, topicPrefix } = this.options;
+    const admin = kafka.admin();
+    try {
+      await ensureTopics(admin, topicPrefix);
+    } finally {
+      await admin.disconnect();
+    }
+    const topics = this.patterns().map((p) => topicName(topicPrefix, p));
+    if (!topics.length) return;
+    this.consumer = kafka.consumer({
+      groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 15_000,
+      heartbeatInterval: 1_000,
+      rebalanceTimeout: 20_000,
+      allowAutoTopicCreation: false,
+      // A resumed partition joins the next fetch only: a short wait keeps a retry's delay near its backoff.
+      maxWaitTimeInMs: 250,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: true,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+    this.options.logger.info('consuming', { groupId, topics });
+  }
+
+  /**
+   * Handles a batch in order. A retriable failure pauses only this partition and seeks back to the
+   * failed message, so it comes again after the backoff while the other partitions go on; its offset
+   * is not resolved, so no commit ever passes it.
+   */
+  private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+    const { topic, partition } = batch;
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale() || this.stopping) break;
+      const outcome = await this.onMessage(topic, partition, message);
+      if (outcome.retryInMs !== undefined) {
+        const resume = pause();
+        this.consumer?.seek({ topic, partition, offset: message.offset });
+        setTimeout(resume, outcome.retryInMs).unref();
+        break;
+      }
+      resolveOffset(message.offset);
+      await heartbeat();
+    }
+    await commitOffsetsIfNecessary();
+  }
+
+  private async onMessage(topic: string, partition: number, message: KafkaMessage): Promise<{ retryInMs?: number }> {
+    const pattern = baseTopic(this.options.topicPrefix, topic);
+    const decoded = decode(pattern, message.value);
+    if (!decoded.ok) {
+      await this.deadLetter({ topic, partition, message, code: decoded.code, reasons: decoded.reasons });
+      return {};
+    }
+    const handler = this.getHandlerByPattern(pattern);
+    if (!handler) {
+      await this.deadLetter({ topic, partition, message, code: 'CONTRACT.NO_HANDLER', reasons: [`no handler for ${pattern}`] });
+      return {};
+    }
+    const attemptKey = `${topic}/${partition}/${message.offset}`;
+    const attempt = (this.attempts.get(attemptKey) ?? 0) + 1;
+    const end = this.duration?.startTimer({ topic: pattern });
+    try {
+      const ctx = new KafkaEventContext(topic, partition, message.offset, attempt, this.options.groupId);
+      const result = await handler(decoded.envelope, ctx);
+      await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+      this.attempts.delete(attemptKey);
+      this.consumed?.inc({ topic: pattern, outcome: 'handled' });
+      return {};
+    } catch (err) {
+      const env = decoded.envelope as EventEnvelope;
+      const code = errorCode(err);
+      const reason = (err as Error)?.message ?? String(err);
+      if (isRetriable(err) && attempt < this.maxAttempts) {
+        this.attempts.set(attemptKey, attempt);
+        this.consumed?.inc({ topic: pattern, outcome: 'retried' });
+        const wait = backoffMs(attempt, this.retryBaseMs, this.retryMaxMs);
+        this.options.logger.warn('handler failed; will retry', { topic: pattern, partition, offset: message.offset, eventId: env.eventId, code, reason, attempt, waitMs: wait });
+        return { retryInMs: wait };
+      }
+      this.attempts.delete(attemptKey);
+      await this.deadLetter({
+        topic, partition, message, code: isRetriable(err) ? 'HANDLER.RETRIES_EXHAUSTED' : code,
+        reasons: [isRetriable(err) ? `${code}: ${reason} (after ${attempt} attempts)` : reason],
+      });
+      return {};
+    } finally {
+      end?.();
+    }
+  }
+
+  private async deadLetter({ topic, partition, message, code, reasons }: { topic: string; partition: number; message: KafkaMessage; code: string; reasons: string[] }): Promise<void> {
+    const dlq = deadLetterTopic(topic);
+    await this.options.publisher.sendRaw(dlq, [{
+      key: message.key,
+      value: message.value,
+      headers: {
+        'x-dlq-code': code,
+        'x-dlq-reasons': JSON.stringify(reasons),
+        'x-original-topic': topic,
+        'x-original-partition': String(partition),
+        'x-original-offset': message.offset,
+        'x-consumer-group': this.options.groupId,
+        'x-failed-at': new Date().toISOString(),
+      },
+    }]);
+    const pattern = baseTopic(this.options.topicPrefix, topic);
+    this.deadLetters?.inc({ topic: pattern, code });
+    this.consumed?.inc({ topic: pattern, outcome: 'dead_lettered' });
+    this.options.logger.warn('message dead-lettered', { topic: pattern, partition, offset: message.offset, code, reasons });
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+  }
+}
+
+export { CodedError };

@@ -1,0 +1,61 @@
+import { IsInt, IsString, Matches, Min } from 'class-validator';
+import { ConfigError, describeConfig, Env, loadConfig, Secret } from './config';
+import { redact } from './redact';
+import { JsonLogger } from './logger';
+
+class SampleConfig {
+  @Env('SAMPLE_PORT') @IsInt() @Min(1) port = 8080;
+  @Env('SAMPLE_URL') @Matches(/^https?:\/\//) url = 'http://localhost';
+  @Env('SAMPLE_SECRET') @Secret() @IsString() @Matches(/^.{8,}$/) secret = 'change-me-please';
+}
+
+describe('loadConfig', () => {
+  it('reads and converts variables over the defaults', () => {
+    const c = loadConfig(SampleConfig, { SAMPLE_PORT: '9000' });
+    expect(c.port).toBe(9000);
+    expect(c.url).toBe('http://localhost');
+  });
+
+  it('stops with a message naming every bad variable, never showing a secret', () => {
+    let error: unknown;
+    try {
+      loadConfig(SampleConfig, { SAMPLE_PORT: 'eighty', SAMPLE_URL: 'ftp://x', SAMPLE_SECRET: 'short' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const msg = (error as Error).message;
+    expect(msg).toMatch(/SAMPLE_PORT="eighty"/);
+    expect(msg).toMatch(/SAMPLE_URL="ftp:\/\/x"/);
+    expect(msg).toMatch(/SAMPLE_SECRET=\(secret, not shown\)/);
+    expect(msg).not.toMatch(/short/);
+  });
+
+  it('describes a config with its secrets hidden', () => {
+    expect(describeConfig(loadConfig(SampleConfig, {}))).toEqual({ SAMPLE_PORT: 8080, SAMPLE_URL: 'http://localhost', SAMPLE_SECRET: '[secret]' });
+  });
+});
+
+describe('redact', () => {
+  it.each([
+    ['GET https://lnb.example/apis/wholesale/v2/invoices?page=2&access_token=abc.def-123', 'GET https://lnb.example/apis/wholesale/v2/invoices?page=2&access_token=[redacted]'],
+    ['Authorization: Bearer eyJhbGciOi.x.y', 'Authorization: Bearer [redacted]'],
+    ['{"refresh_token":"r-1","x":1}', '{"refresh_token":"[redacted]","x":1}'],
+    ['postgres://app:hunter2@db:5432/x', 'postgres://app:[redacted]@db:5432/x'],
+  ])('%s', (input, expected) => {
+    expect(redact(input)).toBe(expected);
+  });
+});
+
+describe('JsonLogger', () => {
+  it('writes one redacted JSON object a line, with the service and its fields', () => {
+    const lines: string[] = [];
+    const logger = new JsonLogger('svc', 'info', (l) => lines.push(l)).child({ runId: 'r1' });
+    logger.debug('hidden at info');
+    logger.info('fetched', { url: 'https://x/invoices?access_token=SECRET' });
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]);
+    expect(entry).toMatchObject({ level: 'info', service: 'svc', msg: 'fetched', runId: 'r1', url: 'https://x/invoices?access_token=[redacted]' });
+    expect(lines[0]).not.toMatch(/SECRET/);
+  });
+});

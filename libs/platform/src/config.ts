@@ -1,0 +1,77 @@
+// Configuration is read from the environment once, at boot, into a typed class validated with
+// class-validator. A bad or missing variable stops the service with a message naming the variable;
+// secret values never appear in that message nor in any description of the config.
+import 'reflect-metadata';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+
+const ENV_KEY = Symbol('env');
+const SECRET_KEY = Symbol('secret');
+
+/** Binds a property to an environment variable. */
+export function Env(name: string): PropertyDecorator {
+  return (target, prop) => {
+    const map: Record<string, string> = Reflect.getMetadata(ENV_KEY, target) ?? {};
+    Reflect.defineMetadata(ENV_KEY, { ...map, [prop as string]: name }, target);
+  };
+}
+
+/** Marks a property as secret: never printed, never returned. */
+export function Secret(): PropertyDecorator {
+  return (target, prop) => {
+    const set: string[] = Reflect.getMetadata(SECRET_KEY, target) ?? [];
+    Reflect.defineMetadata(SECRET_KEY, [...set, prop as string], target);
+  };
+}
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG.INVALID';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+const envMap = (cls: new () => object): Record<string, string> => Reflect.getMetadata(ENV_KEY, cls.prototype) ?? {};
+const secrets = (cls: new () => object): string[] => Reflect.getMetadata(SECRET_KEY, cls.prototype) ?? [];
+
+/** Reads and validates `cls` from `env`; numbers and booleans are converted from their string form. */
+export function loadConfig<T extends object>(cls: new () => T, env: NodeJS.ProcessEnv = process.env): T {
+  const map = envMap(cls);
+  const defaults = new cls() as Record<string, unknown>;
+  const plain: Record<string, unknown> = {};
+  for (const [prop, variable] of Object.entries(map)) {
+    const raw = env[variable];
+    if (raw === undefined || raw === '') continue;
+    const d = defaults[prop];
+    if (typeof d === 'number') plain[prop] = raw.trim() === '' ? NaN : Number(raw);
+    else if (typeof d === 'boolean') plain[prop] = raw === 'true' || raw === '1' ? true : raw === 'false' || raw === '0' ? false : raw;
+    else plain[prop] = raw;
+  }
+  const instance = Object.assign(plainToInstance(cls, {}), defaults, plain) as T;
+  const errors = validateSync(instance, { forbidUnknownValues: false });
+  if (errors.length) {
+    const secret = new Set(secrets(cls));
+    throw new ConfigError(
+      errors.map((e) => {
+        const variable = map[e.property] ?? e.property;
+        const why = Object.values(e.constraints ?? {}).map((m) => m.replace(e.property, variable)).join('; ');
+        const shown = secret.has(e.property) ? '(secret, not shown)' : JSON.stringify(env[variable] ?? null);
+        return `${variable}=${shown}: ${why}`;
+      }),
+    );
+  }
+  return instance;
+}
+
+/** The config as it may be logged: secrets replaced. */
+export function describeConfig<T extends object>(config: T): Record<string, unknown> {
+  const cls = config.constructor as new () => object;
+  const secret = new Set(secrets(cls));
+  const map = envMap(cls);
+  const out: Record<string, unknown> = {};
+  for (const [prop, variable] of Object.entries(map)) {
+    const v = (config as Record<string, unknown>)[prop];
+    out[variable] = secret.has(prop) && v ? '[secret]' : v;
+  }
+  return out;
+}

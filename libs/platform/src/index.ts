@@ -1,0 +1,7 @@
+export * from './config';
+export * from './service-config';
+export * from './redact';
+export * from './logger';
+export * from './metrics';
+export * from './health';
+export * from './platform.module';

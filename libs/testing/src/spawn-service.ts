@@ -1,0 +1,62 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { waitFor } from './wait-for';
+
+export interface SpawnedService {
+  name: string;
+  url: string;
+  process: ChildProcess;
+  /** Every JSON log line the service printed so far. */
+  logs: Record<string, unknown>[];
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+const root = path.resolve(__dirname, '../../..');
+
+/**
+ * Starts one of the apps as its own process, from source, and waits for its "service started" line
+ * (which carries its URL). Separate processes, so a test crosses real process boundaries over Kafka.
+ */
+export async function spawnService(app: string, env: Record<string, string>, { timeoutMs = 60_000 } = {}): Promise<SpawnedService> {
+  const child = spawn(process.execPath, ['-r', path.join(root, 'tools/runtime/register-ts.js'), path.join(root, `apps/${app}/src/main.ts`)], {
+    cwd: root,
+    env: { ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const logs: Record<string, unknown>[] = [];
+  let stderr = '';
+  let buffer = '';
+  child.stdout!.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString();
+    let nl: number;
+    while ((nl = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      try {
+        logs.push(JSON.parse(line));
+      } catch {
+        logs.push({ raw: line });
+      }
+    }
+  });
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = await waitFor(`${app} to start`, () => {
+    if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}: ${stderr.slice(-2000)}`);
+    const started = logs.find((l) => l.msg === 'service started');
+    return started ? String(started.url) : undefined;
+  }, { timeoutMs, intervalMs: 100 }).catch((err) => {
+    child.kill('SIGKILL');
+    throw new Error(`${(err as Error).message}\n${stderr.slice(-2000)}`);
+  });
+  return {
+    name: app,
+    url,
+    process: child,
+    logs,
+    async stop(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
