@@ -18,3 +18,4 @@ export * from './events/document-export-failed';
 export * from './events/schedule';
 export * from './events/selection';
 export * from './events/org-reference-data';
+export * from './events/mapping';

@@ -4,6 +4,7 @@ import { DocumentExportFailed } from './events/document-export-failed';
 import { DocumentExported } from './events/document-exported';
 import { DocumentMapped } from './events/document-mapped';
 import { DocumentRejected } from './events/document-rejected';
+import { MappingChanged, MappingChangeRequested } from './events/mapping';
 import { OrgReferenceDataPublished } from './events/org-reference-data';
 import { RunCompleted } from './events/run-completed';
 import { RunFailed } from './events/run-failed';
@@ -22,6 +23,8 @@ export const EVENTS = [
   ScheduleChanged.definition,
   SelectionChangeRequested.definition,
   SelectionChanged.definition,
+  MappingChangeRequested.definition,
+  MappingChanged.definition,
   InvoiceDetected.definition,
   CreditNoteDetected.definition,
   DocumentMapped.definition,

@@ -4,7 +4,7 @@
 // report with plain reasons, so a defective document still decodes.
 import { Type } from 'class-transformer';
 import {
-  IsArray, IsNumber, IsOptional, IsString, ValidateNested,
+  IsArray, IsBoolean, IsNumber, IsOptional, IsString, ValidateNested,
 } from 'class-validator';
 
 export class LnbAddress {
@@ -75,6 +75,8 @@ export class LnbDocument {
   @IsArray() @ValidateNested({ each: true }) @Type(() => LnbDocumentItem) items!: LnbDocumentItem[];
   /** Credit notes only (ASSUMED endpoint): the invoice this credit note credits, when LNB says. */
   @IsOptional() @IsString() invoice_reference_number?: string | null;
+  /** Credit notes: set by the poller after looking `invoice_reference_number` up in LNB (false: LNB has no such invoice). */
+  @IsOptional() @IsBoolean() invoice_found?: boolean | null;
   /** The LNB PDF of the document, when LNB has one (sales documents' file_remote_url). */
   @IsOptional() @IsString() pdf_url?: string | null;
 }
