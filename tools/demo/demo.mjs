@@ -1,0 +1,105 @@
+// The demo: the local Kafka broker, the two sandboxes (LNB and Xero), the four services, all from
+// source on this machine, with the Integration Center's address printed at the end. Ctrl-C stops all.
+//   npm run demo               (DEMO_DB=lnbx_demo, MONITOR_PORT=4000, KAFKA_PORT=19092)
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const kafkaPort = process.env.KAFKA_PORT ?? '19092';
+const dbName = process.env.DEMO_DB ?? 'lnbx_demo';
+const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const logDir = path.join(root, '.local/demo-logs');
+const databaseUrl = (() => { const u = new URL(adminUrl); u.pathname = `/${dbName}`; return u.toString(); })();
+
+const say = (msg) => console.log(`[demo] ${msg}`);
+
+async function ensureDatabase() {
+  const client = new pg.Client({ connectionString: adminUrl });
+  try {
+    await client.connect();
+  } catch (err) {
+    throw new Error(`PostgreSQL does not answer at ${adminUrl} (${err.message}). Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`);
+  }
+  const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [dbName]);
+  if (!rowCount) await client.query(`create database ${dbName}`);
+  await client.end();
+}
+
+const common = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, DATABASE_URL: databaseUrl, CONNECTION_ID: 'demo', LOG_LEVEL: 'info' };
+const sandboxes = [
+  { app: 'lnb-sandbox', env: { LNB_SANDBOX_PORT: '4010', LNB_SANDBOX_INVOICES: '200' }, url: 'http://127.0.0.1:4010' },
+  { app: 'xero-sandbox', env: { XERO_SANDBOX_PORT: '4020', XERO_SANDBOX_STATE_FILE: path.join(root, '.local/xero-sandbox-state.json') }, url: 'http://127.0.0.1:4020' },
+];
+const services = [
+  { app: 'lnb-poller', env: { HTTP_PORT: '4001' } },
+  { app: 'mapper', env: { HTTP_PORT: '4002' } },
+  { app: 'xero-exporter', env: { HTTP_PORT: '4003' } },
+  { app: 'monitor-api', env: { HTTP_PORT: process.env.MONITOR_PORT ?? '4000' } },
+];
+
+const children = [];
+function start({ app, env }) {
+  const main = path.join(root, `apps/${app}/src/main.ts`);
+  if (!existsSync(main)) { say(`${app}: not built yet in this version, skipped`); return null; }
+  const out = createWriteStream(path.join(logDir, `${app}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, ['-r', path.join(root, 'tools/runtime/register-ts.js'), main], {
+    cwd: root, env: { ...process.env, ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(out);
+  child.stderr.pipe(out);
+  child.on('exit', (code, signal) => { if (!stopping) say(`${app} exited (${code ?? signal}); see ${path.relative(root, logDir)}/${app}.log`); });
+  children.push({ app, child });
+  return child;
+}
+
+async function waitReady(name, url, timeoutMs = 90_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const res = await fetch(url);
+      if (res.ok) return;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`${name} not ready at ${url} after ${timeoutMs / 1000}s (see .local/demo-logs/${name}.log)`);
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
+let stopping = false;
+let startedKafka = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping...');
+  for (const { child } of children) child.kill('SIGTERM');
+  await Promise.all(children.map(({ child }) => child.exitCode !== null ? null : new Promise((r) => child.on('exit', r))));
+  if (startedKafka && process.env.DEMO_KEEP_KAFKA !== '1') execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'stop'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: kafkaPort } });
+  process.exit(code);
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+
+try {
+  mkdirSync(logDir, { recursive: true });
+  try { execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'status'], { stdio: 'ignore', env: { ...process.env, KAFKA_PORT: kafkaPort } }); }
+  catch { startedKafka = true; }
+  execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'start'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: kafkaPort } });
+  await ensureDatabase();
+  say(`database ${dbName} ready`);
+  for (const s of sandboxes) if (start(s)) await waitReady(s.app, s.url).catch((e) => say(e.message));
+  for (const s of services) start(s);
+  for (const s of services) if (children.some((c) => c.app === s.app)) await waitReady(s.app, `http://127.0.0.1:${s.env.HTTP_PORT}/health/ready`);
+  const monitor = `http://127.0.0.1:${services[3].env.HTTP_PORT}`;
+  say('all up:');
+  for (const s of services) say(`  ${s.app.padEnd(14)} http://127.0.0.1:${s.env.HTTP_PORT}  (health: /health/ready, metrics: /metrics)`);
+  for (const s of sandboxes) if (children.some((c) => c.app === s.app)) say(`  ${s.app.padEnd(14)} ${s.url}`);
+  say(`Integration Center: ${monitor}/`);
+  say(`try: curl -X POST ${monitor}/api/runs -H 'content-type: application/json' -d '{"flow":"invoices"}'`);
+  say(`logs: ${path.relative(root, logDir)}/  -  Ctrl-C stops everything`);
+  if (process.env.DEMO_EXIT_WHEN_READY === '1') await stop(0);
+} catch (err) {
+  console.error(`[demo] ${err.message}`);
+  await stop(1);
+}
