@@ -3,7 +3,14 @@
  * transport retries retriable ones with backoff and sends the rest straight to the dead-letter topic.
  */
 export class CodedError extends Error {
-  constructor(readonly code: string, message: string, readonly retriable: boolean, readonly details?: Record<string, unknown>) {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly retriable: boolean,
+    readonly details?: Record<string, unknown>,
+    /** The least wait before the next attempt, when the other side said (e.g. a Retry-After). */
+    readonly retryAfterMs?: number,
+  ) {
     super(message);
     this.name = 'CodedError';
   }
@@ -22,3 +29,9 @@ export function backoffMs(attempt: number, baseMs: number, maxMs: number, random
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(ceiling / 2 + (random() * ceiling) / 2);
 }
+
+/** The wait an error asks for before the next attempt (a Retry-After), if any. */
+export const retryAfterOf = (err: unknown): number | undefined => {
+  const v = typeof err === 'object' && err !== null ? (err as { retryAfterMs?: unknown }).retryAfterMs : undefined;
+  return typeof v === 'number' && Number.isFinite(v) && v >= 0 ? v : undefined;
+};

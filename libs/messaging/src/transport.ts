@@ -10,7 +10,7 @@ import type { JsonLogger } from '@lnbx/platform';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { lastValueFrom, Observable, throwError } from 'rxjs';
-import { backoffMs, CodedError, errorCode, isRetriable } from './errors';
+import { backoffMs, CodedError, errorCode, isRetriable, retryAfterOf } from './errors';
 import { EventPublisher } from './publisher';
 import { ensureTopics } from './topics';
 
@@ -181,7 +181,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       if (isRetriable(err) && attempt < this.maxAttempts) {
         this.attempts.set(attemptKey, attempt);
         this.consumed?.inc({ topic: pattern, outcome: 'retried' });
-        const wait = backoffMs(attempt, this.retryBaseMs, this.retryMaxMs);
+        const wait = Math.max(backoffMs(attempt, this.retryBaseMs, this.retryMaxMs), retryAfterOf(err) ?? 0);
         this.options.logger.warn('handler failed; will retry', { topic: pattern, partition, offset: message.offset, eventId: env.eventId, code, reason, attempt, waitMs: wait });
         return { retryInMs: wait };
       }

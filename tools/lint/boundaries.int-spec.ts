@@ -1,0 +1,37 @@
+// The architecture as lint rules: runs the project's own ESLint on code that crosses a boundary.
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '../..');
+
+function lint(file: string, source: string): string {
+  try {
+    execFileSync(process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), '--stdin', '--stdin-filename', file], {
+      cwd: root, input: source, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    return '';
+  } catch (err) {
+    return String((err as { stdout?: Buffer }).stdout ?? err);
+  }
+}
+
+describe('module boundaries', () => {
+  it('an app may not import another app', () => {
+    expect(lint('apps/monitor-api/src/x.ts', "import { lnbPoller } from '../../lnb-poller/src/service';\nexport const x = lnbPoller;\n"))
+      .toMatch(/enforce-module-boundaries/);
+  });
+
+  it('contracts import nothing of ours', () => {
+    expect(lint('libs/contracts/src/x.ts', "import { JsonLogger } from '@lnbx/platform';\nexport const x = JsonLogger;\n"))
+      .toMatch(/type:contracts" cannot depend on any libs with tags/);
+  });
+
+  it("a service's production code may not use the sandboxes or the testing lib, its tests may", () => {
+    expect(lint('apps/mapper/src/x.ts', "import { waitFor } from '@lnbx/testing';\nexport const x = waitFor;\n")).toMatch(/enforce-module-boundaries/);
+    expect(lint('apps/mapper/src/x.int-spec.ts', "import { waitFor } from '@lnbx/testing';\nexport const x = waitFor;\n")).toBe('');
+  });
+
+  it('plumbing may use contracts', () => {
+    expect(lint('libs/messaging/src/x.ts', "import { decode } from '@lnbx/contracts';\nexport const x = decode;\n")).toBe('');
+  });
+});
