@@ -14,6 +14,8 @@ const DEP_CONSTRAINTS = [
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing', 'type:client', 'type:sandbox'] },
   { sourceTag: 'type:sandbox', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing', 'type:sandbox'] },
   { sourceTag: 'type:app', onlyDependOnLibsWithTags: APP_DEPS },
+  // The sandboxes' thin entry points start what their libs hold.
+  { sourceTag: 'type:sandbox-app', onlyDependOnLibsWithTags: ['type:sandbox', 'type:contracts', 'type:plumbing'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:lnb', onlyDependOnLibsWithTags: ['scope:shared'] },
   { sourceTag: 'scope:poller', onlyDependOnLibsWithTags: ['scope:poller', 'scope:shared', 'scope:lnb'] },

@@ -16,6 +16,13 @@ function lint(file: string, source: string): string {
 }
 
 describe('module boundaries', () => {
+  // The rule reads Nx's cached project graph and skips itself when there is none: make it fresh.
+  beforeAll(() => execFileSync(process.execPath, [path.join(root, 'node_modules/nx/dist/bin/nx.js'), 'show', 'projects'], { cwd: root, stdio: 'ignore' }));
+
+  it('sees the project graph (the rule never silently skips)', () => {
+    expect(lint('libs/contracts/src/y.ts', "export const y = 1;\n")).not.toMatch(/No cached ProjectGraph/);
+  });
+
   it('an app may not import another app', () => {
     expect(lint('apps/monitor-api/src/x.ts', "import { lnbPoller } from '../../lnb-poller/src/service';\nexport const x = lnbPoller;\n"))
       .toMatch(/enforce-module-boundaries/);

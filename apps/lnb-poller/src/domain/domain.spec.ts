@@ -1,0 +1,104 @@
+import { count, emptyCounts } from './counts';
+import { describeRetailer, enrichDocument } from './enrich';
+import { revisionOf } from './revision';
+import { checkSchedule, nextFire } from './schedule';
+import { checkRules, DEFAULT_RULES, selectDocument } from './selection';
+
+const doc = { reference_number: 'INV-1', status: 'final', invoice_on: '2026-03-10', retailer_reference: 'RET-1', currency_code: 'EUR' };
+
+describe('selectDocument', () => {
+  it.each([
+    ['a final invoice, default rules', doc, {}, 'selected'],
+    ['pro forma is never exported by default', { ...doc, status: 'proforma' }, {}, 'excluded'],
+    ['before the date range', doc, { dateFrom: '2026-04-01' }, 'excluded'],
+    ['after the date range', doc, { dateTo: '2026-03-09' }, 'excluded'],
+    ['inside the date range, bounds included', doc, { dateFrom: '2026-03-10', dateTo: '2026-03-10T23:59:59Z' }, 'selected'],
+    ['retailer not in the include list', doc, { includeRetailers: ['RET-2'] }, 'excluded'],
+    ['retailer in the exclude list', doc, { excludeRetailers: ['RET-1'] }, 'excluded'],
+    ['currency not listed', doc, { currencies: ['GBP'] }, 'excluded'],
+    ['not in the export-only list', doc, { onlyReferences: ['INV-2'] }, 'excluded'],
+    ['held back', doc, { holdBack: ['INV-1'] }, 'held_back'],
+  ])('%s', (_name, d, rules, verdict) => {
+    expect(selectDocument(d, { ...DEFAULT_RULES, ...rules })).toBe(verdict);
+  });
+
+  it('a run naming documents bypasses the rules but never the hold-back list', () => {
+    const rules = { ...DEFAULT_RULES, statuses: ['final'], holdBack: ['INV-2'] };
+    expect(selectDocument({ ...doc, status: 'proforma' }, rules, new Set(['INV-1']))).toBe('selected');
+    expect(selectDocument({ ...doc, reference_number: 'INV-2' }, rules, new Set(['INV-2']))).toBe('held_back');
+    expect(selectDocument({ ...doc, reference_number: 'INV-3' }, rules, new Set(['INV-1']))).toBe('excluded');
+  });
+
+  it('names the field of inconsistent rules', () => {
+    expect(checkRules({ ...DEFAULT_RULES, dateFrom: '2026-05-01', dateTo: '2026-04-01', currencies: ['eur'] })).toEqual([
+      'rules.dateFrom: must not be after rules.dateTo',
+      'rules.currencies: "eur" is not an ISO 4217 code',
+    ]);
+  });
+});
+
+describe('revisionOf', () => {
+  const invoice = { ...doc, update_time: '2026-03-10T10:00:00Z', items: [{ sku: 'A', quantity: 1, ean13: '4006381333931' }] };
+  const retailer = { reference: 'RET-1', name: 'Boutique' };
+
+  it('ignores a new update time or a payment, not a changed quantity or EAN13', () => {
+    const r = revisionOf(invoice, retailer);
+    expect(revisionOf({ ...invoice, update_time: '2026-03-11T00:00:00Z', amount_paid: 10 }, retailer)).toBe(r);
+    expect(revisionOf({ ...invoice, items: [{ ...invoice.items[0], quantity: 2 }] }, retailer)).not.toBe(r);
+    expect(revisionOf({ ...invoice, items: [{ ...invoice.items[0], ean13: null }] }, retailer)).not.toBe(r);
+    expect(revisionOf(invoice, { ...retailer, name: 'Boutique SA' })).not.toBe(r);
+  });
+
+  it('does not depend on key order', () => {
+    expect(revisionOf({ b: 1, a: 2, items: [] }, {})).toBe(revisionOf({ a: 2, items: [], b: 1 }, {}));
+  });
+});
+
+describe('enrichDocument', () => {
+  it("takes each line's EAN13 and collection from the order item with the same SKU; null when it has none", () => {
+    const order = { collection_name: 'SS27 Main', items: [
+      { sku: 'JKT-001-BLK-M', ean13: '4006381333931', collection_name: 'SS27 Main' },
+      { sku: 'SHT-002-WHT-S', ean13: null },
+    ] };
+    const enriched = enrichDocument({ ...doc, items: [
+      { sku: 'JKT-001-BLK-M', unit_price: 10, quantity: 1, amount_tax_excl: 10 },
+      { sku: 'SHT-002-WHT-S', unit_price: 5, quantity: 2, amount_tax_excl: 10 },
+      { sku: 'UNKNOWN', unit_price: 5, quantity: 1, amount_tax_excl: 5 },
+    ] }, order);
+    expect(enriched.items.map((i) => [i.sku, i.ean13, i.collection_name])).toEqual([
+      ['JKT-001-BLK-M', '4006381333931', 'SS27 Main'],
+      ['SHT-002-WHT-S', null, 'SS27 Main'],
+      ['UNKNOWN', null, 'SS27 Main'],
+    ]);
+  });
+
+  it('describes the retailer, falling back to the invoice when LNB has none', () => {
+    expect(describeRetailer(null, { retailer_reference: null, retailer_name: 'Walk-in' })).toMatchObject({ reference: null, name: 'Walk-in' });
+    expect(describeRetailer({ reference: 'RET-1', name: 'Boutique', billing_address: { contact_email: 'a@b.fr', vat_number: 'FR1' } }, {}))
+      .toMatchObject({ reference: 'RET-1', name: 'Boutique', email: 'a@b.fr', vat_number: 'FR1' });
+  });
+});
+
+describe('schedules', () => {
+  it('checks the cron and the time zone, naming the field', () => {
+    expect(checkSchedule({ enabled: false })).toEqual([]);
+    expect(checkSchedule({ enabled: true, cron: '0 6 * * 1-5', timeZone: 'Europe/Paris' })).toEqual([]);
+    expect(checkSchedule({ enabled: true, cron: null })).toEqual(['cron: required when the schedule is enabled']);
+    expect(checkSchedule({ enabled: true, cron: '0 6 * *', timeZone: 'UTC' })[0]).toMatch(/^cron: "0 6 \* \*" is not a valid cron expression/);
+    expect(checkSchedule({ enabled: true, cron: '0 6 * * *', timeZone: 'Mars/Olympus' })).toEqual(['timeZone: "Mars/Olympus" is not an IANA time zone']);
+  });
+
+  it('fires in the schedule\'s time zone', () => {
+    const next = nextFire({ enabled: true, cron: '0 6 * * *', timeZone: 'Europe/Paris' }, new Date('2026-07-01T12:00:00Z'));
+    expect(next?.toISOString()).toBe('2026-07-02T04:00:00.000Z');
+    expect(nextFire({ enabled: false, cron: '0 6 * * *' }, new Date())).toBeNull();
+  });
+});
+
+describe('counts', () => {
+  it('adds each outcome where it belongs', () => {
+    const c = emptyCounts();
+    for (const o of ['emitted', 'emitted', 'unchanged', 'excluded', 'held_back'] as const) count(c, o);
+    expect(c).toEqual({ seen: 0, selected: 3, emitted: 2, unchanged: 1, excludedBySelection: 1, heldBack: 1 });
+  });
+});

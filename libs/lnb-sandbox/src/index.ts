@@ -1,0 +1,11 @@
+export { startLnbSandbox, sandboxConfig, type LnbSandbox, type LnbSandboxAdmin, type LnbSandboxOptions } from './sandbox';
+export { FAULT_KINDS, type ActiveFault, type FaultKind, type FaultSpec } from './faults';
+export {
+  DEFECT_KINDS, type DefectKind, type GeneratedAddress, type GeneratedCreditNote, type GeneratedInvoice,
+  type GeneratedOrder, type GeneratedRetailer, type GeneratorConfig,
+} from './generator';
+export type { Defect } from './inspect';
+export type { DocumentDefects, DocumentType } from './store';
+export type { CallCounts } from './server';
+export { isValidEan13 } from './ean13';
+export { KNOWN_TAX_RATES } from './catalogue';

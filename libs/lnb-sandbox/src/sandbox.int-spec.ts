@@ -1,0 +1,108 @@
+// The sandbox's HTTP surface as an integrator (or a separate process) sees it: the API's rules and the admin API.
+import { type LnbSandbox, startLnbSandbox } from './sandbox';
+
+let sandbox: LnbSandbox;
+let token: string;
+
+async function call(method: string, url: string, body?: unknown): Promise<{ status: number; headers: Headers; body: unknown }> {
+  const res = await fetch(url, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text === '' ? null : JSON.parse(text) };
+}
+
+const api = (path: string, query = ''): string => `${sandbox.url}${path}?access_token=${token}${query}`;
+const admin = (path: string): string => `${sandbox.adminUrl}${path}`;
+
+beforeAll(async () => {
+  sandbox = await startLnbSandbox({ port: 0, seed: 2, invoices: 120, creditNotes: 10, retailers: 8, defectRate: 0.1, pageSize: 50 });
+  const granted = await call('POST', `${sandbox.url}/auth/token`, { client_id: sandbox.clientId, client_secret: sandbox.clientSecret, grant_type: 'client_credentials' });
+  token = (granted.body as { access_token: string }).access_token;
+});
+
+afterAll(async () => {
+  await sandbox.close();
+});
+
+describe('the LNB sandbox API', () => {
+  it('issues tokens only for the right credentials, and answers 422 on missing fields', async () => {
+    const wrong = await call('POST', `${sandbox.url}/auth/token`, { client_id: sandbox.clientId, client_secret: 'nope', grant_type: 'client_credentials' });
+    expect([wrong.status, wrong.body]).toEqual([401, { error: 'invalid_client', message: 'Client authentication failed.' }]);
+    const missing = await call('POST', `${sandbox.url}/auth/token`, { client_id: sandbox.clientId });
+    expect(missing.status).toBe(422);
+    expect(Object.keys((missing.body as { errors: object }).errors).sort()).toEqual(['client_secret', 'grant_type']);
+  });
+
+  it('wants the token as a query parameter', async () => {
+    expect((await call('GET', `${sandbox.url}/version`)).status).toBe(401);
+    expect((await call('GET', `${sandbox.url}/version?access_token=forged`)).status).toBe(401);
+    expect((await call('GET', api('/version'))).status).toBe(200);
+  });
+
+  it('pages with X-Pagination headers, 422 on a bad page, 404 on an unknown document or route', async () => {
+    const last = await call('GET', api('/invoices', '&page=3'));
+    expect((last.body as unknown[]).length).toBe(20);
+    expect(['current-page', 'page-size', 'has-more', 'total-pages', 'total-items'].map((h) => last.headers.get(`x-pagination-${h}`))).toEqual(['3', '50', 'false', '3', '120']);
+    expect((await call('GET', api('/invoices', '&page=0'))).status).toBe(422);
+    expect((await call('GET', api('/invoices/INV-000121'))).status).toBe(404);
+    expect((await call('GET', api('/products'))).status).toBe(404);
+    expect((await call('POST', api('/invoices'), {})).status).toBe(405);
+  });
+});
+
+describe('the LNB sandbox admin API', () => {
+  it('tells its state without the client secret', async () => {
+    const state = await call('GET', admin('/state'));
+    expect(state.body).toMatchObject({ seed: 2, counts: { invoices: 120, credit_notes: 10, orders: 120, retailers: 8 } });
+    expect(JSON.stringify(state.body)).not.toContain(sandbox.clientSecret);
+  });
+
+  it('creates and changes documents that the API then serves', async () => {
+    const created = await call('POST', admin('/invoices'), { status: 'proforma', purchase_order_reference: 'PO-NEW' });
+    expect(created.status).toBe(201);
+    const reference = (created.body as { reference_number: string }).reference_number;
+    expect(reference).toBe('INV-000121');
+    const changed = await call('PATCH', admin(`/invoices/${reference}`), { status: 'final' });
+    expect((await call('GET', api(`/invoices/${reference}`))).body).toEqual(changed.body);
+    expect((changed.body as { status: string }).status).toBe('final');
+    expect((await call('PATCH', admin(`/invoices/${reference}`), { reference_number: 'X' })).status).toBe(422);
+    expect((await call('PATCH', admin('/invoices/INV-999999'), {})).status).toBe(404);
+  });
+
+  it('shows a defect made through an order change, by reference', async () => {
+    const before = ((await call('GET', admin('/defects?type=invoice'))).body as { reference: string }[]).map((d) => d.reference);
+    const index = Array.from({ length: 120 }, (_, i) => i + 1).find((i) => !before.includes(`INV-${String(i).padStart(6, '0')}`));
+    const ref = `INV-${String(index).padStart(6, '0')}`;
+    const orderRef = `ORD-${String(index).padStart(6, '0')}`;
+    const order = (await call('GET', api(`/orders/${orderRef}`))).body as { items: { sku: string; ean13: string | null }[] };
+    const invoice = (await call('GET', api(`/invoices/${ref}`))).body as { items: { sku: string }[] };
+    const sku = invoice.items[0].sku;
+    await call('PATCH', admin(`/orders/${orderRef}`), { items: order.items.map((i) => (i.sku === sku ? { ...i, ean13: null } : i)) });
+    const defects = await call('GET', admin(`/defects/invoice/${ref}`));
+    expect(defects.body).toEqual({ reference: ref, defects: [{ kind: 'MISSING_EAN13', detail: `missing EAN13 for SKU ${sku} (order ${orderRef})` }] });
+    const after = ((await call('GET', admin('/defects?type=invoice'))).body as { reference: string }[]).map((d) => d.reference);
+    expect(after.sort()).toEqual([...before, ref].sort());
+    const counts = (await call('GET', admin('/defects/counts'))).body as Record<string, number>;
+    expect(counts.MISSING_EAN13).toBeGreaterThan(0);
+  });
+
+  it('injects faults, counts calls, revokes tokens and turns paging headers off', async () => {
+    await call('DELETE', admin('/calls'));
+    const fault = await call('POST', admin('/faults'), { kind: 'server-error', status: 502, path: '/version' });
+    expect(fault.status).toBe(201);
+    expect((await call('GET', api('/version'))).status).toBe(502);
+    expect((await call('GET', api('/version'))).status).toBe(200);
+    expect((await call('GET', admin('/calls'))).body).toEqual({ total: 2, byRoute: { 'GET /version': 2 }, byStatus: { 200: 1, 502: 1 } });
+    expect((await call('POST', admin('/faults'), { kind: 'flood' })).status).toBe(422);
+    await call('POST', admin('/faults'), { kind: 'rate-limit', times: 'always', retryAfterSeconds: 7 });
+    expect((await call('GET', api('/version'))).headers.get('retry-after')).toBe('7');
+    expect((await call('DELETE', admin('/faults'))).status).toBe(204);
+    await call('PUT', admin('/settings'), { pagingHeaders: false });
+    expect((await call('GET', api('/retailers'))).headers.get('x-pagination-has-more')).toBeNull();
+    expect((await call('POST', admin('/tokens/revoke'))).body).toEqual({ revoked: 1 });
+    expect((await call('GET', api('/version'))).status).toBe(401);
+  });
+});

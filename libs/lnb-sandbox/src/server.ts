@@ -1,0 +1,340 @@
+// The sandbox over HTTP: the LNB Wholesale API v2 shape under /apis/wholesale/v2 (token as a query
+// parameter, X-Pagination headers, 401/404/422/429/5xx as the reference describes) and an admin API
+// under /__admin that is neither counted nor faulted.
+import { randomBytes } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { KNOWN_TAX_RATES } from './catalogue';
+import { type ActiveFault, type FaultSpec, Faults } from './faults';
+import { type AnyDocumentSet, type DocumentType, SandboxRequestError, SandboxStore } from './store';
+
+export const API_BASE = '/apis/wholesale/v2';
+export const ADMIN_BASE = '/__admin';
+
+export interface SandboxSettings {
+  pageSize: number;
+  /** Off, the listings answer without X-Pagination headers, as the SDK warns they may. */
+  pagingHeaders: boolean;
+  clientId: string;
+  clientSecret: string;
+  tokenTtlSeconds: number;
+}
+
+export interface CallCounts {
+  total: number;
+  /** e.g. "GET /invoices": 12, "POST /auth/token": 1. */
+  byRoute: Record<string, number>;
+  /** HTTP status -> count; "dropped" for connections the sandbox cut. */
+  byStatus: Record<string, number>;
+}
+
+type Json = unknown;
+type Reply = { status: number; body: Json; headers?: Record<string, string> };
+
+const reply = (status: number, body: Json, headers?: Record<string, string>): Reply => ({ status, body, headers });
+const MAX_BODY_BYTES = 1_048_576;
+
+async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) throw new SandboxRequestError(413, 'body too large');
+    chunks.push(chunk as Buffer);
+  }
+  if (size === 0) return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw new SandboxRequestError(400, 'body is not JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new SandboxRequestError(422, 'body must be a JSON object');
+  return parsed as Record<string, unknown>;
+}
+
+const LISTINGS = ['invoices', 'credit_notes', 'orders', 'retailers'] as const;
+type Listing = (typeof LISTINGS)[number];
+const isListing = (name: string): name is Listing => (LISTINGS as readonly string[]).includes(name);
+
+export class SandboxServer {
+  readonly faults: Faults;
+  private readonly tokens = new Map<string, number>();
+  private counts: CallCounts = { total: 0, byRoute: {}, byStatus: {} };
+  private readonly server: http.Server;
+  private tokensIssued = 0;
+
+  constructor(readonly store: SandboxStore, readonly settings: SandboxSettings) {
+    this.faults = new Faults(store.config.seed);
+    this.server = http.createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        if (!res.headersSent) this.send(res, reply(500, { message: err instanceof Error ? err.message : 'internal error' }));
+      });
+    });
+    this.server.keepAliveTimeout = 5_000;
+  }
+
+  listen(port: number): Promise<number> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, '127.0.0.1', () => resolve((this.server.address() as AddressInfo).port));
+    });
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+
+  calls(): CallCounts {
+    return structuredClone(this.counts);
+  }
+
+  resetCalls(): void {
+    this.counts = { total: 0, byRoute: {}, byStatus: {} };
+  }
+
+  revokeTokens(): number {
+    const revoked = this.tokens.size;
+    this.tokens.clear();
+    return revoked;
+  }
+
+  issuedTokens(): number {
+    return this.tokensIssued;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    const method = req.method ?? 'GET';
+    if (url.pathname.startsWith(`${ADMIN_BASE}/`)) {
+      this.send(res, await this.guard(() => this.admin(method, url.pathname.slice(ADMIN_BASE.length), url, req)));
+      return;
+    }
+    if (!url.pathname.startsWith(`${API_BASE}/`)) {
+      this.send(res, reply(404, { message: `no route ${url.pathname}` }));
+      return;
+    }
+    const path = url.pathname.slice(API_BASE.length);
+    const route = `${method} ${path.replace(/^\/(invoices|credit_notes|orders|retailers)\/[^/]+$/, '/$1/:reference')}`;
+    const { latencyMs, fault } = this.faults.hits(method, path);
+    if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+    if (fault?.kind === 'drop-connection') {
+      this.count(route, 'dropped');
+      req.socket.destroy();
+      return;
+    }
+    const answer = fault ? this.faultReply(fault) : await this.guard(() => this.api(method, path, url, req));
+    this.count(route, String(answer.status));
+    if (fault?.kind === 'malformed-json') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('[{"reference_number": "INV-0000');
+      return;
+    }
+    this.send(res, answer);
+  }
+
+  private faultReply(fault: ActiveFault): Reply {
+    switch (fault.kind) {
+      case 'rate-limit': {
+        const retryAfter = fault.retryAfterSeconds === undefined ? 1 : fault.retryAfterSeconds;
+        return reply(429, { message: 'Too Many Requests' }, retryAfter === null ? {} : { 'retry-after': String(retryAfter) });
+      }
+      case 'server-error':
+        return reply(fault.status ?? 503, { message: 'The server is temporarily unable to handle the request.' });
+      case 'validation':
+        return reply(422, { message: 'The given data was invalid.', errors: fault.fieldErrors ?? { page: ['The page field is invalid.'] } });
+      case 'unauthorized':
+        return reply(401, { error: 'invalid_token', message: 'The access token is invalid or has expired.' });
+      default:
+        return reply(200, null);
+    }
+  }
+
+  private async guard(handler: () => Promise<Reply> | Reply): Promise<Reply> {
+    try {
+      return await handler();
+    } catch (err) {
+      if (err instanceof SandboxRequestError) return reply(err.status, { message: err.message });
+      throw err;
+    }
+  }
+
+  private count(route: string, status: string): void {
+    this.counts.total++;
+    this.counts.byRoute[route] = (this.counts.byRoute[route] ?? 0) + 1;
+    this.counts.byStatus[status] = (this.counts.byStatus[status] ?? 0) + 1;
+  }
+
+  private send(res: http.ServerResponse, answer: Reply): void {
+    if (answer.status === 204) {
+      res.writeHead(204).end();
+      return;
+    }
+    const body = JSON.stringify(answer.body);
+    res.writeHead(answer.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+      ...answer.headers,
+    });
+    res.end(body);
+  }
+
+  // ------------------------------------------------------------------------------------------- API
+
+  private async api(method: string, path: string, url: URL, req: http.IncomingMessage): Promise<Reply> {
+    if (method === 'POST' && path === '/auth/token') return this.issueToken(await readJson(req));
+    if (!this.authorised(url.searchParams.get('access_token'))) {
+      return reply(401, { error: 'invalid_token', message: 'The access token is invalid or has expired.' });
+    }
+    if (method !== 'GET') return reply(405, { message: `${method} is not allowed on ${path}` });
+    if (path === '/version') return reply(200, { name: 'Le New Black Wholesale API (sandbox)', version: '2.0.0' });
+    const [, collection, reference, extra] = path.split('/');
+    if (extra !== undefined || !isListing(collection)) return reply(404, { message: `no route ${path}` });
+    if (reference !== undefined) {
+      const doc = this.set(collection).get(decodeURIComponent(reference));
+      return doc ? reply(200, doc) : reply(404, { message: `No query results for ${collection} ${decodeURIComponent(reference)}` });
+    }
+    return this.list(collection, url.searchParams.get('page'));
+  }
+
+  private set(collection: Listing): AnyDocumentSet {
+    switch (collection) {
+      case 'invoices': return this.store.invoices;
+      case 'credit_notes': return this.store.creditNotes;
+      case 'orders': return this.store.orders;
+      case 'retailers': return this.store.retailers;
+    }
+  }
+
+  private list(collection: Listing, pageParam: string | null): Reply {
+    const page = pageParam === null ? 1 : Number(pageParam);
+    if (!Number.isInteger(page) || page < 1) {
+      return reply(422, { message: 'The given data was invalid.', errors: { page: ['The page must be an integer of at least 1.'] } });
+    }
+    const set = this.set(collection);
+    const size = this.settings.pageSize;
+    const total = set.size();
+    const totalPages = Math.ceil(total / size);
+    const headers: Record<string, string> = this.settings.pagingHeaders
+      ? {
+          'x-pagination-current-page': String(page),
+          'x-pagination-page-size': String(size),
+          'x-pagination-has-more': String(page < totalPages),
+          'x-pagination-total-pages': String(totalPages),
+          'x-pagination-total-items': String(total),
+        }
+      : {};
+    return reply(200, set.page(page, size), headers);
+  }
+
+  private issueToken(body: Record<string, unknown>): Reply {
+    const errors: Record<string, string[]> = {};
+    for (const field of ['client_id', 'client_secret', 'grant_type']) {
+      if (typeof body[field] !== 'string' || body[field] === '') errors[field] = [`The ${field} field is required.`];
+    }
+    if (Object.keys(errors).length > 0) return reply(422, { message: 'The given data was invalid.', errors });
+    if (body.grant_type !== 'client_credentials') return reply(400, { error: 'unsupported_grant_type', message: 'Only client_credentials is supported.' });
+    if (body.client_id !== this.settings.clientId || body.client_secret !== this.settings.clientSecret) {
+      return reply(401, { error: 'invalid_client', message: 'Client authentication failed.' });
+    }
+    const now = Date.now();
+    for (const [token, expiresAt] of this.tokens) if (expiresAt <= now) this.tokens.delete(token);
+    const token = randomBytes(24).toString('base64url');
+    const expiresAt = now + this.settings.tokenTtlSeconds * 1000;
+    this.tokens.set(token, expiresAt);
+    this.tokensIssued++;
+    return reply(200, { access_token: token, expire_on: new Date(expiresAt).toISOString(), scope: 'wholesale', token_type: 'Bearer' });
+  }
+
+  private authorised(token: string | null): boolean {
+    const expiresAt = token === null ? undefined : this.tokens.get(token);
+    return expiresAt !== undefined && expiresAt > Date.now();
+  }
+
+  // ------------------------------------------------------------------------------------------- admin
+
+  private async admin(method: string, path: string, url: URL, req: http.IncomingMessage): Promise<Reply> {
+    const parts = path.split('/').slice(1).map(decodeURIComponent);
+    const now = new Date().toISOString();
+    const route = `${method} /${parts[0] ?? ''}`;
+    switch (route) {
+      case 'GET /state':
+        return reply(200, this.state());
+      case 'GET /calls':
+        return reply(200, this.calls());
+      case 'DELETE /calls':
+        this.resetCalls();
+        return reply(204, null);
+      case 'GET /defects': {
+        if (parts[1] === 'counts') return reply(200, this.store.defectCounts());
+        if (parts.length === 3) {
+          const defects = this.store.inspect(documentType(parts[1]), parts[2]);
+          return defects ? reply(200, { reference: parts[2], defects }) : reply(404, { message: `no ${parts[1]} ${parts[2]}` });
+        }
+        const type = url.searchParams.get('type');
+        return reply(200, this.store.defects(type === null ? undefined : documentType(type)));
+      }
+      case 'GET /faults':
+        return reply(200, this.faults.list());
+      case 'POST /faults':
+        return reply(201, this.faults.add((await readJson(req)) as unknown as FaultSpec));
+      case 'DELETE /faults':
+        if (parts[1] === undefined) this.faults.clear();
+        else if (!this.faults.remove(Number(parts[1]))) return reply(404, { message: `no fault ${parts[1]}` });
+        return reply(204, null);
+      case 'POST /tokens':
+        if (parts[1] !== 'revoke') break;
+        return reply(200, { revoked: this.revokeTokens() });
+      case 'PUT /settings':
+        return reply(200, this.applySettings(await readJson(req)));
+    }
+    if (parts.length === 1 && method === 'POST' && isListing(parts[0]) && parts[0] !== 'orders') {
+      return reply(201, this.set(parts[0]).create(await readJson(req), now));
+    }
+    if (parts.length === 2 && method === 'PATCH' && isListing(parts[0])) {
+      return reply(200, this.set(parts[0]).change(parts[1], await readJson(req), now));
+    }
+    if (parts.length === 2 && method === 'GET' && isListing(parts[0])) {
+      const doc = this.set(parts[0]).get(parts[1]);
+      return doc ? reply(200, doc) : reply(404, { message: `no ${parts[0]} ${parts[1]}` });
+    }
+    return reply(404, { message: `no admin route ${method} ${path}` });
+  }
+
+  state() {
+    const { clientSecret: _secret, ...visible } = this.settings;
+    return {
+      settings: visible,
+      seed: this.store.config.seed,
+      defectRate: this.store.config.defectRate,
+      knownTaxRates: KNOWN_TAX_RATES,
+      counts: {
+        invoices: this.store.invoices.size(), credit_notes: this.store.creditNotes.size(),
+        orders: this.store.orders.size(), retailers: this.store.retailers.size(),
+      },
+      faults: this.faults.list(),
+      tokensIssued: this.tokensIssued,
+    };
+  }
+
+  applySettings(changes: Record<string, unknown>): Omit<SandboxSettings, 'clientSecret'> {
+    if ('pagingHeaders' in changes) {
+      if (typeof changes.pagingHeaders !== 'boolean') throw new SandboxRequestError(422, 'pagingHeaders must be a boolean');
+      this.settings.pagingHeaders = changes.pagingHeaders;
+    }
+    for (const key of ['pageSize', 'tokenTtlSeconds'] as const) {
+      if (!(key in changes)) continue;
+      const value = changes[key];
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new SandboxRequestError(422, `${key} must be a positive integer`);
+      this.settings[key] = value;
+    }
+    return this.state().settings;
+  }
+}
+
+function documentType(name: string): DocumentType {
+  if (name === 'invoice' || name === 'invoices') return 'invoice';
+  if (name === 'credit_note' || name === 'credit_notes') return 'credit_note';
+  throw new SandboxRequestError(422, `type must be invoice or credit_note, got ${name}`);
+}
