@@ -1,6 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsISO8601, IsString, Min, ValidateNested } from 'class-validator';
+import { IsArray, IsIn, IsInt, IsISO8601, IsOptional, IsString, Min, ValidateNested } from 'class-validator';
 import { FLOWS, Flow } from '../../common/flow';
+import { Problem } from '../../common/problem';
 import { defineEvent } from '../../define-event';
 
 export namespace RunCompleted {
@@ -21,6 +22,8 @@ export namespace RunCompleted {
     @IsIn(FLOWS) flow!: Flow;
     @ValidateNested() @Type(() => Counts) counts!: Counts;
     @IsISO8601() completedAt!: string;
+    /** What the run could not do but did not stop for, e.g. a named document LNB does not have. */
+    @IsOptional() @IsArray() @ValidateNested({ each: true }) @Type(() => Problem) problems?: Problem[];
   }
   export const definition = defineEvent({
     type: 'RunCompleted', schemaVersion: 1, topic: 'lnb.run.completed.v1', Value, kind: 'event',

@@ -1,0 +1,65 @@
+// Runs the Xero sandbox as a process for the demo and manual rehearsal; all behaviour lives in the lib.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startXeroSandbox } from '@lnbx/xero-sandbox';
+
+function fail(message: string): never {
+  process.stderr.write(`${JSON.stringify({ level: 'error', msg: message })}\n`);
+  process.exit(1);
+}
+
+function numberEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) fail(`${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}
+
+function specPath(): string | null {
+  const explicit = process.env.XERO_SANDBOX_SPEC;
+  if (explicit) {
+    if (!fs.existsSync(explicit)) fail(`XERO_SANDBOX_SPEC points at ${explicit}, which does not exist`);
+    return explicit;
+  }
+  // The reference folder sits beside the repo; the compiled app runs from dist/apps/xero-sandbox/src.
+  const candidates = [process.cwd(), path.resolve(__dirname, '../../..'), path.resolve(__dirname, '../../../..')].map((root) =>
+    path.resolve(root, '../shared/reference/xero_accounting.yaml'),
+  );
+  return candidates.find((p) => fs.existsSync(p)) ?? null;
+}
+
+async function main(): Promise<void> {
+  const timeScale = numberEnv('XERO_SANDBOX_TIME_SCALE', 1);
+  if (timeScale === 0) fail('XERO_SANDBOX_TIME_SCALE must be greater than 0');
+  const sandbox = await startXeroSandbox({
+    port: numberEnv('XERO_SANDBOX_PORT', 4020),
+    stateFile: process.env.XERO_SANDBOX_STATE_FILE || undefined,
+    timeScale,
+    limits: process.env.XERO_SANDBOX_LIMITS !== 'off',
+    specPath: specPath(),
+  });
+  process.stdout.write(
+    `${JSON.stringify({
+      level: 'info',
+      msg: 'xero sandbox listening',
+      url: sandbox.url,
+      accountingBasePath: sandbox.accountingBasePath,
+      tenants: sandbox.tenants,
+      validation: sandbox.schemaValidation.source,
+    })}\n`,
+  );
+  let stopping = false;
+  const stop = (): void => {
+    if (stopping) return;
+    stopping = true;
+    sandbox.close().then(
+      () => process.exit(0),
+      (err: unknown) => fail(`failed to stop: ${err instanceof Error ? err.message : String(err)}`),
+    );
+  };
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
+}
+
+main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));

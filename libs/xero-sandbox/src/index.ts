@@ -1,0 +1,11 @@
+export { startXeroSandbox } from './sandbox';
+export type { XeroSandbox, XeroSandboxOptions, SandboxAdmin, SandboxTenant, TokenSet, CallRecord, CallStats, Clock } from './sandbox';
+export { XERO_LIMITS } from './limits';
+export type { Limits, LimitProblem } from './limits';
+export type { FaultRule, FaultRuleInput, FaultKind } from './faults';
+export type { OAuthClient, Connection } from './oauth';
+export type { TenantSeed } from './state';
+export { DEFAULT_TENANTS, DEMO_FASHION_UK, DEMO_FASHION_EU, stableId } from './seed';
+export { loadSchemaValidator } from './openapi';
+export type { SchemaValidator, SchemaName } from './openapi';
+export { roundMoney, computeLine, computeTotals } from './money';

@@ -1,0 +1,202 @@
+// What the exporter must survive: idempotent replays, lost answers, faults, rate limits, revoked
+// connections, restarts. Driven through xero-node.
+import { waitFor } from '@lnbx/testing';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AccountingApi } from 'xero-node';
+import { startXeroSandbox, type XeroSandbox } from './sandbox';
+import { anInvoice, expectXeroFailure, uniqueNumber, xeroNodeFor } from './testing';
+
+describe('idempotency and faults', () => {
+  let sandbox: XeroSandbox;
+  let api: AccountingApi;
+  let uk: string;
+  beforeAll(async () => {
+    sandbox = await startXeroSandbox({ limits: false });
+    ({ api } = await xeroNodeFor(sandbox));
+    uk = sandbox.tenantIds[0];
+  });
+  afterEach(() => sandbox.admin.clearFaults());
+  afterAll(() => sandbox.close());
+
+  const countNumber = (n: string) => sandbox.admin.invoices(uk).filter((i) => i.InvoiceNumber === n).length;
+
+  it('replays the first answer for a repeated Idempotency-Key and creates nothing', async () => {
+    const number = uniqueNumber();
+    const key = `inv-${number}-r1`;
+    const first = await api.createInvoices(uk, { invoices: [anInvoice({ invoiceNumber: number })] }, false, undefined, key);
+    const replay = await api.createInvoices(uk, { invoices: [anInvoice({ invoiceNumber: number })] }, false, undefined, key);
+    expect(replay.body.invoices![0].invoiceID).toBe(first.body.invoices![0].invoiceID);
+    expect(replay.response.headers['x-sandbox-idempotent-replay']).toBe('true');
+    expect(countNumber(number)).toBe(1);
+    const otherKey = await api.createInvoices(uk, { invoices: [anInvoice({ invoiceNumber: number })] }, false, undefined, `${key}-b`);
+    expect(otherKey.body.invoices![0].validationErrors!.map((e) => e.message)).toEqual(['Invoice # must be unique.']);
+    const tooLong = await expectXeroFailure(api.createInvoices(uk, { invoices: [anInvoice()] }, false, undefined, 'k'.repeat(129)));
+    expect(tooLong.statusCode).toBe(400);
+  });
+
+  it('stores the document, then drops the connection (outcome unknown); a replay with the same key returns it', async () => {
+    sandbox.admin.addFault({ kind: 'outcomeUnknown', method: 'PUT', pathPrefix: '/Invoices', times: 1 });
+    const number = uniqueNumber();
+    const key = `inv-${number}`;
+    const lost = await expectXeroFailure(api.createInvoices(uk, { invoices: [anInvoice({ invoiceNumber: number })] }, false, undefined, key));
+    expect(lost.statusCode).toBe(0);
+    expect(countNumber(number)).toBe(1);
+    const lookup = await api.getInvoices(uk, undefined, undefined, undefined, undefined, [number]);
+    const replay = await api.createInvoices(uk, { invoices: [anInvoice({ invoiceNumber: number })] }, false, undefined, key);
+    expect(replay.body.invoices![0].invoiceID).toBe(lookup.body.invoices![0].invoiceID);
+    expect(countNumber(number)).toBe(1);
+    expect(sandbox.admin.calls({ tenantId: uk }).stats.rejectedByReason['fault:outcomeUnknown']).toBe(1);
+  });
+
+  it('can hang before dropping, like a timeout after the document was stored', async () => {
+    sandbox.admin.addFault({ kind: 'outcomeUnknown', hangMs: 300, times: 1 });
+    const number = uniqueNumber();
+    const started = Date.now();
+    const lost = await expectXeroFailure(api.createInvoices(uk, { invoices: [anInvoice({ invoiceNumber: number })] }, false));
+    expect(lost.statusCode).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    expect(countNumber(number)).toBe(1);
+  });
+
+  it('drops a connection before storing anything', async () => {
+    sandbox.admin.addFault({ kind: 'drop', times: 1 });
+    const number = uniqueNumber();
+    expect((await expectXeroFailure(api.createInvoices(uk, { invoices: [anInvoice({ invoiceNumber: number })] }))).statusCode).toBe(0);
+    expect(countNumber(number)).toBe(0);
+  });
+
+  it('answers 5xx for as many calls as asked, and adds latency', async () => {
+    sandbox.admin.addFault({ kind: 'error', status: 503, times: 2 });
+    expect((await expectXeroFailure(api.getOrganisations(uk))).statusCode).toBe(503);
+    expect((await expectXeroFailure(api.getOrganisations(uk))).statusCode).toBe(503);
+    expect((await api.getOrganisations(uk)).response.status).toBe(200);
+    sandbox.admin.addFault({ kind: 'latency', latencyMs: 200, times: 1 });
+    const started = Date.now();
+    await api.getOrganisations(uk);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+  });
+
+  it('takes faults through the admin HTTP API too', async () => {
+    const res = await fetch(`${sandbox.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'error', status: 500, times: 1, tenantId: uk }) });
+    expect(res.status).toBe(200);
+    expect((await expectXeroFailure(api.getContacts(uk))).statusCode).toBe(500);
+    const bad = await fetch(`${sandbox.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'meteor' }) });
+    expect(bad.status).toBe(400);
+    const state = (await (await fetch(`${sandbox.url}/__admin/state`)).json()) as { tenants: { tenantId: string; invoices: number }[] };
+    expect(state.tenants.find((t) => t.tenantId === uk)!.invoices).toBe(sandbox.admin.invoices(uk).length);
+  });
+
+  it('revokes a connection: 403 on calls and gone from /connections until restored', async () => {
+    const { api: other, tokens } = await xeroNodeFor(sandbox);
+    sandbox.admin.revokeConnection(uk);
+    expect((await expectXeroFailure(other.getOrganisations(uk))).statusCode).toBe(403);
+    const conns = (await (await fetch(sandbox.identity.connectionsUrl, { headers: { Authorization: `Bearer ${tokens.access_token}` } })).json()) as { tenantId: string }[];
+    expect(conns.map((c) => c.tenantId)).toEqual([sandbox.tenantIds[1]]);
+    sandbox.admin.restoreConnection(uk);
+    expect((await other.getOrganisations(uk)).response.status).toBe(200);
+  });
+});
+
+describe('rate limits', () => {
+  let sandbox: XeroSandbox;
+  let api: AccountingApi;
+  let uk: string;
+  let eu: string;
+  // One limit-minute lasts one real second.
+  beforeAll(async () => {
+    sandbox = await startXeroSandbox({ timeScale: 60, limits: { perMinute: 3, appPerMinute: 1000 } });
+    ({ api } = await xeroNodeFor(sandbox));
+    [uk, eu] = sandbox.tenantIds;
+  });
+  afterAll(() => sandbox.close());
+
+  it('counts down the minute limit, answers 429 with Retry-After, then lets calls through again', async () => {
+    await waitFor('a fresh minute window', async () => (await api.getCurrencies(uk)).response.headers['x-minlimit-remaining'] === '2');
+    expect((await api.getCurrencies(uk)).response.headers['x-minlimit-remaining']).toBe('1');
+    const third = await api.getCurrencies(uk);
+    expect(third.response.headers).toMatchObject({ 'x-minlimit-remaining': '0', 'x-daylimit-remaining': expect.any(String), 'x-appminlimit-remaining': expect.any(String) });
+    const refused = await expectXeroFailure(api.getCurrencies(uk));
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers).toMatchObject({ 'retry-after': '1', 'x-rate-limit-problem': 'minute' });
+    expect((await api.getCurrencies(eu)).response.status).toBe(200);
+    await waitFor('the minute window to slide', async () => (await api.getCurrencies(uk).then(() => true, () => false)) || undefined, { timeoutMs: 5000 });
+    expect(sandbox.admin.calls({ tenantId: uk }).stats.rejectedByReason['limit:minute']).toBeGreaterThanOrEqual(1);
+  });
+
+  it('refuses a sixth call in flight', async () => {
+    const busy = await startXeroSandbox({ limits: true });
+    try {
+      const { api: a } = await xeroNodeFor(busy);
+      const t = busy.tenantIds[0];
+      busy.admin.addFault({ kind: 'latency', latencyMs: 400, times: 5 });
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => a.getOrganisations(t)));
+      const refused = results.filter((r) => r.status === 'rejected').map((r) => JSON.parse((r as PromiseRejectedResult).reason as string));
+      expect(refused).toHaveLength(1);
+      expect(refused[0].response.headers['x-rate-limit-problem']).toBe('concurrent');
+      await waitFor('slots released', () => busy.admin.inFlight(t) === 0);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('forces the day limit on one organisation with a long Retry-After', async () => {
+    sandbox.admin.forceDayLimit(eu);
+    const refused = await expectXeroFailure(api.getOrganisations(eu));
+    expect(refused.statusCode).toBe(429);
+    expect(refused.headers['x-rate-limit-problem']).toBe('day');
+    expect(refused.headers['x-daylimit-remaining']).toBe('0');
+    expect(Number(refused.headers['retry-after'])).toBe(1440);
+    sandbox.admin.clearDayLimit(eu);
+    await waitFor('eu answers again', async () => (await api.getOrganisations(eu).then(() => true, () => false)) || undefined, { timeoutMs: 5000 });
+  });
+
+  it('applies the app-wide minute limit across organisations', async () => {
+    const app = await startXeroSandbox({ limits: { appPerMinute: 2 } });
+    try {
+      const { api: a } = await xeroNodeFor(app);
+      await a.getOrganisations(app.tenantIds[0]);
+      await a.getOrganisations(app.tenantIds[1]);
+      const refused = await expectXeroFailure(a.getOrganisations(app.tenantIds[1]));
+      expect(refused.headers['x-rate-limit-problem']).toBe('appminute');
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('never refuses when limits are off, and still sends the headers', async () => {
+    const open = await startXeroSandbox({ limits: false });
+    try {
+      const { api: a } = await xeroNodeFor(open);
+      const answers = await Promise.all(Array.from({ length: 30 }, () => a.getCurrencies(open.tenantIds[0])));
+      expect(answers.every((r) => r.response.headers['x-minlimit-remaining'] === '60')).toBe(true);
+    } finally {
+      await open.close();
+    }
+  });
+});
+
+describe('persistence', () => {
+  it('keeps documents and tokens across a restart when given a state file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xero-sandbox-'));
+    const stateFile = path.join(dir, 'state.json');
+    try {
+      const first = await startXeroSandbox({ stateFile, limits: false });
+      const { api, tokens } = await xeroNodeFor(first);
+      const number = uniqueNumber();
+      await api.createInvoices(first.tenantIds[0], { invoices: [anInvoice({ invoiceNumber: number })] });
+      await first.close();
+
+      const second = await startXeroSandbox({ stateFile, limits: false });
+      const again = new AccountingApi();
+      again.basePath = second.accountingBasePath;
+      again.accessToken = tokens.access_token;
+      const found = await again.getInvoices(second.tenantIds[0], undefined, undefined, undefined, undefined, [number]);
+      expect(found.body.invoices!.map((i) => i.invoiceNumber)).toEqual([number]);
+      await second.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
