@@ -72,7 +72,6 @@ const { Registry, collectDefaultMetrics } = require('prom-client');
 // Metrics the team has planned but the code does not declare yet. Dashboards and alerts may use them
 // (each run prints which); when the code declares one, its type and labels must match this list.
 const PLANNED_METRICS = {
-  lnbx_documents_detected_total: { type: 'counter', labels: ['type'] },
   lnbx_documents_exported_total: { type: 'counter', labels: ['type', 'outcome'] },
   lnbx_documents_export_failed_total: { type: 'counter', labels: ['type', 'code'] },
   lnbx_xero_calls_total: { type: 'counter', labels: ['endpoint', 'status'] },
@@ -150,7 +149,7 @@ const hostPorts = new Map();
 
 const appDirs = fs.readdirSync(path.join(repo, 'apps'), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
 const expectedServices = [...new Set([...INFRA, ...Object.keys(APP_PORTS), ...Object.keys(SANDBOX_PORTS), ...appDirs])];
-for (const name of expectedServices) if (!services[name]) err('docker-compose.yml', `service "${name}" is missing`);
+if (isObj(compose.services)) for (const name of expectedServices) if (!services[name]) err('docker-compose.yml', `service "${name}" is missing`);
 
 // Env names some code reads: @Env('X') in config classes, process.env.X, and 'X' literals in apps' main.ts.
 const knownEnv = new Set();
@@ -335,6 +334,23 @@ if (dockerfile) {
     }
   }
   for (const needed of ['package-lock.json', 'tsconfig.base.json', 'tools/runtime']) if (!dockerfile.includes(needed)) err('docker/Dockerfile', `never copies ${needed}`);
+}
+
+// A config default naming a repository file (the mapper's mapping) is read from the working directory
+// at runtime: the runtime stage must copy it, or the compose file must point the variable elsewhere.
+const runtimeCopies = [...dockerfile.matchAll(/^COPY\s+--from=\S+\s+(.+)$/gm)].flatMap((m) => m[1].trim().split(/\s+/).slice(0, -1)).map((p) => p.replace(/^\/app\//, ''));
+for (const file of sources.filter((f) => /\/apps\/[^/]+\/src\/config\.ts$/.test(f))) {
+  const app = file.split(path.sep).slice(-3)[0];
+  const svc = services[app];
+  if (!svc) continue;
+  for (const m of sourceText.get(file).matchAll(/@Env\('([A-Z0-9_]+)'\)[^\n]*\n\s*\w+\s*=\s*'([^']+)'/g)) {
+    const [, name, fallback] = m;
+    if (!/^[\w.-]+(\/[\w.-]+)+$/.test(fallback) || !exists(fallback)) continue;
+    const used = envOf(svc)[name] ?? fallback;
+    const inImage = !used.startsWith('/') && runtimeCopies.some((c) => used === c || used.startsWith(`${c.replace(/\/$/, '')}/`));
+    const mounted = (mountsOf[app] ?? []).some((v) => v.target === path.posix.resolve('/app', used));
+    if (!inImage && !mounted) err(`${app}.environment`, `${name}=${used} is neither copied into the runtime image (docker/Dockerfile) nor mounted`);
+  }
 }
 
 // ---------------------------------------------------------------- metric catalogue
@@ -561,7 +577,9 @@ function checkGrafana() {
     if (got.origin === 'prom-client default') { err('PLANNED_METRICS', `${name} is a prom-client default`); continue; }
     warn('PLANNED_METRICS', `${name} is now declared in ${got.origin}: move it off the planned list`);
     if (got.type !== 'unknown' && got.type !== spec.type) err(name, `declared as a ${got.type} in ${got.origin}, dashboards expect a ${spec.type}`);
-    if (got.labels && [...spec.labels].sort().join() !== [...got.labels].sort().join()) err(name, `declared with labels [${got.labels}] in ${got.origin}, dashboards expect [${spec.labels}]`);
+    // Extra labels are harmless (queries aggregate them away); a missing one empties a panel.
+    const missing = got.labels ? spec.labels.filter((l) => !got.labels.includes(l)) : [];
+    if (missing.length) err(name, `declared with labels [${got.labels}] in ${got.origin}, dashboards expect [${spec.labels}]`);
   }
   checkPrometheus();
   checkGrafana();
