@@ -21,6 +21,7 @@ function optionsFromEnv(): LnbSandboxOptions {
     if (!Number.isFinite(value)) throw new Error(`${name} must be a number, got "${raw}"`);
     options[option] = value;
   }
+  options.host = process.env.LNB_SANDBOX_HOST || undefined;
   options.clientId = process.env.LNB_SANDBOX_CLIENT_ID || undefined;
   options.clientSecret = process.env.LNB_SANDBOX_CLIENT_SECRET || undefined;
   return options;

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
   if (timeScale === 0) fail('XERO_SANDBOX_TIME_SCALE must be greater than 0');
   const sandbox = await startXeroSandbox({
     port: numberEnv('XERO_SANDBOX_PORT', 4020),
+    host: process.env.XERO_SANDBOX_HOST || undefined,
     stateFile: process.env.XERO_SANDBOX_STATE_FILE || undefined,
     timeScale,
     limits: process.env.XERO_SANDBOX_LIMITS !== 'off',

@@ -9,6 +9,8 @@ import { ADMIN_BASE, API_BASE, type CallCounts, SandboxServer, type SandboxSetti
 import { type DocumentDefects, type DocumentType, SandboxStore } from './store';
 
 export interface LnbSandboxOptions {
+  /** The address to listen on: 127.0.0.1 by default; 0.0.0.0 in a container. */
+  host?: string;
   /** 0 picks a free port. Default 0. */
   port?: number;
   seed?: number;
@@ -100,7 +102,7 @@ export async function startLnbSandbox(options: LnbSandboxOptions = {}): Promise<
   };
   const store = new SandboxStore(config);
   const server = new SandboxServer(store, settings);
-  const port = await server.listen(checked('port', options.port ?? 0, 0, 65_535));
+  const port = await server.listen(checked('port', options.port ?? 0, 0, 65_535), options.host);
   const now = (): string => new Date().toISOString();
   const admin: LnbSandboxAdmin = {
     invoice: (ref) => store.invoices.get(ref),

@@ -74,10 +74,11 @@ export class SandboxServer {
     this.server.keepAliveTimeout = 5_000;
   }
 
-  listen(port: number): Promise<number> {
+  /** 127.0.0.1 unless told otherwise (0.0.0.0 inside a container). */
+  listen(port: number, host = '127.0.0.1'): Promise<number> {
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
-      this.server.listen(port, '127.0.0.1', () => resolve((this.server.address() as AddressInfo).port));
+      this.server.listen(port, host, () => resolve((this.server.address() as AddressInfo).port));
     });
   }
 

@@ -22,6 +22,8 @@ export interface Clock {
 export interface XeroSandboxOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
+  /** The address to listen on: 127.0.0.1 by default; 0.0.0.0 in a container. */
+  host?: string;
   /** Limit-time seconds per real second: 10 makes a limit-minute last 6 real seconds. Default 1. */
   timeScale?: number;
   /** false turns limits off; an object overrides some of Xero's numbers. */
@@ -655,7 +657,7 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   baseUrl = `http://127.0.0.1:${port}`;
