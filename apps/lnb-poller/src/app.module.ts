@@ -1,8 +1,22 @@
 import { EventSourcingModule } from '@lnbx/messaging';
-import { JsonLogger, PlatformModule } from '@lnbx/platform';
-import { DynamicModule, Module } from '@nestjs/common';
+import { JsonLogger, PG_POOL, PlatformModule } from '@lnbx/platform';
+import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { PollerConfig } from './config';
-import { RunsHandlers } from './runs/runs.handlers';
+import { lnbClientProvider } from './lnb.provider';
+import { RunExecutor } from './runs/run-executor';
+import { RunStore } from './runs/run-store';
+import { PollerHandlers } from './runs/runs.handlers';
+import { Scheduler } from './schedule/scheduler';
+import { SelectionStore } from './selection/selection-store';
+import { migratePollerTables } from './store/schema';
+
+class PollerTables implements OnModuleInit {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+  onModuleInit(): Promise<void> {
+    return migratePollerTables(this.pool);
+  }
+}
 
 @Module({})
 export class AppModule {
@@ -13,7 +27,15 @@ export class AppModule {
         PlatformModule.forRoot({ service: 'lnb-poller', configClass: PollerConfig, config, logger }),
         EventSourcingModule.forRoot({ schema: 'poller' }),
       ],
-      controllers: [RunsHandlers],
+      controllers: [PollerHandlers],
+      providers: [
+        PollerTables,
+        { provide: RunStore, inject: [PG_POOL], useFactory: (pool: Pool) => new RunStore(pool) },
+        SelectionStore,
+        Scheduler,
+        RunExecutor,
+        lnbClientProvider,
+      ],
     };
   }
 }

@@ -5,7 +5,7 @@ import type { Kafka } from 'kafkajs';
 import { hostname } from 'node:os';
 import type { Registry } from 'prom-client';
 import { EventPublisher } from './publisher';
-import { KafkaEventTransport, PassThroughRpcFilter } from './transport';
+import { KafkaEventTransport } from './transport';
 
 export interface ServiceDefinition<C extends ServiceConfig> {
   /** e.g. 'lnb-poller'; also its consumer group and its log/metric label. */
@@ -45,8 +45,7 @@ export async function startService<C extends ServiceConfig>(def: ServiceDefiniti
       maxAttempts: config.consumerMaxAttempts,
       retryBaseMs: config.consumerRetryBaseMs,
     });
-    const ms = app.connectMicroservice({ strategy: transport });
-    ms.useGlobalFilters(new PassThroughRpcFilter());
+    app.connectMicroservice({ strategy: transport });
     await app.startAllMicroservices();
   }
   await app.listen(config.httpPort, config.httpHost);

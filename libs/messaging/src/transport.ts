@@ -4,7 +4,7 @@
 // and the original bytes, retries retriable failures with backoff by pausing that partition only, and
 // commits an offset only once its message is handled or dead-lettered.
 import { baseTopic, deadLetterTopic, decode, EventEnvelope, topicName } from '@lnbx/contracts';
-import { ArgumentsHost, Catch, RpcExceptionFilter } from '@nestjs/common';
+import { applyDecorators, ArgumentsHost, Catch, Controller, RpcExceptionFilter, UseFilters } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { JsonLogger } from '@lnbx/platform';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
@@ -56,6 +56,12 @@ export class PassThroughRpcFilter implements RpcExceptionFilter<unknown> {
     return throwError(() => exception);
   }
 }
+
+/**
+ * A controller of Kafka event handlers (`@EventPattern`). It carries the pass-through filter itself:
+ * a hybrid app's microservice is born initialised, so a global filter set on it is ignored.
+ */
+export const EventHandlers = (): ClassDecorator => applyDecorators(Controller(), UseFilters(new PassThroughRpcFilter()));
 
 export class KafkaEventTransport extends Server implements CustomTransportStrategy {
   private consumer?: Consumer;

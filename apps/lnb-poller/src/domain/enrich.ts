@@ -8,7 +8,6 @@ export interface OrderLike {
 export interface AddressLike {
   contact_email?: string | null;
   vat_number?: string | null;
-  [key: string]: unknown;
 }
 export interface RetailerLike {
   reference: string;
@@ -45,6 +44,6 @@ export function describeRetailer(retailer: RetailerLike | null, doc: { retailer_
     name: retailer?.name ?? doc.retailer_name ?? null,
     email: billing?.contact_email ?? retailer?.buyers?.find((b) => b.email)?.email ?? null,
     vat_number: billing?.vat_number ?? null,
-    billing_address: billing as RetailerDto['billing_address'],
+    billing_address: billing as unknown as RetailerDto['billing_address'],
   };
 }

@@ -1,0 +1,204 @@
+// The poller as its own process, against the LNB sandbox over HTTP, the real broker and Postgres:
+// runs on request and on schedule, selection and hold-backs, change detection, faults and reruns.
+import {
+  createEnvelope, decode, EventEnvelope, EVENTS, flowKey, RunCompleted, RunFailed, RunRequested, RunStarted,
+  ScheduleChangeRequested, SelectionChangeRequested, SelectionRules, topicName, DetectedDocumentValue,
+} from '@lnbx/contracts';
+import { LnbClient, LnbInvoice } from '@lnbx/lnb-client';
+import { LnbSandbox, startLnbSandbox } from '@lnbx/lnb-sandbox';
+import { EventPublisher } from '@lnbx/messaging';
+import { createTestDatabase, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { randomUUID } from 'node:crypto';
+import { Consumer, Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { DEFAULT_RULES, selectDocument } from './domain/selection';
+
+const CONNECTION = 'acme';
+
+describe('lnb-poller', () => {
+  const prefix = uniqueTopicPrefix('poller');
+  const kafka = new Kafka({ clientId: 'poller-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const publisher = new EventPublisher(kafka, prefix);
+  const received: EventEnvelope[] = [];
+  const deadLetters: KafkaMessage[] = [];
+  let lnb: LnbSandbox;
+  let db: TestDatabase;
+  let poller: SpawnedService;
+  let consumer: Consumer;
+  let allInvoices: LnbInvoice[];
+
+  beforeAll(async () => {
+    lnb = await startLnbSandbox({ port: 0, seed: 7, invoices: 120, creditNotes: 12, defectRate: 0.2 });
+    db = await createTestDatabase('poller');
+    const client = new LnbClient({ baseUrl: lnb.url, clientId: lnb.clientId, clientSecret: lnb.clientSecret, retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 } });
+    allInvoices = [];
+    for await (const i of client.invoices()) allInvoices.push(i);
+
+    consumer = kafka.consumer({ groupId: `${prefix}observer` });
+    await consumer.connect();
+    // The services create their topics at boot; this observer subscribes to what it reads.
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: EVENTS.flatMap((d) => [d.topic, `${d.topic}.dlq`]).map((t) => ({ topic: topicName(prefix, t), numPartitions: 3 })) });
+    await admin.disconnect();
+    await consumer.subscribe({ topics: EVENTS.map((d) => topicName(prefix, d.topic)), fromBeginning: true });
+    await consumer.subscribe({ topic: topicName(prefix, `${ScheduleChangeRequested.definition.topic}.dlq`), fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, message }) => {
+        if (topic.endsWith('.dlq')) return void deadLetters.push(message);
+        const out = decode(topic.slice(prefix.length), message.value);
+        if (out.ok) received.push(out.envelope);
+      },
+    });
+
+    poller = await spawnService('lnb-poller', {
+      DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: CONNECTION,
+      LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret,
+      LNB_MAX_ATTEMPTS: '2', LNB_RETRY_BASE_MS: '10', POLLER_TICK_MS: '100',
+    });
+  });
+
+  afterEach(() => {
+    const state = expect.getState();
+    if (state.assertionCalls > 0 && state.numPassingAsserts < state.assertionCalls) {
+      // On a failure, show what the poller said.
+      process.stderr.write(poller.logs.slice(-40).map((l) => JSON.stringify(l)).join('\n') + '\n');
+    }
+  });
+
+  afterAll(async () => {
+    await poller?.stop();
+    await consumer?.disconnect();
+    await publisher.close();
+    await lnb?.close();
+    await db?.drop();
+  });
+
+  const ofRun = <T extends object>(runId: string, type: string) => received.filter((e) => e.correlationId === runId && e.type === type) as EventEnvelope<T>[];
+
+  async function requestRun(payload: Partial<RunRequested.Value> = {}): Promise<{ runId: string; outcome: EventEnvelope<RunCompleted.Value | RunFailed.Value>; detected: EventEnvelope<DetectedDocumentValue>[] }> {
+    const runId = randomUUID();
+    const env = createEnvelope(RunRequested.definition, { runId, flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'test', ...payload }, {
+      producer: 'monitor-api', connectionId: CONNECTION, correlationId: runId, key: flowKey(CONNECTION, payload.flow ?? 'invoices'),
+    });
+    await publisher.publish([env]);
+    const outcome = await waitFor(`run ${runId} to end`, () => received.find((e) => e.correlationId === runId && (e.type === 'RunCompleted' || e.type === 'RunFailed')));
+    // Detected events are published before the run's outcome (same outbox, committed earlier), but on other partitions.
+    const expected = outcome.type === 'RunCompleted' ? (outcome.payload as RunCompleted.Value).counts.emitted : 0;
+    await waitFor('every detected event of the run', () => ofRun(runId, payload.flow === 'credit_notes' ? 'CreditNoteDetected' : 'InvoiceDetected').length >= expected);
+    return { runId, outcome: outcome as EventEnvelope<RunCompleted.Value | RunFailed.Value>, detected: ofRun<DetectedDocumentValue>(runId, payload.flow === 'credit_notes' ? 'CreditNoteDetected' : 'InvoiceDetected') };
+  }
+
+  const finals = () => allInvoices.filter((i) => selectDocument(i, DEFAULT_RULES) === 'selected').map((i) => i.reference_number).sort();
+  const refs = (d: EventEnvelope<DetectedDocumentValue>[]) => d.map((e) => e.payload.document.reference_number).sort();
+  let firstRevisions: Map<string, string>;
+
+  it('a first run emits every selected document once, enriched, with counts', async () => {
+    const { runId, outcome, detected } = await requestRun();
+    expect(outcome.type).toBe('RunCompleted');
+    const counts = (outcome.payload as RunCompleted.Value).counts;
+    expect(refs(detected)).toEqual(finals());
+    expect(counts).toEqual({ seen: 120, selected: finals().length, emitted: finals().length, unchanged: 0, excludedBySelection: 120 - finals().length, heldBack: 0 });
+    expect(ofRun<RunStarted.Value>(runId, 'RunStarted')[0].payload.trigger).toBe('manual');
+    const sample = detected[0].payload;
+    expect(sample.documentKey).toBe(`${CONNECTION}:invoice:${sample.document.reference_number}`);
+    expect(detected[0].key).toBe(sample.documentKey);
+    expect(detected[0].causationId).toBe(ofRun(runId, 'RunStarted')[0].eventId);
+    // EAN13s come from the order; a line whose order item has none carries null for the mapper to report.
+    const missing = lnb.admin.defects('invoice').find((d) => d.defects.some((x) => x.kind === 'MISSING_EAN13') && finals().includes(d.reference));
+    if (missing) {
+      const ev = detected.find((e) => e.payload.document.reference_number === missing.reference)!;
+      expect(ev.payload.document.items.some((i) => i.ean13 === null)).toBe(true);
+    }
+    expect(detected.filter((e) => !lnb.admin.defectsOf('invoice', e.payload.document.reference_number)?.length).every((e) => e.payload.document.items.every((i) => /^\d{13}$/.test(i.ean13 ?? '')))).toBe(true);
+    firstRevisions = new Map(detected.map((e) => [e.payload.documentKey, e.payload.revision]));
+  });
+
+  it('a second run emits nothing', async () => {
+    const { outcome, detected } = await requestRun();
+    expect(detected).toHaveLength(0);
+    expect((outcome.payload as RunCompleted.Value).counts).toMatchObject({ emitted: 0, unchanged: finals().length });
+  });
+
+  it('a changed invoice comes out again with a new revision', async () => {
+    const ref = finals()[0];
+    const inv = lnb.admin.invoice(ref)!;
+    lnb.admin.changeInvoice(ref, { purchase_order_reference: `${inv.purchase_order_reference ?? 'PO'}-rev2` });
+    lnb.admin.changeInvoice(finals()[1], {}); // only update_time moves: not a change that matters
+    const { detected } = await requestRun();
+    expect(refs(detected)).toEqual([ref]);
+    expect(detected[0].payload.revision).not.toBe(firstRevisions.get(detected[0].payload.documentKey));
+  });
+
+  it('respects the selection and the hold-back list; a run naming documents bypasses the rules, never the hold-back', async () => {
+    const proforma = allInvoices.find((i) => i.status === 'proforma')!.reference_number;
+    const held = finals()[2];
+    const rules: SelectionRules = { ...DEFAULT_RULES, holdBack: [held] };
+    await publisher.publish([createEnvelope(SelectionChangeRequested.definition, { flow: 'invoices', rules, requestedBy: 'test' }, {
+      producer: 'monitor-api', connectionId: CONNECTION, correlationId: 'selection-1', key: flowKey(CONNECTION, 'invoices'),
+    })]);
+    await waitFor('the selection to change', () => received.find((e) => e.type === 'SelectionChanged'));
+    const { outcome, detected } = await requestRun({ documents: [proforma, held, 'INV-999999'] });
+    expect(refs(detected)).toEqual([proforma]);
+    const completed = outcome.payload as RunCompleted.Value;
+    expect(completed.counts).toMatchObject({ seen: 2, emitted: 1, heldBack: 1 });
+    expect(completed.problems).toEqual([expect.objectContaining({ code: 'LNB.DOCUMENT_NOT_FOUND', field: 'INV-999999' })]);
+  });
+
+  it('a retry re-emits a document even when it did not change', async () => {
+    const ref = finals()[3];
+    const { detected } = await requestRun({ trigger: 'retry', documents: [ref] });
+    expect(refs(detected)).toEqual([ref]);
+    expect(detected[0].payload.revision).toBe(firstRevisions.get(detected[0].payload.documentKey));
+  });
+
+  it('LNB down gives run-failed in plain words; a clean rerun neither loses nor duplicates', async () => {
+    const changed = [finals()[4], finals()[5]];
+    for (const ref of changed) lnb.admin.changeInvoice(ref, { purchase_order_reference: `PO-${ref}-changed` });
+    lnb.admin.injectFault({ kind: 'server-error', path: '/invoices', times: 'always', status: 503 });
+    const failed = await requestRun();
+    expect(failed.outcome.type).toBe('RunFailed');
+    const problem = (failed.outcome.payload as RunFailed.Value).problem;
+    expect(problem.code).toBe('LNB.UNAVAILABLE');
+    expect(problem.message).toMatch(/Le New Black could not be reached/);
+    expect(problem.message).not.toMatch(/access_token=(?!\[redacted\])/i);
+    lnb.admin.clearFaults();
+    const rerun = await requestRun();
+    expect(rerun.outcome.type).toBe('RunCompleted');
+    expect(refs(rerun.detected)).toEqual(changed.sort());
+  });
+
+  it('runs on its schedule once set, and refuses a bad schedule naming the field', async () => {
+    await publisher.publish([createEnvelope(ScheduleChangeRequested.definition, { flow: 'credit_notes', enabled: true, cron: '* * * * * *', timeZone: 'Europe/Paris', requestedBy: 'test' }, {
+      producer: 'monitor-api', connectionId: CONNECTION, correlationId: 'schedule-1', key: flowKey(CONNECTION, 'credit_notes'),
+    })]);
+    const scheduled = await waitFor('a scheduled run to complete', () => {
+      const started = received.find((e) => e.type === 'RunStarted' && (e.payload as RunStarted.Value).trigger === 'schedule');
+      return started && received.find((e) => e.type === 'RunCompleted' && e.correlationId === started.correlationId);
+    });
+    expect((scheduled.payload as RunCompleted.Value).flow).toBe('credit_notes');
+    await publisher.publish([createEnvelope(ScheduleChangeRequested.definition, { flow: 'credit_notes', enabled: false, requestedBy: 'test' }, {
+      producer: 'monitor-api', connectionId: CONNECTION, correlationId: 'schedule-2', key: flowKey(CONNECTION, 'credit_notes'),
+    })]);
+    await waitFor('the schedule to be turned off', () => received.find((e) => e.type === 'ScheduleChanged' && e.correlationId === 'schedule-2'));
+
+    await publisher.publish([createEnvelope(ScheduleChangeRequested.definition, { flow: 'invoices', enabled: true, cron: '61 * * * *', timeZone: 'UTC', requestedBy: 'test' }, {
+      producer: 'monitor-api', connectionId: CONNECTION, correlationId: 'schedule-3', key: flowKey(CONNECTION, 'invoices'),
+    })]);
+    const dead = await waitFor('the bad schedule dead-lettered', () => deadLetters.find((m) => m.value?.toString().includes('schedule-3')));
+    expect(dead.headers?.['x-dlq-code']?.toString()).toBe('POLLER.INVALID_SCHEDULE');
+    expect(JSON.parse(dead.headers!['x-dlq-reasons']!.toString())[0]).toMatch(/cron: "61 \* \* \* \*" is not a valid cron expression/);
+  });
+
+  it('credit notes: each says whether LNB has the invoice it credits', async () => {
+    // The scheduled run above may have emitted them already: this run or that one did.
+    await requestRun({ flow: 'credit_notes' });
+    const detected = received.filter((e) => e.type === 'CreditNoteDetected') as EventEnvelope<DetectedDocumentValue>[];
+    expect(detected.length).toBeGreaterThan(0);
+    const withRef = detected.filter((e) => e.payload.document.invoice_reference_number);
+    expect(withRef.length).toBeGreaterThan(0);
+    for (const e of withRef) {
+      const missing = lnb.admin.defectsOf('credit_note', e.payload.document.reference_number)?.some((d) => d.kind === 'CREDITED_INVOICE_NOT_FOUND');
+      expect(e.payload.document.invoice_found).toBe(!missing);
+    }
+  });
+});

@@ -1,0 +1,25 @@
+import type { Flow, SelectionRules } from '@lnbx/contracts';
+import type { Transaction } from '@lnbx/event-store';
+import { PG_POOL } from '@lnbx/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { DEFAULT_RULES } from '../domain/selection';
+
+/** Selection rules per flow: the projection of the SelectionChanged events in the poller's streams. */
+@Injectable()
+export class SelectionStore {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
+
+  async rules(flow: Flow): Promise<SelectionRules> {
+    const { rows } = await this.pool.query<{ rules: SelectionRules }>('select rules from poller.selections where flow = $1', [flow]);
+    return rows[0]?.rules ?? DEFAULT_RULES;
+  }
+
+  async save(tx: Transaction, flow: Flow, rules: SelectionRules): Promise<void> {
+    await tx.query(
+      `insert into poller.selections (flow, rules) values ($1, $2)
+       on conflict (flow) do update set rules = excluded.rules, updated_at = now()`,
+      [flow, JSON.stringify(rules)],
+    );
+  }
+}
