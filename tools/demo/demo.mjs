@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const kafkaPort = process.env.KAFKA_PORT ?? '19092';
@@ -28,16 +29,24 @@ async function ensureDatabase() {
   await client.end();
 }
 
+// One viewer and one operator key per demo start (hashed by monitor-api; printed once, below).
+const viewerKey = process.env.DEMO_VIEWER_KEY ?? `view-${randomBytes(18).toString('base64url')}`;
+const operatorKey = process.env.DEMO_OPERATOR_KEY ?? `oper-${randomBytes(18).toString('base64url')}`;
+const lnbCredentials = { LNB_CLIENT_ID: 'lnb-sandbox-client', LNB_CLIENT_SECRET: 'lnb-sandbox-secret' };
 const common = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, DATABASE_URL: databaseUrl, CONNECTION_ID: 'demo', LOG_LEVEL: 'info' };
 const sandboxes = [
-  { app: 'lnb-sandbox', env: { LNB_SANDBOX_PORT: '4010', LNB_SANDBOX_INVOICES: '200' }, url: 'http://127.0.0.1:4010' },
-  { app: 'xero-sandbox', env: { XERO_SANDBOX_PORT: '4020', XERO_SANDBOX_STATE_FILE: path.join(root, '.local/xero-sandbox-state.json') }, url: 'http://127.0.0.1:4020' },
+  { app: 'lnb-sandbox', env: { LNB_SANDBOX_PORT: '4010', LNB_SANDBOX_INVOICES: '200' }, url: 'http://127.0.0.1:4010/__admin/state' },
+  { app: 'xero-sandbox', env: { XERO_SANDBOX_PORT: '4020', XERO_SANDBOX_STATE_FILE: path.join(root, '.local/xero-sandbox-state.json') }, url: 'http://127.0.0.1:4020/__admin/state' },
 ];
 const services = [
-  { app: 'lnb-poller', env: { HTTP_PORT: '4001' } },
+  { app: 'lnb-poller', env: { HTTP_PORT: '4001', LNB_BASE_URL: 'http://127.0.0.1:4010/apis/wholesale/v2', ...lnbCredentials } },
   { app: 'mapper', env: { HTTP_PORT: '4002' } },
   { app: 'xero-exporter', env: { HTTP_PORT: '4003' } },
-  { app: 'monitor-api', env: { HTTP_PORT: process.env.MONITOR_PORT ?? '4000' } },
+  { app: 'monitor-api', env: {
+    HTTP_PORT: process.env.MONITOR_PORT ?? '4000',
+    MONITOR_BOOTSTRAP_KEYS: `viewer:${viewerKey},operator:${operatorKey}`,
+    XERO_EXPORTER_URL: 'http://127.0.0.1:4003',
+  } },
 ];
 
 const children = [];
@@ -96,7 +105,9 @@ try {
   for (const s of services) say(`  ${s.app.padEnd(14)} http://127.0.0.1:${s.env.HTTP_PORT}  (health: /health/ready, metrics: /metrics)`);
   for (const s of sandboxes) if (children.some((c) => c.app === s.app)) say(`  ${s.app.padEnd(14)} ${s.url}`);
   say(`Integration Center: ${monitor}/`);
-  say(`try: curl -X POST ${monitor}/api/runs -H 'content-type: application/json' -d '{"flow":"invoices"}'`);
+  say(`viewer key:   ${viewerKey}`);
+  say(`operator key: ${operatorKey}   (the page asks for one; API calls send it as x-api-key)`);
+  say(`try: curl -X POST ${monitor}/api/runs -H 'x-api-key: ${operatorKey}' -H 'content-type: application/json' -d '{"flow":"invoices"}'`);
   say(`logs: ${path.relative(root, logDir)}/  -  Ctrl-C stops everything`);
   if (process.env.DEMO_EXIT_WHEN_READY === '1') await stop(0);
 } catch (err) {

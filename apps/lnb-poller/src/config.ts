@@ -25,7 +25,7 @@ export class PollerConfig extends ServiceConfig {
 
   /** Orders and retailers fetched at once while enriching a page. */
   @Env('POLLER_ENRICH_CONCURRENCY') @IsInt() @Min(1) @Max(64)
-  enrichConcurrency = 16;
+  enrichConcurrency = 48;
 
   @Env('POLLER_TICK_MS') @IsInt() @Min(50)
   tickMs = 1000;

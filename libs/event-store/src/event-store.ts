@@ -77,6 +77,8 @@ export interface ReadAllOptions {
 
 export interface EventStore {
   append(streamId: string, events: NewEvent[], options: AppendOptions, tx?: Transaction): Promise<AppendResult>;
+  /** Appends to many streams at once, each as with expected version `any` (bulk emission). */
+  appendToStreams(batch: { streamId: string; events: NewEvent[] }[], tx?: Transaction): Promise<void>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /**
    * One page of the store-wide order, holding back events of transactions that may still commit

@@ -49,6 +49,23 @@ describe('PostgresEventStore (real Postgres)', () => {
     expect(await store.readStream('no-such-stream')).toEqual([]);
   });
 
+  it('appends to many streams at once, new and existing, each in order after what it held', async () => {
+    const store = await fx.store();
+    const first = anEvent();
+    await store.append('doc-a', [first], { expectedVersion: 'no_stream' });
+    await store.appendToStreams([
+      { streamId: 'doc-a', events: [anOutboxEvent({ data: { n: 1 } })] },
+      { streamId: 'doc-b', events: [anOutboxEvent({ data: { n: 2 } }), anOutboxEvent({ data: { n: 3 }, kafkaKey: 'k-b' })] },
+      { streamId: 'doc-a', events: [anOutboxEvent({ data: { n: 4 } })] },
+    ]);
+    const a = await store.readStream('doc-a');
+    const b = await store.readStream('doc-b');
+    expect(a.map((e) => [e.streamVersion, e.data])).toEqual([[1, first.data], [2, { n: 1 }], [3, { n: 4 }]]);
+    expect(b.map((e) => [e.streamVersion, e.data, e.kafkaKey])).toEqual([[1, { n: 2 }, 'doc-b'], [2, { n: 3 }, 'k-b']]);
+    expect(a[2].position.globalPosition).toBeGreaterThan(a[1].position.globalPosition);
+    await expect(store.append('doc-b', [anEvent()], { expectedVersion: 2 })).resolves.toMatchObject({ nextVersion: 3 });
+  });
+
   it('checks the expected version, and says what it found', async () => {
     const store = await fx.store();
     await store.append('s', [anEvent()], { expectedVersion: 'no_stream' });

@@ -92,6 +92,56 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
+   * Appends to many streams at once, each with expected version `any`, in three statements whatever
+   * their number (a poller page of 500 documents is one round of them, not 1,500). Events keep their
+   * order within each stream; the streams' transaction ids only grow, as with `append`.
+   */
+  async appendToStreams(batch: { streamId: string; events: NewEvent[] }[], tx?: Transaction): Promise<void> {
+    const merged = new Map<string, NewEvent[]>();
+    for (const { streamId, events } of batch) merged.set(streamId, [...(merged.get(streamId) ?? []), ...events]);
+    if (![...merged.values()].some((e) => e.length)) return;
+    const run = async (c: ClientBase) => {
+      const ids = [...merged.keys()].filter((id) => merged.get(id)!.length);
+      const claimed = await this.rows<{ stream_id: string; version: number; transaction_id: string }>(
+        c,
+        `insert into ${this.schema}.streams as st (stream_id, version, transaction_id)
+         select s.id, s.n, pg_current_xact_id() from unnest($1::text[], $2::int[]) as s(id, n)
+         on conflict (stream_id) do update
+           set version = st.version + excluded.version, transaction_id = greatest(st.transaction_id, excluded.transaction_id)
+         returning stream_id, version, transaction_id`,
+        [ids, ids.map((id) => merged.get(id)!.length)],
+      );
+      const cols = { tx: [] as string[], stream: [] as string[], version: [] as number[], id: [] as string[], type: [] as string[], data: [] as string[], meta: [] as string[], topic: [] as (string | null)[], key: [] as (string | null)[] };
+      for (const row of claimed) {
+        const events = merged.get(row.stream_id)!;
+        events.forEach((e, i) => {
+          cols.tx.push(row.transaction_id);
+          cols.stream.push(row.stream_id);
+          cols.version.push(row.version - events.length + i + 1);
+          cols.id.push(e.eventId ?? randomUUID());
+          cols.type.push(e.type);
+          cols.data.push(JSON.stringify(e.data ?? null));
+          cols.meta.push(JSON.stringify(e.metadata ?? {}));
+          cols.topic.push(e.topic ?? null);
+          cols.key.push(e.topic === undefined ? null : (e.kafkaKey ?? row.stream_id));
+        });
+      }
+      try {
+        await c.query(
+          `insert into ${this.schema}.events (transaction_id, stream_id, stream_version, event_id, type, data, metadata, topic, kafka_key)
+           select * from unnest($1::xid8[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::jsonb[], $7::jsonb[], $8::text[], $9::text[])`,
+          [cols.tx, cols.stream, cols.version, cols.id, cols.type, cols.data, cols.meta, cols.topic, cols.key],
+        );
+      } catch (err) {
+        if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new DuplicateEventError(ids.join(', '));
+        throw err;
+      }
+      if (cols.topic.some((t) => t !== null)) await c.query('select pg_notify($1, $2)', [outboxChannel(this.schema), '']);
+    };
+    await (tx ? run(tx) : this.withTransaction(run));
+  }
+
+  /**
    * Moves the stream's version on by `count` when `expected` holds, or returns undefined. The
    * streams row lock serialises appenders of one stream: a loser waits for the winner's commit,
    * then finds the version changed. The row's transaction_id only ever grows, so each append's

@@ -1,6 +1,6 @@
 import { EventEnvelope } from '@lnbx/contracts';
 import { definitionForType } from '@lnbx/contracts';
-import { ExpectedVersion, OutboxMessage, OutboxRelay, PostgresEventStore, Transaction } from '@lnbx/event-store';
+import { ExpectedVersion, NewEvent, OutboxMessage, OutboxRelay, PostgresEventStore, Transaction } from '@lnbx/event-store';
 import { CONFIG, JsonLogger, KAFKA, METRICS, PG_POOL, ServiceConfig } from '@lnbx/platform';
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
@@ -17,21 +17,24 @@ export const CONSUMER_NAME = Symbol('CONSUMER_NAME');
  * transaction, and into the outbox; the relay publishes them to Kafka afterwards, at least once and
  * in order. Nothing is sent to Kafka directly, so a crash between commit and send loses nothing.
  */
+/** An envelope as the store keeps it: in the outbox for its registry topic, keyed by the envelope's key. */
+function toStored(env: EventEnvelope): NewEvent {
+  const d = definitionForType(env.type);
+  if (!d) throw new Error(`no topic is registered for ${env.type}`);
+  return { eventId: env.eventId, type: env.type, data: env, topic: d.topic, kafkaKey: env.key, metadata: { correlationId: env.correlationId, causationId: env.causationId } };
+}
+
 @Injectable()
 export class Outbox {
   constructor(@Inject(EVENT_STORE) readonly store: PostgresEventStore, @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay) {}
 
   async append(tx: Transaction, streamId: string, envelopes: EventEnvelope[], expectedVersion: ExpectedVersion = 'any'): Promise<void> {
-    await this.store.append(
-      streamId,
-      envelopes.map((env) => {
-        const d = definitionForType(env.type);
-        if (!d) throw new Error(`no topic is registered for ${env.type}`);
-        return { eventId: env.eventId, type: env.type, data: env, topic: d.topic, kafkaKey: env.key, metadata: { correlationId: env.correlationId, causationId: env.causationId } };
-      }),
-      { expectedVersion },
-      tx,
-    );
+    await this.store.append(streamId, envelopes.map(toStored), { expectedVersion }, tx);
+  }
+
+  /** Many streams at once (e.g. one detected event per document of a page), each with expected version `any`. */
+  async appendMany(tx: Transaction, batch: { streamId: string; envelopes: EventEnvelope[] }[]): Promise<void> {
+    await this.store.appendToStreams(batch.map((b) => ({ streamId: b.streamId, events: b.envelopes.map(toStored) })), tx);
   }
 
   /** Runs `fn` once per (consumer, eventId): a redelivered event is skipped, atomically with what `fn` writes. */

@@ -11,14 +11,16 @@ export interface SpawnedService {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-const root = path.resolve(__dirname, '../../..');
+// The repo root, whether this file runs from source or compiled into dist/ (benchmarks).
+const up = path.resolve(__dirname, '../../..');
+const root = path.basename(up) === 'dist' ? path.dirname(up) : up;
 
 /**
  * Starts one of the apps as its own process, from source, and waits for its "service started" line
- * (which carries its URL). Separate processes, so a test crosses real process boundaries over Kafka.
+ * (or `readyMessage`; the line carries its URL). Separate processes, so a test crosses real process boundaries over Kafka.
  */
-export async function spawnService(app: string, env: Record<string, string>, { timeoutMs = 60_000 } = {}): Promise<SpawnedService> {
-  const child = spawn(process.execPath, ['-r', path.join(root, 'tools/runtime/register-ts.js'), path.join(root, `apps/${app}/src/main.ts`)], {
+export async function spawnService(app: string, env: Record<string, string>, { timeoutMs = 60_000, nodeArgs = [] as string[], readyMessage = 'service started' } = {}): Promise<SpawnedService> {
+  const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(root, 'tools/runtime/register-ts.js'), path.join(root, `apps/${app}/src/main.ts`)], {
     cwd: root,
     env: { ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -41,11 +43,16 @@ export async function spawnService(app: string, env: Record<string, string>, { t
   });
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const url = await waitFor(`${app} to start`, () => {
-    if (child.exitCode !== null) throw new Error(`${app} exited with ${child.exitCode}: ${stderr.slice(-2000)}`);
-    const started = logs.find((l) => l.msg === 'service started');
-    return started ? String(started.url) : undefined;
-  }, { timeoutMs, intervalMs: 100 }).catch((err) => {
+  // An early exit ends the wait at once, with what the service said on its way out.
+  const early = exited.then((code) => {
+    throw new Error(`${app} exited with ${code} before it started: ${stderr.slice(-2000)}`);
+  });
+  const started = waitFor(`${app} to start`, () => {
+    const line = logs.find((l) => l.msg === readyMessage);
+    return line ? String(line.url) : undefined;
+  }, { timeoutMs, intervalMs: 100 });
+  early.catch(() => undefined);
+  const url = await Promise.race([started, early]).catch((err) => {
     child.kill('SIGKILL');
     throw new Error(`${(err as Error).message}\n${stderr.slice(-2000)}`);
   });

@@ -4,6 +4,9 @@
 import { LnbSandbox, startLnbSandbox } from '@lnbx/lnb-sandbox';
 import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 
+const OPERATOR = 'smoke-operator-key-0123456789';
+const auth = { 'x-api-key': OPERATOR };
+
 describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
   let db: TestDatabase;
   let monitor: SpawnedService;
@@ -15,7 +18,7 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     db = await createTestDatabase('smoke');
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('smoke') };
     const lnbEnv = { LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret };
-    [monitor, poller] = await Promise.all([spawnService('monitor-api', env), spawnService('lnb-poller', { ...env, ...lnbEnv })]);
+    [monitor, poller] = await Promise.all([spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}` }), spawnService('lnb-poller', { ...env, ...lnbEnv })]);
   });
 
   afterAll(async () => {
@@ -33,19 +36,19 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
   });
 
   it('a requested run is started and completed by the poller, and the monitor stores it', async () => {
-    const res = await http<{ runId: string }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices' });
+    const res = await http<{ runId: string }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices' }, auth);
     expect(res.status).toBe(202);
     const run = await waitFor('the run to complete', async () => {
-      const r = await http<{ status: string; started_at: string | null; counts: { seen: number; emitted: number } }>('GET', `${monitor.url}/api/runs/${res.body.runId}`);
+      const r = await http<{ status: string; startedAt: string | null; counts: { seen: number; emitted: number } }>('GET', `${monitor.url}/api/runs/${res.body.runId}`, undefined, auth);
       return r.body.status === 'completed' ? r.body : undefined;
     });
-    expect(run.started_at).not.toBeNull();
+    expect(run.startedAt).not.toBeNull();
     expect(run.counts.seen).toBe(25);
     expect(run.counts.emitted).toBeGreaterThan(0);
   });
 
   it('refuses a bad request with a 400 naming the field', async () => {
-    const res = await http<{ message: string[] }>('POST', `${monitor.url}/api/runs`, { flow: 'orders' });
+    const res = await http<{ message: string[] }>('POST', `${monitor.url}/api/runs`, { flow: 'orders' }, auth);
     expect(res.status).toBe(400);
     expect(res.body.message.join(' ')).toMatch(/flow must be one of/);
   });

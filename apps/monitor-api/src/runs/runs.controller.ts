@@ -1,43 +1,106 @@
-import { createEnvelope, flowKey, RunRequested } from '@lnbx/contracts';
-import { Outbox } from '@lnbx/messaging';
-import { CONFIG, PG_POOL, ServiceConfig } from '@lnbx/platform';
-import { Body, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post } from '@nestjs/common';
-import { randomUUID } from 'node:crypto';
+import { PG_POOL } from '@lnbx/platform';
+import { Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
-import { RequestRunDto } from './runs.dto';
+import { Caller, Principal, Roles } from '../auth/auth';
+import { RETRYABLE_STATES } from '../domain/documents';
+import { renderLogText } from '../domain/log-lines';
+import { getRun, listRuns, runDocuments, runLog, runlessLog, type RunSummary } from '../read-model/queries';
+import { RunRequests } from './run-requests';
+import { ListRunsQuery, RequestRunDto, RunLogQuery } from './runs.dto';
 
+interface DownloadResponse {
+  setHeader(name: string, value: string): void;
+}
+
+@ApiTags('runs')
+@ApiSecurity('api-key')
 @Controller('api/runs')
 export class RunsController {
-  constructor(
-    private readonly outbox: Outbox,
-    @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(CONFIG) private readonly config: ServiceConfig,
-  ) {}
+  constructor(private readonly runs: RunRequests, @Inject(PG_POOL) private readonly pool: Pool) {}
 
-  /** Requests a run of one flow now (the "export now" button); the poller answers with RunStarted. */
   @Post()
   @HttpCode(202)
-  async request(@Body() body: RequestRunDto): Promise<{ runId: string }> {
-    const runId = randomUUID();
-    const env = createEnvelope(
-      RunRequested.definition,
-      { runId, flow: body.flow, mode: body.mode ?? 'export', trigger: 'manual', documents: body.documents, requestedBy: 'api' },
-      { producer: 'monitor-api', connectionId: this.config.connectionId, correlationId: runId, key: flowKey(this.config.connectionId, body.flow) },
-    );
-    await this.outbox.store.withTransaction(async (tx) => {
-      await this.outbox.append(tx, `run-${runId}`, [env], 'no_stream');
-      await tx.query(
-        `insert into monitor.runs (run_id, flow, mode, trigger, requested_by, status, requested_at) values ($1,$2,$3,$4,$5,'requested',$6)`,
-        [runId, body.flow, env.payload.mode, 'manual', 'api', env.occurredAt],
-      );
-    });
+  @Roles('operator')
+  @ApiOperation({ summary: 'Request a run of one flow now ("Export invoices now"), optionally for named documents, optionally as a preview' })
+  @ApiAcceptedResponse({ description: 'The run was requested; the poller starts it' })
+  async request(@Body() body: RequestRunDto, @Caller() who: Principal): Promise<{ runId: string }> {
+    const runId = await this.runs.request({ flow: body.flow, mode: body.mode, trigger: 'manual', documents: body.documents, requestedBy: who.name });
     return { runId };
   }
 
+  @Get()
+  @ApiOperation({ summary: 'Runs, newest first, with their document counts' })
+  async list(@Query() q: ListRunsQuery): Promise<{ runs: RunSummary[] }> {
+    return { runs: await listRuns(this.pool, { flow: q.flow, status: q.status, before: q.before, limit: q.limit ?? 50 }) };
+  }
+
+  @Get('unattached-log')
+  @ApiOperation({ summary: 'Task log lines that belong to no run (unreadable dead letters, configuration changes), newest first' })
+  async unattached(@Query() q: RunLogQuery): Promise<{ lines: Awaited<ReturnType<typeof runlessLog>> }> {
+    return { lines: await runlessLog(this.pool, q.limit ?? 200) };
+  }
+
   @Get(':runId')
-  async get(@Param('runId') runId: string): Promise<Record<string, unknown>> {
-    const { rows } = await this.pool.query('select * from monitor.runs where run_id = $1', [runId]);
-    if (!rows.length) throw new NotFoundException(`no run ${runId}`);
-    return rows[0];
+  @ApiOperation({ summary: 'One run' })
+  async get(@Param('runId') runId: string): Promise<RunSummary> {
+    return this.mustExist(runId);
+  }
+
+  @Get(':runId/log')
+  @ApiOperation({ summary: "A run's task log (filter by level, code, text)" })
+  async log(@Param('runId') runId: string, @Query() q: RunLogQuery): Promise<{ runId: string; lines: Awaited<ReturnType<typeof runLog>> }> {
+    await this.mustExist(runId);
+    return { runId, lines: await runLog(this.pool, runId, { ...q, limit: q.limit ?? 2000 }) };
+  }
+
+  @Get(':runId/log.txt')
+  @ApiOperation({ summary: "A run's task log as a text file" })
+  @ApiProduces('text/plain')
+  async logText(@Param('runId') runId: string, @Query() q: RunLogQuery, @Res({ passthrough: true }) res: DownloadResponse): Promise<string> {
+    const run = await this.mustExist(runId);
+    const lines = await runLog(this.pool, runId, { ...q, limit: q.limit ?? 10_000 });
+    res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+    res.setHeader('Content-Disposition', `attachment; filename="run-${run.number}-${run.flow}.log"`);
+    const head = `Run ${run.number} of ${run.flow} (${run.mode ?? 'unknown mode'}), ${run.status}; id ${run.runId}\n`;
+    return head + renderLogText(lines);
+  }
+
+  @Get(':runId/documents')
+  @ApiOperation({ summary: 'What the run did with each document' })
+  async documents(@Param('runId') runId: string): Promise<{ runId: string; documents: Awaited<ReturnType<typeof runDocuments>> }> {
+    await this.mustExist(runId);
+    return { runId, documents: await runDocuments(this.pool, runId) };
+  }
+
+  @Get(':runId/preview')
+  @ApiOperation({ summary: 'What the run sends (or, in preview mode, would send) to Xero, and what it rejects with the reasons' })
+  async preview(@Param('runId') runId: string) {
+    const run = await this.mustExist(runId);
+    const docs = await runDocuments(this.pool, runId);
+    return {
+      runId, mode: run.mode, status: run.status,
+      wouldSend: docs.filter((d) => d.mapped && d.state !== 'rejected').map((d) => ({ documentKey: d.documentKey, reference: d.reference, revision: d.revision, ...d.mapped })),
+      wouldReject: docs.filter((d) => d.state === 'rejected').map((d) => ({ documentKey: d.documentKey, reference: d.reference, revision: d.revision, problems: d.problems })),
+      waiting: docs.filter((d) => d.state === 'detected').map((d) => ({ documentKey: d.documentKey, reference: d.reference })),
+    };
+  }
+
+  @Post(':runId/retry-failed')
+  @HttpCode(202)
+  @Roles('operator')
+  @ApiOperation({ summary: 'Retry every rejected or failed document of a run, in a new run' })
+  async retryFailed(@Param('runId') runId: string, @Caller() who: Principal): Promise<{ runId: string; documents: string[] }> {
+    const run = await this.mustExist(runId);
+    const failed = (await runDocuments(this.pool, runId)).filter((d) => RETRYABLE_STATES.includes(d.state)).map((d) => d.reference);
+    if (!failed.length) throw new ConflictException(`Run ${run.number} has no rejected or failed document to retry.`);
+    const retry = await this.runs.request({ flow: run.flow, mode: run.mode ?? 'export', trigger: 'retry', documents: failed, requestedBy: who.name });
+    return { runId: retry, documents: failed };
+  }
+
+  private async mustExist(runId: string): Promise<RunSummary> {
+    const run = await getRun(this.pool, runId);
+    if (!run) throw new NotFoundException(`There is no run ${runId}.`);
+    return run;
   }
 }

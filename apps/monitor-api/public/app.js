@@ -1,0 +1,375 @@
+// The Integration Center's script: plain DOM, no framework, no network but this server's /api.
+// Every value from the API is put on the page as text (textContent), never as HTML.
+/* global document, window, sessionStorage, fetch, Blob, URL, setInterval */
+'use strict';
+
+const KEY_STORAGE = 'lnbx.monitor.apiKey';
+const FLOWS = [['invoices', 'Invoices'], ['credit_notes', 'Credit notes']];
+const state = { key: sessionStorage.getItem(KEY_STORAGE), me: null, selectedRun: null, rendered: {} };
+
+const $ = (id) => document.getElementById(id);
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
+  return el;
+}
+
+function say(id, text, isError) {
+  const el = $(id);
+  el.textContent = text || '';
+  el.classList.toggle('error', Boolean(isError));
+}
+
+class ApiError extends Error {
+  constructor(message, status) { super(message); this.status = status; }
+}
+
+async function api(method, path, body) {
+  const headers = { 'x-api-key': state.key || '' };
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  let data = text;
+  try { data = text ? JSON.parse(text) : null; } catch { /* plain text */ }
+  if (!res.ok) {
+    const m = data && typeof data === 'object' && data.message;
+    const message = Array.isArray(m) ? m.join('; ') : (m || `${res.status} ${res.statusText}`);
+    if (res.status === 401) signOut(message);
+    throw new ApiError(message, res.status);
+  }
+  return data;
+}
+
+const when = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
+const flowName = (flow) => (flow === 'credit_notes' ? 'credit notes' : flow);
+const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
+
+/** Re-renders a part only when its data changed, so the 2-second refresh never moves what you are clicking. */
+function changed(part, data) {
+  const json = JSON.stringify(data);
+  if (state.rendered[part] === json) return false;
+  state.rendered[part] = json;
+  return true;
+}
+
+// ---- sign in ----
+
+function signOut(message) {
+  sessionStorage.removeItem(KEY_STORAGE);
+  state.key = null;
+  state.me = null;
+  state.rendered = {};
+  $('app').hidden = true;
+  $('who').hidden = true;
+  $('login').hidden = false;
+  say('login-message', message || '', Boolean(message));
+}
+
+async function signIn(key) {
+  state.key = key;
+  try {
+    state.me = await api('GET', '/api/me');
+  } catch (err) {
+    signOut(err.status === 401 ? 'This key is not valid.' : `Could not check the key: ${err.message}`);
+    return;
+  }
+  sessionStorage.setItem(KEY_STORAGE, key);
+  $('login').hidden = true;
+  $('app').hidden = false;
+  $('who').hidden = false;
+  $('who-text').textContent = `Signed in with ${state.me.name} (${state.me.role})`;
+  const operator = state.me.role === 'operator';
+  for (const el of document.querySelectorAll('.operator-only')) el.hidden = !operator;
+  for (const el of document.querySelectorAll('.viewer-note')) el.hidden = operator;
+  await Promise.all([refresh(), loadSettings(), refreshXero()]);
+}
+
+// ---- runs ----
+
+async function requestRun(flow, mode) {
+  say('export-message', `Requesting ${mode === 'preview' ? 'a preview' : 'an export'} of ${flowName(flow)}…`);
+  try {
+    const { runId } = await api('POST', '/api/runs', { flow, mode });
+    say('export-message', `Run requested (${flowName(flow)}, ${mode}). It appears below.`);
+    state.selectedRun = runId;
+    await refresh();
+  } catch (err) {
+    say('export-message', `Could not request the run: ${err.message}`, true);
+  }
+}
+
+function documentsCell(d) {
+  const parts = [`${d.total} total`];
+  for (const k of ['exported', 'rejected', 'failed', 'detected', 'mapped']) if (d[k]) parts.push(`${d[k]} ${k}`);
+  return parts.join(', ');
+}
+
+function renderRuns(runs) {
+  const body = $('runs-table').querySelector('tbody');
+  body.replaceChildren(...runs.map((r) => h('tr', { 'data-run-id': r.runId, 'data-status': r.status, class: r.runId === state.selectedRun ? 'selected' : '' },
+    h('td', {}, r.number), h('td', {}, flowName(r.flow)), h('td', {}, r.mode || '–'), h('td', {}, r.trigger || '–'), h('td', {}, r.requestedBy || '–'),
+    h('td', {}, when(r.startedAt || r.requestedAt)), h('td', {}, when(r.endedAt)),
+    h('td', {}, h('span', { class: `status status-${r.status}` }, r.status), r.problem ? ` – ${r.problem.message}` : ''),
+    h('td', {}, documentsCell(r.documents), r.deadLetters ? `, ${r.deadLetters} dead letter(s)` : ''),
+    h('td', {}, h('button', { type: 'button', class: 'secondary small', onclick: () => selectRun(r.runId) }, `Show log of run ${r.number}`)),
+  )));
+  $('runs-empty').hidden = runs.length > 0;
+}
+
+async function selectRun(runId) {
+  state.selectedRun = runId;
+  delete state.rendered.runs;
+  delete state.rendered.log;
+  $('preview').hidden = true;
+  say('run-message', '');
+  await refresh();
+  $('run-detail').scrollIntoView({ behavior: 'smooth', block: 'start' });
+}
+
+function logQuery() {
+  const q = new URLSearchParams();
+  if ($('log-level').value) q.set('level', $('log-level').value);
+  if ($('log-code').value.trim()) q.set('code', $('log-code').value.trim());
+  if ($('log-text').value.trim()) q.set('q', $('log-text').value.trim());
+  return q.toString();
+}
+
+async function refreshRun() {
+  const id = state.selectedRun;
+  if (!id) { $('run-detail').hidden = true; return; }
+  let run;
+  let log;
+  try {
+    [run, log] = await Promise.all([api('GET', `/api/runs/${encodeURIComponent(id)}`), api('GET', `/api/runs/${encodeURIComponent(id)}/log?${logQuery()}`)]);
+  } catch (err) {
+    if (err.status === 400) { say('run-message', err.message, true); return; }
+    throw err;
+  }
+  $('run-detail').hidden = false;
+  $('run-detail').dataset.runId = id;
+  $('run-detail').dataset.status = run.status;
+  $('run-title').textContent = `Run ${run.number} of ${flowName(run.flow)}`;
+  const ended = run.endedAt ? `, ended ${when(run.endedAt)}` : '';
+  $('run-summary').textContent = `${run.mode || ''} run, ${run.trigger || 'unknown trigger'}, requested by ${run.requestedBy || 'unknown'}: ${run.status}${ended}. Documents: ${documentsCell(run.documents)}.`;
+  $('retry-run').disabled = !(run.documents.failed + run.documents.rejected);
+  if (!changed('log', log.lines)) return;
+  $('log-table').querySelector('tbody').replaceChildren(...log.lines.map((l) => h('tr', { class: 'log-line' },
+    h('td', {}, when(l.at)), h('td', { class: `level-${l.level}` }, l.level), h('td', {}, l.code ? h('code', {}, l.code) : '–'),
+    h('td', {}, l.reference || '–'), h('td', {}, l.message))));
+}
+
+async function downloadLog() {
+  const id = state.selectedRun;
+  const res = await fetch(`/api/runs/${encodeURIComponent(id)}/log.txt?${logQuery()}`, { headers: { 'x-api-key': state.key } });
+  if (!res.ok) { say('run-message', `Could not download the log (${res.status}).`, true); return; }
+  const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') || '')?.[1] || 'run.log';
+  const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/plain' }));
+  const a = h('a', { href: url, download: name });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  URL.revokeObjectURL(url);
+}
+
+async function retryRun() {
+  try {
+    const r = await api('POST', `/api/runs/${encodeURIComponent(state.selectedRun)}/retry-failed`);
+    say('run-message', `Retry requested for ${r.documents.join(', ')}.`);
+    state.selectedRun = r.runId;
+    await refresh();
+  } catch (err) {
+    say('run-message', err.message, true);
+  }
+}
+
+async function showPreview() {
+  const p = await api('GET', `/api/runs/${encodeURIComponent(state.selectedRun)}/preview`);
+  $('preview-send').replaceChildren(...(p.wouldSend.length ? p.wouldSend.map((d) => h('li', {},
+    `${d.reference}: ${d.xero.type === 'ACCREC' ? 'invoice' : 'credit note'} ${d.xero.number} for ${d.contact.name}, ${d.xero.lineItems.length} line(s), total ${d.xero.expectedTotal} ${d.xero.currencyCode}`)) : [h('li', {}, 'Nothing.')]));
+  $('preview-reject').replaceChildren(...(p.wouldReject.length ? p.wouldReject.map((d) => h('li', {}, `${d.reference}: ${d.problems.map((x) => `${x.message} (${x.code})`).join('; ')}`)) : [h('li', {}, 'Nothing.')]));
+  $('preview').hidden = false;
+}
+
+// ---- documents ----
+
+function docQuery() {
+  const q = new URLSearchParams();
+  for (const [param, id] of [['state', 'doc-state'], ['code', 'doc-code'], ['retailer', 'doc-retailer'], ['from', 'doc-from'], ['to', 'doc-to']]) {
+    const v = $(id).value.trim();
+    if (v) q.set(param, v);
+  }
+  return q.toString();
+}
+
+async function documentAction(doc, action) {
+  try {
+    await api('POST', `/api/documents/${encodeURIComponent(doc.documentKey)}/${action}`);
+    const done = { retry: 'retry requested', 'hold-back': 'hold-back requested', release: 'release requested' }[action];
+    say('docs-message', `${doc.reference}: ${done}.`);
+    await refresh();
+  } catch (err) {
+    say('docs-message', `${doc.reference}: ${err.message}`, true);
+  }
+}
+
+function renderDocuments(docs) {
+  const operator = state.me && state.me.role === 'operator';
+  $('docs-table').querySelector('tbody').replaceChildren(...docs.map((d) => {
+    const label = `${d.type === 'invoice' ? 'Invoice' : 'Credit note'} ${d.reference}`;
+    const stateText = d.state ? (d.heldBack ? `${d.state}, held back` : d.state) : 'held back';
+    const actions = [];
+    if (operator && (d.state === 'failed' || d.state === 'rejected')) actions.push(h('button', { type: 'button', class: 'small', onclick: () => documentAction(d, 'retry') }, `Retry ${d.reference}`));
+    if (operator) actions.push(d.heldBack
+      ? h('button', { type: 'button', class: 'small secondary', onclick: () => documentAction(d, 'release') }, `Release ${d.reference}`)
+      : h('button', { type: 'button', class: 'small secondary', onclick: () => documentAction(d, 'hold-back') }, `Hold back ${d.reference}`));
+    return h('tr', { 'data-document-key': d.documentKey },
+      h('td', {}, label), h('td', {}, d.retailer.name || d.retailer.reference || '–'), h('td', {}, d.documentDate || '–'),
+      h('td', {}, h('span', { class: `status status-${d.state || 'held'}` }, stateText)),
+      h('td', {}, d.problems.length ? h('ul', {}, d.problems.map((p) => h('li', {}, `${p.message} `, h('code', {}, p.code)))) : '–'),
+      h('td', {}, d.xero && d.xero.url ? h('a', { href: d.xero.url, target: '_blank', rel: 'noopener noreferrer' }, d.xero.number || 'open in Xero') : '–'),
+      h('td', {}, h('div', { class: 'actions' }, actions)));
+  }));
+  $('docs-empty').hidden = docs.length > 0;
+}
+
+// ---- schedules and selection rules ----
+
+function field(id, labelText, input) {
+  input.id = id;
+  return h('div', {}, h('label', { for: id }, labelText), input);
+}
+
+/** A settings form sends its change and says in its own status line that the poller will confirm, or why not. */
+function onSave(form, msg, send) {
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await send();
+      msg.textContent = 'Saved: the poller applies it and confirms.';
+      msg.classList.remove('error');
+    } catch (err) {
+      msg.textContent = err.message;
+      msg.classList.add('error');
+    }
+  });
+}
+
+function scheduleForm(flow, title, s) {
+  const value = (s.pending || s.current || { value: { enabled: false, cron: '', timeZone: '' } }).value;
+  const enabled = h('input', { type: 'checkbox', checked: value.enabled });
+  const cron = h('input', { value: value.cron || '', placeholder: '0 6 * * 1-5' });
+  const zone = h('input', { value: value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone, placeholder: 'Europe/Paris' });
+  const msg = h('p', { class: 'message', role: 'status', 'aria-live': 'polite' });
+  const status = s.current ? `In force: ${s.current.value.enabled ? `"${s.current.value.cron}" (${s.current.value.timeZone || 'server time'})` : 'off'}.` : 'The poller has not confirmed a schedule yet.';
+  const pending = s.pending ? ` Requested by ${s.pending.by}, waiting for the poller.` : '';
+  const next = s.nextRuns.length ? ` Next: ${s.nextRuns.map(when).join(', ')}.` : '';
+  const form = h('form', { 'aria-label': `Schedule of ${flowName(flow)}` },
+    h('h3', {}, title), h('p', { class: 'hint' }, status + pending + next),
+    h('div', {}, h('label', {}, enabled, ` Run ${flowName(flow)} on a schedule`)),
+    field(`cron-${flow}`, 'Cron (minute hour day month weekday)', cron),
+    field(`zone-${flow}`, 'Time zone', zone),
+    h('button', { type: 'submit' }, `Save schedule of ${flowName(flow)}`), msg);
+  onSave(form, msg, () => api('PUT', `/api/flows/${flow}/schedule`, { enabled: enabled.checked, cron: cron.value.trim() || null, timeZone: zone.value.trim() || null }));
+  return form;
+}
+
+const SELECTION_FIELDS = [
+  ['statuses', 'LNB statuses (proforma, final, cancelled)'], ['includeRetailers', 'Only these retailers'], ['excludeRetailers', 'Never these retailers'],
+  ['currencies', 'Currencies'], ['onlyReferences', 'Only these documents'], ['holdBack', 'Held back (never exported)'],
+];
+
+function selectionForm(flow, title, s) {
+  const rules = (s.pending || s.current || { value: { statuses: ['final'], includeRetailers: [], excludeRetailers: [], currencies: [], onlyReferences: [], holdBack: [] } }).value;
+  const inputs = Object.fromEntries(SELECTION_FIELDS.map(([k]) => [k, h('input', { value: (rules[k] || []).join(', ') })]));
+  const from = h('input', { type: 'date', value: rules.dateFrom || '' });
+  const to = h('input', { type: 'date', value: rules.dateTo || '' });
+  const msg = h('p', { class: 'message', role: 'status', 'aria-live': 'polite' });
+  const status = s.current ? `Confirmed by the poller ${when(s.current.at)}.` : 'The poller has not confirmed rules yet.';
+  const form = h('form', { 'aria-label': `Selection rules of ${flowName(flow)}` },
+    h('h3', {}, title), h('p', { class: 'hint' }, status + (s.pending ? ` A change by ${s.pending.by} waits for the poller.` : '')),
+    ...SELECTION_FIELDS.map(([k, label]) => field(`sel-${k}-${flow}`, label, inputs[k])),
+    field(`sel-from-${flow}`, 'Dated from', from), field(`sel-to-${flow}`, 'Dated to', to),
+    h('button', { type: 'submit' }, `Save selection of ${flowName(flow)}`), msg);
+  onSave(form, msg, () => {
+    const body = Object.fromEntries(SELECTION_FIELDS.map(([k]) => [k, list(inputs[k].value)]));
+    body.dateFrom = from.value || null;
+    body.dateTo = to.value || null;
+    return api('PUT', `/api/flows/${flow}/selection`, body);
+  });
+  return form;
+}
+
+async function loadSettings() {
+  const all = await Promise.all(FLOWS.map(async ([flow, title]) => ({
+    flow, title, schedule: await api('GET', `/api/flows/${flow}/schedule`), selection: await api('GET', `/api/flows/${flow}/selection`),
+  })));
+  $('schedules').replaceChildren(...all.map((s) => scheduleForm(s.flow, s.title, s.schedule)));
+  $('selections').replaceChildren(...all.map((s) => selectionForm(s.flow, s.title, s.selection)));
+}
+
+// ---- Xero ----
+
+async function refreshXero() {
+  try {
+    const s = await api('GET', '/api/xero/status');
+    $('xero-status').textContent = s.message;
+    $('xero-status').className = s.connected ? 'status-completed' : 'status-failed';
+  } catch (err) {
+    $('xero-status').textContent = `Could not ask: ${err.message}`;
+  }
+}
+
+async function connectXero() {
+  try {
+    const { url } = await api('GET', '/api/xero/connect');
+    window.location.assign(url);
+  } catch (err) {
+    $('xero-status').textContent = err.message;
+  }
+}
+
+// ---- the 2-second refresh ----
+
+let refreshing = false;
+async function refresh() {
+  if (!state.key || !state.me || refreshing) return;
+  refreshing = true;
+  try {
+    const [{ runs }, { documents }] = await Promise.all([api('GET', '/api/runs?limit=30'), api('GET', `/api/documents?${docQuery()}`)]);
+    if (changed('runs', [runs, state.selectedRun])) renderRuns(runs);
+    if (changed('docs', documents)) renderDocuments(documents);
+    await refreshRun();
+  } catch (err) {
+    if (err.status === 400) say('docs-message', err.message, true);
+  } finally {
+    refreshing = false;
+  }
+}
+
+document.addEventListener('DOMContentLoaded', () => {
+  $('login-form').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const key = $('api-key').value.trim();
+    $('api-key').value = '';
+    void signIn(key);
+  });
+  $('forget-key').addEventListener('click', () => signOut());
+  for (const b of document.querySelectorAll('[data-run-flow]')) b.addEventListener('click', () => requestRun(b.dataset.runFlow, b.dataset.runMode));
+  $('download-log').addEventListener('click', () => void downloadLog());
+  $('retry-run').addEventListener('click', () => void retryRun());
+  $('show-preview').addEventListener('click', () => void showPreview().catch((err) => say('run-message', err.message, true)));
+  $('xero-refresh').addEventListener('click', () => void refreshXero());
+  $('xero-connect').addEventListener('click', () => void connectXero());
+  for (const id of ['log-level', 'log-code', 'log-text']) $(id).addEventListener('input', () => { delete state.rendered.log; void refresh(); });
+  for (const id of ['doc-state', 'doc-code', 'doc-retailer', 'doc-from', 'doc-to']) $(id).addEventListener('input', () => { say('docs-message', ''); void refresh(); });
+  for (const f of ['log-filters', 'doc-filters']) $(f).addEventListener('submit', (ev) => ev.preventDefault());
+  setInterval(() => void refresh(), 2000);
+  if (state.key) void signIn(state.key);
+});

@@ -1,0 +1,26 @@
+// npm run monitor:rebuild: empties the monitor's read models and replays its journal through the same
+// projections the consumers use. Safe while monitor-api runs: its consumers wait for the rebuild.
+import 'reflect-metadata';
+import { loadConfig } from '@lnbx/platform';
+import { Pool } from 'pg';
+import { MonitorConfig } from '../config';
+import { rebuild } from '../read-model/projector';
+import { migrateReadModel } from '../read-model/schema';
+
+async function main(): Promise<void> {
+  const config = loadConfig(MonitorConfig);
+  const pool = new Pool({ connectionString: config.databaseUrl, application_name: 'monitor-rebuild' });
+  try {
+    await migrateReadModel(pool);
+    const started = Date.now();
+    const { events, deadLetters } = await rebuild(pool);
+    process.stdout.write(`monitor read models rebuilt from ${events} events and ${deadLetters} dead letters in ${Date.now() - started} ms\n`);
+  } finally {
+    await pool.end();
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`monitor:rebuild failed: ${(err as Error).message}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,64 @@
+// API keys: only a salted SHA-256 of each key is stored (keys are long random strings, so a slow hash
+// adds nothing but latency to every request); a key is shown once, when it is created.
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const ROLES = ['viewer', 'operator'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** An operator may do everything a viewer may. */
+export const roleAllows = (have: Role, need: Role): boolean => have === 'operator' || need === 'viewer';
+
+export interface StoredKey {
+  name: string;
+  role: Role;
+  salt: string;
+  hash: string;
+}
+
+/** Keys given at boot must be at least this long: they are the only thing between the network and the API. */
+export const MIN_KEY_LENGTH = 20;
+const KEY_CHARS = /^[A-Za-z0-9._~+/=-]+$/;
+
+export const hashKey = (key: string, salt: string): string => createHash('sha256').update(`${salt}:${key}`).digest('hex');
+
+export function hashNewKey(name: string, role: Role, key: string): StoredKey {
+  const salt = randomBytes(16).toString('hex');
+  return { name, role, salt, hash: hashKey(key, salt) };
+}
+
+export const generateKey = (): string => `lnbx_${randomBytes(24).toString('base64url')}`;
+
+export function matches(key: string, stored: Pick<StoredKey, 'salt' | 'hash'>): boolean {
+  const a = Buffer.from(hashKey(key, stored.salt), 'hex');
+  const b = Buffer.from(stored.hash, 'hex');
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** `x-api-key: <key>` or `Authorization: Bearer <key>`. */
+export function keyFromHeaders(headers: Record<string, string | string[] | undefined>): string | null {
+  const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
+  const direct = first(headers['x-api-key'])?.trim();
+  if (direct) return direct;
+  const auth = first(headers['authorization']);
+  const m = auth ? /^Bearer\s+(\S+)\s*$/i.exec(auth) : null;
+  return m ? m[1] : null;
+}
+
+/**
+ * MONITOR_BOOTSTRAP_KEYS, "viewer:<key>,operator:<key>": the keys to create at boot. The problems
+ * name the entry by position, never its key.
+ */
+export function parseBootstrapKeys(raw: string): { ok: true; keys: { role: Role; key: string }[] } | { ok: false; problems: string[] } {
+  const keys: { role: Role; key: string }[] = [];
+  const problems: string[] = [];
+  raw.split(',').map((s) => s.trim()).filter(Boolean).forEach((entry, i) => {
+    const at = entry.indexOf(':');
+    const role = at > 0 ? entry.slice(0, at) : '';
+    const key = at > 0 ? entry.slice(at + 1) : '';
+    if (!(ROLES as readonly string[]).includes(role)) problems.push(`entry ${i + 1} must start with viewer: or operator:`);
+    else if (key.length < MIN_KEY_LENGTH) problems.push(`entry ${i + 1} (${role}): the key must be at least ${MIN_KEY_LENGTH} characters`);
+    else if (!KEY_CHARS.test(key)) problems.push(`entry ${i + 1} (${role}): the key may hold letters, digits and . _ ~ + / = - only`);
+    else keys.push({ role: role as Role, key });
+  });
+  return problems.length ? { ok: false, problems } : { ok: true, keys };
+}

@@ -1,0 +1,43 @@
+// The failure digest: what went wrong during one window, one line per run, counted by code, in a
+// Slack-compatible message ({text, blocks}) that any webhook receiver can read.
+import type { Notice } from './effects';
+import { flowLabel } from './log-lines';
+
+export interface DigestMessage {
+  text: string;
+  blocks: { type: 'section'; text: { type: 'mrkdwn'; text: string } }[];
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+function countCodes(codeLists: string[][]): string {
+  const counts = new Map<string, number>();
+  for (const codes of codeLists) for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c, n]) => `${n} x ${c}`).join(', ');
+}
+
+/**
+ * @param runNumbers the run's short number (as the Integration Center shows it), when known; else the
+ *   first 8 characters of its id stand in.
+ */
+export function summarise(notices: Notice[], runNumbers: ReadonlyMap<string, number> = new Map()): DigestMessage | null {
+  if (!notices.length) return null;
+  const runName = (runId: string) => (runNumbers.has(runId) ? `Run ${runNumbers.get(runId)}` : `Run ${runId.slice(0, 8)}`);
+  const lines: string[] = [];
+  const lost = notices.filter((n) => n.kind === 'connection_lost');
+  for (const n of lost) lines.push(`The Xero connection was lost: ${n.message}`);
+
+  const byRun = new Map<string, Notice[]>();
+  for (const n of notices) if (n.kind !== 'connection_lost') byRun.set(n.runId, [...(byRun.get(n.runId) ?? []), n]);
+  for (const [runId, items] of byRun) {
+    const flow = items[0].kind === 'connection_lost' ? '' : flowLabel(items[0].flow);
+    const head = `${runName(runId)} of ${flow}`;
+    for (const f of items) if (f.kind === 'run_failed') lines.push(`${head} failed: ${f.message} (${f.code})`);
+    const rejected = items.flatMap((n) => (n.kind === 'rejected' ? [n] : []));
+    if (rejected.length) lines.push(`${head}: ${plural(rejected.length, 'document', 'documents')} rejected (${countCodes(rejected.map((r) => r.codes))})`);
+    const failed = items.flatMap((n) => (n.kind === 'export_failed' ? [n] : []));
+    if (failed.length) lines.push(`${head}: ${plural(failed.length, 'document', 'documents')} could not be exported to Xero (${countCodes(failed.map((r) => r.codes))})`);
+  }
+  const text = lines.join('\n');
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}

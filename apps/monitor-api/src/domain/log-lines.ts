@@ -1,0 +1,157 @@
+// A run's task log in words a finance person reads: one line per event (one per problem when an event
+// carries several, so each line has its own stable code to filter on).
+import { parseDocumentKey, type DocumentType, type Problem, type ScheduleValue, type SelectionRules } from '@lnbx/contracts';
+import { assertNever, type Known } from './events';
+
+export type LogLevel = 'info' | 'warn' | 'error';
+export const LOG_LEVELS: readonly LogLevel[] = ['info', 'warn', 'error'];
+
+export interface LogLine {
+  /** The run (the envelope's correlationId); null for what belongs to no run (an unreadable dead letter). */
+  runId: string | null;
+  at: string;
+  level: LogLevel;
+  documentKey: string | null;
+  /** The LNB reference number, when the line is about a document. */
+  reference: string | null;
+  code: string | null;
+  message: string;
+  eventType: string;
+  /** The eventId, or the dead letter's id. */
+  sourceId: string;
+  revision: string | null;
+}
+
+const LABEL: Record<DocumentType, string> = { invoice: 'Invoice', credit_note: 'Credit note' };
+const FLOW_LABEL: Record<string, string> = { invoices: 'invoices', credit_notes: 'credit notes' };
+
+export const documentLabel = (documentKey: string, type: DocumentType): string =>
+  `${LABEL[type]} ${parseDocumentKey(documentKey)?.reference ?? documentKey}`;
+export const shortRevision = (revision: string): string => revision.slice(0, 8);
+export const flowLabel = (flow: string): string => FLOW_LABEL[flow] ?? flow;
+
+const problemLevel = (p: Problem): LogLevel => (p.severity === 'warning' ? 'warn' : 'error');
+
+function describeSchedule(s: ScheduleValue): string {
+  if (!s.enabled) return `off`;
+  return `"${s.cron ?? ''}"${s.timeZone ? ` (${s.timeZone})` : ''}`;
+}
+
+function describeSelection(r: SelectionRules): string {
+  const parts: string[] = [];
+  parts.push(r.statuses.length ? `statuses ${r.statuses.join(', ')}` : 'any status');
+  if (r.dateFrom || r.dateTo) parts.push(`dated ${r.dateFrom ?? '...'} to ${r.dateTo ?? '...'}`);
+  if (r.includeRetailers.length) parts.push(`only retailers ${r.includeRetailers.join(', ')}`);
+  if (r.excludeRetailers.length) parts.push(`not retailers ${r.excludeRetailers.join(', ')}`);
+  if (r.currencies.length) parts.push(`currencies ${r.currencies.join(', ')}`);
+  if (r.onlyReferences.length) parts.push(`only ${r.onlyReferences.length} named document(s)`);
+  if (r.holdBack.length) parts.push(`${r.holdBack.length} held back (${r.holdBack.join(', ')})`);
+  return parts.join('; ');
+}
+
+const money = (amount: number, currency: string): string => `${amount.toFixed(2)} ${currency}`;
+
+/** The task log lines of one event. */
+export function logLinesFor(e: Known): LogLine[] {
+  const base = { runId: e.correlationId, at: e.occurredAt, eventType: e.type, sourceId: e.eventId, documentKey: null, reference: null, revision: null, code: null };
+  const line = (level: LogLevel, message: string, extra: Partial<LogLine> = {}): LogLine => ({ ...base, level, message, ...extra });
+  const doc = (documentKey: string, revision: string) => ({ documentKey, reference: parseDocumentKey(documentKey)?.reference ?? null, revision });
+
+  switch (e.type) {
+    case 'RunRequested': {
+      const p = e.payload;
+      const which = p.documents?.length ? ` for ${p.documents.join(', ')}` : '';
+      return [line('info', `${p.mode === 'preview' ? 'Preview' : 'Run'} of ${flowLabel(p.flow)} requested by ${p.requestedBy} (${p.trigger})${which}`)];
+    }
+    case 'RunStarted':
+      return [line('info', `Run started (${e.payload.mode}, ${e.payload.trigger}, requested by ${e.payload.requestedBy})`)];
+    case 'RunCompleted': {
+      const c = e.payload.counts;
+      return [line('info', `Run completed: ${c.seen} seen, ${c.selected} selected, ${c.emitted} new or changed, ${c.unchanged} unchanged, ${c.excludedBySelection} excluded by the selection, ${c.heldBack} held back`)];
+    }
+    case 'RunFailed':
+      return [line('error', `Run failed: ${e.payload.problem.message}`, { code: e.payload.problem.code })];
+    case 'InvoiceDetected':
+    case 'CreditNoteDetected': {
+      const p = e.payload;
+      return [line('info', `${documentLabel(p.documentKey, p.documentType)} detected (revision ${shortRevision(p.revision)})`, doc(p.documentKey, p.revision))];
+    }
+    case 'DocumentMapped': {
+      const p = e.payload;
+      const lines = [line('info', `${documentLabel(p.documentKey, p.documentType)} ready for Xero: ${p.xero.lineItems.length} line(s), total ${money(p.xero.expectedTotal, p.xero.currencyCode)}, contact ${p.contact.name}`, doc(p.documentKey, p.revision))];
+      for (const w of p.warnings) lines.push(line('warn', `Warning: ${w.message}`, { ...doc(p.documentKey, p.revision), code: w.code }));
+      return lines;
+    }
+    case 'DocumentRejected': {
+      const p = e.payload;
+      return p.problems.map((pr) => line(problemLevel(pr), `Rejected: ${pr.message}`, { ...doc(p.documentKey, p.revision), code: pr.code }));
+    }
+    case 'DocumentExported': {
+      const p = e.payload;
+      const how = p.outcome === 'already_present' ? ' (it was already there: linked, not created twice)' : p.outcome === 'updated' ? ' (updated)' : '';
+      return [line('info', `Exported to Xero as ${p.number}${how}`, doc(p.documentKey, p.revision))];
+    }
+    case 'DocumentExportFailed': {
+      const p = e.payload;
+      const then = p.retriable ? ` (attempt ${p.attempt}, will retry)` : '';
+      const problems = p.problems.length ? p.problems : [{ code: 'XERO.UNKNOWN', message: 'no reason given', severity: 'error' as const }];
+      return problems.map((pr) => line(p.retriable ? 'warn' : 'error', `Export to Xero failed: ${pr.message}${then}`, { ...doc(p.documentKey, p.revision), code: pr.code }));
+    }
+    case 'ScheduleChangeRequested':
+      return [line('info', `Schedule of ${flowLabel(e.payload.flow)} change requested by ${e.payload.requestedBy}: ${describeSchedule(e.payload)}`)];
+    case 'ScheduleChanged':
+      return [line('info', `Schedule of ${flowLabel(e.payload.flow)} is now ${describeSchedule(e.payload)}`)];
+    case 'SelectionChangeRequested':
+      return [line('info', `Selection of ${flowLabel(e.payload.flow)} change requested by ${e.payload.requestedBy}: ${describeSelection(e.payload.rules)}`)];
+    case 'SelectionChanged':
+      return [line('info', `Selection of ${flowLabel(e.payload.flow)} is now: ${describeSelection(e.payload.rules)}`)];
+    case 'MappingChangeRequested':
+      return [line('info', `Mapping change requested by ${e.payload.requestedBy}: ${Object.keys(e.payload.change).join(', ') || 'nothing'}`)];
+    case 'MappingChanged':
+      return [line('info', `Mapping configuration changed (requested by ${e.payload.requestedBy})`)];
+    case 'OrgReferenceDataPublished': {
+      const p = e.payload;
+      return [line('info', `Xero organisation "${p.organisationName}" reference data refreshed: ${p.accounts.length} accounts, ${p.taxRates.length} tax rates, ${p.trackingCategories.length} tracking categories`)];
+    }
+    default:
+      return assertNever(e);
+  }
+}
+
+/** What can be read of a dead letter; see `parseDeadLetter`. */
+export interface DeadLetterRecord {
+  /** `<original topic>/<partition>/<offset>/<consumer group>`: the same failure seen twice is one record. */
+  id: string;
+  /** The registry topic (no prefix) the message was refused on. */
+  topic: string;
+  code: string;
+  reasons: string[];
+  consumerGroup: string;
+  failedAt: string;
+  correlationId: string | null;
+  eventType: string | null;
+  key: string | null;
+}
+
+export function deadLetterLine(d: DeadLetterRecord): LogLine {
+  const parsed = d.key ? parseDocumentKey(d.key) : null;
+  const who = d.consumerGroup ? ` by ${d.consumerGroup}` : '';
+  const what = d.eventType ? `${d.eventType} on ${d.topic}` : `A message on ${d.topic}`;
+  return {
+    runId: d.correlationId,
+    at: d.failedAt,
+    level: 'error',
+    documentKey: parsed ? d.key : null,
+    reference: parsed?.reference ?? null,
+    code: d.code,
+    message: `${what} was refused${who} and set aside: ${d.reasons.join('; ') || 'no reason given'}`,
+    eventType: 'DeadLetter',
+    sourceId: d.id,
+    revision: null,
+  };
+}
+
+/** The task log as a text file: one line each, tab-free, in time order. */
+export function renderLogText(lines: Pick<LogLine, 'at' | 'level' | 'code' | 'reference' | 'message'>[]): string {
+  return lines.map((l) => [l.at, l.level.toUpperCase().padEnd(5), l.code ?? '-', l.reference ?? '-', l.message.replace(/\s+/g, ' ')].join('  ')).join('\n') + (lines.length ? '\n' : '');
+}

@@ -1,0 +1,145 @@
+// The monitor's operational helpers: notices and their digest, dead letters, schedules, API keys, the Xero status.
+import { keyFromHeaders, hashNewKey, matches, parseBootstrapKeys, roleAllows } from './api-keys';
+import { parseDeadLetter } from './dead-letter';
+import { summarise } from './digest';
+import { effectsOf } from './effects';
+import { evolveDocument, type DocumentView } from './documents';
+import type { DocumentEvent } from './events';
+import { cronProblem, nextRuns, timeZoneProblem } from './schedule';
+import { aRun, k, missingEan13, missingRetailerReference, xeroValidation } from './testing';
+import { connectionLost, isConnected } from './xero-status';
+
+describe('effects of an event', () => {
+  it('times a document from detection to Xero, and counts it by type and outcome', () => {
+    const run = aRun();
+    const detected = run.detected('INV-1');
+    const doc = evolveDocument(null, k(detected) as DocumentEvent) as DocumentView;
+    const { metrics } = effectsOf(k(run.exported('INV-1', { outcome: 'already_present' })), doc, null);
+    expect(metrics).toEqual([
+      { metric: 'documents_exported_total', labels: { type: 'invoice', outcome: 'already_present' } },
+      { metric: 'detected_to_exported_seconds', labels: { type: 'invoice' }, value: 1 },
+    ]);
+  });
+
+  it('times it too when the export is projected before the detection', () => {
+    const run = aRun();
+    const [detected, exported] = [run.detected('INV-1'), run.exported('INV-1')];
+    const doc = evolveDocument(null, k(exported) as DocumentEvent) as DocumentView;
+    expect(effectsOf(k(exported), null, null).metrics.map((m) => m.metric)).toEqual(['documents_exported_total']);
+    expect(effectsOf(k(detected), doc, null).metrics).toContainEqual({ metric: 'detected_to_exported_seconds', labels: { type: 'invoice' }, value: 1 });
+  });
+
+  it('tells about rejections of export runs, never of previews', () => {
+    const run = aRun();
+    expect(effectsOf(k(run.rejected('INV-1', [missingEan13('X')])), null, null).notices).toEqual([
+      { kind: 'rejected', runId: run.runId, flow: 'invoices', reference: 'INV-1', codes: ['LNB.MISSING_EAN13'] },
+    ]);
+    expect(effectsOf(k(run.inPreview().rejected('INV-1', [missingEan13('X')])), null, null).notices).toEqual([]);
+  });
+
+  it('tells about a failed export only once the exporter gives up', () => {
+    const run = aRun();
+    expect(effectsOf(k(run.exportFailed('INV-1', [xeroValidation()], { retriable: true })), null, null).notices).toEqual([]);
+    expect(effectsOf(k(run.exportFailed('INV-1', [xeroValidation()])), null, null).notices).toHaveLength(1);
+  });
+});
+
+describe('the failure digest', () => {
+  it('summarises a window in one message, per run, counted by code', () => {
+    const run = aRun('run-a');
+    const notices = [
+      ...effectsOf(k(run.rejected('INV-1', [missingEan13('A'), missingEan13('B')])), null, null).notices,
+      ...effectsOf(k(run.rejected('INV-2', [missingEan13('C')])), null, null).notices,
+      ...effectsOf(k(run.rejected('INV-3', [missingRetailerReference()])), null, null).notices,
+      { kind: 'connection_lost' as const, message: 'the token was revoked' },
+    ];
+    const msg = summarise(notices, new Map([['run-a', 12]]))!;
+    expect(msg.text).toBe('The Xero connection was lost: the token was revoked\nRun 12 of invoices: 3 documents rejected (2 x LNB.MISSING_EAN13, 1 x LNB.MISSING_RETAILER_REFERENCE)');
+    expect(msg.blocks[0].text.text).toBe(msg.text);
+  });
+
+  it('names a failed run with its reason, and sends nothing for an empty window', () => {
+    const run = aRun('12345678-aaaa');
+    const notices = effectsOf(k(run.failed()), null, null).notices;
+    expect(summarise(notices)?.text).toBe('Run 12345678 of invoices failed: Le New Black did not answer (LNB.UNAVAILABLE)');
+    expect(summarise([])).toBeNull();
+  });
+});
+
+describe('dead letters', () => {
+  const headers = {
+    'x-dlq-code': Buffer.from('CONTRACT.BAD_PAYLOAD'), 'x-dlq-reasons': Buffer.from('["payload.flow: must be one of", "second"]'),
+    'x-original-topic': Buffer.from('p1.lnb.run.requested.v1'), 'x-original-partition': Buffer.from('2'), 'x-original-offset': Buffer.from('41'),
+    'x-consumer-group': Buffer.from('p1.lnb-poller'), 'x-failed-at': Buffer.from('2026-03-02T08:00:00.000Z'),
+  };
+
+  it('reads the headers, and the run from the original bytes when they are an envelope', () => {
+    const d = parseDeadLetter({ dlqTopic: 'p1.lnb.run.requested.v1.dlq', partition: 0, offset: '3', key: Buffer.from('acme:invoices'), value: Buffer.from(JSON.stringify({ correlationId: 'run-9', type: 'RunRequested', key: 'acme:invoices' })), headers, timestamp: '0' }, 'p1.');
+    expect(d).toEqual({
+      id: 'p1.lnb.run.requested.v1/2/41/p1.lnb-poller', topic: 'lnb.run.requested.v1', code: 'CONTRACT.BAD_PAYLOAD', reasons: ['payload.flow: must be one of', 'second'],
+      consumerGroup: 'lnb-poller', failedAt: '2026-03-02T08:00:00.000Z', correlationId: 'run-9', eventType: 'RunRequested', key: 'acme:invoices',
+    });
+  });
+
+  it('belongs to no run when the bytes are not JSON, and survives missing headers', () => {
+    const d = parseDeadLetter({ dlqTopic: 'lnb.invoice.detected.v1.dlq', partition: 1, offset: '7', key: null, value: Buffer.from('{"broken'), headers: {}, timestamp: '1772438400000' }, '');
+    expect(d).toMatchObject({ topic: 'lnb.invoice.detected.v1', code: 'DLQ.UNKNOWN', reasons: [], correlationId: null, failedAt: '2026-03-02T08:00:00.000Z' });
+  });
+});
+
+describe('schedules', () => {
+  it('accepts five- and six-field crons and IANA zones', () => {
+    expect(cronProblem('0 6 * * 1-5')).toBeNull();
+    expect(cronProblem('30 0 6 * * *')).toBeNull();
+    expect(timeZoneProblem('Europe/Paris')).toBeNull();
+    expect(nextRuns('0 6 * * *', 'Europe/Paris', 2, new Date('2026-03-02T12:00:00Z'))).toEqual(['2026-03-03T05:00:00.000Z', '2026-03-04T05:00:00.000Z']);
+  });
+
+  it('says what is wrong', () => {
+    expect(cronProblem('every day')).toMatch(/5 or 6 fields/);
+    expect(cronProblem('61 * * * *')).toMatch(/not a valid expression/);
+    expect(timeZoneProblem('Mars/Olympus')).toMatch(/IANA time zone/);
+  });
+});
+
+describe('API keys', () => {
+  it('stores only a salted hash that matches the key and nothing else', () => {
+    const stored = hashNewKey('ops', 'operator', 'a-long-random-key-0123456789');
+    expect(stored.hash).not.toContain('a-long-random-key');
+    expect(matches('a-long-random-key-0123456789', stored)).toBe(true);
+    expect(matches('a-long-random-key-012345678X', stored)).toBe(false);
+    expect(hashNewKey('ops', 'operator', 'a-long-random-key-0123456789').hash).not.toBe(stored.hash);
+  });
+
+  it('reads MONITOR_BOOTSTRAP_KEYS, naming bad entries by position, never by key', () => {
+    expect(parseBootstrapKeys('viewer:vvvvvvvvvvvvvvvvvvvvvv, operator:oooooooooooooooooooooo')).toEqual({ ok: true, keys: [{ role: 'viewer', key: 'vvvvvvvvvvvvvvvvvvvvvv' }, { role: 'operator', key: 'oooooooooooooooooooooo' }] });
+    const bad = parseBootstrapKeys('admin:xxxxxxxxxxxxxxxxxxxxxxxx,viewer:short');
+    expect(bad).toEqual({ ok: false, problems: ['entry 1 must start with viewer: or operator:', 'entry 2 (viewer): the key must be at least 20 characters'] });
+    expect(JSON.stringify(bad)).not.toMatch(/xxxx|short/);
+  });
+
+  it('takes the key from x-api-key or a Bearer header; an operator may do what a viewer may', () => {
+    expect(keyFromHeaders({ 'x-api-key': 'k1' })).toBe('k1');
+    expect(keyFromHeaders({ authorization: 'Bearer k2' })).toBe('k2');
+    expect(keyFromHeaders({ authorization: 'Basic abc' })).toBeNull();
+    expect(roleAllows('operator', 'viewer')).toBe(true);
+    expect(roleAllows('viewer', 'operator')).toBe(false);
+  });
+});
+
+describe('the Xero connection status', () => {
+  it('understands the likely answers of the exporter', () => {
+    expect(isConnected({ connected: true })).toBe(true);
+    expect(isConnected({ status: 'disconnected' })).toBe(false);
+    expect(isConnected({ connections: [{ status: 'expired' }, { status: 'connected' }] })).toBe(true);
+    expect(isConnected({ connections: [] })).toBe(false);
+    expect(isConnected('nonsense')).toBeNull();
+  });
+
+  it('notices a loss only on the change from connected to not connected', () => {
+    expect(connectionLost(true, false)).toBe(true);
+    expect(connectionLost(false, false)).toBe(false);
+    expect(connectionLost(null, false)).toBe(false);
+    expect(connectionLost(true, null)).toBe(false);
+  });
+});

@@ -1,0 +1,301 @@
+// monitor-api as its own process against the real broker and Postgres: events published on Kafka are
+// projected into runs, task logs and documents; the REST API reads them back with its keys and roles;
+// commands go out on Kafka; dead letters, metrics, the failure webhook and the rebuild are checked.
+// A local HTTP server stands in for the exporter's status endpoint and one receives the webhook.
+import { createEnvelope, documentKey, EventEnvelope, flowKey, RunRequested, SelectionChanged, topicName } from '@lnbx/contracts';
+import { EventPublisher } from '@lnbx/messaging';
+import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Pool } from 'pg';
+import { aRun, missingEan13, missingRetailerReference, noSelectionRules, RunEvents, xeroValidation } from './domain/testing';
+import { rebuild } from './read-model/projector';
+
+const VIEWER = 'viewer-key-for-tests-0123456789';
+const OPERATOR = 'operator-key-for-tests-0123456789';
+const asViewer = { 'x-api-key': VIEWER };
+const asOperator = { authorization: `Bearer ${OPERATOR}` };
+
+function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler);
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })));
+}
+
+describe('monitor-api', () => {
+  const prefix = uniqueTopicPrefix('monitor');
+  const kafka = new Kafka({ clientId: 'monitor-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const publisher = new EventPublisher(kafka, prefix);
+  const webhook: { text: string; blocks?: unknown[] }[] = [];
+  const requested: EventEnvelope<RunRequested.Value>[] = [];
+  let exporterConnected = true;
+  let db: TestDatabase;
+  let pool: Pool;
+  let monitor: SpawnedService;
+  let servers: Server[] = [];
+  let commands: Consumer;
+
+  const get = <T>(path: string, headers: Record<string, string> = asViewer) => http<T>('GET', `${monitor.url}${path}`, undefined, headers);
+  const send = (...envs: EventEnvelope[]) => publisher.publish(envs);
+  const metrics = async () => (await fetch(`${monitor.url}/metrics`)).text();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('monitor');
+    pool = new Pool({ connectionString: db.url });
+    const hook = await listen((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        webhook.push(JSON.parse(body));
+        res.end('ok');
+      });
+    });
+    const exporter = await listen((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify(req.url === '/connections/status' ? { connected: exporterConnected, tenant: 'Demo Company', accessToken: 'must-not-leak' } : {}));
+    });
+    servers = [hook.server, exporter.server];
+    monitor = await spawnService('monitor-api', {
+      DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme',
+      MONITOR_BOOTSTRAP_KEYS: `viewer:${VIEWER},operator:${OPERATOR}`,
+      MONITOR_WEBHOOK_URL: `${hook.url}/hook`, MONITOR_WEBHOOK_DIGEST_SECONDS: '1',
+      XERO_EXPORTER_URL: exporter.url, MONITOR_XERO_STATUS_POLL_SECONDS: '1', CONSUMER_MAX_ATTEMPTS: '2', CONSUMER_RETRY_BASE_MS: '20',
+    });
+    commands = kafka.consumer({ groupId: `${prefix}test-commands` });
+    await commands.connect();
+    await commands.subscribe({ topic: topicName(prefix, RunRequested.definition.topic), fromBeginning: true });
+    await commands.run({ eachMessage: async ({ message }) => void requested.push(JSON.parse(message.value!.toString())) });
+  });
+
+  afterAll(async () => {
+    await commands?.disconnect();
+    await publisher.close();
+    await monitor?.stop();
+    await pool?.end();
+    await db?.drop();
+    servers.forEach((s) => s.close());
+  });
+
+  describe('security', () => {
+    it('asks for a key everywhere but health, metrics and the page itself', async () => {
+      expect((await http('GET', `${monitor.url}/api/runs`)).status).toBe(401);
+      expect((await get('/api/runs', { 'x-api-key': 'not-a-key-at-all-0000000' })).status).toBe(401);
+      expect((await http('GET', `${monitor.url}/health`)).status).toBe(200);
+      expect((await fetch(`${monitor.url}/metrics`)).status).toBe(200);
+      const page = await fetch(`${monitor.url}/`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);
+      expect(await page.text()).toMatch(/Export invoices now/);
+    });
+
+    it('lets a viewer read but not trigger, and never returns a secret', async () => {
+      expect((await get<{ name: string; role: string }>('/api/me')).body).toEqual({ name: 'bootstrap-viewer-1', role: 'viewer' });
+      const refused = await http<{ message: string }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices' }, asViewer);
+      expect(refused.status).toBe(403);
+      expect(refused.body.message).toMatch(/operator key/);
+      const { rows } = await pool.query('select hash from monitor.api_keys');
+      expect(rows).toHaveLength(2);
+      expect(JSON.stringify(rows)).not.toContain(VIEWER);
+      const status = await get<{ connected: boolean }>('/api/xero/status');
+      expect(status.body.connected).toBe(true);
+      expect(JSON.stringify(status.body)).not.toMatch(/must-not-leak|accessToken/);
+    });
+
+    it('keeps CORS closed and refuses big bodies', async () => {
+      const pre = await fetch(`${monitor.url}/api/runs`, { method: 'OPTIONS', headers: { origin: 'http://elsewhere.example', 'access-control-request-method': 'POST' } });
+      expect(pre.headers.get('access-control-allow-origin')).toBeNull();
+      const big = await http('POST', `${monitor.url}/api/runs`, { flow: 'invoices', documents: ['x'.repeat(120_000)] }, asOperator);
+      expect(big.status).toBe(413);
+    });
+  });
+
+  describe('a run, projected from the events of every service', () => {
+    const run = aRun();
+    const bad = run.rejected('INV-2', [missingEan13('JKT-001-BLK-M'), missingRetailerReference()]);
+
+    beforeAll(async () => {
+      await send(run.requested('schedule'), run.started('schedule'));
+      await send(run.detected('INV-1', { retailer: 'RET-7', invoiceOn: '2026-02-10' }), run.detected('INV-2'), run.detected('INV-3'));
+      await send(run.mapped('INV-1'), bad, run.mapped('INV-3'));
+      await send(run.exported('INV-1'), run.exportFailed('INV-3', [xeroValidation()]), run.completed(3));
+      await send(bad); // redelivered: projected once
+    });
+
+    it('shows the run with its outcome and document counts', async () => {
+      const r = await waitFor('the run to be complete with its three outcomes', async () => {
+        const res = await get<{ status: string; documents: Record<string, number>; trigger: string }>(`/api/runs/${run.runId}`);
+        const d = res.body.documents;
+        return res.body.status === 'completed' && d.exported === 1 && d.rejected === 1 && d.failed === 1 ? res.body : undefined;
+      });
+      expect(r).toMatchObject({ trigger: 'schedule', documents: { total: 3, exported: 1, rejected: 1, failed: 1 } });
+      const list = await get<{ runs: { runId: string }[] }>('/api/runs?flow=invoices&status=completed');
+      expect(list.body.runs.map((x) => x.runId)).toContain(run.runId);
+    });
+
+    it('keeps a task log with plain messages and stable codes, filtered and downloadable', async () => {
+      const log = await get<{ lines: { level: string; code: string | null; message: string }[] }>(`/api/runs/${run.runId}/log`);
+      const messages = log.body.lines.map((l) => l.message);
+      expect(messages).toEqual(expect.arrayContaining(['Invoice INV-1 detected (revision rev-INV-)', 'Rejected: Missing EAN13 for SKU JKT-001-BLK-M', 'Exported to Xero as INV-1']));
+      expect(messages.filter((m) => m.startsWith('Rejected: Missing EAN13'))).toHaveLength(1);
+      const errors = await get<{ lines: { code: string }[] }>(`/api/runs/${run.runId}/log?level=error`);
+      expect(errors.body.lines.map((l) => l.code).sort()).toEqual(['LNB.MISSING_EAN13', 'LNB.MISSING_RETAILER_REFERENCE', 'XERO.VALIDATION']);
+      expect((await get<{ lines: unknown[] }>(`/api/runs/${run.runId}/log?code=XERO.VALIDATION`)).body.lines).toHaveLength(1);
+      expect((await get<{ lines: unknown[] }>(`/api/runs/${run.runId}/log?q=inv-3`)).body.lines.length).toBeGreaterThanOrEqual(3);
+      const file = await fetch(`${monitor.url}/api/runs/${run.runId}/log.txt`, { headers: asViewer });
+      expect(file.headers.get('content-disposition')).toMatch(/attachment; filename="run-\d+-invoices.log"/);
+      expect(await file.text()).toMatch(/ERROR  LNB.MISSING_EAN13  INV-2  Rejected: Missing EAN13 for SKU JKT-001-BLK-M/);
+    });
+
+    it('lists documents by state, code, retailer and date, each with its history', async () => {
+      const ids = async (q: string) => (await get<{ documents: { reference: string }[] }>(`/api/documents?${q}`)).body.documents.map((d) => d.reference);
+      expect(await ids('state=rejected')).toEqual(['INV-2']);
+      expect(await ids('code=XERO.VALIDATION')).toEqual(['INV-3']);
+      expect(await ids('retailer=ret-7')).toEqual(['INV-1']);
+      expect(await ids('from=2026-02-01&to=2026-02-28')).toEqual(['INV-1']);
+      const bad400 = await get<{ message: string[] }>('/api/documents?state=lost&from=yesterday');
+      expect(bad400.status).toBe(400);
+      expect(bad400.body.message.join(' ')).toMatch(/state must be one of .*from must be a date/);
+      const doc = await get<{ state: string; xero: { url: string }; history: { message: string }[] }>(`/api/documents/${encodeURIComponent(run.keyOf('INV-1'))}`);
+      expect(doc.body.state).toBe('exported');
+      expect(doc.body.xero.url).toMatch(/^https:\/\/go\.xero\.com\//);
+      expect(doc.body.history.map((h) => h.message)).toEqual(['Invoice INV-1 detected (revision rev-INV-)', expect.stringMatching(/^Invoice INV-1 ready for Xero/), 'Exported to Xero as INV-1']);
+    });
+
+    it('retries a failed document, and all failed documents of a run, as new runs sent to the poller', async () => {
+      const one = await http<{ runId: string }>('POST', `${monitor.url}/api/documents/${encodeURIComponent(run.keyOf('INV-3'))}/retry`, undefined, asOperator);
+      expect(one.status).toBe(202);
+      const all = await http<{ runId: string; documents: string[] }>('POST', `${monitor.url}/api/runs/${run.runId}/retry-failed`, undefined, asOperator);
+      expect(all.body.documents.sort()).toEqual(['INV-2', 'INV-3']);
+      const sent = await waitFor('both retries on Kafka', () => {
+        const found = [one.body.runId, all.body.runId].map((id) => requested.find((r) => r.payload.runId === id));
+        return found.every(Boolean) ? found.map((f) => f!.payload) : undefined;
+      });
+      expect(sent.map((p) => [p.trigger, p.documents?.sort(), p.requestedBy])).toEqual([['retry', ['INV-3'], 'bootstrap-operator-1'], ['retry', ['INV-2', 'INV-3'], 'bootstrap-operator-1']]);
+      expect((await http('POST', `${monitor.url}/api/documents/${encodeURIComponent(run.keyOf('INV-1'))}/retry`, undefined, asOperator)).status).toBe(409);
+    });
+
+    it('counts runs and documents once per event, and watches consumer lag', async () => {
+      const text = await waitFor('the lag gauge', async () => {
+        const t = await metrics();
+        return /lnbx_consumer_lag\{group="monitor-api",topic="lnb.run.started.v1"/.test(t) ? t : undefined;
+      });
+      expect(text).toMatch(/lnbx_runs_total\{flow="invoices",outcome="completed",service="monitor-api"\} 1/);
+      expect(text).toMatch(/lnbx_documents_detected_total\{type="invoice",service="monitor-api"\} 3/);
+      expect(text).toMatch(/lnbx_documents_exported_total\{type="invoice",outcome="created",service="monitor-api"\} 1/);
+      expect(text).toMatch(/lnbx_documents_export_failed_total\{type="invoice",code="XERO.VALIDATION",service="monitor-api"\} 1/);
+      expect(text).toMatch(/lnbx_detected_to_exported_seconds_count\{service="monitor-api",type="invoice"\} 1/);
+      expect(text).toMatch(/lnbx_documents_stuck\{flow="invoices",service="monitor-api"\} 0/);
+    });
+
+    it('sends digests of the rejections and failures to the webhook, counted by code', async () => {
+      const all = () => webhook.map((m) => m.text).join('\n');
+      await waitFor('the rejections and the failed export in the digests', () => /rejected/.test(all()) && /could not be exported/.test(all()));
+      expect(all()).toMatch(/^Run \d+ of invoices: 1 document rejected \(1 x LNB.MISSING_EAN13, 1 x LNB.MISSING_RETAILER_REFERENCE\)$/m);
+      expect(all()).toMatch(/^Run \d+ of invoices: 1 document could not be exported to Xero \(1 x XERO.VALIDATION\)$/m);
+      expect(webhook.every((m) => m.blocks?.length === 1)).toBe(true);
+    });
+
+    it('rebuilds the same read models from its journal', async () => {
+      const snapshot = async () => (await pool.query(`select
+        (select json_agg(r order by run_id) from (select run_id, status, view from monitor.runs) r) as runs,
+        (select json_agg(d order by document_key) from (select document_key, state, view from monitor.documents) d) as docs,
+        (select json_agg(l order by at, message) from (select run_id, at, level, code, message from monitor.log_lines) l) as lines`)).rows[0];
+      const before = await snapshot();
+      await pool.query('delete from monitor.documents');
+      const counts = await rebuild(pool);
+      expect(counts.events).toBeGreaterThan(10);
+      expect(await snapshot()).toEqual(before);
+    });
+  });
+
+  describe('dead letters', () => {
+    it('writes a dead letter as an error line of its run, and counts it', async () => {
+      const run = aRun();
+      await send(run.requested());
+      const original = JSON.stringify({ ...run.detected('INV-DL'), payload: { broken: true } });
+      await publisher.sendRaw(topicName(prefix, 'lnb.invoice.detected.v1.dlq'), [{
+        key: run.keyOf('INV-DL'), value: original,
+        headers: { 'x-dlq-code': 'CONTRACT.BAD_PAYLOAD', 'x-dlq-reasons': '["payload.revision: should not be empty"]', 'x-original-topic': topicName(prefix, 'lnb.invoice.detected.v1'), 'x-original-partition': '1', 'x-original-offset': '12', 'x-consumer-group': `${prefix}mapper`, 'x-failed-at': new Date().toISOString() },
+      }]);
+      const line = await waitFor('the dead letter in the run log', async () =>
+        (await get<{ lines: { code: string; message: string; level: string }[] }>(`/api/runs/${run.runId}/log?code=CONTRACT.BAD_PAYLOAD`)).body.lines[0]);
+      expect(line).toMatchObject({ level: 'error', message: 'InvoiceDetected on lnb.invoice.detected.v1 was refused by mapper and set aside: payload.revision: should not be empty' });
+      expect(await metrics()).toMatch(/lnbx_dead_letters_seen_total\{topic="lnb.invoice.detected.v1",code="CONTRACT.BAD_PAYLOAD",service="monitor-api"\} 1/);
+    });
+
+    it('catches what its own consumer refuses, even bytes that are not JSON, as a run-less line', async () => {
+      await publisher.sendRaw(topicName(prefix, 'mapper.document.mapped.v1'), [{ key: 'acme:invoice:X', value: '{"not json' }]);
+      const line = await waitFor('the unreadable letter', async () =>
+        (await get<{ lines: { code: string; message: string }[] }>('/api/runs/unattached-log')).body.lines.find((l) => l.code === 'CONTRACT.NOT_JSON'));
+      expect(line.message).toMatch(/^A message on mapper.document.mapped.v1 was refused by monitor-api and set aside: not JSON/);
+    });
+  });
+
+  describe('preview', () => {
+    it('lists what would be sent to Xero and what would be rejected, leaving the documents as they are', async () => {
+      const preview = new RunEvents(undefined, 'credit_notes', 'preview');
+      await send(preview.requested(), preview.started(), preview.detected('CN-1'), preview.detected('CN-2'), preview.mapped('CN-1'), preview.rejected('CN-2', [missingEan13('TSH-014-NVY-S')]), preview.completed(2));
+      const p = await waitFor('the preview', async () => {
+        const res = await get<{ wouldSend: { reference: string; xero: { number: string } }[]; wouldReject: { reference: string; problems: { code: string }[] }[] }>(`/api/runs/${preview.runId}/preview`);
+        return res.status === 200 && res.body.wouldSend.length + res.body.wouldReject.length === 2 ? res.body : undefined;
+      });
+      expect(p.wouldSend.map((d) => [d.reference, d.xero.number])).toEqual([['CN-1', 'CN-1']]);
+      expect(p.wouldReject.map((d) => [d.reference, d.problems[0].code])).toEqual([['CN-2', 'LNB.MISSING_EAN13']]);
+      expect((await get(`/api/documents/${encodeURIComponent(preview.keyOf('CN-1'))}`)).status).toBe(404);
+    });
+  });
+
+  describe('schedules and selection rules', () => {
+    it('validates a schedule, naming the field, and sends a good one to the poller', async () => {
+      const bad = await http<{ message: string[] }>('PUT', `${monitor.url}/api/flows/invoices/schedule`, { enabled: true, cron: '0 25 * * *', timeZone: 'Europe/Nowhere' }, asOperator);
+      expect(bad.status).toBe(400);
+      expect(bad.body.message.join(' ')).toMatch(/cron is not a valid expression.*timeZone must be an IANA time zone/);
+      expect((await http('PUT', `${monitor.url}/api/flows/invoices/schedule`, { enabled: true }, asOperator)).status).toBe(400);
+      const ok = await http('PUT', `${monitor.url}/api/flows/invoices/schedule`, { enabled: true, cron: '0 6 * * 1-5', timeZone: 'Europe/Paris' }, asOperator);
+      expect(ok.status).toBe(202);
+      const s = await get<{ pending: { value: { cron: string } }; current: null; nextRuns: string[] }>('/api/flows/invoices/schedule');
+      expect(s.body.pending.value.cron).toBe('0 6 * * 1-5');
+      expect(s.body.nextRuns).toHaveLength(3);
+    });
+
+    it('holds back and releases a document on top of the rules the poller confirmed', async () => {
+      const run = aRun();
+      const key = documentKey('acme', 'invoice', 'INV-HOLD');
+      const noRules = await http<{ message: string }>('POST', `${monitor.url}/api/documents/${encodeURIComponent(key)}/hold-back`, undefined, asOperator);
+      expect(noRules.status).toBe(409);
+      await send(run.selectionChanged(noSelectionRules({ currencies: ['EUR'] })));
+      await waitFor('the confirmed selection', async () => (await get<{ current: unknown }>('/api/flows/invoices/selection')).body.current ?? undefined);
+      const held = await http<{ holdBack: string[] }>('POST', `${monitor.url}/api/documents/${encodeURIComponent(key)}/hold-back`, undefined, asOperator);
+      expect(held.body).toMatchObject({ holdBack: ['INV-HOLD'] });
+      const sel = await get<{ pending: { value: { holdBack: string[]; currencies: string[] } } }>('/api/flows/invoices/selection');
+      expect(sel.body.pending.value).toMatchObject({ holdBack: ['INV-HOLD'], currencies: ['EUR'] });
+      // The poller confirms: the document now shows as held back.
+      await send(createEnvelope(SelectionChanged.definition, { flow: 'invoices', rules: sel.body.pending.value as never, requestedBy: 'bootstrap-operator-1' }, {
+        producer: 'lnb-poller', connectionId: 'acme', correlationId: 'sel', key: flowKey('acme', 'invoices'),
+      }));
+      const docs = await waitFor('the held document', async () => {
+        const r = await get<{ documents: { reference: string; heldBack: boolean }[] }>('/api/documents?state=held');
+        return r.body.documents.length ? r.body.documents : undefined;
+      });
+      expect(docs).toEqual([expect.objectContaining({ reference: 'INV-HOLD', heldBack: true, state: null })]);
+      const released = await http<{ holdBack: string[] }>('POST', `${monitor.url}/api/documents/${encodeURIComponent(key)}/release`, undefined, asOperator);
+      expect(released.body.holdBack).toEqual([]);
+    });
+  });
+
+  it('notifies when the Xero connection is lost', async () => {
+    exporterConnected = false;
+    const msg = await waitFor('the connection-lost digest', () => webhook.find((m) => /The Xero connection was lost/.test(m.text)));
+    expect(msg.text).toMatch(/no longer connected/);
+    const status = await get<{ connected: boolean; message: string }>('/api/xero/status');
+    expect(status.body).toMatchObject({ connected: false, message: 'Not connected to Xero: connect to start exporting.' });
+    expect((await get<{ url: string }>('/api/xero/connect', asOperator)).body.url).toMatch(/\/connect$/);
+  });
+
+  it('says plainly when a run failed', async () => {
+    const run = aRun();
+    await send(run.requested(), run.started(), run.failed('LNB.AUTH_REFUSED', 'LNB refused the access token'));
+    const msg = await waitFor('the failed-run digest', () => webhook.find((m) => /failed: LNB refused the access token \(LNB.AUTH_REFUSED\)/.test(m.text)));
+    expect(msg.text).toMatch(/^Run \d+ of invoices failed/);
+  });
+});

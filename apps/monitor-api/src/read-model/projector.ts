@@ -1,0 +1,159 @@
+// Writes what the pure projections compute (domain/) into the read models. The same code serves the
+// live consumers and the rebuild, so a rebuilt read model is the one the consumers would have made.
+import type { EventEnvelope } from '@lnbx/contracts';
+import type { ClientBase, Pool } from 'pg';
+import { deadLetterLine, logLinesFor, type DeadLetterRecord, type LogLine } from '../domain/log-lines';
+import { evolveDocument, evolveRunDocument, type DocumentView, type RunDocumentView } from '../domain/documents';
+import { effectsOf, type Effects } from '../domain/effects';
+import { isDocumentEvent, isRunEvent, isSettingsEvent, known, type Known } from '../domain/events';
+import { evolveRun, type RunView } from '../domain/runs';
+import { evolveSettings, type FlowSettings } from '../domain/settings';
+import { READ_MODEL_TABLES } from './schema';
+
+/** The consumer name under which the monitor marks the eventIds it projected. */
+export const PROJECTION_CONSUMER = 'monitor-api.projection';
+
+/** Serialises the projections of one entity (run, document, flow) across concurrent partitions. */
+const lock = (tx: ClientBase, key: string) => tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [key]);
+
+async function one<T>(tx: ClientBase, sql: string, params: unknown[]): Promise<T | null> {
+  const { rows } = await tx.query(sql, params);
+  return rows.length ? (rows[0].view as T) : null;
+}
+
+async function insertLines(tx: ClientBase, lines: LogLine[]): Promise<void> {
+  for (const l of lines) {
+    await tx.query(
+      `insert into monitor.log_lines (run_id, at, level, document_key, reference, code, message, event_type, source_id, revision)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
+      [l.runId, l.at, l.level, l.documentKey, l.reference, l.code, l.message, l.eventType, l.sourceId, l.revision],
+    );
+  }
+}
+
+async function saveRun(tx: ClientBase, r: RunView): Promise<void> {
+  await tx.query(
+    `insert into monitor.runs (run_id, flow, mode, status, requested_at, started_at, ended_at, view) values ($1,$2,$3,$4,$5,$6,$7,$8)
+     on conflict (run_id) do update set flow = excluded.flow, mode = excluded.mode, status = excluded.status, requested_at = excluded.requested_at,
+       started_at = excluded.started_at, ended_at = excluded.ended_at, view = excluded.view, updated_at = now()`,
+    [r.runId, r.flow, r.mode, r.status, r.requestedAt, r.startedAt, r.endedAt, JSON.stringify(r)],
+  );
+}
+
+async function saveDocument(tx: ClientBase, d: DocumentView): Promise<void> {
+  await tx.query(
+    `insert into monitor.documents (document_key, flow, type, reference, state, retailer_reference, retailer_name, document_date, codes, last_event_at, view)
+     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+     on conflict (document_key) do update set state = excluded.state, retailer_reference = excluded.retailer_reference, retailer_name = excluded.retailer_name,
+       document_date = excluded.document_date, codes = excluded.codes, last_event_at = excluded.last_event_at, view = excluded.view`,
+    [d.documentKey, d.flow, d.type, d.reference, d.state, d.retailerReference, d.retailerName, d.documentDate, d.problems.map((p) => p.code), d.lastEventAt, JSON.stringify(d)],
+  );
+}
+
+async function saveRunDocument(tx: ClientBase, rd: RunDocumentView): Promise<void> {
+  await tx.query(
+    `insert into monitor.run_documents (run_id, document_key, state, mode, updated_at, view) values ($1,$2,$3,$4,$5,$6)
+     on conflict (run_id, document_key) do update set state = excluded.state, mode = excluded.mode, updated_at = excluded.updated_at, view = excluded.view`,
+    [rd.runId, rd.documentKey, rd.state, rd.mode, rd.lastEventAt, JSON.stringify(rd)],
+  );
+}
+
+async function saveSettings(tx: ClientBase, s: FlowSettings, holdBackChanged: boolean): Promise<void> {
+  await tx.query(`insert into monitor.flow_settings (flow, view) values ($1,$2) on conflict (flow) do update set view = excluded.view`, [s.flow, JSON.stringify(s)]);
+  if (!holdBackChanged) return;
+  await tx.query('delete from monitor.held where flow = $1', [s.flow]);
+  await tx.query('insert into monitor.held (flow, reference) select $1, unnest($2::text[]) on conflict do nothing', [s.flow, s.selection?.value.holdBack ?? []]);
+}
+
+/** Projects one event into every read model it touches; returns its metric samples and notices. */
+export async function project(tx: ClientBase, e: Known): Promise<Effects> {
+  await insertLines(tx, logLinesFor(e));
+  let runAfter: RunView | null = null;
+  let docBefore: DocumentView | null = null;
+  if (isRunEvent(e)) {
+    await lock(tx, `run:${e.payload.runId}`);
+    runAfter = evolveRun(await one<RunView>(tx, 'select view from monitor.runs where run_id = $1', [e.payload.runId]), e);
+    await saveRun(tx, runAfter);
+  } else if (isDocumentEvent(e)) {
+    const key = e.payload.documentKey;
+    await lock(tx, `document:${key}`);
+    docBefore = await one<DocumentView>(tx, 'select view from monitor.documents where document_key = $1', [key]);
+    const doc = evolveDocument(docBefore, e);
+    if (doc) await saveDocument(tx, doc);
+    const runId = e.payload.runId || e.correlationId;
+    const rd = await one<RunDocumentView>(tx, 'select view from monitor.run_documents where run_id = $1 and document_key = $2', [runId, key]);
+    await saveRunDocument(tx, evolveRunDocument(rd, e));
+  } else if (isSettingsEvent(e)) {
+    await lock(tx, `flow:${e.payload.flow}`);
+    const before = await one<FlowSettings>(tx, 'select view from monitor.flow_settings where flow = $1', [e.payload.flow]);
+    const after = evolveSettings(before, e);
+    await saveSettings(tx, after, before?.selection?.at !== after.selection?.at);
+  }
+  return effectsOf(e, docBefore, runAfter);
+}
+
+export async function projectDeadLetter(tx: ClientBase, d: DeadLetterRecord): Promise<void> {
+  await insertLines(tx, [deadLetterLine(d)]);
+}
+
+/**
+ * Keeps the envelope in the journal and projects it, once: a second call with the same eventId
+ * changes nothing and returns null. Run it in the transaction that marks the eventId processed.
+ */
+export async function take(tx: ClientBase, env: EventEnvelope, topic: string): Promise<Effects | null> {
+  const { rowCount } = await tx.query(
+    `insert into monitor.journal (id, kind, topic, type, correlation_id, body) values ($1, 'event', $2, $3, $4, $5) on conflict (id) do nothing`,
+    [env.eventId, topic, env.type, env.correlationId, JSON.stringify(env)],
+  );
+  return rowCount === 1 ? project(tx, known(env)) : null;
+}
+
+/** The same for a dead letter, keyed by where it came from and who refused it. */
+export async function takeDeadLetter(tx: ClientBase, d: DeadLetterRecord, dlqTopic: string): Promise<boolean> {
+  const { rowCount } = await tx.query(
+    `insert into monitor.journal (id, kind, topic, type, correlation_id, body) values ($1, 'dead_letter', $2, $3, $4, $5) on conflict (id) do nothing`,
+    [`dlq:${d.id}`, dlqTopic, d.eventType, d.correlationId, JSON.stringify(d)],
+  );
+  if (rowCount !== 1) return false;
+  await projectDeadLetter(tx, d);
+  return true;
+}
+
+/**
+ * Empties the read models and replays the journal through the same projections, in one transaction
+ * (the journal is locked meanwhile, so live consumers wait rather than write into a half-built model).
+ */
+export async function rebuild(pool: Pool, { batchSize = 500 } = {}): Promise<{ events: number; deadLetters: number }> {
+  const client = await pool.connect();
+  const counts = { events: 0, deadLetters: 0 };
+  try {
+    await client.query('begin');
+    await client.query('lock table monitor.journal in exclusive mode');
+    await client.query(`truncate ${READ_MODEL_TABLES.map((t) => `monitor.${t}`).join(', ')} restart identity`);
+    let after = 0;
+    for (;;) {
+      const { rows } = await client.query<{ seq: string; kind: string; body: unknown }>(
+        'select seq, kind, body from monitor.journal where seq > $1 order by seq limit $2', [after, batchSize],
+      );
+      if (!rows.length) break;
+      for (const row of rows) {
+        if (row.kind === 'event') {
+          await project(client, known(row.body as EventEnvelope));
+          counts.events++;
+        } else {
+          await projectDeadLetter(client, row.body as DeadLetterRecord);
+          counts.deadLetters++;
+        }
+      }
+      after = Number(rows[rows.length - 1].seq);
+    }
+    await client.query('commit');
+    return counts;
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
