@@ -2,7 +2,7 @@
 // source on this machine, with the Integration Center's address printed at the end. Ctrl-C stops all.
 //   npm run demo               (DEMO_DB=lnbx_demo, MONITOR_PORT=4000, KAFKA_PORT=19092)
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, createWriteStream } from 'node:fs';
+import { existsSync, mkdirSync, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -32,6 +32,12 @@ async function ensureDatabase() {
 // One viewer and one operator key per demo start (hashed by monitor-api; printed once, below).
 const viewerKey = process.env.DEMO_VIEWER_KEY ?? `view-${randomBytes(18).toString('base64url')}`;
 const operatorKey = process.env.DEMO_OPERATOR_KEY ?? `oper-${randomBytes(18).toString('base64url')}`;
+// The exporter stores Xero tokens encrypted with this key: kept in .local so a restart can read them.
+function demoTokenKey() {
+  const file = path.join(root, '.local/demo-xero-token-key');
+  if (!existsSync(file)) { mkdirSync(path.dirname(file), { recursive: true }); writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 }); }
+  return readFileSync(file, 'utf8').trim();
+}
 const lnbCredentials = { LNB_CLIENT_ID: 'lnb-sandbox-client', LNB_CLIENT_SECRET: 'lnb-sandbox-secret' };
 const common = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, DATABASE_URL: databaseUrl, CONNECTION_ID: 'demo', LOG_LEVEL: 'info' };
 const sandboxes = [
@@ -41,7 +47,13 @@ const sandboxes = [
 const services = [
   { app: 'lnb-poller', env: { HTTP_PORT: '4001', LNB_BASE_URL: 'http://127.0.0.1:4010/apis/wholesale/v2', ...lnbCredentials } },
   { app: 'mapper', env: { HTTP_PORT: '4002' } },
-  { app: 'xero-exporter', env: { HTTP_PORT: '4003' } },
+  { app: 'xero-exporter', env: {
+    HTTP_PORT: '4003',
+    // The Xero sandbox's custom connection (client credentials), as the sandbox's README gives it.
+    XERO_API_URL: 'http://127.0.0.1:4020/api.xro/2.0', XERO_IDENTITY_URL: 'http://127.0.0.1:4020',
+    XERO_GRANT: 'client_credentials', XERO_CLIENT_ID: 'SANDBOX-CUSTOM-CONNECTION', XERO_CLIENT_SECRET: 'sandbox-custom-secret',
+    XERO_TOKEN_KEY: demoTokenKey(),
+  } },
   { app: 'monitor-api', env: {
     HTTP_PORT: process.env.MONITOR_PORT ?? '4000',
     MONITOR_BOOTSTRAP_KEYS: `viewer:${viewerKey},operator:${operatorKey}`,

@@ -1,5 +1,123 @@
-import { ServiceConfig } from '@lnbx/platform';
+import { Env, Secret, ServiceConfig } from '@lnbx/platform';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+const URL_RE = /^https?:\/\/[^\s]+$/;
 
 export class ExporterConfig extends ServiceConfig {
   override httpPort = 4003;
+
+  /** The Accounting API's base (Xero: https://api.xero.com/api.xro/2.0; the sandbox by default). */
+  @Env('XERO_API_URL') @Matches(URL_RE, { message: 'XERO_API_URL must be an http(s) URL' })
+  xeroApiUrl = 'http://127.0.0.1:4020/api.xro/2.0';
+
+  /** Xero's identity service; the authorize, token and connections URLs derive from it unless set below. */
+  @Env('XERO_IDENTITY_URL') @Matches(URL_RE, { message: 'XERO_IDENTITY_URL must be an http(s) URL' })
+  xeroIdentityUrl = 'http://127.0.0.1:4020';
+
+  /** Optional: Xero's real authorize URL is https://login.xero.com/identity/connect/authorize. */
+  @Env('XERO_AUTHORIZE_URL') @IsOptional() @Matches(URL_RE, { message: 'XERO_AUTHORIZE_URL must be an http(s) URL' })
+  xeroAuthorizeUrl?: string;
+
+  /** Optional: Xero's real token URL is https://identity.xero.com/connect/token. */
+  @Env('XERO_TOKEN_URL') @IsOptional() @Matches(URL_RE, { message: 'XERO_TOKEN_URL must be an http(s) URL' })
+  xeroTokenUrl?: string;
+
+  /** Optional: Xero's real connections URL is https://api.xero.com/connections. */
+  @Env('XERO_CONNECTIONS_URL') @IsOptional() @Matches(URL_RE, { message: 'XERO_CONNECTIONS_URL must be an http(s) URL' })
+  xeroConnectionsUrl?: string;
+
+  /** The Xero app's client id (a custom connection's, with XERO_GRANT=client_credentials). */
+  @Env('XERO_CLIENT_ID') @IsString() @IsNotEmpty({ message: 'XERO_CLIENT_ID is required' })
+  xeroClientId = '';
+
+  @Env('XERO_CLIENT_SECRET') @Secret() @IsString() @IsNotEmpty({ message: 'XERO_CLIENT_SECRET is required' })
+  xeroClientSecret = '';
+
+  /** client_credentials: a custom connection (one organisation, no user); authorization_code: a user connects at GET /connect. */
+  @Env('XERO_GRANT') @IsIn(['client_credentials', 'authorization_code'])
+  xeroGrant: 'client_credentials' | 'authorization_code' = 'authorization_code';
+
+  /** Where Xero sends the user back (must be registered with the app); empty: this service's own /callback as the browser reached it. */
+  @Env('XERO_REDIRECT_URI') @IsOptional() @Matches(URL_RE, { message: 'XERO_REDIRECT_URI must be an http(s) URL' })
+  xeroRedirectUri?: string;
+
+  /** Scopes asked for at GET /connect (granular scopes, as apps created since March 2026 use). */
+  @Env('XERO_SCOPES') @IsString() @IsNotEmpty()
+  xeroScopes = 'openid offline_access accounting.invoices accounting.contacts accounting.settings.read accounting.attachments';
+
+  /** The organisation to export to when the grant reaches several; empty: the first one /connections lists. */
+  @Env('XERO_TENANT_ID') @IsOptional() @IsString()
+  xeroTenantId?: string;
+
+  /** Seals Xero tokens at rest (AES-256-GCM): 32 bytes as 64 hex digits or base64. Required. */
+  @Env('XERO_TOKEN_KEY') @Secret() @Matches(/^\s*([0-9a-fA-F]{64}|[A-Za-z0-9+/_-]{43}=?)\s*$/, { message: 'XERO_TOKEN_KEY is required: 32 bytes as 64 hex digits or base64 (tokens are stored encrypted with it)' })
+  xeroTokenKey = '';
+
+  /** Documents per request (Xero advises at most 50). */
+  @Env('XERO_BATCH_SIZE') @IsInt() @Min(1) @Max(50)
+  xeroBatchSize = 50;
+
+  /** How long the oldest waiting document may wait for others to fill its batch. */
+  @Env('XERO_BATCH_LINGER_MS') @IsInt() @Min(0)
+  xeroBatchLingerMs = 1000;
+
+  /** Tries of a retriable failure (no answer, 5xx) before the document is reported failed. */
+  @Env('XERO_MAX_ATTEMPTS') @IsInt() @Min(1) @Max(100)
+  xeroMaxAttempts = 6;
+
+  /** First retry delay; it doubles per attempt (with jitter) up to XERO_RETRY_MAX_MS. */
+  @Env('XERO_RETRY_BASE_MS') @IsInt() @Min(1)
+  xeroRetryBaseMs = 2000;
+
+  @Env('XERO_RETRY_MAX_MS') @IsInt() @Min(1)
+  xeroRetryMaxMs = 300_000;
+
+  /** Every call to Xero (and to its identity service) gives up after this long: its outcome is then unknown. */
+  @Env('XERO_TIMEOUT_MS') @IsInt() @Min(100)
+  xeroTimeoutMs = 30_000;
+
+  /** A document changed in LNB after its export: update it in Xero while Xero allows, or report it. */
+  @Env('XERO_CHANGED_AFTER_EXPORT') @IsIn(['update', 'report'])
+  xeroChangedAfterExport: 'update' | 'report' = 'report';
+
+  /** Attach the LNB PDF to the Xero document when the document has one. */
+  @Env('XERO_ATTACH_PDF') @IsBoolean()
+  xeroAttachPdf = false;
+
+  /** Fetching the LNB PDF gives up after this long (the export stands; the attachment is skipped with a warning). */
+  @Env('XERO_PDF_TIMEOUT_MS') @IsInt() @Min(100)
+  xeroPdfTimeoutMs = 10_000;
+
+  /** Appended to a retailer's name when another active contact already has it; {contactNumber} is the retailer reference. */
+  @Env('XERO_CONTACT_NAME_SUFFIX') @IsString() @IsNotEmpty()
+  xeroContactNameSuffix = ' ({contactNumber})';
+
+  /** How often the organisation's reference data is published again (it is also published on connect). */
+  @Env('XERO_REFERENCE_REFRESH_MINUTES') @IsInt() @Min(1)
+  xeroReferenceRefreshMinutes = 60;
+
+  /** How often a lost or missing connection is tried again (client credentials, or a consent given back). */
+  @Env('XERO_RECONNECT_SECONDS') @IsNumber() @Min(0.1)
+  xeroReconnectSeconds = 30;
+
+  /**
+   * Xero's clock speed: 1 for Xero; a sandbox started with a time scale (e.g. 60: a limit-minute lasts a
+   * second) needs the same figure here, or the exporter paces itself as if for the real Xero.
+   */
+  @Env('XERO_RATE_TIME_SCALE') @IsNumber() @Min(0.001)
+  xeroRateTimeScale = 1;
+
+  /** Xero's per-organisation limits (change only if Xero does). */
+  @Env('XERO_LIMIT_PER_MINUTE') @IsInt() @Min(1)
+  xeroLimitPerMinute = 60;
+
+  @Env('XERO_LIMIT_CONCURRENT') @IsInt() @Min(1) @Max(20)
+  xeroLimitConcurrent = 5;
+
+  @Env('XERO_LIMIT_PER_DAY') @IsInt() @Min(1)
+  xeroLimitPerDay = 5000;
+
+  /** How often the sender looks for due work when nothing wakes it. */
+  @Env('XERO_SENDER_INTERVAL_MS') @IsInt() @Min(10)
+  xeroSenderIntervalMs = 250;
 }

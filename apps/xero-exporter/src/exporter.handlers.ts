@@ -1,0 +1,22 @@
+// The exporter's consumer: each DocumentMapped is recorded as waiting for Xero and the handler
+// returns; the sender batches it (a handler that called Xero would hold back the whole consumer).
+import { DocumentMapped, type EventEnvelope } from '@lnbx/contracts';
+import { PassThroughRpcFilter } from '@lnbx/messaging';
+import { Controller, Inject, UseFilters } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import type { ExporterCore } from './core';
+
+export const EXPORTER_CORE = Symbol('EXPORTER_CORE');
+
+// Also here, not only globally: Nest ignores the global filter startService registers on a hybrid app,
+// and its default filter would turn a non-retriable CodedError into a retriable one.
+@UseFilters(new PassThroughRpcFilter())
+@Controller()
+export class ExporterHandlers {
+  constructor(@Inject(EXPORTER_CORE) private readonly core: ExporterCore) {}
+
+  @EventPattern(DocumentMapped.definition.topic)
+  async onDocumentMapped(@Payload() env: EventEnvelope<DocumentMapped.Value>): Promise<void> {
+    await this.core.intake.record(env);
+  }
+}

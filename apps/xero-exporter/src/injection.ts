@@ -1,0 +1,1 @@
+export const EXPORTER_CONFIG = Symbol('EXPORTER_CONFIG');

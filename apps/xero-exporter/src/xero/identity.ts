@@ -1,0 +1,88 @@
+// Xero's identity service, called with fetch (xero-node's XeroClient hard-codes identity.xero.com):
+// the token endpoint for every grant, and /connections to find the organisations a token reaches.
+import { IdentityError } from './errors';
+
+export interface TokenAnswer {
+  accessToken: string;
+  expiresInSeconds: number;
+  refreshToken?: string;
+}
+
+export interface XeroTenantConnection {
+  id: string;
+  tenantId: string;
+  tenantType: string;
+  tenantName: string;
+}
+
+export interface IdentityOptions {
+  tokenUrl: string;
+  connectionsUrl: string;
+  clientId: string;
+  clientSecret: string;
+  timeoutMs: number;
+}
+
+export class XeroIdentity {
+  constructor(private readonly o: IdentityOptions) {}
+
+  clientCredentials(scope?: string): Promise<TokenAnswer> {
+    return this.token({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) });
+  }
+
+  refresh(refreshToken: string): Promise<TokenAnswer> {
+    return this.token({ grant_type: 'refresh_token', refresh_token: refreshToken });
+  }
+
+  exchangeCode(code: string, redirectUri: string): Promise<TokenAnswer> {
+    return this.token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri });
+  }
+
+  private async token(form: Record<string, string>): Promise<TokenAnswer> {
+    let res: Response;
+    try {
+      res = await fetch(this.o.tokenUrl, {
+        method: 'POST',
+        headers: {
+          Authorization: `Basic ${Buffer.from(`${encodeURIComponent(this.o.clientId)}:${encodeURIComponent(this.o.clientSecret)}`).toString('base64')}`,
+          'Content-Type': 'application/x-www-form-urlencoded',
+          Accept: 'application/json',
+        },
+        body: new URLSearchParams(form).toString(),
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+      });
+    } catch (err) {
+      throw new IdentityError('unavailable', `the Xero token endpoint did not answer (${(err as Error).name})`);
+    }
+    const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
+    if (!res.ok) {
+      const error = typeof body.error === 'string' ? body.error : `HTTP ${res.status}`;
+      if (res.status >= 500 || res.status === 429) throw new IdentityError('unavailable', `the Xero token endpoint answered ${res.status}`);
+      if (error === 'invalid_grant') throw new IdentityError('invalid_grant', 'Xero refused the refresh token or code (invalid_grant): the connection must be authorised again');
+      if (error === 'invalid_client' || error === 'unauthorized_client') throw new IdentityError('invalid_client', `Xero refused the app's credentials (${error})`);
+      throw new IdentityError('refused', `Xero refused the token request (${error})`);
+    }
+    if (typeof body.access_token !== 'string') throw new IdentityError('unavailable', 'the Xero token endpoint answered without an access token');
+    return {
+      accessToken: body.access_token,
+      expiresInSeconds: typeof body.expires_in === 'number' ? body.expires_in : 1800,
+      refreshToken: typeof body.refresh_token === 'string' ? body.refresh_token : undefined,
+    };
+  }
+
+  async connections(accessToken: string): Promise<XeroTenantConnection[]> {
+    let res: Response;
+    try {
+      res = await fetch(this.o.connectionsUrl, {
+        headers: { Authorization: `Bearer ${accessToken}`, Accept: 'application/json' },
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+      });
+    } catch (err) {
+      throw new IdentityError('unavailable', `Xero's /connections did not answer (${(err as Error).name})`);
+    }
+    if (res.status === 401) throw new IdentityError('unauthorized', "Xero's /connections refused the access token");
+    if (!res.ok) throw new IdentityError('unavailable', `Xero's /connections answered ${res.status}`);
+    const list = (await res.json()) as XeroTenantConnection[];
+    return Array.isArray(list) ? list.filter((c) => (c.tenantType ?? 'ORGANISATION') === 'ORGANISATION') : [];
+  }
+}
