@@ -59,7 +59,7 @@ export const DEMO_FASHION_UK: TenantSeed = {
     { Code: '860', Name: 'Rounding', Type: 'CURRLIAB', Class: 'LIABILITY', Status: 'ACTIVE', TaxType: 'NONE', SystemAccount: 'ROUNDING' },
   ],
   trackingCategories: [
-    { Name: 'Season', Options: ['SS25', 'AW25', 'SS26', 'AW26', 'Core'] },
+    { Name: 'Season', Options: ['SS25', 'AW25', 'SS26', 'AW26', 'Core', 'SS27', 'FW26', 'Resort', 'Permanent'] },
     { Name: 'Collection', Options: ['Mainline', 'Capsule', 'Outlet'] },
   ],
   endOfYearLockDate: '2024-03-31',
@@ -97,7 +97,7 @@ export const DEMO_FASHION_EU: TenantSeed = {
     { Code: '860', Name: 'Afronding', Type: 'CURRLIAB', Class: 'LIABILITY', Status: 'ACTIVE', TaxType: 'NONE', SystemAccount: 'ROUNDING' },
   ],
   trackingCategories: [
-    { Name: 'Season', Options: ['SS25', 'AW25', 'SS26', 'AW26'] },
+    { Name: 'Season', Options: ['SS25', 'AW25', 'SS26', 'AW26', 'SS27', 'FW26', 'Resort', 'Permanent'] },
     { Name: 'Channel', Options: ['Showroom', 'Online', 'Agent'] },
   ],
   financialYearEndDay: 31,
