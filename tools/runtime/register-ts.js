@@ -9,16 +9,7 @@ const { compilerOptions } = require('../../tsconfig.base.json');
 const root = path.join(__dirname, '../..');
 tsconfigPaths.register({ baseUrl: root, paths: compilerOptions.paths });
 
-const swcOptions = {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
-    keepClassNames: true,
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-};
+const swcOptions = require('./swc-options');
 
 require.extensions['.ts'] = function compileTs(module, filename) {
   const source = fs.readFileSync(filename, 'utf8');

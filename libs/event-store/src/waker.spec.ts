@@ -6,7 +6,8 @@ describe('Waker', () => {
 
   it('resolves at the timeout when nobody wakes it', async () => {
     const done = jest.fn();
-    void new Waker().wait(1000).then(done);
+    const timeoutMs = 1000; // fake timers: advanced by hand below, nothing sleeps
+    void new Waker().wait(timeoutMs).then(done);
     await jest.advanceTimersByTimeAsync(999);
     expect(done).not.toHaveBeenCalled();
     await jest.advanceTimersByTimeAsync(1);
