@@ -1,6 +1,7 @@
 // monitor-api as its own process against the real broker and Postgres: events published on Kafka are
 // projected into runs, task logs and documents; the REST API reads them back with its keys and roles;
-// commands go out on Kafka; dead letters, metrics, the failure webhook and the rebuild are checked.
+// commands go out on Kafka; dead letters, metrics, the failure webhook, the Xero connection (its events
+// and the status poll) and the rebuild are checked.
 // A local HTTP server stands in for the exporter's status endpoint and one receives the webhook.
 import { createEnvelope, documentKey, EventEnvelope, flowKey, RunRequested, SelectionChanged, topicName } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
@@ -290,6 +291,39 @@ describe('monitor-api', () => {
     const status = await get<{ connected: boolean; message: string }>('/api/xero/status');
     expect(status.body).toMatchObject({ connected: false, message: 'Not connected to Xero: connect to start exporting.' });
     expect((await get<{ url: string }>('/api/xero/connect', asOperator)).body.url).toMatch(/\/connect$/);
+  });
+
+  it("projects the exporter's XeroConnectionLost into the panel, the task logs, the waiting documents and the webhook, then its restoration", async () => {
+    const run = aRun();
+    const key = encodeURIComponent(run.keyOf('INV-WAIT'));
+    await send(run.requested(), run.started(), run.detected('INV-WAIT'), run.mapped('INV-WAIT'));
+    await waitFor('the mapped document', async () => ((await get<{ state: string }>(`/api/documents/${key}`)).body.state === 'mapped' ? true : undefined));
+    await publisher.publish([run.connectionLost({ waitingDocuments: 1 })]);
+    const said = 'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant): the connection must be authorised again. 1 document waits; reconnect in the Integration Center.';
+    const status = await waitFor('the loss in the Xero connection panel', async () => {
+      const s = (await get<{ connected: boolean; message: string; projected: { status: string } | null }>('/api/xero/status')).body;
+      return s.projected?.status === 'lost' ? s : undefined;
+    });
+    expect(status).toMatchObject({ connected: false, message: said });
+    const runLine = (await get<{ lines: { level: string; code: string; message: string }[] }>(`/api/runs/${run.runId}/log?code=XERO.INVALID_GRANT`)).body.lines;
+    expect(runLine).toEqual([expect.objectContaining({ level: 'error', message: said })]);
+    const unattached = (await get<{ lines: { eventType: string; message: string }[] }>('/api/runs/unattached-log')).body.lines;
+    expect(unattached.filter((l) => l.eventType === 'XeroConnectionLost').map((l) => l.message)).toEqual([said]);
+    expect((await get<{ state: string; waiting: { for: string } | null }>(`/api/documents/${key}`)).body).toMatchObject({ state: 'mapped', waiting: { for: 'xero_connection' } });
+    const digest = await waitFor('the loss in a digest', () => webhook.find((m) => m.text.includes('Demo Fashion Ltd was lost')));
+    expect(digest.text).toContain('the connection must be authorised again (XERO.INVALID_GRANT). 1 document waits; reconnect in the Integration Center.');
+
+    exporterConnected = true;
+    await publisher.publish([run.connectionRestored({ resumedDocuments: 1 })]);
+    const back = await waitFor('the restoration in the panel', async () => {
+      const s = (await get<{ connected: boolean; message: string; projected: { status: string } | null }>('/api/xero/status')).body;
+      return s.projected?.status === 'connected' && s.connected ? s : undefined;
+    });
+    expect(back.message).toBe('Connected to Xero (Demo Fashion Ltd).');
+    await waitFor('the restoration in a digest', () => webhook.find((m) => m.text.includes('The Xero connection to Demo Fashion Ltd was restored; 1 document resumes.')));
+    const lines = (await get<{ lines: { message: string }[] }>(`/api/runs/${run.runId}/log`)).body.lines.map((l) => l.message);
+    expect(lines).toContain('The Xero connection to Demo Fashion Ltd was restored; 1 document resumes.');
+    expect((await get<{ waiting: unknown }>(`/api/documents/${key}`)).body.waiting).toBeNull();
   });
 
   it('says plainly when a run failed', async () => {

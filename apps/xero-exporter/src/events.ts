@@ -1,6 +1,9 @@
-// The exporter's outgoing events, built once here: keyed by the document, correlated with the run,
-// caused by the DocumentMapped that asked for the export.
-import { createEnvelope, DocumentExported, DocumentExportFailed, type DocumentType, type EventEnvelope, type Problem } from '@lnbx/contracts';
+// The exporter's outgoing events, built once here: a document's keyed by the document, correlated with
+// the run, caused by the DocumentMapped that asked for the export; a connection's keyed by the connection.
+import {
+  createEnvelope, DocumentExported, DocumentExportFailed, type DocumentType, type EventEnvelope, type Problem, xeroConnectionKey,
+  XeroConnectionLost, XeroConnectionRestored,
+} from '@lnbx/contracts';
 
 export interface DocumentRef {
   documentKey: string;
@@ -39,5 +42,21 @@ export function failedEvent(r: DocumentRef, problems: Problem[], retriable: bool
     problems, retriable, attempt: Math.max(1, attempt),
   }, ctx(r));
 }
+
+export const connectionStream = (connectionId: string): string => `xero-connection-${connectionId}`;
+
+/**
+ * A connection's events belong to no run: their correlationId is the connection key, so the monitor's
+ * run-less log holds them (and it copies them into the logs of the runs whose documents wait).
+ */
+const connectionCtx = (connectionId: string) => ({
+  producer: 'xero-exporter' as const, connectionId, correlationId: xeroConnectionKey(connectionId), key: xeroConnectionKey(connectionId),
+});
+
+export const connectionLostEvent = (connectionId: string, v: XeroConnectionLost.Value): EventEnvelope<XeroConnectionLost.Value> =>
+  createEnvelope(XeroConnectionLost.definition, v, connectionCtx(connectionId));
+
+export const connectionRestoredEvent = (connectionId: string, v: XeroConnectionRestored.Value): EventEnvelope<XeroConnectionRestored.Value> =>
+  createEnvelope(XeroConnectionRestored.definition, v, connectionCtx(connectionId));
 
 export const problem = (code: string, message: string): Problem => ({ code, message, severity: 'error' });

@@ -1,6 +1,7 @@
 // The authorization-code flow end to end (GET /connect -> Xero's consent -> GET /callback), tokens
 // sealed at rest and refreshed, and a lost connection (invalid_grant, consent revoked): documents
-// wait, the monitor is told, and a reconnection sends them.
+// wait (no failure per document), XeroConnectionLost tells the monitor, and a reconnection sends them
+// with XeroConnectionRestored.
 import { waitFor } from '@lnbx/testing';
 import { TokenCipher } from './domain/token-cipher';
 import { aMappedInvoice } from './testing';
@@ -56,6 +57,7 @@ describe('xero-exporter: authorization-code connections', () => {
 
   it('connects through /connect and /callback, seals the tokens, then sends what waited', async () => {
     expect(await connectAsAUser()).toMatch(/Connected to <b>Demo Fashion Ltd<\/b>/);
+    // A first connection ends no announced loss: nothing is restored.
     expect(await status()).toMatchObject({ connected: true, connections: [{ status: 'connected' }] });
     const row = await stored();
     expect(row.access_token).toMatch(/^v1:/);
@@ -63,6 +65,7 @@ describe('xero-exporter: authorization-code connections', () => {
     expect(row.access_token).not.toMatch(/eyJ/);
     await rig.observer.waitExported('acme:invoice:OA-EARLY');
     await waitFor('reference data', () => rig.observer.reference.find((r) => r.payload.xeroTenantId === tenant));
+    expect(rig.observer.restored).toEqual([]);
   });
 
   it('refreshes an expired access token, storing the new (single-use) refresh token', async () => {
@@ -87,30 +90,44 @@ describe('xero-exporter: authorization-code connections', () => {
     });
     const envs = ['OA-LOST-1', 'OA-LOST-2'].map((n) => aMappedInvoice(n).envelope());
     await rig.publisher.publish(envs);
-    for (const e of envs) {
-      const f = await rig.observer.waitFailed(e.payload.documentKey, 'XERO.CONNECTION_LOST');
-      expect(f.payload.retriable).toBe(true);
-    }
-    const lost = await status();
+    const announced = await rig.observer.waitLost(1);
+    expect(announced.key).toBe('acme:xero-connection');
+    expect(announced.payload).toMatchObject({ xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd', code: 'XERO.INVALID_GRANT' });
+    expect(announced.payload.reason).toMatch(/invalid_grant/);
+    // Counted when the first batch met the refusal: the second document may have arrived just after.
+    expect(announced.payload.waitingDocuments).toBeGreaterThanOrEqual(1);
+    expect(announced.payload.waitingDocuments).toBeLessThanOrEqual(2);
+    const lost = await waitFor('both documents waiting', async () => {
+      const s = await status();
+      return s.connections[0]?.waitingDocuments === 2 ? s : undefined;
+    });
     expect(lost.connected).toBe(false);
-    expect(lost.connections[0].reason).toMatch(/invalid_grant|refuses the access token/);
-    expect(lost.connections[0].waitingDocuments).toBe(2);
+    expect(lost.connections[0].reason).toMatch(/invalid_grant/);
     expect(await (await fetch(`${rig.service.url}/metrics`)).text()).toMatch(new RegExp(`lnbx_xero_connection_up\\{tenant="${tenant}"[^}]*\\} 0`));
 
     await connectAsAUser();
+    const restored = await rig.observer.waitRestored(1);
+    expect(restored.key).toBe('acme:xero-connection');
+    expect(restored.payload).toEqual({ xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd', resumedDocuments: 2 });
     await Promise.all(envs.map((e) => rig.observer.waitExported(e.payload.documentKey)));
     expect((await status()).connections[0].waitingDocuments).toBe(0);
+    // They waited; they never failed.
+    for (const e of envs) expect(rig.observer.failedOf(e.payload.documentKey)).toEqual([]);
+    expect(rig.observer.lost).toHaveLength(1);
   });
 
   it('when the organisation revokes the app (403, gone from /connections) documents wait until it is connected again', async () => {
     rig.sandbox.admin.revokeConnection(tenant);
     const env = aMappedInvoice('OA-REVOKED').envelope();
     await rig.publisher.publish([env]);
-    const f = await rig.observer.waitFailed(env.payload.documentKey, 'XERO.CONNECTION_LOST');
-    expect(f.payload.problems[0].message).toMatch(/no longer connected/);
+    const lost = await rig.observer.waitLost(2);
+    expect(lost.payload).toMatchObject({ xeroTenantId: tenant, code: 'XERO.CONSENT_REVOKED', waitingDocuments: 1 });
+    expect(lost.payload.reason).toMatch(/no longer connected/);
     rig.sandbox.admin.restoreConnection(tenant);
     await connectAsAUser();
+    expect((await rig.observer.waitRestored(2)).payload.resumedDocuments).toBe(1);
     await rig.observer.waitExported(env.payload.documentKey);
+    expect(rig.observer.failedOf(env.payload.documentKey)).toEqual([]);
     const counts = countByNumber(rig.sandbox.admin.invoices(tenant), 'InvoiceNumber');
     for (const n of ['OA-EARLY', 'OA-REFRESH', 'OA-LOST-1', 'OA-LOST-2', 'OA-REVOKED']) expect(counts.get(n)).toBe(1);
   });

@@ -19,3 +19,4 @@ export * from './events/schedule';
 export * from './events/selection';
 export * from './events/org-reference-data';
 export * from './events/mapping';
+export * from './events/xero-connection';

@@ -12,6 +12,7 @@ import { RunRequested } from './events/run-requested';
 import { RunStarted } from './events/run-started';
 import { ScheduleChanged, ScheduleChangeRequested } from './events/schedule';
 import { SelectionChanged, SelectionChangeRequested } from './events/selection';
+import { XeroConnectionLost, XeroConnectionRestored } from './events/xero-connection';
 
 /** Every event of the flow, in the order the data flows: poller, mapper, exporter. One topic each. */
 export const EVENTS = [
@@ -32,6 +33,8 @@ export const EVENTS = [
   DocumentExported.definition,
   DocumentExportFailed.definition,
   OrgReferenceDataPublished.definition,
+  XeroConnectionLost.definition,
+  XeroConnectionRestored.definition,
 ] as const satisfies readonly EventDefinition[];
 
 export type EventType = (typeof EVENTS)[number]['type'];

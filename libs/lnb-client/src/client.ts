@@ -7,8 +7,9 @@ import { LruCache } from './lru-cache';
 import type { LnbApiVersion, LnbCreditNote, LnbInvoice, LnbOrder, LnbRetailer } from './model';
 import { type PaginationInfo, hasMorePages, parsePagination } from './pagination';
 import { redact } from './redact';
+import { type FetchLike, fetchTransport, type HttpAnswer, nodeTransport, type Transport } from './transport';
 
-export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+export type { FetchLike } from './transport';
 
 /** Compatible with Nest's Logger, so the poller can pass one in. Every message is already redacted. */
 export interface LnbLogger {
@@ -33,6 +34,7 @@ export interface LnbClientOptions {
   baseUrl: string;
   clientId: string;
   clientSecret: string;
+  /** Replaces the default transport (node:http with kept-alive connections), e.g. with a fake in tests. */
   fetch?: FetchLike;
   logger?: LnbLogger;
   retry: RetryPolicy;
@@ -67,7 +69,7 @@ interface Token {
 
 interface Answer {
   body: unknown;
-  headers: Headers;
+  headers: HttpAnswer['headers'];
 }
 
 type Query = Record<string, string>;
@@ -82,7 +84,7 @@ const FALLBACK_TOKEN_LIFE_MS = 5 * 60_000;
 
 export class LnbClient {
   private readonly baseUrl: string;
-  private readonly fetchImpl: FetchLike;
+  private readonly transport: Transport;
   private readonly pageSize: number;
   private readonly timeoutMs: number;
   private readonly now: () => number;
@@ -98,7 +100,7 @@ export class LnbClient {
     if (!(Number.isInteger(retry.maxAttempts) && retry.maxAttempts >= 1)) throw new Error('retry.maxAttempts must be an integer of at least 1');
     if (!(retry.baseDelayMs >= 0 && retry.maxDelayMs >= retry.baseDelayMs)) throw new Error('retry delays must satisfy 0 <= baseDelayMs <= maxDelayMs');
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImpl = options.fetch ?? ((url, init) => fetch(url, init));
+    this.transport = options.fetch ? fetchTransport(options.fetch) : nodeTransport();
     this.pageSize = options.pageSize ?? 500;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.now = options.now ?? Date.now;
@@ -288,25 +290,24 @@ export class LnbClient {
     const report = (status: number, errorCode?: LnbErrorCode): void => {
       this.options.onRequest?.({ method, route, status, durationMs: this.now() - started, errorCode });
     };
-    let response: Response;
-    let text: string;
+    let response: HttpAnswer;
     try {
-      response = await this.fetchImpl(url.toString(), {
+      response = await this.transport(url.toString(), {
         method,
         headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        timeoutMs: this.timeoutMs,
       });
-      text = await response.text();
     } catch (err) {
       report(0, 'LNB.UNAVAILABLE');
       throw new LnbError('LNB.UNAVAILABLE', this.redact(`Le New Black did not answer ${shown}: ${describe(err, this.timeoutMs)}`));
     }
-    if (response.ok) {
+    const text = response.text;
+    if (response.status >= 200 && response.status < 300) {
       try {
         const parsed: unknown = text === '' ? null : JSON.parse(text);
         report(response.status);
-        this.options.logger?.debug?.(`${shown} -> ${response.status} (${this.now() - started} ms)`);
+        if (this.options.logger?.debug) this.options.logger.debug(`${shown} -> ${response.status} (${this.now() - started} ms)`);
         return { body: parsed, headers: response.headers };
       } catch {
         report(response.status, 'LNB.MALFORMED_RESPONSE');
@@ -318,7 +319,7 @@ export class LnbClient {
     throw error;
   }
 
-  private httpError(response: Response, text: string, shown: string): LnbError {
+  private httpError(response: HttpAnswer, text: string, shown: string): LnbError {
     const status = response.status;
     let payload: Record<string, unknown> = {};
     try {

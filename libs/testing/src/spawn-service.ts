@@ -18,9 +18,18 @@ const root = path.basename(up) === 'dist' ? path.dirname(up) : up;
 /**
  * Starts one of the apps as its own process, from source, and waits for its "service started" line
  * (or `readyMessage`; the line carries its URL). Separate processes, so a test crosses real process boundaries over Kafka.
+ * `fromDist` runs the compiled app instead (after `npm run build`), as production does: benchmarks
+ * measure it without the compile-on-require cost and the inline source maps' memory.
  */
-export async function spawnService(app: string, env: Record<string, string>, { timeoutMs = 60_000, nodeArgs = [] as string[], readyMessage = 'service started' } = {}): Promise<SpawnedService> {
-  const child = spawn(process.execPath, [...nodeArgs, '-r', path.join(root, 'tools/runtime/register-ts.js'), path.join(root, `apps/${app}/src/main.ts`)], {
+export async function spawnService(
+  app: string,
+  env: Record<string, string>,
+  { timeoutMs = 60_000, nodeArgs = [] as string[], readyMessage = 'service started', fromDist = false } = {},
+): Promise<SpawnedService> {
+  const entry = fromDist
+    ? ['-r', path.join(root, 'tools/runtime/register.js'), path.join(root, `dist/apps/${app}/src/main.js`)]
+    : ['-r', path.join(root, 'tools/runtime/register-ts.js'), path.join(root, `apps/${app}/src/main.ts`)];
+  const child = spawn(process.execPath, [...nodeArgs, ...entry], {
     cwd: root,
     env: { ...process.env, HTTP_PORT: '0', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

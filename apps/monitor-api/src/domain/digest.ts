@@ -1,7 +1,19 @@
 // The failure digest: what went wrong during one window, one line per run, counted by code, in a
 // Slack-compatible message ({text, blocks}) that any webhook receiver can read.
-import type { Notice } from './effects';
+import { isRunNotice, type Notice, type RunNotice } from './effects';
 import { flowLabel } from './log-lines';
+import { lostSentence, restoredSentence } from './xero-status';
+
+
+/** The connection's own news first; a loss the status poll noticed is dropped when the event told it too. */
+function connectionLines(notices: Notice[]): string[] {
+  const told = notices.some((n) => n.kind === 'connection_lost' && n.source === 'event');
+  return notices.flatMap((n) => {
+    if (n.kind === 'connection_lost') return told && n.source === 'poll' ? [] : [lostSentence(n)];
+    if (n.kind === 'connection_restored') return [restoredSentence(n)];
+    return [];
+  });
+}
 
 export interface DigestMessage {
   text: string;
@@ -23,15 +35,12 @@ function countCodes(codeLists: string[][]): string {
 export function summarise(notices: Notice[], runNumbers: ReadonlyMap<string, number> = new Map()): DigestMessage | null {
   if (!notices.length) return null;
   const runName = (runId: string) => (runNumbers.has(runId) ? `Run ${runNumbers.get(runId)}` : `Run ${runId.slice(0, 8)}`);
-  const lines: string[] = [];
-  const lost = notices.filter((n) => n.kind === 'connection_lost');
-  for (const n of lost) lines.push(`The Xero connection was lost: ${n.message}`);
+  const lines = connectionLines(notices);
 
-  const byRun = new Map<string, Notice[]>();
-  for (const n of notices) if (n.kind !== 'connection_lost') byRun.set(n.runId, [...(byRun.get(n.runId) ?? []), n]);
+  const byRun = new Map<string, RunNotice[]>();
+  for (const n of notices) if (isRunNotice(n)) byRun.set(n.runId, [...(byRun.get(n.runId) ?? []), n]);
   for (const [runId, items] of byRun) {
-    const flow = items[0].kind === 'connection_lost' ? '' : flowLabel(items[0].flow);
-    const head = `${runName(runId)} of ${flow}`;
+    const head = `${runName(runId)} of ${flowLabel(items[0].flow)}`;
     for (const f of items) if (f.kind === 'run_failed') lines.push(`${head} failed: ${f.message} (${f.code})`);
     const rejected = items.flatMap((n) => (n.kind === 'rejected' ? [n] : []));
     if (rejected.length) lines.push(`${head}: ${plural(rejected.length, 'document', 'documents')} rejected (${countCodes(rejected.map((r) => r.codes))})`);

@@ -18,7 +18,16 @@ export type Notice =
   | { kind: 'run_failed'; runId: string; flow: Flow; code: string; message: string }
   | { kind: 'rejected'; runId: string; flow: Flow; reference: string; codes: string[] }
   | { kind: 'export_failed'; runId: string; flow: Flow; reference: string; codes: string[] }
-  | { kind: 'connection_lost'; message: string };
+  /**
+   * From XeroConnectionLost (`source: 'event'`, every field known), or from the exporter's status
+   * polled as a fallback (`source: 'poll'`: only that it is lost).
+   */
+  | { kind: 'connection_lost'; source: 'event' | 'poll'; tenant: string | null; reason: string; code: string | null; waitingDocuments: number | null }
+  | { kind: 'connection_restored'; tenant: string | null; resumedDocuments: number };
+
+/** A notice about one run (the rest are about the Xero connection). */
+export type RunNotice = Extract<Notice, { runId: string }>;
+export const isRunNotice = (n: Notice): n is RunNotice => 'runId' in n;
 
 export interface Effects {
   metrics: MetricSample[];
@@ -84,6 +93,14 @@ export function effectsOf(e: Known, docBefore: DocumentView | null, runAfter: Ru
       if (!p.retriable) notices.push({ kind: 'export_failed', runId: p.runId, flow: flowOfDocumentType(p.documentType), reference: referenceOf(p.documentKey), codes });
       break;
     }
+    case 'XeroConnectionLost': {
+      const p = e.payload;
+      notices.push({ kind: 'connection_lost', source: 'event', tenant: p.tenantName ?? p.xeroTenantId, reason: p.reason, code: p.code, waitingDocuments: p.waitingDocuments });
+      break;
+    }
+    case 'XeroConnectionRestored':
+      notices.push({ kind: 'connection_restored', tenant: e.payload.tenantName ?? e.payload.xeroTenantId, resumedDocuments: e.payload.resumedDocuments });
+      break;
     default:
       break;
   }

@@ -3,7 +3,7 @@
 import type {
   CreditNoteDetected, DocumentExported, DocumentExportFailed, DocumentMapped, DocumentRejected, EventEnvelope,
   InvoiceDetected, MappingChanged, MappingChangeRequested, OrgReferenceDataPublished, RunCompleted, RunFailed, RunRequested,
-  RunStarted, ScheduleChanged, ScheduleChangeRequested, SelectionChanged, SelectionChangeRequested,
+  RunStarted, ScheduleChanged, ScheduleChangeRequested, SelectionChanged, SelectionChangeRequested, XeroConnectionLost, XeroConnectionRestored,
 } from '@lnbx/contracts';
 
 export interface Payloads {
@@ -24,13 +24,15 @@ export interface Payloads {
   DocumentExported: DocumentExported.Value;
   DocumentExportFailed: DocumentExportFailed.Value;
   OrgReferenceDataPublished: OrgReferenceDataPublished.Value;
+  XeroConnectionLost: XeroConnectionLost.Value;
+  XeroConnectionRestored: XeroConnectionRestored.Value;
 }
 
 /** The types the projections know; a unit test holds this equal to the registry's (its types are plain strings). */
 export const PROJECTED_TYPES: readonly (keyof Payloads)[] = [
   'RunRequested', 'RunStarted', 'RunCompleted', 'RunFailed', 'ScheduleChangeRequested', 'ScheduleChanged', 'SelectionChangeRequested',
   'SelectionChanged', 'MappingChangeRequested', 'MappingChanged', 'InvoiceDetected', 'CreditNoteDetected', 'DocumentMapped',
-  'DocumentRejected', 'DocumentExported', 'DocumentExportFailed', 'OrgReferenceDataPublished',
+  'DocumentRejected', 'DocumentExported', 'DocumentExportFailed', 'OrgReferenceDataPublished', 'XeroConnectionLost', 'XeroConnectionRestored',
 ];
 
 export type Known = { [K in keyof Payloads]: EventEnvelope<Payloads[K]> & { type: K } }[keyof Payloads];
@@ -44,6 +46,7 @@ export const assertNever = (x: never): never => {
 
 export type DocumentEvent = Extract<Known, { type: 'InvoiceDetected' | 'CreditNoteDetected' | 'DocumentMapped' | 'DocumentRejected' | 'DocumentExported' | 'DocumentExportFailed' }>;
 export type RunEvent = Extract<Known, { type: 'RunRequested' | 'RunStarted' | 'RunCompleted' | 'RunFailed' }>;
+export type XeroConnectionEvent = Extract<Known, { type: 'XeroConnectionLost' | 'XeroConnectionRestored' }>;
 export type SettingsEvent = Extract<Known, { type: 'ScheduleChangeRequested' | 'ScheduleChanged' | 'SelectionChangeRequested' | 'SelectionChanged' }>;
 
 const DOCUMENT_TYPES = new Set(['InvoiceDetected', 'CreditNoteDetected', 'DocumentMapped', 'DocumentRejected', 'DocumentExported', 'DocumentExportFailed']);
@@ -52,4 +55,5 @@ const SETTINGS_TYPES = new Set(['ScheduleChangeRequested', 'ScheduleChanged', 'S
 
 export const isDocumentEvent = (e: Known): e is DocumentEvent => DOCUMENT_TYPES.has(e.type);
 export const isRunEvent = (e: Known): e is RunEvent => RUN_TYPES.has(e.type);
+export const isXeroConnectionEvent = (e: Known): e is XeroConnectionEvent => e.type === 'XeroConnectionLost' || e.type === 'XeroConnectionRestored';
 export const isSettingsEvent = (e: Known): e is SettingsEvent => SETTINGS_TYPES.has(e.type);

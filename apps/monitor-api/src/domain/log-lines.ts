@@ -2,6 +2,7 @@
 // carries several, so each line has its own stable code to filter on).
 import { parseDocumentKey, type DocumentType, type Problem, type ScheduleValue, type SelectionRules } from '@lnbx/contracts';
 import { assertNever, type Known } from './events';
+import { lostSentence, restoredSentence } from './xero-status';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['info', 'warn', 'error'];
@@ -113,6 +114,12 @@ export function logLinesFor(e: Known): LogLine[] {
       const p = e.payload;
       return [line('info', `Xero organisation "${p.organisationName}" reference data refreshed: ${p.accounts.length} accounts, ${p.taxRates.length} tax rates, ${p.trackingCategories.length} tracking categories`)];
     }
+    case 'XeroConnectionLost': {
+      const p = e.payload;
+      return [line('error', lostSentence({ tenant: p.tenantName ?? p.xeroTenantId, reason: p.reason, waitingDocuments: p.waitingDocuments }), { code: p.code })];
+    }
+    case 'XeroConnectionRestored':
+      return [line('info', restoredSentence({ tenant: e.payload.tenantName ?? e.payload.xeroTenantId, resumedDocuments: e.payload.resumedDocuments }))];
     default:
       return assertNever(e);
   }

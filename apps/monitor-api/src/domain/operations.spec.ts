@@ -7,7 +7,11 @@ import { evolveDocument, type DocumentView } from './documents';
 import type { DocumentEvent } from './events';
 import { cronProblem, nextRuns, timeZoneProblem } from './schedule';
 import { aRun, k, missingEan13, missingRetailerReference, xeroValidation } from './testing';
-import { connectionLost, isConnected } from './xero-status';
+import type { XeroConnectionEvent } from './events';
+import { connectionLost, describeXero, evolveXeroConnection, isConnected, waitingForXero, type XeroConnectionView } from './xero-status';
+
+const foldXero = (events: ReturnType<typeof k>[]): XeroConnectionView | null =>
+  events.reduce<XeroConnectionView | null>((v, e) => evolveXeroConnection(v, e as XeroConnectionEvent), null);
 
 describe('effects of an event', () => {
   it('times a document from detection to Xero, and counts it by type and outcome', () => {
@@ -51,11 +55,25 @@ describe('the failure digest', () => {
       ...effectsOf(k(run.rejected('INV-1', [missingEan13('A'), missingEan13('B')])), null, null).notices,
       ...effectsOf(k(run.rejected('INV-2', [missingEan13('C')])), null, null).notices,
       ...effectsOf(k(run.rejected('INV-3', [missingRetailerReference()])), null, null).notices,
-      { kind: 'connection_lost' as const, message: 'the token was revoked' },
+      ...effectsOf(k(run.connectionLost({ reason: 'the token was revoked', waitingDocuments: 3 })), null, null).notices,
     ];
     const msg = summarise(notices, new Map([['run-a', 12]]))!;
-    expect(msg.text).toBe('The Xero connection was lost: the token was revoked\nRun 12 of invoices: 3 documents rejected (2 x LNB.MISSING_EAN13, 1 x LNB.MISSING_RETAILER_REFERENCE)');
+    expect(msg.text).toBe([
+      'The Xero connection to Demo Fashion Ltd was lost: the token was revoked (XERO.INVALID_GRANT). 3 documents wait; reconnect in the Integration Center.',
+      'Run 12 of invoices: 3 documents rejected (2 x LNB.MISSING_EAN13, 1 x LNB.MISSING_RETAILER_REFERENCE)',
+    ].join('\n'));
     expect(msg.blocks[0].text.text).toBe(msg.text);
+  });
+
+  it('tells a loss once: what the status poll noticed is dropped when the event told it too; and tells the restoration', () => {
+    const run = aRun();
+    const polled = { kind: 'connection_lost' as const, source: 'poll' as const, tenant: null, reason: 'the Xero exporter reports it is no longer connected', code: null, waitingDocuments: null };
+    expect(summarise([polled])?.text).toBe('The Xero connection was lost: the Xero exporter reports it is no longer connected. Reconnect in the Integration Center.');
+    const told = [polled, ...effectsOf(k(run.connectionLost({ waitingDocuments: 1 })), null, null).notices, ...effectsOf(k(run.connectionRestored({ resumedDocuments: 1 })), null, null).notices];
+    expect(summarise(told)?.text).toBe([
+      'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant): the connection must be authorised again (XERO.INVALID_GRANT). 1 document waits; reconnect in the Integration Center.',
+      'The Xero connection to Demo Fashion Ltd was restored; 1 document resumes.',
+    ].join('\n'));
   });
 
   it('names a failed run with its reason, and sends nothing for an empty window', () => {
@@ -134,6 +152,42 @@ describe('the Xero connection status', () => {
     expect(isConnected({ connections: [{ status: 'expired' }, { status: 'connected' }] })).toBe(true);
     expect(isConnected({ connections: [] })).toBe(false);
     expect(isConnected('nonsense')).toBeNull();
+  });
+
+  it("follows the exporter's events: lost with its reason and waiting documents, then restored", () => {
+    const run = aRun();
+    const lost = foldXero([k(run.connectionLost())])!;
+    expect(lost).toMatchObject({ connectionId: 'acme', status: 'lost', tenantName: 'Demo Fashion Ltd', code: 'XERO.INVALID_GRANT', waitingDocuments: 12 });
+    const restored = evolveXeroConnection(lost, k(run.connectionRestored({ resumedDocuments: 11 })) as XeroConnectionEvent);
+    expect(restored).toMatchObject({ status: 'connected', waitingDocuments: 0, resumedDocuments: 11, code: 'XERO.INVALID_GRANT', lostAt: lost.lostAt });
+    expect(restored.restoredAt).not.toBeNull();
+  });
+
+  it('ignores an older event replayed after a newer one', () => {
+    const run = aRun();
+    const [lost, restored] = [run.connectionLost(), run.connectionRestored()];
+    expect(foldXero([k(restored), k(lost)])?.status).toBe('connected');
+  });
+
+  it('shows a mapped document as waiting, not failed, while the connection is lost', () => {
+    const lost = foldXero([k(aRun().connectionLost())])!;
+    expect(waitingForXero('mapped', lost)).toEqual({ for: 'xero_connection', message: 'Waiting for the Xero connection to Demo Fashion Ltd: reconnect in the Integration Center.' });
+    expect(waitingForXero('exported', lost)).toBeNull();
+    expect(waitingForXero('mapped', { ...lost, status: 'connected' })).toBeNull();
+    expect(waitingForXero('mapped', undefined)).toBeNull();
+  });
+
+  it("tells the panel why it is lost, the exporter's live answer deciding whether it is connected now", () => {
+    const lost = foldXero([k(aRun().connectionLost({ waitingDocuments: 1 }))])!;
+    const down = { reachable: true, connected: false, message: 'Not connected to Xero: connect to start exporting.' };
+    expect(describeXero(down, lost)).toMatchObject({
+      connected: false, message: 'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant): the connection must be authorised again. 1 document waits; reconnect in the Integration Center.',
+    });
+    expect(describeXero(down, null)).toEqual({ ...down, projected: null });
+    expect(describeXero({ reachable: true, connected: true, message: 'Connected to Xero.' }, lost)).toMatchObject({ connected: true, message: 'Connected to Xero (Demo Fashion Ltd).' });
+    const silent = describeXero({ reachable: false, connected: null, message: 'The Xero exporter does not answer at http://x (ECONNREFUSED).' }, lost);
+    expect(silent.connected).toBe(false);
+    expect(silent.message).toMatch(/^The Xero exporter does not answer at http:\/\/x \(ECONNREFUSED\)\. As last reported: The Xero connection to Demo Fashion Ltd was lost/);
   });
 
   it('notices a loss only on the change from connected to not connected', () => {

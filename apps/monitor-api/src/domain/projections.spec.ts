@@ -116,6 +116,17 @@ describe('task log lines', () => {
     expect(final.level).toBe('error');
   });
 
+  it("says a Xero connection's loss and restoration in plain words, belonging to no run", () => {
+    const run = aRun();
+    const [lost] = logLinesFor(k(run.connectionLost({ reason: 'Xero refused the refresh token (invalid_grant).' })));
+    expect(lost).toMatchObject({
+      runId: 'acme:xero-connection', level: 'error', code: 'XERO.INVALID_GRANT', documentKey: null, eventType: 'XeroConnectionLost',
+      message: 'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant). 12 documents wait; reconnect in the Integration Center.',
+    });
+    const [restored] = logLinesFor(k(run.connectionRestored({ tenantName: undefined, resumedDocuments: 1 })));
+    expect(restored).toMatchObject({ level: 'info', code: null, message: 'The Xero connection to tenant-1 was restored; 1 document resumes.' });
+  });
+
   it('writes a dead letter as an error line in its run, or in none', () => {
     const line = deadLetterLine({ id: 'x/0/5/g', topic: 'lnb.invoice.detected.v1', code: 'CONTRACT.BAD_PAYLOAD', reasons: ['payload.revision: should not be empty'], consumerGroup: 'mapper', failedAt: '2026-03-02T08:00:00.000Z', correlationId: 'run-1', eventType: 'InvoiceDetected', key: 'acme:invoice:INV-7' });
     expect(line).toMatchObject({ runId: 'run-1', level: 'error', code: 'CONTRACT.BAD_PAYLOAD', reference: 'INV-7' });

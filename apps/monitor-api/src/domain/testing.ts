@@ -4,7 +4,8 @@
 import {
   CreditNoteDetected, createEnvelope, documentKey, DocumentExported, DocumentExportFailed, DocumentMapped, DocumentRejected,
   documentTypeOfFlow, EventDefinition, EventEnvelope, flowKey, InvoiceDetected, Problem, RunCompleted, RunFailed, RunRequested,
-  RunStarted, ScheduleChanged, SelectionChanged, SelectionRules, ServiceName, type Flow, type RunMode, type RunTrigger,
+  RunStarted, ScheduleChanged, SelectionChanged, SelectionRules, ServiceName, type Flow, type RunMode, type RunTrigger, xeroConnectionKey,
+  XeroConnectionLost, XeroConnectionRestored,
 } from '@lnbx/contracts';
 import { randomUUID } from 'node:crypto';
 import { known, type Known } from './events';
@@ -47,9 +48,9 @@ export class RunEvents {
     return new Date(this.clock);
   }
 
-  private env<V extends object>(def: EventDefinition<V>, payload: V, producer: ServiceName, key: string): EventEnvelope<V> {
+  private env<V extends object>(def: EventDefinition<V>, payload: V, producer: ServiceName, key: string, correlationId = this.runId): EventEnvelope<V> {
     this.clock += 1000;
-    return createEnvelope(def, payload, { producer, connectionId: this.connectionId, correlationId: this.runId, key, occurredAt: new Date(this.clock) });
+    return createEnvelope(def, payload, { producer, connectionId: this.connectionId, correlationId, key, occurredAt: new Date(this.clock) });
   }
 
   requested(trigger: RunTrigger = 'manual', documents?: string[]): EventEnvelope<RunRequested.Value> {
@@ -96,6 +97,18 @@ export class RunEvents {
   }
   exportFailed(reference: string, problems: Problem[], { revision = `rev-${reference}-1`, retriable = false, attempt = 1 } = {}): EventEnvelope<DocumentExportFailed.Value> {
     return this.env(DocumentExportFailed.definition, { documentKey: this.keyOf(reference), documentType: this.type, revision, runId: this.runId, problems, retriable, attempt }, 'xero-exporter', this.keyOf(reference));
+  }
+  /** The exporter's loss of the connection (it belongs to no run: correlated with the connection, as the exporter does). */
+  connectionLost(over: Partial<XeroConnectionLost.Value> = {}): EventEnvelope<XeroConnectionLost.Value> {
+    const key = xeroConnectionKey(this.connectionId);
+    return this.env(XeroConnectionLost.definition, {
+      xeroTenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd', code: 'XERO.INVALID_GRANT',
+      reason: 'Xero refused the refresh token (invalid_grant): the connection must be authorised again', waitingDocuments: 12, ...over,
+    }, 'xero-exporter', key, key);
+  }
+  connectionRestored(over: Partial<XeroConnectionRestored.Value> = {}): EventEnvelope<XeroConnectionRestored.Value> {
+    const key = xeroConnectionKey(this.connectionId);
+    return this.env(XeroConnectionRestored.definition, { xeroTenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd', resumedDocuments: 12, ...over }, 'xero-exporter', key, key);
   }
   scheduleChanged(cron: string | null, timeZone: string | null = 'Europe/Paris'): EventEnvelope<ScheduleChanged.Value> {
     return this.env(ScheduleChanged.definition, { flow: this.flow, enabled: cron !== null, cron, timeZone, requestedBy: 'test' }, 'lnb-poller', flowKey(this.connectionId, this.flow));

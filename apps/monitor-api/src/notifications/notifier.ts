@@ -5,7 +5,7 @@ import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { MonitorConfig } from '../config';
 import { summarise } from '../domain/digest';
-import type { Notice } from '../domain/effects';
+import { isRunNotice, type Notice } from '../domain/effects';
 
 @Injectable()
 export class Notifier implements OnApplicationShutdown {
@@ -35,7 +35,7 @@ export class Notifier implements OnApplicationShutdown {
     const items = this.pending.splice(0);
     if (!items.length) return;
     const send = async () => {
-      const runIds = [...new Set(items.flatMap((n) => (n.kind === 'connection_lost' ? [] : [n.runId])))];
+      const runIds = [...new Set(items.filter(isRunNotice).map((n) => n.runId))];
       const { rows } = await this.pool.query<{ run_id: string; number: string }>('select run_id, number from monitor.runs where run_id = any($1)', [runIds]).catch(() => ({ rows: [] }));
       const message = summarise(items, new Map(rows.map((r) => [r.run_id, Number(r.number)])));
       if (!message) return;

@@ -5,9 +5,10 @@ import type { ClientBase, Pool } from 'pg';
 import { deadLetterLine, logLinesFor, type DeadLetterRecord, type LogLine } from '../domain/log-lines';
 import { evolveDocument, evolveRunDocument, type DocumentView, type RunDocumentView } from '../domain/documents';
 import { effectsOf, type Effects } from '../domain/effects';
-import { isDocumentEvent, isRunEvent, isSettingsEvent, known, type Known } from '../domain/events';
+import { isDocumentEvent, isRunEvent, isSettingsEvent, isXeroConnectionEvent, known, type Known, type XeroConnectionEvent } from '../domain/events';
 import { evolveRun, type RunView } from '../domain/runs';
 import { evolveSettings, type FlowSettings } from '../domain/settings';
+import { evolveXeroConnection, type XeroConnectionView } from '../domain/xero-status';
 import { READ_MODEL_TABLES } from './schema';
 
 /** The consumer name under which the monitor marks the eventIds it projected. */
@@ -65,9 +66,35 @@ async function saveSettings(tx: ClientBase, s: FlowSettings, holdBackChanged: bo
   await tx.query('insert into monitor.held (flow, reference) select $1, unnest($2::text[]) on conflict do nothing', [s.flow, s.selection?.value.holdBack ?? []]);
 }
 
+/**
+ * The runs whose documents wait for the exporter (mapped, no outcome yet) on this connection: a loss or a
+ * restoration belongs to no run, so its line is copied into theirs, where someone looking for those
+ * documents reads it.
+ */
+async function runsWaitingForXero(tx: ClientBase, connectionId: string): Promise<string[]> {
+  const { rows } = await tx.query<{ run_id: string }>(
+    `select distinct view->>'runId' as run_id from monitor.documents where state = 'mapped' and view->>'connectionId' = $1 order by 1`,
+    [connectionId],
+  );
+  return rows.map((r) => r.run_id);
+}
+
+async function saveXeroConnection(tx: ClientBase, e: XeroConnectionEvent): Promise<LogLine[]> {
+  await lock(tx, `xero-connection:${e.connectionId}`);
+  const before = await one<XeroConnectionView>(tx, 'select view from monitor.xero_connections where connection_id = $1', [e.connectionId]);
+  const after = evolveXeroConnection(before, e);
+  await tx.query(
+    'insert into monitor.xero_connections (connection_id, view) values ($1, $2) on conflict (connection_id) do update set view = excluded.view',
+    [e.connectionId, JSON.stringify(after)],
+  );
+  const lines = logLinesFor(e);
+  const runs = await runsWaitingForXero(tx, e.connectionId);
+  return [...lines, ...runs.flatMap((runId) => lines.map((l) => ({ ...l, runId })))];
+}
+
 /** Projects one event into every read model it touches; returns its metric samples and notices. */
 export async function project(tx: ClientBase, e: Known): Promise<Effects> {
-  await insertLines(tx, logLinesFor(e));
+  await insertLines(tx, isXeroConnectionEvent(e) ? await saveXeroConnection(tx, e) : logLinesFor(e));
   let runAfter: RunView | null = null;
   let docBefore: DocumentView | null = null;
   if (isRunEvent(e)) {

@@ -5,6 +5,7 @@ import type { DocumentFilterState, DocumentView, RunDocumentView } from '../doma
 import type { LogLevel } from '../domain/log-lines';
 import { runDurationSeconds, type RunStatus, type RunView } from '../domain/runs';
 import { emptySettings, type FlowSettings } from '../domain/settings';
+import { waitingForXero, type XeroConnectionView } from '../domain/xero-status';
 
 export interface RunSummary extends RunView {
   number: number;
@@ -106,19 +107,27 @@ export interface DocumentOut {
   total: number | null;
   xero: { id: string; number: string | null; url: string | null } | null;
   problems: DocumentView['problems'];
+  /** Set while the document waits for something outside it (the Xero connection, lost): not a failure. */
+  waiting: ReturnType<typeof waitingForXero>;
   lastEventAt: string | null;
   detectedAt: string | null;
   exportedAt: string | null;
 }
 
-function toDocument(view: DocumentView | null, flow: Flow, reference: string, key: string, held: boolean): DocumentOut {
+/** The Xero connections as projected, by LNB connection. */
+export async function xeroConnections(pool: Pool): Promise<Map<string, XeroConnectionView>> {
+  const { rows } = await pool.query<{ view: XeroConnectionView }>('select view from monitor.xero_connections order by connection_id');
+  return new Map(rows.map((r) => [r.view.connectionId, r.view]));
+}
+
+function toDocument(view: DocumentView | null, flow: Flow, reference: string, key: string, held: boolean, xero: Map<string, XeroConnectionView>): DocumentOut {
   return {
     documentKey: key, flow, type: documentTypeOfFlow(flow), reference, state: view?.state ?? null, heldBack: held,
     revision: view?.revision ?? null, runId: view?.runId ?? null,
     retailer: { reference: view?.retailerReference ?? null, name: view?.retailerName ?? null },
     documentDate: view?.documentDate ?? null, currency: view?.currency ?? null, total: view?.total ?? null,
     xero: view?.xeroId ? { id: view.xeroId, number: view.xeroNumber, url: view.xeroUrl } : null,
-    problems: view?.problems ?? [], lastEventAt: view?.lastEventAt ?? null, detectedAt: view?.detectedAt ?? null, exportedAt: view?.exportedAt ?? null,
+    problems: view?.problems ?? [], waiting: waitingForXero(view?.state ?? null, view ? xero.get(view.connectionId) : undefined), lastEventAt: view?.lastEventAt ?? null, detectedAt: view?.detectedAt ?? null, exportedAt: view?.exportedAt ?? null,
   };
 }
 
@@ -138,6 +147,7 @@ export interface DocumentFilter {
  * published still shows (state null, heldBack true), so the hold-back list is never invisible.
  */
 export async function listDocuments(pool: Pool, connectionId: string, f: DocumentFilter): Promise<DocumentOut[]> {
+  const xero = await xeroConnections(pool);
   const { rows } = await pool.query<{ document_key: string | null; flow: Flow; reference: string; view: DocumentView | null; held: boolean }>(
     `with docs as (
        select d.document_key, d.flow, d.reference, d.state, d.codes, d.retailer_reference, d.retailer_name, d.document_date, d.last_event_at, d.view,
@@ -156,19 +166,20 @@ export async function listDocuments(pool: Pool, connectionId: string, f: Documen
      order by last_event_at desc nulls first, reference limit $7 offset $8`,
     [f.state ?? null, f.code ?? null, f.retailer ?? null, f.flow ?? null, f.from ?? null, f.to ?? null, f.limit, f.offset],
   );
-  return rows.map((r) => toDocument(r.view, r.flow, r.reference, r.document_key ?? documentKey(connectionId, documentTypeOfFlow(r.flow), r.reference), r.held));
+  return rows.map((r) => toDocument(r.view, r.flow, r.reference, r.document_key ?? documentKey(connectionId, documentTypeOfFlow(r.flow), r.reference), r.held, xero));
 }
 
 export async function getDocument(pool: Pool, key: string, flow: Flow, reference: string): Promise<(DocumentOut & { history: LogLineOut[]; runs: Pick<RunDocumentView, 'runId' | 'state' | 'mode' | 'revision' | 'lastEventAt'>[] }) | null> {
-  const [doc, held, history, runs] = await Promise.all([
+  const [doc, held, history, runs, xero] = await Promise.all([
     pool.query<{ view: DocumentView }>('select view from monitor.documents where document_key = $1', [key]),
     pool.query('select 1 from monitor.held where flow = $1 and reference = $2', [flow, reference]),
     pool.query(`select ${LOG_COLUMNS} from monitor.log_lines where document_key = $1 order by at, seq`, [key]),
     pool.query<{ view: RunDocumentView }>('select view from monitor.run_documents where document_key = $1 order by updated_at', [key]),
+    xeroConnections(pool),
   ]);
   if (!doc.rows.length && !held.rowCount) return null;
   return {
-    ...toDocument(doc.rows[0]?.view ?? null, flow, reference, key, Boolean(held.rowCount)),
+    ...toDocument(doc.rows[0]?.view ?? null, flow, reference, key, Boolean(held.rowCount), xero),
     history: history.rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
     runs: runs.rows.map(({ view: v }) => ({ runId: v.runId, state: v.state, mode: v.mode, revision: v.revision, lastEventAt: v.lastEventAt })),
   };

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
  * checkpoints, processed_events). `journal` keeps every envelope and dead letter the monitor took in,
  * append-only: the read models below it are rebuilt from it (`npm run monitor:rebuild`).
  */
-export const READ_MODEL_TABLES = ['runs', 'documents', 'run_documents', 'log_lines', 'flow_settings', 'held'] as const;
+export const READ_MODEL_TABLES = ['runs', 'documents', 'run_documents', 'log_lines', 'flow_settings', 'held', 'xero_connections'] as const;
 
 const DDL = `
   create schema if not exists monitor;
@@ -95,6 +95,12 @@ const DDL = `
     flow text not null,
     reference text not null,
     primary key (flow, reference)
+  );
+
+  -- The Xero connection per LNB connection, as XeroConnectionLost / XeroConnectionRestored tell it.
+  create table if not exists monitor.xero_connections (
+    connection_id text primary key,
+    view jsonb not null
   );
 
   -- Not a read model: never rebuilt, never truncated.

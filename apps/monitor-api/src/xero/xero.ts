@@ -1,20 +1,15 @@
-// The Xero connection as the exporter knows it (its GET /connections/status and /connect, on its own
-// HTTP port at XERO_EXPORTER_URL), and a watch that notifies when the connection is lost.
-import { CONFIG, JsonLogger } from '@lnbx/platform';
+// The Xero connection for the panel: as the exporter's events told it (XeroConnectionLost / Restored,
+// projected) and as its GET /connections/status answers now (on its own HTTP port at XERO_EXPORTER_URL).
+// The status is also polled as a fallback watch: it notifies a loss only when no event has told it.
+import { CONFIG, JsonLogger, PG_POOL } from '@lnbx/platform';
 import { BadGatewayException, Controller, Get, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth';
+import type { Pool } from 'pg';
 import { MonitorConfig } from '../config';
-import { connectionLost, isConnected } from '../domain/xero-status';
+import { connectionLost, describeXero, isConnected, type XeroConnectionView, type XeroStatus } from '../domain/xero-status';
 import { Notifier } from '../notifications/notifier';
-
-export interface XeroStatus {
-  reachable: boolean;
-  connected: boolean | null;
-  message: string;
-  /** The exporter's own answer, secrets removed. */
-  exporter?: unknown;
-}
+import { xeroConnections } from '../read-model/queries';
 
 const SECRET_FIELD = /token|secret|password|credential/i;
 
@@ -30,13 +25,27 @@ export class XeroConnection implements OnApplicationBootstrap, OnApplicationShut
   private last: boolean | null = null;
   private timer?: NodeJS.Timeout;
 
-  constructor(@Inject(CONFIG) private readonly config: MonitorConfig, private readonly notifier: Notifier, private readonly logger: JsonLogger) {}
+  constructor(
+    @Inject(CONFIG) private readonly config: MonitorConfig,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly notifier: Notifier,
+    private readonly logger: JsonLogger,
+  ) {}
 
   private get base(): string {
     return this.config.xeroExporterUrl.replace(/\/+$/, '');
   }
 
+  private async projected(): Promise<XeroConnectionView | null> {
+    return (await xeroConnections(this.pool)).get(this.config.connectionId) ?? null;
+  }
+
   async status(): Promise<XeroStatus> {
+    const [live, projected] = await Promise.all([this.live(), this.projected()]);
+    return describeXero(live, projected);
+  }
+
+  private async live(): Promise<Omit<XeroStatus, 'projected'>> {
     if (!this.base) return { reachable: false, connected: null, message: 'XERO_EXPORTER_URL is not set, so the monitor does not know where the Xero exporter is.' };
     try {
       const res = await fetch(`${this.base}/connections/status`, { signal: AbortSignal.timeout(3_000) });
@@ -58,10 +67,13 @@ export class XeroConnection implements OnApplicationBootstrap, OnApplicationShut
   }
 
   async check(): Promise<void> {
-    const now = (await this.status()).connected;
-    if (connectionLost(this.last, now)) {
-      this.logger.warn('the Xero connection was lost');
-      this.notifier.add([{ kind: 'connection_lost', message: 'the Xero exporter reports it is no longer connected; reconnect in the Integration Center.' }]);
+    const now = (await this.live()).connected;
+    // The exporter's XeroConnectionLost already told it (with more): the poll only covers an exporter that could not.
+    if (connectionLost(this.last, now) && (await this.projected())?.status !== 'lost') {
+      this.logger.warn('the Xero connection was lost (seen by polling the exporter)');
+      this.notifier.add([{
+        kind: 'connection_lost', source: 'poll', tenant: null, reason: 'the Xero exporter reports it is no longer connected', code: null, waitingDocuments: null,
+      }]);
     }
     if (now !== null) this.last = now;
   }

@@ -5,7 +5,7 @@ import { chunk, readyToSend, retryDelayMs, unitdpOf } from './batching';
 import { decideContact, type KnownContact, suffixedName, whereAnyOf } from './contacts';
 import { allocationAmount, decideChange, deepLink, isoDate, pdfFileName, readItem, toXeroItem, ZERO_GUID } from './documents';
 import { batchIdempotencyKey, idempotencyKey, MAX_IDEMPOTENCY_KEY } from './idempotency';
-import { classifyStatus, codeForMessage, isDuplicateNumber, messageOf, readLimitHeaders, retryAfterMs } from './xero-errors';
+import { classifyStatus, codeForMessage, isDuplicateNumber, lossCode, messageOf, readLimitHeaders, retryAfterMs } from './xero-errors';
 
 describe('batching', () => {
   const policy = { batchSize: 50, lingerMs: 1000 };
@@ -32,6 +32,13 @@ describe('batching', () => {
 });
 
 describe("Xero's answers as codes", () => {
+  it("names why a connection was lost from the identity service's refusal", () => {
+    expect(lossCode('invalid_grant')).toBe('XERO.INVALID_GRANT');
+    expect(lossCode('invalid_client')).toBe('XERO.INVALID_CLIENT');
+    expect(lossCode('unauthorized')).toBe('XERO.TOKEN_REFUSED');
+    expect(lossCode('refused')).toBe('XERO.CONNECTION_LOST');
+  });
+
   it.each([
     ['Invoice # must be unique.', 'XERO.DUPLICATE_NUMBER'],
     ['The TaxType code NOPE does not exist or cannot be used for this type of transaction.', 'XERO.UNKNOWN_TAX_TYPE'],

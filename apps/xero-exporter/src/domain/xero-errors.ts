@@ -37,6 +37,11 @@ export const CODES = {
   rateLimited: 'XERO.RATE_LIMITED',
   unavailable: 'XERO.UNAVAILABLE',
   connectionLost: 'XERO.CONNECTION_LOST',
+  /** Why a connection was lost (XeroConnectionLost's code). */
+  invalidGrant: 'XERO.INVALID_GRANT',
+  consentRevoked: 'XERO.CONSENT_REVOKED',
+  tokenRefused: 'XERO.TOKEN_REFUSED',
+  invalidClient: 'XERO.INVALID_CLIENT',
   changedAfterExport: 'XERO.CHANGED_AFTER_EXPORT',
   allocationFailed: 'XERO.ALLOCATION_FAILED',
   rejected: 'XERO.REQUEST_REJECTED',
@@ -91,6 +96,26 @@ export function readLimitHeaders(headers: Record<string, unknown>): LimitHeaders
     dayRemaining: int(header(headers, 'x-daylimit-remaining')),
     appMinuteRemaining: int(header(headers, 'x-appminlimit-remaining')),
   };
+}
+
+export type LossCause = 'invalid_grant' | 'invalid_client' | 'unauthorized' | 'refused';
+
+/** The stable code of a lost connection, from how the identity service refused. */
+export function lossCode(cause: LossCause): string {
+  switch (cause) {
+    case 'invalid_grant':
+      return CODES.invalidGrant;
+    case 'invalid_client':
+      return CODES.invalidClient;
+    case 'unauthorized':
+      return CODES.tokenRefused;
+    case 'refused':
+      return CODES.connectionLost;
+    default: {
+      const never: never = cause;
+      throw new Error(`unknown loss cause ${String(never)}`);
+    }
+  }
 }
 
 /** Retry-After in milliseconds (seconds, or an HTTP date), or the fallback. */

@@ -14,7 +14,7 @@ import { batchIdempotencyKey, idempotencyKey } from '../domain/idempotency';
 import { CODES, isDuplicateNumber, validationProblems } from '../domain/xero-errors';
 import { documentStream, exportedEvent, failedEvent, problem } from '../events';
 import type { DocumentRow, ExportedFacts, ExporterStore, PendingRow } from '../store/exporter-store';
-import { ConnectionLostError, XeroCallError } from '../xero/errors';
+import { ConnectionLostError, type Loss, XeroCallError } from '../xero/errors';
 import type { Tenant, XeroApi } from '../xero/xero-api';
 import type { ContactResolver } from './contact-resolver';
 import { findByIds, findByNumbers } from './lookups';
@@ -44,7 +44,7 @@ type Decision =
 
 /** What a unit did, for the metrics (counted once the transaction committed) and the connection. */
 export interface UnitReport {
-  lost?: string;
+  lost?: Loss;
   exported: { type: DocumentType; outcome: Outcome }[];
   failed: { type: DocumentType; codes: string[] }[];
 }
@@ -67,13 +67,13 @@ export class BatchExporter {
     const decisions = new Map<string, Decision>();
     /** Documents known not to be in Xero unless this unit's answer says so: their look-first marker can go. */
     const clearable = new Set<string>();
-    let lost: string | undefined;
+    let lost: Loss | undefined;
     try {
       await this.decide(tx, tenant, rows, decisions, clearable);
     } catch (err) {
       const undecided = rows.filter((r) => !decisions.has(r.documentKey));
       if (err instanceof ConnectionLostError) {
-        lost = err.reason;
+        lost = { reason: err.reason, code: err.code };
         for (const r of undecided) decisions.set(r.documentKey, { kind: 'wait', reason: err.reason });
       } else if (err instanceof XeroCallError) {
         for (const r of undecided) decisions.set(r.documentKey, this.retryFor(err));

@@ -1,15 +1,16 @@
 // Xero connections: the authorization-code flow (GET /connect, GET /callback), custom connections
 // (client credentials), the organisation picked from /connections, and what happens when a connection
-// is lost (its documents wait, the monitor is told) or comes back (they resume).
+// is lost (its documents wait; XeroConnectionLost tells the monitor) or comes back (they resume;
+// XeroConnectionRestored).
 import type { Outbox } from '@lnbx/messaging';
 import type { JsonLogger } from '@lnbx/platform';
 import { randomBytes } from 'node:crypto';
 import type { Pool } from 'pg';
-import { CODES } from '../domain/xero-errors';
-import { documentStream, failedEvent, problem } from '../events';
+import { CODES, lossCode } from '../domain/xero-errors';
+import { connectionLostEvent, connectionRestoredEvent, connectionStream } from '../events';
 import type { ExporterMetrics } from '../metrics';
 import type { ConnectionRow, ExporterStore, GrantType, Transact } from '../store/exporter-store';
-import { IdentityError } from '../xero/errors';
+import { IdentityError, type Loss } from '../xero/errors';
 import type { TokenAnswer, XeroIdentity, XeroTenantConnection } from '../xero/identity';
 import type { TokenService } from '../xero/tokens';
 
@@ -92,14 +93,14 @@ export class ConnectionService {
     try {
       answer = await this.identity.clientCredentials();
     } catch (err) {
-      if (err instanceof IdentityError && err.kind !== 'unavailable') await this.lost(connectionId, err.message);
+      if (err instanceof IdentityError && err.kind !== 'unavailable') await this.lost(connectionId, { reason: err.message, code: lossCode(err.kind) });
       else this.logger.warn('xero custom connection: token endpoint unavailable, will try again', { connectionId, reason: (err as Error).message });
       return;
     }
     try {
       await this.connect(connectionId, 'client_credentials', answer);
     } catch (err) {
-      if (err instanceof ConnectionError) await this.lost(connectionId, err.message);
+      if (err instanceof ConnectionError) await this.lost(connectionId, { reason: err.message, code: CODES.connectionLost });
       else this.logger.warn('xero custom connection failed, will try again', { connectionId, reason: (err as Error).message });
     }
   }
@@ -119,34 +120,46 @@ export class ConnectionService {
         : 'the connection reaches no Xero organisation');
     }
     const sealed = this.tokens.seal(answer, connectionId);
-    await this.store.saveConnected(this.pool, { connectionId, grantType: grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, ...sealed });
+    const resumed = await this.transact(async (tx) => {
+      const before = await this.store.connection(tx, connectionId, true);
+      await this.store.saveConnected(tx, { connectionId, grantType: grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, ...sealed });
+      // Only a loss that was announced (a tenant was known) is announced as over; a first connection is news to no one.
+      if (before?.status !== 'disconnected' || !before.xeroTenantId) return undefined;
+      const resumedDocuments = await this.store.pendingCount(tx, connectionId);
+      await this.outbox.append(tx, connectionStream(connectionId), [connectionRestoredEvent(connectionId, { xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName || undefined, resumedDocuments })]);
+      return resumedDocuments;
+    });
     await this.store.ensureSlots(this.pool, tenant.tenantId, this.o.concurrent);
     this.tokens.prime(connectionId, answer.accessToken, sealed.accessExpiresAt);
     this.metrics.connectionUp.set({ tenant: tenant.tenantId }, 1);
-    this.logger.info('xero connected', { connectionId, grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, organisations: list.length });
+    this.logger.info(resumed === undefined ? 'xero connected' : 'xero connection restored: waiting documents resume', {
+      connectionId, grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, organisations: list.length, resumedDocuments: resumed,
+    });
     this.onConnected(connectionId);
   }
 
   /**
-   * The connection is gone (invalid_grant, consent revoked): marked disconnected once, and each waiting
-   * document reported as XERO.CONNECTION_LOST (retriable: it is sent when the connection comes back).
+   * The connection is gone (invalid_grant, consent revoked): marked disconnected once, and in the same
+   * transaction one XeroConnectionLost with the number of waiting documents. The documents themselves
+   * get no event: nothing failed, they wait, and the monitor shows them waiting from the connection's state.
    */
-  async lost(connectionId: string, reason: string): Promise<void> {
+  async lost(connectionId: string, loss: Loss): Promise<void> {
     const announced = await this.transact(async (tx) => {
       const row = await this.store.connection(tx, connectionId);
-      if (!(await this.store.markDisconnected(tx, connectionId, row?.grantType ?? this.o.grant, reason))) return undefined;
-      const waiting = await this.store.pendingOf(tx, connectionId);
-      const message = `Xero is not connected (${reason}). The document waits and is sent once the connection is restored.`;
-      for (const p of waiting) {
-        await this.outbox.append(tx, documentStream(p.documentKey), [failedEvent(p, [problem(CODES.connectionLost, message)], true, p.attempts + 1)]);
+      if (!(await this.store.markDisconnected(tx, connectionId, row?.grantType ?? this.o.grant, loss.reason))) return undefined;
+      const waitingDocuments = await this.store.pendingCount(tx, connectionId);
+      // A connected row always names its organisation; without one there is nothing the monitor could show.
+      if (row?.xeroTenantId) {
+        await this.outbox.append(tx, connectionStream(connectionId), [connectionLostEvent(connectionId, {
+          xeroTenantId: row.xeroTenantId, tenantName: row.tenantName ?? undefined, reason: loss.reason, code: loss.code, waitingDocuments,
+        })]);
       }
-      return { tenant: row?.xeroTenantId, waiting: waiting.length, types: waiting.map((p) => p.docType) };
+      return { tenant: row?.xeroTenantId, waitingDocuments };
     });
     this.tokens.forget(connectionId);
     if (!announced) return;
     if (announced.tenant) this.metrics.connectionUp.set({ tenant: announced.tenant }, 0);
-    for (const t of announced.types) this.metrics.recordFailed(t, [CODES.connectionLost]);
-    this.logger.warn('xero connection lost: documents wait for a reconnection', { connectionId, reason, waitingDocuments: announced.waiting });
+    this.logger.warn('xero connection lost: documents wait for a reconnection', { connectionId, reason: loss.reason, code: loss.code, waitingDocuments: announced.waitingDocuments });
   }
 
   async status(): Promise<ConnectionStatus[]> {

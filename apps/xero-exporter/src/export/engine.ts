@@ -225,7 +225,7 @@ export class ExportEngine {
       });
     } catch (err) {
       await this.store.restoreReferenceClaim(this.pool, c.connectionId, before);
-      if (err instanceof ConnectionLostError) await this.connections.lost(c.connectionId, err.reason);
+      if (err instanceof ConnectionLostError) await this.connections.lost(c.connectionId, { reason: err.reason, code: err.code });
       else this.logger.warn('xero reference data not published; will try again', { connectionId: c.connectionId, reason: (err as Error).message });
     }
   }

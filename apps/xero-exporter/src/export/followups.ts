@@ -11,7 +11,7 @@ import { CODES } from '../domain/xero-errors';
 import { documentStream, failedEvent, problem } from '../events';
 import type { ExporterMetrics } from '../metrics';
 import type { ExporterStore, FollowupRow } from '../store/exporter-store';
-import { ConnectionLostError, XeroCallError } from '../xero/errors';
+import { ConnectionLostError, type Loss, XeroCallError } from '../xero/errors';
 import type { Tenant, XeroApi } from '../xero/xero-api';
 import { findByNumbers } from './lookups';
 
@@ -42,8 +42,8 @@ export class FollowupRunner {
     private readonly logger: JsonLogger,
   ) {}
 
-  /** Runs one follow-up in `tx`; returns the reason when the connection turned out lost. */
-  async run(tx: ClientBase, tenant: Tenant, f: FollowupRow): Promise<{ lost?: string }> {
+  /** Runs one follow-up in `tx`; says why when the connection turned out lost. */
+  async run(tx: ClientBase, tenant: Tenant, f: FollowupRow): Promise<{ lost?: Loss }> {
     const limit = f.kind === 'attach' ? ATTACH_ATTEMPTS : Math.max(this.o.maxAttempts, this.o.allocationWaitAttempts);
     try {
       if (f.kind === 'attach') await this.attach(tenant, f);
@@ -51,7 +51,7 @@ export class FollowupRunner {
       await this.store.deleteFollowup(tx, f.id);
       return {};
     } catch (err) {
-      if (err instanceof ConnectionLostError) return { lost: err.reason };
+      if (err instanceof ConnectionLostError) return { lost: { reason: err.reason, code: err.code } };
       if (err instanceof XeroCallError && err.kind === 'rate_limited') {
         await this.store.retryFollowup(tx, f.id, f.attempts, err.retryAfterMs ?? 1000);
         return {};

@@ -46,7 +46,10 @@ export class Intake {
         await this.store.upsertPending(tx, { ...ref, value: v });
         await this.store.ensureDocument(tx, v.documentKey, env.connectionId, v.documentType);
         const connection = await this.store.connection(tx, env.connectionId);
-        if (connection ? connection.status !== 'connected' : this.announceNeverConnected) {
+        // After a loss the monitor already knows (XeroConnectionLost) and shows the document waiting: nothing
+        // to add per document. Only a connection that never reached an organisation is told here.
+        const neverConnected = connection ? !connection.xeroTenantId && connection.status !== 'connected' : this.announceNeverConnected;
+        if (neverConnected) {
           const why = connection?.reason ?? 'no Xero organisation has been connected yet';
           await this.outbox.append(tx, documentStream(v.documentKey), [
             failedEvent(ref, [problem(CODES.connectionLost, `Xero is not connected (${why}). The document waits and is sent once the connection is restored.`)], true, 1),

@@ -260,11 +260,6 @@ export class ExporterStore {
     return rows.map(toPending);
   }
 
-  async pendingOf(db: Db, connectionId: string): Promise<PendingRow[]> {
-    const { rows } = await db.query(`select * from ${S}.pending where connection_id = $1 order by enqueued_at`, [connectionId]);
-    return rows.map(toPending);
-  }
-
   async pendingCount(db: Db, connectionId: string): Promise<number> {
     const { rows } = await db.query(`select count(*)::int as n from ${S}.pending where connection_id = $1`, [connectionId]);
     return rows[0].n;

@@ -1,6 +1,8 @@
 // What the exporter's integration tests share: the environment that points an exporter at a sandbox,
 // and a Kafka observer that collects what the exporter publishes.
-import { DocumentExported, DocumentExportFailed, type EventEnvelope, OrgReferenceDataPublished, topicName } from '@lnbx/contracts';
+import {
+  DocumentExported, DocumentExportFailed, type EventEnvelope, OrgReferenceDataPublished, topicName, XeroConnectionLost, XeroConnectionRestored,
+} from '@lnbx/contracts';
 import { EventPublisher, type RunningService, startService } from '@lnbx/messaging';
 import { createTestDatabase, kafkaBrokers, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { startXeroSandbox, type XeroSandbox } from '@lnbx/xero-sandbox';
@@ -47,6 +49,8 @@ export class Observer {
   readonly exported: EventEnvelope<DocumentExported.Value>[] = [];
   readonly failed: EventEnvelope<DocumentExportFailed.Value>[] = [];
   readonly reference: EventEnvelope<OrgReferenceDataPublished.Value>[] = [];
+  readonly lost: EventEnvelope<XeroConnectionLost.Value>[] = [];
+  readonly restored: EventEnvelope<XeroConnectionRestored.Value>[] = [];
   private consumer?: Consumer;
 
   constructor(private readonly prefix: string) {}
@@ -55,7 +59,8 @@ export class Observer {
     const kafka = new Kafka({ clientId: 'exporter-test-observer', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
     this.consumer = kafka.consumer({ groupId: `${this.prefix}observer-${randomBytes(3).toString('hex')}`, maxWaitTimeInMs: 100 });
     await this.consumer.connect();
-    const topics = [DocumentExported.definition, DocumentExportFailed.definition, OrgReferenceDataPublished.definition].map((d) => topicName(this.prefix, d.topic));
+    const topics = [DocumentExported.definition, DocumentExportFailed.definition, OrgReferenceDataPublished.definition, XeroConnectionLost.definition, XeroConnectionRestored.definition]
+      .map((d) => topicName(this.prefix, d.topic));
     await this.consumer.subscribe({ topics, fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ message }) => {
@@ -63,6 +68,8 @@ export class Observer {
         if (env.type === 'DocumentExported') this.exported.push(env as EventEnvelope<DocumentExported.Value>);
         else if (env.type === 'DocumentExportFailed') this.failed.push(env as EventEnvelope<DocumentExportFailed.Value>);
         else if (env.type === 'OrgReferenceDataPublished') this.reference.push(env as EventEnvelope<OrgReferenceDataPublished.Value>);
+        else if (env.type === 'XeroConnectionLost') this.lost.push(env as EventEnvelope<XeroConnectionLost.Value>);
+        else if (env.type === 'XeroConnectionRestored') this.restored.push(env as EventEnvelope<XeroConnectionRestored.Value>);
       },
     });
   }
@@ -87,6 +94,15 @@ export class Observer {
 
   waitExported(documentKey: string, what = `${documentKey} exported`): Promise<EventEnvelope<DocumentExported.Value>> {
     return waitFor(what, () => this.exportedOf(documentKey)[0], { timeoutMs: 45_000 });
+  }
+
+  /** The n-th (1-based) XeroConnectionLost or XeroConnectionRestored seen: losses and restorations are counted, not matched. */
+  waitLost(n: number): Promise<EventEnvelope<XeroConnectionLost.Value>> {
+    return waitFor(`connection lost #${n}`, () => this.lost[n - 1], { timeoutMs: 45_000 });
+  }
+
+  waitRestored(n: number): Promise<EventEnvelope<XeroConnectionRestored.Value>> {
+    return waitFor(`connection restored #${n}`, () => this.restored[n - 1], { timeoutMs: 45_000 });
   }
 
   waitFailed(documentKey: string, code?: string): Promise<EventEnvelope<DocumentExportFailed.Value>> {

@@ -4,6 +4,7 @@
 import type { JsonLogger } from '@lnbx/platform';
 import type { Pool } from 'pg';
 import type { TokenCipher } from '../domain/token-cipher';
+import { CODES, lossCode } from '../domain/xero-errors';
 import type { ConnectionRow, ExporterStore, Transact } from '../store/exporter-store';
 import { ConnectionLostError, IdentityError, XeroCallError } from './errors';
 import type { TokenAnswer, XeroIdentity } from './identity';
@@ -86,13 +87,13 @@ export class TokenService {
       try {
         if (row.grantType === 'client_credentials') answer = await this.identity.clientCredentials();
         else {
-          if (!row.refreshToken) throw new ConnectionLostError(connectionId, 'no refresh token is stored: connect again');
+          if (!row.refreshToken) throw new ConnectionLostError(connectionId, 'no refresh token is stored: connect again', CODES.invalidGrant);
           answer = await this.identity.refresh(this.cipher.decrypt(row.refreshToken, sealContext(connectionId, 'refresh_token')));
         }
       } catch (err) {
         if (err instanceof IdentityError) {
           if (err.kind === 'unavailable') throw new XeroCallError('outcome_unknown', 0, err.message);
-          throw new ConnectionLostError(connectionId, err.message);
+          throw new ConnectionLostError(connectionId, err.message, lossCode(err.kind));
         }
         throw err;
       }

@@ -4,7 +4,7 @@
 import { type JsonLogger, redact } from '@lnbx/platform';
 import { AccountingApi, type Authentication } from 'xero-node';
 import { type CallTicket, type LimitReadings, type RateLimits, TenantLimiter } from '../domain/limiter';
-import { classifyStatus, messageOf, rateLimitProblem, readLimitHeaders, retryAfterMs } from '../domain/xero-errors';
+import { classifyStatus, CODES, messageOf, rateLimitProblem, readLimitHeaders, retryAfterMs } from '../domain/xero-errors';
 import type { ExporterMetrics } from '../metrics';
 import { ConnectionLostError, IdentityError, XeroCallError } from './errors';
 import type { XeroIdentity } from './identity';
@@ -122,7 +122,7 @@ export class XeroApi {
             await this.tokens.forceRefresh(tenant.connectionId, token);
             continue;
           }
-          throw new ConnectionLostError(tenant.connectionId, 'Xero refuses the access token even after a refresh');
+          throw new ConnectionLostError(tenant.connectionId, 'Xero refuses the access token even after a refresh', CODES.tokenRefused);
         }
         if (kind === 'forbidden') await this.checkStillConnected(tenant, token);
         if (kind === 'rate_limited') {
@@ -153,7 +153,7 @@ export class XeroApi {
       if (err instanceof IdentityError && err.kind === 'unauthorized') listed = false;
       else throw new XeroCallError('outcome_unknown', 0, (err as Error).message);
     }
-    if (!listed) throw new ConnectionLostError(tenant.connectionId, 'the Xero organisation is no longer connected to the app (consent revoked)');
+    if (!listed) throw new ConnectionLostError(tenant.connectionId, 'the Xero organisation is no longer connected to the app (consent revoked)', CODES.consentRevoked);
   }
 
   private observe(tenant: Tenant, headers: Record<string, unknown>): void {

@@ -1,0 +1,68 @@
+// How the client moves bytes: node:http(s) on kept-alive connections by default, or an injected
+// fetch (tests). fetch (undici) costs about five times the CPU of node:http per request, and the
+// poller makes one request per invoice it enriches.
+import * as http from 'node:http';
+import * as https from 'node:https';
+
+export type FetchLike = (url: string, init: RequestInit) => Promise<Response>;
+
+export interface HttpRequest {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  timeoutMs: number;
+}
+
+/** An answer read to its end. */
+export interface HttpAnswer {
+  status: number;
+  headers: { get(name: string): string | null };
+  text: string;
+}
+
+export type Transport = (url: string, request: HttpRequest) => Promise<HttpAnswer>;
+
+export function fetchTransport(fetchImpl: FetchLike): Transport {
+  return async (url, { method, headers, body, timeoutMs }) => {
+    const response = await fetchImpl(url, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    return { status: response.status, headers: response.headers, text: await response.text() };
+  };
+}
+
+class TimeoutError extends Error {
+  override readonly name = 'TimeoutError';
+}
+
+/** node:http(s); one agent per client, so its connections are reused across requests and freed with it. */
+export function nodeTransport(): Transport {
+  const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
+  return (url, { method, headers, body, timeoutMs }) =>
+    new Promise<HttpAnswer>((resolve, reject) => {
+      const target = new URL(url);
+      const protocol = target.protocol === 'https:' ? 'https:' : 'http:';
+      const send = protocol === 'https:' ? https.request : http.request;
+      const req = send(target, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: agents[protocol] }, (res) => {
+        res.setEncoding('utf8');
+        let text = '';
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          clearTimeout(timer);
+          const raw = res.headers;
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: { get: (name) => { const v = raw[name.toLowerCase()]; return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v; } },
+            text,
+          });
+        });
+        res.on('error', fail);
+      });
+      // The whole exchange, body included, as AbortSignal.timeout bounds it for fetch.
+      const timer = setTimeout(() => req.destroy(new TimeoutError(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      function fail(err: Error): void {
+        clearTimeout(timer);
+        reject(err);
+      }
+      req.on('error', fail);
+      req.end(body);
+    });
+}
