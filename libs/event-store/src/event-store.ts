@@ -47,8 +47,11 @@ export interface RecordedEvent {
   recordedAt: Date;
 }
 
-/** An outbox row on its way to Kafka. */
-export type OutboxMessage = RecordedEvent & { topic: string; kafkaKey: string };
+/**
+ * An outbox row on its way to Kafka. Its data comes as the JSON text Postgres holds, never parsed:
+ * the relay sends it as it is (parsing and writing it again cost the poller a tenth of its CPU).
+ */
+export type OutboxMessage = Omit<RecordedEvent, 'data'> & { topic: string; kafkaKey: string; json: string };
 
 export interface AppendOptions {
   expectedVersion: ExpectedVersion;

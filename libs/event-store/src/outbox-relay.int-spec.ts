@@ -48,6 +48,8 @@ describe('OutboxRelay (real Postgres)', () => {
       ['lnb.invoice.detected.v1', 'doc', 1],
       ['lnb.credit-note.detected.v1', 'doc', 3],
     ]);
+    // The data comes as the JSON text stored, unparsed: the relay hands it to Kafka as it is.
+    expect(published.map((m) => JSON.parse(m.json))).toEqual([events[0].data, events[2].data]);
     await waitFor('lag to reach 0', async () => (await relay.lag()) === 0);
     expect(await store.readCheckpoint('kafka')).toEqual(published[1].position);
   });

@@ -41,7 +41,7 @@ describe('OutboxRelay through a real Kafka broker', () => {
       topic: batch[0].topic,
       messages: batch.map((m) => ({
         key: m.kafkaKey,
-        value: JSON.stringify(m.data),
+        value: m.json,
         headers: { eventId: m.eventId, streamVersion: String(m.streamVersion) },
       })),
     });

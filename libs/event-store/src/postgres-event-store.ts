@@ -16,7 +16,7 @@ import type {
   RecordedEvent,
   Transaction,
 } from './event-store';
-import { EVENT_COLUMNS, type EventRow, positionParams, START, toRecordedEvent } from './rows';
+import { EVENT_COLUMNS, type EventRow, OUTBOX_COLUMNS, positionParams, START, toOutboxMessage, toRecordedEvent } from './rows';
 import { checkSchemaName, outboxChannel, schemaDdl } from './schema';
 
 type Db = ClientBase | Pool;
@@ -197,7 +197,7 @@ export class PostgresEventStore implements EventStore {
 
   /** The next outbox events after `after`, in publishing order (the relay's read). */
   async readOutbox(after: Position, limit: number, db: Db = this.pool): Promise<OutboxMessage[]> {
-    return (await this.readOrdered(db, after, limit, true)) as OutboxMessage[];
+    return (await this.readOrdered(db, after, limit, true)).map(toOutboxMessage);
   }
 
   /** Outbox events after the checkpoint `name`: what its relay has yet to publish. */
@@ -217,10 +217,12 @@ export class PostgresEventStore implements EventStore {
    * transaction still running: a position taken by a transaction that has not committed yet can
    * never land behind what a reader has already passed (the emmett consumer-polling race).
    */
-  private async readOrdered(db: Db, after: Position, limit: number, outboxOnly: boolean): Promise<RecordedEvent[]> {
+  private async readOrdered(db: Db, after: Position, limit: number, outboxOnly: true): Promise<EventRow[]>;
+  private async readOrdered(db: Db, after: Position, limit: number, outboxOnly: false): Promise<RecordedEvent[]>;
+  private async readOrdered(db: Db, after: Position, limit: number, outboxOnly: boolean): Promise<RecordedEvent[] | EventRow[]> {
     const rows = await this.rows<EventRow>(
       db,
-      `select ${EVENT_COLUMNS} from ${this.schema}.events
+      `select ${outboxOnly ? OUTBOX_COLUMNS : EVENT_COLUMNS} from ${this.schema}.events
        where (transaction_id, global_position) > ($1::xid8, $2::bigint)
          and transaction_id < pg_snapshot_xmin(pg_current_snapshot())
          ${outboxOnly ? 'and topic is not null' : ''}
@@ -228,7 +230,7 @@ export class PostgresEventStore implements EventStore {
        limit $3`,
       [...positionParams(after), limit],
     );
-    return rows.map(toRecordedEvent);
+    return outboxOnly ? rows : rows.map(toRecordedEvent);
   }
 
   async withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {

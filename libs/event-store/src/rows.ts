@@ -1,6 +1,6 @@
 // Between Postgres rows and the port's types. pg hands int8 and xid8 over as strings: they become
 // bigint here, never number, so no position is ever rounded.
-import type { Position, RecordedEvent } from './event-store';
+import type { OutboxMessage, Position, RecordedEvent } from './event-store';
 
 export interface EventRow {
   global_position: string;
@@ -18,6 +18,14 @@ export interface EventRow {
 
 export const EVENT_COLUMNS =
   'global_position, transaction_id, stream_id, stream_version, event_id, type, data, metadata, topic, kafka_key, recorded_at';
+
+/** As EVENT_COLUMNS, with data as the JSON text Postgres holds (pg leaves text unparsed). */
+export const OUTBOX_COLUMNS = EVENT_COLUMNS.replace(/\bdata\b/, 'data::text as data');
+
+export function toOutboxMessage(row: EventRow): OutboxMessage {
+  const { data, ...event } = toRecordedEvent(row);
+  return { ...event, topic: row.topic!, kafkaKey: row.kafka_key!, json: data as string };
+}
 
 export function toRecordedEvent(row: EventRow): RecordedEvent {
   return {

@@ -95,7 +95,8 @@ export class EventSourcingModule {
           useFactory: (store: PostgresEventStore, publisher: EventPublisher, logger: JsonLogger, metrics: Registry) => {
             const relay = new OutboxRelay(store, {
               name: 'kafka',
-              publish: (batch: OutboxMessage[]) => publisher.publish(batch.map((m) => m.data as EventEnvelope)),
+              publish: (batch: OutboxMessage[]) =>
+                publisher.publishStored(batch.map((m) => ({ topic: m.topic, key: m.kafkaKey, type: m.type, eventId: m.eventId, json: m.json }))),
               onError: (err) => logger.warn('outbox relay: publish failed, will retry', { err }),
               pollIntervalMs: 500,
             });

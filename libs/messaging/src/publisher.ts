@@ -1,5 +1,23 @@
-import { encode, EventEnvelope, definitionForType, topicName } from '@lnbx/contracts';
+import { EventEnvelope, definitionForType, topicName } from '@lnbx/contracts';
 import type { Kafka, Message, Producer } from 'kafkajs';
+
+/**
+ * The most one request carries, so that no partition's record batch in it can pass Kafka's default
+ * message.max.bytes (1,048,588) whatever the spread over partitions. One event bigger than this still
+ * goes, alone.
+ */
+export const MAX_REQUEST_BYTES = 900_000;
+/** What a record adds to its key, value and headers in a record batch, rounded up. */
+const MESSAGE_OVERHEAD_BYTES = 64;
+
+/** An envelope as JSON with what Kafka needs beside it; `topic` is the registry topic, before the prefix. */
+export interface StoredMessage {
+  topic: string;
+  key: string;
+  type: string;
+  eventId: string;
+  json: string;
+}
 
 /**
  * Publishes envelopes with an idempotent producer (acks=all, one request in flight, so retries never
@@ -23,16 +41,43 @@ export class EventPublisher {
 
   /** Sends envelopes (of any types) in one batch; resolves once the broker acknowledged all of them. */
   async publish(envelopes: EventEnvelope[]): Promise<void> {
-    if (!envelopes.length) return;
-    const byTopic = new Map<string, Message[]>();
-    for (const env of envelopes) {
-      const d = definitionForType(env.type);
-      if (!d) throw new Error(`no topic is registered for event type ${env.type}`);
-      const topic = topicName(this.prefix, d.topic);
-      const list = byTopic.get(topic) ?? [];
-      list.push({ key: env.key, value: encode(env), headers: { 'event-type': env.type, 'event-id': env.eventId } });
-      byTopic.set(topic, list);
+    await this.publishStored(
+      envelopes.map((env) => {
+        const d = definitionForType(env.type);
+        if (!d) throw new Error(`no topic is registered for event type ${env.type}`);
+        // The JSON that contracts' encode() writes, as text: publishStored turns it into bytes once.
+        return { topic: d.topic, key: env.key, type: env.type, eventId: env.eventId, json: JSON.stringify(env) };
+      }),
+    );
+  }
+
+  /**
+   * Sends envelopes already written as JSON (the outbox's rows, as Postgres holds them) without
+   * parsing them again, in order. Kafka takes at most message.max.bytes (1 MB by default) in one
+   * partition's record batch, so the messages go in requests of at most MAX_REQUEST_BYTES, one after
+   * the other: a page of long invoices for one partition would otherwise be refused, again and again.
+   */
+  async publishStored(messages: StoredMessage[]): Promise<void> {
+    let chunk = new Map<string, Message[]>();
+    let bytes = 0;
+    for (const m of messages) {
+      const value = Buffer.from(m.json);
+      const size = value.length + Buffer.byteLength(m.key) + Buffer.byteLength(m.type) + m.eventId.length + MESSAGE_OVERHEAD_BYTES;
+      if (bytes > 0 && bytes + size > MAX_REQUEST_BYTES) {
+        await this.send(chunk);
+        chunk = new Map();
+        bytes = 0;
+      }
+      const topic = topicName(this.prefix, m.topic);
+      const list = chunk.get(topic) ?? [];
+      list.push({ key: m.key, value, headers: { 'event-type': m.type, 'event-id': m.eventId } });
+      chunk.set(topic, list);
+      bytes += size;
     }
+    if (bytes > 0) await this.send(chunk);
+  }
+
+  private async send(byTopic: Map<string, Message[]>): Promise<void> {
     await this.connect();
     await this.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
   }
