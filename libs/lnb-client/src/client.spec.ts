@@ -16,7 +16,7 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 /** A fake Le New Black: issues tokens tok-1, tok-2... and hands every other request to `route`. */
-function setup(route: Route, { tokenLifeMs = 3_600_000, maxAttempts = 3 } = {}) {
+function setup(route: Route, { tokenLifeMs = 3_600_000, maxAttempts = 3, cache = undefined as { maxEntries?: number; maxOrders?: number } | undefined } = {}) {
   let clock = Date.UTC(2026, 0, 1);
   let tokens = 0;
   const seen: Seen[] = [];
@@ -38,6 +38,7 @@ function setup(route: Route, { tokenLifeMs = 3_600_000, maxAttempts = 3 } = {}) 
     baseUrl: `${BASE}/`, clientId: 'id', clientSecret: SECRET, fetch, logger, pageSize: 500,
     retry: { maxAttempts, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 60_000 },
     onRequest: (e) => events.push(e),
+    cache,
     now: () => clock,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -233,6 +234,13 @@ describe('LnbClient resources', () => {
     t.client.clearCaches();
     await t.client.order('ORD 1');
     expect(t.dataRequests()).toHaveLength(4);
+  });
+
+  it('keeps fewer orders than retailers when told to (maxOrders)', async () => {
+    const t = setup(({ path }) => json(200, { reference: decodeURIComponent(path.split('/')[2]), items: [] }), { cache: { maxEntries: 10, maxOrders: 1 } });
+    for (const ref of ['ORD-1', 'ORD-2', 'ORD-1']) await t.client.order(ref);
+    for (const ref of ['RET-1', 'RET-2', 'RET-1']) await t.client.retailer(ref);
+    expect(t.dataRequests().map((r) => r.path)).toEqual(['/orders/ORD-1', '/orders/ORD-2', '/orders/ORD-1', '/retailers/RET-1', '/retailers/RET-2']);
   });
 
   it('reads credit notes through the adapter: positive amounts, invoice reference null when absent', async () => {

@@ -42,8 +42,11 @@ export interface LnbClientOptions {
   pageSize?: number;
   /** Per HTTP exchange. Default 30 s. */
   timeoutMs?: number;
-  /** Orders and retailers are shared by many invoices. Default 1,000 entries each, 5 minutes. */
-  cache?: { maxEntries?: number; ttlMs?: number };
+  /**
+   * Orders and retailers are shared by several invoices. Default 1,000 entries each (`maxOrders`
+   * for orders alone), 5 minutes.
+   */
+  cache?: { maxEntries?: number; maxOrders?: number; ttlMs?: number };
   onRequest?: (event: LnbRequestEvent) => void;
   /** Injected in tests to drive token expiry and backoff without waiting. */
   now?: () => number;
@@ -108,7 +111,7 @@ export class LnbClient {
     this.random = options.random ?? Math.random;
     const maxEntries = options.cache?.maxEntries ?? 1000;
     const ttlMs = options.cache?.ttlMs ?? 5 * 60_000;
-    this.orderCache = new LruCache(maxEntries, ttlMs, this.now);
+    this.orderCache = new LruCache(options.cache?.maxOrders ?? maxEntries, ttlMs, this.now);
     this.retailerCache = new LruCache(maxEntries, ttlMs, this.now);
   }
 
@@ -285,14 +288,15 @@ export class LnbClient {
   private async exchange(method: string, route: string, path: string, query: Query, body?: string): Promise<Answer> {
     const url = new URL(this.baseUrl + path);
     for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-    const shown = `${method} ${this.redact(url.pathname + url.search)}`;
+    // Written (and redacted) only when a message needs it: most requests never do.
+    const shown = (): string => `${method} ${this.redact(url.pathname + url.search)}`;
     const started = this.now();
     const report = (status: number, errorCode?: LnbErrorCode): void => {
       this.options.onRequest?.({ method, route, status, durationMs: this.now() - started, errorCode });
     };
     let response: HttpAnswer;
     try {
-      response = await this.transport(url.toString(), {
+      response = await this.transport(url, {
         method,
         headers: body === undefined ? { accept: 'application/json' } : { accept: 'application/json', 'content-type': 'application/json' },
         body,
@@ -300,21 +304,21 @@ export class LnbClient {
       });
     } catch (err) {
       report(0, 'LNB.UNAVAILABLE');
-      throw new LnbError('LNB.UNAVAILABLE', this.redact(`Le New Black did not answer ${shown}: ${describe(err, this.timeoutMs)}`));
+      throw new LnbError('LNB.UNAVAILABLE', this.redact(`Le New Black did not answer ${shown()}: ${describe(err, this.timeoutMs)}`));
     }
     const text = response.text;
     if (response.status >= 200 && response.status < 300) {
       try {
         const parsed: unknown = text === '' ? null : JSON.parse(text);
         report(response.status);
-        if (this.options.logger?.debug) this.options.logger.debug(`${shown} -> ${response.status} (${this.now() - started} ms)`);
+        if (this.options.logger?.debug) this.options.logger.debug(`${shown()} -> ${response.status} (${this.now() - started} ms)`);
         return { body: parsed, headers: response.headers };
       } catch {
         report(response.status, 'LNB.MALFORMED_RESPONSE');
-        throw new LnbError('LNB.MALFORMED_RESPONSE', this.redact(`Le New Black answered ${shown} with a body that is not JSON`), { status: response.status });
+        throw new LnbError('LNB.MALFORMED_RESPONSE', this.redact(`Le New Black answered ${shown()} with a body that is not JSON`), { status: response.status });
       }
     }
-    const error = this.httpError(response, text, shown);
+    const error = this.httpError(response, text, shown());
     report(response.status, error.code);
     throw error;
   }

@@ -49,7 +49,7 @@ export const creditNoteReference = (index: number): string => `CN-${pad(index + 
 const MS_PER_DAY = 86_400_000;
 const ANCHOR = Date.UTC(2026, 0, 5);
 const day = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
-const time = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+const time = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
 const money = (cents: number): number => cents / 100;
 const unitPrice = (price4: number): number => price4 / 10_000;
 

@@ -17,8 +17,13 @@ export class JsonLogger implements LoggerService {
     return new JsonLogger(this.service, this.level, this.sink, { ...this.bindings, ...bindings });
   }
 
+  /** Whether lines of `level` are written: lets a caller skip building a message nobody reads. */
+  enabled(level: Level): boolean {
+    return ORDER[level] >= ORDER[this.level];
+  }
+
   write(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
-    if (ORDER[level] < ORDER[this.level]) return;
+    if (!this.enabled(level)) return;
     const line = JSON.stringify({ time: new Date().toISOString(), level, service: this.service, msg, ...this.bindings, ...fields }, (_k, v) =>
       v instanceof Error ? { name: v.name, message: v.message, code: (v as { code?: unknown }).code } : v,
     );
