@@ -312,6 +312,9 @@ describe('monitor-api', () => {
     expect((await get<{ state: string; waiting: { for: string } | null }>(`/api/documents/${key}`)).body).toMatchObject({ state: 'mapped', waiting: { for: 'xero_connection' } });
     const digest = await waitFor('the loss in a digest', () => webhook.find((m) => m.text.includes('Demo Fashion Ltd was lost')));
     expect(digest.text).toContain('the connection must be authorised again (XERO.INVALID_GRANT). 1 document waits; reconnect in the Integration Center.');
+    // Waiting is not stuck, however long it lasts: the connection-lost alert speaks for it.
+    await pool.query("update monitor.run_documents set updated_at = now() - interval '2 hours' where run_id = $1", [run.runId]);
+    expect(await metrics()).toMatch(/lnbx_documents_stuck\{flow="invoices",service="monitor-api"\} 0/);
 
     exporterConnected = true;
     await publisher.publish([run.connectionRestored({ resumedDocuments: 1 })]);
@@ -324,6 +327,9 @@ describe('monitor-api', () => {
     const lines = (await get<{ lines: { message: string }[] }>(`/api/runs/${run.runId}/log`)).body.lines.map((l) => l.message);
     expect(lines).toContain('The Xero connection to Demo Fashion Ltd was restored; 1 document resumes.');
     expect((await get<{ waiting: unknown }>(`/api/documents/${key}`)).body.waiting).toBeNull();
+    // Connected again, the same old mapped document is stuck until the exporter reports on it.
+    expect(await metrics()).toMatch(/lnbx_documents_stuck\{flow="invoices",service="monitor-api"\} 1/);
+    await pool.query('update monitor.run_documents set updated_at = now() where run_id = $1', [run.runId]);
   });
 
   it('says plainly when a run failed', async () => {

@@ -77,11 +77,17 @@ export class MonitorMetrics {
     this.deadLetters.inc({ topic, code });
   }
 
-  /** Documents of runs with no outcome yet whose last news is older than the threshold. */
+  /**
+   * Documents of runs with no outcome yet whose last news is older than the threshold. A mapped
+   * document whose Xero connection is lost is waiting, not stuck: LnbxXeroConnectionLost speaks for it
+   * (the connection is the first part of the document key).
+   */
   async stuckByFlow(): Promise<Map<string, number>> {
     const { rows } = await this.pool.query<{ flow: string; n: string }>(
       `select r.flow, count(*) as n from monitor.run_documents d join monitor.runs r on r.run_id = d.run_id
-       where (d.state = 'detected' or (d.state = 'mapped' and coalesce(d.mode, r.mode) is distinct from 'preview'))
+       where (d.state = 'detected' or (d.state = 'mapped' and coalesce(d.mode, r.mode) is distinct from 'preview'
+                and not exists (select 1 from monitor.xero_connections x
+                                where x.connection_id = split_part(d.document_key, ':', 1) and x.view->>'status' = 'lost')))
          and d.updated_at < now() - make_interval(mins => $1)
        group by r.flow`,
       [this.config.stuckAfterMinutes],
