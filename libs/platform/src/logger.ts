@@ -1,33 +1,54 @@
 import type { LoggerService } from '@nestjs/common';
+import { type Logger as Pino, pino } from 'pino';
 import { redact } from './redact';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
-const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
-/** Structured JSON logs, one object a line, every line redacted. Also serves as Nest's logger. */
+/** An error as a log line shows it: type, message, stack, its own fields (a stable code, retriable) and its cause. */
+const errorFields = (err: Error): Record<string, unknown> => pino.stdSerializers.errWithCause(err) as unknown as Record<string, unknown>;
+
+/** Errors anywhere among a line's fields keep their stack (pino's own serializer knows only the `err` key). */
+const withErrors = (fields: Record<string, unknown>): Record<string, unknown> => {
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of Object.entries(fields)) {
+    if (v instanceof Error) (out ??= { ...fields })[k] = errorFields(v);
+  }
+  return out ?? fields;
+};
+
+/**
+ * Structured JSON logs through pino, one object a line, every line redacted (the one redactor, over the
+ * serialized line, so a secret inside a message or a stack is caught too). Also serves as Nest's logger.
+ * `sink` replaces stdout (tests, a benchmark's stderr).
+ */
 export class JsonLogger implements LoggerService {
-  constructor(
-    private readonly service: string,
-    private readonly level: Level = 'info',
-    private readonly sink: (line: string) => void = (line) => process.stdout.write(line + '\n'),
-    private readonly bindings: Record<string, unknown> = {},
-  ) {}
+  private readonly pino: Pino;
+
+  constructor(service: string, level: Level = 'info', sink?: (line: string) => void, parent?: Pino) {
+    this.pino = parent ?? pino({
+      level,
+      base: { service },
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Errors are serialized by `withErrors` under whatever key they sit; pino's own `err` serializer would drop their cause.
+      serializers: { err: (v: unknown) => (v instanceof Error ? errorFields(v) : v) },
+      hooks: { streamWrite: redact },
+    }, sink ? { write: (line: string) => sink(line.endsWith('\n') ? line.slice(0, -1) : line) } : pino.destination({ dest: 1, sync: true }));
+  }
 
   child(bindings: Record<string, unknown>): JsonLogger {
-    return new JsonLogger(this.service, this.level, this.sink, { ...this.bindings, ...bindings });
+    return new JsonLogger('', 'info', undefined, this.pino.child(withErrors(bindings)));
   }
 
   /** Whether lines of `level` are written: lets a caller skip building a message nobody reads. */
   enabled(level: Level): boolean {
-    return ORDER[level] >= ORDER[this.level];
+    return this.pino.isLevelEnabled(level);
   }
 
   write(level: Level, msg: string, fields: Record<string, unknown> = {}): void {
-    if (!this.enabled(level)) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level, service: this.service, msg, ...this.bindings, ...fields }, (_k, v) =>
-      v instanceof Error ? { name: v.name, message: v.message, code: (v as { code?: unknown }).code } : v,
-    );
-    this.sink(redact(line));
+    if (!this.pino.isLevelEnabled(level)) return;
+    this.pino[level](withErrors(fields), msg);
   }
 
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -54,10 +75,12 @@ export class JsonLogger implements LoggerService {
   private nest(message: unknown, rest: unknown[]): [string, Record<string, unknown>] {
     const msg = typeof message === 'string' ? message : message instanceof Error ? message.message : JSON.stringify(message);
     const [first, second] = rest;
-    if (first && typeof first === 'object' && !Array.isArray(first)) return [msg, first as Record<string, unknown>];
-    const fields: Record<string, unknown> = {};
-    if (typeof second === 'string') { fields.context = second; if (typeof first === 'string') fields.stack = first; }
-    else if (typeof first === 'string') fields.context = first;
+    const fields: Record<string, unknown> = message instanceof Error ? { err: message } : {};
+    if (first && typeof first === 'object' && !Array.isArray(first)) return [msg, { ...fields, ...(first as Record<string, unknown>) }];
+    if (typeof second === 'string') {
+      fields.context = second;
+      if (typeof first === 'string') fields.stack = first;
+    } else if (typeof first === 'string') fields.context = first;
     return [msg, fields];
   }
 }
