@@ -580,4 +580,24 @@ export function recordPayment(t: TenantState, invoiceId: string, amount: number,
   return inv;
 }
 
+/**
+ * "Approve" pressed on a draft in Xero: the document becomes AUTHORISED under the rules an API update to
+ * that status meets (an invoice needs its due date, a locked period refuses, ...). Returns why not.
+ */
+export function approveDocument(t: TenantState, kind: DocKind, id: string, now: number): DocumentRec | string {
+  const doc = findDocument(t, kind, id);
+  if (!doc) return `${kind === 'invoice' ? 'invoice' : 'credit note'} not found`;
+  if (doc.Status === 'AUTHORISED') return doc;
+  if (doc.Status !== 'DRAFT' && doc.Status !== 'SUBMITTED') return `${doc.Number ?? id} is ${doc.Status} and cannot be approved`;
+  const outcome = checkDocument({ Status: 'AUTHORISED' }, doc, { tenant: t, kind, unitdp: 4, today: todayOf(now) });
+  if (!outcome.draft) return outcome.errors.join(' ');
+  doc.Status = outcome.draft.Status;
+  doc.UpdatedDateUTC = now;
+  if (doc.Status === 'AUTHORISED' && doc.Total === 0 && kind === 'invoice') {
+    doc.Status = 'PAID';
+    doc.FullyPaidOnDate = doc.Date;
+  }
+  return doc;
+}
+
 export { findDocument };

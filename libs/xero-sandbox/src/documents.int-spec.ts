@@ -1,5 +1,5 @@
 // The Accounting API through xero-node itself, with only its basePath changed.
-import { Account, Allocation, CurrencyCode, Invoice, type AccountingApi } from 'xero-node';
+import { Account, Allocation, CreditNote, CurrencyCode, Invoice, type AccountingApi } from 'xero-node';
 import { startXeroSandbox, type XeroSandbox } from './sandbox';
 import { aCreditNote, aLine, anInvoice, expectXeroFailure, uniqueNumber, xeroNodeFor } from './testing';
 
@@ -174,6 +174,23 @@ describe('credit notes, allocations and attachments', () => {
     expect(JSON.stringify(again.body)).toContain('The invoice you are trying to allocate to has already been paid off');
     const edit = await api.updateOrCreateInvoices(uk, { invoices: [{ invoiceID: inv.invoiceID, reference: 'edit' }] }, false);
     expect(edit.body.invoices![0].validationErrors!.map((e) => e.message)).toEqual(['This document cannot be edited as it has a payment or credit note allocated to it.']);
+  });
+
+  it('approves drafts as a person does in Xero (admin API over HTTP), under the rules an approval meets', async () => {
+    const noDue = (await api.createInvoices(uk, { invoices: [anInvoice({ status: Invoice.StatusEnum.DRAFT, dueDate: undefined })] }, false)).body.invoices![0];
+    const inv = (await api.createInvoices(uk, { invoices: [anInvoice({ status: Invoice.StatusEnum.DRAFT })] }, false)).body.invoices![0];
+    const cn = (await api.createCreditNotes(uk, { creditNotes: [aCreditNote({ status: CreditNote.StatusEnum.DRAFT })] }, false)).body.creditNotes![0];
+    expect([noDue.status, inv.status, cn.status]).toEqual(['DRAFT', 'DRAFT', 'DRAFT']);
+    const approve = (path: string) => fetch(`${sandbox.url}/__admin/tenants/${uk}/${path}/approve`, { method: 'POST' });
+
+    const refused = await approve(`invoices/${noDue.invoiceID}`);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toMatch(/Due ?Date/i);
+    expect((await approve(`invoices/${inv.invoiceNumber}`)).status).toBe(200);
+    expect((await approve(`credit-notes/${cn.creditNoteID}`)).status).toBe(200);
+    expect((await api.getInvoice(uk, inv.invoiceID!)).body.invoices![0].status).toBe('AUTHORISED');
+    expect((await api.getCreditNote(uk, cn.creditNoteID!)).body.creditNotes![0].status).toBe('AUTHORISED');
+    expect((await approve('invoices/not-there')).status).toBe(400);
   });
 
   it('refuses to edit an invoice paid in Xero', async () => {
