@@ -111,13 +111,20 @@ function documentsCell(d) {
   return parts.join(', ');
 }
 
+/** Where the allocations of a run's credit notes stand; empty when it exported none (or the exporter said nothing yet). */
+function allocationsCell(a) {
+  if (!a) return '';
+  const parts = [['waiting', 'waiting'], ['allocated', 'allocated'], ['notPossible', 'not allocated']].filter(([k]) => a[k]).map(([k, label]) => `${a[k]} ${label}`);
+  return parts.length ? `allocations: ${parts.join(', ')}` : '';
+}
+
 function renderRuns(runs) {
   const body = $('runs-table').querySelector('tbody');
   body.replaceChildren(...runs.map((r) => h('tr', { 'data-run-id': r.runId, 'data-status': r.status, class: r.runId === state.selectedRun ? 'selected' : '' },
     h('td', {}, r.number), h('td', {}, flowName(r.flow)), h('td', {}, r.mode || '–'), h('td', {}, r.trigger || '–'), h('td', {}, r.requestedBy || '–'),
     h('td', {}, when(r.startedAt || r.requestedAt)), h('td', {}, when(r.endedAt)),
     h('td', {}, h('span', { class: `status status-${r.status}` }, r.status), r.problem ? ` – ${r.problem.message}` : ''),
-    h('td', {}, documentsCell(r.documents), r.deadLetters ? `, ${r.deadLetters} dead letter(s)` : ''),
+    h('td', {}, documentsCell(r.documents), r.deadLetters ? `, ${r.deadLetters} dead letter(s)` : '', allocationsCell(r.allocations) ? `; ${allocationsCell(r.allocations)}` : ''),
     h('td', {}, h('button', { type: 'button', class: 'secondary small', onclick: () => selectRun(r.runId) }, `Show log of run ${r.number}`)),
   )));
   $('runs-empty').hidden = runs.length > 0;
@@ -157,7 +164,9 @@ async function refreshRun() {
   $('run-detail').dataset.status = run.status;
   $('run-title').textContent = `Run ${run.number} of ${flowName(run.flow)}`;
   const ended = run.endedAt ? `, ended ${when(run.endedAt)}` : '';
-  $('run-summary').textContent = `${run.mode || ''} run, ${run.trigger || 'unknown trigger'}, requested by ${run.requestedBy || 'unknown'}: ${run.status}${ended}. Documents: ${documentsCell(run.documents)}.`;
+  const allocations = allocationsCell(run.allocations);
+  $('run-summary').textContent = `${run.mode || ''} run, ${run.trigger || 'unknown trigger'}, requested by ${run.requestedBy || 'unknown'}: ${run.status}${ended}. Documents: ${documentsCell(run.documents)}.`
+    + (allocations ? ` Credit-note ${allocations}.` : '');
   $('retry-run').disabled = !(run.documents.failed + run.documents.rejected);
   if (!changed('log', log.lines)) return;
   $('log-table').querySelector('tbody').replaceChildren(...log.lines.map((l) => h('tr', { class: 'log-line' },
@@ -201,7 +210,7 @@ async function showPreview() {
 
 function docQuery() {
   const q = new URLSearchParams();
-  for (const [param, id] of [['state', 'doc-state'], ['code', 'doc-code'], ['retailer', 'doc-retailer'], ['from', 'doc-from'], ['to', 'doc-to']]) {
+  for (const [param, id] of [['state', 'doc-state'], ['allocation', 'doc-allocation'], ['code', 'doc-code'], ['retailer', 'doc-retailer'], ['from', 'doc-from'], ['to', 'doc-to']]) {
     const v = $(id).value.trim();
     if (v) q.set(param, v);
   }
@@ -219,6 +228,30 @@ async function documentAction(doc, action) {
   }
 }
 
+const ALLOCATION_BADGE = { waiting: 'allocation waits', allocated: 'allocated', not_possible: 'not allocated' };
+
+/** A credit note's allocation beside its state: a badge that is never red (waiting is not failing), and what it means. */
+function allocationBadge(a) {
+  if (!a) return null;
+  const next = a.state === 'waiting' && a.nextCheckAt ? ` Next check: ${when(a.nextCheckAt)}.` : '';
+  const detail = a.state === 'allocated' && a.amount !== null
+    ? `${Number(a.amount).toFixed(2)} ${a.currency || ''} to ${a.invoiceNumber}${a.remainingCredit ? `; ${Number(a.remainingCredit).toFixed(2)} ${a.currency || ''} of credit left` : ''}`
+    : a.message;
+  return h('div', { class: 'allocation' },
+    h('span', { class: `badge allocation-${a.state}`, 'data-allocation': a.state, title: a.message + next }, ALLOCATION_BADGE[a.state] || a.state), ' ',
+    h('span', { class: 'allocation-detail' }, detail), a.code ? [' ', h('code', {}, a.code)] : null);
+}
+
+async function checkAllocations() {
+  say('allocations-message', 'Asking the exporter to check the waiting allocations…');
+  try {
+    await api('POST', '/api/allocations/check', {});
+    say('allocations-message', 'Allocation check requested: the exporter looks at every waiting allocation now. What it finds shows on each credit note.');
+  } catch (err) {
+    say('allocations-message', `Could not request the allocation check: ${err.message}`, true);
+  }
+}
+
 function renderDocuments(docs) {
   const operator = state.me && state.me.role === 'operator';
   $('docs-table').querySelector('tbody').replaceChildren(...docs.map((d) => {
@@ -231,7 +264,7 @@ function renderDocuments(docs) {
       : h('button', { type: 'button', class: 'small secondary', onclick: () => documentAction(d, 'hold-back') }, `Hold back ${d.reference}`));
     return h('tr', { 'data-document-key': d.documentKey },
       h('td', {}, label), h('td', {}, d.retailer.name || d.retailer.reference || '–'), h('td', {}, d.documentDate || '–'),
-      h('td', {}, h('span', { class: `status status-${d.state || 'held'}` }, stateText)),
+      h('td', {}, h('span', { class: `status status-${d.state || 'held'}` }, stateText), allocationBadge(d.allocation)),
       h('td', {}, d.problems.length ? h('ul', {}, d.problems.map((p) => h('li', {}, `${p.message} `, h('code', {}, p.code)))) : '–'),
       h('td', {}, d.xero && d.xero.url ? h('a', { href: d.xero.url, target: '_blank', rel: 'noopener noreferrer' }, d.xero.number || 'open in Xero') : '–'),
       h('td', {}, h('div', { class: 'actions' }, actions)));
@@ -367,8 +400,11 @@ document.addEventListener('DOMContentLoaded', () => {
   $('show-preview').addEventListener('click', () => void showPreview().catch((err) => say('run-message', err.message, true)));
   $('xero-refresh').addEventListener('click', () => void refreshXero());
   $('xero-connect').addEventListener('click', () => void connectXero());
+  $('check-allocations').addEventListener('click', () => void checkAllocations());
+  // An allocation is a credit note's in Xero: choosing one shows documents in any state.
+  $('doc-allocation').addEventListener('input', () => { if ($('doc-allocation').value) $('doc-state').value = ''; });
   for (const id of ['log-level', 'log-code', 'log-text']) $(id).addEventListener('input', () => { delete state.rendered.log; void refresh(); });
-  for (const id of ['doc-state', 'doc-code', 'doc-retailer', 'doc-from', 'doc-to']) $(id).addEventListener('input', () => { say('docs-message', ''); void refresh(); });
+  for (const id of ['doc-state', 'doc-allocation', 'doc-code', 'doc-retailer', 'doc-from', 'doc-to']) $(id).addEventListener('input', () => { say('docs-message', ''); void refresh(); });
   for (const f of ['log-filters', 'doc-filters']) $(f).addEventListener('submit', (ev) => ev.preventDefault());
   setInterval(() => void refresh(), 2000);
   if (state.key) void signIn(state.key);

@@ -3,6 +3,8 @@ import { CONFIG, JsonLogger, PG_POOL, PlatformModule } from '@lnbx/platform';
 import { DynamicModule, Inject, Module, OnModuleInit } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { Pool } from 'pg';
+import { AllocationChecks } from './allocations/allocation-checks';
+import { AllocationsController } from './allocations/allocations.controller';
 import { ensureKeys } from './auth/api-keys.repository';
 import { ApiKeyVerifier, AuthGuard } from './auth/auth';
 import { MonitorConfig } from './config';
@@ -43,10 +45,12 @@ export class AppModule {
         PlatformModule.forRoot({ service: 'monitor-api', configClass: MonitorConfig, config, logger }),
         EventSourcingModule.forRoot({ schema: 'monitor' }),
       ],
-      controllers: [IntegrationCenterController, MeController, RunsController, DocumentsController, FlowsController, XeroController, ProjectionHandlers],
+      controllers: [
+        IntegrationCenterController, MeController, RunsController, DocumentsController, AllocationsController, FlowsController, XeroController, ProjectionHandlers,
+      ],
       providers: [
         MonitorBoot, ApiKeyVerifier, { provide: APP_GUARD, useClass: AuthGuard },
-        MonitorMetrics, Notifier, ProjectionService, DeadLettersConsumer, RunRequests, SettingsCommands, XeroConnection,
+        MonitorMetrics, Notifier, ProjectionService, DeadLettersConsumer, RunRequests, SettingsCommands, AllocationChecks, XeroConnection,
       ],
     };
   }

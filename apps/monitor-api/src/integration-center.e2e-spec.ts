@@ -1,17 +1,28 @@
 // The Integration Center as a finance person uses it, in a real browser (Debian's chromium, driven by
 // playwright-core): sign in with the operator key, press "Export invoices now", watch the run go to
-// completed, read its task log, and find the invoices in the Xero sandbox. The four services run as
-// their own processes, against both sandboxes, over the real broker and the real database.
+// completed, read its task log, and find the invoices in the Xero sandbox; then export the credit
+// notes, which the example mapping sends as DRAFT, so their allocation waits for approval in Xero and
+// nothing shows as failed, and press "Check allocations now". The four services run as their own
+// processes, against both sandboxes, over the real broker and the real database.
 import { LnbSandbox, startLnbSandbox } from '@lnbx/lnb-sandbox';
 import { startXeroSandbox, XeroSandbox } from '@lnbx/xero-sandbox';
+import { EventPublisher } from '@lnbx/messaging';
+import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { BrowserContext, chromium, Page } from 'playwright-core';
+import { RunEvents } from './domain/testing';
 
 const OPERATOR = 'e2e-operator-key-0123456789abcdef';
+
+/** The little of the DOM the page functions below use (this project compiles without the DOM library). */
+interface BrowserGlobals {
+  document: { createElement(tag: string): { className: string; remove(): void }; body: { append(node: unknown): void } };
+  getComputedStyle(node: unknown): { color: string };
+}
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('the Integration Center, in a browser', () => {
@@ -25,12 +36,14 @@ describe('the Integration Center, in a browser', () => {
   let profile: string;
   let browser: BrowserContext;
   let page: Page;
+  let topicPrefix: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
     lnb = await startLnbSandbox({ port: 0, seed: 11, invoices: 6, creditNotes: 1 });
     db = await createTestDatabase('ic_e2e');
-    const env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('ic') };
+    topicPrefix = uniqueTopicPrefix('ic');
+    const env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: topicPrefix };
     xero = await startXeroSandbox({ port: 0 });
     const cc = xero.clients.clientCredentials;
     [monitor, poller, mapper, exporter] = await Promise.all([
@@ -104,5 +117,84 @@ describe('the Integration Center, in a browser', () => {
     // Every detected invoice ended exported or rejected with a reason; none reached Xero twice.
     expect(new Set(numbers).size).toBe(numbers.length);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('exports credit notes: they reach Xero, their allocation waits for approval, and nothing shows as failed', async () => {
+    await page.getByRole('button', { name: 'Export credit notes now' }).click();
+    await page.getByText('Run requested (credit notes, export)').waitFor();
+    await page.locator('#run-title', { hasText: /of credit notes$/ }).waitFor();
+    await page.locator('#run-detail[data-status="completed"]').waitFor({ timeout: 60_000 });
+
+    // Every credit note in Xero shows as exported, its allocation waiting (the example mapping sends DRAFT).
+    await page.getByLabel('State', { exact: true }).selectOption('');
+    const creditNotes = page.locator('#docs-table tbody tr[data-document-key*=":credit_note:"]');
+    const waiting = creditNotes.filter({ has: page.locator('.badge[data-allocation="waiting"]') });
+    await waiting.first().waitFor({ timeout: 90_000 });
+    const exported = creditNotes.filter({ has: page.locator('.status-exported') });
+    await waitFor('every exported credit note to show its allocation', async () => ((await exported.count()) === (await waiting.count()) ? true : undefined), { timeoutMs: 60_000 });
+    const badge = waiting.first().locator('.badge');
+    const reference = (await waiting.first().getAttribute('data-document-key'))!.split(':').pop()!;
+    expect(await badge.textContent()).toBe('allocation waits');
+    // The exporter's own sentence, as its text and its title: what waits, and for what.
+    const said = (await waiting.first().locator('.allocation-detail').textContent())!;
+    expect(said).toMatch(new RegExp(`^Allocation of .*${reference}.* waits`));
+    expect(await badge.getAttribute('title')).toContain(said);
+    expect(await creditNotes.filter({ has: page.locator('.status-failed, .status-rejected') }).count()).toBe(0);
+    expect(await creditNotes.getByRole('button', { name: /^Retry / }).count()).toBe(0);
+    // The badge is not red, whatever the stylesheet says of failures.
+    const [badgeColour, failedColour] = await badge.evaluate((el) => {
+      const dom = globalThis as unknown as BrowserGlobals;
+      const probe = dom.document.createElement('span');
+      probe.className = 'status status-failed';
+      dom.document.body.append(probe);
+      const colours = [dom.getComputedStyle(el).color, dom.getComputedStyle(probe).color];
+      probe.remove();
+      return colours;
+    });
+    expect(badgeColour).not.toBe(failedColour);
+
+    // The allocation filter finds them; the failed list does not.
+    await page.getByLabel('Allocation', { exact: true }).selectOption('waiting');
+    await waitFor('the allocation filter', async () => ((await page.locator('#docs-table tbody tr').count()) === (await waiting.count()) ? true : undefined));
+    await page.getByLabel('Allocation', { exact: true }).selectOption('');
+    await page.getByLabel('State', { exact: true }).selectOption('failed');
+    await waitFor('the failed list without credit notes', async () => ((await creditNotes.count()) === 0 ? true : undefined));
+
+    // The run says how many were exported and that their allocations wait; it counts none failed.
+    const summary = await page.locator('#run-summary', { hasText: /Credit-note allocations: / }).textContent();
+    expect(summary).toMatch(/Documents: \d+ total, \d+ exported\. Credit-note allocations: \d+ waiting\.$/);
+    expect(summary).not.toMatch(/failed|rejected/);
+    const runRow = page.locator('#runs-table tbody tr', { has: page.getByText('credit notes', { exact: true }) });
+    expect(await runRow.locator('td').nth(8).textContent()).not.toMatch(/failed/);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('asks the exporter to check the allocations now, and says so', async () => {
+    await page.getByRole('button', { name: 'Check allocations now' }).click();
+    await page.locator('#allocations-message', { hasText: /^Allocation check requested: the exporter looks at every waiting allocation now/ }).waitFor();
+    expect(await page.locator('#allocations-message').evaluate((el) => el.classList.contains('error'))).toBe(false);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows what LNB and Xero say as text, never as markup', async () => {
+    // What the exporter says of an allocation comes from LNB and Xero: a hostile invoice number stays inert.
+    const kafka = new Kafka({ clientId: 'ic-e2e', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+    const publisher = new EventPublisher(kafka, topicPrefix);
+    const hostile = '<img src=x onerror="window.__lnbxXss=1"><script>window.__lnbxXss=2</script>';
+    const run = new RunEvents(undefined, 'credit_notes', 'export', { connectionId: 'default', startAt: Date.now() });
+    try {
+      await publisher.publish([run.detected('CN-XSS-1'), run.exported('CN-XSS-1')]);
+      await publisher.publish([run.allocationNotPossible('CN-XSS-1', { invoiceNumber: hostile, message: `Credit note CN-XSS-1 stays unallocated: invoice ${hostile} is paid` })]);
+    } finally {
+      await publisher.close();
+    }
+    await page.getByLabel('State', { exact: true }).selectOption('');
+    await page.getByLabel('Allocation', { exact: true }).selectOption('not_possible');
+    const row = page.locator('#docs-table tbody tr[data-document-key$=":credit_note:CN-XSS-1"]');
+    await row.locator('.badge[data-allocation="not_possible"]').waitFor({ timeout: 30_000 });
+    expect(await row.locator('.badge').textContent()).toBe('not allocated');
+    expect(await row.locator('.allocation-detail').textContent()).toBe(`Credit note CN-XSS-1 stays unallocated: invoice ${hostile} is paid`);
+    expect(await row.locator('img, script').count()).toBe(0);
+    expect(await page.evaluate(() => (globalThis as unknown as { __lnbxXss?: number }).__lnbxXss)).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
 // commands go out on Kafka; dead letters, metrics, the failure webhook, the Xero connection (its events
 // and the status poll) and the rebuild are checked.
 // A local HTTP server stands in for the exporter's status endpoint and one receives the webhook.
-import { createEnvelope, documentKey, EventEnvelope, flowKey, RunRequested, SelectionChanged, topicName } from '@lnbx/contracts';
+import { AllocationCheckRequested, createEnvelope, documentKey, EventEnvelope, flowKey, RunRequested, SelectionChanged, topicName } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
 import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { aRun, missingEan13, missingRetailerReference, noSelectionRules, RunEvents, xeroValidation } from './domain/testing';
 import { rebuild } from './read-model/projector';
+import { migrateReadModel } from './read-model/schema';
 
 const VIEWER = 'viewer-key-for-tests-0123456789';
 const OPERATOR = 'operator-key-for-tests-0123456789';
@@ -29,6 +30,7 @@ describe('monitor-api', () => {
   const publisher = new EventPublisher(kafka, prefix);
   const webhook: { text: string; blocks?: unknown[] }[] = [];
   const requested: EventEnvelope<RunRequested.Value>[] = [];
+  const checks: EventEnvelope<AllocationCheckRequested.Value>[] = [];
   let exporterConnected = true;
   let db: TestDatabase;
   let pool: Pool;
@@ -64,8 +66,9 @@ describe('monitor-api', () => {
     });
     commands = kafka.consumer({ groupId: `${prefix}test-commands` });
     await commands.connect();
-    await commands.subscribe({ topic: topicName(prefix, RunRequested.definition.topic), fromBeginning: true });
-    await commands.run({ eachMessage: async ({ message }) => void requested.push(JSON.parse(message.value!.toString())) });
+    const checkTopic = topicName(prefix, AllocationCheckRequested.definition.topic);
+    await commands.subscribe({ topics: [topicName(prefix, RunRequested.definition.topic), checkTopic], fromBeginning: true });
+    await commands.run({ eachMessage: async ({ topic, message }) => void (topic === checkTopic ? checks : requested).push(JSON.parse(message.value!.toString())) });
   });
 
   afterAll(async () => {
@@ -243,6 +246,140 @@ describe('monitor-api', () => {
       expect(p.wouldSend.map((d) => [d.reference, d.xero.number])).toEqual([['CN-1', 'CN-1']]);
       expect(p.wouldReject.map((d) => [d.reference, d.problems[0].code])).toEqual([['CN-2', 'LNB.MISSING_EAN13']]);
       expect((await get(`/api/documents/${encodeURIComponent(preview.keyOf('CN-1'))}`)).status).toBe(404);
+    });
+  });
+
+  describe("credit notes in Xero and their allocations (never a failure)", () => {
+    const run = new RunEvents(undefined, 'credit_notes');
+    const [waits, early, unallocated, done] = ['CN-A1', 'CN-A2', 'CN-A3', 'CN-A4'];
+    const lifecycle = (ref: string) => [run.detected(ref), run.mapped(ref), run.exported(ref)];
+    type Allocation = { state: string; message: string; invoiceNumber: string; waitingFor: string[]; nextCheckAt: string | null; amount: number | null; code: string | null };
+    type Doc = { reference: string; state: string; allocation: Allocation | null; history: { level: string; code: string | null; message: string }[] };
+    const docOf = (ref: string) => get<Doc>(`/api/documents/${encodeURIComponent(run.keyOf(ref))}`);
+    const refs = async (q: string) => (await get<{ documents: { reference: string }[] }>(`/api/documents?flow=credit_notes&${q}`)).body.documents.map((d) => d.reference).sort();
+    const waitingEvent = run.allocationWaiting(early, { invoiceNumber: 'INV-000009', waitingFor: ['invoice_in_xero'] });
+    const notPossible = run.allocationNotPossible(unallocated);
+
+    beforeAll(async () => {
+      await send(run.requested(), run.started());
+      // The exporter's word on CN-A2's allocation comes first, before anything else of the document (other topics).
+      await send(waitingEvent);
+      await waitFor('the early allocation in the task log', async () =>
+        (await get<{ lines: { reference: string }[] }>(`/api/runs/${run.runId}/log`)).body.lines.some((l) => l.reference === early) || undefined);
+      await send(...lifecycle(waits), ...lifecycle(early), ...lifecycle(unallocated), ...lifecycle(done));
+      await send(run.allocationWaiting(waits), notPossible, run.allocationWaiting(done), run.allocated(done), run.completed(4));
+    });
+
+    it('shows every credit note exported, none failed, each with its allocation, in the run and its documents', async () => {
+      const summary = await waitFor('the run with four exported credit notes and their allocations', async () => {
+        const r = (await get<{ status: string; documents: { exported: number; failed: number }; allocations: Record<string, number> }>(`/api/runs/${run.runId}`)).body;
+        return r.status === 'completed' && r.documents.exported === 4 && r.allocations.waiting + r.allocations.allocated + r.allocations.notPossible === 4 ? r : undefined;
+      });
+      expect(summary).toMatchObject({ documents: { total: 4, exported: 4, failed: 0, rejected: 0 }, allocations: { waiting: 2, allocated: 1, notPossible: 1 } });
+      expect(await refs('allocation=waiting')).toEqual([waits, early]);
+      expect(await refs('allocation=allocated')).toEqual([done]);
+      expect(await refs('allocation=not_possible')).toEqual([unallocated]);
+      expect(await refs('state=exported')).toEqual([waits, early, unallocated, done]);
+      expect(await refs('state=failed')).toEqual([]);
+      const bad = await get<{ message: string[] }>('/api/documents?allocation=stuck');
+      expect(bad.status).toBe(400);
+      expect(bad.body.message.join(' ')).toMatch(/allocation must be one of the following values: waiting, allocated, not_possible/);
+    });
+
+    it('keeps an allocation that came before its document, and tells the whole story in the history', async () => {
+      const doc = (await docOf(early)).body;
+      expect(doc).toMatchObject({
+        state: 'exported',
+        allocation: { state: 'waiting', invoiceNumber: 'INV-000009', waitingFor: ['invoice_in_xero'], nextCheckAt: waitingEvent.payload.nextCheckAt, message: waitingEvent.payload.message },
+      });
+      expect(doc.history.map((h) => [h.level, h.message])).toEqual(expect.arrayContaining([['info', waitingEvent.payload.message], ['info', `Exported to Xero as ${early}`]]));
+      const runDocs = (await get<{ documents: { reference: string; state: string; allocation: Allocation | null }[] }>(`/api/runs/${run.runId}/documents`)).body.documents;
+      expect(runDocs.map((d) => [d.reference, d.state, d.allocation?.state])).toEqual([
+        [waits, 'exported', 'waiting'], [early, 'exported', 'waiting'], [unallocated, 'exported', 'not_possible'], [done, 'exported', 'allocated'],
+      ]);
+      expect((await docOf(done)).body.allocation).toMatchObject({ state: 'allocated', amount: 96, invoiceNumber: 'INV-000007' });
+      expect((await docOf(unallocated)).body.allocation).toMatchObject({ state: 'not_possible', code: 'XERO.ALLOCATION_INVOICE_PAID' });
+    });
+
+    it('writes waiting and allocated as info, not possible as a warning with its code, and no error', async () => {
+      const lines = (await get<{ lines: { level: string; code: string | null; reference: string | null; message: string }[] }>(`/api/runs/${run.runId}/log`)).body.lines;
+      const about = (ref: string) => lines.filter((l) => l.reference === ref && !/detected|ready for Xero|Exported to Xero/.test(l.message)).map((l) => [l.level, l.code, l.message]);
+      expect(about(waits)).toEqual([['info', null, `Allocation of ${waits} to INV-000007 waits until ${waits} and INV-000007 are approved in Xero`]]);
+      expect(about(unallocated)).toEqual([['warn', 'XERO.ALLOCATION_INVOICE_PAID', notPossible.payload.message]]);
+      expect(about(done).map((l) => l[0])).toEqual(['info', 'info']);
+      expect((await get<{ lines: unknown[] }>(`/api/runs/${run.runId}/log?level=error`)).body.lines).toEqual([]);
+    });
+
+    it('counts decided allocations by outcome, shows the waiting ones as a gauge, and counts no failure', async () => {
+      const text = await waitFor('the allocation metrics', async () => {
+        const t = await metrics();
+        return /lnbx_credit_notes_allocation_waiting\{service="monitor-api"\} 2\n/.test(t) && /outcome="not_possible"/.test(t) ? t : undefined;
+      });
+      expect(text).toMatch(/lnbx_credit_note_allocations_total\{outcome="allocated",service="monitor-api"\} 1\n/);
+      expect(text).toMatch(/lnbx_credit_note_allocations_total\{outcome="not_possible",service="monitor-api"\} 1\n/);
+      expect(text).toMatch(/lnbx_credit_notes_allocation_waiting\{service="monitor-api"\} 2\n/);
+      expect(text).not.toMatch(/lnbx_documents_export_failed_total\{type="credit_note"/);
+      expect(text).toMatch(/lnbx_documents_exported_total\{type="credit_note",outcome="created",service="monitor-api"\} 4\n/);
+    });
+
+    it('tells the digest of the credit note left unallocated, on a line of its own, and nothing of the waiting ones', async () => {
+      const { number } = (await get<{ number: number }>(`/api/runs/${run.runId}`)).body;
+      const head = `Run ${number} of credit notes`;
+      await waitFor('the unallocated credit note in a digest', () => webhook.some((m) => m.text.includes(head)) || undefined);
+      const said = webhook.flatMap((m) => m.text.split('\n')).filter((l) => l.startsWith(head));
+      expect(said).toEqual([`${head}: 1 credit note left unallocated in Xero (1 x XERO.ALLOCATION_INVOICE_PAID)`]);
+    });
+
+    it('sends "check allocations now" to the exporter for an operator, and refuses a bad body with a 400 naming the field', async () => {
+      const path = `${monitor.url}/api/allocations/check`;
+      expect((await http('POST', path, {}, asViewer)).status).toBe(403);
+      const one = await http<{ requestedBy: string; documents: string[] | null }>('POST', path, { documents: [waits] }, asOperator);
+      expect(one).toMatchObject({ status: 202, body: { requestedBy: 'bootstrap-operator-1', documents: [waits] } });
+      const all = await http<{ requestedBy: string; documents: string[] | null }>('POST', path, undefined, asOperator);
+      expect(all).toMatchObject({ status: 202, body: { requestedBy: 'bootstrap-operator-1', documents: null } });
+      const sent = await waitFor('both checks on Kafka', () => (checks.length >= 2 ? checks : undefined));
+      expect(sent.map((env) => [env.type, env.key, env.correlationId, env.producer, env.payload])).toEqual([
+        ['AllocationCheckRequested', 'acme:allocations', 'acme:allocations', 'monitor-api', { requestedBy: 'bootstrap-operator-1', documents: [waits] }],
+        ['AllocationCheckRequested', 'acme:allocations', 'acme:allocations', 'monitor-api', { requestedBy: 'bootstrap-operator-1' }],
+      ]);
+      const unattached = (await get<{ lines: { eventType: string; runId: string; message: string }[] }>('/api/runs/unattached-log')).body.lines;
+      expect(unattached.filter((l) => l.eventType === 'AllocationCheckRequested').map((l) => [l.runId, l.message])).toEqual([
+        ['acme:allocations', 'Allocation check requested by bootstrap-operator-1'],
+        ['acme:allocations', `Allocation check requested by bootstrap-operator-1 for ${waits}`],
+      ]);
+
+      const refused = async (body: unknown) => {
+        const res = await http<{ message: string[] | string }>('POST', path, body, asOperator);
+        return [res.status, ([] as string[]).concat(res.body.message).join(' ')];
+      };
+      expect(await refused({ documents: waits })).toEqual([400, expect.stringMatching(/documents must be an array/)]);
+      expect(await refused({ documents: [42] })).toEqual([400, expect.stringMatching(/each value in documents must be a string/)]);
+      expect(await refused({ documents: [''] })).toEqual([400, expect.stringMatching(/each value in documents must be longer than or equal to 1 characters/)]);
+      expect(await refused({ documents: [waits], flow: 'credit_notes' })).toEqual([400, expect.stringMatching(/property flow should not exist/)]);
+      expect((await refused([waits]))[0]).toBe(400);
+      const notJson = await fetch(path, { method: 'POST', headers: { ...asOperator, 'content-type': 'application/json' }, body: '{"documents": [' });
+      expect(notJson.status).toBe(400);
+      expect(checks).toHaveLength(2);
+    });
+
+    it('reads views stored before allocations existed, and upgrades and rebuilds them into the same read models', async () => {
+      const snapshot = async () => (await pool.query(`select
+        (select json_agg(d order by document_key) from (select document_key, state, allocation, view from monitor.documents) d) as docs,
+        (select json_agg(r order by run_id, document_key) from (select run_id, document_key, state, view from monitor.run_documents) r) as run_docs,
+        (select json_agg(a order by document_key, run_id) from (select * from monitor.allocations) a) as allocations,
+        (select json_agg(l order by at, message) from (select run_id, at, level, code, message from monitor.log_lines) l) as lines`)).rows[0];
+      const before = await snapshot();
+      // The database as the monitor left it before this change: no allocation column, table or field.
+      await pool.query(`begin;
+        alter table monitor.documents drop column allocation; drop table monitor.allocations;
+        update monitor.documents set view = view - 'allocation'; update monitor.run_documents set view = view - 'allocation';
+        commit`);
+      await migrateReadModel(pool);
+      expect((await docOf(done)).body).toMatchObject({ state: 'exported', allocation: null });
+      expect((await get<{ documents: { allocation: unknown }[] }>(`/api/runs/${run.runId}/documents`)).body.documents.map((d) => d.allocation)).toEqual([null, null, null, null]);
+      await rebuild(pool);
+      expect(await snapshot()).toEqual(before);
+      expect((await docOf(done)).body.allocation).toMatchObject({ state: 'allocated' });
     });
   });
 

@@ -120,4 +120,21 @@ export class ExporterConfig extends ServiceConfig {
   /** How often the sender looks for due work when nothing wakes it. */
   @Env('XERO_SENDER_INTERVAL_MS') @IsInt() @Min(10)
   xeroSenderIntervalMs = 250;
+
+  /**
+   * A credit note whose allocation waits (a DRAFT in Xero, its invoice not approved or not there yet) is
+   * looked at again after this many seconds, doubling per look up to XERO_ALLOCATION_RECHECK_MAX_SECONDS.
+   */
+  @Env('XERO_ALLOCATION_RECHECK_SECONDS') @IsNumber() @Min(0.01)
+  xeroAllocationRecheckSeconds = 120;
+
+  @Env('XERO_ALLOCATION_RECHECK_MAX_SECONDS') @IsNumber() @Min(0.01)
+  xeroAllocationRecheckMaxSeconds = 6 * 3600;
+
+  /**
+   * Calls per Xero minute that allocation checks may take from an organisation (of Xero's 60), so they
+   * never crowd out exports; exports are always served first.
+   */
+  @Env('XERO_ALLOCATION_CALLS_PER_MINUTE') @IsInt() @Min(1) @Max(60)
+  xeroAllocationCallsPerMinute = 10;
 }

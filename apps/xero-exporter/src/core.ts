@@ -7,6 +7,7 @@ import type { Registry } from 'prom-client';
 import type { ExporterConfig } from './config';
 import { XERO_RATE_LIMITS } from './domain/limiter';
 import { TokenCipher } from './domain/token-cipher';
+import { AllocationRunner } from './export/allocations';
 import { BatchExporter } from './export/batch-exporter';
 import { ConnectionService } from './export/connections';
 import { ContactResolver } from './export/contact-resolver';
@@ -28,6 +29,9 @@ export interface ExporterCore {
   metrics: ExporterMetrics;
   close(): Promise<void>;
 }
+
+/** Allocations per look: the two look-ups (credit notes by id, invoices by number) take 25 each. */
+const ALLOCATION_BATCH = 25;
 
 export interface CoreDeps {
   pool: Pool;
@@ -65,7 +69,11 @@ export async function createExporterCore(config: ExporterConfig, { pool, outbox,
   const batches = new BatchExporter(store, pool, outbox, xero, contacts, {
     ...retry, batchSize: config.xeroBatchSize, changedAfterExport: config.xeroChangedAfterExport, attachPdf: config.xeroAttachPdf,
   }, log);
-  const followups = new FollowupRunner(store, outbox, xero, metrics, { ...retry, pdfTimeoutMs: config.xeroPdfTimeoutMs, allocationWaitAttempts: 10 }, log);
+  const followups = new FollowupRunner(store, xero, metrics, { ...retry, pdfTimeoutMs: config.xeroPdfTimeoutMs }, log);
+  const allocations = new AllocationRunner(store, outbox, xero, {
+    batchSize: ALLOCATION_BATCH, recheckBaseMs: config.xeroAllocationRecheckSeconds * 1000, recheckMaxMs: config.xeroAllocationRecheckMaxSeconds * 1000,
+    retryBaseMs: config.xeroRetryBaseMs, retryMaxMs: config.xeroRetryMaxMs,
+  }, log);
   const connections = new ConnectionService(store, pool, transact, outbox, identity, tokens, metrics, {
     grant: config.xeroGrant, clientId: config.xeroClientId, scopes: config.xeroScopes, authorizeUrl: urls.authorize,
     tenantId: config.xeroTenantId, concurrent: limits.concurrent,
@@ -73,10 +81,11 @@ export async function createExporterCore(config: ExporterConfig, { pool, outbox,
   // Each unit of work holds one connection for its whole length; a few spare for the reference data.
   const senderPool = new Pool({ connectionString: config.databaseUrl, max: limits.concurrent + 2, application_name: 'xero-exporter-sender' });
   senderPool.on('error', (err) => log.error('postgres sender pool error', { err }));
-  const engine = new ExportEngine(store, pool, transact, senderPool, outbox, xero, batches, followups, connections, metrics, {
+  const engine = new ExportEngine(store, pool, transact, senderPool, outbox, xero, batches, followups, allocations, connections, metrics, {
     connectionId: config.connectionId, grant: config.xeroGrant, batchSize: config.xeroBatchSize, lingerMs: config.xeroBatchLingerMs,
     concurrent: limits.concurrent, intervalMs: config.xeroSenderIntervalMs, reconnectMs: config.xeroReconnectSeconds * 1000,
     referenceRefreshMinutes: config.xeroReferenceRefreshMinutes, minuteMs,
+    allocationBatch: ALLOCATION_BATCH, allocationCallsPerMinute: config.xeroAllocationCallsPerMinute,
   }, log);
   const intake = new Intake(store, outbox, () => engine.wake(), config.xeroGrant === 'authorization_code');
   return {

@@ -1,7 +1,7 @@
 // The exporter's outgoing events, built once here: a document's keyed by the document, correlated with
 // the run, caused by the DocumentMapped that asked for the export; a connection's keyed by the connection.
 import {
-  createEnvelope, DocumentExported, DocumentExportFailed, type DocumentType, type EventEnvelope, type Problem, xeroConnectionKey,
+  type AllocationWait, createEnvelope, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, DocumentExported, DocumentExportFailed, type DocumentType, type EventEnvelope, type Problem, xeroConnectionKey,
   XeroConnectionLost, XeroConnectionRestored,
 } from '@lnbx/contracts';
 
@@ -60,3 +60,29 @@ export const connectionRestoredEvent = (connectionId: string, v: XeroConnectionR
   createEnvelope(XeroConnectionRestored.definition, v, connectionCtx(connectionId));
 
 export const problem = (code: string, message: string): Problem => ({ code, message, severity: 'error' });
+
+/** The credit note and invoice an allocation event speaks of; its lines go to the run that exported the credit note. */
+export interface AllocationRef extends DocumentRef {
+  creditNoteXeroId: string;
+  creditNoteNumber: string;
+  invoiceNumber: string;
+}
+
+const allocationSubject = (a: AllocationRef, message: string) => ({
+  documentKey: a.documentKey, documentType: a.docType, revision: a.revision, runId: a.runId,
+  creditNoteNumber: a.creditNoteNumber, creditNoteXeroId: a.creditNoteXeroId, invoiceNumber: a.invoiceNumber, message,
+});
+
+export const allocationDeferredEvent = (a: AllocationRef, d: { message: string; waitingFor: AllocationWait[]; nextCheckAt: Date }): EventEnvelope<CreditNoteAllocationDeferred.Value> =>
+  createEnvelope(CreditNoteAllocationDeferred.definition, { ...allocationSubject(a, d.message), waitingFor: d.waitingFor, nextCheckAt: d.nextCheckAt.toISOString() }, ctx(a));
+
+export const allocatedEvent = (
+  a: AllocationRef,
+  d: { message: string; invoiceXeroId: string; amount: number; currency: string; remainingCredit: number; outcome: CreditNoteAllocated.Value['outcome'] },
+): EventEnvelope<CreditNoteAllocated.Value> =>
+  createEnvelope(CreditNoteAllocated.definition, {
+    ...allocationSubject(a, d.message), invoiceXeroId: d.invoiceXeroId, amount: d.amount, currency: d.currency, remainingCredit: d.remainingCredit, outcome: d.outcome,
+  }, ctx(a));
+
+export const leftUnallocatedEvent = (a: AllocationRef, d: { message: string; code: string }): EventEnvelope<CreditNoteLeftUnallocated.Value> =>
+  createEnvelope(CreditNoteLeftUnallocated.definition, { ...allocationSubject(a, d.message), code: d.code }, ctx(a));

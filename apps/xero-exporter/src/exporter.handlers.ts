@@ -1,6 +1,7 @@
 // The exporter's consumer: each DocumentMapped is recorded as waiting for Xero and the handler
 // returns; the sender batches it (a handler that called Xero would hold back the whole consumer).
-import { DocumentMapped, type EventEnvelope } from '@lnbx/contracts';
+// A request to check allocations likewise only marks them due.
+import { AllocationCheckRequested, DocumentMapped, documentKey, type EventEnvelope } from '@lnbx/contracts';
 import { PassThroughRpcFilter } from '@lnbx/messaging';
 import { Controller, Inject, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
@@ -18,5 +19,12 @@ export class ExporterHandlers {
   @EventPattern(DocumentMapped.definition.topic)
   async onDocumentMapped(@Payload() env: EventEnvelope<DocumentMapped.Value>): Promise<void> {
     await this.core.intake.record(env);
+  }
+
+  /** "Check allocations now": marks the connection's waiting allocations due; the sender looks at them next. */
+  @EventPattern(AllocationCheckRequested.definition.topic)
+  async onAllocationCheckRequested(@Payload() env: EventEnvelope<AllocationCheckRequested.Value>): Promise<void> {
+    const keys = env.payload.documents?.map((reference) => documentKey(env.connectionId, 'credit_note', reference));
+    await this.core.engine.checkAllocations(env.connectionId, keys);
   }
 }

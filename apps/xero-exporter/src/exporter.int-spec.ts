@@ -1,6 +1,7 @@
 // The exporter in-process against the Xero sandbox (over HTTP) with real Kafka and Postgres: batches,
 // contacts, credit-note allocation, attachments, Xero's refusals mapped to codes, and the faults that
 // must never produce a duplicate (lost answers, 5xx, dropped connections, 429s, the day limit).
+import { AllocationCheckRequested, allocationChecksKey, createEnvelope } from '@lnbx/contracts';
 import { waitFor } from '@lnbx/testing';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -42,6 +43,10 @@ describe('xero-exporter against the Xero sandbox', () => {
     api.accessToken = (await rig.sandbox.clientCredentialsToken()).access_token;
     return api;
   };
+  /** "Check allocations now", as the monitor sends it. */
+  const checkNow = (documents?: string[]) => rig.publisher.publish([createEnvelope(AllocationCheckRequested.definition, { requestedBy: 'finance@brand', ...(documents ? { documents } : {}) }, {
+    producer: 'monitor-api', connectionId: 'acme', correlationId: allocationChecksKey('acme'), causationId: null, key: allocationChecksKey('acme'),
+  })]);
   const calls = (method: string, path: string) => rig.sandbox.admin.calls({ tenantId: tenant, limit: 2000 }).recent.filter((c) => c.method === method && c.path === path);
 
   it('connects by itself, publishes the reference data and says so on /connections/status', async () => {
@@ -97,18 +102,80 @@ describe('xero-exporter against the Xero sandbox', () => {
     expect(rig.observer.failedOf(cn.payload.documentKey)).toEqual([]);
   });
 
-  it('reports an allocation Xero cannot make on its own, after the credit note was exported', async () => {
+  it('reports an allocation Xero cannot make on its own, after the credit note was exported, and never as a failed export', async () => {
     const inv = aMappedInvoice('AL-INV-2').envelope();
     await rig.publisher.publish([inv]);
     const done = await rig.observer.waitExported(inv.payload.documentKey);
     rig.sandbox.admin.recordPayment(tenant, done.payload.xeroId, 453.6);
     const cn = aMappedCreditNote('AL-CN-2').allocatingTo('AL-INV-2').envelope();
     await rig.publisher.publish([cn]);
-    const failed = await rig.observer.waitFailed(cn.payload.documentKey, 'XERO.ALLOCATION_FAILED');
-    expect(failed.payload.retriable).toBe(false);
-    expect(failed.payload.problems[0].message).toMatch(/AL-INV-2 has already been paid off/);
-    expect(rig.observer.exportedOf(cn.payload.documentKey)[0].occurredAt <= failed.occurredAt).toBe(true);
+    const refused = await rig.observer.waitAllocation(cn.payload.documentKey, 'CreditNoteLeftUnallocated');
+    expect(refused.payload).toMatchObject({ code: 'XERO.ALLOCATION_INVOICE_PAID', creditNoteNumber: 'AL-CN-2', invoiceNumber: 'AL-INV-2', runId: cn.payload.runId });
+    expect(refused.payload.message).toBe("Invoice AL-INV-2 has already been paid in Xero, so credit note AL-CN-2 was not allocated to it; its credit stays on the customer's account.");
+    expect(refused).toMatchObject({ correlationId: cn.payload.runId, key: cn.payload.documentKey, producer: 'xero-exporter' });
+    expect(rig.observer.exportedOf(cn.payload.documentKey)[0].occurredAt <= refused.occurredAt).toBe(true);
+    expect(rig.observer.failedOf(cn.payload.documentKey)).toEqual([]);
     expect(creditNotes().get('AL-CN-2')).toBe(1);
+    expect(await (await fetch(`${rig.service.url}/metrics`)).text()).not.toMatch(/lnbx_documents_export_failed_total\{type="credit_note"/);
+  });
+
+  it('exports DRAFT credit notes as exported, waits for the approvals made in Xero later, then allocates once', async () => {
+    const draft = { status: 'DRAFT' as const };
+    const inv = aMappedInvoice('DR-INV-1').withXero(draft).envelope();
+    const cn = aMappedCreditNote('DR-CN-1').allocatingTo('DR-INV-1').withXero(draft).withLines({ quantity: 1, unitAmount: 80 }).envelope();
+    await rig.publisher.publish([inv, cn]);
+    await rig.observer.waitExported(inv.payload.documentKey);
+    await rig.observer.waitExported(cn.payload.documentKey);
+    const waits = await rig.observer.waitAllocation(cn.payload.documentKey, 'CreditNoteAllocationDeferred');
+    expect(waits.payload).toMatchObject({ waitingFor: ['credit_note_approval', 'invoice_approval'], invoiceNumber: 'DR-INV-1', creditNoteNumber: 'DR-CN-1' });
+    expect(waits.payload.message).toContain('waits until DR-CN-1 and DR-INV-1 are approved in Xero');
+
+    // Approved one at a time, as a person would in Xero; "check now" (the Integration Center's button) each time.
+    rig.sandbox.admin.approve(tenant, 'creditNote', 'DR-CN-1');
+    await checkNow();
+    const invoiceOnly = await waitFor('waiting for the invoice only', () => rig.observer.allocationsOf(cn.payload.documentKey)
+      .find((e) => e.type === 'CreditNoteAllocationDeferred' && e.payload.waitingFor.join() === 'invoice_approval'));
+    expect(invoiceOnly.payload.message).toContain('waits until DR-INV-1 is approved in Xero');
+    expect(invoice('DR-INV-1')?.AmountCredited).toBe(0);
+
+    rig.sandbox.admin.approve(tenant, 'invoice', 'DR-INV-1');
+    await checkNow();
+    const allocated = await rig.observer.waitAllocation(cn.payload.documentKey, 'CreditNoteAllocated');
+    expect(allocated.payload).toMatchObject({ amount: 96, currency: 'GBP', remainingCredit: 0, outcome: 'allocated', invoiceNumber: 'DR-INV-1' });
+    expect(allocated.payload.message).toBe('Allocated 96.00 GBP of credit note DR-CN-1 to invoice DR-INV-1.');
+    expect(invoice('DR-INV-1')).toMatchObject({ AmountCredited: 96, AmountDue: 453.6 - 96 });
+
+    // Asked again: nothing more happens in Xero.
+    await checkNow(['DR-CN-1']);
+    await waitFor('the re-check answered', () => rig.observer.allocationsOf(cn.payload.documentKey).filter((e) => e.type === 'CreditNoteAllocated').length === 1
+      && calls('PUT', `/CreditNotes/${allocated.payload.creditNoteXeroId}/Allocations`).length === 1);
+    expect(creditNote('DR-CN-1')?.Allocations).toHaveLength(1);
+    expect(rig.observer.failedOf(cn.payload.documentKey)).toEqual([]);
+  });
+
+  it('allocates a credit note larger than what its invoice still owes up to that amount, and reports the rest', async () => {
+    const inv = aMappedInvoice('PT-INV-1').envelope();
+    await rig.publisher.publish([inv]);
+    const done = await rig.observer.waitExported(inv.payload.documentKey);
+    rig.sandbox.admin.recordPayment(tenant, done.payload.xeroId, 400);
+    const cn = aMappedCreditNote('PT-CN-1').allocatingTo('PT-INV-1').withLines({ quantity: 1, unitAmount: 100 }).envelope();
+    await rig.publisher.publish([cn]);
+    const allocated = await rig.observer.waitAllocation(cn.payload.documentKey, 'CreditNoteAllocated');
+    expect(allocated.payload).toMatchObject({ amount: 53.6, remainingCredit: 66.4, outcome: 'allocated' });
+    expect(allocated.payload.message).toBe("Allocated 53.60 GBP of credit note PT-CN-1 to invoice PT-INV-1. 66.40 GBP of credit stays on the customer's account: the invoice owed only 53.60 GBP.");
+    expect(invoice('PT-INV-1')).toMatchObject({ Status: 'PAID', AmountDue: 0 });
+    expect(creditNote('PT-CN-1')).toMatchObject({ Status: 'AUTHORISED', RemainingCredit: 66.4 });
+    expect(rig.observer.failedOf(cn.payload.documentKey)).toEqual([]);
+  });
+
+  it('waits for an invoice that reaches Xero after its credit note, and allocates when it does', async () => {
+    const cn = aMappedCreditNote('LT-CN-1').allocatingTo('LT-INV-1').withLines({ quantity: 1, unitAmount: 10 }).envelope();
+    await rig.publisher.publish([cn]);
+    const waits = await rig.observer.waitAllocation(cn.payload.documentKey, 'CreditNoteAllocationDeferred');
+    expect(waits.payload.waitingFor).toEqual(['invoice_in_xero']);
+    await rig.publisher.publish([aMappedInvoice('LT-INV-1').envelope()]);
+    const allocated = await rig.observer.waitAllocation(cn.payload.documentKey, 'CreditNoteAllocated');
+    expect(allocated.payload).toMatchObject({ amount: 12, remainingCredit: 0 });
   });
 
   it('keeps the export when the PDF cannot be fetched: a warning, not a failure', async () => {

@@ -1,6 +1,6 @@
 // Two exporter processes against one database and one topic prefix, the sandbox answering badly
 // (answers lost after storing, 5xx, dropped connections, latency), one process killed mid-run: every
-// document ends exported exactly once in Xero, none is lost.
+// document ends exported exactly once in Xero, none is lost, and each credit note is allocated once.
 import { EventPublisher } from '@lnbx/messaging';
 import { createTestDatabase, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { startXeroSandbox, type XeroSandbox } from '@lnbx/xero-sandbox';
@@ -69,6 +69,15 @@ describe('two xero-exporter processes racing on the same documents', () => {
     for (let i = 0; i < INVOICES; i++) expect(inXero.get(`RACE-${i}`)).toBe(1);
     for (let i = 0; i < CREDIT_NOTES; i++) expect(cnInXero.get(`RACE-CN-${i}`)).toBe(1);
     expect(keys.map((k) => observer.settled(k)).filter((o) => o?.type !== 'DocumentExported')).toEqual([]);
+    // Each credit note allocated to its invoice exactly once, whatever answers were lost on the way.
+    const creditKeys = credits.map((_, i) => `acme:credit_note:RACE-CN-${i}`);
+    await waitFor('every credit note allocated', () => creditKeys.every((k) => observer.allocationsOf(k).some((e) => e.type === 'CreditNoteAllocated')), { timeoutMs: 90_000 });
+    const cnRecords = sandbox.admin.creditNotes(tenant).filter((c) => String(c.CreditNoteNumber).startsWith('RACE-CN-'));
+    expect(cnRecords.map((c) => (c.Allocations as unknown[]).length)).toEqual(cnRecords.map(() => 1));
+    for (let i = 0; i < CREDIT_NOTES; i++) {
+      expect(sandbox.admin.invoices(tenant).find((d) => d.InvoiceNumber === `RACE-${i}`)?.AmountCredited).toBe(24);
+    }
+    expect(creditKeys.flatMap((k) => observer.allocationsOf(k)).filter((e) => e.type === 'CreditNoteLeftUnallocated')).toEqual([]);
     const hit = sandbox.admin.calls({ tenantId: tenant }).stats.rejectedByReason;
     expect([hit['fault:outcomeUnknown'], hit['fault:error']].every((n) => n > 0)).toBe(true);
     const contacts = sandbox.admin.contacts(tenant).filter((c) => String(c.ContactNumber ?? '').startsWith('RET-'));

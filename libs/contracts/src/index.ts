@@ -20,3 +20,4 @@ export * from './events/selection';
 export * from './events/org-reference-data';
 export * from './events/mapping';
 export * from './events/xero-connection';
+export * from './events/credit-note-allocation';

@@ -1,5 +1,6 @@
 import type { EventDefinition } from './define-event';
 import { CreditNoteDetected, InvoiceDetected } from './events/document-detected';
+import { AllocationCheckRequested, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred } from './events/credit-note-allocation';
 import { DocumentExportFailed } from './events/document-export-failed';
 import { DocumentExported } from './events/document-exported';
 import { DocumentMapped } from './events/document-mapped';
@@ -35,6 +36,10 @@ export const EVENTS = [
   OrgReferenceDataPublished.definition,
   XeroConnectionLost.definition,
   XeroConnectionRestored.definition,
+  CreditNoteAllocationDeferred.definition,
+  CreditNoteAllocated.definition,
+  CreditNoteLeftUnallocated.definition,
+  AllocationCheckRequested.definition,
 ] as const satisfies readonly EventDefinition[];
 
 export type EventType = (typeof EVENTS)[number]['type'];

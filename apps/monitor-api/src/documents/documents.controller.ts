@@ -7,7 +7,7 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 
 import type { Pool } from 'pg';
 import { Caller, Principal, Roles } from '../auth/auth';
 import { MonitorConfig } from '../config';
-import { DOCUMENT_FILTER_STATES, RETRYABLE_STATES, type DocumentFilterState } from '../domain/documents';
+import { ALLOCATION_STATES, DOCUMENT_FILTER_STATES, RETRYABLE_STATES, type AllocationState, type DocumentFilterState } from '../domain/documents';
 import { SettingsCommands } from '../flows/settings-commands';
 import { getDocument, listDocuments, type DocumentOut } from '../read-model/queries';
 import { RunRequests } from '../runs/run-requests';
@@ -22,6 +22,8 @@ export class ListDocumentsQuery {
   @ApiPropertyOptional({ enum: FLOWS }) @IsOptional() @IsIn(FLOWS) flow?: Flow;
   @ApiPropertyOptional({ description: 'Document date from (YYYY-MM-DD, inclusive)' }) @IsOptional() @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' }) from?: string;
   @ApiPropertyOptional({ description: 'Document date to (YYYY-MM-DD, inclusive)' }) @IsOptional() @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' }) to?: string;
+  @ApiPropertyOptional({ enum: ALLOCATION_STATES, description: "Credit notes whose allocation to their invoice waits, is made, or cannot be made (the document's state stays exported)" })
+  @IsOptional() @IsIn(ALLOCATION_STATES) allocation?: AllocationState;
   @ApiPropertyOptional({ default: 100, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
   @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
 }
@@ -41,7 +43,7 @@ export class DocumentsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Documents and their current state; filter by state (held included), code, retailer, flow and document date' })
+  @ApiOperation({ summary: "Documents and their current state (a credit note's allocation included); filter by state (held included), allocation, code, retailer, flow and document date" })
   async list(@Query() q: ListDocumentsQuery): Promise<{ documents: DocumentOut[] }> {
     if (q.from && q.to && q.from > q.to) throw new BadRequestException(['to must not be before from']);
     return { documents: await listDocuments(this.pool, this.config.connectionId, { ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 }) };

@@ -1,9 +1,10 @@
 // The failure digest: what went wrong during one window, one line per run, counted by code, in a
-// Slack-compatible message ({text, blocks}) that any webhook receiver can read.
+// Slack-compatible message ({text, blocks}) that any webhook receiver can read. Credit notes left
+// unallocated in Xero are told too, on a line of their own (news for finance, not a failure); a
+// waiting allocation is never told.
 import { isRunNotice, type Notice, type RunNotice } from './effects';
 import { flowLabel } from './log-lines';
 import { lostSentence, restoredSentence } from './xero-status';
-
 
 /** The connection's own news first; a loss the status poll noticed is dropped when the event told it too. */
 function connectionLines(notices: Notice[]): string[] {
@@ -28,6 +29,11 @@ function countCodes(codeLists: string[][]): string {
   return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c, n]) => `${n} x ${c}`).join(', ');
 }
 
+const codesIn = (codeLists: string[][]): string => {
+  const counted = countCodes(codeLists);
+  return counted ? ` (${counted})` : '';
+};
+
 /**
  * @param runNumbers the run's short number (as the Integration Center shows it), when known; else the
  *   first 8 characters of its id stand in.
@@ -43,9 +49,12 @@ export function summarise(notices: Notice[], runNumbers: ReadonlyMap<string, num
     const head = `${runName(runId)} of ${flowLabel(items[0].flow)}`;
     for (const f of items) if (f.kind === 'run_failed') lines.push(`${head} failed: ${f.message} (${f.code})`);
     const rejected = items.flatMap((n) => (n.kind === 'rejected' ? [n] : []));
-    if (rejected.length) lines.push(`${head}: ${plural(rejected.length, 'document', 'documents')} rejected (${countCodes(rejected.map((r) => r.codes))})`);
+    if (rejected.length) lines.push(`${head}: ${plural(rejected.length, 'document', 'documents')} rejected${codesIn(rejected.map((r) => r.codes))}`);
     const failed = items.flatMap((n) => (n.kind === 'export_failed' ? [n] : []));
-    if (failed.length) lines.push(`${head}: ${plural(failed.length, 'document', 'documents')} could not be exported to Xero (${countCodes(failed.map((r) => r.codes))})`);
+    if (failed.length) lines.push(`${head}: ${plural(failed.length, 'document', 'documents')} could not be exported to Xero${codesIn(failed.map((r) => r.codes))}`);
+    // Not a failure: the credit notes are in Xero; finance decides what to do with the credit left on them.
+    const unallocated = items.flatMap((n) => (n.kind === 'allocation_not_possible' ? [n] : []));
+    if (unallocated.length) lines.push(`${head}: ${plural(unallocated.length, 'credit note', 'credit notes')} left unallocated in Xero${codesIn(unallocated.map((n) => [n.code]))}`);
   }
   const text = lines.join('\n');
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };

@@ -1,8 +1,13 @@
 // A document's current state (export runs only: a preview changes nothing) and its state within one
 // run. Its events come from three services on six topics, so the monitor may see them out of order:
 // within one run and revision the later stage wins; across runs the later event wins.
-import { flowOfDocumentType, parseDocumentKey, type DocumentExported, type DocumentType, type Flow, type Problem, type RunMode, type XeroContact, type XeroDocument } from '@lnbx/contracts';
-import { assertNever, type DocumentEvent } from './events';
+// A credit note's allocation to its invoice is a step of its own after the export, on three more
+// topics: it never moves the lifecycle state (a credit note in Xero stays exported, whatever its allocation).
+import {
+  flowOfDocumentType, parseDocumentKey, type AllocationWait, type DocumentExported, type DocumentType, type Flow, type Problem, type RunMode,
+  type XeroContact, type XeroDocument,
+} from '@lnbx/contracts';
+import { assertNever, type AllocationEvent, type DocumentEvent } from './events';
 
 export const DOCUMENT_STATES = ['detected', 'mapped', 'rejected', 'exported', 'failed'] as const;
 export type DocumentState = (typeof DOCUMENT_STATES)[number];
@@ -11,6 +16,30 @@ export const DOCUMENT_FILTER_STATES = [...DOCUMENT_STATES, 'held'] as const;
 export type DocumentFilterState = (typeof DOCUMENT_FILTER_STATES)[number];
 
 const STAGE: Record<DocumentState, number> = { detected: 1, mapped: 2, rejected: 2, exported: 3, failed: 3 };
+
+export const ALLOCATION_STATES = ['waiting', 'allocated', 'not_possible'] as const;
+export type AllocationState = (typeof ALLOCATION_STATES)[number];
+
+/** Where a credit note's allocation to its invoice stands, as the exporter last said. Waiting is not failing. */
+export interface AllocationView {
+  state: AllocationState;
+  /** The exporter's sentence for a finance person ("Allocation of CN-000002 to INV-000007 waits until ..."). */
+  message: string;
+  invoiceNumber: string;
+  /** What a waiting allocation waits for; empty once it is decided. */
+  waitingFor: AllocationWait[];
+  /** When the exporter looks again (waiting only). */
+  nextCheckAt: string | null;
+  /** What was allocated, in `currency` (allocated only). */
+  amount: number | null;
+  currency: string | null;
+  /** Credit left on the credit note, on the customer's account (allocated only). */
+  remainingCredit: number | null;
+  /** Why it cannot be made, e.g. XERO.ALLOCATION_INVOICE_PAID (not_possible only). */
+  code: string | null;
+  /** When the exporter said so (the event's occurredAt). */
+  at: string;
+}
 
 interface Position {
   runId: string;
@@ -50,6 +79,8 @@ export interface DocumentView extends Position {
   /** When the current revision was detected (for detected-to-exported time). */
   detectedAt: string | null;
   exportedAt: string | null;
+  /** A credit note's allocation to its invoice; null for invoices and before the exporter says anything of it. */
+  allocation: AllocationView | null;
 }
 
 export interface RunDocumentView extends Position {
@@ -62,6 +93,13 @@ export interface RunDocumentView extends Position {
   problems: Problem[];
   xeroNumber: string | null;
   xeroUrl: string | null;
+  /** The allocation as the events of this run's export tell it. */
+  allocation: AllocationView | null;
+}
+
+/** A view as stored: those written before allocations existed have no `allocation` field, and read as null. */
+export function readStoredView<T extends { allocation: AllocationView | null }>(stored: Omit<T, 'allocation'> & { allocation?: AllocationView | null }): T {
+  return { ...stored, allocation: stored.allocation ?? null } as T;
 }
 
 function stateOf(e: DocumentEvent): DocumentState {
@@ -109,10 +147,10 @@ export function evolveDocument(doc: DocumentView | null, e: DocumentEvent): Docu
   if (modeOf(e) === 'preview') return null;
   const p = e.payload;
   const reference = parseDocumentKey(p.documentKey)?.reference ?? p.documentKey;
-  const base: DocumentView = doc ?? {
+  const base: DocumentView = doc ? readStoredView<DocumentView>(doc) : {
     documentKey: p.documentKey, connectionId: e.connectionId, type: p.documentType, flow: flowOfDocumentType(p.documentType), reference,
     runId: '', revision: '', state: 'detected', lastEventAt: '', retailerReference: null, retailerName: null, documentDate: null,
-    currency: null, total: null, xeroId: null, xeroNumber: null, xeroUrl: null, problems: [], detectedAt: null, exportedAt: null,
+    currency: null, total: null, xeroId: null, xeroNumber: null, xeroUrl: null, problems: [], detectedAt: null, exportedAt: null, allocation: null,
   };
   const pos = positionOf(e);
   const sameRevision = !doc || doc.revision === p.revision;
@@ -139,9 +177,10 @@ export function evolveDocument(doc: DocumentView | null, e: DocumentEvent): Docu
 /** The document within one run (preview runs included): what the run did with it. */
 export function evolveRunDocument(rd: RunDocumentView | null, e: DocumentEvent): RunDocumentView {
   const p = e.payload;
-  const base: RunDocumentView = rd ?? {
+  const base: RunDocumentView = rd ? readStoredView<RunDocumentView>(rd) : {
     documentKey: p.documentKey, type: p.documentType, reference: parseDocumentKey(p.documentKey)?.reference ?? p.documentKey,
     runId: p.runId || e.correlationId, revision: p.revision, state: 'detected', lastEventAt: '', mode: null, mapped: null, problems: [], xeroNumber: null, xeroUrl: null,
+    allocation: null,
   };
   const withMode = { ...base, mode: base.mode ?? modeOf(e) };
   // The mapped payload is kept whatever the order: it is what the preview shows.
@@ -163,3 +202,45 @@ export function awaitingOutcome(rd: Pick<RunDocumentView, 'state' | 'mode'>): bo
 
 /** Documents that a retry may send again: those that ended without reaching Xero. */
 export const RETRYABLE_STATES: readonly DocumentState[] = ['rejected', 'failed'];
+
+// ---- allocations ----
+
+/** What one allocation event says, as the document shows it. */
+export function allocationOf(e: AllocationEvent): AllocationView {
+  const p = e.payload;
+  const said = { message: p.message, invoiceNumber: p.invoiceNumber, at: e.occurredAt };
+  const none = { waitingFor: [], nextCheckAt: null, amount: null, currency: null, remainingCredit: null, code: null };
+  switch (e.type) {
+    case 'CreditNoteAllocationDeferred':
+      return { ...none, ...said, state: 'waiting', waitingFor: e.payload.waitingFor, nextCheckAt: e.payload.nextCheckAt };
+    case 'CreditNoteAllocated':
+      return { ...none, ...said, state: 'allocated', amount: e.payload.amount, currency: e.payload.currency, remainingCredit: e.payload.remainingCredit };
+    case 'CreditNoteLeftUnallocated':
+      return { ...none, ...said, state: 'not_possible', code: e.payload.code };
+    default:
+      return assertNever(e);
+  }
+}
+
+/** On a tie in time an outcome beats waiting: the check that decided it and the one that re-scheduled it can share a millisecond. */
+const ALLOCATION_RANK: Record<AllocationState, number> = { waiting: 0, not_possible: 1, allocated: 2 };
+
+/**
+ * Which of two allocation states stands: the one said later; on a tie, the outcome over waiting. A total
+ * order (the content breaks a full tie), so the result never depends on the order the events arrived in
+ * (three topics) and a rebuild lands on what the live projection showed.
+ */
+export function laterAllocation(current: AllocationView | null, next: AllocationView): AllocationView {
+  if (!current) return next;
+  const [a, b] = [Date.parse(current.at), Date.parse(next.at)];
+  if (a !== b) return b > a ? next : current;
+  const [ra, rb] = [ALLOCATION_RANK[current.state], ALLOCATION_RANK[next.state]];
+  if (ra !== rb) return rb > ra ? next : current;
+  return JSON.stringify(next) > JSON.stringify(current) ? next : current;
+}
+
+/** The view (current, or within a run) with allocations applied; its lifecycle state and position stay as they are. */
+export function withAllocations<T extends { allocation: AllocationView | null }>(view: T, allocations: readonly AllocationView[]): T {
+  const allocation = allocations.reduce<AllocationView | null>(laterAllocation, view.allocation ?? null);
+  return { ...view, allocation };
+}

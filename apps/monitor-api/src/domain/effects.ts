@@ -1,6 +1,6 @@
 // What projecting one event means beyond the read models: the metric samples it adds and the
 // problems worth telling someone about. Computed once per eventId, applied after the commit.
-import type { Flow } from '@lnbx/contracts';
+import type { Flow, Problem } from '@lnbx/contracts';
 import { flowOfDocumentType, parseDocumentKey } from '@lnbx/contracts';
 import type { DocumentView } from './documents';
 import type { Known } from './events';
@@ -12,12 +12,16 @@ export type MetricSample =
   | { metric: 'documents_detected_total'; labels: { type: string } }
   | { metric: 'documents_exported_total'; labels: { type: string; outcome: string } }
   | { metric: 'documents_export_failed_total'; labels: { type: string; code: string } }
-  | { metric: 'detected_to_exported_seconds'; labels: { type: string }; value: number };
+  | { metric: 'detected_to_exported_seconds'; labels: { type: string }; value: number }
+  /** allocated, already_allocated or not_possible; a waiting allocation is a gauge of the read model, never counted here. */
+  | { metric: 'credit_note_allocations_total'; labels: { outcome: string } };
 
 export type Notice =
   | { kind: 'run_failed'; runId: string; flow: Flow; code: string; message: string }
   | { kind: 'rejected'; runId: string; flow: Flow; reference: string; codes: string[] }
   | { kind: 'export_failed'; runId: string; flow: Flow; reference: string; codes: string[] }
+  /** News for finance, not a failure: the credit note is in Xero, and stays unallocated. */
+  | { kind: 'allocation_not_possible'; runId: string; flow: Flow; reference: string; code: string }
   /**
    * From XeroConnectionLost (`source: 'event'`, every field known), or from the exporter's status
    * polled as a fallback (`source: 'poll'`: only that it is lost).
@@ -73,7 +77,7 @@ export function effectsOf(e: Known, docBefore: DocumentView | null, runAfter: Ru
       if (e.payload.mode === 'export') {
         notices.push({
           kind: 'rejected', runId: e.payload.runId, flow: flowOfDocumentType(e.payload.documentType), reference: referenceOf(e.payload.documentKey),
-          codes: uniq(e.payload.problems.map((p) => p.code)),
+          codes: rejectingCodes(e.payload.problems),
         });
       }
       break;
@@ -101,10 +105,25 @@ export function effectsOf(e: Known, docBefore: DocumentView | null, runAfter: Ru
     case 'XeroConnectionRestored':
       notices.push({ kind: 'connection_restored', tenant: e.payload.tenantName ?? e.payload.xeroTenantId, resumedDocuments: e.payload.resumedDocuments });
       break;
+    case 'CreditNoteAllocated':
+      metrics.push({ metric: 'credit_note_allocations_total', labels: { outcome: e.payload.outcome } });
+      break;
+    case 'CreditNoteLeftUnallocated': {
+      const p = e.payload;
+      metrics.push({ metric: 'credit_note_allocations_total', labels: { outcome: 'not_possible' } });
+      notices.push({ kind: 'allocation_not_possible', runId: p.runId || e.correlationId, flow: flowOfDocumentType(p.documentType), reference: referenceOf(p.documentKey), code: p.code });
+      break;
+    }
     default:
       break;
   }
   return { metrics, notices };
+}
+
+/** What rejected a document: its errors, not its warnings (a rejection made only of warnings still names them). */
+function rejectingCodes(problems: Problem[]): string[] {
+  const errors = problems.filter((p) => p.severity === 'error');
+  return uniq((errors.length ? errors : problems).map((p) => p.code));
 }
 
 const referenceOf = (documentKey: string): string => parseDocumentKey(documentKey)?.reference ?? documentKey;

@@ -1,9 +1,10 @@
 // The envelopes the monitor projects, as one discriminated union on `type`, so every projection can
 // switch over them exhaustively (a new event added here fails the build until every switch handles it).
 import type {
-  CreditNoteDetected, DocumentExported, DocumentExportFailed, DocumentMapped, DocumentRejected, EventEnvelope,
-  InvoiceDetected, MappingChanged, MappingChangeRequested, OrgReferenceDataPublished, RunCompleted, RunFailed, RunRequested,
-  RunStarted, ScheduleChanged, ScheduleChangeRequested, SelectionChanged, SelectionChangeRequested, XeroConnectionLost, XeroConnectionRestored,
+  AllocationCheckRequested, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, CreditNoteDetected,
+  DocumentExported, DocumentExportFailed, DocumentMapped, DocumentRejected, EventEnvelope, InvoiceDetected, MappingChanged,
+  MappingChangeRequested, OrgReferenceDataPublished, RunCompleted, RunFailed, RunRequested, RunStarted, ScheduleChanged,
+  ScheduleChangeRequested, SelectionChanged, SelectionChangeRequested, XeroConnectionLost, XeroConnectionRestored,
 } from '@lnbx/contracts';
 
 export interface Payloads {
@@ -26,6 +27,10 @@ export interface Payloads {
   OrgReferenceDataPublished: OrgReferenceDataPublished.Value;
   XeroConnectionLost: XeroConnectionLost.Value;
   XeroConnectionRestored: XeroConnectionRestored.Value;
+  CreditNoteAllocationDeferred: CreditNoteAllocationDeferred.Value;
+  CreditNoteAllocated: CreditNoteAllocated.Value;
+  CreditNoteLeftUnallocated: CreditNoteLeftUnallocated.Value;
+  AllocationCheckRequested: AllocationCheckRequested.Value;
 }
 
 /** The types the projections know; a unit test holds this equal to the registry's (its types are plain strings). */
@@ -33,6 +38,7 @@ export const PROJECTED_TYPES: readonly (keyof Payloads)[] = [
   'RunRequested', 'RunStarted', 'RunCompleted', 'RunFailed', 'ScheduleChangeRequested', 'ScheduleChanged', 'SelectionChangeRequested',
   'SelectionChanged', 'MappingChangeRequested', 'MappingChanged', 'InvoiceDetected', 'CreditNoteDetected', 'DocumentMapped',
   'DocumentRejected', 'DocumentExported', 'DocumentExportFailed', 'OrgReferenceDataPublished', 'XeroConnectionLost', 'XeroConnectionRestored',
+  'CreditNoteAllocationDeferred', 'CreditNoteAllocated', 'CreditNoteLeftUnallocated', 'AllocationCheckRequested',
 ];
 
 export type Known = { [K in keyof Payloads]: EventEnvelope<Payloads[K]> & { type: K } }[keyof Payloads];
@@ -47,13 +53,17 @@ export const assertNever = (x: never): never => {
 export type DocumentEvent = Extract<Known, { type: 'InvoiceDetected' | 'CreditNoteDetected' | 'DocumentMapped' | 'DocumentRejected' | 'DocumentExported' | 'DocumentExportFailed' }>;
 export type RunEvent = Extract<Known, { type: 'RunRequested' | 'RunStarted' | 'RunCompleted' | 'RunFailed' }>;
 export type XeroConnectionEvent = Extract<Known, { type: 'XeroConnectionLost' | 'XeroConnectionRestored' }>;
+/** What became of a credit note's allocation to its invoice, once it is in Xero: never its lifecycle state. */
+export type AllocationEvent = Extract<Known, { type: 'CreditNoteAllocationDeferred' | 'CreditNoteAllocated' | 'CreditNoteLeftUnallocated' }>;
 export type SettingsEvent = Extract<Known, { type: 'ScheduleChangeRequested' | 'ScheduleChanged' | 'SelectionChangeRequested' | 'SelectionChanged' }>;
 
 const DOCUMENT_TYPES = new Set(['InvoiceDetected', 'CreditNoteDetected', 'DocumentMapped', 'DocumentRejected', 'DocumentExported', 'DocumentExportFailed']);
 const RUN_TYPES = new Set(['RunRequested', 'RunStarted', 'RunCompleted', 'RunFailed']);
+const ALLOCATION_TYPES = new Set(['CreditNoteAllocationDeferred', 'CreditNoteAllocated', 'CreditNoteLeftUnallocated']);
 const SETTINGS_TYPES = new Set(['ScheduleChangeRequested', 'ScheduleChanged', 'SelectionChangeRequested', 'SelectionChanged']);
 
 export const isDocumentEvent = (e: Known): e is DocumentEvent => DOCUMENT_TYPES.has(e.type);
 export const isRunEvent = (e: Known): e is RunEvent => RUN_TYPES.has(e.type);
 export const isXeroConnectionEvent = (e: Known): e is XeroConnectionEvent => e.type === 'XeroConnectionLost' || e.type === 'XeroConnectionRestored';
+export const isAllocationEvent = (e: Known): e is AllocationEvent => ALLOCATION_TYPES.has(e.type);
 export const isSettingsEvent = (e: Known): e is SettingsEvent => SETTINGS_TYPES.has(e.type);

@@ -85,7 +85,8 @@ export function logLinesFor(e: Known): LogLine[] {
     }
     case 'DocumentRejected': {
       const p = e.payload;
-      return p.problems.map((pr) => line(problemLevel(pr), `Rejected: ${pr.message}`, { ...doc(p.documentKey, p.revision), code: pr.code }));
+      // A warning stays a warning, even on a document that another problem rejected.
+      return p.problems.map((pr) => line(problemLevel(pr), `${pr.severity === 'warning' ? 'Warning' : 'Rejected'}: ${pr.message}`, { ...doc(p.documentKey, p.revision), code: pr.code }));
     }
     case 'DocumentExported': {
       const p = e.payload;
@@ -120,6 +121,20 @@ export function logLinesFor(e: Known): LogLine[] {
     }
     case 'XeroConnectionRestored':
       return [line('info', restoredSentence({ tenant: e.payload.tenantName ?? e.payload.xeroTenantId, resumedDocuments: e.payload.resumedDocuments }))];
+    // A credit note's allocation belongs to the run that exported it; waiting is not failing, so it is info.
+    case 'CreditNoteAllocationDeferred':
+    case 'CreditNoteAllocated': {
+      const p = e.payload;
+      return [line('info', p.message, { ...doc(p.documentKey, p.revision), runId: p.runId || e.correlationId })];
+    }
+    case 'CreditNoteLeftUnallocated': {
+      const p = e.payload;
+      return [line('warn', p.message, { ...doc(p.documentKey, p.revision), runId: p.runId || e.correlationId, code: p.code })];
+    }
+    case 'AllocationCheckRequested': {
+      const which = e.payload.documents?.length ? ` for ${e.payload.documents.join(', ')}` : '';
+      return [line('info', `Allocation check requested by ${e.payload.requestedBy}${which}`)];
+    }
     default:
       return assertNever(e);
   }

@@ -2,7 +2,7 @@
 // a clock that moves one second per event so their order is explicit.
 //   const run = aRun().ofCreditNotes(); run.detected('CN-1'); run.rejected('CN-1', [missingEan13('JKT-001-BLK-M')]);
 import {
-  CreditNoteDetected, createEnvelope, documentKey, DocumentExported, DocumentExportFailed, DocumentMapped, DocumentRejected,
+  AllocationCheckRequested, allocationChecksKey, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, CreditNoteDetected, createEnvelope, documentKey, DocumentExported, DocumentExportFailed, DocumentMapped, DocumentRejected,
   documentTypeOfFlow, EventDefinition, EventEnvelope, flowKey, InvoiceDetected, Problem, RunCompleted, RunFailed, RunRequested,
   RunStarted, ScheduleChanged, SelectionChanged, SelectionRules, ServiceName, type Flow, type RunMode, type RunTrigger, xeroConnectionKey,
   XeroConnectionLost, XeroConnectionRestored,
@@ -97,6 +97,39 @@ export class RunEvents {
   }
   exportFailed(reference: string, problems: Problem[], { revision = `rev-${reference}-1`, retriable = false, attempt = 1 } = {}): EventEnvelope<DocumentExportFailed.Value> {
     return this.env(DocumentExportFailed.definition, { documentKey: this.keyOf(reference), documentType: this.type, revision, runId: this.runId, problems, retriable, attempt }, 'xero-exporter', this.keyOf(reference));
+  }
+  /** The exporter's word on a credit note's allocation to its invoice (after its DocumentExported; correlated with the exporting run). */
+  allocationWaiting(reference: string, over: Partial<CreditNoteAllocationDeferred.Value> = {}): EventEnvelope<CreditNoteAllocationDeferred.Value> {
+    const invoice = over.invoiceNumber ?? 'INV-000007';
+    return this.env(CreditNoteAllocationDeferred.definition, {
+      ...this.allocationSubject(reference, invoice), waitingFor: ['credit_note_approval', 'invoice_approval'], nextCheckAt: new Date(this.clock + 300_000).toISOString(),
+      message: `Allocation of ${reference} to ${invoice} waits until ${reference} and ${invoice} are approved in Xero`, ...over,
+    }, 'xero-exporter', this.keyOf(reference));
+  }
+  allocated(reference: string, over: Partial<CreditNoteAllocated.Value> = {}): EventEnvelope<CreditNoteAllocated.Value> {
+    const invoice = over.invoiceNumber ?? 'INV-000007';
+    return this.env(CreditNoteAllocated.definition, {
+      ...this.allocationSubject(reference, invoice), invoiceXeroId: `xero-${invoice}`, amount: 96, currency: 'GBP', remainingCredit: 24, outcome: 'allocated',
+      message: `Allocated 96.00 GBP of credit note ${reference} to invoice ${invoice}; 24.00 GBP of credit stays on the customer's account (the invoice owed only 96.00 GBP)`, ...over,
+    }, 'xero-exporter', this.keyOf(reference));
+  }
+  allocationNotPossible(reference: string, over: Partial<CreditNoteLeftUnallocated.Value> = {}): EventEnvelope<CreditNoteLeftUnallocated.Value> {
+    const invoice = over.invoiceNumber ?? 'INV-000007';
+    return this.env(CreditNoteLeftUnallocated.definition, {
+      ...this.allocationSubject(reference, invoice), code: 'XERO.ALLOCATION_INVOICE_PAID',
+      message: `Credit note ${reference} stays in Xero unallocated: invoice ${invoice} is already paid`, ...over,
+    }, 'xero-exporter', this.keyOf(reference));
+  }
+  private allocationSubject(reference: string, invoiceNumber: string) {
+    return {
+      documentKey: this.keyOf(reference), documentType: this.type, revision: `rev-${reference}-1`, runId: this.runId,
+      creditNoteNumber: reference, creditNoteXeroId: `xero-${reference}`, invoiceNumber, message: '',
+    };
+  }
+  /** "Check allocations now": belongs to no run (the connection's allocation-checks key). */
+  allocationCheckRequested(documents?: string[], requestedBy = 'test'): EventEnvelope<AllocationCheckRequested.Value> {
+    const key = allocationChecksKey(this.connectionId);
+    return this.env(AllocationCheckRequested.definition, { requestedBy, documents }, 'monitor-api', key, key);
   }
   /** The exporter's loss of the connection (it belongs to no run: correlated with the connection, as the exporter does). */
   connectionLost(over: Partial<XeroConnectionLost.Value> = {}): EventEnvelope<XeroConnectionLost.Value> {

@@ -1,5 +1,6 @@
 // The connector's business metrics. Counters and histograms move when an event is projected (once
-// per eventId); the stuck-documents and consumer-lag gauges are computed when Prometheus scrapes.
+// per eventId); the stuck-documents, waiting-allocations and consumer-lag gauges are computed when
+// Prometheus scrapes.
 import { deadLetterTopic, EVENTS, topicName } from '@lnbx/contracts';
 import { CONFIG, JsonLogger, KAFKA_ADMIN, METRICS, PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
@@ -17,7 +18,10 @@ const DURATION_BUCKETS = [1, 5, 15, 30, 60, 120, 300, 900, 1800, 3600];
 
 @Injectable()
 export class MonitorMetrics {
-  private readonly counters: Record<'runs_total' | 'documents_detected_total' | 'documents_exported_total' | 'documents_export_failed_total', Counter<string>>;
+  private readonly counters: Record<
+    'runs_total' | 'documents_detected_total' | 'documents_exported_total' | 'documents_export_failed_total' | 'credit_note_allocations_total',
+    Counter<string>
+  >;
   private readonly histograms: Record<'run_duration_seconds' | 'detected_to_exported_seconds', Histogram<string>>;
   private readonly deadLetters: Counter<'topic' | 'code'>;
   private lagCache?: { at: number; values: { group: string; topic: string; lag: number }[] };
@@ -35,6 +39,10 @@ export class MonitorMetrics {
       documents_detected_total: new Counter({ name: 'lnbx_documents_detected_total', help: 'New or changed LNB documents detected, by type.', labelNames: ['type'], registers }),
       documents_exported_total: new Counter({ name: 'lnbx_documents_exported_total', help: 'Documents exported to Xero, by type and outcome (created, updated, already_present).', labelNames: ['type', 'outcome'], registers }),
       documents_export_failed_total: new Counter({ name: 'lnbx_documents_export_failed_total', help: 'Failed exports to Xero, by type and code.', labelNames: ['type', 'code'], registers }),
+      credit_note_allocations_total: new Counter({
+        name: 'lnbx_credit_note_allocations_total', labelNames: ['outcome'], registers,
+        help: 'Credit notes in Xero whose allocation to their invoice was decided, by outcome (allocated, already_allocated, not_possible). Not failures; waiting ones are lnbx_credit_notes_allocation_waiting.',
+      }),
     };
     this.histograms = {
       run_duration_seconds: new Histogram({ name: 'lnbx_run_duration_seconds', help: 'From run start to its end.', labelNames: ['flow', 'outcome'], buckets: DURATION_BUCKETS, registers }),
@@ -43,6 +51,7 @@ export class MonitorMetrics {
     this.deadLetters = new Counter({ name: 'lnbx_dead_letters_seen_total', help: 'Dead letters seen on any dead-letter topic, by original topic and code.', labelNames: ['topic', 'code'], registers });
 
     const stuckByFlow = () => this.stuckByFlow();
+    const allocationsWaiting = () => this.allocationsWaiting();
     const consumerLag = () => this.consumerLag();
     const warn = (msg: string, fields: Record<string, unknown>) => this.logger.warn(msg, fields);
     new Gauge({
@@ -51,6 +60,15 @@ export class MonitorMetrics {
         const rows = await stuckByFlow().catch(() => null);
         this.reset();
         for (const flow of ['invoices', 'credit_notes']) this.set({ flow }, rows?.get(flow) ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'lnbx_credit_notes_allocation_waiting', registers,
+      help: 'Credit notes in Xero whose allocation to their invoice waits (for approvals in Xero, for the invoice, for Xero to answer): not a failure.',
+      async collect() {
+        const n = await allocationsWaiting().catch(() => null);
+        this.reset();
+        if (n !== null) this.set(n);
       },
     });
     new Gauge({
@@ -93,6 +111,12 @@ export class MonitorMetrics {
       [this.config.stuckAfterMinutes],
     );
     return new Map(rows.map((r) => [r.flow, Number(r.n)]));
+  }
+
+  /** Credit notes whose allocation waits, as the read model shows them. */
+  async allocationsWaiting(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>(`select count(*) as n from monitor.documents where allocation = 'waiting'`);
+    return Number(rows[0].n);
   }
 
   /** Lag per group and topic, summed over partitions; only where the group has committed (it consumes the topic). */

@@ -3,9 +3,13 @@
 import type { EventEnvelope } from '@lnbx/contracts';
 import type { ClientBase, Pool } from 'pg';
 import { deadLetterLine, logLinesFor, type DeadLetterRecord, type LogLine } from '../domain/log-lines';
-import { evolveDocument, evolveRunDocument, type DocumentView, type RunDocumentView } from '../domain/documents';
+import {
+  allocationOf, evolveDocument, evolveRunDocument, laterAllocation, readStoredView, withAllocations, type AllocationView, type DocumentView, type RunDocumentView,
+} from '../domain/documents';
 import { effectsOf, type Effects } from '../domain/effects';
-import { isDocumentEvent, isRunEvent, isSettingsEvent, isXeroConnectionEvent, known, type Known, type XeroConnectionEvent } from '../domain/events';
+import {
+  isAllocationEvent, isDocumentEvent, isRunEvent, isSettingsEvent, isXeroConnectionEvent, known, type AllocationEvent, type Known, type XeroConnectionEvent,
+} from '../domain/events';
 import { evolveRun, type RunView } from '../domain/runs';
 import { evolveSettings, type FlowSettings } from '../domain/settings';
 import { evolveXeroConnection, type XeroConnectionView } from '../domain/xero-status';
@@ -43,12 +47,54 @@ async function saveRun(tx: ClientBase, r: RunView): Promise<void> {
 
 async function saveDocument(tx: ClientBase, d: DocumentView): Promise<void> {
   await tx.query(
-    `insert into monitor.documents (document_key, flow, type, reference, state, retailer_reference, retailer_name, document_date, codes, last_event_at, view)
-     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+    `insert into monitor.documents (document_key, flow, type, reference, state, retailer_reference, retailer_name, document_date, codes, last_event_at, allocation, view)
+     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
      on conflict (document_key) do update set state = excluded.state, retailer_reference = excluded.retailer_reference, retailer_name = excluded.retailer_name,
-       document_date = excluded.document_date, codes = excluded.codes, last_event_at = excluded.last_event_at, view = excluded.view`,
-    [d.documentKey, d.flow, d.type, d.reference, d.state, d.retailerReference, d.retailerName, d.documentDate, d.problems.map((p) => p.code), d.lastEventAt, JSON.stringify(d)],
+       document_date = excluded.document_date, codes = excluded.codes, last_event_at = excluded.last_event_at, allocation = excluded.allocation, view = excluded.view`,
+    [
+      d.documentKey, d.flow, d.type, d.reference, d.state, d.retailerReference, d.retailerName, d.documentDate, d.problems.map((p) => p.code), d.lastEventAt,
+      d.allocation?.state ?? null, JSON.stringify(d),
+    ],
   );
+}
+
+const loadDocument = async (tx: ClientBase, key: string): Promise<DocumentView | null> => {
+  const stored = await one<DocumentView>(tx, 'select view from monitor.documents where document_key = $1', [key]);
+  return stored && readStoredView<DocumentView>(stored);
+};
+
+const loadRunDocument = async (tx: ClientBase, runId: string, key: string): Promise<RunDocumentView | null> => {
+  const stored = await one<RunDocumentView>(tx, 'select view from monitor.run_documents where run_id = $1 and document_key = $2', [runId, key]);
+  return stored && readStoredView<RunDocumentView>(stored);
+};
+
+/** What the exporter said of a document's allocation, per run (only of `runId` when given). */
+async function allocationsOf(tx: ClientBase, key: string, runId?: string): Promise<AllocationView[]> {
+  const { rows } = await tx.query<{ view: AllocationView }>(
+    'select view from monitor.allocations where document_key = $1 and ($2::text is null or run_id = $2) order by run_id', [key, runId ?? null],
+  );
+  return rows.map((r) => r.view);
+}
+
+/**
+ * An allocation event: kept per run, and applied to the document's rows that exist; a row written later
+ * (its events come on other topics, maybe after this one) takes it from monitor.allocations then.
+ */
+async function saveAllocation(tx: ClientBase, e: AllocationEvent): Promise<DocumentView | null> {
+  const key = e.payload.documentKey;
+  const runId = e.payload.runId || e.correlationId;
+  const said = allocationOf(e);
+  const [kept] = await allocationsOf(tx, key, runId);
+  await tx.query(
+    `insert into monitor.allocations (document_key, run_id, view) values ($1, $2, $3)
+     on conflict (document_key, run_id) do update set view = excluded.view`,
+    [key, runId, JSON.stringify(laterAllocation(kept ?? null, said))],
+  );
+  const doc = await loadDocument(tx, key);
+  if (doc) await saveDocument(tx, withAllocations(doc, [said]));
+  const rd = await loadRunDocument(tx, runId, key);
+  if (rd) await saveRunDocument(tx, withAllocations(rd, [said]));
+  return doc;
 }
 
 async function saveRunDocument(tx: ClientBase, rd: RunDocumentView): Promise<void> {
@@ -104,12 +150,18 @@ export async function project(tx: ClientBase, e: Known): Promise<Effects> {
   } else if (isDocumentEvent(e)) {
     const key = e.payload.documentKey;
     await lock(tx, `document:${key}`);
-    docBefore = await one<DocumentView>(tx, 'select view from monitor.documents where document_key = $1', [key]);
+    docBefore = await loadDocument(tx, key);
     const doc = evolveDocument(docBefore, e);
-    if (doc) await saveDocument(tx, doc);
+    // A row written for the first time takes what the exporter may already have said of its allocation.
+    if (doc) await saveDocument(tx, docBefore ? doc : withAllocations(doc, await allocationsOf(tx, key)));
     const runId = e.payload.runId || e.correlationId;
-    const rd = await one<RunDocumentView>(tx, 'select view from monitor.run_documents where run_id = $1 and document_key = $2', [runId, key]);
-    await saveRunDocument(tx, evolveRunDocument(rd, e));
+    const rd = await loadRunDocument(tx, runId, key);
+    const rdAfter = evolveRunDocument(rd, e);
+    await saveRunDocument(tx, rd ? rdAfter : withAllocations(rdAfter, await allocationsOf(tx, key, runId)));
+  } else if (isAllocationEvent(e)) {
+    // Under the document's lock, like its lifecycle events: both write its rows.
+    await lock(tx, `document:${e.payload.documentKey}`);
+    docBefore = await saveAllocation(tx, e);
   } else if (isSettingsEvent(e)) {
     await lock(tx, `flow:${e.payload.flow}`);
     const before = await one<FlowSettings>(tx, 'select view from monitor.flow_settings where flow = $1', [e.payload.flow]);

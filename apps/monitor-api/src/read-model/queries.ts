@@ -1,7 +1,7 @@
 // The read side: what the REST API returns, straight from the read models.
 import { documentKey, documentTypeOfFlow, type Flow } from '@lnbx/contracts';
 import type { Pool } from 'pg';
-import type { DocumentFilterState, DocumentView, RunDocumentView } from '../domain/documents';
+import { readStoredView, type AllocationState, type AllocationView, type DocumentFilterState, type DocumentView, type RunDocumentView } from '../domain/documents';
 import type { LogLevel } from '../domain/log-lines';
 import { runDurationSeconds, type RunStatus, type RunView } from '../domain/runs';
 import { emptySettings, type FlowSettings } from '../domain/settings';
@@ -11,6 +11,8 @@ export interface RunSummary extends RunView {
   number: number;
   durationSeconds: number | null;
   documents: { total: number; detected: number; mapped: number; rejected: number; exported: number; failed: number };
+  /** Where the allocations of the credit notes this run exported stand (none of them a failure). */
+  allocations: { waiting: number; allocated: number; notPossible: number };
   deadLetters: number;
 }
 
@@ -22,16 +24,23 @@ const RUN_SELECT = `
     count(*) filter (where d.state = 'rejected') as rejected,
     count(*) filter (where d.state = 'exported') as exported,
     count(*) filter (where d.state = 'failed') as failed,
+    count(*) filter (where d.view->'allocation'->>'state' = 'waiting') as allocation_waiting,
+    count(*) filter (where d.view->'allocation'->>'state' = 'allocated') as allocated,
+    count(*) filter (where d.view->'allocation'->>'state' = 'not_possible') as allocation_not_possible,
     (select count(*) from monitor.log_lines l where l.run_id = r.run_id and l.event_type = 'DeadLetter') as dead_letters
   from monitor.runs r left join monitor.run_documents d on d.run_id = r.run_id`;
 
-type RunRow = { number: string; view: RunView; total: string; detected: string; mapped: string; rejected: string; exported: string; failed: string; dead_letters: string };
+type RunRow = {
+  number: string; view: RunView; total: string; detected: string; mapped: string; rejected: string; exported: string; failed: string;
+  allocation_waiting: string; allocated: string; allocation_not_possible: string; dead_letters: string;
+};
 
 const toSummary = (r: RunRow): RunSummary => ({
   ...r.view,
   number: Number(r.number),
   durationSeconds: runDurationSeconds(r.view),
   documents: { total: +r.total, detected: +r.detected, mapped: +r.mapped, rejected: +r.rejected, exported: +r.exported, failed: +r.failed },
+  allocations: { waiting: +r.allocation_waiting, allocated: +r.allocated, notPossible: +r.allocation_not_possible },
   deadLetters: +r.dead_letters,
 });
 
@@ -88,7 +97,7 @@ export async function runlessLog(pool: Pool, limit: number): Promise<LogLineOut[
 
 export async function runDocuments(pool: Pool, runId: string): Promise<RunDocumentView[]> {
   const { rows } = await pool.query<{ view: RunDocumentView }>('select view from monitor.run_documents where run_id = $1 order by document_key', [runId]);
-  return rows.map((r) => r.view);
+  return rows.map((r) => readStoredView<RunDocumentView>(r.view));
 }
 
 export interface DocumentOut {
@@ -109,6 +118,8 @@ export interface DocumentOut {
   problems: DocumentView['problems'];
   /** Set while the document waits for something outside it (the Xero connection, lost): not a failure. */
   waiting: ReturnType<typeof waitingForXero>;
+  /** A credit note's allocation to its invoice (waiting, allocated, not possible): never a failure. */
+  allocation: AllocationView | null;
   lastEventAt: string | null;
   detectedAt: string | null;
   exportedAt: string | null;
@@ -127,7 +138,8 @@ function toDocument(view: DocumentView | null, flow: Flow, reference: string, ke
     retailer: { reference: view?.retailerReference ?? null, name: view?.retailerName ?? null },
     documentDate: view?.documentDate ?? null, currency: view?.currency ?? null, total: view?.total ?? null,
     xero: view?.xeroId ? { id: view.xeroId, number: view.xeroNumber, url: view.xeroUrl } : null,
-    problems: view?.problems ?? [], waiting: waitingForXero(view?.state ?? null, view ? xero.get(view.connectionId) : undefined), lastEventAt: view?.lastEventAt ?? null, detectedAt: view?.detectedAt ?? null, exportedAt: view?.exportedAt ?? null,
+    problems: view?.problems ?? [], waiting: waitingForXero(view?.state ?? null, view ? xero.get(view.connectionId) : undefined),
+    allocation: view?.allocation ?? null, lastEventAt: view?.lastEventAt ?? null, detectedAt: view?.detectedAt ?? null, exportedAt: view?.exportedAt ?? null,
   };
 }
 
@@ -138,6 +150,7 @@ export interface DocumentFilter {
   flow?: Flow;
   from?: string;
   to?: string;
+  allocation?: AllocationState;
   limit: number;
   offset: number;
 }
@@ -150,11 +163,11 @@ export async function listDocuments(pool: Pool, connectionId: string, f: Documen
   const xero = await xeroConnections(pool);
   const { rows } = await pool.query<{ document_key: string | null; flow: Flow; reference: string; view: DocumentView | null; held: boolean }>(
     `with docs as (
-       select d.document_key, d.flow, d.reference, d.state, d.codes, d.retailer_reference, d.retailer_name, d.document_date, d.last_event_at, d.view,
+       select d.document_key, d.flow, d.reference, d.state, d.codes, d.retailer_reference, d.retailer_name, d.document_date, d.last_event_at, d.allocation, d.view,
               (h.reference is not null) as held
        from monitor.documents d left join monitor.held h on h.flow = d.flow and h.reference = d.reference
        union all
-       select null, h.flow, h.reference, null, '{}'::text[], null, null, null, null, null, true
+       select null, h.flow, h.reference, null, '{}'::text[], null, null, null, null, null, null, true
        from monitor.held h where not exists (select 1 from monitor.documents d where d.flow = h.flow and d.reference = h.reference)
      )
      select document_key, flow, reference, view, held from docs
@@ -163,10 +176,11 @@ export async function listDocuments(pool: Pool, connectionId: string, f: Documen
        and ($3::text is null or position(lower($3) in lower(coalesce(retailer_reference, '') || ' ' || coalesce(retailer_name, ''))) > 0)
        and ($4::text is null or flow = $4)
        and ($5::date is null or document_date >= $5) and ($6::date is null or document_date <= $6)
+       and ($9::text is null or allocation = $9)
      order by last_event_at desc nulls first, reference limit $7 offset $8`,
-    [f.state ?? null, f.code ?? null, f.retailer ?? null, f.flow ?? null, f.from ?? null, f.to ?? null, f.limit, f.offset],
+    [f.state ?? null, f.code ?? null, f.retailer ?? null, f.flow ?? null, f.from ?? null, f.to ?? null, f.limit, f.offset, f.allocation ?? null],
   );
-  return rows.map((r) => toDocument(r.view, r.flow, r.reference, r.document_key ?? documentKey(connectionId, documentTypeOfFlow(r.flow), r.reference), r.held, xero));
+  return rows.map((r) => toDocument(r.view && readStoredView<DocumentView>(r.view), r.flow, r.reference, r.document_key ?? documentKey(connectionId, documentTypeOfFlow(r.flow), r.reference), r.held, xero));
 }
 
 export async function getDocument(pool: Pool, key: string, flow: Flow, reference: string): Promise<(DocumentOut & { history: LogLineOut[]; runs: Pick<RunDocumentView, 'runId' | 'state' | 'mode' | 'revision' | 'lastEventAt'>[] }) | null> {
@@ -178,8 +192,9 @@ export async function getDocument(pool: Pool, key: string, flow: Flow, reference
     xeroConnections(pool),
   ]);
   if (!doc.rows.length && !held.rowCount) return null;
+  const view = doc.rows[0]?.view;
   return {
-    ...toDocument(doc.rows[0]?.view ?? null, flow, reference, key, Boolean(held.rowCount), xero),
+    ...toDocument(view ? readStoredView<DocumentView>(view) : null, flow, reference, key, Boolean(held.rowCount), xero),
     history: history.rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() })),
     runs: runs.rows.map(({ view: v }) => ({ runId: v.runId, state: v.state, mode: v.mode, revision: v.revision, lastEventAt: v.lastEventAt })),
   };

@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
  * checkpoints, processed_events). `journal` keeps every envelope and dead letter the monitor took in,
  * append-only: the read models below it are rebuilt from it (`npm run monitor:rebuild`).
  */
-export const READ_MODEL_TABLES = ['runs', 'documents', 'run_documents', 'log_lines', 'flow_settings', 'held', 'xero_connections'] as const;
+export const READ_MODEL_TABLES = ['runs', 'documents', 'run_documents', 'log_lines', 'flow_settings', 'held', 'xero_connections', 'allocations'] as const;
 
 const DDL = `
   create schema if not exists monitor;
@@ -58,6 +58,9 @@ const DDL = `
   );
   create index if not exists documents_state on monitor.documents (state, last_event_at desc);
   create index if not exists documents_flow_reference on monitor.documents (flow, reference);
+  -- A credit note's allocation state (waiting, allocated, not_possible), for filtering; the view holds the rest.
+  alter table monitor.documents add column if not exists allocation text;
+  create index if not exists documents_allocation on monitor.documents (allocation, last_event_at desc) where allocation is not null;
 
   create table if not exists monitor.run_documents (
     run_id text not null,
@@ -101,6 +104,17 @@ const DDL = `
   create table if not exists monitor.xero_connections (
     connection_id text primary key,
     view jsonb not null
+  );
+
+  -- What the exporter said of each credit note's allocation, per run that exported it (the latest that
+  -- stands, domain/documents.ts laterAllocation). The views above copy it; it is kept here too so an
+  -- allocation that arrives before anything else of its document (another topic) is there when the
+  -- document's row, or its run's, is first written.
+  create table if not exists monitor.allocations (
+    document_key text not null,
+    run_id text not null,
+    view jsonb not null,
+    primary key (document_key, run_id)
   );
 
   -- Not a read model: never rebuilt, never truncated.

@@ -66,6 +66,7 @@ export interface XeroFacts {
   settled: number;
   contactId?: string;
   date?: string;
+  currency?: string;
 }
 
 export type ItemOutcome = { ok: true; facts: XeroFacts } | { ok: false; messages: string[] };
@@ -98,7 +99,16 @@ export function factsOf(item: XeroItem): XeroFacts {
     settled: isInvoice ? num(inv.amountPaid) + num(inv.amountCredited) : num(cn.total) - num(cn.remainingCredit),
     contactId: item.contact?.contactID,
     date: isoDate(item.date),
+    ...(item.currencyCode ? { currency: String(item.currencyCode) } : {}),
   };
+}
+
+/** A credit note's facts with the allocations already made from it (to tell an allocation done from one to do). */
+export function creditFactsOf(cn: CreditNote): XeroFacts & { allocations: { invoiceId: string; amount: number }[] } {
+  const allocations = (cn.allocations ?? [])
+    .map((a) => ({ invoiceId: a.invoice?.invoiceID ?? '', amount: num(a.amount) }))
+    .filter((a) => a.invoiceId && a.amount > 0);
+  return { ...factsOf(cn), allocations };
 }
 
 /** Opens the document in Xero (in whichever organisation the user is logged into, or the one named by shortCode). */

@@ -43,7 +43,13 @@ export const CODES = {
   tokenRefused: 'XERO.TOKEN_REFUSED',
   invalidClient: 'XERO.INVALID_CLIENT',
   changedAfterExport: 'XERO.CHANGED_AFTER_EXPORT',
-  allocationFailed: 'XERO.ALLOCATION_FAILED',
+  /** Why a credit note could not be allocated to its invoice (CreditNoteLeftUnallocated's code; never a failed export). */
+  allocationInvoicePaid: 'XERO.ALLOCATION_INVOICE_PAID',
+  allocationContactMismatch: 'XERO.ALLOCATION_CONTACT_MISMATCH',
+  allocationCurrencyMismatch: 'XERO.ALLOCATION_CURRENCY_MISMATCH',
+  allocationVoided: 'XERO.ALLOCATION_VOIDED',
+  allocationNoCreditLeft: 'XERO.ALLOCATION_NO_CREDIT_LEFT',
+  allocationRefused: 'XERO.ALLOCATION_REFUSED',
   rejected: 'XERO.REQUEST_REJECTED',
 } as const;
 

@@ -312,8 +312,12 @@ export class BatchExporter {
     };
     if (this.o.attachPdf && r.value.pdfUrl) await this.store.addFollowup(tx, { ...base, kind: 'attach', data: { pdfUrl: r.value.pdfUrl } });
     if (r.docType === 'credit_note' && r.value.allocateToInvoiceNumber) {
-      await this.store.addFollowup(tx, { ...base, kind: 'allocate', data: { invoiceNumber: r.value.allocateToInvoiceNumber, date: r.value.xero.date } });
+      await this.store.addAllocation(tx, {
+        ...base, creditNoteXeroId: facts.xeroId, creditNoteNumber: base.number, invoiceNumber: r.value.allocateToInvoiceNumber, creditNoteDate: r.value.xero.date,
+      });
     }
+    // A credit note waiting for this invoice to reach Xero looks again now rather than at its next check.
+    if (r.docType === 'invoice') await this.store.allocationsForInvoiceDue(tx, r.connectionId, [base.number]);
   }
 }
 

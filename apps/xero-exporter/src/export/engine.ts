@@ -10,6 +10,7 @@ import type { ExporterMetrics } from '../metrics';
 import type { ConnectionRow, ExporterStore, GrantType, Transact } from '../store/exporter-store';
 import { ConnectionLostError } from '../xero/errors';
 import type { XeroApi } from '../xero/xero-api';
+import type { AllocationRunner } from './allocations';
 import type { ActiveTenant, BatchExporter, UnitReport } from './batch-exporter';
 import type { ConnectionService } from './connections';
 import type { FollowupRunner } from './followups';
@@ -27,6 +28,10 @@ export interface EngineOptions {
   referenceRefreshMinutes: number;
   /** A limit-minute in real milliseconds: a pause longer than this is shared with other instances. */
   minuteMs: number;
+  /** Allocations looked at per unit. */
+  allocationBatch: number;
+  /** Calls per limit-minute allocation checks may take from one organisation. */
+  allocationCallsPerMinute: number;
 }
 
 class Waker {
@@ -54,6 +59,9 @@ export class ExportEngine {
   private readonly active = new Map<string, number>();
   private readonly waker = new Waker();
   private readonly upkeepWaker = new Waker();
+  /** Per organisation: an allocation unit running here, and when the next may start (its share of the minute spent). */
+  private readonly allocating = new Set<string>();
+  private readonly nextAllocationAt = new Map<string, number>();
 
   constructor(
     private readonly store: ExporterStore,
@@ -65,6 +73,7 @@ export class ExportEngine {
     private readonly xero: XeroApi,
     private readonly batches: BatchExporter,
     private readonly followups: FollowupRunner,
+    private readonly allocations: AllocationRunner,
     private readonly connections: ConnectionService,
     private readonly metrics: ExporterMetrics,
     private readonly o: EngineOptions,
@@ -96,6 +105,18 @@ export class ExportEngine {
   /** New work arrived (a document recorded): look now rather than at the next tick. */
   wake(): void {
     this.waker.wake();
+  }
+
+  /**
+   * "Check allocations now": the connection's waiting allocations (or the credit notes named, by document
+   * key) are due at once, and its organisation's allocation pacing starts afresh.
+   */
+  async checkAllocations(connectionId: string, documentKeys?: string[]): Promise<number> {
+    const due = await this.store.allocationsDueNow(this.pool, connectionId, documentKeys);
+    const c = await this.store.connection(this.pool, connectionId);
+    if (c?.xeroTenantId) this.nextAllocationAt.delete(c.xeroTenantId);
+    this.waker.wake();
+    return due;
   }
 
   /** Runs until the queue is empty and no unit is running (the benchmark and tests use it). */
@@ -151,7 +172,25 @@ export class ExportEngine {
         this.launch(client, tenant, async () => ({ exported: [], failed: [], ...(await this.followups.run(client, tenant, f)) }));
         return true;
       }
-      return false;
+      // Allocations last, one unit at a time per organisation, within their share of its minute.
+      const id = tenant.xeroTenantId;
+      if (this.allocating.has(id) || (this.nextAllocationAt.get(id) ?? 0) > Date.now()) return false;
+      const due = await this.store.claimAllocations(client, c.connectionId, this.o.allocationBatch);
+      if (!due.length) return false;
+      launched = true;
+      this.allocating.add(id);
+      this.launch(client, tenant, async () => {
+        let calls = due.length + 2;
+        try {
+          const r = await this.allocations.run(client, tenant, due);
+          calls = r.calls;
+          return { exported: [], failed: [], ...(r.lost ? { lost: r.lost } : {}) };
+        } finally {
+          this.allocating.delete(id);
+          this.nextAllocationAt.set(id, Date.now() + (calls * this.o.minuteMs) / this.o.allocationCallsPerMinute);
+        }
+      });
+      return true;
     } finally {
       if (!launched) {
         await client.query('rollback').catch(() => undefined);

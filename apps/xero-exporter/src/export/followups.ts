@@ -1,27 +1,21 @@
 // Work that follows an export, one call or so each: the LNB PDF attached to the Xero document (a
-// failure is a warning, never a failed export) and a credit note allocated to its invoice (a failure
-// is reported on its own, after the credit note's DocumentExported, as XERO.ALLOCATION_FAILED).
-import type { Outbox } from '@lnbx/messaging';
+// failure is a warning, never a failed export). A credit note's allocation is a step of its own
+// (allocations.ts).
 import type { JsonLogger } from '@lnbx/platform';
 import type { ClientBase } from 'pg';
 import { retryDelayMs } from '../domain/batching';
-import { allocationAmount, factsOf, pdfFileName } from '../domain/documents';
+import { pdfFileName } from '../domain/documents';
 import { idempotencyKey } from '../domain/idempotency';
-import { CODES } from '../domain/xero-errors';
-import { documentStream, failedEvent, problem } from '../events';
 import type { ExporterMetrics } from '../metrics';
 import type { ExporterStore, FollowupRow } from '../store/exporter-store';
 import { ConnectionLostError, type Loss, XeroCallError } from '../xero/errors';
 import type { Tenant, XeroApi } from '../xero/xero-api';
-import { findByNumbers } from './lookups';
 
 export interface FollowupOptions {
   maxAttempts: number;
   retryBaseMs: number;
   retryMaxMs: number;
   pdfTimeoutMs: number;
-  /** Allocation waits this many tries for its invoice to reach Xero (it may be in the same run). */
-  allocationWaitAttempts: number;
 }
 
 const MAX_PDF_BYTES = 10 * 1024 * 1024;
@@ -29,13 +23,10 @@ const ATTACH_ATTEMPTS = 3;
 
 /** A problem that ends the follow-up now (no retry can help). */
 class Final extends Error {}
-/** Not yet possible (the invoice is not in Xero yet): try again later. */
-class NotYet extends Error {}
 
 export class FollowupRunner {
   constructor(
     private readonly store: ExporterStore,
-    private readonly outbox: Outbox,
     private readonly xero: XeroApi,
     private readonly metrics: ExporterMetrics,
     private readonly o: FollowupOptions,
@@ -44,10 +35,8 @@ export class FollowupRunner {
 
   /** Runs one follow-up in `tx`; says why when the connection turned out lost. */
   async run(tx: ClientBase, tenant: Tenant, f: FollowupRow): Promise<{ lost?: Loss }> {
-    const limit = f.kind === 'attach' ? ATTACH_ATTEMPTS : Math.max(this.o.maxAttempts, this.o.allocationWaitAttempts);
     try {
-      if (f.kind === 'attach') await this.attach(tenant, f);
-      else await this.allocate(tenant, f);
+      await this.attach(tenant, f);
       await this.store.deleteFollowup(tx, f.id);
       return {};
     } catch (err) {
@@ -58,8 +47,8 @@ export class FollowupRunner {
       }
       const attempts = f.attempts + 1;
       const message = (err as Error).message;
-      if (err instanceof Final || attempts >= limit) {
-        await this.giveUp(tx, f, message, attempts, !(err instanceof Final));
+      if (err instanceof Final || attempts >= ATTACH_ATTEMPTS) {
+        await this.giveUp(tx, f, message, attempts);
       } else {
         await this.store.retryFollowup(tx, f.id, attempts, retryDelayMs(attempts, this.o.retryBaseMs, this.o.retryMaxMs));
       }
@@ -67,18 +56,10 @@ export class FollowupRunner {
     }
   }
 
-  private async giveUp(tx: ClientBase, f: FollowupRow, message: string, attempts: number, retriable: boolean): Promise<void> {
+  private async giveUp(tx: ClientBase, f: FollowupRow, message: string, attempts: number): Promise<void> {
     await this.store.deleteFollowup(tx, f.id);
-    if (f.kind === 'attach') {
-      this.metrics.attachmentsFailed.inc({ type: f.docType });
-      this.logger.warn('the LNB PDF could not be attached; the document stays exported without it', { documentKey: f.documentKey, number: f.number, reason: message });
-      return;
-    }
-    this.metrics.recordFailed(f.docType, [CODES.allocationFailed]);
-    this.logger.warn('credit note left unallocated', { documentKey: f.documentKey, number: f.number, reason: message });
-    await this.outbox.append(tx, documentStream(f.documentKey), [
-      failedEvent(f, [problem(CODES.allocationFailed, `Credit note ${f.number} is in Xero but was not allocated to invoice ${String(f.data.invoiceNumber)}: ${message}`)], retriable, attempts),
-    ]);
+    this.metrics.attachmentsFailed.inc({ type: f.docType });
+    this.logger.warn('the LNB PDF could not be attached; the document stays exported without it', { documentKey: f.documentKey, number: f.number, reason: message, attempts });
   }
 
   private async attach(tenant: Tenant, f: FollowupRow): Promise<void> {
@@ -102,33 +83,5 @@ export class FollowupRunner {
       await this.xero.call(tenant, 'PUT /CreditNotes/{id}/Attachments', (api, t) => api.createCreditNoteAttachmentByFileName(t, f.xeroId, name, pdf, true, key, options));
     }
     this.logger.info('LNB PDF attached', { documentKey: f.documentKey, number: f.number, fileName: name, bytes: pdf.length });
-  }
-
-  private async allocate(tenant: Tenant, f: FollowupRow): Promise<void> {
-    const invoiceNumber = String(f.data.invoiceNumber);
-    const invoice = (await findByNumbers(this.xero, tenant, 'invoice', [invoiceNumber])).get(invoiceNumber.toUpperCase());
-    if (!invoice) throw new NotYet(`invoice ${invoiceNumber} is not in Xero`);
-    const cnItem = (await this.xero.call(tenant, 'GET /CreditNotes/{id}', (api, t) => api.getCreditNote(t, f.xeroId))).creditNotes?.[0];
-    if (!cnItem) throw new Error(`credit note ${f.number} could not be read back from Xero`);
-    const credit = factsOf(cnItem);
-    if (credit.outstanding <= 0) {
-      this.logger.info('credit note already fully allocated', { documentKey: f.documentKey, number: f.number });
-      return;
-    }
-    if (credit.status !== 'AUTHORISED') throw new Final(`the credit note is ${credit.status} in Xero; only an approved credit note can be allocated`);
-    if (invoice.status === 'PAID' || (invoice.status === 'AUTHORISED' && invoice.outstanding <= 0)) throw new Final(`invoice ${invoiceNumber} has already been paid off; the credit is left on the customer's account`);
-    if (invoice.status !== 'AUTHORISED') throw new Final(`invoice ${invoiceNumber} is ${invoice.status} in Xero; only an approved invoice can take an allocation`);
-    if (credit.contactId && invoice.contactId && credit.contactId !== invoice.contactId) throw new Final(`invoice ${invoiceNumber} belongs to another contact`);
-    const amount = allocationAmount(credit.outstanding, invoice.outstanding);
-    const cnDate = typeof f.data.date === 'string' ? f.data.date : undefined;
-    // Dated when the credit was issued, but never before the invoice it pays.
-    const date = [cnDate, invoice.date].filter((d): d is string => !!d).sort().pop() ?? new Date().toISOString().slice(0, 10);
-    const key = idempotencyKey(f.documentKey, `${f.revision}:${invoice.xeroId}:${amount}`, 'allocate');
-    const body = await this.xero.call(tenant, 'PUT /CreditNotes/{id}/Allocations', (api, t) =>
-      api.createCreditNoteAllocation(t, f.xeroId, { allocations: [{ invoice: { invoiceID: invoice.xeroId }, amount, date }] }, false, key));
-    const item = body.allocations?.[0];
-    const errors = (item?.validationErrors ?? []).map((v) => v.message ?? '').filter(Boolean);
-    if (!item || item.statusAttributeString === 'ERROR' || errors.length) throw new Final(errors.join(' ') || 'Xero refused the allocation');
-    this.logger.info('credit note allocated', { documentKey: f.documentKey, number: f.number, invoiceNumber, amount });
   }
 }

@@ -64,7 +64,7 @@ export interface ExportedFacts {
   url: string;
 }
 
-export type FollowupKind = 'attach' | 'allocate';
+export type FollowupKind = 'attach';
 
 export interface FollowupRow extends DocumentRef {
   id: string;
@@ -73,6 +73,19 @@ export interface FollowupRow extends DocumentRef {
   number: string;
   data: Record<string, unknown>;
   attempts: number;
+}
+
+/** A credit note's allocation to its invoice (see domain/allocation.ts). */
+export interface AllocationRow extends DocumentRef {
+  creditNoteXeroId: string;
+  creditNoteNumber: string;
+  invoiceNumber: string;
+  creditNoteDate: string | null;
+  state: 'waiting' | 'allocated' | 'not_possible';
+  /** The last thing said of it (null: nothing yet). */
+  message: string | null;
+  checks: number;
+  nextCheckAt: Date;
 }
 
 type Row = Record<string, unknown>;
@@ -95,6 +108,7 @@ const toConnection = (r: Row): ConnectionRow => fromRow(r);
 const toPending = (r: Row): PendingRow => fromRow(r);
 const toDocument = (r: Row): DocumentRow => fromRow(r, { subTotal: numOrNull, totalTax: numOrNull, total: numOrNull });
 const toFollowup = (r: Row): FollowupRow => fromRow(r, { id: String });
+const toAllocation = (r: Row): AllocationRow => fromRow(r);
 
 const S = SCHEMA;
 
@@ -362,4 +376,72 @@ export class ExporterStore {
     await db.query(`update ${S}.followups set attempts = $2, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000) where id = $1`, [id, attempts, delayMs]);
   }
 
+  // ---------- allocations ----------
+
+  /** A credit note in Xero that should credit an invoice: checked at once. A new revision starts over unless it is allocated already. */
+  async addAllocation(db: Db, a: DocumentRef & { creditNoteXeroId: string; creditNoteNumber: string; invoiceNumber: string; creditNoteDate?: string }): Promise<void> {
+    await db.query(
+      `insert into ${S}.allocations (document_key, connection_id, revision, run_id, correlation_id, causation_id, credit_note_xero_id, credit_note_number, invoice_number, credit_note_date)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+       on conflict (document_key) do update set revision = excluded.revision, run_id = excluded.run_id, correlation_id = excluded.correlation_id,
+         causation_id = excluded.causation_id, credit_note_xero_id = excluded.credit_note_xero_id, credit_note_number = excluded.credit_note_number,
+         invoice_number = excluded.invoice_number, credit_note_date = excluded.credit_note_date, state = 'waiting', message = null, checks = 0,
+         next_check_at = now(), updated_at = now()
+       where ${S}.allocations.state <> 'allocated'`,
+      [a.documentKey, a.connectionId, a.revision, a.runId, a.correlationId, a.causationId, a.creditNoteXeroId, a.creditNoteNumber, a.invoiceNumber, a.creditNoteDate ?? null],
+    );
+  }
+
+  /** Waiting allocations due for a look, oldest due first; rows another instance is checking are skipped. */
+  async claimAllocations(tx: ClientBase, connectionId: string, limit: number): Promise<AllocationRow[]> {
+    const { rows } = await tx.query(
+      `select *, 'credit_note' as doc_type from ${S}.allocations where connection_id = $1 and state = 'waiting' and next_check_at <= now()
+       order by next_check_at, document_key limit $2 for update skip locked`,
+      [connectionId, limit],
+    );
+    return rows.map(toAllocation);
+  }
+
+  async saveAllocation(db: Db, documentKey: string, a: { state: AllocationRow['state']; message: string; checks: number; delayMs: number }): Promise<void> {
+    await db.query(
+      `update ${S}.allocations set state = $2, message = $3, checks = $4, next_check_at = now() + make_interval(secs => $5::float8 / 1000), updated_at = now()
+       where document_key = $1`,
+      [documentKey, a.state, a.message, a.checks, a.delayMs],
+    );
+  }
+
+  /** Puts off a look without counting it (Xero asked us to slow down). */
+  async postponeAllocations(db: Db, documentKeys: string[], delayMs: number): Promise<void> {
+    await db.query(`update ${S}.allocations set next_check_at = now() + make_interval(secs => $2::float8 / 1000) where document_key = any($1)`, [documentKeys, delayMs]);
+  }
+
+  /** Allocations waiting for this invoice look again now (it has just reached Xero). */
+  async allocationsForInvoiceDue(db: Db, connectionId: string, invoiceNumbers: string[]): Promise<number> {
+    if (!invoiceNumbers.length) return 0;
+    const { rowCount } = await db.query(
+      `update ${S}.allocations set next_check_at = now() where connection_id = $1 and state = 'waiting' and upper(invoice_number) = any($2) and next_check_at > now()`,
+      [connectionId, invoiceNumbers.map((n) => n.toUpperCase())],
+    );
+    return rowCount ?? 0;
+  }
+
+  /**
+   * "Check allocations now": the connection's waiting allocations are due at once; credit notes named
+   * (LNB references) are looked at again even when they were found not possible (fixed in Xero since).
+   */
+  async allocationsDueNow(db: Db, connectionId: string, documentKeys?: string[]): Promise<number> {
+    const { rowCount } = documentKeys?.length
+      ? await db.query(
+        `update ${S}.allocations set state = 'waiting', next_check_at = now(), updated_at = now()
+         where connection_id = $1 and document_key = any($2) and state <> 'allocated'`,
+        [connectionId, documentKeys],
+      )
+      : await db.query(`update ${S}.allocations set next_check_at = now() where connection_id = $1 and state = 'waiting'`, [connectionId]);
+    return rowCount ?? 0;
+  }
+
+  async allocation(db: Db, documentKey: string): Promise<AllocationRow | undefined> {
+    const { rows } = await db.query(`select *, 'credit_note' as doc_type from ${S}.allocations where document_key = $1`, [documentKey]);
+    return rows[0] ? toAllocation(rows[0]) : undefined;
+  }
 }

@@ -1,5 +1,6 @@
 // The exporter's own tables beside its event store (schema `exporter`): connections and their sealed
-// tokens, documents waiting for Xero, what Xero holds per document, contact ids, follow-up work.
+// tokens, documents waiting for Xero, what Xero holds per document, contact ids, follow-up work, and
+// credit notes' allocations to their invoices.
 export const SCHEMA = 'exporter';
 
 export const DDL = [
@@ -90,4 +91,31 @@ export const DDL = [
      next_attempt_at timestamptz not null default now(),
      unique (document_key, kind, revision)
    )`,
+  // A credit note's allocation to its invoice, from its export until it is allocated or cannot be:
+  // `message` is the last thing said of it (an event is appended only when that changes).
+  `create table if not exists ${SCHEMA}.allocations (
+     document_key text primary key,
+     connection_id text not null,
+     revision text not null,
+     run_id text not null,
+     correlation_id text not null,
+     causation_id text not null,
+     credit_note_xero_id text not null,
+     credit_note_number text not null,
+     invoice_number text not null,
+     credit_note_date text,
+     state text not null default 'waiting' check (state in ('waiting', 'allocated', 'not_possible')),
+     message text,
+     checks int not null default 0,
+     next_check_at timestamptz not null default now(),
+     updated_at timestamptz not null default now()
+   )`,
+  `create index if not exists allocations_due on ${SCHEMA}.allocations (connection_id, next_check_at) where state = 'waiting'`,
+  `create index if not exists allocations_invoice on ${SCHEMA}.allocations (connection_id, upper(invoice_number)) where state = 'waiting'`,
+  // Allocations queued as follow-ups before they had a table of their own carry on from here.
+  `insert into ${SCHEMA}.allocations (document_key, connection_id, revision, run_id, correlation_id, causation_id, credit_note_xero_id, credit_note_number, invoice_number, credit_note_date)
+   select document_key, connection_id, revision, run_id, correlation_id, causation_id, xero_id, number, data->>'invoiceNumber', data->>'date'
+     from ${SCHEMA}.followups where kind = 'allocate'
+   on conflict (document_key) do nothing`,
+  `delete from ${SCHEMA}.followups where kind = 'allocate'`,
 ];

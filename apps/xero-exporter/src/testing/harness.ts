@@ -1,7 +1,8 @@
 // What the exporter's integration tests share: the environment that points an exporter at a sandbox,
 // and a Kafka observer that collects what the exporter publishes.
 import {
-  DocumentExported, DocumentExportFailed, type EventEnvelope, OrgReferenceDataPublished, topicName, XeroConnectionLost, XeroConnectionRestored,
+  CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, DocumentExported, DocumentExportFailed, type EventEnvelope,
+  OrgReferenceDataPublished, topicName, XeroConnectionLost, XeroConnectionRestored,
 } from '@lnbx/contracts';
 import { EventPublisher, type RunningService, startService } from '@lnbx/messaging';
 import { createTestDatabase, kafkaBrokers, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
@@ -44,6 +45,13 @@ export function exporterEnv(sandbox: XeroSandbox, opts: { databaseUrl: string; p
 
 export type Outcome = EventEnvelope<DocumentExported.Value> | EventEnvelope<DocumentExportFailed.Value>;
 
+export type AllocationEvent =
+  | (EventEnvelope<CreditNoteAllocationDeferred.Value> & { type: 'CreditNoteAllocationDeferred' })
+  | (EventEnvelope<CreditNoteAllocated.Value> & { type: 'CreditNoteAllocated' })
+  | (EventEnvelope<CreditNoteLeftUnallocated.Value> & { type: 'CreditNoteLeftUnallocated' });
+
+const ALLOCATION_TYPES = new Set(['CreditNoteAllocationDeferred', 'CreditNoteAllocated', 'CreditNoteLeftUnallocated']);
+
 /** Collects the exporter's published events from Kafka (the outbox relay's real output). */
 export class Observer {
   readonly exported: EventEnvelope<DocumentExported.Value>[] = [];
@@ -51,6 +59,7 @@ export class Observer {
   readonly reference: EventEnvelope<OrgReferenceDataPublished.Value>[] = [];
   readonly lost: EventEnvelope<XeroConnectionLost.Value>[] = [];
   readonly restored: EventEnvelope<XeroConnectionRestored.Value>[] = [];
+  readonly allocations: AllocationEvent[] = [];
   private consumer?: Consumer;
 
   constructor(private readonly prefix: string) {}
@@ -59,8 +68,10 @@ export class Observer {
     const kafka = new Kafka({ clientId: 'exporter-test-observer', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
     this.consumer = kafka.consumer({ groupId: `${this.prefix}observer-${randomBytes(3).toString('hex')}`, maxWaitTimeInMs: 100 });
     await this.consumer.connect();
-    const topics = [DocumentExported.definition, DocumentExportFailed.definition, OrgReferenceDataPublished.definition, XeroConnectionLost.definition, XeroConnectionRestored.definition]
-      .map((d) => topicName(this.prefix, d.topic));
+    const topics = [
+      DocumentExported.definition, DocumentExportFailed.definition, OrgReferenceDataPublished.definition, XeroConnectionLost.definition, XeroConnectionRestored.definition,
+      CreditNoteAllocationDeferred.definition, CreditNoteAllocated.definition, CreditNoteLeftUnallocated.definition,
+    ].map((d) => topicName(this.prefix, d.topic));
     await this.consumer.subscribe({ topics, fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ message }) => {
@@ -70,6 +81,7 @@ export class Observer {
         else if (env.type === 'OrgReferenceDataPublished') this.reference.push(env as EventEnvelope<OrgReferenceDataPublished.Value>);
         else if (env.type === 'XeroConnectionLost') this.lost.push(env as EventEnvelope<XeroConnectionLost.Value>);
         else if (env.type === 'XeroConnectionRestored') this.restored.push(env as EventEnvelope<XeroConnectionRestored.Value>);
+        else if (ALLOCATION_TYPES.has(env.type)) this.allocations.push(env as AllocationEvent);
       },
     });
   }
@@ -94,6 +106,15 @@ export class Observer {
 
   waitExported(documentKey: string, what = `${documentKey} exported`): Promise<EventEnvelope<DocumentExported.Value>> {
     return waitFor(what, () => this.exportedOf(documentKey)[0], { timeoutMs: 45_000 });
+  }
+
+  /** A credit note's allocation events, in the order they were appended (one partition per document). */
+  allocationsOf(documentKey: string): AllocationEvent[] {
+    return this.allocations.filter((e) => e.payload.documentKey === documentKey);
+  }
+
+  waitAllocation<T extends AllocationEvent['type']>(documentKey: string, type: T): Promise<Extract<AllocationEvent, { type: T }>> {
+    return waitFor(`${documentKey}: ${type}`, () => this.allocationsOf(documentKey).find((e): e is Extract<AllocationEvent, { type: T }> => e.type === type), { timeoutMs: 45_000 });
   }
 
   /** The n-th (1-based) XeroConnectionLost or XeroConnectionRestored seen: losses and restorations are counted, not matched. */

@@ -1,0 +1,36 @@
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOperation, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { Caller, Principal, Roles } from '../auth/auth';
+import { AllocationChecks } from './allocation-checks';
+
+export class CheckAllocationsDto {
+  @ApiPropertyOptional({ type: [String], example: ['CN-000002'], description: 'LNB reference numbers of credit notes to check; every waiting allocation when absent or empty' })
+  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MinLength(1, { each: true }) @MaxLength(120, { each: true }) documents?: string[];
+}
+
+export interface AllocationCheckAccepted {
+  requestedBy: string;
+  /** The credit notes named; null for every waiting allocation. */
+  documents: string[] | null;
+}
+
+@ApiTags('allocations')
+@ApiSecurity('api-key')
+@Controller('api/allocations')
+export class AllocationsController {
+  constructor(private readonly checks: AllocationChecks) {}
+
+  @Post('check')
+  @HttpCode(202)
+  @Roles('operator')
+  @ApiOperation({
+    summary: 'Check allocations now: the exporter looks again at once at the credit notes whose allocation to their invoice waits (e.g. for both to be approved in Xero)',
+  })
+  @ApiAcceptedResponse({ description: "The check was asked for; what it finds shows in each credit note's allocation and history" })
+  @ApiBadRequestResponse({ description: 'The body is not { documents?: string[] }; the message names the field' })
+  async check(@Body() body: CheckAllocationsDto, @Caller() who: Principal): Promise<AllocationCheckAccepted> {
+    const { documents } = await this.checks.request({ requestedBy: who.name, documents: body.documents });
+    return { requestedBy: who.name, documents };
+  }
+}
