@@ -4,11 +4,17 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 // Production code of an app; its tests may also use the testing lib and the sandboxes (see below).
-const APP_DEPS = ['type:contracts', 'type:plumbing', 'type:client'];
+const APP_DEPS = ['type:contracts', 'type:domain', 'type:plumbing', 'type:client'];
 const TEST_DEPS = [...APP_DEPS, 'type:testing', 'type:sandbox'];
 
 const DEP_CONSTRAINTS = [
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [] },
+  // Rules more than one app decides by (schedules): pure functions, so no framework, broker or database.
+  {
+    sourceTag: 'type:domain',
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:domain'],
+    bannedExternalImports: ['@nestjs/*', 'kafkajs', 'pg', 'express'],
+  },
   { sourceTag: 'type:plumbing', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing'] },
   { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing'] },
   { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:plumbing', 'type:client', 'type:sandbox'] },

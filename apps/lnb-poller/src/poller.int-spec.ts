@@ -168,25 +168,31 @@ describe('lnb-poller', () => {
   });
 
   it('runs on its schedule once set, and refuses a bad schedule naming the field', async () => {
-    await publisher.publish([createEnvelope(ScheduleChangeRequested.definition, { flow: 'credit_notes', enabled: true, cron: '* * * * * *', timeZone: 'Europe/Paris', requestedBy: 'test' }, {
-      producer: 'monitor-api', connectionId: CONNECTION, correlationId: 'schedule-1', key: flowKey(CONNECTION, 'credit_notes'),
-    })]);
+    const change = (correlationId: string, value: Omit<ScheduleChangeRequested.Value, 'requestedBy'>) => createEnvelope(ScheduleChangeRequested.definition, { ...value, requestedBy: 'test' }, {
+      producer: 'monitor-api', connectionId: CONNECTION, correlationId, key: flowKey(CONNECTION, value.flow),
+    });
+    // Every minute, the finest a schedule may be: the refusals below are checked while the minute comes.
+    await publisher.publish([change('schedule-1', { flow: 'credit_notes', enabled: true, cron: '* * * * *', timeZone: 'Europe/Paris' })]);
+
+    const refusals: [string, string, RegExp][] = [
+      ['schedule-3', '61 * * * *', /^The invoices schedule was not changed: cron is not a valid expression: "61 \* \* \* \*"/],
+      ['schedule-4', '* * * * * *', /^The invoices schedule was not changed: cron must have exactly 5 fields .* got 6: a sixth field \(seconds\) is not supported$/],
+      ['schedule-5', '0 0 31 2 *', /^The invoices schedule was not changed: cron never fires/],
+    ];
+    await publisher.publish(refusals.map(([correlationId, cron]) => change(correlationId, { flow: 'invoices', enabled: true, cron, timeZone: 'UTC' })));
+    for (const [correlationId, , reason] of refusals) {
+      const dead = await waitFor(`the bad schedule ${correlationId} dead-lettered`, () => deadLetters.find((m) => m.value?.toString().includes(correlationId)));
+      expect(dead.headers?.['x-dlq-code']?.toString()).toBe('POLLER.INVALID_SCHEDULE');
+      expect(JSON.parse(dead.headers!['x-dlq-reasons']!.toString())[0]).toMatch(reason);
+    }
+
     const scheduled = await waitFor('a scheduled run to complete', () => {
       const started = received.find((e) => e.type === 'RunStarted' && (e.payload as RunStarted.Value).trigger === 'schedule');
       return started && received.find((e) => e.type === 'RunCompleted' && e.correlationId === started.correlationId);
-    });
+    }, { timeoutMs: 90_000 });
     expect((scheduled.payload as RunCompleted.Value).flow).toBe('credit_notes');
-    await publisher.publish([createEnvelope(ScheduleChangeRequested.definition, { flow: 'credit_notes', enabled: false, requestedBy: 'test' }, {
-      producer: 'monitor-api', connectionId: CONNECTION, correlationId: 'schedule-2', key: flowKey(CONNECTION, 'credit_notes'),
-    })]);
+    await publisher.publish([change('schedule-2', { flow: 'credit_notes', enabled: false })]);
     await waitFor('the schedule to be turned off', () => received.find((e) => e.type === 'ScheduleChanged' && e.correlationId === 'schedule-2'));
-
-    await publisher.publish([createEnvelope(ScheduleChangeRequested.definition, { flow: 'invoices', enabled: true, cron: '61 * * * *', timeZone: 'UTC', requestedBy: 'test' }, {
-      producer: 'monitor-api', connectionId: CONNECTION, correlationId: 'schedule-3', key: flowKey(CONNECTION, 'invoices'),
-    })]);
-    const dead = await waitFor('the bad schedule dead-lettered', () => deadLetters.find((m) => m.value?.toString().includes('schedule-3')));
-    expect(dead.headers?.['x-dlq-code']?.toString()).toBe('POLLER.INVALID_SCHEDULE');
-    expect(JSON.parse(dead.headers!['x-dlq-reasons']!.toString())[0]).toMatch(/cron: "61 \* \* \* \*" is not a valid cron expression/);
   });
 
   it('credit notes: each says whether LNB has the invoice it credits', async () => {

@@ -1,7 +1,7 @@
 import { count, emptyCounts } from './counts';
 import { describeRetailer, enrichDocument } from './enrich';
 import { revisionOf } from './revision';
-import { checkSchedule, nextFire } from './schedule';
+import { dueFiring } from './schedule';
 import { checkRules, DEFAULT_RULES, selectDocument } from './selection';
 
 const doc = { reference_number: 'INV-1', status: 'final', invoice_on: '2026-03-10', retailer_reference: 'RET-1', currency_code: 'EUR' };
@@ -79,19 +79,23 @@ describe('enrichDocument', () => {
   });
 });
 
-describe('schedules', () => {
-  it('checks the cron and the time zone, naming the field', () => {
-    expect(checkSchedule({ enabled: false })).toEqual([]);
-    expect(checkSchedule({ enabled: true, cron: '0 6 * * 1-5', timeZone: 'Europe/Paris' })).toEqual([]);
-    expect(checkSchedule({ enabled: true, cron: null })).toEqual(['cron: required when the schedule is enabled']);
-    expect(checkSchedule({ enabled: true, cron: '0 6 * *', timeZone: 'UTC' })[0]).toMatch(/^cron: "0 6 \* \*" is not a valid cron expression/);
-    expect(checkSchedule({ enabled: true, cron: '0 6 * * *', timeZone: 'Mars/Olympus' })).toEqual(['timeZone: "Mars/Olympus" is not an IANA time zone']);
+describe('dueFiring (validation and firings themselves are tested in @lnbx/scheduling)', () => {
+  const daily = { enabled: true, cron: '0 6 * * *', timeZone: 'Europe/Paris' };
+  const at = (iso: string) => new Date(iso);
+
+  it("fires in the schedule's time zone, once the time has come", () => {
+    expect(dueFiring(daily, at('2026-07-01T12:00:00Z'), at('2026-07-02T03:59:59Z'))).toBeNull();
+    expect(dueFiring(daily, at('2026-07-01T12:00:00Z'), at('2026-07-02T04:00:00Z'))).toEqual(at('2026-07-02T04:00:00Z'));
+    expect(dueFiring(daily, at('2026-07-02T04:00:00Z'), at('2026-07-02T12:00:00Z'))).toBeNull();
   });
 
-  it('fires in the schedule\'s time zone', () => {
-    const next = nextFire({ enabled: true, cron: '0 6 * * *', timeZone: 'Europe/Paris' }, new Date('2026-07-01T12:00:00Z'));
-    expect(next?.toISOString()).toBe('2026-07-02T04:00:00.000Z');
-    expect(nextFire({ enabled: false, cron: '0 6 * * *' }, new Date())).toBeNull();
+  it('fires a run missed while no poller ran once, for the latest slot', () => {
+    expect(dueFiring(daily, at('2026-07-01T12:00:00Z'), at('2026-07-05T12:00:00Z'))).toEqual(at('2026-07-05T04:00:00Z'));
+  });
+
+  it('never fires a schedule that is off or refused', () => {
+    expect(dueFiring({ ...daily, enabled: false }, at('2026-07-01T12:00:00Z'), at('2026-07-05T12:00:00Z'))).toBeNull();
+    expect(dueFiring({ ...daily, cron: '* * * * * *' }, at('2026-07-01T12:00:00Z'), at('2026-07-05T12:00:00Z'))).toBeNull();
   });
 });
 

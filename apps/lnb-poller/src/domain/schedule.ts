@@ -1,40 +1,16 @@
-import { Cron } from 'croner';
-
-export interface Schedule {
-  enabled: boolean;
-  cron?: string | null;
-  timeZone?: string | null;
-}
-
-/** Problems with a schedule, each naming its field (empty when fine). Off needs nothing. */
-export function checkSchedule(s: Schedule): string[] {
-  if (!s.enabled) return [];
-  const problems: string[] = [];
-  if (!s.cron) problems.push('cron: required when the schedule is enabled');
-  const zone = s.timeZone ?? 'UTC';
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: zone });
-  } catch {
-    problems.push(`timeZone: "${zone}" is not an IANA time zone`);
-  }
-  if (s.cron && !problems.length) {
-    try {
-      new Cron(s.cron, { timezone: zone, paused: true }).stop();
-    } catch (err) {
-      problems.push(`cron: "${s.cron}" is not a valid cron expression (${(err as Error).message})`);
-    }
-  }
-  return problems;
-}
+// When the poller fires a flow's schedule. What a valid schedule is and when it fires belongs to
+// @lnbx/scheduling, which the monitor's preview uses too.
+import { firingsAfter, type Schedule } from '@lnbx/scheduling';
 
 /**
- * The next time a schedule fires strictly after `after`, or null when it is off. A fire that was
- * missed while no poller ran is fired once on the next tick, not once per missed slot.
+ * The firing due at `now` for a schedule last fired for `since`: the latest one in (since, now], or
+ * null. A fire missed while no poller ran is fired once on the next tick, not once per missed slot.
  */
-export function nextFire(s: Schedule, after: Date): Date | null {
-  if (!s.enabled || !s.cron) return null;
-  const cron = new Cron(s.cron, { timezone: s.timeZone ?? 'UTC', paused: true });
-  const next = cron.nextRun(after);
-  cron.stop();
-  return next ?? null;
+export function dueFiring(s: Schedule, since: Date, now: Date): Date | null {
+  let due: Date | null = null;
+  for (const at of firingsAfter(s, since)) {
+    if (at > now) break;
+    due = at;
+  }
+  return due;
 }

@@ -2,8 +2,8 @@ import {
   createEnvelope, EventEnvelope, flowKey, RunRequested, ScheduleChanged, ScheduleChangeRequested, SelectionChanged, SelectionChangeRequested,
 } from '@lnbx/contracts';
 import { CodedError, EventHandlers, Outbox } from '@lnbx/messaging';
+import { scheduleProblems } from '@lnbx/scheduling';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { checkSchedule } from '../domain/schedule';
 import { checkRules } from '../domain/selection';
 import { Scheduler } from '../schedule/scheduler';
 import { SelectionStore } from '../selection/selection-store';
@@ -37,8 +37,10 @@ export class PollerHandlers {
   @EventPattern(ScheduleChangeRequested.definition.topic)
   async onScheduleChangeRequested(@Payload() env: EventEnvelope<ScheduleChangeRequested.Value>): Promise<void> {
     const s = env.payload;
-    const problems = checkSchedule(s);
-    if (problems.length) throw new CodedError('POLLER.INVALID_SCHEDULE', `The ${s.flow} schedule was not changed: ${problems.join('; ')}`, false);
+    const problems = scheduleProblems(s);
+    if (problems.length) {
+      throw new CodedError('POLLER.INVALID_SCHEDULE', `The ${s.flow} schedule was not changed: ${problems.map((p) => p.message).join('; ')}`, false);
+    }
     await this.outbox.once(CONSUMER, env.eventId, async (tx) => {
       await this.scheduler.save(tx, s);
       const changed = createEnvelope(ScheduleChanged.definition, { ...s }, {

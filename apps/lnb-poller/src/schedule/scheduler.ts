@@ -4,11 +4,12 @@ import { createEnvelope, Flow, flowKey, RunRequested, ScheduleValue } from '@lnb
 import type { Transaction } from '@lnbx/event-store';
 import { Outbox } from '@lnbx/messaging';
 import { CONFIG, JsonLogger, PG_POOL } from '@lnbx/platform';
+import { scheduleProblems, type Schedule } from '@lnbx/scheduling';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { PollerConfig } from '../config';
-import { nextFire } from '../domain/schedule';
+import { dueFiring } from '../domain/schedule';
 
 interface ScheduleRow {
   flow: Flow;
@@ -23,6 +24,8 @@ interface ScheduleRow {
 export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
   private ticking?: Promise<unknown>;
+  /** Per flow, whether its stored schedule is refused, for the schedule it was worked out for. */
+  private readonly verdicts = new Map<Flow, { schedule: string; refused: boolean }>();
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
@@ -60,10 +63,9 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
     let fired = 0;
     for (const s of rows) {
       const schedule = { enabled: s.enabled, cron: s.cron, timeZone: s.time_zone };
-      let due = nextFire(schedule, s.last_fired_for ?? s.updated_at);
-      if (!due || due > now) continue;
-      for (let n = nextFire(schedule, due); n && n <= now; n = nextFire(schedule, due)) due = n;
-      const fireAt = due;
+      if (this.isRefused(s.flow, schedule, now)) continue;
+      const fireAt = dueFiring(schedule, s.last_fired_for ?? s.updated_at, now);
+      if (!fireAt) continue;
       const won = await this.outbox.store.withTransaction(async (tx) => {
         const claim = await tx.query('insert into poller.scheduled_fires (flow, fire_at) values ($1, $2) on conflict do nothing', [s.flow, fireAt]);
         if (!claim.rowCount) return false;
@@ -81,5 +83,20 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       }
     }
     return fired;
+  }
+
+  /**
+   * A schedule stored by an older poller may be one that is refused today (six fields, 31 February):
+   * it never fires, as the monitor's preview shows, and the log says why once rather than every tick
+   * (working out that an expression never fires searches croner's calendar to its end).
+   */
+  private isRefused(flow: Flow, schedule: Schedule, now: Date): boolean {
+    const key = JSON.stringify([schedule.cron, schedule.timeZone]);
+    const known = this.verdicts.get(flow);
+    if (known?.schedule === key) return known.refused;
+    const problems = scheduleProblems(schedule, now);
+    this.verdicts.set(flow, { schedule: key, refused: problems.length > 0 });
+    if (problems.length) this.logger.warn('schedule not fired: it is not valid', { flow, problems: problems.map((p) => p.message) });
+    return problems.length > 0;
   }
 }

@@ -5,7 +5,6 @@ import { summarise } from './digest';
 import { effectsOf } from './effects';
 import { evolveDocument, type DocumentView } from './documents';
 import type { DocumentEvent } from './events';
-import { cronProblem, nextRuns, timeZoneProblem } from './schedule';
 import { aRun, k, missingEan13, missingRetailerReference, xeroValidation } from './testing';
 import type { XeroConnectionEvent } from './events';
 import { connectionLost, describeXero, evolveXeroConnection, isConnected, waitingForXero, type XeroConnectionView } from './xero-status';
@@ -102,21 +101,6 @@ describe('dead letters', () => {
   it('belongs to no run when the bytes are not JSON, and survives missing headers', () => {
     const d = parseDeadLetter({ dlqTopic: 'lnb.invoice.detected.v1.dlq', partition: 1, offset: '7', key: null, value: Buffer.from('{"broken'), headers: {}, timestamp: '1772438400000' }, '');
     expect(d).toMatchObject({ topic: 'lnb.invoice.detected.v1', code: 'DLQ.UNKNOWN', reasons: [], correlationId: null, failedAt: '2026-03-02T08:00:00.000Z' });
-  });
-});
-
-describe('schedules', () => {
-  it('accepts five- and six-field crons and IANA zones', () => {
-    expect(cronProblem('0 6 * * 1-5')).toBeNull();
-    expect(cronProblem('30 0 6 * * *')).toBeNull();
-    expect(timeZoneProblem('Europe/Paris')).toBeNull();
-    expect(nextRuns('0 6 * * *', 'Europe/Paris', 2, new Date('2026-03-02T12:00:00Z'))).toEqual(['2026-03-03T05:00:00.000Z', '2026-03-04T05:00:00.000Z']);
-  });
-
-  it('says what is wrong', () => {
-    expect(cronProblem('every day')).toMatch(/5 or 6 fields/);
-    expect(cronProblem('61 * * * *')).toMatch(/not a valid expression/);
-    expect(timeZoneProblem('Mars/Olympus')).toMatch(/IANA time zone/);
   });
 });
 

@@ -1,10 +1,10 @@
 import { type Flow } from '@lnbx/contracts';
 import { PG_POOL } from '@lnbx/platform';
+import { nextFirings } from '@lnbx/scheduling';
 import { Body, Controller, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
 import { Caller, Principal, Roles } from '../auth/auth';
-import { nextRuns } from '../domain/schedule';
 import { flowSettings } from '../read-model/queries';
 import { FlowPipe, ScheduleDto, SelectionDto } from './flows.dto';
 import { SettingsCommands } from './settings-commands';
@@ -20,7 +20,8 @@ export class FlowsController {
   async getSchedule(@Param('flow', FlowPipe) flow: Flow) {
     const s = await flowSettings(this.pool, flow);
     const effective = s.pendingSchedule ?? s.schedule;
-    const next = effective?.value.enabled && effective.value.cron ? nextRuns(effective.value.cron, effective.value.timeZone) : [];
+    // The poller fires by the same function: a schedule without a zone is shown in UTC, as it fires.
+    const next = effective ? nextFirings(effective.value, new Date(), 3).map((d) => d.toISOString()) : [];
     return { flow, current: s.schedule, pending: s.pendingSchedule, nextRuns: next };
   }
 

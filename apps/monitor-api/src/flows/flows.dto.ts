@@ -1,10 +1,10 @@
 import { FLOWS, LNB_STATUSES, type Flow } from '@lnbx/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
+import { scheduleProblems, type ScheduleProblem } from '@lnbx/scheduling';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, Matches, MaxLength, ValidateBy, ValidateIf, ValidationArguments,
+  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateBy, ValidateIf, ValidationArguments,
 } from 'class-validator';
-import { cronProblem, timeZoneProblem } from '../domain/schedule';
 
 /** A `:flow` path parameter: one of the flows, else a 400 naming it. */
 @Injectable()
@@ -15,30 +15,43 @@ export class FlowPipe implements PipeTransform<string, Flow> {
   }
 }
 
-const IsCron = () => ValidateBy({
-  name: 'isCron',
-  validator: {
-    validate: (v: unknown) => typeof v === 'string' && cronProblem(v) === null,
-    defaultMessage: (a?: ValidationArguments) => cronProblem(String(a?.value ?? '')) ?? 'cron is not valid',
-  },
-});
+/**
+ * Both schedule fields are checked by @lnbx/scheduling, the module the poller checks and fires by, so
+ * what the API accepts the poller accepts; each field reports the module's problem for that field.
+ * Checked once per body: proving that an expression never fires searches croner's calendar to its end.
+ */
+const checked = new WeakMap<object, ScheduleProblem[]>();
+function scheduleProblem(field: ScheduleProblem['field'], a?: ValidationArguments): string | undefined {
+  const o = (a?.object ?? {}) as Partial<Record<keyof ScheduleDto, unknown>>;
+  let problems = checked.get(o);
+  if (!problems) {
+    const text = (v: unknown) => (typeof v === 'string' ? v : null);
+    problems = scheduleProblems({ enabled: o.enabled === true, cron: text(o.cron), timeZone: text(o.timeZone) });
+    checked.set(o, problems);
+  }
+  return problems.find((p) => p.field === field)?.message;
+}
 
-const IsTimeZone = () => ValidateBy({
-  name: 'isTimeZone',
+/** A value that is not a string is IsString's to report. */
+const IsValidScheduleField = (field: ScheduleProblem['field']) => ValidateBy({
+  name: `isSchedule${field}`,
   validator: {
-    validate: (v: unknown) => typeof v === 'string' && timeZoneProblem(v) === null,
-    defaultMessage: (a?: ValidationArguments) => timeZoneProblem(String(a?.value ?? '')) ?? 'timeZone is not valid',
+    validate: (_v: unknown, a?: ValidationArguments) => scheduleProblem(field, a) === undefined,
+    defaultMessage: (a?: ValidationArguments) => scheduleProblem(field, a) ?? `${field} is not valid`,
   },
 });
 
 export class ScheduleDto {
   @ApiProperty({ description: 'false turns the schedule off' }) @IsBoolean() enabled!: boolean;
-  @ApiPropertyOptional({ example: '0 6 * * 1-5', description: '5 or 6 fields; required when enabled' })
+  @ApiPropertyOptional({
+    example: '0 6 * * 1-5',
+    description: 'Exactly 5 fields: minute hour day-of-month month day-of-week (no seconds); must fire within 10 years; required when enabled',
+  })
   @ValidateIf((o: ScheduleDto) => o.enabled === true || (o.cron !== undefined && o.cron !== null))
-  @IsString() @IsNotEmpty({ message: 'cron is required when the schedule is enabled' }) @MaxLength(120) @IsCron()
+  @IsString() @MaxLength(120) @IsValidScheduleField('cron')
   cron?: string | null;
-  @ApiPropertyOptional({ example: 'Europe/Paris', description: 'IANA time zone; the server zone when absent' })
-  @IsOptional() @IsString() @MaxLength(64) @IsTimeZone()
+  @ApiPropertyOptional({ example: 'Europe/Paris', description: 'IANA time zone; UTC when absent' })
+  @IsOptional() @IsString() @MaxLength(64) @IsValidScheduleField('timeZone')
   timeZone?: string | null;
 }
 
