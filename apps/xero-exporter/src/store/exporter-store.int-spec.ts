@@ -9,7 +9,7 @@ describe('ExporterStore.migrate on the previous release database', () => {
   let pool: Pool;
 
   beforeAll(async () => {
-    db = await createTestDatabase('exporter_store');
+    db = await createTestDatabase('exporter_store', { empty: true });
     pool = new Pool({ connectionString: db.url, max: 2 });
   });
   afterAll(async () => {
