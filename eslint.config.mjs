@@ -67,6 +67,32 @@ export default [
     rules: { '@nx/enforce-module-boundaries': boundaries(true) },
   },
   {
+    // An app's domain/ is pure: no framework, broker or database (nor the plumbing that wraps them), so it runs
+    // in a unit test with no I/O. What more than one app decides by goes to a `type:domain` lib instead.
+    files: ['apps/*/src/domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          group: ['@nestjs/*', 'kafkajs', 'pg', 'pg-*', 'express', '@lnbx/messaging', '@lnbx/event-store', '@lnbx/platform'],
+          message: "domain/ is pure: no Nest, Kafka, pg or HTTP (they belong in handlers/, store/, workers/ or http/).",
+        }],
+      }],
+    },
+  },
+  {
+    // A benchmark starts an app's module (or its own bootstrap) and takes what it measures from the context:
+    // of an app it imports only app.module, config and testing (builders, and the providers it gets).
+    files: ['bench/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{
+          regex: 'apps/[^/]+/src/(?!(app\\.module|config|testing)$)',
+          message: "A benchmark starts the app's module (NestFactory.createApplicationContext(AppModule.forRoot(...))) and imports only app.module, config and testing from it.",
+        }],
+      }],
+    },
+  },
+  {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: { globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

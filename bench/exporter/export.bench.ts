@@ -1,19 +1,21 @@
 // 10,000 invoices through the exporter (its intake, its Postgres queue and its sender, as in service)
 // into the Xero sandbox enforcing Xero's limits on a time scale, then a one-invoice-per-call run for
 // comparison. Prints JSON: invoices per Xero call, the share of the rate budget used, 429s received.
+// The exporter is its own Nest module started as an application context (no HTTP, no Kafka consumer);
+// what is measured is taken from that context.
 // Build with `npm run build`, run with
 //   node -r ./tools/runtime/register.js dist/bench/exporter/export.bench.js [--invoices=10000] [--single=300] [--retailers=200] [--time-scale=10]
 // Needs PostgreSQL (BENCH_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres); no Kafka.
-import { loadConfig, JsonLogger } from '@lnbx/platform';
-import { OutboxRelay, PostgresEventStore } from '@lnbx/event-store';
-import { Outbox } from '@lnbx/messaging';
+import type { OutboxRelay } from '@lnbx/event-store';
+import { OUTBOX_RELAY } from '@lnbx/messaging';
+import { JsonLogger, loadConfig, PG_POOL } from '@lnbx/platform';
 import { startXeroSandbox, type CallRecord, type XeroSandbox } from '@lnbx/xero-sandbox';
+import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
-import { Client, Pool } from 'pg';
-import { Registry } from 'prom-client';
+import { Client, type Pool } from 'pg';
+import { AppModule } from '../../apps/xero-exporter/src/app.module';
 import { ExporterConfig } from '../../apps/xero-exporter/src/config';
-import { createExporterCore } from '../../apps/xero-exporter/src/core';
-import { aMappedInvoice } from '../../apps/xero-exporter/src/testing';
+import { aMappedInvoice, ConnectionService, Intake, SenderWorker, UpkeepWorker } from '../../apps/xero-exporter/src/testing';
 
 function arg(name: string, fallback: number): number {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -70,15 +72,16 @@ async function runPhase(sandbox: XeroSandbox, phase: Phase) {
       XERO_RATE_TIME_SCALE: String(TIME_SCALE), XERO_BATCH_SIZE: String(phase.batchSize), XERO_BATCH_LINGER_MS: '500',
       XERO_SENDER_INTERVAL_MS: '20', XERO_RECONNECT_SECONDS: '0.2', XERO_REFERENCE_REFRESH_MINUTES: '100000',
     });
-    const pool = new Pool({ connectionString: databaseUrl, max: 12 });
-    pool.on('error', () => undefined);
-    const store = new PostgresEventStore(pool, 'exporter');
-    await store.migrate();
-    // Events stay in the outbox (no Kafka here): the relay is never started.
-    const outbox = new Outbox(store, new OutboxRelay(store, { name: 'bench', publish: async () => undefined }));
     const logger = new JsonLogger('xero-exporter-bench', 'error', (line) => process.stderr.write(line + '\n'));
-    const core = await createExporterCore(config, { pool, outbox, registry: new Registry(), logger });
-    await core.connections.ensureClientCredentials('bench');
+    // The loops wait for start() below: the queue is filled first.
+    const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, logger, { startWorkers: false }), { logger, abortOnError: false });
+    // Events stay in the outbox (no Kafka here): the relay is stopped before anything is appended, so it never sends.
+    await app.get<OutboxRelay>(OUTBOX_RELAY).stop();
+    const pool = app.get<Pool>(PG_POOL);
+    const intake = app.get(Intake);
+    const sender = app.get(SenderWorker);
+    const upkeep = app.get(UpkeepWorker);
+    await app.get(ConnectionService).ensureClientCredentials('bench');
     const envs = Array.from({ length: phase.invoices }, (_, i) => aMappedInvoice(`BENCH-${phase.batchSize}-${i}`)
       .inConnection('bench').inRun('bench-run')
       .withContact({ contactNumber: `RET-${i % phase.retailers}`, name: `Retailer ${i % phase.retailers} Ltd` })
@@ -88,11 +91,12 @@ async function runPhase(sandbox: XeroSandbox, phase: Phase) {
     // The handler's path, several at a time as Kafka's partitions would deliver them.
     let next = 0;
     await Promise.all(Array.from({ length: 6 }, async () => {
-      while (next < envs.length) await core.intake.record(envs[next++]);
+      while (next < envs.length) await intake.record(envs[next++]);
     }));
     const recorded = Date.now();
     // A run detected at once: the sender starts on a full queue, so the pace is Xero's limits, not the intake's.
-    core.engine.start();
+    sender.start();
+    upkeep.start();
     for (;;) {
       const { rows } = await pool.query(`select (select count(*)::int from exporter.pending) as pending, (select count(*)::int from exporter.followups) as follow`);
       if (rows[0].pending === 0 && rows[0].follow === 0) break;
@@ -100,12 +104,13 @@ async function runPhase(sandbox: XeroSandbox, phase: Phase) {
     }
     const finished = Date.now();
     process.stderr.write(`phase ${phase.batchSize}: recorded in ${recorded - started} ms, exported in ${finished - started} ms\n`);
-    await core.close();
+    await sender.stop();
+    await upkeep.stop();
     const outcomes = (await pool.query(`select type, count(*)::int as n from exporter.events where type in ('DocumentExported','DocumentExportFailed') group by type`)).rows;
     const failedCodes = Object.fromEntries((await pool.query(
       `select p->>'code' as code, count(*)::int as n from exporter.events, jsonb_array_elements(data->'payload'->'problems') p where type = 'DocumentExportFailed' group by 1`,
     )).rows.map((r) => [r.code, r.n]));
-    await pool.end();
+    await app.close();
 
     const calls = sandbox.admin.calls({ tenantId: tenant, limit: 100_000 });
     const recent = calls.recent.filter((c) => c.path !== '/Organisation' || c.method !== 'GET');

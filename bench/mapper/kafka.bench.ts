@@ -1,5 +1,6 @@
 // End-to-end throughput of the mapper service: InvoiceDetected published to the project's Kafka, mapped by
-// a real mapper process (Postgres outbox included), DocumentMapped consumed back. Prints one JSON line.
+// a real mapper process started by its own bootstrap (main.js; Postgres outbox included), DocumentMapped
+// consumed back. Prints one JSON line.
 // Build with `npm run build`, run with `node -r ./tools/runtime/register.js dist/bench/mapper/kafka.bench.js
 // [--docs=5000] [--lines=20] [--warmup=200] [--from-source]`. The mapper runs from dist when this file does
 // (from source with --from-source, or when this file itself runs from source via register-ts.js).
@@ -11,8 +12,7 @@ import { DocumentMapped, DocumentRejected, EventEnvelope } from '@lnbx/contracts
 import { EventPublisher } from '@lnbx/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
-import { anLnbInvoice } from '../../apps/mapper/src/domain/testing';
-import { aDocumentDetected, TopicReader } from '../../apps/mapper/src/testing';
+import { aDocumentDetected, anLnbInvoice, TopicReader } from '../../apps/mapper/src/testing';
 
 function arg(name: string, fallback: number): number {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -58,16 +58,29 @@ function startMapper(env: Record<string, string>): Promise<Mapper> {
   const child = spawn(process.execPath, args, { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
+  let started = false;
   child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
   return new Promise((resolve, reject) => {
+    // Read line by line as JSON, not by pattern: the logger orders a line's fields its own way (msg comes last).
     child.stdout!.on('data', (chunk: Buffer) => {
+      if (started) return;
       out += chunk.toString();
-      const started = /"msg":"service started".*?"url":"([^"]+)"/.exec(out);
-      if (started) {
-        out = '';
-        resolve({ child, url: started[1] });
-      } else if (out.length > 1_000_000) {
-        out = out.slice(-10_000);
+      let nl: number;
+      while ((nl = out.indexOf('\n')) >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        let entry: { msg?: unknown; url?: unknown } | undefined;
+        try {
+          entry = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        if (entry?.msg === 'service started' && typeof entry.url === 'string') {
+          started = true;
+          out = '';
+          resolve({ child, url: entry.url });
+          return;
+        }
       }
     });
     child.on('exit', (code) => reject(new Error(`the mapper exited with ${code}: ${err.slice(-2000)}`)));

@@ -38,6 +38,24 @@ describe('module boundaries', () => {
     expect(lint('apps/mapper/src/x.int-spec.ts', "import { waitFor } from '@lnbx/testing';\nexport const x = waitFor;\n")).toBe('');
   });
 
+  it("an app's domain/ imports no Nest, Kafka or pg (nor the plumbing over them), only what is pure", () => {
+    expect(lint('apps/mapper/src/domain/x.ts', "import { Injectable } from '@nestjs/common';\nexport const x = Injectable;\n")).toMatch(/domain\/ is pure/);
+    expect(lint('apps/xero-exporter/src/domain/x.ts', "import type { Pool } from 'pg';\nexport type X = Pool;\n")).toMatch(/domain\/ is pure/);
+    expect(lint('apps/monitor-api/src/domain/x.ts', "import { Outbox } from '@lnbx/messaging';\nexport const x = Outbox;\n")).toMatch(/domain\/ is pure/);
+    expect(lint('apps/mapper/src/domain/x.ts', "import { createEnvelope } from '@lnbx/contracts';\nexport const x = createEnvelope;\n")).toBe('');
+  });
+
+  it("a benchmark takes an app's module, config and test builders, not its other files", () => {
+    expect(lint('bench/mapper/x.ts', "import { mapDocument } from '../../apps/mapper/src/domain/map-document';\nexport const x = mapDocument;\n"))
+      .toMatch(/starts the app's module/);
+    expect(lint('bench/mapper/x.ts', [
+      "import { AppModule } from '../../apps/mapper/src/app.module';",
+      "import { MapperConfig } from '../../apps/mapper/src/config';",
+      "import { anLnbInvoice } from '../../apps/mapper/src/testing';",
+      'export const x = [AppModule, MapperConfig, anLnbInvoice];',
+    ].join('\n') + '\n')).toBe('');
+  });
+
   it('plumbing may use contracts', () => {
     expect(lint('libs/messaging/src/x.ts', "import { decode } from '@lnbx/contracts';\nexport const x = decode;\n")).toBe('');
   });

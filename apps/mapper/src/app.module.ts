@@ -2,11 +2,11 @@ import { EVENT_STORE, EventSourcingModule } from '@lnbx/messaging';
 import type { EventStore } from '@lnbx/event-store';
 import { JsonLogger, PlatformModule } from '@lnbx/platform';
 import { DynamicModule, Module } from '@nestjs/common';
-import { MapperConfig } from './config';
-import { MapperHandlers } from './mapper.handlers';
-import { MapperMetrics } from './mapper.metrics';
-import { loadMappingFile } from './state/mapping-file';
-import { MapperState } from './state/mapper.state';
+import { loadMappingFile, MapperConfig } from './config';
+import { DocumentMapping } from './handlers/document-mapping';
+import { MapperHandlers } from './handlers/mapper.handlers';
+import { MapperMetrics } from './metrics';
+import { MapperState } from './store/mapper.state';
 
 @Module({})
 export class AppModule {
@@ -22,6 +22,7 @@ export class AppModule {
       controllers: [MapperHandlers],
       providers: [
         MapperMetrics,
+        DocumentMapping,
         {
           // A factory, not onModuleInit: the hybrid app starts consuming before lifecycle hooks run,
           // and no document may be mapped before the state is restored.

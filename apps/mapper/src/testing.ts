@@ -65,3 +65,11 @@ export class TopicReader {
     await this.consumer.disconnect();
   }
 }
+
+// The domain's builders, so a test or a benchmark outside the app has one entry point.
+export { aMappingConfig, anLnbCreditNote, anLnbInvoice, anOrgReference, aRetailer } from './domain/testing';
+
+// What a benchmark or a test takes from a mapper started as a Nest context
+// (`NestFactory.createApplicationContext(AppModule.forRoot(config, logger))`).
+export { DocumentMapping } from './handlers/document-mapping';
+export { MapperHandlers } from './handlers/mapper.handlers';

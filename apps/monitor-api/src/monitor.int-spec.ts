@@ -11,8 +11,8 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { aRun, missingEan13, missingRetailerReference, noSelectionRules, RunEvents, xeroValidation } from './domain/testing';
-import { rebuild } from './read-model/projector';
-import { migrateReadModel } from './read-model/schema';
+import { rebuild } from './store/projector';
+import { migrateReadModel } from './store/schema';
 
 const VIEWER = 'viewer-key-for-tests-0123456789';
 const OPERATOR = 'operator-key-for-tests-0123456789';

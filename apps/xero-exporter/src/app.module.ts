@@ -1,29 +1,95 @@
-import { EventSourcingModule, Outbox } from '@lnbx/messaging';
-import { JsonLogger, METRICS, PG_POOL, PlatformModule } from '@lnbx/platform';
-import { BeforeApplicationShutdown, DynamicModule, Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+// The exporter's parts as Nest providers. Option objects are derived from the validated config here, one
+// provider each, so every part states what it needs; the loops start and stop with the application.
+import { EVENT_STORE, EventSourcingModule, Outbox } from '@lnbx/messaging';
+import { JsonLogger, PG_POOL, PlatformModule } from '@lnbx/platform';
+import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { Registry } from 'prom-client';
 import { ExporterConfig } from './config';
-import { ConnectionsController } from './connections.controller';
-import { createExporterCore, type ExporterCore } from './core';
-import { EXPORTER_CORE, ExporterHandlers } from './exporter.handlers';
-import { EXPORTER_CONFIG } from './injection';
+import { XERO_RATE_LIMITS, type RateLimits } from './domain/limiter';
+import { TokenCipher } from './domain/token-cipher';
+import { ExporterHandlers } from './handlers/exporter.handlers';
+import { Intake } from './handlers/intake';
+import { ConnectionsController } from './http/connections.controller';
+import { ExporterMetrics } from './metrics';
+import { ExporterStore, type Transact, TRANSACT } from './store/exporter-store';
+import { ALLOCATION_OPTIONS, AllocationRunner, type AllocationOptions } from './workers/allocations';
+import { BATCH_OPTIONS, BatchExporter, type BatchExporterOptions } from './workers/batch-exporter';
+import { CONTACT_NAME_SUFFIX, ContactResolver } from './workers/contact-resolver';
+import { FOLLOWUP_OPTIONS, FollowupRunner, type FollowupOptions } from './workers/followups';
+import { SENDER_OPTIONS, SenderWorker, type SenderOptions } from './workers/sender';
+import { SenderPoolLifecycle, senderPoolProvider } from './workers/sender-pool';
+import { UPKEEP_OPTIONS, UpkeepWorker, type UpkeepOptions } from './workers/upkeep';
+import { Wakeups } from './workers/wakeups';
+import { CONNECTION_OPTIONS, ConnectionService, type ConnectionOptions } from './xero/connections';
+import { IDENTITY_OPTIONS, type IdentityOptions, XeroIdentity } from './xero/identity';
+import { Limiters, XERO_API_OPTIONS, XeroApi, type XeroApiOptions } from './xero/xero-api';
+import { TokenService } from './xero/tokens';
 
-@Injectable()
-class ExporterLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(@Inject(EXPORTER_CORE) private readonly core: ExporterCore) {}
-  onApplicationBootstrap(): void {
-    this.core.engine.start();
-  }
-  // Before the platform closes the database pool: units of work finish (or roll back) first.
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.core.close();
-  }
+export interface ExporterModuleOptions {
+  /**
+   * Start the sender and the upkeep with the application (the default). The benchmark passes false, records
+   * its documents, then starts them itself: a run detected at once, so the sender starts on a full queue.
+   */
+  startWorkers?: boolean;
+}
+
+/** Allocations per look: the two look-ups (credit notes by id, invoices by number) take 25 each. */
+const ALLOCATION_BATCH = 25;
+
+const identityUrls = (c: ExporterConfig) => {
+  const base = c.xeroIdentityUrl.replace(/\/+$/, '');
+  return {
+    authorize: c.xeroAuthorizeUrl ?? `${base}/identity/connect/authorize`,
+    token: c.xeroTokenUrl ?? `${base}/identity/connect/token`,
+    connections: c.xeroConnectionsUrl ?? `${base}/connections`,
+  };
+};
+
+const rateLimits = (c: ExporterConfig): RateLimits => ({
+  ...XERO_RATE_LIMITS, concurrent: c.xeroLimitConcurrent, perMinute: c.xeroLimitPerMinute, perDay: c.xeroLimitPerDay,
+});
+/** A limit-minute in real milliseconds (shorter against a time-scaled sandbox). */
+const minuteMs = (c: ExporterConfig): number => 60_000 / c.xeroRateTimeScale;
+
+/** Each part's options, from the config validated at boot. */
+function optionProviders(startWorkers: boolean): Provider[] {
+  const fromConfig = <T>(provide: symbol, derive: (c: ExporterConfig) => T): Provider => ({ provide, inject: [ExporterConfig], useFactory: derive });
+  return [
+    fromConfig(IDENTITY_OPTIONS, (c): IdentityOptions => {
+      const urls = identityUrls(c);
+      return { tokenUrl: urls.token, connectionsUrl: urls.connections, clientId: c.xeroClientId, clientSecret: c.xeroClientSecret, timeoutMs: c.xeroTimeoutMs };
+    }),
+    fromConfig(XERO_API_OPTIONS, (c): XeroApiOptions => ({ apiUrl: c.xeroApiUrl, timeoutMs: c.xeroTimeoutMs, limits: rateLimits(c), minuteMs: minuteMs(c) })),
+    fromConfig(CONTACT_NAME_SUFFIX, (c): string => c.xeroContactNameSuffix),
+    fromConfig(BATCH_OPTIONS, (c): BatchExporterOptions => ({
+      maxAttempts: c.xeroMaxAttempts, retryBaseMs: c.xeroRetryBaseMs, retryMaxMs: c.xeroRetryMaxMs,
+      batchSize: c.xeroBatchSize, changedAfterExport: c.xeroChangedAfterExport, attachPdf: c.xeroAttachPdf,
+    })),
+    fromConfig(FOLLOWUP_OPTIONS, (c): FollowupOptions => ({
+      maxAttempts: c.xeroMaxAttempts, retryBaseMs: c.xeroRetryBaseMs, retryMaxMs: c.xeroRetryMaxMs, pdfTimeoutMs: c.xeroPdfTimeoutMs,
+    })),
+    fromConfig(ALLOCATION_OPTIONS, (c): AllocationOptions => ({
+      batchSize: ALLOCATION_BATCH, recheckBaseMs: c.xeroAllocationRecheckSeconds * 1000, recheckMaxMs: c.xeroAllocationRecheckMaxSeconds * 1000,
+      retryBaseMs: c.xeroRetryBaseMs, retryMaxMs: c.xeroRetryMaxMs,
+    })),
+    fromConfig(CONNECTION_OPTIONS, (c): ConnectionOptions => ({
+      grant: c.xeroGrant, clientId: c.xeroClientId, scopes: c.xeroScopes, authorizeUrl: identityUrls(c).authorize,
+      tenantId: c.xeroTenantId, concurrent: c.xeroLimitConcurrent,
+    })),
+    fromConfig(SENDER_OPTIONS, (c): SenderOptions => ({
+      batchSize: c.xeroBatchSize, lingerMs: c.xeroBatchLingerMs, concurrent: c.xeroLimitConcurrent, intervalMs: c.xeroSenderIntervalMs,
+      minuteMs: minuteMs(c), allocationBatch: ALLOCATION_BATCH, allocationCallsPerMinute: c.xeroAllocationCallsPerMinute, startOnBoot: startWorkers,
+    })),
+    fromConfig(UPKEEP_OPTIONS, (c): UpkeepOptions => ({
+      connectionId: c.connectionId, grant: c.xeroGrant, concurrent: c.xeroLimitConcurrent, reconnectMs: c.xeroReconnectSeconds * 1000,
+      referenceRefreshMinutes: c.xeroReferenceRefreshMinutes, startOnBoot: startWorkers,
+    })),
+  ];
 }
 
 @Module({})
 export class AppModule {
-  static forRoot(config: ExporterConfig, logger: JsonLogger): DynamicModule {
+  static forRoot(config: ExporterConfig, logger: JsonLogger, { startWorkers = true }: ExporterModuleOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -32,15 +98,40 @@ export class AppModule {
       ],
       controllers: [ExporterHandlers, ConnectionsController],
       providers: [
-        { provide: EXPORTER_CONFIG, useValue: config },
+        ...optionProviders(startWorkers),
         {
           // A factory, not onModuleInit: the hybrid app starts consuming before lifecycle hooks run, and
-          // no document may be recorded before the exporter's tables exist.
-          provide: EXPORTER_CORE,
-          inject: [PG_POOL, Outbox, METRICS, JsonLogger],
-          useFactory: (pool: Pool, outbox: Outbox, registry: Registry, log: JsonLogger) => createExporterCore(config, { pool, outbox, registry, logger: log }),
+          // no document may be recorded before the exporter's tables exist. (Nest creates every provider,
+          // awaiting async factories, inside NestFactory.create, before startService connects the consumer.)
+          // After the event store's own migration (EVENT_STORE, a dependency for that reason): both create
+          // the schema `exporter`, and two `create schema if not exists` at once collide.
+          provide: ExporterStore,
+          inject: [PG_POOL, EVENT_STORE],
+          useFactory: async (pool: Pool): Promise<ExporterStore> => {
+            const store = new ExporterStore(pool);
+            await store.migrate();
+            return store;
+          },
         },
-        ExporterLifecycle,
+        // The event store's transaction, so a part's rows and the events it appends commit together.
+        { provide: TRANSACT, inject: [Outbox], useFactory: (outbox: Outbox): Transact => outbox.store.withTransaction.bind(outbox.store) },
+        { provide: TokenCipher, inject: [ExporterConfig], useFactory: (c: ExporterConfig) => TokenCipher.fromText(c.xeroTokenKey) },
+        { provide: Limiters, inject: [XERO_API_OPTIONS], useFactory: (o: XeroApiOptions) => new Limiters(o.limits, o.minuteMs) },
+        senderPoolProvider,
+        SenderPoolLifecycle,
+        ExporterMetrics,
+        Wakeups,
+        XeroIdentity,
+        TokenService,
+        XeroApi,
+        ConnectionService,
+        ContactResolver,
+        BatchExporter,
+        FollowupRunner,
+        AllocationRunner,
+        Intake,
+        SenderWorker,
+        UpkeepWorker,
       ],
     };
   }

@@ -1,8 +1,11 @@
 // The exporter's Prometheus series: every Xero call, the limits Xero reports, the connections, and
 // what became of each document.
 import type { DocumentType } from '@lnbx/contracts';
+import { METRICS } from '@lnbx/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import { Counter, Gauge, Registry } from 'prom-client';
 
+@Injectable()
 export class ExporterMetrics {
   readonly calls: Counter<'endpoint' | 'status'>;
   readonly rateRemaining: Gauge<'tenant' | 'window'>;
@@ -11,7 +14,7 @@ export class ExporterMetrics {
   readonly failed: Counter<'type' | 'code'>;
   readonly attachmentsFailed: Counter<'type'>;
 
-  constructor(registry: Registry) {
+  constructor(@Inject(METRICS) registry: Registry) {
     const registers = [registry];
     this.calls = new Counter({ name: 'lnbx_xero_calls_total', help: 'Calls to the Xero Accounting API, by endpoint and HTTP status (0: no answer).', labelNames: ['endpoint', 'status'], registers });
     this.rateRemaining = new Gauge({ name: 'lnbx_xero_rate_limit_remaining', help: 'Calls left in a Xero rate-limit window, as Xero last reported it.', labelNames: ['tenant', 'window'], registers });

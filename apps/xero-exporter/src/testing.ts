@@ -52,3 +52,10 @@ export class MappedBuilder {
 
 export const aMappedInvoice = (number: string): MappedBuilder => new MappedBuilder('invoice', number);
 export const aMappedCreditNote = (number: string): MappedBuilder => new MappedBuilder('credit_note', number);
+
+// What a benchmark or a test takes from an exporter started as a Nest context
+// (`NestFactory.createApplicationContext(AppModule.forRoot(config, logger, { startWorkers: false }))`).
+export { Intake } from './handlers/intake';
+export { SenderWorker } from './workers/sender';
+export { UpkeepWorker } from './workers/upkeep';
+export { ConnectionService } from './xero/connections';

@@ -5,7 +5,9 @@ import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { postgresAdminUrl } from './env';
 
-const ROOT = path.resolve(__dirname, '../../..');
+// The repo root, whether this file runs from source or compiled into dist/ (benchmarks), as in spawn-service.ts.
+const UP = path.resolve(__dirname, '../../..');
+const ROOT = path.basename(UP) === 'dist' ? path.dirname(UP) : UP;
 const MIGRATE = path.join(ROOT, 'tools/migrate/migrate.mjs');
 const run = promisify(execFile);
 

@@ -9,7 +9,7 @@ import { Reflector } from '@nestjs/core';
 import { createHash } from 'node:crypto';
 import type { Pool } from 'pg';
 import { keyFromHeaders, roleAllows, type Role } from '../domain/api-keys';
-import { findKey } from './api-keys.repository';
+import { findKey } from '../store/api-keys.repository';
 
 export interface Principal {
   name: string;

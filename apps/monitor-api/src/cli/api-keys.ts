@@ -5,10 +5,10 @@
 import 'reflect-metadata';
 import { loadConfig } from '@lnbx/platform';
 import { Pool } from 'pg';
-import { createApiKey, listApiKeys, revokeApiKey } from '../auth/api-keys.repository';
+import { createApiKey, listApiKeys, revokeApiKey } from '../store/api-keys.repository';
 import { MonitorConfig } from '../config';
 import { ROLES, type Role } from '../domain/api-keys';
-import { migrateReadModel } from '../read-model/schema';
+import { migrateReadModel } from '../store/schema';
 
 const USAGE = 'usage: api-keys.ts create <viewer|operator> <name> | list | revoke <name>';
 

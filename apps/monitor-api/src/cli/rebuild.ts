@@ -4,8 +4,8 @@ import 'reflect-metadata';
 import { loadConfig } from '@lnbx/platform';
 import { Pool } from 'pg';
 import { MonitorConfig } from '../config';
-import { rebuild } from '../read-model/projector';
-import { migrateReadModel } from '../read-model/schema';
+import { rebuild } from '../store/projector';
+import { migrateReadModel } from '../store/schema';
 
 async function main(): Promise<void> {
   const config = loadConfig(MonitorConfig);

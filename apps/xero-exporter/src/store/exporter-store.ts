@@ -1,13 +1,15 @@
 // SQL over the exporter's tables. Every method takes the connection to run on, so callers decide what
 // shares a transaction (a document's outcome, its events and its pending row go together).
 import type { DocumentMapped, DocumentType } from '@lnbx/contracts';
-import type { DocumentRef } from '../events';
+import type { DocumentRef } from '../domain/events';
 import type { ClientBase, Pool } from 'pg';
 import { DDL, SCHEMA } from './schema';
 
 export type Db = Pool | ClientBase;
 /** Runs `fn` in one transaction (the event store's, so events and rows commit together). */
 export type Transact = <T>(fn: (tx: ClientBase) => Promise<T>) => Promise<T>;
+/** The Transact provider (the event store's withTransaction). */
+export const TRANSACT = Symbol('TRANSACT');
 export type GrantType = 'client_credentials' | 'authorization_code';
 
 export interface ConnectionRow {

@@ -1,5 +1,6 @@
 // Xero's identity service, called with fetch (xero-node's XeroClient hard-codes identity.xero.com):
 // the token endpoint for every grant, and /connections to find the organisations a token reaches.
+import { Inject, Injectable } from '@nestjs/common';
 import { IdentityError } from './errors';
 
 export interface TokenAnswer {
@@ -15,6 +16,8 @@ export interface XeroTenantConnection {
   tenantName: string;
 }
 
+export const IDENTITY_OPTIONS = Symbol('IdentityOptions');
+
 export interface IdentityOptions {
   tokenUrl: string;
   connectionsUrl: string;
@@ -23,8 +26,9 @@ export interface IdentityOptions {
   timeoutMs: number;
 }
 
+@Injectable()
 export class XeroIdentity {
-  constructor(private readonly o: IdentityOptions) {}
+  constructor(@Inject(IDENTITY_OPTIONS) private readonly o: IdentityOptions) {}
 
   clientCredentials(scope?: string): Promise<TokenAnswer> {
     return this.token({ grant_type: 'client_credentials', ...(scope ? { scope } : {}) });

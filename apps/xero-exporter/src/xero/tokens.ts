@@ -1,32 +1,37 @@
 // Access tokens per connection: sealed in Postgres, refreshed single-flight (in this process by a
 // shared promise, across processes by a row lock on the connection), the new refresh token committed
 // before the new access token is used.
-import type { JsonLogger } from '@lnbx/platform';
+import { JsonLogger, PG_POOL } from '@lnbx/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import type { TokenCipher } from '../domain/token-cipher';
+import { TokenCipher } from '../domain/token-cipher';
 import { CODES, lossCode } from '../domain/xero-errors';
-import type { ConnectionRow, ExporterStore, Transact } from '../store/exporter-store';
+import { type ConnectionRow, ExporterStore, type Transact, TRANSACT } from '../store/exporter-store';
 import { ConnectionLostError, IdentityError, XeroCallError } from './errors';
-import type { TokenAnswer, XeroIdentity } from './identity';
+import { type TokenAnswer, XeroIdentity } from './identity';
 
 /** Refresh this long before expiry, so no call starts with a token about to lapse. */
 const MARGIN_MS = 120_000;
 
 export const sealContext = (connectionId: string, field: 'access_token' | 'refresh_token'): string => `connection:${connectionId}:${field}`;
 
+@Injectable()
 export class TokenService {
   private readonly cache = new Map<string, { token: string; expiresAt: number }>();
   private readonly inflight = new Map<string, Promise<string>>();
+  private readonly now: () => number = Date.now;
+  private readonly logger: JsonLogger;
 
   constructor(
     private readonly store: ExporterStore,
-    private readonly pool: Pool,
-    private readonly transact: Transact,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(TRANSACT) private readonly transact: Transact,
     private readonly cipher: TokenCipher,
     private readonly identity: XeroIdentity,
-    private readonly logger: JsonLogger,
-    private readonly now: () => number = Date.now,
-  ) {}
+    logger: JsonLogger,
+  ) {
+    this.logger = logger.child({ component: 'exporter' });
+  }
 
   seal(answer: TokenAnswer, connectionId: string): { accessToken: string; accessExpiresAt: Date; refreshToken: string | null } {
     return {

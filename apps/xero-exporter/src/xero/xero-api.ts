@@ -1,14 +1,15 @@
 // The one place the exporter talks to the Accounting API: a token per call, the tenant's limiter
 // before it, a hard timeout on it, the limit headers read after it, and every failure turned into a
 // XeroCallError (or a ConnectionLostError) the caller can act on. Tokens never reach a log.
-import { type JsonLogger, redact } from '@lnbx/platform';
+import { JsonLogger, redact } from '@lnbx/platform';
+import { Inject, Injectable } from '@nestjs/common';
 import { AccountingApi, type Authentication } from 'xero-node';
 import { type CallTicket, type LimitReadings, type RateLimits, TenantLimiter } from '../domain/limiter';
 import { classifyStatus, CODES, messageOf, rateLimitProblem, readLimitHeaders, retryAfterMs } from '../domain/xero-errors';
-import type { ExporterMetrics } from '../metrics';
+import { ExporterMetrics } from '../metrics';
 import { ConnectionLostError, IdentityError, XeroCallError } from './errors';
-import type { XeroIdentity } from './identity';
-import type { TokenService } from './tokens';
+import { XeroIdentity } from './identity';
+import { TokenService } from './tokens';
 
 export interface Tenant {
   connectionId: string;
@@ -19,6 +20,8 @@ interface Answer<T> {
   response: { headers?: unknown; status?: number };
   body: T;
 }
+
+export const XERO_API_OPTIONS = Symbol('XeroApiOptions');
 
 export interface XeroApiOptions {
   apiUrl: string;
@@ -75,15 +78,20 @@ export class Limiters {
   }
 }
 
+@Injectable()
 export class XeroApi {
+  private readonly logger: JsonLogger;
+
   constructor(
-    private readonly o: XeroApiOptions,
+    @Inject(XERO_API_OPTIONS) private readonly o: XeroApiOptions,
     readonly limiters: Limiters,
     private readonly tokens: TokenService,
     private readonly identity: XeroIdentity,
     private readonly metrics: ExporterMetrics,
-    private readonly logger: JsonLogger,
-  ) {}
+    logger: JsonLogger,
+  ) {
+    this.logger = logger.child({ component: 'exporter' });
+  }
 
   private client(token: string): AccountingApi {
     const api = new AccountingApi(this.o.apiUrl);

@@ -1,0 +1,114 @@
+// The mapper's consumers: LNB documents in, DocumentMapped or DocumentRejected out; the mapping
+// configuration and the Xero reference data the mapping depends on, kept in the mapper's own streams.
+import {
+  createEnvelope, CreditNoteDetected, DetectedDocumentValue, DocumentMapped, DocumentRejected, EventEnvelope, InvoiceDetected,
+  MappingChanged, MappingChangeRequested, OrgReferenceDataPublished,
+} from '@lnbx/contracts';
+import { CodedError, EVENT_STORE, EventHandlers, Outbox } from '@lnbx/messaging';
+import type { EventStore } from '@lnbx/event-store';
+import { Inject } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { applyMappingChange, MapInput, MappingConfig, MappingConfigError, MapResult, parseMappingChange } from '../domain';
+import { MapperMetrics } from '../metrics';
+import { MAPPING_STREAM, MapperState, REFERENCE_STREAM } from '../store/mapper.state';
+import { DocumentMapping } from './document-mapping';
+
+const CONSUMER = { documents: 'mapper.documents', mapping: 'mapper.mapping', reference: 'mapper.org-reference' } as const;
+
+@EventHandlers()
+export class MapperHandlers {
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly state: MapperState,
+    private readonly metrics: MapperMetrics,
+    private readonly mapping: DocumentMapping,
+    @Inject(EVENT_STORE) private readonly store: EventStore,
+  ) {}
+
+  @EventPattern(InvoiceDetected.definition.topic)
+  onInvoiceDetected(@Payload() env: EventEnvelope<InvoiceDetected.Value>): Promise<void> {
+    return this.map(env);
+  }
+
+  @EventPattern(CreditNoteDetected.definition.topic)
+  onCreditNoteDetected(@Payload() env: EventEnvelope<CreditNoteDetected.Value>): Promise<void> {
+    return this.map(env);
+  }
+
+  @EventPattern(OrgReferenceDataPublished.definition.topic)
+  async onOrgReferenceDataPublished(@Payload() env: EventEnvelope<OrgReferenceDataPublished.Value>): Promise<void> {
+    const handled = await this.outbox.once(CONSUMER.reference, env.eventId, async (tx) => {
+      // No topic: kept for the mapper's restarts, not published again.
+      await this.store.append(REFERENCE_STREAM, [{
+        eventId: env.eventId, type: env.type, data: env, metadata: { correlationId: env.correlationId, causationId: env.causationId },
+      }], { expectedVersion: 'any' }, tx);
+    });
+    // A redelivery must not put back data that a later snapshot already replaced.
+    if (handled) this.state.setReference(env.connectionId, env.payload);
+  }
+
+  @EventPattern(MappingChangeRequested.definition.topic)
+  onMappingChangeRequested(@Payload() env: EventEnvelope<MappingChangeRequested.Value>): Promise<void> {
+    return this.state.serially(async () => {
+      let next: MappingConfig | undefined;
+      const version = this.state.mappingVersion + 1;
+      try {
+        await this.outbox.once(CONSUMER.mapping, env.eventId, async (tx) => {
+          next = changed(this.state.mapping, env.payload.change);
+          const event = createEnvelope(MappingChanged.definition, {
+            config: next as unknown as Record<string, unknown>, requestedBy: env.payload.requestedBy,
+          }, { producer: 'mapper', connectionId: env.connectionId, correlationId: env.correlationId, causationId: env.eventId, key: env.key });
+          // The expected version catches another instance that changed the configuration meanwhile.
+          await this.outbox.append(tx, MAPPING_STREAM, [event], this.state.mappingVersion);
+        });
+      } catch (err) {
+        if ((err as { code?: unknown }).code === 'STORE.WRONG_EXPECTED_VERSION') await this.state.reloadMapping(this.store);
+        throw err;
+      }
+      if (next) this.state.setMapping(next, version);
+    });
+  }
+
+  private async map(env: EventEnvelope<DetectedDocumentValue>): Promise<void> {
+    const v = env.payload;
+    let result: MapResult | undefined;
+    await this.outbox.once(CONSUMER.documents, env.eventId, async (tx) => {
+      const input: MapInput = { documentKey: v.documentKey, documentType: v.documentType, document: v.document, retailer: v.retailer };
+      if (typeof v.document.invoice_found === 'boolean') input.creditedInvoiceExists = v.document.invoice_found;
+      const done = this.metrics.duration.startTimer();
+      result = this.mapping.map(env.connectionId, input);
+      done();
+      const ctx = { producer: 'mapper' as const, connectionId: env.connectionId, correlationId: env.correlationId, causationId: env.eventId, key: v.documentKey };
+      const common = { documentKey: v.documentKey, documentType: v.documentType, revision: v.revision, runId: v.runId, mode: v.mode };
+      const out = outcome(result, common, ctx, v.document.pdf_url);
+      await this.outbox.append(tx, `document-${v.documentKey}`, [out]);
+    });
+    if (result) this.metrics.record(v.documentType, result);
+  }
+}
+
+function changed(config: MappingConfig, change: Record<string, unknown>): MappingConfig {
+  try {
+    return applyMappingChange(config, parseMappingChange(change));
+  } catch (err) {
+    // The same change would fail the same way every time: straight to the dead-letter topic, with every field named.
+    if (err instanceof MappingConfigError) throw new CodedError('MAP.INVALID_CHANGE', err.message, false);
+    throw err;
+  }
+}
+
+type Common = Pick<DocumentMapped.Value, 'documentKey' | 'documentType' | 'revision' | 'runId' | 'mode'>;
+type Context = Parameters<typeof createEnvelope>[2];
+
+function outcome(result: MapResult, common: Common, ctx: Context, pdfUrl: string | null | undefined): EventEnvelope {
+  try {
+    if (!result.ok) return createEnvelope(DocumentRejected.definition, { ...common, problems: result.problems }, ctx);
+    const mapped: DocumentMapped.Value = { ...common, xero: result.xero, contact: result.contact, warnings: result.warnings };
+    if (result.allocateToInvoiceNumber !== undefined) mapped.allocateToInvoiceNumber = result.allocateToInvoiceNumber;
+    if (pdfUrl) mapped.pdfUrl = pdfUrl;
+    return createEnvelope(DocumentMapped.definition, mapped, ctx);
+  } catch (err) {
+    // The mapping is pure: a result the contract refuses would be refused again on every retry.
+    throw new CodedError('MAP.INVALID_OUTPUT', (err as Error).message, false);
+  }
+}

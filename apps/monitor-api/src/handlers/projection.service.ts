@@ -1,0 +1,45 @@
+import { definitionForType, EventEnvelope } from '@lnbx/contracts';
+import { Outbox } from '@lnbx/messaging';
+import { Injectable } from '@nestjs/common';
+import type { Effects } from '../domain/effects';
+import { MonitorMetrics } from '../metrics';
+import { Notifier } from '../workers/notifier';
+import { PROJECTION_CONSUMER, take } from '../store/projector';
+
+/** Projects envelopes once per eventId, then applies their effects (metrics, notices) after the commit. */
+@Injectable()
+export class ProjectionService {
+  constructor(private readonly outbox: Outbox, private readonly metrics: MonitorMetrics, private readonly notifier: Notifier) {}
+
+  /** An event from Kafka. */
+  async consume(env: EventEnvelope): Promise<void> {
+    let effects: Effects | null = null;
+    await this.outbox.once(PROJECTION_CONSUMER, env.eventId, async (tx) => {
+      effects = await take(tx, env, definitionForType(env.type)?.topic ?? env.type);
+    });
+    if (effects) this.apply(effects);
+  }
+
+  /**
+   * Commands the monitor itself emits: appended to its outbox (for Kafka) and projected in the same
+   * transaction, so the Integration Center shows a requested run at once; when the command comes back
+   * from Kafka it is found processed and skipped.
+   */
+  async emit(streamId: string, envelopes: EventEnvelope[], expected: 'no_stream' | 'any' = 'any'): Promise<void> {
+    const all: Effects[] = [];
+    await this.outbox.store.withTransaction(async (tx) => {
+      await this.outbox.append(tx, streamId, envelopes, expected);
+      for (const env of envelopes) {
+        await this.outbox.store.markProcessed(tx, PROJECTION_CONSUMER, env.eventId);
+        const effects = await take(tx, env, definitionForType(env.type)?.topic ?? env.type);
+        if (effects) all.push(effects);
+      }
+    });
+    for (const e of all) this.apply(e);
+  }
+
+  private apply(effects: Effects): void {
+    this.metrics.record(effects.metrics);
+    this.notifier.add(effects.notices);
+  }
+}

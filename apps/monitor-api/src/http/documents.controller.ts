@@ -1,0 +1,94 @@
+import { FLOWS, flowOfDocumentType, parseDocumentKey, type Flow } from '@lnbx/contracts';
+import { CONFIG, PG_POOL } from '@lnbx/platform';
+import { BadRequestException, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import type { Pool } from 'pg';
+import { Caller, Principal, Roles } from '../auth/auth';
+import { MonitorConfig } from '../config';
+import { ALLOCATION_STATES, DOCUMENT_FILTER_STATES, RETRYABLE_STATES, type AllocationState, type DocumentFilterState } from '../domain/documents';
+import { SettingsCommands } from './settings-commands';
+import { getDocument, listDocuments, type DocumentOut } from '../store/queries';
+import { RunRequests } from '../runs/run-requests';
+import { CODE_PATTERN } from '../runs/runs.dto';
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export class ListDocumentsQuery {
+  @ApiPropertyOptional({ enum: DOCUMENT_FILTER_STATES }) @IsOptional() @IsIn(DOCUMENT_FILTER_STATES) state?: DocumentFilterState;
+  @ApiPropertyOptional({ example: 'LNB.MISSING_EAN13' }) @IsOptional() @Matches(CODE_PATTERN, { message: 'code must look like DOMAIN.CODE, e.g. LNB.MISSING_EAN13' }) code?: string;
+  @ApiPropertyOptional({ description: "Part of the retailer's reference or name" }) @IsOptional() @IsString() @MaxLength(120) retailer?: string;
+  @ApiPropertyOptional({ enum: FLOWS }) @IsOptional() @IsIn(FLOWS) flow?: Flow;
+  @ApiPropertyOptional({ description: 'Document date from (YYYY-MM-DD, inclusive)' }) @IsOptional() @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' }) from?: string;
+  @ApiPropertyOptional({ description: 'Document date to (YYYY-MM-DD, inclusive)' }) @IsOptional() @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' }) to?: string;
+  @ApiPropertyOptional({ enum: ALLOCATION_STATES, description: "Credit notes whose allocation to their invoice waits, is made, or cannot be made (the document's state stays exported)" })
+  @IsOptional() @IsIn(ALLOCATION_STATES) allocation?: AllocationState;
+  @ApiPropertyOptional({ default: 100, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
+  @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+}
+
+const HOLD_ACTIONS = ['hold-back', 'release'] as const;
+const KEY_DOC = { name: 'key', description: 'The document key, <connection>:<invoice|credit_note>:<LNB reference>, URL-encoded' };
+
+@ApiTags('documents')
+@ApiSecurity('api-key')
+@Controller('api/documents')
+export class DocumentsController {
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CONFIG) private readonly config: MonitorConfig,
+    private readonly runs: RunRequests,
+    private readonly settings: SettingsCommands,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: "Documents and their current state (a credit note's allocation included); filter by state (held included), allocation, code, retailer, flow and document date" })
+  async list(@Query() q: ListDocumentsQuery): Promise<{ documents: DocumentOut[] }> {
+    if (q.from && q.to && q.from > q.to) throw new BadRequestException(['to must not be before from']);
+    return { documents: await listDocuments(this.pool, this.config.connectionId, { ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 }) };
+  }
+
+  @Get(':key')
+  @ApiParam(KEY_DOC)
+  @ApiOperation({ summary: "A document's current state and its full history, across runs" })
+  async get(@Param('key') key: string) {
+    const { flow, reference } = this.parse(key);
+    const doc = await getDocument(this.pool, key, flow, reference);
+    if (!doc) throw new NotFoundException(`The monitor has seen nothing of document ${key}.`);
+    return doc;
+  }
+
+  @Post(':key/retry')
+  @HttpCode(202)
+  @Roles('operator')
+  @ApiParam(KEY_DOC)
+  @ApiOperation({ summary: 'Retry a rejected or failed document: a new run for it alone (trigger retry)' })
+  async retry(@Param('key') key: string, @Caller() who: Principal): Promise<{ runId: string; documents: string[] }> {
+    const { flow, reference } = this.parse(key);
+    const doc = await getDocument(this.pool, key, flow, reference);
+    if (!doc?.state) throw new NotFoundException(`The monitor has seen nothing of document ${key}.`);
+    if (!RETRYABLE_STATES.includes(doc.state)) throw new ConflictException(`Document ${reference} is ${doc.state}: only rejected or failed documents are retried.`);
+    const runId = await this.runs.request({ flow, mode: 'export', trigger: 'retry', documents: [reference], requestedBy: who.name });
+    return { runId, documents: [reference] };
+  }
+
+  @Post(':key/:action')
+  @HttpCode(202)
+  @Roles('operator')
+  @ApiParam(KEY_DOC)
+  @ApiParam({ name: 'action', enum: HOLD_ACTIONS, description: "hold-back: put it on its flow's hold-back list (never exported, not even when named); release: take it off" })
+  @ApiOperation({ summary: 'Hold a document back, or release it' })
+  async hold(@Param('key') key: string, @Param('action') action: string, @Caller() who: Principal) {
+    if (!(HOLD_ACTIONS as readonly string[]).includes(action)) throw new NotFoundException(`There is no action ${action} on a document: use ${HOLD_ACTIONS.join(' or ')}.`);
+    const { flow, reference } = this.parse(key);
+    return { flow, reference, status: 'requested', ...(await this.settings.holdBack(flow, reference, action === 'hold-back', who.name)) };
+  }
+
+  private parse(key: string): { flow: Flow; reference: string } {
+    const parsed = parseDocumentKey(key);
+    if (!parsed) throw new BadRequestException(['key must be <connection>:<invoice|credit_note>:<reference>']);
+    if (parsed.connectionId !== this.config.connectionId) throw new NotFoundException(`Document ${key} belongs to connection ${parsed.connectionId}; this monitor serves ${this.config.connectionId}.`);
+    return { flow: flowOfDocumentType(parsed.type), reference: parsed.reference };
+  }
+}

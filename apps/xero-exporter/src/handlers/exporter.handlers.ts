@@ -1,0 +1,29 @@
+// The exporter's consumer: each DocumentMapped is recorded as waiting for Xero and the handler
+// returns; the sender batches it (a handler that called Xero would hold back the whole consumer).
+// A request to check allocations likewise only marks them due.
+import { AllocationCheckRequested, DocumentMapped, documentKey, type EventEnvelope } from '@lnbx/contracts';
+import { PassThroughRpcFilter } from '@lnbx/messaging';
+import { Controller, UseFilters } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { SenderWorker } from '../workers/sender';
+import { Intake } from './intake';
+
+// Also here, not only globally: Nest ignores the global filter startService registers on a hybrid app,
+// and its default filter would turn a non-retriable CodedError into a retriable one.
+@UseFilters(new PassThroughRpcFilter())
+@Controller()
+export class ExporterHandlers {
+  constructor(private readonly intake: Intake, private readonly sender: SenderWorker) {}
+
+  @EventPattern(DocumentMapped.definition.topic)
+  async onDocumentMapped(@Payload() env: EventEnvelope<DocumentMapped.Value>): Promise<void> {
+    await this.intake.record(env);
+  }
+
+  /** "Check allocations now": marks the connection's waiting allocations due; the sender looks at them next. */
+  @EventPattern(AllocationCheckRequested.definition.topic)
+  async onAllocationCheckRequested(@Payload() env: EventEnvelope<AllocationCheckRequested.Value>): Promise<void> {
+    const keys = env.payload.documents?.map((reference) => documentKey(env.connectionId, 'credit_note', reference));
+    await this.sender.checkAllocations(env.connectionId, keys);
+  }
+}

@@ -1,1 +1,0 @@
-export const EXPORTER_CONFIG = Symbol('EXPORTER_CONFIG');

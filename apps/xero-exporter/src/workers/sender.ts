@@ -1,0 +1,199 @@
+// The sender: one loop per process that drains waiting documents in batches per organisation and
+// type, as fast as Xero's limits allow and no faster; then follow-ups, then allocation checks. Units of
+// work run in their own transaction, holding their documents' rows and a rate slot, so several
+// instances share the work safely. (The connections' upkeep and the reference data: upkeep.ts.)
+import { JsonLogger, PG_POOL } from '@lnbx/platform';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { Pool, PoolClient } from 'pg';
+import { readyToSend } from '../domain/batching';
+import { ExporterMetrics } from '../metrics';
+import { type ConnectionRow, ExporterStore } from '../store/exporter-store';
+import { ConnectionService } from '../xero/connections';
+import { XeroApi } from '../xero/xero-api';
+import { AllocationRunner } from './allocations';
+import { type ActiveTenant, BatchExporter, type UnitReport } from './batch-exporter';
+import { FollowupRunner } from './followups';
+import { SENDER_POOL } from './sender-pool';
+import { runLoop, Wakeups } from './wakeups';
+
+export const SENDER_OPTIONS = Symbol('SenderOptions');
+
+export interface SenderOptions {
+  batchSize: number;
+  lingerMs: number;
+  /** Units at once per organisation: Xero's concurrent-call limit. */
+  concurrent: number;
+  intervalMs: number;
+  /** A limit-minute in real milliseconds: a pause longer than this is shared with other instances. */
+  minuteMs: number;
+  /** Allocations looked at per unit. */
+  allocationBatch: number;
+  /** Calls per limit-minute allocation checks may take from one organisation. */
+  allocationCallsPerMinute: number;
+  /** Start with the application (false: whoever started the module calls start(); the benchmark fills its queue first). */
+  startOnBoot: boolean;
+}
+
+@Injectable()
+export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private running = false;
+  private loop?: Promise<void>;
+  private readonly units = new Set<Promise<void>>();
+  private readonly active = new Map<string, number>();
+  /** Per organisation: an allocation unit running here, and when the next may start (its share of the minute spent). */
+  private readonly allocating = new Set<string>();
+  private readonly nextAllocationAt = new Map<string, number>();
+  private readonly logger: JsonLogger;
+
+  constructor(
+    private readonly store: ExporterStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    /** Units hold a connection each for their whole duration: a pool of their own, so they never starve the rest. */
+    @Inject(SENDER_POOL) private readonly senderPool: Pool,
+    private readonly xero: XeroApi,
+    private readonly batches: BatchExporter,
+    private readonly followups: FollowupRunner,
+    private readonly allocations: AllocationRunner,
+    private readonly connections: ConnectionService,
+    private readonly metrics: ExporterMetrics,
+    private readonly wakeups: Wakeups,
+    @Inject(SENDER_OPTIONS) private readonly o: SenderOptions,
+    logger: JsonLogger,
+  ) {
+    this.logger = logger.child({ component: 'exporter' });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.o.startOnBoot) this.start();
+  }
+
+  // Before the platform closes the database pool: units of work finish (or roll back) first.
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = runLoop('sender', () => this.fill(), this.wakeups.sender, this.o.intervalMs, () => this.running, this.logger);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeups.sender.wake();
+    await this.loop;
+    await Promise.allSettled([...this.units]);
+  }
+
+  /**
+   * "Check allocations now": the connection's waiting allocations (or the credit notes named, by document
+   * key) are due at once, and its organisation's allocation pacing starts afresh.
+   */
+  async checkAllocations(connectionId: string, documentKeys?: string[]): Promise<number> {
+    const due = await this.store.allocationsDueNow(this.pool, connectionId, documentKeys);
+    const c = await this.store.connection(this.pool, connectionId);
+    if (c?.xeroTenantId) this.nextAllocationAt.delete(c.xeroTenantId);
+    this.wakeups.workArrived();
+    return due;
+  }
+
+  /** Starts units until each connected organisation has no room left or no due work. */
+  private async fill(): Promise<void> {
+    const now = Date.now();
+    for (const c of await this.store.connections(this.pool)) {
+      if (c.status !== 'connected' || !c.xeroTenantId) continue;
+      if (c.pausedUntil && c.pausedUntil.getTime() > now) continue;
+      const limiter = this.xero.limiters.for(c.xeroTenantId);
+      while (this.running && (this.active.get(c.xeroTenantId) ?? 0) < this.o.concurrent && limiter.hasRoom(Date.now())) {
+        if (!(await this.startUnit(c))) break;
+      }
+    }
+  }
+
+  private async startUnit(c: ConnectionRow): Promise<boolean> {
+    const client = await this.senderPool.connect();
+    let launched = false;
+    try {
+      await client.query('begin');
+      const slot = await this.store.lockSlot(client, c.xeroTenantId!, this.o.concurrent);
+      if (slot === undefined) return false;
+      const tenant: ActiveTenant = { connectionId: c.connectionId, xeroTenantId: c.xeroTenantId!, shortCode: c.shortCode ?? undefined };
+      await client.query('savepoint claim');
+      const rows = await this.store.claimBatch(client, c.connectionId, this.o.batchSize);
+      const oldest = rows.length ? Math.min(...rows.map((r) => r.enqueuedAt.getTime())) : 0;
+      if (rows.length && readyToSend(rows.length, oldest, Date.now(), { batchSize: this.o.batchSize, lingerMs: this.o.lingerMs })) {
+        launched = true;
+        this.launch(client, tenant, () => this.batches.run(client, tenant, rows));
+        return true;
+      }
+      // Not full yet and not old enough: let go of them so more can join.
+      await client.query('rollback to savepoint claim');
+      const f = await this.store.claimFollowup(client, c.connectionId);
+      if (f) {
+        launched = true;
+        this.launch(client, tenant, async () => ({ exported: [], failed: [], ...(await this.followups.run(client, tenant, f)) }));
+        return true;
+      }
+      // Allocations last, one unit at a time per organisation, within their share of its minute.
+      const id = tenant.xeroTenantId;
+      if (this.allocating.has(id) || (this.nextAllocationAt.get(id) ?? 0) > Date.now()) return false;
+      const due = await this.store.claimAllocations(client, c.connectionId, this.o.allocationBatch);
+      if (!due.length) return false;
+      launched = true;
+      this.allocating.add(id);
+      this.launch(client, tenant, async () => {
+        let calls = due.length + 2;
+        try {
+          const r = await this.allocations.run(client, tenant, due);
+          calls = r.calls;
+          return { exported: [], failed: [], ...(r.lost ? { lost: r.lost } : {}) };
+        } finally {
+          this.allocating.delete(id);
+          this.nextAllocationAt.set(id, Date.now() + (calls * this.o.minuteMs) / this.o.allocationCallsPerMinute);
+        }
+      });
+      return true;
+    } finally {
+      if (!launched) {
+        await client.query('rollback').catch(() => undefined);
+        client.release();
+      }
+    }
+  }
+
+  private launch(client: PoolClient, tenant: ActiveTenant, work: () => Promise<UnitReport>): void {
+    this.active.set(tenant.xeroTenantId, (this.active.get(tenant.xeroTenantId) ?? 0) + 1);
+    const unit = (async () => {
+      let report: UnitReport | undefined;
+      try {
+        report = await work();
+        await client.query('commit');
+      } catch (err) {
+        report = undefined;
+        this.logger.error('unit of work failed; its documents stay waiting', { err });
+        await client.query('rollback').catch(() => undefined);
+      } finally {
+        client.release();
+        this.active.set(tenant.xeroTenantId, (this.active.get(tenant.xeroTenantId) ?? 1) - 1);
+      }
+      if (report) {
+        for (const e of report.exported) this.metrics.exported.inc({ type: e.type, outcome: e.outcome });
+        for (const f of report.failed) this.metrics.recordFailed(f.type, f.codes);
+        if (report.lost) await this.connections.lost(tenant.connectionId, report.lost).catch((err) => this.logger.error('could not record the lost connection', { err }));
+      }
+      await this.sharePause(tenant);
+      this.wakeups.workArrived();
+    })();
+    this.units.add(unit);
+    void unit.finally(() => this.units.delete(unit));
+  }
+
+  /** A long pause (the day limit) is stored, so every instance (and a restart) respects it. */
+  private async sharePause(tenant: ActiveTenant): Promise<void> {
+    const s = this.xero.limiters.for(tenant.xeroTenantId).state(Date.now());
+    if (s.pausedUntil && s.pausedUntil - Date.now() > this.o.minuteMs) {
+      await this.store.setPause(this.pool, tenant.connectionId, new Date(s.pausedUntil), s.pauseReason ?? 'rate limited').catch(() => undefined);
+      this.logger.warn('xero organisation paused', { xeroTenantId: tenant.xeroTenantId, until: new Date(s.pausedUntil).toISOString(), reason: s.pauseReason });
+    }
+  }
+}

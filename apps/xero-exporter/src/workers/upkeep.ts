@@ -1,0 +1,121 @@
+// The connections' upkeep: one loop per process that reconnects a custom connection (client credentials)
+// after a loss, keeps each organisation's rate slots, and publishes its reference data on connect and
+// every XERO_REFERENCE_REFRESH_MINUTES (by one instance). Woken at once by a (re)connection.
+import { Outbox } from '@lnbx/messaging';
+import { JsonLogger, PG_POOL } from '@lnbx/platform';
+import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import type { ClientBase, Pool } from 'pg';
+import { ExporterMetrics } from '../metrics';
+import { type ConnectionRow, ExporterStore, type GrantType, type Transact, TRANSACT } from '../store/exporter-store';
+import { ConnectionService } from '../xero/connections';
+import { ConnectionLostError } from '../xero/errors';
+import { XeroApi } from '../xero/xero-api';
+import { appendReferenceData, readReferenceData } from './reference-data';
+import { SENDER_POOL } from './sender-pool';
+import { runLoop, Wakeups } from './wakeups';
+
+export const UPKEEP_OPTIONS = Symbol('UpkeepOptions');
+
+export interface UpkeepOptions {
+  /** The LNB connection this deployment serves (its Xero connection is set up by client credentials). */
+  connectionId: string;
+  grant: GrantType;
+  /** Rate slots per organisation: Xero's concurrent-call limit. */
+  concurrent: number;
+  /** Between looks when nothing wakes the loop. */
+  reconnectMs: number;
+  referenceRefreshMinutes: number;
+  /** Start with the application (false: whoever started the module calls start(); the benchmark fills its queue first). */
+  startOnBoot: boolean;
+}
+
+@Injectable()
+export class UpkeepWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  private running = false;
+  private loop?: Promise<void>;
+  private readonly logger: JsonLogger;
+
+  constructor(
+    private readonly store: ExporterStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(TRANSACT) private readonly transact: Transact,
+    /** Reference data is read holding a rate slot, on a connection of the sender's pool like any unit of work. */
+    @Inject(SENDER_POOL) private readonly senderPool: Pool,
+    private readonly outbox: Outbox,
+    private readonly xero: XeroApi,
+    private readonly connections: ConnectionService,
+    private readonly metrics: ExporterMetrics,
+    private readonly wakeups: Wakeups,
+    @Inject(UPKEEP_OPTIONS) private readonly o: UpkeepOptions,
+    logger: JsonLogger,
+  ) {
+    this.logger = logger.child({ component: 'exporter' });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.o.startOnBoot) this.start();
+  }
+
+  // Before the platform closes the database pool: the loop's work finishes (or rolls back) first.
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stop();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = runLoop('connection upkeep', () => this.upkeep(), this.wakeups.upkeep, this.o.reconnectMs, () => this.running, this.logger);
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wakeups.upkeep.wake();
+    await this.loop;
+  }
+
+  private async upkeep(): Promise<void> {
+    if (this.o.grant === 'client_credentials') await this.connections.ensureClientCredentials(this.o.connectionId);
+    for (const c of await this.store.connections(this.pool)) {
+      if (c.xeroTenantId) this.metrics.connectionUp.set({ tenant: c.xeroTenantId }, c.status === 'connected' ? 1 : 0);
+      if (c.status === 'connected' && c.xeroTenantId) {
+        await this.store.ensureSlots(this.pool, c.xeroTenantId, this.o.concurrent);
+        await this.refreshReference(c);
+      }
+    }
+  }
+
+  /** Reference data on connect and every XERO_REFERENCE_REFRESH_MINUTES, by one instance. */
+  private async refreshReference(c: ConnectionRow): Promise<void> {
+    const before = await this.transact((tx) => this.store.claimReferenceRefresh(tx, c.connectionId, this.o.referenceRefreshMinutes));
+    if (before === false) return;
+    const tenant = { connectionId: c.connectionId, xeroTenantId: c.xeroTenantId! };
+    try {
+      await this.withSlot(tenant.xeroTenantId, async () => {
+        const { value, shortCode } = await readReferenceData(this.xero, tenant);
+        await this.transact(async (tx: ClientBase) => {
+          await appendReferenceData(this.outbox, tx, c.connectionId, value);
+          await this.store.saveShortCode(tx, c.connectionId, shortCode ?? null);
+        });
+        this.logger.info('xero reference data published', {
+          connectionId: c.connectionId, xeroTenantId: tenant.xeroTenantId, taxRates: value.taxRates.length, accounts: value.accounts.length,
+        });
+      });
+    } catch (err) {
+      await this.store.restoreReferenceClaim(this.pool, c.connectionId, before);
+      if (err instanceof ConnectionLostError) await this.connections.lost(c.connectionId, { reason: err.reason, code: err.code });
+      else this.logger.warn('xero reference data not published; will try again', { connectionId: c.connectionId, reason: (err as Error).message });
+    }
+  }
+
+  private async withSlot(xeroTenantId: string, fn: () => Promise<void>): Promise<void> {
+    const client = await this.senderPool.connect();
+    try {
+      await client.query('begin');
+      if ((await this.store.lockSlot(client, xeroTenantId, this.o.concurrent)) === undefined) throw new Error('every rate slot is busy');
+      await fn();
+    } finally {
+      await client.query('rollback').catch(() => undefined);
+      client.release();
+    }
+  }
+}

@@ -1,0 +1,53 @@
+// The exporter's two loops (the sender, the connection upkeep) sleep between ticks; these are the only
+// ways to wake them early. One small provider that intake, the connections and the sender's units call,
+// so no part reaches into another to rewire it.
+import type { JsonLogger } from '@lnbx/platform';
+import { Injectable } from '@nestjs/common';
+
+/** A sleep that wake() cuts short. A wake with nobody waiting is dropped: the loop looks at its next tick anyway. */
+export class Waker {
+  private resolve?: () => void;
+  wake(): void {
+    this.resolve?.();
+  }
+  wait(ms: number): Promise<void> {
+    return new Promise((r) => {
+      const t = setTimeout(() => done(), ms);
+      const done = () => {
+        clearTimeout(t);
+        this.resolve = undefined;
+        r();
+      };
+      this.resolve = done;
+    });
+  }
+}
+
+@Injectable()
+export class Wakeups {
+  readonly sender = new Waker();
+  readonly upkeep = new Waker();
+
+  /** New work (a document recorded, a unit finished, allocations due now): the sender looks now rather than at its next tick. */
+  workArrived(): void {
+    this.sender.wake();
+  }
+
+  /** A connection was made or came back: its reference data is published and sending resumes at once. */
+  connected(): void {
+    this.upkeep.wake();
+    this.sender.wake();
+  }
+}
+
+/** Runs `step` while `running()`, then sleeps `everyMs` or until woken; a failing step is logged and the loop goes on. */
+export async function runLoop(what: string, step: () => Promise<void>, waker: Waker, everyMs: number, running: () => boolean, logger: JsonLogger): Promise<void> {
+  while (running()) {
+    try {
+      await step();
+    } catch (err) {
+      logger.error(`${what} failed; continuing`, { err });
+    }
+    await waker.wait(everyMs);
+  }
+}

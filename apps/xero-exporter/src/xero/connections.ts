@@ -1,0 +1,189 @@
+// Xero connections: the authorization-code flow (GET /connect, GET /callback), custom connections
+// (client credentials), the organisation picked from /connections, and what happens when a connection
+// is lost (its documents wait; XeroConnectionLost tells the monitor) or comes back (they resume;
+// XeroConnectionRestored).
+import { Outbox } from '@lnbx/messaging';
+import { JsonLogger, PG_POOL } from '@lnbx/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import type { Pool } from 'pg';
+import { connectionLostEvent, connectionRestoredEvent, connectionStream } from '../domain/events';
+import { CODES, lossCode } from '../domain/xero-errors';
+import { ExporterMetrics } from '../metrics';
+import { type ConnectionRow, ExporterStore, type GrantType, type Transact, TRANSACT } from '../store/exporter-store';
+import { Wakeups } from '../workers/wakeups';
+import { IdentityError, type Loss } from './errors';
+import { type TokenAnswer, XeroIdentity, type XeroTenantConnection } from './identity';
+import { TokenService } from './tokens';
+
+export const CONNECTION_OPTIONS = Symbol('ConnectionOptions');
+
+export interface ConnectionOptions {
+  grant: GrantType;
+  clientId: string;
+  scopes: string;
+  authorizeUrl: string;
+  /** Pick this organisation when the grant reaches several; else the first listed. */
+  tenantId?: string;
+  concurrent: number;
+}
+
+export interface ConnectionStatus {
+  connectionId: string;
+  status: 'connected' | 'disconnected';
+  connected: boolean;
+  grant: GrantType;
+  xeroTenantId: string | null;
+  tenantName: string | null;
+  reason: string | null;
+  connectedAt: string | null;
+  pausedUntil: string | null;
+  pauseReason: string | null;
+  waitingDocuments: number;
+}
+
+export class ConnectionError extends Error {}
+
+export function pickTenant(list: XeroTenantConnection[], wanted?: string): XeroTenantConnection | undefined {
+  if (!wanted) return list[0];
+  return list.find((c) => c.tenantId.toLowerCase() === wanted.toLowerCase());
+}
+
+@Injectable()
+export class ConnectionService {
+  private readonly logger: JsonLogger;
+
+  constructor(
+    private readonly store: ExporterStore,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(TRANSACT) private readonly transact: Transact,
+    private readonly outbox: Outbox,
+    private readonly identity: XeroIdentity,
+    private readonly tokens: TokenService,
+    private readonly metrics: ExporterMetrics,
+    /** After a (re)connection the upkeep publishes reference data and the sender resumes, at once. */
+    private readonly wakeups: Wakeups,
+    @Inject(CONNECTION_OPTIONS) private readonly o: ConnectionOptions,
+    logger: JsonLogger,
+  ) {
+    this.logger = logger.child({ component: 'exporter' });
+  }
+
+  /** Where GET /connect sends the browser; the state ties the callback to this request. */
+  async authorizeUrl(connectionId: string, redirectUri: string): Promise<string> {
+    const state = randomBytes(24).toString('base64url');
+    await this.store.saveOAuthState(this.pool, state, connectionId, redirectUri);
+    const url = new URL(this.o.authorizeUrl);
+    url.search = new URLSearchParams({ response_type: 'code', client_id: this.o.clientId, redirect_uri: redirectUri, scope: this.o.scopes, state }).toString();
+    return url.toString();
+  }
+
+  /** GET /callback: the code exchanged, the organisation picked, the tokens sealed and stored. */
+  async complete(code: string, state: string): Promise<ConnectionStatus> {
+    const saved = await this.store.takeOAuthState(this.pool, state);
+    if (!saved) throw new ConnectionError('this authorisation link is unknown or expired: start again at /connect');
+    let answer: TokenAnswer;
+    try {
+      answer = await this.identity.exchangeCode(code, saved.redirectUri);
+    } catch (err) {
+      throw new ConnectionError(`Xero did not accept the authorisation: ${(err as Error).message}`);
+    }
+    if (!answer.refreshToken) this.logger.warn('Xero gave no refresh token (is offline_access in XERO_SCOPES?): the connection lasts 30 minutes');
+    await this.connect(saved.connectionId, 'authorization_code', answer);
+    return (await this.status()).find((s) => s.connectionId === saved.connectionId)!;
+  }
+
+  /** A custom connection connects itself (at boot, and again after a loss). */
+  async ensureClientCredentials(connectionId: string): Promise<void> {
+    const row = await this.store.connection(this.pool, connectionId);
+    if (row?.status === 'connected') return;
+    let answer: TokenAnswer;
+    try {
+      answer = await this.identity.clientCredentials();
+    } catch (err) {
+      if (err instanceof IdentityError && err.kind !== 'unavailable') await this.lost(connectionId, { reason: err.message, code: lossCode(err.kind) });
+      else this.logger.warn('xero custom connection: token endpoint unavailable, will try again', { connectionId, reason: (err as Error).message });
+      return;
+    }
+    try {
+      await this.connect(connectionId, 'client_credentials', answer);
+    } catch (err) {
+      if (err instanceof ConnectionError) await this.lost(connectionId, { reason: err.message, code: CODES.connectionLost });
+      else this.logger.warn('xero custom connection failed, will try again', { connectionId, reason: (err as Error).message });
+    }
+  }
+
+  private async connect(connectionId: string, grant: GrantType, answer: TokenAnswer): Promise<void> {
+    let list: XeroTenantConnection[];
+    try {
+      list = await this.identity.connections(answer.accessToken);
+    } catch (err) {
+      if (err instanceof IdentityError && err.kind === 'unavailable') throw err;
+      throw new ConnectionError(`Xero's /connections refused the new token: ${(err as Error).message}`);
+    }
+    const tenant = pickTenant(list, this.o.tenantId);
+    if (!tenant) {
+      throw new ConnectionError(this.o.tenantId
+        ? `organisation ${this.o.tenantId} (XERO_TENANT_ID) is not among the ${list.length} this connection reaches`
+        : 'the connection reaches no Xero organisation');
+    }
+    const sealed = this.tokens.seal(answer, connectionId);
+    const resumed = await this.transact(async (tx) => {
+      const before = await this.store.connection(tx, connectionId, true);
+      await this.store.saveConnected(tx, { connectionId, grantType: grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, ...sealed });
+      // Only a loss that was announced (a tenant was known) is announced as over; a first connection is news to no one.
+      if (before?.status !== 'disconnected' || !before.xeroTenantId) return undefined;
+      const resumedDocuments = await this.store.pendingCount(tx, connectionId);
+      await this.outbox.append(tx, connectionStream(connectionId), [connectionRestoredEvent(connectionId, { xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName || undefined, resumedDocuments })]);
+      return resumedDocuments;
+    });
+    await this.store.ensureSlots(this.pool, tenant.tenantId, this.o.concurrent);
+    this.tokens.prime(connectionId, answer.accessToken, sealed.accessExpiresAt);
+    this.metrics.connectionUp.set({ tenant: tenant.tenantId }, 1);
+    this.logger.info(resumed === undefined ? 'xero connected' : 'xero connection restored: waiting documents resume', {
+      connectionId, grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, organisations: list.length, resumedDocuments: resumed,
+    });
+    this.wakeups.connected();
+  }
+
+  /**
+   * The connection is gone (invalid_grant, consent revoked): marked disconnected once, and in the same
+   * transaction one XeroConnectionLost with the number of waiting documents. The documents themselves
+   * get no event: nothing failed, they wait, and the monitor shows them waiting from the connection's state.
+   */
+  async lost(connectionId: string, loss: Loss): Promise<void> {
+    const announced = await this.transact(async (tx) => {
+      const row = await this.store.connection(tx, connectionId);
+      if (!(await this.store.markDisconnected(tx, connectionId, row?.grantType ?? this.o.grant, loss.reason))) return undefined;
+      const waitingDocuments = await this.store.pendingCount(tx, connectionId);
+      // A connected row always names its organisation; without one there is nothing the monitor could show.
+      if (row?.xeroTenantId) {
+        await this.outbox.append(tx, connectionStream(connectionId), [connectionLostEvent(connectionId, {
+          xeroTenantId: row.xeroTenantId, tenantName: row.tenantName ?? undefined, reason: loss.reason, code: loss.code, waitingDocuments,
+        })]);
+      }
+      return { tenant: row?.xeroTenantId, waitingDocuments };
+    });
+    this.tokens.forget(connectionId);
+    if (!announced) return;
+    if (announced.tenant) this.metrics.connectionUp.set({ tenant: announced.tenant }, 0);
+    this.logger.warn('xero connection lost: documents wait for a reconnection', { connectionId, reason: loss.reason, code: loss.code, waitingDocuments: announced.waitingDocuments });
+  }
+
+  async status(): Promise<ConnectionStatus[]> {
+    const rows = await this.store.connections(this.pool);
+    return Promise.all(rows.map(async (r: ConnectionRow) => ({
+      connectionId: r.connectionId,
+      status: r.status,
+      connected: r.status === 'connected',
+      grant: r.grantType,
+      xeroTenantId: r.xeroTenantId,
+      tenantName: r.tenantName,
+      reason: r.reason,
+      connectedAt: r.connectedAt?.toISOString() ?? null,
+      pausedUntil: r.pausedUntil && r.pausedUntil.getTime() > Date.now() ? r.pausedUntil.toISOString() : null,
+      pauseReason: r.pausedUntil && r.pausedUntil.getTime() > Date.now() ? r.pauseReason : null,
+      waitingDocuments: await this.store.pendingCount(this.pool, r.connectionId),
+    })));
+  }
+}
