@@ -77,7 +77,10 @@ const PLANNED_METRICS = {};
 // The deployment's contract: each service's HTTP_PORT (Prometheus scrapes it, the healthcheck asks it).
 const APP_PORTS = { 'monitor-api': 4000, 'lnb-poller': 4001, mapper: 4002, 'xero-exporter': 4003 };
 const SANDBOX_PORTS = { 'lnb-sandbox': 4010, 'xero-sandbox': 4020 };
-const INFRA = ['kafka', 'postgres', 'prometheus', 'grafana'];
+// kafka-secrets and kafka-setup are one-shots: the secured broker's secrets, then its topics and ACLs.
+const INFRA = ['kafka-secrets', 'kafka', 'kafka-setup', 'postgres', 'prometheus', 'grafana'];
+// Who connects to the secured broker with a password of its own: the admin (kafka-setup) and each app.
+const KAFKA_PRINCIPALS = ['admin', 'monitor-api', 'lnb-poller', 'mapper', 'xero-exporter'];
 const DASHBOARDS = ['flow.json', 'xero-budget.json', 'errors.json'];
 const REQUIRED_ALERT_METRICS = ['lnbx_runs_total', 'lnbx_documents_stuck', 'lnbx_xero_connection_up', 'lnbx_dead_letters_total'];
 // Labels every series may carry: the registry's default label, Prometheus' target labels, histogram buckets.
@@ -209,6 +212,10 @@ function checkHealthcheck(name, svc) {
 }
 const healthText = (svc) => asList(svc.healthcheck?.test).join(' ');
 
+// One-shots: what another service waits for with service_completed_successfully. They exit, so they have
+// no healthcheck, and must not be restarted.
+const oneShots = new Set(Object.values(services).flatMap((svc) => Object.entries(isObj(svc?.depends_on) ? svc.depends_on : {})
+  .filter(([, opt]) => opt?.condition === 'service_completed_successfully').map(([d]) => d)));
 const mountsOf = {};
 for (const [name, svc] of Object.entries(services)) {
   if (!isObj(svc)) { err(name, 'is not a mapping'); continue; }
@@ -219,7 +226,8 @@ for (const [name, svc] of Object.entries(services)) {
     const df = path.join(b.context ?? '.', b.dockerfile ?? 'Dockerfile');
     if (!exists(df)) err(`${name}.build`, `dockerfile ${df} does not exist`);
   }
-  checkHealthcheck(name, svc);
+  if (!oneShots.has(name)) checkHealthcheck(name, svc);
+  else if (String(svc.restart ?? 'no') !== 'no') err(`${name}.restart`, 'a one-shot others wait for must have restart: "no"');
   mountsOf[name] = checkVolumes(name, svc);
   svc.__published = checkPorts(name, svc);
   if (Array.isArray(svc.depends_on)) {
@@ -249,20 +257,86 @@ Object.keys(services).forEach((n) => visit(n, []));
 
 const kafka = services.kafka ?? {};
 const kenv = envOf(kafka);
+// The secured broker: tools/kafka/kafka.sh run, its listeners in a properties file (docs/security.md).
+const kprops = {};
+const readProperties = (file) => {
+  const text = load(file, (t) => t);
+  for (const line of String(text ?? '').split('\n')) {
+    const m = /^\s*([a-z0-9._-]+)\s*=\s*(.*?)\s*$/.exec(line);
+    if (m && !line.trim().startsWith('#')) kprops[m[1]] = m[2];
+  }
+};
+const hostPathOf = (svcName, target) => {
+  const m = (mountsOf[svcName] ?? []).filter((v) => v.source && (target === v.target || target.startsWith(`${v.target}/`)))
+    .sort((a, b) => b.target.length - a.target.length)[0];
+  return m ? path.relative(repo, path.join(m.source, target.slice(m.target.length))) : undefined;
+};
+const volumeAt = (svcName, file) => (mountsOf[svcName] ?? []).find((v) => v.volume && file.startsWith(`${v.target}/`))?.volume;
 if (services.kafka) {
   if (kafka.image !== 'apache/kafka:4.1.1') err('kafka', `image should be apache/kafka:4.1.1, is ${kafka.image}`);
-  const roles = String(kenv.KAFKA_PROCESS_ROLES ?? '').split(',').map((s) => s.trim());
-  if (!roles.includes('broker') || !roles.includes('controller')) err('kafka', 'KAFKA_PROCESS_ROLES must be broker,controller (single-node KRaft)');
-  const names = (v) => String(v ?? '').split(',').filter(Boolean).map((l) => l.split('://')[0]);
-  const protoMap = new Set(String(kenv.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP ?? '').split(',').map((p) => p.split(':')[0]));
-  const listeners = names(kenv.KAFKA_LISTENERS);
-  for (const l of listeners) if (!protoMap.has(l)) err('kafka', `listener ${l} is missing from KAFKA_LISTENER_SECURITY_PROTOCOL_MAP`);
-  for (const l of names(kenv.KAFKA_ADVERTISED_LISTENERS)) if (!listeners.includes(l)) err('kafka', `advertised listener ${l} is not in KAFKA_LISTENERS`);
-  for (const k of ['KAFKA_CONTROLLER_LISTENER_NAMES', 'KAFKA_INTER_BROKER_LISTENER_NAME']) if (!listeners.includes(kenv[k])) err('kafka', `${k}=${kenv[k]} is not in KAFKA_LISTENERS`);
-  if (!/^[A-Za-z0-9_-]{22}$/.test(kenv.CLUSTER_ID ?? '') || Buffer.from(kenv.CLUSTER_ID, 'base64url').length !== 16) err('kafka', 'CLUSTER_ID must be a 16-byte base64url id (22 characters)');
+  const run = [...asList(kafka.entrypoint), ...asList(kafka.command)].join(' ');
+  if (!/\/kafka\.sh run$/.test(run)) err('kafka', `should run the project's broker script in the foreground (entrypoint bash .../kafka.sh, command run), runs "${run}"`);
+  if (hostPathOf('kafka', String(asList(kafka.entrypoint).find((a) => /kafka\.sh$/.test(a)) ?? '')) !== 'tools/kafka/kafka.sh') err('kafka.volumes', 'tools/kafka/kafka.sh is not mounted where the entrypoint runs it');
+  if (kenv.KAFKA_SECURE !== '1') err('kafka.environment', 'KAFKA_SECURE must be "1": the compose broker is the secured one');
+  if (kenv.KAFKA_LIBS !== '/opt/kafka/libs') err('kafka.environment', 'KAFKA_LIBS should be /opt/kafka/libs (the image\'s jars)');
+  if (!/^[A-Za-z0-9_-]{22}$/.test(kenv.KAFKA_CLUSTER_ID ?? '') || Buffer.from(kenv.KAFKA_CLUSTER_ID, 'base64url').length !== 16) err('kafka', 'KAFKA_CLUSTER_ID must be a 16-byte base64url id (22 characters)');
   if (!/kafka-(broker-api-versions|topics)\.sh/.test(healthText(kafka))) err('kafka.healthcheck', 'should ask the broker (kafka-broker-api-versions.sh or kafka-topics.sh)');
+  if (!/--command-config\s+\S+/.test(healthText(kafka))) err('kafka.healthcheck', 'a secured broker answers only an authenticated client: pass --command-config');
+  const base = kenv.KAFKA_BASE_PROPERTIES ? hostPathOf('kafka', kenv.KAFKA_BASE_PROPERTIES) : undefined;
+  if (!base) err('kafka.environment', 'KAFKA_BASE_PROPERTIES must name a file mounted from the repository');
+  else if (!exists(base)) err('kafka.environment', `KAFKA_BASE_PROPERTIES: ${base} does not exist`);
+  else readProperties(base);
+  const names = (v) => String(v ?? '').split(',').filter(Boolean).map((l) => l.split('://')[0]);
+  const protocols = new Map(String(kprops['listener.security.protocol.map'] ?? '').split(',').filter(Boolean).map((p) => p.split(':')));
+  const listeners = names(kprops.listeners);
+  const where = base ?? 'kafka';
+  for (const l of listeners) if (!protocols.has(l)) err(where, `listener ${l} is missing from listener.security.protocol.map`);
+  for (const l of names(kprops['advertised.listeners'])) {
+    if (!listeners.includes(l)) err(where, `advertised listener ${l} is not in listeners`);
+    if (protocols.get(l) !== 'SASL_SSL') err(where, `advertised listener ${l} is ${protocols.get(l)}: every client listener must be SASL_SSL`);
+  }
+  for (const k of ['controller.listener.names', 'inter.broker.listener.name']) if (!listeners.includes(kprops[k])) err(where, `${k}=${kprops[k]} is not in listeners`);
+  const controller = String(kprops.listeners ?? '').split(',').find((l) => l.startsWith(`${kprops['controller.listener.names']}://`));
+  if (controller && !/^[A-Z_]+:\/\/127\.0\.0\.1:\d+$/.test(controller)) err(where, `the controller listener (${controller}) must bind 127.0.0.1: it never leaves the container`);
+  for (const k of ['authorizer.class.name', 'super.users', 'sasl.jaas.config', 'ssl.keystore.password']) {
+    if (Object.keys(kprops).some((p) => p === k || p.endsWith(`.${k}`))) err(where, `${k} is the script's to write (with the secrets), not this file's`);
+  }
 }
-const advertised = String(kenv.KAFKA_ADVERTISED_LISTENERS ?? '').split(',').map((l) => l.split('://')[1]).filter(Boolean);
+const advertised = String(kprops['advertised.listeners'] ?? '').split(',').map((l) => l.split('://')[1]).filter(Boolean);
+
+// kafka-secrets makes every principal's password and gives each its own volume; kafka-setup uses the admin's.
+const secretsSvc = services['kafka-secrets'] ?? {};
+if (services['kafka-secrets']) {
+  const senv = envOf(secretsSvc);
+  if (secretsSvc.image !== kafka.image) err('kafka-secrets', `should use the broker's image (${kafka.image}) for keytool`);
+  if (!/\/kafka\.sh init-secrets$/.test([...asList(secretsSvc.entrypoint), ...asList(secretsSvc.command)].join(' '))) err('kafka-secrets', 'should run kafka.sh init-secrets');
+  if (services.kafka && kafka.depends_on?.['kafka-secrets']?.condition !== 'service_completed_successfully') err('kafka.depends_on', 'needs kafka-secrets with condition: service_completed_successfully');
+  const sans = String(senv.KAFKA_TLS_SAN ?? '').split(',');
+  for (const host of new Set(advertised.map((a) => a.slice(0, a.lastIndexOf(':'))))) {
+    if (!sans.includes(`${/^\d+(\.\d+){3}$/.test(host) ? 'ip' : 'dns'}:${host}`)) err('kafka-secrets.environment', `KAFKA_TLS_SAN (${senv.KAFKA_TLS_SAN}) lacks ${host}, which kafka advertises: clients would refuse the certificate`);
+  }
+  const brokerSecrets = volumeAt('kafka', `${kenv.KAFKA_SECRETS}/x`);
+  if (!brokerSecrets || brokerSecrets !== volumeAt('kafka-secrets', `${senv.KAFKA_SECRETS}/x`)) err('kafka-secrets.volumes', 'kafka-secrets and kafka must mount the same volume at their KAFKA_SECRETS');
+  for (const p of KAFKA_PRINCIPALS) if (!volumeAt('kafka-secrets', `${senv.KAFKA_SECRETS_EXPORT}/${p}/password`)) err('kafka-secrets.volumes', `no volume at ${senv.KAFKA_SECRETS_EXPORT}/${p} for ${p}'s password`);
+}
+/** A Kafka client of the compose file: its own user, its password and the CA from a volume only it (and kafka-secrets) mounts. */
+function checkKafkaClient(name, user) {
+  const env = envOf(services[name]);
+  if (env.KAFKA_SECURITY !== 'sasl_ssl') err(`${name}.environment`, `KAFKA_SECURITY should be sasl_ssl, is ${env.KAFKA_SECURITY ?? '(unset)'}`);
+  if (env.KAFKA_SASL_USERNAME !== user) err(`${name}.environment`, `KAFKA_SASL_USERNAME should be ${user}, is ${env.KAFKA_SASL_USERNAME ?? '(unset)'}`);
+  if (env.KAFKA_SASL_PASSWORD) err(`${name}.environment`, 'KAFKA_SASL_PASSWORD in the compose file: use KAFKA_SASL_PASSWORD_FILE');
+  const volume = volumeAt(name, String(env.KAFKA_SASL_PASSWORD_FILE ?? ''));
+  if (!volume) { err(`${name}.environment`, 'KAFKA_SASL_PASSWORD_FILE is not in a mounted volume'); return; }
+  if (volumeAt(name, String(env.KAFKA_SSL_CA_FILE ?? '')) !== volume) err(`${name}.environment`, 'KAFKA_SSL_CA_FILE should sit beside the password, in the same volume');
+  if (volume !== volumeAt('kafka-secrets', `${envOf(secretsSvc).KAFKA_SECRETS_EXPORT}/${user}/password`)) err(`${name}.volumes`, `${volume} is not where kafka-secrets exports ${user}'s password`);
+  const others = Object.keys(services).filter((n) => n !== name && n !== 'kafka-secrets' && (mountsOf[n] ?? []).some((v) => v.volume === volume));
+  if (others.length) err(`${name}.volumes`, `${volume} holds ${user}'s password and is also mounted by ${others.join(', ')}`);
+}
+if (services['kafka-setup']) {
+  checkKafkaClient('kafka-setup', 'admin');
+  if (services['kafka-setup'].depends_on?.kafka?.condition !== 'service_healthy') err('kafka-setup.depends_on', 'needs kafka with condition: service_healthy');
+  if (!commandText(services['kafka-setup']).includes('dist/libs/messaging/src/cli/kafka-setup.js')) err('kafka-setup.command', 'should run dist/libs/messaging/src/cli/kafka-setup.js');
+}
 
 const pg = services.postgres ?? {};
 const pgenv = envOf(pg);
@@ -288,6 +362,8 @@ for (const [name, port] of Object.entries({ ...APP_PORTS, ...SANDBOX_PORTS })) {
   for (const d of ['kafka', 'postgres']) {
     if (svc.depends_on?.[d]?.condition !== 'service_healthy') err(`${name}.depends_on`, `needs ${d} with condition: service_healthy`);
   }
+  if (svc.depends_on?.['kafka-setup']?.condition !== 'service_completed_successfully') err(`${name}.depends_on`, 'needs kafka-setup with condition: service_completed_successfully (its topics and ACLs)');
+  checkKafkaClient(name, name);
   const hc = healthText(svc);
   if (!hc.includes('/health/ready')) err(`${name}.healthcheck`, 'should ask GET /health/ready');
   if (/\bcurl\b|\bwget\b/.test(hc)) err(`${name}.healthcheck`, 'node:20-slim has neither curl nor wget: use node -e fetch(...)');

@@ -1,6 +1,8 @@
 // The demo: the local Kafka broker, the two sandboxes (LNB and Xero), the four services, all from
 // source on this machine, with the Integration Center's address printed at the end. Ctrl-C stops all.
 //   npm run demo               (DEMO_DB=lnbx_demo, MONITOR_PORT=4000, KAFKA_PORT=19092)
+//   KAFKA_SECURE=1 npm run demo   the same over SASL_SSL with ACLs (KAFKA_PORT=19094), each service as its
+//                                 own principal (docs/security.md); otherwise Kafka is plaintext, explicitly
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -9,7 +11,9 @@ import pg from 'pg';
 import { randomBytes } from 'node:crypto';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const kafkaPort = process.env.KAFKA_PORT ?? '19092';
+const secure = process.env.KAFKA_SECURE === '1';
+const kafkaPort = process.env.KAFKA_PORT ?? (secure ? '19094' : '19092');
+const kafkaEnv = { ...process.env, KAFKA_PORT: kafkaPort, KAFKA_SECURE: secure ? '1' : '0' };
 const dbName = process.env.DEMO_DB ?? 'lnbx_demo';
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const logDir = path.join(root, '.local/demo-logs');
@@ -39,7 +43,13 @@ function demoTokenKey() {
   return readFileSync(file, 'utf8').trim();
 }
 const lnbCredentials = { LNB_CLIENT_ID: 'lnb-sandbox-client', LNB_CLIENT_SECRET: 'lnb-sandbox-secret' };
-const common = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, DATABASE_URL: databaseUrl, CONNECTION_ID: 'demo', LOG_LEVEL: 'info' };
+const common = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, DATABASE_URL: databaseUrl, CONNECTION_ID: 'demo', LOG_LEVEL: 'info', KAFKA_SECURITY: 'plaintext' };
+/** A service's own principal on the secured broker: paths to its password and the CA, from kafka.sh. */
+function kafkaCredentials(app) {
+  if (!secure) return {};
+  const lines = execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'env', app], { env: kafkaEnv, encoding: 'utf8' });
+  return Object.fromEntries(lines.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+}
 const sandboxes = [
   { app: 'lnb-sandbox', env: { LNB_SANDBOX_PORT: '4010', LNB_SANDBOX_INVOICES: '200' }, url: 'http://127.0.0.1:4010/__admin/state' },
   { app: 'xero-sandbox', env: { XERO_SANDBOX_PORT: '4020', XERO_SANDBOX_STATE_FILE: path.join(root, '.local/xero-sandbox-state.json') }, url: 'http://127.0.0.1:4020/__admin/state' },
@@ -67,7 +77,7 @@ function start({ app, env }) {
   if (!existsSync(main)) { say(`${app}: not built yet in this version, skipped`); return null; }
   const out = createWriteStream(path.join(logDir, `${app}.log`), { flags: 'a' });
   const child = spawn(process.execPath, ['-r', path.join(root, 'tools/runtime/register-ts.js'), main], {
-    cwd: root, env: { ...process.env, ...common, ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root, env: { ...process.env, ...common, ...(services.some((s) => s.app === app) ? kafkaCredentials(app) : {}), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(out);
   child.stderr.pipe(out);
@@ -96,7 +106,7 @@ async function stop(code = 0) {
   say('stopping...');
   for (const { child } of children) child.kill('SIGTERM');
   await Promise.all(children.map(({ child }) => child.exitCode !== null ? null : new Promise((r) => child.on('exit', r))));
-  if (startedKafka && process.env.DEMO_KEEP_KAFKA !== '1') execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'stop'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: kafkaPort } });
+  if (startedKafka && process.env.DEMO_KEEP_KAFKA !== '1') execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'stop'], { stdio: 'inherit', env: kafkaEnv });
   process.exit(code);
 }
 process.on('SIGINT', () => stop(0));
@@ -104,16 +114,17 @@ process.on('SIGTERM', () => stop(0));
 
 try {
   mkdirSync(logDir, { recursive: true });
-  try { execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'status'], { stdio: 'ignore', env: { ...process.env, KAFKA_PORT: kafkaPort } }); }
+  try { execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'status'], { stdio: 'ignore', env: kafkaEnv }); }
   catch { startedKafka = true; }
-  execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'start'], { stdio: 'inherit', env: { ...process.env, KAFKA_PORT: kafkaPort } });
+  // Secured, the script also creates the topics and every service's ACLs as admin (kafka.sh setup).
+  execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'start'], { stdio: 'inherit', env: kafkaEnv });
   await ensureDatabase();
   say(`database ${dbName} ready`);
   for (const s of sandboxes) if (start(s)) await waitReady(s.app, s.url).catch((e) => say(e.message));
   for (const s of services) start(s);
   for (const s of services) if (children.some((c) => c.app === s.app)) await waitReady(s.app, `http://127.0.0.1:${s.env.HTTP_PORT}/health/ready`);
   const monitor = `http://127.0.0.1:${services[3].env.HTTP_PORT}`;
-  say('all up:');
+  say(`all up (Kafka ${secure ? `SASL_SSL on 127.0.0.1:${kafkaPort}, one principal per service` : `PLAINTEXT on 127.0.0.1:${kafkaPort}: local development only`}):`);
   for (const s of services) say(`  ${s.app.padEnd(14)} http://127.0.0.1:${s.env.HTTP_PORT}  (health: /health/ready, metrics: /metrics)`);
   for (const s of sandboxes) if (children.some((c) => c.app === s.app)) say(`  ${s.app.padEnd(14)} ${s.url}`);
   say(`Integration Center: ${monitor}/`);

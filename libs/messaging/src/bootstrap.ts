@@ -1,4 +1,4 @@
-import { ConfigError, describeConfig, JsonLogger, KAFKA, loadConfig, METRICS, ServiceConfig } from '@lnbx/platform';
+import { ConfigError, describeConfig, JsonLogger, KAFKA, kafkaSecurityOf, loadConfig, METRICS, plaintextWarning, ServiceConfig } from '@lnbx/platform';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Kafka } from 'kafkajs';
@@ -31,6 +31,9 @@ export interface RunningService<C> {
 export async function startService<C extends ServiceConfig>(def: ServiceDefinition<C>, env: NodeJS.ProcessEnv = process.env): Promise<RunningService<C>> {
   const config = loadConfig(def.configClass, env);
   const logger = new JsonLogger(def.name, config.logLevel);
+  const kafkaSecurity = kafkaSecurityOf(config, def.name);
+  const warning = plaintextWarning(config);
+  if (warning) logger.warn(warning, { kafkaBrokers: config.kafkaBrokers, kafkaSecurity: config.kafkaSecurity ?? null });
   const app = await NestFactory.create(def.module(config, logger), { logger, abortOnError: false });
   app.enableShutdownHooks();
   await def.configure?.(app, config);
@@ -44,13 +47,19 @@ export async function startService<C extends ServiceConfig>(def: ServiceDefiniti
       metrics: app.get<Registry>(METRICS),
       maxAttempts: config.consumerMaxAttempts,
       retryBaseMs: config.consumerRetryBaseMs,
+      service: def.name,
+      // On a secured broker the admin's setup step made the topics; the service holds no CREATE.
+      createTopics: kafkaSecurity.mode === 'plaintext',
     });
     app.connectMicroservice({ strategy: transport });
     await app.startAllMicroservices();
   }
   await app.listen(config.httpPort, config.httpHost);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
-  logger.info('service started', { url, instance: config.instanceId ?? `${hostname()}-${process.pid}`, config: describeConfig(config) });
+  logger.info('service started', {
+    url, instance: config.instanceId ?? `${hostname()}-${process.pid}`, kafka: { security: kafkaSecurity.mode, principal: kafkaSecurity.username ? `User:${kafkaSecurity.username}` : null },
+    config: describeConfig(config),
+  });
   return { app, config, url, close: () => app.close() };
 }
 

@@ -1,5 +1,7 @@
 export * from './errors';
 export * from './topics';
+export * from './access';
+export * from './kafka-setup';
 export * from './publisher';
 export * from './transport';
 export * from './event-sourcing.module';

@@ -3,13 +3,14 @@
 // contracts' decoder, sends what cannot be decoded (or keeps failing) to `<topic>.dlq` with the reason
 // and the original bytes, retries retriable failures with backoff by pausing that partition only, and
 // commits an offset only once its message is handled or dead-lettered.
-import { baseTopic, deadLetterTopic, decode, EventEnvelope, topicName } from '@lnbx/contracts';
+import { baseTopic, deadLetterTopic, decode, EventEnvelope, SERVICES, type ServiceName, topicName } from '@lnbx/contracts';
 import { applyDecorators, ArgumentsHost, Catch, Controller, RpcExceptionFilter, UseFilters } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { JsonLogger } from '@lnbx/platform';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { lastValueFrom, Observable, throwError } from 'rxjs';
+import { accessOf } from './access';
 import { backoffMs, CodedError, errorCode, isRetriable, retryAfterOf } from './errors';
 import { EventPublisher } from './publisher';
 import { ensureTopics } from './topics';
@@ -39,6 +40,13 @@ export interface KafkaTransportOptions {
   sessionTimeoutMs?: number;
   /** Read a new group's topics from the start (true for services: nothing is missed at first boot). */
   fromBeginning?: boolean;
+  /** The service (its principal's ACLs, libs/messaging/src/access.ts): its handlers are checked against them at start. */
+  service?: string;
+  /**
+   * Create missing topics at start (plaintext, local development). False on a secured broker: the admin's
+   * setup step made them and the service may not; the topics it uses are checked instead.
+   */
+  createTopics?: boolean;
 }
 
 export interface DeadLetter {
@@ -107,10 +115,12 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   }
 
   private async start(): Promise<void> {
-    const { kafka, groupId, topicPrefix } = this.options;
+    const { kafka, groupId, topicPrefix, createTopics = true } = this.options;
+    this.checkAccess();
     const admin = kafka.admin();
     try {
-      await ensureTopics(admin, topicPrefix);
+      // Its own topics and the dead-letter topics it writes: on a secured broker it sees no other.
+      await ensureTopics(admin, topicPrefix, createTopics ? {} : { topics: this.patterns().flatMap((p) => [p, deadLetterTopic(p)]), create: false });
     } finally {
       await admin.disconnect();
     }
@@ -134,6 +144,21 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.options.logger.info('consuming', { groupId, topics });
+  }
+
+  /**
+   * A handler of a topic the service's principal may not read would fail on a secured broker with an
+   * authorisation error: said here, at start, naming the table to change. Plaintext only warns.
+   */
+  private checkAccess(): void {
+    const { service, createTopics = true, logger } = this.options;
+    if (!service || !(SERVICES as readonly string[]).includes(service)) return;
+    const readable = new Set(accessOf(service as ServiceName).reads);
+    const outside = this.patterns().filter((p) => !readable.has(p));
+    if (!outside.length) return;
+    const msg = `${service} handles ${outside.join(', ')} but its Kafka principal may not read ${outside.length > 1 ? 'them' : 'it'}: add ${outside.length > 1 ? 'them' : 'it'} to SUBSCRIPTIONS in libs/messaging/src/access.ts and run the Kafka setup step`;
+    if (!createTopics) throw new Error(msg);
+    logger.warn(msg);
   }
 
   /**

@@ -5,6 +5,7 @@ import { Pool } from 'pg';
 import { Registry } from 'prom-client';
 import { loadConfig } from './config';
 import { HEALTH_CHECKS, HealthCheck, HealthController } from './health';
+import { kafkaConnectionOptions } from './kafka-client';
 import { JsonLogger } from './logger';
 import { createMetricsRegistry, METRICS, MetricsController } from './metrics';
 import { ServiceConfig } from './service-config';
@@ -57,7 +58,8 @@ export class PlatformModule {
     pool.on('error', (err) => logger.error('postgres pool error', { err }));
     const kafka = new Kafka({
       clientId: `${options.service}-${instance}`,
-      brokers: config.kafkaBrokers.split(','),
+      // Plaintext, or SASL/SCRAM over TLS as the service's own principal (User:<service> unless KAFKA_SASL_USERNAME).
+      ...kafkaConnectionOptions(config, options.service),
       logCreator: kafkaLogCreator(logger.child({ component: 'kafkajs' })),
       retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 5000 },
     });

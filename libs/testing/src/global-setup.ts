@@ -3,9 +3,11 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { kafkaBrokers, postgresAdminUrl } from './env';
+import { kafkaBrokers, postgresAdminUrl, useTestKafkaEnv } from './env';
 
 export default async function globalSetup(): Promise<void> {
+  // Before the workers start: they, and the services they spawn, inherit it.
+  useTestKafkaEnv();
   const root = path.resolve(__dirname, '../../..');
   const [host, port] = kafkaBrokers()[0].split(':');
   if (host !== '127.0.0.1' && host !== 'localhost') {
@@ -13,7 +15,7 @@ export default async function globalSetup(): Promise<void> {
   }
   execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'start'], {
     stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, KAFKA_PORT: port },
+    env: { ...process.env, KAFKA_PORT: port, KAFKA_SECURE: '0' },
   });
   const client = new Client({ connectionString: postgresAdminUrl() });
   try {

@@ -1,0 +1,61 @@
+// How a process reaches Kafka, from its KafkaConfig: SASL/SCRAM-SHA-512 over TLS, or plaintext for local
+// development. The one place that turns the settings into kafkajs options, for the services (PlatformModule),
+// the admin setup and the tests.
+import { readFileSync } from 'node:fs';
+import type { KafkaConfig as KafkajsConfig } from 'kafkajs';
+import { ConfigError } from './config';
+import type { KafkaConfig, KafkaSecurity } from './service-config';
+
+export interface KafkaSecuritySummary {
+  mode: KafkaSecurity;
+  /** False when KAFKA_SECURITY is unset (allowed only with every broker on this machine). */
+  explicit: boolean;
+  /** The SCRAM user, with sasl_ssl. */
+  username?: string;
+}
+
+export function kafkaSecurityOf(config: KafkaConfig, defaultUsername?: string): KafkaSecuritySummary {
+  const mode = config.kafkaSecurity ?? 'plaintext';
+  return { mode, explicit: config.kafkaSecurity !== undefined, username: mode === 'sasl_ssl' ? (config.kafkaSaslUsername ?? defaultUsername) : undefined };
+}
+
+/** The line every service logs at start when its Kafka traffic is neither authenticated nor encrypted. */
+export function plaintextWarning(config: KafkaConfig): string | undefined {
+  const { mode, explicit } = kafkaSecurityOf(config);
+  if (mode !== 'plaintext') return undefined;
+  return explicit
+    ? 'Kafka over PLAINTEXT (KAFKA_SECURITY=plaintext): no authentication, no encryption, no ACLs. For local development only; set KAFKA_SECURITY=sasl_ssl anywhere else (docs/security.md)'
+    : `Kafka over PLAINTEXT because KAFKA_SECURITY is unset and the broker is on this machine (${config.kafkaBrokers}): no authentication, no encryption, no ACLs. Set KAFKA_SECURITY=plaintext to say so, or sasl_ssl (docs/security.md)`;
+}
+
+function readSetting(variable: string, file: string, what: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${variable}=${JSON.stringify(file)}: cannot read the ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+  }
+  // A trailing newline is how editors and `echo` leave a file; it is never part of the value.
+  const value = text.replace(/\r?\n$/, '');
+  if (!value) throw new ConfigError([`${variable}=${JSON.stringify(file)}: the ${what} file is empty`]);
+  return value;
+}
+
+/**
+ * kafkajs options for `config`: brokers, and with sasl_ssl the TLS trust (KAFKA_SSL_CA_FILE, else the
+ * system's CAs) and the SCRAM-SHA-512 credentials, the password read from KAFKA_SASL_PASSWORD_FILE when
+ * given. `defaultUsername` is the service's name: its principal unless KAFKA_SASL_USERNAME says otherwise.
+ * A file that cannot be read stops the process with the variable's name, never the password.
+ */
+export function kafkaConnectionOptions(config: KafkaConfig, defaultUsername?: string): Pick<KafkajsConfig, 'brokers' | 'ssl' | 'sasl'> {
+  const brokers = config.kafkaBrokers.split(',');
+  const { mode, username } = kafkaSecurityOf(config, defaultUsername);
+  if (mode === 'plaintext') return { brokers };
+  if (!username) throw new ConfigError(['KAFKA_SASL_USERNAME=null: KAFKA_SECURITY=sasl_ssl needs a user']);
+  const password = config.kafkaSaslPassword ?? readSetting('KAFKA_SASL_PASSWORD_FILE', config.kafkaSaslPasswordFile ?? '', 'password');
+  const ca = config.kafkaSslCaFile ? readSetting('KAFKA_SSL_CA_FILE', config.kafkaSslCaFile, 'CA certificate') : undefined;
+  if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError([`KAFKA_SSL_CA_FILE=${JSON.stringify(config.kafkaSslCaFile)}: not a PEM certificate`]);
+  }
+  return { brokers, ssl: ca ? { ca: [ca] } : true, sasl: { mechanism: 'scram-sha-512', username, password } };
+}
