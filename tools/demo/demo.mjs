@@ -119,6 +119,8 @@ try {
   // Secured, the script also creates the topics and every service's ACLs as admin (kafka.sh setup).
   execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'start'], { stdio: 'inherit', env: kafkaEnv });
   await ensureDatabase();
+  // The services create no table: the schema migrations run first, as in CI and compose.
+  execFileSync('node', [path.join(root, 'tools/migrate/migrate.mjs'), 'up', '--database-url', databaseUrl], { stdio: 'inherit' });
   say(`database ${dbName} ready`);
   for (const s of sandboxes) if (start(s)) await waitReady(s.app, s.url).catch((e) => say(e.message));
   for (const s of services) start(s);

@@ -1,7 +1,9 @@
 // The migrations as CI and an operator run them (the CLI, in a child process) on a fresh database and on
 // the database the release before migrations left behind (tools/migrate/fixtures): both end with the same
-// schema, data kept, each migration recorded once; down undoes each owner's last one and up redoes it.
-import { createTestDatabase, type TestDatabase } from '@lnbx/testing';
+// schema, data kept, each migration recorded once; down undoes each owner's last one and up redoes it; the
+// four services start on the migrated previous release and refuse a database that was not migrated.
+import { createTestDatabase, kafkaBrokers, spawnService, type TestDatabase, uniqueTopicPrefix } from '@lnbx/testing';
+import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -86,6 +88,35 @@ describe('schema migrations (npm run migrate)', () => {
     ]);
     expect(await query(previous, 'select kind from exporter.followups')).toEqual([{ kind: 'attach' }]);
     expect(await query(previous, 'select reference, state, allocation from monitor.documents')).toEqual([{ reference: 'INV-9', state: 'exported', allocation: null }]);
+  });
+
+  it("starts the four services on the previous release's database once migrated, and refuses an unmigrated one", async () => {
+    await cli(previous, 'up');
+    const prefix = uniqueTopicPrefix('migrate');
+    const common = { DATABASE_URL: previous.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme' };
+    // Nothing here is reached: the services only have to come up (their upstreams are tried later, and fail quietly).
+    const nowhere = 'http://127.0.0.1:9';
+    const services = await Promise.all([
+      spawnService('lnb-poller', { ...common, LNB_BASE_URL: `${nowhere}/apis/wholesale/v2`, LNB_CLIENT_ID: 'x', LNB_CLIENT_SECRET: 'y' }),
+      spawnService('mapper', { ...common, MAPPING_CONFIG_FILE: 'apps/mapper/mapping.example.json' }),
+      spawnService('xero-exporter', {
+        ...common, XERO_API_URL: `${nowhere}/api.xro/2.0`, XERO_IDENTITY_URL: nowhere, XERO_GRANT: 'client_credentials', XERO_CLIENT_ID: 'x',
+        XERO_CLIENT_SECRET: 'y', XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
+      }),
+      spawnService('monitor-api', { ...common, XERO_EXPORTER_URL: nowhere }),
+    ]);
+    try {
+      for (const s of services) expect((await fetch(`${s.url}/health/ready`)).status).toBe(200);
+    } finally {
+      await Promise.all(services.map((s) => s.stop()));
+    }
+    const empty = await createTestDatabase('migrate_empty', { empty: true });
+    try {
+      const refused = spawnService('mapper', { ...common, DATABASE_URL: empty.url, MAPPING_CONFIG_FILE: 'apps/mapper/mapping.example.json' });
+      await expect(refused).rejects.toThrow(/SchemaNotMigratedError: the database schema \\?"mapper\\?" lacks migration 0001_event-store, which this version needs: run \\?"npm run migrate/);
+    } finally {
+      await empty.drop();
+    }
   });
 
   it("undoes each owner's last migration and does it again", async () => {

@@ -20,15 +20,14 @@ import { MonitorMetrics } from './metrics';
 import { RunRequests } from './runs/run-requests';
 import { RunsController } from './runs/runs.controller';
 import { ensureKeys } from './store/api-keys.repository';
-import { migrateReadModel } from './store/schema';
+import { REQUIRED_MIGRATION, SCHEMA } from './store/schema';
 import { Notifier } from './workers/notifier';
 import { XeroConnection } from './workers/xero-connection';
 
-/** The read model's tables first, then the keys of MONITOR_BOOTSTRAP_KEYS (hashed; names logged, never keys). */
+/** The keys of MONITOR_BOOTSTRAP_KEYS (hashed; names logged, never keys). */
 class MonitorBoot implements OnModuleInit {
   constructor(@Inject(PG_POOL) private readonly pool: Pool, @Inject(CONFIG) private readonly config: MonitorConfig, private readonly logger: JsonLogger) {}
   async onModuleInit(): Promise<void> {
-    await migrateReadModel(this.pool);
     const keys = parseBootstrapKeys(this.config.bootstrapKeys);
     if (keys.ok && keys.keys.length) {
       const created = await ensureKeys(this.pool, keys.keys);
@@ -44,7 +43,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot({ service: 'monitor-api', configClass: MonitorConfig, config, logger }),
-        EventSourcingModule.forRoot({ schema: 'monitor' }),
+        EventSourcingModule.forRoot({ schema: SCHEMA, requiredMigration: REQUIRED_MIGRATION }),
       ],
       controllers: [
         IntegrationCenterController, MeController, RunsController, DocumentsController, AllocationsController, FlowsController, XeroController, ProjectionHandlers,

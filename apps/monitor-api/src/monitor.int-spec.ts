@@ -5,14 +5,13 @@
 // A local HTTP server stands in for the exporter's status endpoint and one receives the webhook.
 import { AllocationCheckRequested, createEnvelope, documentKey, EventEnvelope, flowKey, RunRequested, SelectionChanged, topicName } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, http, runMigrations, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { aRun, missingEan13, missingRetailerReference, noSelectionRules, RunEvents, xeroValidation } from './domain/testing';
 import { rebuild } from './store/projector';
-import { migrateReadModel } from './store/schema';
 
 const VIEWER = 'viewer-key-for-tests-0123456789';
 const OPERATOR = 'operator-key-for-tests-0123456789';
@@ -369,12 +368,13 @@ describe('monitor-api', () => {
         (select json_agg(a order by document_key, run_id) from (select * from monitor.allocations) a) as allocations,
         (select json_agg(l order by at, message) from (select run_id, at, level, code, message from monitor.log_lines) l) as lines`)).rows[0];
       const before = await snapshot();
-      // The database as the monitor left it before this change: no allocation column, table or field.
+      // The database as the monitor left it before this change (its last migration undone, no allocation
+      // field in the stored views), then migrated again as an operator would.
+      await runMigrations(db.url, ['down', '--owner', 'monitor']);
       await pool.query(`begin;
-        alter table monitor.documents drop column allocation; drop table monitor.allocations;
         update monitor.documents set view = view - 'allocation'; update monitor.run_documents set view = view - 'allocation';
         commit`);
-      await migrateReadModel(pool);
+      await runMigrations(db.url, ['up', '--owner', 'monitor']);
       expect((await docOf(done)).body).toMatchObject({ state: 'exported', allocation: null });
       expect((await get<{ documents: { allocation: unknown }[] }>(`/api/runs/${run.runId}/documents`)).body.documents.map((d) => d.allocation)).toEqual([null, null, null, null]);
       await rebuild(pool);

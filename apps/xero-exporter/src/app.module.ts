@@ -12,6 +12,7 @@ import { Intake } from './handlers/intake';
 import { ConnectionsController } from './http/connections.controller';
 import { ExporterMetrics } from './metrics';
 import { ExporterStore, type Transact, TRANSACT } from './store/exporter-store';
+import { REQUIRED_MIGRATION, SCHEMA } from './store/schema';
 import { ALLOCATION_OPTIONS, AllocationRunner, type AllocationOptions } from './workers/allocations';
 import { BATCH_OPTIONS, BatchExporter, type BatchExporterOptions } from './workers/batch-exporter';
 import { CONTACT_NAME_SUFFIX, ContactResolver } from './workers/contact-resolver';
@@ -94,25 +95,14 @@ export class AppModule {
       module: AppModule,
       imports: [
         PlatformModule.forRoot({ service: 'xero-exporter', configClass: ExporterConfig, config, logger }),
-        EventSourcingModule.forRoot({ schema: 'exporter' }),
+        EventSourcingModule.forRoot({ schema: SCHEMA, requiredMigration: REQUIRED_MIGRATION }),
       ],
       controllers: [ExporterHandlers, ConnectionsController],
       providers: [
         ...optionProviders(startWorkers),
-        {
-          // A factory, not onModuleInit: the hybrid app starts consuming before lifecycle hooks run, and
-          // no document may be recorded before the exporter's tables exist. (Nest creates every provider,
-          // awaiting async factories, inside NestFactory.create, before startService connects the consumer.)
-          // After the event store's own migration (EVENT_STORE, a dependency for that reason): both create
-          // the schema `exporter`, and two `create schema if not exists` at once collide.
-          provide: ExporterStore,
-          inject: [PG_POOL, EVENT_STORE],
-          useFactory: async (pool: Pool): Promise<ExporterStore> => {
-            const store = new ExporterStore(pool);
-            await store.migrate();
-            return store;
-          },
-        },
+        // The event store's factory (EVENT_STORE) checks that the schema has the migrations this code needs,
+        // before NestFactory.create returns and so before any consumer can call a handler.
+        { provide: ExporterStore, inject: [PG_POOL, EVENT_STORE], useFactory: (pool: Pool): ExporterStore => new ExporterStore(pool) },
         // The event store's transaction, so a part's rows and the events it appends commit together.
         { provide: TRANSACT, inject: [Outbox], useFactory: (outbox: Outbox): Transact => outbox.store.withTransaction.bind(outbox.store) },
         { provide: TokenCipher, inject: [ExporterConfig], useFactory: (c: ExporterConfig) => TokenCipher.fromText(c.xeroTokenKey) },

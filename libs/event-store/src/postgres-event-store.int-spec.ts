@@ -13,17 +13,6 @@ describe('PostgresEventStore (real Postgres)', () => {
     await fx?.close();
   });
 
-  it('migrates idempotently, also when two instances boot at once', async () => {
-    const a = new PostgresEventStore(fx.pool, 'boot_race');
-    const b = new PostgresEventStore(fx.pool, 'boot_race');
-    await Promise.all([a.migrate(), b.migrate(), a.migrate()]);
-    await a.migrate();
-    const { rows } = await fx.pool.query(
-      "select table_name from information_schema.tables where table_schema = 'boot_race' order by table_name",
-    );
-    expect(rows.map((r) => r.table_name)).toEqual(['checkpoints', 'events', 'processed_events', 'streams']);
-  });
-
   it('refuses a schema name it cannot splice into SQL safely', () => {
     expect(() => new PostgresEventStore(fx.pool, 'poller; drop table x')).toThrow(/must match/);
   });

@@ -17,7 +17,7 @@ import type {
   Transaction,
 } from './event-store';
 import { EVENT_COLUMNS, type EventRow, OUTBOX_COLUMNS, positionParams, START, toOutboxMessage, toRecordedEvent } from './rows';
-import { checkSchemaName, outboxChannel, schemaDdl } from './schema';
+import { checkSchemaName, outboxChannel } from './schema';
 
 type Db = ClientBase | Pool;
 
@@ -51,15 +51,6 @@ export class PostgresEventStore implements EventStore {
     schema: string,
   ) {
     this.schema = checkSchemaName(schema);
-  }
-
-  /** Creates the schema and its tables when missing; safe when several instances boot at once. */
-  async migrate(): Promise<void> {
-    await this.withTransaction(async (tx) => {
-      // `create ... if not exists` still races on the catalogue's unique indexes: serialise per schema.
-      await tx.query('select pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['lnbx.event-store.migrate', this.schema]);
-      for (const sql of schemaDdl(this.schema)) await tx.query(sql);
-    });
   }
 
   async append(streamId: string, events: NewEvent[], { expectedVersion }: AppendOptions, tx?: Transaction): Promise<AppendResult> {

@@ -1,4 +1,4 @@
-import { checkSchemaName, outboxChannel, schemaDdl } from './schema';
+import { checkSchemaName, outboxChannel } from './schema';
 
 describe('checkSchemaName', () => {
   it.each(['poller', 'mapper', 'xero_exporter', '_private', 'svc_2'])('accepts %s', (name) => {
@@ -12,15 +12,7 @@ describe('checkSchemaName', () => {
   );
 });
 
-describe('schemaDdl', () => {
-  it('creates everything inside the one schema, idempotently', () => {
-    const ddl = schemaDdl('mapper');
-    expect(ddl[0]).toBe('create schema if not exists mapper');
-    for (const sql of ddl.slice(1)) {
-      expect(sql).toMatch(/^create (table|index) if not exists /);
-      expect(sql).toMatch(/ mapper\./);
-    }
-  });
+describe('outboxChannel', () => {
   it('names the notification channel after the schema', () => {
     expect(outboxChannel('poller')).toBe('poller_outbox');
   });

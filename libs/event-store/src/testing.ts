@@ -1,11 +1,40 @@
 // Test helpers for the event store: a fresh database per test file, a store per schema, and a way to
 // find (and kill) the connection that holds a relay's lock, as a crashing process would lose it.
 import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
 import { createTestDatabase, type TestDatabase, waitFor } from '@lnbx/testing';
 import { Pool } from 'pg';
 import type { NewEvent, OutboxMessage } from './event-store';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay';
 import { PostgresEventStore } from './postgres-event-store';
+import { checkSchemaName } from './schema';
+
+const MIGRATIONS = path.resolve(__dirname, '../migrations');
+
+/**
+ * The event store's tables in a schema of the test's own, made by the same migration files
+ * tools/migrate/migrate.mjs runs in each service's schema (their "Up" part, with the search_path set to
+ * the schema, as node-pg-migrate does).
+ */
+export async function migrateEventStore(pool: Pool, schema: string): Promise<void> {
+  const s = checkSchemaName(schema);
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    await client.query(`create schema if not exists ${s}`);
+    await client.query(`set local search_path to ${s}`);
+    for (const file of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql')).sort()) {
+      await client.query(readFileSync(path.join(MIGRATIONS, file), 'utf8').split('-- Down Migration')[0]);
+    }
+    await client.query('commit');
+  } catch (err) {
+    await client.query('rollback').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
 
 export interface StoreFixture {
   db: TestDatabase;
@@ -23,9 +52,8 @@ export async function storeFixture(label: string): Promise<StoreFixture> {
     db,
     pool,
     async store(schema = `svc_${++n}`) {
-      const store = new PostgresEventStore(pool, schema);
-      await store.migrate();
-      return store;
+      await migrateEventStore(pool, schema);
+      return new PostgresEventStore(pool, schema);
     },
     async close() {
       // Dropping the database (with force) can still find a backend of an ended pool alive and

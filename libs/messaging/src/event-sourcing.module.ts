@@ -1,6 +1,6 @@
 import { EventEnvelope } from '@lnbx/contracts';
 import { definitionForType } from '@lnbx/contracts';
-import { ExpectedVersion, NewEvent, OutboxMessage, OutboxRelay, PostgresEventStore, Transaction } from '@lnbx/event-store';
+import { assertMigrated, ExpectedVersion, NewEvent, OutboxMessage, OutboxRelay, PostgresEventStore, Transaction } from '@lnbx/event-store';
 import { CONFIG, JsonLogger, KAFKA, METRICS, PG_POOL, ServiceConfig } from '@lnbx/platform';
 import { DynamicModule, Global, Inject, Injectable, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
@@ -66,6 +66,11 @@ class RelayLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
 export interface EventSourcingOptions {
   /** The service's own Postgres schema. */
   schema: string;
+  /**
+   * The service's own last migration (apps/<service>/migrations) its code needs. The service creates no
+   * table: it refuses to start, saying to run `npm run migrate`, until its schema has it.
+   */
+  requiredMigration?: string;
 }
 
 @Global()
@@ -79,9 +84,8 @@ export class EventSourcingModule {
           provide: EVENT_STORE,
           inject: [PG_POOL],
           useFactory: async (pool: Pool) => {
-            const store = new PostgresEventStore(pool, options.schema);
-            await store.migrate();
-            return store;
+            await assertMigrated(pool, { schema: options.schema, own: options.requiredMigration });
+            return new PostgresEventStore(pool, options.schema);
           },
         },
         {

@@ -36,9 +36,9 @@ describe('KafkaEventTransport', () => {
   beforeAll(async () => {
     db = await createTestDatabase('transport');
     pool = new Pool({ connectionString: db.url });
-    const store = new PostgresEventStore(pool, 'transport_test');
-    await store.migrate();
-    await pool.query('create table transport_test.applied (run_id text primary key, n int not null)');
+    // The test database is migrated (libs/testing): the mapper's schema has an event store to borrow.
+    const store = new PostgresEventStore(pool, 'mapper');
+    await pool.query('create table mapper.applied (run_id text primary key, n int not null)');
     outbox = new Outbox(store, undefined as never);
 
     transport = new KafkaEventTransport({
@@ -49,7 +49,7 @@ describe('KafkaEventTransport', () => {
       await behaviour.get(env.payload.runId)?.(ctx.attempt);
       // Idempotent consumption: the processed eventId and the state change commit together.
       await outbox.once('transport-test', env.eventId, async (tx) => {
-        await tx.query('insert into transport_test.applied (run_id, n) values ($1, 1) on conflict (run_id) do update set n = applied.n + 1', [env.payload.runId]);
+        await tx.query('insert into mapper.applied (run_id, n) values ($1, 1) on conflict (run_id) do update set n = applied.n + 1', [env.payload.runId]);
       });
       seen.push({ runId: env.payload.runId, attempt: ctx.attempt, partition: ctx.partition });
     }, true);
@@ -140,7 +140,7 @@ describe('KafkaEventTransport', () => {
     await publisher.publish([env]);
     await publisher.publish([env]);
     await waitFor('delivered twice', () => seen.filter((s) => s.runId === 'twice').length === 2);
-    const { rows } = await pool.query('select n from transport_test.applied where run_id = $1', ['twice']);
+    const { rows } = await pool.query('select n from mapper.applied where run_id = $1', ['twice']);
     expect(rows).toEqual([{ n: 1 }]);
   });
 });

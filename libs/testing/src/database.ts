@@ -83,5 +83,10 @@ export async function createTestDatabase(label = 'test', { empty = false }: Test
   };
 }
 
+/** Runs the migrations CLI (tools/migrate/migrate.mjs) on a database, e.g. `['down', '--owner', 'monitor']`. */
+export async function runMigrations(url: string, args: string[] = ['up']): Promise<string> {
+  return (await run('node', [MIGRATE, ...args, '--database-url', url], { cwd: ROOT })).stdout;
+}
+
 /** A topic prefix unique to this test run, so runs never read each other's messages. */
 export const uniqueTopicPrefix = (label = 't'): string => `${label}-${randomBytes(4).toString('hex')}.`;

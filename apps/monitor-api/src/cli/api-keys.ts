@@ -3,12 +3,13 @@
 //   ... list | revoke <name>
 // `create` prints the new key once; only its salted hash is stored.
 import 'reflect-metadata';
+import { assertMigrated } from '@lnbx/event-store';
 import { loadConfig } from '@lnbx/platform';
 import { Pool } from 'pg';
 import { createApiKey, listApiKeys, revokeApiKey } from '../store/api-keys.repository';
 import { MonitorConfig } from '../config';
 import { ROLES, type Role } from '../domain/api-keys';
-import { migrateReadModel } from '../store/schema';
+import { REQUIRED_MIGRATION, SCHEMA } from '../store/schema';
 
 const USAGE = 'usage: api-keys.ts create <viewer|operator> <name> | list | revoke <name>';
 
@@ -16,7 +17,7 @@ async function main([command, ...args]: string[]): Promise<void> {
   const config = loadConfig(MonitorConfig);
   const pool = new Pool({ connectionString: config.databaseUrl, application_name: 'monitor-api-keys' });
   try {
-    await migrateReadModel(pool);
+    await assertMigrated(pool, { schema: SCHEMA, own: REQUIRED_MIGRATION });
     if (command === 'create') {
       const [role, name] = args;
       if (!(ROLES as readonly string[]).includes(role) || !name) throw new Error(USAGE);

@@ -1,17 +1,18 @@
 // npm run monitor:rebuild: empties the monitor's read models and replays its journal through the same
 // projections the consumers use. Safe while monitor-api runs: its consumers wait for the rebuild.
 import 'reflect-metadata';
+import { assertMigrated } from '@lnbx/event-store';
 import { loadConfig } from '@lnbx/platform';
 import { Pool } from 'pg';
 import { MonitorConfig } from '../config';
 import { rebuild } from '../store/projector';
-import { migrateReadModel } from '../store/schema';
+import { REQUIRED_MIGRATION, SCHEMA } from '../store/schema';
 
 async function main(): Promise<void> {
   const config = loadConfig(MonitorConfig);
   const pool = new Pool({ connectionString: config.databaseUrl, application_name: 'monitor-rebuild' });
   try {
-    await migrateReadModel(pool);
+    await assertMigrated(pool, { schema: SCHEMA, own: REQUIRED_MIGRATION });
     const started = Date.now();
     const { events, deadLetters } = await rebuild(pool);
     process.stdout.write(`monitor read models rebuilt from ${events} events and ${deadLetters} dead letters in ${Date.now() - started} ms\n`);

@@ -3,7 +3,7 @@
 import type { DocumentMapped, DocumentType } from '@lnbx/contracts';
 import type { DocumentRef } from '../domain/events';
 import type { ClientBase, Pool } from 'pg';
-import { DDL, SCHEMA } from './schema';
+import { SCHEMA } from './schema';
 
 export type Db = Pool | ClientBase;
 /** Runs `fn` in one transaction (the event store's, so events and rows commit together). */
@@ -116,22 +116,6 @@ const S = SCHEMA;
 
 export class ExporterStore {
   constructor(readonly pool: Pool) {}
-
-  async migrate(): Promise<void> {
-    const c = await this.pool.connect();
-    try {
-      await c.query('begin');
-      // `create ... if not exists` still races between instances booting together: one at a time.
-      await c.query('select pg_advisory_xact_lock(hashtext($1))', ['lnbx.xero-exporter.migrate']);
-      for (const sql of DDL) await c.query(sql);
-      await c.query('commit');
-    } catch (err) {
-      await c.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
-  }
 
   // ---------- connections ----------
 
