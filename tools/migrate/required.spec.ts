@@ -2,6 +2,7 @@
 // must be the last migration of its folder, or a new migration could ship without the code asking for it.
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
+import { REQUIRED_MIGRATION as POLLER } from '../../apps/lnb-poller/src/store/schema';
 import { REQUIRED_MIGRATION as MONITOR } from '../../apps/monitor-api/src/store/schema';
 import { REQUIRED_MIGRATION as EXPORTER } from '../../apps/xero-exporter/src/store/schema';
 
@@ -10,6 +11,7 @@ const last = (dir: string): string | undefined => readdirSync(path.join(ROOT, di
 
 describe('the migration each service requires', () => {
   it.each([
+    ['lnb-poller', 'apps/lnb-poller/migrations', POLLER],
     ['xero-exporter', 'apps/xero-exporter/migrations', EXPORTER],
     ['monitor-api', 'apps/monitor-api/migrations', MONITOR],
   ])('%s requires the last of %s', (_service, dir, required) => {

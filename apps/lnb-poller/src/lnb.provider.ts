@@ -1,15 +1,54 @@
-import { LnbClient } from '@lnbx/lnb-client';
-import { JsonLogger } from '@lnbx/platform';
+import { LnbClient, type LnbClientOptions, type LnbRequestEvent } from '@lnbx/lnb-client';
+import { JsonLogger, METRICS, PG_POOL } from '@lnbx/platform';
 import type { Provider } from '@nestjs/common';
+import type { Pool } from 'pg';
+import { Counter, Registry } from 'prom-client';
+import { LnbBudget, PostgresBudgetStore } from './budget/lnb-budget';
 import { PollerConfig } from './config';
 
-/** The LNB client, built once from the config, logging through our (redacting) logger. */
-export const lnbClientProvider: Provider = {
-  provide: LnbClient,
-  inject: [PollerConfig, JsonLogger],
-  useFactory: (config: PollerConfig, logger: JsonLogger) => {
-    const log = logger.child({ component: 'lnb-client' });
+/** The connection's share of its LNB budget in this process; the bucket itself is in Postgres, shared. */
+export const lnbBudgetProvider: Provider = {
+  provide: LnbBudget,
+  inject: [PG_POOL, PollerConfig, JsonLogger, METRICS],
+  useFactory: (pool: Pool, config: PollerConfig, logger: JsonLogger, metrics: Registry) => {
+    const policy = { perMinute: config.lnbRequestsPerMinute, burst: config.lnbRequestBurst };
+    const log = logger.child({ component: 'lnb-budget' });
+    const waited = new Counter({ name: 'lnbx_lnb_budget_wait_seconds_total', help: 'Time LNB requests waited for the connection budget (or a 429 pause).', registers: [metrics] });
+    return new LnbBudget(new PostgresBudgetStore(pool, config.connectionId, policy), policy, {
+      onError: (err) => log.warn('the LNB budget could not be read or written', { err }),
+      onWaited: (ms) => waited.inc(ms / 1000),
+    });
+  },
+};
+
+/**
+ * LNB clients, one per run: its own token, connections and short memory of orders (nothing cached by
+ * an earlier run hides a change made in LNB since), and its own count of the requests it sent (the run's
+ * RunCompleted says how many). Every client spends the one shared budget.
+ */
+export class LnbClients {
+  constructor(private readonly options: Omit<LnbClientOptions, 'onRequest'>, private readonly onRequest: (event: LnbRequestEvent) => void) {}
+
+  /** A client for one run; `count` hears of each request it sends. Close it at the end of the run. */
+  forRun(count: (event: LnbRequestEvent) => void): LnbClient {
     return new LnbClient({
+      ...this.options,
+      onRequest: (event) => {
+        this.onRequest(event);
+        count(event);
+      },
+    });
+  }
+}
+
+/** The clients' settings from the config, logging through our (redacting) logger. */
+export const lnbClientsProvider: Provider = {
+  provide: LnbClients,
+  inject: [PollerConfig, JsonLogger, LnbBudget, METRICS],
+  useFactory: (config: PollerConfig, logger: JsonLogger, budget: LnbBudget, metrics: Registry) => {
+    const log = logger.child({ component: 'lnb-client' });
+    const requests = new Counter({ name: 'lnbx_lnb_requests_total', help: 'Requests sent to LNB, by route and HTTP status (0: no answer).', labelNames: ['route', 'status'], registers: [metrics] });
+    return new LnbClients({
       baseUrl: config.lnbBaseUrl,
       clientId: config.lnbClientId,
       clientSecret: config.lnbClientSecret,
@@ -18,6 +57,7 @@ export const lnbClientProvider: Provider = {
       // An order is invoiced once, or a few times in a row (partial deliveries): a short memory of
       // orders serves those, where 1,000 kept every order of the last pages alive for nothing.
       cache: { maxOrders: 100 },
+      gate: budget,
       // Without debug the client does not even write its per-request lines (a run makes 100,000s).
       logger: {
         log: (message) => log.log(message),
@@ -25,6 +65,6 @@ export const lnbClientProvider: Provider = {
         error: (message) => log.error(message),
         ...(log.enabled('debug') ? { debug: (message: string) => log.debug(message) } : {}),
       },
-    });
+    }, (event) => requests.inc({ route: `${event.method} ${event.route}`, status: String(event.status) }));
   },
 };

@@ -97,7 +97,7 @@ describe('lnb-poller', () => {
     expect(outcome.type).toBe('RunCompleted');
     const counts = (outcome.payload as RunCompleted.Value).counts;
     expect(refs(detected)).toEqual(finals());
-    expect(counts).toEqual({ seen: 120, selected: finals().length, emitted: finals().length, unchanged: 0, excludedBySelection: 120 - finals().length, heldBack: 0 });
+    expect(counts).toEqual({ seen: 120, selected: finals().length, emitted: finals().length, unchanged: 0, excludedBySelection: 120 - finals().length, heldBack: 0, enriched: finals().length });
     expect(ofRun<RunStarted.Value>(runId, 'RunStarted')[0].payload.trigger).toBe('manual');
     const sample = detected[0].payload;
     expect(sample.documentKey).toBe(`${CONNECTION}:invoice:${sample.document.reference_number}`);

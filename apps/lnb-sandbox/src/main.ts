@@ -10,6 +10,9 @@ const NUMERIC_ENV = {
   defectRate: 'LNB_SANDBOX_DEFECT_RATE',
   pageSize: 'LNB_SANDBOX_PAGE_SIZE',
   tokenTtlSeconds: 'LNB_SANDBOX_TOKEN_TTL_SECONDS',
+  rateLimit: 'LNB_SANDBOX_RATE_LIMIT',
+  rateLimitWindowMs: 'LNB_SANDBOX_RATE_LIMIT_WINDOW_MS',
+  clockOffsetMs: 'LNB_SANDBOX_CLOCK_OFFSET_MS',
 } as const;
 
 function optionsFromEnv(): LnbSandboxOptions {

@@ -1,7 +1,9 @@
 import { createEnvelope, decode, encode } from './codec';
 import { documentKey, parseDocumentKey } from './common/flow';
 import { InvoiceDetected } from './events/document-detected';
+import { RunCompleted } from './events/run-completed';
 import { RunRequested } from './events/run-requested';
+import { RunStarted } from './events/run-started';
 import { deadLetterTopic, EVENTS } from './registry';
 
 const ctx = { producer: 'monitor-api' as const, connectionId: 'acme', correlationId: 'run-1', key: 'acme:invoices' };
@@ -78,6 +80,37 @@ describe('decode', () => {
 describe('createEnvelope', () => {
   it('never lets a producer emit a payload consumers would refuse', () => {
     expect(() => createEnvelope(RunRequested.definition, { ...runRequested, flow: 'orders' } as never, ctx)).toThrow(/flow/);
+  });
+});
+
+describe('incremental runs: optional fields, old messages still decode', () => {
+  const reasons = (topic: string, bytes: string): string[] => {
+    const out = decode(topic, bytes);
+    return out.ok ? [] : out.reasons;
+  };
+  const started = { runId: 'run-1', flow: 'invoices', mode: 'export', trigger: 'schedule', requestedBy: 'schedule', startedAt: '2026-12-01T10:00:00.000Z' };
+  const completed = { runId: 'run-1', flow: 'invoices', completedAt: '2026-12-01T10:00:05.000Z', counts: { seen: 10, selected: 8, emitted: 1, unchanged: 7, excludedBySelection: 2, heldBack: 0 } };
+
+  it('decodes RunRequested, RunStarted and RunCompleted as pollers and monitors wrote them before', () => {
+    for (const [definition, payload] of [[RunRequested.definition, runRequested], [RunStarted.definition, started], [RunCompleted.definition, completed]] as const) {
+      const old = JSON.stringify({ ...createEnvelope(definition as never, payload as never, ctx) });
+      expect(reasons(definition.topic, old)).toEqual([]);
+    }
+  });
+
+  it('carries a full re-check request, the scope and its reason, and what the run cost LNB', () => {
+    expect(decode(RunRequested.definition.topic, encode(createEnvelope(RunRequested.definition, { ...runRequested, fullRecheck: true }, ctx)))).toMatchObject({ ok: true, envelope: { payload: { fullRecheck: true } } });
+    const withScope = createEnvelope(RunStarted.definition, { ...started, scope: 'incremental', scopeReason: 'orders changed since 09:45', changedSince: '2026-12-01T09:45:00.000Z' } as RunStarted.Value, { ...ctx, producer: 'lnb-poller' });
+    expect(decode(RunStarted.definition.topic, encode(withScope))).toMatchObject({ ok: true, envelope: { payload: { scope: 'incremental' } } });
+    const withCosts = createEnvelope(RunCompleted.definition, { ...completed, counts: { ...completed.counts, enriched: 1 }, scope: 'incremental', changedOrders: 3, lnbRequests: 5 } as RunCompleted.Value, { ...ctx, producer: 'lnb-poller' });
+    expect(decode(RunCompleted.definition.topic, encode(withCosts))).toMatchObject({ ok: true, envelope: { payload: { lnbRequests: 5, counts: { enriched: 1 } } } });
+  });
+
+  it('refuses a bad value in a new field, naming it', () => {
+    const bad = { ...createEnvelope(RunRequested.definition, runRequested, ctx), payload: { ...runRequested, fullRecheck: 'yes' } };
+    expect(reasons(RunRequested.definition.topic, JSON.stringify(bad)).join('\n')).toMatch(/fullRecheck/);
+    const badScope = { ...createEnvelope(RunStarted.definition, started as RunStarted.Value, { ...ctx, producer: 'lnb-poller' }), payload: { ...started, scope: 'partial' } };
+    expect(reasons(RunStarted.definition.topic, JSON.stringify(badScope)).join('\n')).toMatch(/scope/);
   });
 });
 

@@ -116,6 +116,16 @@ describe('LnbClient against the LNB sandbox', () => {
     expect(after.purchase_order_reference).toBe('PO-LATE-CHANGE');
     expect(after.update_time).not.toBe(before.update_time);
   });
+
+  it('lists only the orders changed since a moment, through the filter as the sandbox implements it', async () => {
+    const since = sandbox.admin.now();
+    const order = sandbox.admin.order('ORD-000012')!;
+    const fixed = sandbox.admin.changeOrder('ORD-000012', { items: order.items.map((i) => ({ ...i, ean13: i.ean13 ?? '3760000000017' })) });
+    sandbox.admin.changeOrder('ORD-000013', { status: 'closed', update_time: order.update_time });
+    const pages = await collect(client().ordersUpdated({ from: since }));
+    expect(pages.flatMap((p) => p.items)).toEqual([fixed]);
+    expect(sandbox.admin.calls().byRoute['GET /orders']).toBe(1);
+  });
 });
 
 describe('LnbClient under sandbox faults', () => {
@@ -132,6 +142,31 @@ describe('LnbClient under sandbox faults', () => {
     expect(await collect(client().invoices())).toHaveLength(230);
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
     expect(sandbox.admin.calls().byStatus['429']).toBe(1);
+  });
+
+  it('429 past the sandbox rate: a gate told to slow down holds every caller for Retry-After', async () => {
+    sandbox.admin.setRateLimit(5, 1_000);
+    let pausedUntil = 0;
+    const slowDowns: (number | undefined)[] = [];
+    const gate = {
+      acquire: async () => {
+        while (Date.now() < pausedUntil) await new Promise((resolve) => setTimeout(resolve, pausedUntil - Date.now()));
+      },
+      slowDown: (ms: number | undefined) => {
+        slowDowns.push(ms);
+        pausedUntil = Math.max(pausedUntil, Date.now() + (ms ?? 1_000));
+      },
+    };
+    const lnb = client({ gate, retry: { maxAttempts: 4, baseDelayMs: 5, maxDelayMs: 20 } });
+    try {
+      const orders = await Promise.all(Array.from({ length: 12 }, (_, i) => lnb.order(`ORD-${String(i + 1).padStart(6, '0')}`)));
+      expect(orders.map((o) => o.reference)).toHaveLength(12);
+      expect(slowDowns.length).toBeGreaterThan(0);
+      expect(slowDowns.every((ms) => ms === 1_000)).toBe(true);
+      expect(sandbox.admin.rateLimit().limited).toBe(slowDowns.length);
+    } finally {
+      sandbox.admin.setRateLimit(0);
+    }
   });
 
   it('5xx: retried with backoff until it passes, or given up after maxAttempts', async () => {

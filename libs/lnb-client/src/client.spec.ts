@@ -1,4 +1,4 @@
-import { LnbClient, type FetchLike, type LnbRequestEvent } from './client';
+import { LnbClient, type FetchLike, type LnbRequestEvent, type LnbRequestGate } from './client';
 import { collect, failure } from './testing';
 
 const BASE = 'https://lnb.test/apis/wholesale/v2';
@@ -16,7 +16,7 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 /** A fake Le New Black: issues tokens tok-1, tok-2... and hands every other request to `route`. */
-function setup(route: Route, { tokenLifeMs = 3_600_000, maxAttempts = 3, cache = undefined as { maxEntries?: number; maxOrders?: number } | undefined } = {}) {
+function setup(route: Route, { tokenLifeMs = 3_600_000, maxAttempts = 3, cache = undefined as { maxEntries?: number; maxOrders?: number } | undefined, gate = undefined as LnbRequestGate | undefined } = {}) {
   let clock = Date.UTC(2026, 0, 1);
   let tokens = 0;
   const seen: Seen[] = [];
@@ -39,6 +39,7 @@ function setup(route: Route, { tokenLifeMs = 3_600_000, maxAttempts = 3, cache =
     retry: { maxAttempts, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 60_000 },
     onRequest: (e) => events.push(e),
     cache,
+    gate,
     now: () => clock,
     sleep: async (ms) => {
       sleeps.push(ms);
@@ -250,5 +251,57 @@ describe('LnbClient resources', () => {
     expect(note.amount_total_tax_inclusive).toBe(120);
     expect(note.items[0]).toEqual({ quantity: 2, amount_tax_excl: 100 });
     expect(t.dataRequests()[0].path).toBe('/credit_notes');
+  });
+});
+
+describe('LnbClient orders updated in a range (the ASSUMED filter)', () => {
+  it('asks for update_time_from a second early and update_time_to rounded up, in UTC, on every page', async () => {
+    const t = setup(({ query }) => json(200, docs(0, query.get('page') === '1' ? 500 : 3)));
+    const pages = await collect(t.client.ordersUpdated({ from: new Date('2026-12-01T10:15:30.750Z'), to: new Date('2026-12-01T11:00:00.200Z') }));
+    expect(pages.map((p) => p.items.length)).toEqual([500, 3]);
+    expect(t.dataRequests().map((r) => [r.path, r.query.get('page'), r.query.get('update_time_from'), r.query.get('update_time_to')])).toEqual([
+      ['/orders', '1', '2026-12-01T10:15:29Z', '2026-12-01T11:00:01Z'],
+      ['/orders', '2', '2026-12-01T10:15:29Z', '2026-12-01T11:00:01Z'],
+    ]);
+  });
+
+  it('leaves the end open when none is given, and refuses a range that cannot be meant', async () => {
+    const t = setup(() => json(200, []));
+    await collect(t.client.ordersUpdated({ from: new Date('2026-12-01T10:00:00Z') }));
+    expect(t.dataRequests()[0].query.has('update_time_to')).toBe(false);
+    expect(() => t.client.ordersUpdated({ from: new Date('nonsense') }).next()).toThrow(/not a valid date/);
+    expect(() => t.client.ordersUpdated({ from: new Date('2026-12-02T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') }).next()).toThrow(/ends .* before it starts/);
+  });
+});
+
+describe('LnbClient request gate', () => {
+  it('spends one permit per exchange, the token request included, and reports 429s with their Retry-After', async () => {
+    const order: string[] = [];
+    const gate: LnbRequestGate = {
+      acquire: async () => void order.push('acquire'),
+      slowDown: (ms) => void order.push(`slow down ${ms}`),
+    };
+    const answers = [429, 200];
+    const t = setup(() => {
+      order.push('request');
+      return answers.shift() === 429 ? json(429, {}, { 'retry-after': '3' }) : json(200, { name: 'LNB', version: '2' });
+    }, { gate });
+    await t.client.version();
+    // The token request is answered by setup() itself, so it shows as a permit without a 'request'.
+    expect(order).toEqual(['acquire', 'acquire', 'request', 'slow down 3000', 'acquire', 'request']);
+    expect(t.sleeps).toEqual([3_000]);
+  });
+
+  it('tells the gate of a 429 without Retry-After, and of one too long to wait out', async () => {
+    const slowDowns: (number | undefined)[] = [];
+    const gate: LnbRequestGate = { acquire: async () => undefined, slowDown: (ms) => void slowDowns.push(ms) };
+    const answers: [number, Record<string, string>][] = [[429, {}], [429, { 'retry-after': '300' }]];
+    const t = setup(() => {
+      const [status, headers] = answers.shift() ?? [200, {}];
+      return json(status, {}, headers);
+    }, { gate });
+    const err = await failure(t.client.version());
+    expect([err.code, err.retryAfterMs]).toEqual(['LNB.RATE_LIMITED', 300_000]);
+    expect(slowDowns).toEqual([undefined, 300_000]);
   });
 });

@@ -4,6 +4,7 @@ import { DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy, backoffDelayMs, parseRetr
 import { CREDIT_NOTES_PATH, creditNoteFromApi, creditNotePath } from './credit-notes.adapter';
 import { LnbError, type LnbErrorCode } from './errors';
 import { LruCache } from './lru-cache';
+import { ORDERS_PATH, type OrderUpdateRange, updatedBetweenQuery } from './orders-changes.adapter';
 import type { LnbApiVersion, LnbCreditNote, LnbInvoice, LnbOrder, LnbRetailer } from './model';
 import { type PaginationInfo, hasMorePages, parsePagination } from './pagination';
 import { redact } from './redact';
@@ -29,6 +30,17 @@ export interface LnbRequestEvent {
   errorCode?: LnbErrorCode;
 }
 
+/**
+ * A budget every request is spent from (e.g. one shared by every poller instance of a connection):
+ * `acquire` before each exchange with LNB, token requests included; `slowDown` when LNB answers 429.
+ */
+export interface LnbRequestGate {
+  /** Resolves when one more request may go. */
+  acquire(): Promise<void>;
+  /** LNB answered 429: nothing should go for `retryAfterMs` (undefined: LNB did not say how long). */
+  slowDown(retryAfterMs: number | undefined): void;
+}
+
 export interface LnbClientOptions {
   /** e.g. https://www.lenewblack.com/apis/wholesale/v2 */
   baseUrl: string;
@@ -48,6 +60,8 @@ export interface LnbClientOptions {
    */
   cache?: { maxEntries?: number; maxOrders?: number; ttlMs?: number };
   onRequest?: (event: LnbRequestEvent) => void;
+  /** Spent before every request; told about every 429. Default: none (as fast as answers come). */
+  gate?: LnbRequestGate;
   /** Injected in tests to drive token expiry and backoff without waiting. */
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
@@ -63,6 +77,8 @@ export interface LnbPage<T> {
 export interface ListOptions {
   /** Resume a listing at this page (1-based). */
   fromPage?: number;
+  /** Filters sent with every page (the adapters build them). */
+  query?: Record<string, string>;
 }
 
 interface Token {
@@ -126,7 +142,12 @@ export class LnbClient {
   }
 
   orders(options: ListOptions = {}): AsyncGenerator<LnbOrder> {
-    return this.paginate<LnbOrder>('/orders', options);
+    return this.paginate<LnbOrder>(ORDERS_PATH, options);
+  }
+
+  /** The orders LNB says were updated in the range, a page at a time (the filter's ASSUMED meaning: orders-changes.adapter.ts). */
+  ordersUpdated(range: OrderUpdateRange, options: Omit<ListOptions, 'query'> = {}): AsyncGenerator<LnbPage<LnbOrder>> {
+    return this.pages<LnbOrder>(ORDERS_PATH, { ...options, query: updatedBetweenQuery(range) });
   }
 
   retailers(options: ListOptions = {}): AsyncGenerator<LnbRetailer> {
@@ -157,6 +178,11 @@ export class LnbClient {
     return body as unknown as LnbApiVersion;
   }
 
+  /** Closes the connections kept alive to LNB; the client must not be used afterwards. */
+  close(): void {
+    this.transport.close?.();
+  }
+
   /** Forget cached orders and retailers, e.g. at the start of a run, so fixes made in LNB are seen. */
   clearCaches(): void {
     this.orderCache.clear();
@@ -171,9 +197,9 @@ export class LnbClient {
   }
 
   /** The pages of a listing, for callers that checkpoint by page. */
-  async *pages<T>(path: string, { fromPage = 1 }: ListOptions = {}): AsyncGenerator<LnbPage<T>> {
+  async *pages<T>(path: string, { fromPage = 1, query = {} }: ListOptions = {}): AsyncGenerator<LnbPage<T>> {
     for (let page = fromPage; ; page++) {
-      const { body, headers } = await this.call('GET', path, path, { page: String(page) });
+      const { body, headers } = await this.call('GET', path, path, { ...query, page: String(page) });
       if (!Array.isArray(body) || !body.every(isRecord)) throw this.malformed(`GET ${path}?page=${page}`, 'an array of objects');
       const pagination = parsePagination(headers);
       yield { page, items: body as T[], pagination };
@@ -294,6 +320,7 @@ export class LnbClient {
     const report = (status: number, errorCode?: LnbErrorCode): void => {
       this.options.onRequest?.({ method, route, status, durationMs: this.now() - started, errorCode });
     };
+    if (this.options.gate) await this.options.gate.acquire();
     let response: HttpAnswer;
     try {
       response = await this.transport(url, {
@@ -320,6 +347,7 @@ export class LnbClient {
     }
     const error = this.httpError(response, text, shown());
     report(response.status, error.code);
+    if (error.code === 'LNB.RATE_LIMITED') this.options.gate?.slowDown(error.retryAfterMs);
     throw error;
   }
 

@@ -21,7 +21,10 @@ export interface HttpAnswer {
 }
 
 /** The URL comes parsed: the client built it as a URL, and parsing it again per request showed in profiles. */
-export type Transport = (url: URL, request: HttpRequest) => Promise<HttpAnswer>;
+export type Transport = ((url: URL, request: HttpRequest) => Promise<HttpAnswer>) & {
+  /** Closes kept-alive connections. */
+  close?(): void;
+};
 
 export function fetchTransport(fetchImpl: FetchLike): Transport {
   return async (url, { method, headers, body, timeoutMs }) => {
@@ -37,7 +40,7 @@ class TimeoutError extends Error {
 /** node:http(s); one agent per client, so its connections are reused across requests and freed with it. */
 export function nodeTransport(): Transport {
   const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) };
-  return (url, { method, headers, body, timeoutMs }) =>
+  const transport: Transport = (url, { method, headers, body, timeoutMs }) =>
     new Promise<HttpAnswer>((resolve, reject) => {
       const target = url;
       const protocol = target.protocol === 'https:' ? 'https:' : 'http:';
@@ -66,4 +69,9 @@ export function nodeTransport(): Transport {
       req.on('error', fail);
       req.end(body);
     });
+  transport.close = () => {
+    agents['http:'].destroy();
+    agents['https:'].destroy();
+  };
+  return transport;
 }

@@ -15,6 +15,8 @@ export interface FaultSpec {
   times?: number | 'always';
   /** Chance (0..1) that a matching request is hit, drawn from the sandbox's seed. Default 1. */
   probability?: number;
+  /** Matching requests let through untouched before the fault starts, e.g. 1 to fail a listing from its second page. Default 0. */
+  skip?: number;
   /** latency: the delay before the request is served. Default 200. */
   latencyMs?: number;
   /** rate-limit: the Retry-After header in seconds; null sends none. Default 1. */
@@ -29,6 +31,8 @@ export interface ActiveFault extends FaultSpec {
   id: number;
   /** How many requests it has hit so far. */
   fired: number;
+  /** How many matching requests it has let through so far (see `skip`). */
+  skipped: number;
 }
 
 const FAULT_STREAM = 99;
@@ -48,10 +52,11 @@ export class Faults {
     if (times !== 'always' && !(Number.isInteger(times) && times > 0)) throw new SandboxRequestError(422, 'times must be a positive integer or "always"');
     const probability = spec.probability ?? 1;
     if (!(probability > 0 && probability <= 1)) throw new SandboxRequestError(422, 'probability must be in (0, 1]');
+    if (spec.skip !== undefined && !(Number.isInteger(spec.skip) && spec.skip >= 0)) throw new SandboxRequestError(422, 'skip must be an integer of at least 0');
     if (spec.kind === 'server-error' && spec.status !== undefined && ![500, 502, 503, 504].includes(spec.status)) {
       throw new SandboxRequestError(422, 'status must be 500, 502, 503 or 504');
     }
-    const fault: ActiveFault = { ...spec, times, probability, id: this.nextId++, fired: 0 };
+    const fault: ActiveFault = { ...spec, times, probability, id: this.nextId++, fired: 0, skipped: 0 };
     this.active.push(fault);
     return fault;
   }
@@ -81,6 +86,10 @@ export class Faults {
       if (f.path !== undefined && !path.startsWith(f.path)) continue;
       if (f.method !== undefined && f.method.toUpperCase() !== method) continue;
       if (f.probability !== 1 && !this.rng.chance(f.probability ?? 1)) continue;
+      if (f.skipped < (f.skip ?? 0)) {
+        f.skipped++;
+        continue;
+      }
       f.fired++;
       if (f.times !== 'always' && f.fired >= (f.times ?? 1)) this.remove(f.id);
       if (isLatency) {

@@ -174,6 +174,13 @@ interface OrderCore {
 /** Invoice dates grow with the index, fast at first then slower, so small and huge sandboxes both look plausible. */
 const invoiceDay = (index: number): number => ANCHOR + Math.floor(Math.sqrt(index) * 2) * MS_PER_DAY;
 
+/**
+ * When the generated order of `index` was last updated (ms), before any history cut-off: the morning
+ * after its invoice day. Never decreases with the index, so the store can filter generated orders by
+ * update_time with a binary search instead of building every order.
+ */
+export const generatedOrderUpdateMs = (index: number): number => invoiceDay(index) + 9 * 3_600_000;
+
 function orderCore(cfg: GeneratorConfig, index: number): OrderCore {
   const rng = Rng.for(cfg.seed, Stream.Order, index);
   const retailer = retailerProfile(cfg, rng.int(0, Math.max(cfg.retailers, 1) - 1));
@@ -214,7 +221,7 @@ export function generateOrder(cfg: GeneratorConfig, index: number) {
     status: core.invoiced === core.lines.length ? 'closed' : 'invoicing',
     order_time: time(core.orderTimeMs),
     confirmation_time: time(confirmationMs) as string | null,
-    update_time: time(core.invoiceDayMs + 9 * 3_600_000),
+    update_time: time(generatedOrderUpdateMs(index)),
     retailer_reference: retailer.reference as string | null,
     retailer_name: retailer.name,
     currency_code: country.currency as string,
@@ -283,9 +290,12 @@ function documentBody(
   const paid = opts.status === 'final' && rng.chance(0.6);
   const [windowStart, windowEnd] = COLLECTION_WINDOWS[core.collection];
   const year = new Date(opts.dayMs).getUTCFullYear();
+  // Every line carries the document's creation time: written once (formatting dates was the largest
+  // part of serving a listing page).
+  const created = time(createMs);
   return {
     reference_number: opts.reference,
-    create_time: time(createMs),
+    create_time: created,
     update_time: time(updateMs),
     invoice_on: day(opts.dayMs),
     due_on: day(opts.dayMs + terms.days * MS_PER_DAY) as string | null,
@@ -315,8 +325,8 @@ function documentBody(
     billing_address: retailer.billing_address as GeneratedAddress | null,
     delivery_address: (retailer.delivery_addresses[0] ?? retailer.store_address) as GeneratedAddress | null,
     items: billable.map((b, i) => ({
-      create_time: time(createMs),
-      update_time: time(createMs),
+      create_time: created,
+      update_time: created,
       description: `${b.line.product.name} - ${COLOURS[b.line.colour].name} - ${b.line.size} (${b.line.collection})`,
       product_name: b.line.product.name,
       variant_reference: `${b.line.product.reference}-${COLOURS[b.line.colour].code}` as string | null,

@@ -7,5 +7,6 @@ export {
 export type { Defect } from './inspect';
 export type { DocumentDefects, DocumentType } from './store';
 export type { CallCounts } from './server';
+export type { RateLimitStats } from './rate-limit';
 export { isValidEan13 } from './ean13';
 export { KNOWN_TAX_RATES } from './catalogue';

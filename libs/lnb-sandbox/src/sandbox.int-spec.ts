@@ -106,3 +106,82 @@ describe('the LNB sandbox admin API', () => {
     expect((await call('GET', api('/version'))).status).toBe(401);
   });
 });
+
+describe('orders changed in a time range, the clock, and the rate limit', () => {
+  beforeAll(async () => {
+    // The admin tests above revoked every token.
+    const granted = await call('POST', `${sandbox.url}/auth/token`, { client_id: sandbox.clientId, client_secret: sandbox.clientSecret, grant_type: 'client_credentials' });
+    token = (granted.body as { access_token: string }).access_token;
+    await call('PUT', admin('/settings'), { pagingHeaders: true });
+  });
+
+  afterEach(async () => {
+    await call('PUT', admin('/settings'), { rateLimit: 0, clockOffsetMs: 0, pagingHeaders: true });
+  });
+
+  it('lists the orders updated between update_time_from and update_time_to, both included, paged over the match', async () => {
+    const before = (await call('GET', admin('/state'))).body as { counts: { orders: number } };
+    const changed = await call('PATCH', admin('/orders/ORD-000007'), { status: 'closed' });
+    const stamp = (changed.body as { update_time: string }).update_time;
+    const recent = await call('GET', api('/orders', `&update_time_from=${encodeURIComponent(stamp)}`));
+    expect((recent.body as { reference: string }[]).map((o) => o.reference)).toEqual(['ORD-000007']);
+    expect(recent.headers.get('x-pagination-total-items')).toBe('1');
+    const justAfter = new Date(Date.parse(stamp) + 1).toISOString();
+    expect((await call('GET', api('/orders', `&update_time_from=${justAfter}`))).body).toEqual([]);
+    // An offset names the same instant; the upper end is included too.
+    const plusOne = `${new Date(Date.parse(stamp) + 3_600_000).toISOString().slice(0, 23)}+01:00`;
+    expect((await call('GET', api('/orders', `&update_time_to=${encodeURIComponent(plusOne)}&update_time_from=${encodeURIComponent(plusOne)}`))).body).toEqual([changed.body]);
+    const all = await call('GET', api('/orders', '&update_time_from=2000-01-01'));
+    expect(all.headers.get('x-pagination-total-items')).toBe(String(before.counts.orders));
+  });
+
+  it('refuses an unreadable or inverted range, naming the parameter', async () => {
+    const bad = await call('GET', api('/orders', '&update_time_from=yesterday'));
+    expect(bad.status).toBe(422);
+    expect((bad.body as { errors: Record<string, string[]> }).errors.update_time_from[0]).toMatch(/must be an ISO 8601 date-time/);
+    const zoneless = await call('GET', api('/orders', '&update_time_from=2026-03-10T09:00:00'));
+    expect(Object.keys((zoneless.body as { errors: object }).errors)).toEqual(['update_time_from']);
+    const inverted = await call('GET', api('/orders', '&update_time_from=2026-03-10&update_time_to=2026-03-09'));
+    expect((inverted.body as { errors: Record<string, string[]> }).errors.update_time_to).toEqual(['The update_time_to must be a date after or equal to update_time_from.']);
+  });
+
+  it('stamps changes with its own clock, which may run behind', async () => {
+    await call('PUT', admin('/settings'), { clockOffsetMs: -120_000 });
+    const before = Date.now();
+    const changed = await call('PATCH', admin('/orders/ORD-000008'), { status: 'closed' });
+    const after = Date.now();
+    const stamped = Date.parse((changed.body as { update_time: string }).update_time);
+    expect(stamped).toBeGreaterThanOrEqual(before - 120_000);
+    expect(stamped).toBeLessThanOrEqual(after - 120_000);
+    expect((await call('PUT', admin('/settings'), { clockOffsetMs: 1.5 })).status).toBe(422);
+  });
+
+  it('a fault can let the first matching requests through: a listing that fails from its second page', async () => {
+    await call('POST', admin('/faults'), { kind: 'server-error', path: '/orders', skip: 1, times: 'always' });
+    expect((await call('GET', api('/orders', '&page=1'))).status).toBe(200);
+    expect((await call('GET', api('/orders', '&page=2'))).status).toBe(503);
+    expect((await call('GET', api('/orders', '&page=1'))).status).toBe(503);
+    expect(((await call('GET', admin('/faults'))).body as { skipped: number; fired: number }[])[0]).toMatchObject({ skip: 1, skipped: 1, fired: 2 });
+    expect((await call('POST', admin('/faults'), { kind: 'server-error', skip: -1 })).status).toBe(422);
+    await call('DELETE', admin('/faults'));
+  });
+
+  it('answers 429 with Retry-After past its rate, and says how hard it was pushed', async () => {
+    await call('PUT', admin('/settings'), { rateLimit: 3, rateLimitWindowMs: 60_000 });
+    const statuses: number[] = [];
+    let retryAfter: string | null = null;
+    for (let i = 0; i < 5; i++) {
+      const res = await call('GET', api('/version'));
+      statuses.push(res.status);
+      retryAfter ??= res.headers.get('retry-after');
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect(Number(retryAfter)).toBeGreaterThanOrEqual(59);
+    expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+    expect(((await call('GET', admin('/state'))).body as { rateLimit: object }).rateLimit).toEqual({ limit: 3, windowMs: 60_000, limited: 2, peakInWindow: 5 });
+    // The admin API is never limited; setting the limit again starts afresh.
+    await call('PUT', admin('/settings'), { rateLimit: 3 });
+    expect((await call('GET', api('/version'))).status).toBe(200);
+    expect((await call('PUT', admin('/settings'), { rateLimit: -1 })).status).toBe(422);
+  });
+});

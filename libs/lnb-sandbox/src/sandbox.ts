@@ -5,6 +5,7 @@ import type {
   DefectKind, GeneratedCreditNote, GeneratedInvoice, GeneratedOrder, GeneratedRetailer, GeneratorConfig,
 } from './generator';
 import type { Defect } from './inspect';
+import type { RateLimitStats } from './rate-limit';
 import { ADMIN_BASE, API_BASE, type CallCounts, SandboxServer, type SandboxSettings } from './server';
 import { type DocumentDefects, type DocumentType, SandboxStore } from './store';
 
@@ -25,6 +26,12 @@ export interface LnbSandboxOptions {
   clientId?: string;
   clientSecret?: string;
   tokenTtlSeconds?: number;
+  /** API requests admitted per `rateLimitWindowMs` before it answers 429 with Retry-After. Default 0: no limit. */
+  rateLimit?: number;
+  /** Default 60,000 (a minute). */
+  rateLimitWindowMs?: number;
+  /** The sandbox's clock against the machine's, in ms (negative: behind); it stamps update_time of changes. Default 0. */
+  clockOffsetMs?: number;
 }
 
 /** Test-side control of a running sandbox; the same operations are served over HTTP under /__admin. */
@@ -56,6 +63,14 @@ export interface LnbSandboxAdmin {
   tokensIssued(): number;
   setPagingHeaders(enabled: boolean): void;
   setPageSize(pageSize: number): void;
+  /** 429 past `limit` API requests per `windowMs` (0: no limit); resets the rate counts. */
+  setRateLimit(limit: number, windowMs?: number): void;
+  /** 429s answered and the busiest window so far. */
+  rateLimit(): RateLimitStats;
+  /** Moves the sandbox's clock against the machine's (negative: behind). */
+  setClockOffset(ms: number): void;
+  /** The sandbox's clock now. */
+  now(): Date;
   calls(): CallCounts;
   resetCalls(): void;
   knownTaxRates: readonly number[];
@@ -99,11 +114,14 @@ export async function startLnbSandbox(options: LnbSandboxOptions = {}): Promise<
     clientId: options.clientId ?? 'lnb-sandbox-client',
     clientSecret: options.clientSecret ?? 'lnb-sandbox-secret',
     tokenTtlSeconds: checked('tokenTtlSeconds', options.tokenTtlSeconds ?? 3600, 1, 31_536_000),
+    rateLimit: checked('rateLimit', options.rateLimit ?? 0, 0, 10_000_000),
+    rateLimitWindowMs: checked('rateLimitWindowMs', options.rateLimitWindowMs ?? 60_000, 1, 86_400_000),
+    clockOffsetMs: checked('clockOffsetMs', options.clockOffsetMs ?? 0, -31_536_000_000, 31_536_000_000),
   };
-  const store = new SandboxStore(config);
+  const store = new SandboxStore(config, { historyEndMs: Date.now() + settings.clockOffsetMs - 3_600_000 });
   const server = new SandboxServer(store, settings);
   const port = await server.listen(checked('port', options.port ?? 0, 0, 65_535), options.host);
-  const now = (): string => new Date().toISOString();
+  const now = (): string => server.clock().toISOString();
   const admin: LnbSandboxAdmin = {
     invoice: (ref) => store.invoices.get(ref),
     creditNote: (ref) => store.creditNotes.get(ref),
@@ -127,6 +145,10 @@ export async function startLnbSandbox(options: LnbSandboxOptions = {}): Promise<
     tokensIssued: () => server.issuedTokens(),
     setPagingHeaders: (enabled) => void server.applySettings({ pagingHeaders: enabled }),
     setPageSize: (pageSize) => void server.applySettings({ pageSize }),
+    setRateLimit: (limit, windowMs) => void server.applySettings(windowMs === undefined ? { rateLimit: limit } : { rateLimit: limit, rateLimitWindowMs: windowMs }),
+    rateLimit: () => server.rateLimiter.stats(),
+    setClockOffset: (ms) => void server.applySettings({ clockOffsetMs: ms }),
+    now: () => server.clock(),
     calls: () => server.calls(),
     resetCalls: () => server.resetCalls(),
     knownTaxRates: KNOWN_TAX_RATES,

@@ -6,7 +6,8 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { KNOWN_TAX_RATES } from './catalogue';
 import { type ActiveFault, type FaultSpec, Faults } from './faults';
-import { type AnyDocumentSet, type DocumentType, SandboxRequestError, SandboxStore } from './store';
+import { RateLimiter } from './rate-limit';
+import { type AnyDocumentSet, type DocumentType, SandboxRequestError, SandboxStore, type UpdateTimeRange } from './store';
 
 export const API_BASE = '/apis/wholesale/v2';
 export const ADMIN_BASE = '/__admin';
@@ -18,6 +19,11 @@ export interface SandboxSettings {
   clientId: string;
   clientSecret: string;
   tokenTtlSeconds: number;
+  /** API requests admitted per `rateLimitWindowMs` before 429s; 0 is no limit. */
+  rateLimit: number;
+  rateLimitWindowMs: number;
+  /** How far the sandbox's clock is from the machine's (negative: behind); stamps update_time of changes. */
+  clockOffsetMs: number;
 }
 
 export interface CallCounts {
@@ -59,6 +65,7 @@ const isListing = (name: string): name is Listing => (LISTINGS as readonly strin
 
 export class SandboxServer {
   readonly faults: Faults;
+  readonly rateLimiter: RateLimiter;
   private readonly tokens = new Map<string, number>();
   private counts: CallCounts = { total: 0, byRoute: {}, byStatus: {} };
   private readonly server: http.Server;
@@ -66,6 +73,7 @@ export class SandboxServer {
 
   constructor(readonly store: SandboxStore, readonly settings: SandboxSettings) {
     this.faults = new Faults(store.config.seed);
+    this.rateLimiter = new RateLimiter(settings.rateLimit, settings.rateLimitWindowMs);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) this.send(res, reply(500, { message: err instanceof Error ? err.message : 'internal error' }));
@@ -105,6 +113,11 @@ export class SandboxServer {
     return this.tokensIssued;
   }
 
+  /** The sandbox's own clock, as LNB would stamp a change: the machine's, shifted by clockOffsetMs. */
+  clock(): Date {
+    return new Date(Date.now() + this.settings.clockOffsetMs);
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const method = req.method ?? 'GET';
@@ -118,6 +131,12 @@ export class SandboxServer {
     }
     const path = url.pathname.slice(API_BASE.length);
     const route = `${method} ${path.replace(/^\/(invoices|credit_notes|orders|retailers)\/[^/]+$/, '/$1/:reference')}`;
+    const admitted = this.rateLimiter.admit(Date.now());
+    if (!admitted.ok) {
+      this.count(route, '429');
+      this.send(res, reply(429, { message: 'Too Many Requests' }, { 'retry-after': String(admitted.retryAfterSeconds) }));
+      return;
+    }
     const { latencyMs, fault } = this.faults.hits(method, path);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     if (fault?.kind === 'drop-connection') {
@@ -172,10 +191,12 @@ export class SandboxServer {
       res.writeHead(204).end();
       return;
     }
-    const body = JSON.stringify(answer.body);
+    // Encoded once: a listing page is about 2 MB, and a string written to a socket that cannot take it
+    // all at once was encoded again on each try (most of the sandbox's CPU when serving 100,000 invoices).
+    const body = Buffer.from(JSON.stringify(answer.body));
     res.writeHead(answer.status, {
       'content-type': 'application/json; charset=utf-8',
-      'content-length': Buffer.byteLength(body),
+      'content-length': body.length,
       ...answer.headers,
     });
     res.end(body);
@@ -196,7 +217,7 @@ export class SandboxServer {
       const doc = this.set(collection).get(decodeURIComponent(reference));
       return doc ? reply(200, doc) : reply(404, { message: `No query results for ${collection} ${decodeURIComponent(reference)}` });
     }
-    return this.list(collection, url.searchParams.get('page'));
+    return this.list(collection, url.searchParams);
   }
 
   private set(collection: Listing): AnyDocumentSet {
@@ -208,14 +229,20 @@ export class SandboxServer {
     }
   }
 
-  private list(collection: Listing, pageParam: string | null): Reply {
+  private list(collection: Listing, params: URLSearchParams): Reply {
+    const pageParam = params.get('page');
     const page = pageParam === null ? 1 : Number(pageParam);
     if (!Number.isInteger(page) || page < 1) {
       return reply(422, { message: 'The given data was invalid.', errors: { page: ['The page must be an integer of at least 1.'] } });
     }
     const set = this.set(collection);
     const size = this.settings.pageSize;
-    const total = set.size();
+    // Orders filter by update_time (the other documented filters are not modelled and are ignored).
+    const filteredByTime = collection === 'orders' && (params.has('update_time_from') || params.has('update_time_to'));
+    const range = filteredByTime ? updateTimeRange(params) : undefined;
+    if (range && 'errors' in range) return reply(422, { message: 'The given data was invalid.', errors: range.errors });
+    const filtered = range ? this.store.ordersUpdated(range) : undefined;
+    const total = filtered ? filtered.length : set.size();
     const totalPages = Math.ceil(total / size);
     const headers: Record<string, string> = this.settings.pagingHeaders
       ? {
@@ -226,7 +253,8 @@ export class SandboxServer {
           'x-pagination-total-items': String(total),
         }
       : {};
-    return reply(200, set.page(page, size), headers);
+    const items = filtered ? filtered.slice((page - 1) * size, page * size).map((i) => this.store.orders.at(i)) : set.page(page, size);
+    return reply(200, items, headers);
   }
 
   private issueToken(body: Record<string, unknown>): Reply {
@@ -257,7 +285,7 @@ export class SandboxServer {
 
   private async admin(method: string, path: string, url: URL, req: http.IncomingMessage): Promise<Reply> {
     const parts = path.split('/').slice(1).map(decodeURIComponent);
-    const now = new Date().toISOString();
+    const now = this.clock().toISOString();
     const route = `${method} /${parts[0] ?? ''}`;
     switch (route) {
       case 'GET /state':
@@ -316,6 +344,7 @@ export class SandboxServer {
       },
       faults: this.faults.list(),
       tokensIssued: this.tokensIssued,
+      rateLimit: this.rateLimiter.stats(),
     };
   }
 
@@ -324,14 +353,50 @@ export class SandboxServer {
       if (typeof changes.pagingHeaders !== 'boolean') throw new SandboxRequestError(422, 'pagingHeaders must be a boolean');
       this.settings.pagingHeaders = changes.pagingHeaders;
     }
-    for (const key of ['pageSize', 'tokenTtlSeconds'] as const) {
+    for (const key of ['pageSize', 'tokenTtlSeconds', 'rateLimitWindowMs'] as const) {
       if (!(key in changes)) continue;
       const value = changes[key];
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new SandboxRequestError(422, `${key} must be a positive integer`);
       this.settings[key] = value;
     }
+    if ('rateLimit' in changes) {
+      const value = changes.rateLimit;
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new SandboxRequestError(422, 'rateLimit must be an integer of at least 0 (0: no limit)');
+      this.settings.rateLimit = value;
+    }
+    if ('clockOffsetMs' in changes) {
+      const value = changes.clockOffsetMs;
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw new SandboxRequestError(422, 'clockOffsetMs must be an integer (negative: behind)');
+      this.settings.clockOffsetMs = value;
+    }
+    // A limit changed is a fresh start: counts and windows reset.
+    if ('rateLimit' in changes || 'rateLimitWindowMs' in changes) this.rateLimiter.configure(this.settings.rateLimit, this.settings.rateLimitWindowMs);
     return this.state().settings;
   }
+}
+
+const FILTER_FORMAT = 'an ISO 8601 date-time such as 2026-03-10T09:00:00Z (or 2026-03-10T10:00:00+01:00), or a date';
+// A zone is required on a date-time: without one, the instant would depend on whose clock reads it.
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** update_time_from/to, both ends included; a date alone is that day's start (from) or end (to) in UTC. */
+function updateTimeRange(params: URLSearchParams): UpdateTimeRange | { errors: Record<string, string[]> } {
+  const errors: Record<string, string[]> = {};
+  const read = (name: 'update_time_from' | 'update_time_to'): number | undefined => {
+    const raw = params.get(name);
+    if (raw === null || raw === '') return undefined;
+    const value = raw.trim();
+    let ms = DATE_TIME.test(value) ? Date.parse(value.replace(' ', 'T')) : NaN;
+    if (!Number.isNaN(ms) && value.length === 10 && name === 'update_time_to') ms += 86_400_000 - 1;
+    if (Number.isNaN(ms)) errors[name] = [`The ${name} must be ${FILTER_FORMAT}.`];
+    return ms;
+  };
+  const fromMs = read('update_time_from');
+  const toMs = read('update_time_to');
+  if (!errors.update_time_from && !errors.update_time_to && fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
+    errors.update_time_to = ['The update_time_to must be a date after or equal to update_time_from.'];
+  }
+  return Object.keys(errors).length ? { errors } : { fromMs, toMs };
 }
 
 function documentType(name: string): DocumentType {

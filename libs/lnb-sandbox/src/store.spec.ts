@@ -1,4 +1,4 @@
-import { generateInvoice, plannedInvoiceDefect } from './generator';
+import { generateInvoice, generatedOrderUpdateMs, plannedInvoiceDefect } from './generator';
 import { SandboxRequestError, SandboxStore } from './store';
 
 const NOW = '2026-06-01T10:00:00.000Z';
@@ -75,5 +75,37 @@ describe('the sandbox store', () => {
       { kind: 'CREDITED_INVOICE_NOT_FOUND', detail: 'credits invoice INV-404404, which does not exist' },
     ]);
     expect(store.inspect('credit_note', 'CN-999999')).toBeUndefined();
+  });
+
+  describe('orders by update_time', () => {
+    const historyEndMs = Date.parse('2026-06-01T00:00:00Z');
+    const store = new SandboxStore({ ...config, invoices: 8_000 }, { historyEndMs });
+    const updated = (i: number): number => Date.parse(store.orders.at(i).update_time ?? '');
+
+    it('the update time the filter assumes is the one each generated order carries, never after the end of history', () => {
+      for (const i of [0, 1, 99, 3_000, 5_000, 7_999]) {
+        expect(updated(i)).toBe(Math.min(generatedOrderUpdateMs(i), historyEndMs));
+      }
+      expect(updated(7_999)).toBe(historyEndMs);
+      expect(store.orders.at(7_999).update_time).toBe('2026-06-01T00:00:00Z');
+    });
+
+    it('finds exactly the orders updated in a range, both ends included, changed ones by their new time', () => {
+      const fromMs = updated(3_000);
+      const toMs = updated(3_600);
+      const times = Array.from({ length: 8_000 }, (_, i) => updated(i));
+      const expected = times.flatMap((ms, i) => (ms >= fromMs && ms <= toMs ? [i] : []));
+      expect(expected.length).toBeGreaterThan(100);
+      expect(store.ordersUpdated({ fromMs, toMs })).toEqual(expected);
+
+      const recent = store.orders.change('ORD-000010', { status: 'closed' }, '2026-06-02T08:00:00.000Z');
+      const hidden = store.orders.change('ORD-003100', { status: 'closed', update_time: '2026-01-01T00:00:00Z' }, '2026-06-02T08:00:00.000Z');
+      expect(store.ordersUpdated({ fromMs: Date.parse('2026-06-01T12:00:00Z') }).map((i) => store.orders.at(i).reference)).toEqual([recent.reference]);
+      // A change that kept its old update_time is out of the range it used to be in, and nowhere newer.
+      expect(store.ordersUpdated({ fromMs, toMs })).toEqual(expected.filter((i) => i !== 3_099));
+      expect(hidden.update_time).toBe('2026-01-01T00:00:00Z');
+      expect(store.ordersUpdated({ fromMs: Date.parse('2026-06-02T08:00:00.001Z') })).toEqual([]);
+      expect(store.ordersUpdated({})).toHaveLength(8_000);
+    });
   });
 });

@@ -3,7 +3,8 @@
 import {
   type DefectKind, type GeneratedCreditNote, type GeneratedInvoice, type GeneratedOrder, type GeneratedRetailer,
   type GeneratorConfig, creditNoteReference, generateCreditNote, generateInvoice, generateOrder, generateRetailer,
-  generatedCreditNotes, invoiceReference, orderReference, plannedCreditNoteDefect, plannedInvoiceDefect, retailerReference,
+  generatedCreditNotes, generatedOrderUpdateMs, invoiceReference, orderReference, plannedCreditNoteDefect, plannedInvoiceDefect,
+  retailerReference,
 } from './generator';
 import { type Defect, type InspectionLookups, inspectDocument } from './inspect';
 
@@ -47,6 +48,11 @@ export class DocumentSet<T extends object> {
 
   touched(index: number): boolean {
     return this.overrides.has(index);
+  }
+
+  /** The indexes of the documents an admin created or changed. */
+  touchedIndexes(): number[] {
+    return [...this.overrides.keys()];
   }
 
   indexOf(reference: string): number | undefined {
@@ -113,14 +119,37 @@ export interface DocumentDefects {
   defects: Defect[];
 }
 
+/** An update_time range, both ends included, in ms; an end left out is open. */
+export interface UpdateTimeRange {
+  fromMs?: number;
+  toMs?: number;
+}
+
+const HOUR_MS = 3_600_000;
+const isoSeconds = (ms: number): string => `${new Date(ms).toISOString().slice(0, 19)}Z`;
+
+export interface SandboxStoreOptions {
+  /**
+   * Generated history ends here (ms): a generated order never says it was updated later, so only
+   * admin changes (stamped with the sandbox's clock) are "recent". A large sandbox's later invoice
+   * days lie in the future; without this, every such order would look changed since any past run.
+   * Default: an hour before the store was made.
+   */
+  historyEndMs?: number;
+}
+
 export class SandboxStore {
   readonly invoices: DocumentSet<GeneratedInvoice>;
   readonly creditNotes: DocumentSet<GeneratedCreditNote>;
   readonly orders: DocumentSet<GeneratedOrder>;
   readonly retailers: DocumentSet<GeneratedRetailer>;
+  /** Whole seconds, as LNB's timestamps are written. */
+  readonly historyEndMs: number;
 
-  constructor(readonly config: GeneratorConfig) {
+  constructor(readonly config: GeneratorConfig, options: SandboxStoreOptions = {}) {
     const cfg = config;
+    this.historyEndMs = Math.floor((options.historyEndMs ?? Date.now() - HOUR_MS) / 1000) * 1000;
+    const historyEnd = isoSeconds(this.historyEndMs);
     this.invoices = new DocumentSet({
       key: 'reference_number', referenceOf: invoiceReference, generate: (i) => generateInvoice(cfg, i), generatedSize: () => cfg.invoices,
     });
@@ -130,11 +159,46 @@ export class SandboxStore {
     });
     // One order per invoice index, created invoices included.
     this.orders = new DocumentSet({
-      key: 'reference', referenceOf: orderReference, generate: (i) => generateOrder(cfg, i), generatedSize: () => this.invoices.size(),
+      key: 'reference', referenceOf: orderReference, generatedSize: () => this.invoices.size(),
+      generate: (i) => {
+        const order = generateOrder(cfg, i);
+        return generatedOrderUpdateMs(i) > this.historyEndMs ? { ...order, update_time: historyEnd } : order;
+      },
     });
     this.retailers = new DocumentSet({
       key: 'reference', referenceOf: retailerReference, generate: (i) => generateRetailer(cfg, i), generatedSize: () => cfg.retailers,
     });
+  }
+
+  /**
+   * The indexes of the orders whose update_time lies in the range, in listing order. Untouched
+   * generated orders are found by their update time alone (it never decreases with the index), so a
+   * filter over 100,000 orders builds only the orders it returns.
+   */
+  ordersUpdated(range: UpdateTimeRange): number[] {
+    const from = range.fromMs ?? -Infinity;
+    const to = range.toMs ?? Infinity;
+    const updatedMs = (i: number): number => Math.min(generatedOrderUpdateMs(i), this.historyEndMs);
+    const size = this.orders.size();
+    const firstAtLeast = (bound: number, inclusive: boolean): number => {
+      let lo = 0;
+      let hi = size;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (inclusive ? updatedMs(mid) >= bound : updatedMs(mid) > bound) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    const start = firstAtLeast(from, true);
+    const end = firstAtLeast(to, false);
+    const out: number[] = [];
+    for (let i = start; i < end; i++) if (!this.orders.touched(i)) out.push(i);
+    for (const i of this.orders.touchedIndexes()) {
+      const at = Date.parse(String(this.orders.at(i).update_time));
+      if (at >= from && at <= to) out.push(i);
+    }
+    return out.sort((a, b) => a - b);
   }
 
   private readonly lookups: InspectionLookups = {

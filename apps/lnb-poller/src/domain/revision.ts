@@ -83,3 +83,11 @@ function canonicalJson(value: unknown): string | undefined {
 export function revisionOf(document: object, retailer: object): string {
   return createHash('sha256').update(canonicalJson({ document, retailer })!).digest('hex').slice(0, 32);
 }
+
+/**
+ * A hash of a document as LNB listed it (the same canonical form, volatile fields left out): tells an
+ * incremental run whether a document whose update_time moved changed in a way that matters.
+ */
+export function fingerprintOf(value: object): string {
+  return createHash('sha256').update(canonicalJson(value)!).digest('hex').slice(0, 32);
+}

@@ -1,9 +1,11 @@
-// Executes requested runs, one at a time per poller process, outside the Kafka handler (a run can
-// last minutes; a handler must not). Pages through LNB, applies the selection, enriches, detects
-// changes and emits one detected event per new or changed selected document, page by page.
+// Executes requested runs outside the Kafka handler (a run can last minutes; a handler must not), up
+// to POLLER_CONCURRENT_RUNS at once per process, never two of one flow anywhere. Pages through LNB,
+// applies the selection, reads what it must (each document's order, its retailer), detects changes
+// and emits one detected event per new or changed selected document, page by page. An incremental
+// run reads only what changed in LNB since the last run; a full one reads everything (domain/incremental.ts).
 import {
   createEnvelope, CreditNoteDetected, documentKey, EventEnvelope, documentTypeOfFlow, flowKey, InvoiceDetected, LnbDocument, Problem,
-  RunCompleted, RunFailed, RunStarted, SelectionRules,
+  RunCompleted, RunFailed, RunScope, RunStarted, SelectionRules,
 } from '@lnbx/contracts';
 import { isLnbError, LnbClient, LnbCreditNote, LnbInvoice, LnbOrder, LnbRetailer } from '@lnbx/lnb-client';
 import { Outbox } from '@lnbx/messaging';
@@ -14,12 +16,15 @@ import { Counter, Histogram, Registry } from 'prom-client';
 import { PollerConfig } from '../config';
 import { count, emptyCounts } from '../domain/counts';
 import { describeRetailer, enrichDocument } from '../domain/enrich';
-import { revisionOf } from '../domain/revision';
+import { chooseScope, decideReading, type KnownChanges } from '../domain/incremental';
+import { fingerprintOf, revisionOf } from '../domain/revision';
 import { selectDocument } from '../domain/selection';
+import { LnbClients } from '../lnb.provider';
 import { SelectionStore } from '../selection/selection-store';
-import { mapLimit } from './concurrency';
+import { mapLimit, readAhead } from './concurrency';
+import { type ChangedOrders, readChangedOrders, readRetailers, type RetailerDirectory } from './lnb-reads';
 import { runProblem } from './problems';
-import { QueuedRun, RunStore } from './run-store';
+import { type DocumentRead, QueuedRun, RunStore } from './run-store';
 
 type LnbDoc = LnbInvoice | LnbCreditNote;
 interface Prepared {
@@ -27,8 +32,27 @@ interface Prepared {
   document: LnbDocument;
   retailer: ReturnType<typeof describeRetailer>;
   revision: string;
+  read: Omit<DocumentRead, 'key' | 'revision' | 'emitted'>;
+}
+/** One page, ready to store: the documents read, and those known unchanged from the listing alone. */
+interface PreparedPage {
+  prepared: Prepared[];
+  unchangedFromListing: number;
+  /** Unchanged, but LNB moved their update_time: noted so the next run need not hash them again. */
+  moved: { key: string; updateTime: string | null }[];
+}
+/** What a run knows before its first page. */
+interface RunContext {
+  scope: RunScope;
+  /** The run's own client (its requests are counted for RunCompleted). */
+  lnb: LnbClient;
+  retailers?: RetailerDirectory;
+  changes?: KnownChanges;
+  orders?: ChangedOrders;
 }
 const CONSUMER_LOOP_IDLE_MS = 500;
+/** Changed orders kept whole for their documents (beyond, a document fetches its order): about 3 MB. */
+const CHANGED_ORDERS_KEPT = 1_000;
 
 @Injectable()
 export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -36,6 +60,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   private stopping = false;
   private loop?: Promise<void>;
   private wake?: () => void;
+  private readonly active = new Set<Promise<void>>();
   private readonly detected: Counter<'type' | 'mode'>;
   private readonly duration: Histogram<'flow' | 'outcome'>;
 
@@ -43,7 +68,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly runs: RunStore,
     private readonly selections: SelectionStore,
     private readonly outbox: Outbox,
-    private readonly lnb: LnbClient,
+    private readonly clients: LnbClients,
     @Inject(CONFIG) private readonly config: PollerConfig,
     private readonly logger: JsonLogger,
     @Inject(METRICS) metrics: Registry,
@@ -70,13 +95,22 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   private async run(): Promise<void> {
     while (!this.stopping) {
       let run: QueuedRun | undefined;
-      try {
-        run = await this.runs.claim(this.worker, this.config.runLeaseMs);
-      } catch (err) {
-        this.logger.warn('could not claim a run', { err });
+      if (this.active.size < this.config.concurrentRuns) {
+        try {
+          run = await this.runs.claim(this.worker, this.config.runLeaseMs);
+        } catch (err) {
+          this.logger.warn('could not claim a run', { err });
+        }
       }
       if (run) {
-        await this.execute(run);
+        const claimed = run;
+        const execution: Promise<void> = this.execute(claimed)
+          .catch((err: unknown) => this.logger.error('a run could not be recorded; another poller takes it over when its lease ends', { runId: claimed.run_id, err }))
+          .finally(() => {
+            this.active.delete(execution);
+            this.wake?.();
+          });
+        this.active.add(execution);
         continue;
       }
       await new Promise<void>((resolve) => {
@@ -87,46 +121,70 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
         };
       });
     }
+    await Promise.all(this.active);
   }
 
   async execute(run: QueuedRun): Promise<void> {
+    // Taken before anything is read from LNB: a completed run saw every change made before this.
+    const startedAt = new Date();
     const log = this.logger.child({ runId: run.run_id, flow: run.flow });
     const ctx = { producer: 'lnb-poller' as const, connectionId: this.config.connectionId, correlationId: run.run_id };
     const runKey = flowKey(this.config.connectionId, run.flow);
     const stream = `run-${run.run_id}`;
     const end = this.duration.startTimer({ flow: run.flow });
+    const named = Boolean(run.documents?.length);
+    const { scope, reason, changedSince } = chooseScope(
+      { mode: run.mode, named, fullRecheck: run.full_recheck },
+      named ? undefined : await this.runs.progress(run.flow),
+      startedAt,
+      { fullRecheckEveryMs: this.config.fullRecheckEveryHours * 3_600_000, overlapMs: this.config.changesOverlapSeconds * 1000 },
+    );
     const started = createEnvelope(RunStarted.definition, {
       runId: run.run_id, flow: run.flow, mode: run.mode, trigger: run.trigger, requestedBy: run.requested_by,
-      startedAt: new Date().toISOString(), worker: this.worker,
+      startedAt: startedAt.toISOString(), worker: this.worker, scope, scopeReason: reason, ...(changedSince ? { changedSince: changedSince.toISOString() } : {}),
     }, { ...ctx, key: runKey, causationId: run.correlation_event_id });
     await this.outbox.store.withTransaction((tx) => this.outbox.append(tx, stream, [started]));
-    log.info('run started', { mode: run.mode, trigger: run.trigger, named: run.documents?.length ?? 0 });
+    log.info('run started', { mode: run.mode, trigger: run.trigger, named: run.documents?.length ?? 0, scope, reason });
 
-    const counts = emptyCounts();
+    // The lease is kept alive apart from the pages: at a slow LNB budget one page can take minutes.
+    const heartbeat = setInterval(() => {
+      this.runs.heartbeat(run.run_id, this.worker).catch((err: unknown) => log.warn('could not renew the run lease', { err }));
+    }, Math.max(1000, Math.floor(this.config.runLeaseMs / 3)));
+    const counts: RunCompleted.Counts = { ...emptyCounts(), enriched: 0 };
     const problems: Problem[] = [];
+    const tally = { requests: 0 };
+    const lnb = this.clients.forRun(() => tally.requests++);
+    let context: RunContext = { scope, lnb };
     try {
       const rules = await this.selections.rules(run.flow);
-      const pages = run.documents?.length ? this.named(run, problems) : this.listing(run);
-      // Pipelined: page N+1 is fetched and enriched while page N is being stored.
+      context = await this.context(run, context, changedSince);
+      // An incremental run costs its listing: the next page is fetched while this one is decided on. A
+      // full run's pages cost their reads, not their fetch (and an extra page in memory).
+      const pages = named ? this.named(run, lnb, problems) : scope === 'incremental' ? readAhead(this.listing(run, lnb)) : this.listing(run, lnb);
+      // Pipelined: page N+1 is fetched and read while page N is being stored.
       let storing: Promise<void> | undefined;
       for await (const page of pages) {
-        const prepared = await this.preparePage(run, page, rules, counts);
+        const prepared = await this.preparePage(run, page, rules, counts, context);
         await storing;
         storing = this.storePage(run, prepared, counts, started.eventId);
         storing.catch(() => undefined); // awaited (and rethrown) on the next turn or after the loop
-        await this.runs.heartbeat(run.run_id, this.worker);
         if (this.stopping) throw new Error('the poller is stopping; another instance will take the run over');
       }
       await storing;
       const completed = createEnvelope(RunCompleted.definition, {
         runId: run.run_id, flow: run.flow, counts, completedAt: new Date().toISOString(), ...(problems.length ? { problems } : {}),
+        scope, lnbRequests: tally.requests, ...(context.orders ? { changedOrders: context.orders.references.size } : {}),
       }, { ...ctx, key: runKey, causationId: started.eventId });
       await this.outbox.store.withTransaction(async (tx) => {
         await this.outbox.append(tx, stream, [completed]);
         await this.runs.finish(tx, run.run_id, 'completed');
+        if (run.mode === 'export' && scope !== 'named') {
+          await this.runs.saveProgress(tx, run.flow, startedAt, scope === 'full');
+          await this.runs.saveRetailerFingerprints(tx, run.flow, context.retailers?.toSave ?? []);
+        }
       });
       end({ outcome: 'completed' });
-      log.info('run completed', { counts });
+      log.info('run completed', { counts, scope, lnbRequests: tally.requests, changedOrders: context.orders?.references.size });
     } catch (err) {
       if (this.stopping && !isLnbError(err)) {
         log.warn('run interrupted by shutdown; it stays claimed until its lease ends', { err });
@@ -139,20 +197,33 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
         await this.runs.finish(tx, run.run_id, 'failed');
       });
       end({ outcome: 'failed' });
-      log.warn('run failed', { code: problem.code, message: problem.message, counts });
+      log.warn('run failed', { code: problem.code, message: problem.message, counts, lnbRequests: tally.requests });
+    } finally {
+      clearInterval(heartbeat);
+      lnb.close();
     }
   }
 
+  /** What the run reads before its documents: the retailers (full and incremental), the changed orders (incremental). */
+  private async context(run: QueuedRun, base: RunContext, changedSince: Date | undefined): Promise<RunContext> {
+    const { scope, lnb } = base;
+    if (scope === 'named') return base;
+    const retailers = await readRetailers(lnb, await this.runs.retailerFingerprints(run.flow));
+    if (scope !== 'incremental' || !changedSince) return { ...base, retailers };
+    const orders = await readChangedOrders(lnb, changedSince, CHANGED_ORDERS_KEPT);
+    return { ...base, retailers, orders, changes: { orders: orders.references, retailers: retailers.changed } };
+  }
+
   /** Every document of the flow, a page at a time (never the whole listing in memory). */
-  private async *listing(run: QueuedRun): AsyncGenerator<LnbDoc[]> {
+  private async *listing(run: QueuedRun, lnb: LnbClient): AsyncGenerator<LnbDoc[]> {
     const path = run.flow === 'invoices' ? '/invoices' : undefined;
     if (path) {
-      for await (const page of this.lnb.pages<LnbInvoice>(path)) yield page.items;
+      for await (const page of lnb.pages<LnbInvoice>(path)) yield page.items;
       return;
     }
     // Credit notes come through the client's adapter (the ASSUMED endpoint lives there).
     let batch: LnbDoc[] = [];
-    for await (const note of this.lnb.creditNotes()) {
+    for await (const note of lnb.creditNotes()) {
       batch.push(note);
       if (batch.length === 500) {
         yield batch;
@@ -163,11 +234,11 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** The documents a run names ("export now", retry), fetched one by one; an unknown one is reported, not fatal. */
-  private async *named(run: QueuedRun, problems: Problem[]): AsyncGenerator<LnbDoc[]> {
+  private async *named(run: QueuedRun, lnb: LnbClient, problems: Problem[]): AsyncGenerator<LnbDoc[]> {
     const refs = [...new Set(run.documents ?? [])];
     const docs = await mapLimit(refs, this.config.enrichConcurrency, async (ref) => {
       try {
-        return run.flow === 'invoices' ? await this.lnb.invoice(ref) : await this.lnb.creditNote(ref);
+        return run.flow === 'invoices' ? await lnb.invoice(ref) : await lnb.creditNote(ref);
       } catch (err) {
         if (isLnbError(err) && err.code === 'LNB.NOT_FOUND') {
           problems.push({ code: 'LNB.DOCUMENT_NOT_FOUND', severity: 'warning', field: ref, message: `Le New Black has no ${run.flow === 'invoices' ? 'invoice' : 'credit note'} ${ref}.` });
@@ -180,8 +251,12 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     if (found.length) yield found;
   }
 
-  /** Selects and enriches one page: what can run while the previous page is being stored. */
-  private async preparePage(run: QueuedRun, page: LnbDoc[], rules: SelectionRules, counts: RunCompleted.Counts): Promise<Prepared[]> {
+  /**
+   * Selects one page and reads what it must: in a full or named run every selected document's order
+   * and retailer; in an incremental run only those of new or changed documents, and of documents whose
+   * order or retailer changed in LNB (what can run while the previous page is being stored).
+   */
+  private async preparePage(run: QueuedRun, page: LnbDoc[], rules: SelectionRules, counts: RunCompleted.Counts, context: RunContext): Promise<PreparedPage> {
     const type = documentTypeOfFlow(run.flow);
     const named = run.documents?.length ? new Set(run.documents) : undefined;
     const selected: LnbDoc[] = [];
@@ -191,52 +266,97 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
       if (verdict === 'selected') selected.push(doc);
       else count(counts, verdict);
     }
-    return mapLimit(selected, this.config.enrichConcurrency, async (doc) => {
-      const [order, retailer, invoiceFound] = await Promise.all([
-        doc.order_reference ? this.optional(() => this.lnb.order(doc.order_reference!)) : Promise.resolve(null),
-        doc.retailer_reference ? this.optional(() => this.lnb.retailer(doc.retailer_reference!)) : Promise.resolve(null),
-        'invoice_reference_number' in doc && doc.invoice_reference_number
-          ? this.optional(() => this.lnb.invoice(doc.invoice_reference_number!)).then((i) => i !== null)
-          : Promise.resolve(undefined),
-      ]);
-      const document: LnbDocument = enrichDocument(doc, order as LnbOrder | null);
-      if (invoiceFound !== undefined) document.invoice_found = invoiceFound;
-      const contact = describeRetailer(retailer as LnbRetailer | null, doc);
-      const key = documentKey(this.config.connectionId, type, doc.reference_number);
-      return { key, document, retailer: contact, revision: revisionOf(document, contact) };
-    });
+    const keyOf = (doc: LnbDoc) => documentKey(this.config.connectionId, type, doc.reference_number);
+    let toRead = selected;
+    let unchangedFromListing = 0;
+    const moved: PreparedPage['moved'] = [];
+    const changes = context.changes;
+    if (context.scope === 'incremental' && changes && selected.length) {
+      const known = await this.runs.knownDocuments(selected.map(keyOf));
+      toRead = [];
+      for (const doc of selected) {
+        const key = keyOf(doc);
+        const reading = decideReading(doc, known.get(key), changes, () => fingerprintOf(doc));
+        if (reading.read) toRead.push(doc);
+        else {
+          unchangedFromListing++;
+          if (reading.updateTimeMoved) moved.push({ key, updateTime: doc.update_time ?? null });
+        }
+      }
+    }
+    const prepared = await mapLimit(toRead, this.config.enrichConcurrency, (doc) => this.read(doc, keyOf(doc), context));
+    return { prepared, unchangedFromListing, moved };
   }
 
-  /** Emits a prepared page's new and changed documents and records their revisions, in one transaction. */
-  private async storePage(run: QueuedRun, prepared: Prepared[], counts: RunCompleted.Counts, causationId: string): Promise<void> {
+  /** Reads one document's order, retailer (and, for a credit note, whether LNB has the invoice it credits). */
+  private async read(doc: LnbDoc, key: string, context: RunContext): Promise<Prepared> {
+    const { lnb } = context;
+    const orderRef = doc.order_reference;
+    const retailerRef = doc.retailer_reference;
+    const [order, retailer, invoiceFound] = await Promise.all([
+      orderRef ? (context.orders?.bodies.get(orderRef) ?? this.optional(() => lnb.order(orderRef))) : Promise.resolve(null),
+      !retailerRef ? Promise.resolve(null)
+        : context.retailers ? Promise.resolve(context.retailers.get(retailerRef) ?? null)
+        : this.optional(() => lnb.retailer(retailerRef)),
+      'invoice_reference_number' in doc && doc.invoice_reference_number
+        ? this.optional(() => lnb.invoice(doc.invoice_reference_number!)).then((i) => i !== null)
+        : Promise.resolve(undefined),
+    ]);
+    const document: LnbDocument = enrichDocument(doc, order as LnbOrder | null);
+    if (invoiceFound !== undefined) document.invoice_found = invoiceFound;
+    const contact = describeRetailer(retailer as LnbRetailer | null, doc);
+    const updateTime = doc.update_time ?? null;
+    return {
+      key, document, retailer: contact, revision: revisionOf(document, contact),
+      read: {
+        updateTime,
+        // A full run hashes the listing only where update_time cannot tell (none sent): it reads every document anyway.
+        fingerprint: context.scope === 'full' && updateTime ? null : fingerprintOf(doc),
+        orderReference: orderRef ?? null,
+        retailerReference: retailerRef ?? null,
+        // LNB lacked something this document's outcome depends on: read it again every run, as before incremental runs.
+        recheck: Boolean(orderRef && order === null) || invoiceFound === false,
+      },
+    };
+  }
+
+  /** Emits a prepared page's new and changed documents and records what was read, in one transaction. */
+  private async storePage(run: QueuedRun, page: PreparedPage, counts: RunCompleted.Counts, causationId: string): Promise<void> {
+    const { prepared, moved } = page;
     const type = documentTypeOfFlow(run.flow);
     const definition = type === 'invoice' ? InvoiceDetected.definition : CreditNoteDetected.definition;
     // A preview never records revisions: the next real run must still see these documents as new.
     const force = run.trigger === 'retry' || run.mode === 'preview';
     const started = Date.now();
-    const emitted: { key: string; revision: string }[] = [];
-    await this.outbox.store.withTransaction(async (tx) => {
-      emitted.length = 0;
-      const known = await this.runs.revisions(tx, prepared.map((e) => e.key));
-      const batch: { streamId: string; envelopes: EventEnvelope[] }[] = [];
-      for (const e of prepared) {
-        if (!force && known.get(e.key) === e.revision) continue;
-        // Built from typed, enriched LNB data; the payload's shape is proven by the poller's unit tests
-        // and every consumer validates it again, so the per-document validation is skipped here.
-        const env = createEnvelope(definition, {
-          documentKey: e.key, documentType: type, revision: e.revision, runId: run.run_id, mode: run.mode, document: e.document, retailer: e.retailer,
-        }, { producer: 'lnb-poller', connectionId: this.config.connectionId, correlationId: run.run_id, causationId, key: e.key, validate: false });
-        batch.push({ streamId: `document-${e.key}`, envelopes: [env] });
-        emitted.push({ key: e.key, revision: e.revision });
-      }
-      await this.outbox.appendMany(tx, batch);
-      if (run.mode === 'export') await this.runs.saveRevisions(tx, run.run_id, emitted);
-    });
-    this.logger.debug('page stored', { runId: run.run_id, documents: prepared.length, emitted: emitted.length, storeMs: Date.now() - started });
+    const emitted = new Set<string>();
+    if (prepared.length || (moved.length && run.mode === 'export')) {
+      await this.outbox.store.withTransaction(async (tx) => {
+        emitted.clear();
+        const known = await this.runs.revisions(tx, prepared.map((e) => e.key));
+        const batch: { streamId: string; envelopes: EventEnvelope[] }[] = [];
+        for (const e of prepared) {
+          if (!force && known.get(e.key) === e.revision) continue;
+          // Built from typed, enriched LNB data; the payload's shape is proven by the poller's unit tests
+          // and every consumer validates it again, so the per-document validation is skipped here.
+          const env = createEnvelope(definition, {
+            documentKey: e.key, documentType: type, revision: e.revision, runId: run.run_id, mode: run.mode, document: e.document, retailer: e.retailer,
+          }, { producer: 'lnb-poller', connectionId: this.config.connectionId, correlationId: run.run_id, causationId, key: e.key, validate: false });
+          batch.push({ streamId: `document-${e.key}`, envelopes: [env] });
+          emitted.add(e.key);
+        }
+        await this.outbox.appendMany(tx, batch);
+        if (run.mode === 'export') {
+          await this.runs.saveReads(tx, run.run_id, prepared.map((e) => ({ key: e.key, revision: e.revision, emitted: emitted.has(e.key), ...e.read })));
+          await this.runs.saveUpdateTimes(tx, moved);
+        }
+      });
+    }
+    this.logger.debug('page stored', { runId: run.run_id, documents: prepared.length, emitted: emitted.size, storeMs: Date.now() - started });
     // Counted after the commit, so a rolled-back page is not counted.
-    for (let i = 0; i < emitted.length; i++) count(counts, 'emitted');
-    for (let i = 0; i < prepared.length - emitted.length; i++) count(counts, 'unchanged');
-    if (emitted.length) this.detected.inc({ type, mode: run.mode }, emitted.length);
+    for (let i = 0; i < emitted.size; i++) count(counts, 'emitted');
+    for (let i = 0; i < prepared.length - emitted.size + page.unchangedFromListing; i++) count(counts, 'unchanged');
+    counts.enriched = (counts.enriched ?? 0) + prepared.length;
+    if (emitted.size) this.detected.inc({ type, mode: run.mode }, emitted.size);
   }
 
   /** An order or retailer LNB does not have is not fatal: the mapper reports what it lacks. */

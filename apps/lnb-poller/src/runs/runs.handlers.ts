@@ -29,6 +29,7 @@ export class PollerHandlers {
     await this.outbox.once(CONSUMER, env.eventId, (tx) =>
       this.runs.enqueue(tx, {
         run_id: r.runId, flow: r.flow, mode: r.mode, trigger: r.trigger, documents: r.documents ?? null, requested_by: r.requestedBy, correlation_event_id: env.eventId,
+        full_recheck: r.fullRecheck ?? false,
       }),
     );
     this.executor.poke();

@@ -1,49 +1,11 @@
-import type { Pool } from 'pg';
-
 /**
  * The poller's own tables beside its event store: projections of its streams, written in the same
- * transaction as the events (runs, revisions per document, schedules, selections).
+ * transaction as the events (runs, revisions per document, schedules, selections, each flow's progress
+ * from its runs' starts). Two are caches of what LNB said, not decided from: what was last read of each
+ * document and retailer (losing them costs one run that reads everything, never a missed change); and the
+ * LNB budget's bucket. They are made by apps/lnb-poller/migrations (npm run migrate), never by the service.
  */
-export async function migratePollerTables(pool: Pool): Promise<void> {
-  await pool.query(`
-    create schema if not exists poller;
-    create table if not exists poller.runs (
-      run_id text primary key,
-      flow text not null,
-      mode text not null,
-      trigger text not null,
-      documents jsonb,
-      requested_by text not null,
-      status text not null,
-      worker text,
-      heartbeat_at timestamptz,
-      created_at timestamptz not null default now(),
-      correlation_event_id text
-    );
-    create index if not exists runs_queued on poller.runs (created_at) where status in ('queued', 'running');
-    create table if not exists poller.document_revisions (
-      document_key text primary key,
-      revision text not null,
-      run_id text not null,
-      emitted_at timestamptz not null default now()
-    );
-    create table if not exists poller.schedules (
-      flow text primary key,
-      enabled boolean not null,
-      cron text,
-      time_zone text,
-      last_fired_for timestamptz,
-      updated_at timestamptz not null default now()
-    );
-    create table if not exists poller.scheduled_fires (
-      flow text not null,
-      fire_at timestamptz not null,
-      primary key (flow, fire_at)
-    );
-    create table if not exists poller.selections (
-      flow text primary key,
-      rules jsonb not null,
-      updated_at timestamptz not null default now()
-    );
-  `);
-}
+export const SCHEMA = 'poller';
+
+/** The last of apps/lnb-poller/migrations: the service refuses to start until its schema has it. */
+export const REQUIRED_MIGRATION = '0002_incremental';

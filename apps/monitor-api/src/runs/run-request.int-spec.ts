@@ -60,4 +60,28 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     expect(text).toMatch(/lnbx_process_cpu_seconds_total\{service="lnb-poller"\}/);
     expect(text).toMatch(/lnbx_messages_consumed_total\{topic="lnb.run.requested.v1",outcome="handled",service="lnb-poller"\} 1/);
   });
+
+  it('"Full re-check": the poller reads everything again, where the next run would read only what changed', async () => {
+    const res = await http<{ runId: string }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices', fullRecheck: true }, auth);
+    expect(res.status).toBe(202);
+    const run = await waitFor('the full re-check to complete', async () => {
+      const r = await http<{ status: string; counts: { seen: number; emitted: number } }>('GET', `${monitor.url}/api/runs/${res.body.runId}`, undefined, auth);
+      return r.body.status === 'completed' ? r.body : undefined;
+    });
+    expect(run.counts).toMatchObject({ seen: 25, emitted: 0 });
+    const started = poller.logs.find((l) => l.msg === 'run started' && l.runId === res.body.runId);
+    expect(started).toMatchObject({ scope: 'full', reason: 'a full re-check was requested: every document and its order are read again' });
+    const next = await http<{ runId: string }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices' }, auth);
+    await waitFor('the next run to start', () => poller.logs.find((l) => l.msg === 'run started' && l.runId === next.body.runId));
+    expect(poller.logs.find((l) => l.msg === 'run started' && l.runId === next.body.runId)).toMatchObject({ scope: 'incremental' });
+  });
+
+  it('refuses a full re-check that is not a yes or no, or that names documents, saying why', async () => {
+    const notBoolean = await http<{ message: string[] }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices', fullRecheck: 'yes' }, auth);
+    expect(notBoolean.status).toBe(400);
+    expect(notBoolean.body.message).toEqual(['fullRecheck must be a boolean value']);
+    const named = await http<{ message: string[] }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices', fullRecheck: true, documents: ['INV-000001'] }, auth);
+    expect(named.status).toBe(400);
+    expect(named.body.message).toEqual(['fullRecheck: a full re-check reads every document; leave documents out (a run naming documents reads exactly those)']);
+  });
 });

@@ -1,5 +1,5 @@
 import { PG_POOL } from '@lnbx/platform';
-import { Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
 import { Caller, Principal, Roles } from '../auth/auth';
@@ -22,10 +22,15 @@ export class RunsController {
   @Post()
   @HttpCode(202)
   @Roles('operator')
-  @ApiOperation({ summary: 'Request a run of one flow now ("Export invoices now"), optionally for named documents, optionally as a preview' })
+  @ApiOperation({
+    summary: 'Request a run of one flow now ("Export invoices now"), optionally for named documents, optionally as a preview, optionally as a full re-check ("Full re-check")',
+  })
   @ApiAcceptedResponse({ description: 'The run was requested; the poller starts it' })
   async request(@Body() body: RequestRunDto, @Caller() who: Principal): Promise<{ runId: string }> {
-    const runId = await this.runs.request({ flow: body.flow, mode: body.mode, trigger: 'manual', documents: body.documents, requestedBy: who.name });
+    if (body.fullRecheck && body.documents?.length) {
+      throw new BadRequestException(['fullRecheck: a full re-check reads every document; leave documents out (a run naming documents reads exactly those)']);
+    }
+    const runId = await this.runs.request({ flow: body.flow, mode: body.mode, trigger: 'manual', documents: body.documents, requestedBy: who.name, fullRecheck: body.fullRecheck });
     return { runId };
   }
 

@@ -1,7 +1,7 @@
 import { FLOWS, Flow, RUN_MODES, RunMode } from '@lnbx/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
 import { LOG_LEVELS, type LogLevel } from '../domain/log-lines';
 import { RUN_STATUSES, type RunStatus } from '../domain/runs';
 
@@ -13,6 +13,11 @@ export class RequestRunDto {
   @IsOptional() @IsIn(RUN_MODES) mode?: RunMode;
   @ApiPropertyOptional({ type: [String], description: 'LNB reference numbers: export exactly these ("export now")' })
   @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MinLength(1, { each: true }) @MaxLength(120, { each: true }) documents?: string[];
+  @ApiPropertyOptional({
+    default: false,
+    description: '"Full re-check": read every document and its order in Le New Black again, instead of only what changed since the last run. Not with documents.',
+  })
+  @IsOptional() @IsBoolean() fullRecheck?: boolean;
 }
 
 export class ListRunsQuery {

@@ -10,6 +10,15 @@ export type RunMode = (typeof RUN_MODES)[number];
 export const RUN_TRIGGERS = ['schedule', 'manual', 'retry'] as const;
 export type RunTrigger = (typeof RUN_TRIGGERS)[number];
 
+/**
+ * What a run reads from LNB: `full`, every document and its order (the first run, a preview, the
+ * periodic or requested full re-check); `incremental`, only what changed since the last run (new or
+ * changed documents, the documents of orders and retailers changed in LNB); `named`, the documents
+ * the run names.
+ */
+export const RUN_SCOPES = ['full', 'incremental', 'named'] as const;
+export type RunScope = (typeof RUN_SCOPES)[number];
+
 export const flowOfDocumentType = (t: DocumentType): Flow => (t === 'invoice' ? 'invoices' : 'credit_notes');
 export const documentTypeOfFlow = (f: Flow): DocumentType => (f === 'invoices' ? 'invoice' : 'credit_note');
 

@@ -1,5 +1,5 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, IsArray, IsIn, IsOptional, IsString } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString } from 'class-validator';
 import { FLOWS, Flow, RUN_MODES, RUN_TRIGGERS, RunMode, RunTrigger } from '../../common/flow';
 import { defineEvent } from '../../define-event';
 
@@ -15,6 +15,11 @@ export namespace RunRequested {
     @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @Type(() => String) documents?: string[];
     /** Who asked: an API key's name, "schedule", a user. */
     @IsString() requestedBy!: string;
+    /**
+     * "Full re-check": read every document and its order again, as the first run did, instead of
+     * only what changed in LNB since the last run. Ignored by a run that names documents.
+     */
+    @IsOptional() @IsBoolean() fullRecheck?: boolean;
   }
   export const definition = defineEvent({
     type: 'RunRequested', schemaVersion: 1, topic: 'lnb.run.requested.v1', Value, kind: 'command',
