@@ -4,7 +4,7 @@
 // the poller's peak RSS (VmHWM from /proc). Then, in the same sitting, the LNB calls (counted by the sandbox) and
 // seconds of incremental runs against today's path (a full re-check) for: (a) nothing changed, (b) 1% of the
 // invoices changed, (c) an EAN13 fixed on 100 orders. Prints one JSON line.
-//   npm run build && node -r ./tools/runtime/register.js dist/bench/poller/poll.bench.js [--invoices=100000] [--changed-percent=1] [--fixed-orders=100] [--first-import-only]
+//   npm run build && node -r ./tools/runtime/register.js dist/bench/poller/poll.bench.js [--invoices=100000] [--changed-percent=1] [--fixed-orders=100] [--first-import-only] [--no-change-only]
 import { createEnvelope, decode, flowKey, RunCompleted, RunFailed, RunRequested, RunStarted, topicName } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
 import { createTestDatabase, kafkaBrokers, spawnService, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
@@ -58,6 +58,8 @@ async function main(): Promise<void> {
   const fixedOrders = arg('fixed-orders', 100);
   // The first import alone, e.g. to compare it side by side with an older build's.
   const firstImportOnly = process.argv.includes('--first-import-only');
+  // The first import, then case (a) alone, three times: to work on the no-op run (e.g. with a profile).
+  const noChangeOnly = process.argv.includes('--no-change-only');
   const root = path.resolve(__dirname, '../../..').replace(/\/dist$/, '');
   execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'start'], { stdio: 'inherit' });
   // LNB runs as its own process, as the real one is remote: the poller is measured, not the sandbox's share of our CPU.
@@ -196,6 +198,12 @@ async function main(): Promise<void> {
 
     if (firstImportOnly) {
       console.log(JSON.stringify({ bench: 'poller-run', invoices, firstImport, targets: { firstImport: { emittedPerSecond: 2000, peakRssMb: 300 } } }));
+      return;
+    }
+
+    if (noChangeOnly) {
+      const runs = [await measureRun(), await measureRun(), await measureRun()];
+      console.log(JSON.stringify({ bench: 'poller-run', invoices, firstImport, noChange: runs.map(brief) }));
       return;
     }
 

@@ -13,6 +13,7 @@ const NUMERIC_ENV = {
   rateLimit: 'LNB_SANDBOX_RATE_LIMIT',
   rateLimitWindowMs: 'LNB_SANDBOX_RATE_LIMIT_WINDOW_MS',
   clockOffsetMs: 'LNB_SANDBOX_CLOCK_OFFSET_MS',
+  pageCacheMb: 'LNB_SANDBOX_PAGE_CACHE_MB',
 } as const;
 
 function optionsFromEnv(): LnbSandboxOptions {

@@ -185,3 +185,39 @@ describe('orders changed in a time range, the clock, and the rate limit', () => 
     expect((await call('PUT', admin('/settings'), { rateLimit: -1 })).status).toBe(422);
   });
 });
+
+describe('listing pages kept encoded until a document changes', () => {
+  let cached: LnbSandbox;
+  let uncached: LnbSandbox;
+  const tokenOf = async (s: LnbSandbox): Promise<string> =>
+    ((await call('POST', `${s.url}/auth/token`, { client_id: s.clientId, client_secret: s.clientSecret, grant_type: 'client_credentials' })).body as { access_token: string }).access_token;
+  const listing = async (s: LnbSandbox, token: string, collection: string, page: number) =>
+    (await call('GET', `${s.url}/${collection}?access_token=${token}&page=${page}`)).body as Record<string, unknown>[];
+
+  beforeAll(async () => {
+    const options = { port: 0, seed: 5, invoices: 60, creditNotes: 4, retailers: 5, pageSize: 25 };
+    [cached, uncached] = await Promise.all([startLnbSandbox({ ...options, pageCacheMb: 1 }), startLnbSandbox({ ...options, pageCacheMb: 0 })]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([cached.close(), uncached.close()]);
+  });
+
+  it('serves what an uncached sandbox serves, before and after changes, creations included', async () => {
+    const [a, b] = await Promise.all([tokenOf(cached), tokenOf(uncached)]);
+    const same = async (collection: string, page: number) => {
+      const [fromCache, fresh] = await Promise.all([listing(cached, a, collection, page), listing(uncached, b, collection, page)]);
+      expect(fromCache).toEqual(fresh);
+      return fromCache;
+    };
+    const first = await same('invoices', 1);
+    expect(await same('invoices', 1)).toEqual(first);
+    for (const s of [cached, uncached]) s.admin.changeInvoice('INV-000002', { purchase_order_reference: 'PO-CHANGED' });
+    expect((await same('invoices', 1))[1].purchase_order_reference).toBe('PO-CHANGED');
+    // A new invoice brings its order: the orders' last page grows though no order was changed.
+    expect((await same('orders', 3)).length).toBe(10);
+    for (const s of [cached, uncached]) s.admin.createInvoice({ status: 'final' });
+    expect((await same('orders', 3)).map((o) => o.reference)).toContain('ORD-000061');
+    expect((await same('invoices', 3)).length).toBe(11);
+  });
+});

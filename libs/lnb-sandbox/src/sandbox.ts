@@ -32,6 +32,8 @@ export interface LnbSandboxOptions {
   rateLimitWindowMs?: number;
   /** The sandbox's clock against the machine's, in ms (negative: behind); it stamps update_time of changes. Default 0. */
   clockOffsetMs?: number;
+  /** Megabytes of encoded listing pages kept until a document changes (0: every page built anew). Default 512. */
+  pageCacheMb?: number;
 }
 
 /** Test-side control of a running sandbox; the same operations are served over HTTP under /__admin. */
@@ -117,6 +119,7 @@ export async function startLnbSandbox(options: LnbSandboxOptions = {}): Promise<
     rateLimit: checked('rateLimit', options.rateLimit ?? 0, 0, 10_000_000),
     rateLimitWindowMs: checked('rateLimitWindowMs', options.rateLimitWindowMs ?? 60_000, 1, 86_400_000),
     clockOffsetMs: checked('clockOffsetMs', options.clockOffsetMs ?? 0, -31_536_000_000, 31_536_000_000),
+    pageCacheBytes: checked('pageCacheMb', options.pageCacheMb ?? 512, 0, 65_536) * 1_048_576,
   };
   const store = new SandboxStore(config, { historyEndMs: Date.now() + settings.clockOffsetMs - 3_600_000 });
   const server = new SandboxServer(store, settings);

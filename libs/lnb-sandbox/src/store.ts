@@ -33,6 +33,7 @@ export interface AnyDocumentSet {
 
 export class DocumentSet<T extends object> {
   private appended = 0;
+  private changes = 0;
   private readonly overrides = new Map<number, T>();
   private readonly customReferences = new Map<string, number>();
 
@@ -40,6 +41,11 @@ export class DocumentSet<T extends object> {
 
   size(): number {
     return this.opts.generatedSize() + this.appended;
+  }
+
+  /** Moves on every change or creation: what a cached listing page was built from. */
+  get version(): number {
+    return this.changes;
   }
 
   at(index: number): T {
@@ -87,6 +93,7 @@ export class DocumentSet<T extends object> {
     const stamp = 'update_time' in this.at(index) ? { update_time: now } : {};
     const doc = { ...this.at(index), ...stamp, ...changes };
     this.overrides.set(index, doc);
+    this.changes++;
     return doc;
   }
 
@@ -101,6 +108,7 @@ export class DocumentSet<T extends object> {
     const stamps = 'create_time' in base ? { create_time: now, update_time: now } : {};
     const doc = { ...base, ...stamps, ...fields };
     this.appended++;
+    this.changes++;
     this.overrides.set(index, doc);
     if (typeof reference === 'string') this.customReferences.set(reference, index);
     return doc;
@@ -168,6 +176,11 @@ export class SandboxStore {
     this.retailers = new DocumentSet({
       key: 'reference', referenceOf: retailerReference, generate: (i) => generateRetailer(cfg, i), generatedSize: () => cfg.retailers,
     });
+  }
+
+  /** Moves on every change or creation of any document (one set's size can follow another's). */
+  get version(): number {
+    return this.invoices.version + this.creditNotes.version + this.orders.version + this.retailers.version;
   }
 
   /**
