@@ -28,6 +28,10 @@ export class MonitorConfig extends ServiceConfig {
   @Env('MONITOR_BODY_LIMIT') @Matches(/^\d+(kb|mb)$/, { message: 'MONITOR_BODY_LIMIT must look like 100kb or 1mb' })
   bodyLimit = '100kb';
 
+  /** A schedule whose firings come closer together than this is refused (0: every minute is allowed). */
+  @Env('SCHEDULE_MIN_INTERVAL_MINUTES') @IsInt() @Min(0) @Max(1440)
+  scheduleMinIntervalMinutes = 5;
+
   /** A document of a run without an outcome after this long counts as stuck. */
   @Env('MONITOR_STUCK_AFTER_MINUTES') @IsInt() @Min(1)
   stuckAfterMinutes = 30;

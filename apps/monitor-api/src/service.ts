@@ -1,9 +1,10 @@
 import { ServiceDefinition } from '@lnbx/messaging';
-import { INestApplication, ValidationPipe } from '@nestjs/common';
+import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { MonitorConfig } from './config';
+import { MonitorValidationPipe } from './http/validation';
 
 function configureHttp(nest: INestApplication, config: MonitorConfig): void {
   const app = nest as NestExpressApplication;
@@ -15,7 +16,7 @@ function configureHttp(nest: INestApplication, config: MonitorConfig): void {
   // Closed unless origins are named: the Integration Center is served from this origin and needs no CORS.
   if (origins.length) app.enableCors({ origin: origins, methods: ['GET', 'POST', 'PUT'], allowedHeaders: ['content-type', 'x-api-key', 'authorization'], maxAge: 600 });
   // A bad request gets a 400 naming the field; unknown fields are refused, not ignored.
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useGlobalPipes(new MonitorValidationPipe());
   const doc = new DocumentBuilder()
     .setTitle('LNB to Xero connector: monitor-api')
     .setDescription('Runs, task logs, documents, schedules, selection rules and the Xero connection. Every /api route needs an API key (x-api-key or Authorization: Bearer); reads need a viewer key, triggers and edits an operator key.')

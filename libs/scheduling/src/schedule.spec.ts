@@ -26,6 +26,27 @@ describe('a schedule is valid', () => {
   });
 });
 
+describe('a schedule that fires too often is refused', () => {
+  it('below five minutes apart by default, at its closest anywhere in the year', () => {
+    expect(cronProblem('* * * * *')).toBe('cron fires too often: "* * * * *" fires every minute at its closest, and runs must be at least 5 minutes apart');
+    expect(cronProblem('*/2 * * * *')).toMatch(/fires 2 minutes apart at its closest/);
+    // Twice an hour apart most of the day, but 06:00 and 06:03 are three minutes apart.
+    expect(cronProblem('0,3 6 * * *')).toMatch(/fires 3 minutes apart at its closest/);
+    // Only on 1 January: 23:58 on 31 December and 00:00 are far apart, 00:00 and 00:01 are not.
+    expect(cronProblem('0,1 0 1 1 *')).toMatch(/every minute at its closest/);
+    expect(cronProblem('*/5 * * * *')).toBeNull();
+    expect(cronProblem('0 6 * * 1-5')).toBeNull();
+  });
+
+  it('at the minimum the deployment sets, 0 allowing every minute', () => {
+    expect(scheduleProblems(on('*/10 * * * *'), NOW, { minIntervalMinutes: 15 })).toEqual([
+      { field: 'cron', message: 'cron fires too often: "*/10 * * * *" fires 10 minutes apart at its closest, and runs must be at least 15 minutes apart' },
+    ]);
+    expect(scheduleProblems(on('* * * * *'), NOW, { minIntervalMinutes: 0 })).toEqual([]);
+    expect(scheduleProblems({ enabled: false, cron: '* * * * *' }, NOW)).toEqual([]);
+  });
+});
+
 describe('a schedule is refused, in plain words naming the field', () => {
   it.each([
     ['* * * * * *', 'cron must have exactly 5 fields (minute hour day-of-month month day-of-week), got 6: a sixth field (seconds) is not supported'],
@@ -182,7 +203,8 @@ describe('properties', () => {
     const anyCron = fc.oneof(cron, fc.string({ maxLength: 30 }), fc.array(fc.constantFrom('*', '0', '31', '2', '?', 'L', '1-5', '*/7', '60', 'MON'), { minLength: 4, maxLength: 6 }).map((f) => f.join(' ')));
     fc.assert(fc.property(anyCron, fc.option(zone, { nil: null }), after, (c, timeZone, from) => {
       const s = on(c, timeZone);
-      const refused = scheduleProblems(s, from).length > 0;
+      // How often a schedule may fire is a rule for changes, not for firing: 0 leaves validity alone.
+      const refused = scheduleProblems(s, from, { minIntervalMinutes: 0 }).length > 0;
       expect(firingsAfter(s, from).next().done).toBe(refused);
     }), { numRuns: 300 });
   });

@@ -21,6 +21,18 @@ export const DEFAULT_TIME_ZONE = 'UTC';
 /** An expression whose next firing is further away than this is refused as one that never fires. */
 export const FIRING_HORIZON_YEARS = 10;
 
+/** The shortest time between two firings a schedule may have unless told otherwise: each run reads LNB. */
+export const DEFAULT_MIN_INTERVAL_MINUTES = 5;
+
+export interface ScheduleRules {
+  /** Firings closer together than this are refused (default DEFAULT_MIN_INTERVAL_MINUTES; 0 allows every minute). */
+  minIntervalMinutes?: number;
+}
+
+/** How far ahead the gaps between firings are looked at: every pattern of a cron repeats within a year, weekdays aside. */
+const GAP_HORIZON_DAYS = 400;
+const GAP_FIRINGS_LOOKED_AT = 1000;
+
 const FIELDS = 'minute hour day-of-month month day-of-week';
 const SECOND = 1000;
 const DAY = 86_400_000;
@@ -36,8 +48,39 @@ export function timeZoneProblem(zone: string): string | null {
 }
 
 /** Every problem with a schedule, each naming its field; empty when it is fine. Off needs no cron. */
-export function scheduleProblems(s: Schedule, now: Date = new Date()): ScheduleProblem[] {
-  return compile(s, now).problems;
+export function scheduleProblems(s: Schedule, now: Date = new Date(), rules: ScheduleRules = {}): ScheduleProblem[] {
+  const compiled = compile(s, now);
+  if (!compiled.cron || !s.cron) return compiled.problems;
+  const min = rules.minIntervalMinutes ?? DEFAULT_MIN_INTERVAL_MINUTES;
+  const gap = shortestGapMinutes(compiled.cron, wallClock(compiled.zone)(now.getTime()));
+  if (gap !== null && gap < min) {
+    const every = gap === 1 ? 'every minute' : `${gap} minutes apart`;
+    return [...compiled.problems, {
+      field: 'cron',
+      message: `cron fires too often: ${quote(s.cron)} fires ${every} at its closest, and runs must be at least ${min} minutes apart`,
+    }];
+  }
+  return compiled.problems;
+}
+
+/**
+ * The shortest time, in whole minutes, between two firings on the zone's wall clock over the next
+ * GAP_HORIZON_DAYS (at most GAP_FIRINGS_LOOKED_AT firings: past that many, the gap is already small);
+ * null with fewer than two firings in that time.
+ */
+function shortestGapMinutes(cron: Cron, fromWall: number): number | null {
+  const until = fromWall + GAP_HORIZON_DAYS * DAY;
+  let previous = nextWallTime(cron, fromWall);
+  let shortest: number | null = null;
+  for (let i = 0; previous !== null && previous <= until && i < GAP_FIRINGS_LOOKED_AT; i++) {
+    const next = nextWallTime(cron, previous);
+    if (next === null || next > until) break;
+    const gap = Math.round((next - previous) / 60_000);
+    if (shortest === null || gap < shortest) shortest = gap;
+    if (shortest <= 1) break;
+    previous = next;
+  }
+  return shortest;
 }
 
 /**

@@ -1,19 +1,24 @@
 import { type Flow } from '@lnbx/contracts';
-import { PG_POOL } from '@lnbx/platform';
-import { nextFirings } from '@lnbx/scheduling';
-import { Body, Controller, Get, HttpCode, Inject, Param, Put } from '@nestjs/common';
+import { CONFIG, PG_POOL } from '@lnbx/platform';
+import { nextFirings, scheduleProblems } from '@lnbx/scheduling';
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, Patch, Put } from '@nestjs/common';
 import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
 import { Caller, Principal, Roles } from '../auth/auth';
+import { MonitorConfig } from '../config';
 import { flowSettings } from '../store/queries';
-import { FlowPipe, ScheduleDto, SelectionDto } from './flows.dto';
+import { FlowPipe, ScheduleDto, SELECTION_FIELDS, SelectionDto, SelectionPatchDto } from './flows.dto';
 import { SettingsCommands } from './settings-commands';
 
 @ApiTags('flows')
 @ApiSecurity('api-key')
 @Controller('api/flows/:flow')
 export class FlowsController {
-  constructor(private readonly commands: SettingsCommands, @Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    private readonly commands: SettingsCommands,
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CONFIG) private readonly config: MonitorConfig,
+  ) {}
 
   @Get('schedule')
   @ApiOperation({ summary: "The flow's schedule as the poller confirmed it, a change still pending, and the next times it fires" })
@@ -30,6 +35,9 @@ export class FlowsController {
   @Roles('operator')
   @ApiOperation({ summary: 'Change the schedule (cron and time zone, or off); the poller applies it and confirms with ScheduleChanged' })
   async setSchedule(@Param('flow', FlowPipe) flow: Flow, @Body() body: ScheduleDto, @Caller() who: Principal) {
+    // The body is a valid schedule (the DTO checked it); how often it may fire is this deployment's rule.
+    const tooOften = scheduleProblems(body, new Date(), { minIntervalMinutes: this.config.scheduleMinIntervalMinutes });
+    if (tooOften.length) throw new BadRequestException(tooOften.map((p) => p.message));
     const eventId = await this.commands.changeSchedule(flow, body, who.name);
     return { flow, status: 'requested', eventId };
   }
@@ -44,12 +52,25 @@ export class FlowsController {
   @Put('selection')
   @HttpCode(202)
   @Roles('operator')
-  @ApiOperation({ summary: 'Replace the selection rules; the poller applies them and confirms with SelectionChanged' })
+  @ApiOperation({ summary: 'Replace the selection rules, every field said ([] or null for no restriction); the poller applies them and confirms with SelectionChanged' })
   async setSelection(@Param('flow', FlowPipe) flow: Flow, @Body() b: SelectionDto, @Caller() who: Principal) {
     const eventId = await this.commands.changeSelection(flow, {
-      statuses: b.statuses ?? [], dateFrom: b.dateFrom ?? null, dateTo: b.dateTo ?? null, includeRetailers: b.includeRetailers ?? [],
-      excludeRetailers: b.excludeRetailers ?? [], currencies: b.currencies ?? [], onlyReferences: b.onlyReferences ?? [], holdBack: b.holdBack ?? [],
+      statuses: b.statuses, dateFrom: b.dateFrom, dateTo: b.dateTo, includeRetailers: b.includeRetailers,
+      excludeRetailers: b.excludeRetailers, currencies: b.currencies, onlyReferences: b.onlyReferences, holdBack: b.holdBack,
     }, who.name);
     return { flow, status: 'requested', eventId };
+  }
+
+  @Patch('selection')
+  @HttpCode(202)
+  @Roles('operator')
+  @ApiOperation({ summary: 'Change only the rules named in the body, on top of the latest rules (409 while none are known)' })
+  async patchSelection(@Param('flow', FlowPipe) flow: Flow, @Body() b: SelectionPatchDto, @Caller() who: Principal) {
+    const changes = Object.fromEntries(SELECTION_FIELDS.filter((f) => b[f] !== undefined).map((f) => [f, b[f]]));
+    if (Object.keys(changes).length === 0) {
+      throw new BadRequestException([`name at least one rule to change: ${SELECTION_FIELDS.join(', ')}`]);
+    }
+    const { eventId, rules } = await this.commands.patchSelection(flow, changes, who.name);
+    return { flow, status: 'requested', eventId, rules };
   }
 }

@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 import { scheduleProblems, type ScheduleProblem } from '@lnbx/scheduling';
 import {
-  ArrayMaxSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateBy, ValidateIf, ValidationArguments,
+  ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateBy, ValidateIf, ValidationArguments,
 } from 'class-validator';
 
 /** A `:flow` path parameter: one of the flows, else a 400 naming it. */
@@ -26,7 +26,8 @@ function scheduleProblem(field: ScheduleProblem['field'], a?: ValidationArgument
   let problems = checked.get(o);
   if (!problems) {
     const text = (v: unknown) => (typeof v === 'string' ? v : null);
-    problems = scheduleProblems({ enabled: o.enabled === true, cron: text(o.cron), timeZone: text(o.timeZone) });
+    // Validity only: how often a schedule may fire is the deployment's rule, applied by the controller.
+    problems = scheduleProblems({ enabled: o.enabled === true, cron: text(o.cron), timeZone: text(o.timeZone) }, new Date(), { minIntervalMinutes: 0 });
     checked.set(o, problems);
   }
   return problems.find((p) => p.field === field)?.message;
@@ -56,6 +57,8 @@ export class ScheduleDto {
 }
 
 const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+/** A day the calendar has: 2026-02-30 matches DATE but never comes. */
+const isDay = (v: string): boolean => DATE.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v;
 const list = (each: number) => [IsArray(), ArrayMaxSize(1000), IsString({ each: true }), MaxLength(each, { each: true })];
 const apply = (decorators: PropertyDecorator[]): PropertyDecorator => (target, key) => decorators.forEach((d) => d(target, key));
 
@@ -70,14 +73,56 @@ const NotBefore = (other: 'dateFrom') => ValidateBy({
   },
 });
 
+/** Every rule field, for PATCH to name what it changes and for a refusal to name what is missing. */
+export const SELECTION_FIELDS = ['statuses', 'dateFrom', 'dateTo', 'includeRetailers', 'excludeRetailers', 'currencies', 'onlyReferences', 'holdBack'] as const;
+
+/** PATCH leaves out what it does not change, but a field it names must hold a value (null only for dates). */
+const Present = (required: boolean, message: string): PropertyDecorator =>
+  required ? IsDefined({ message }) : ValidateIf((_o: object, v: unknown) => v !== undefined);
+const STATUSES = (required: boolean) => apply([
+  Present(required, 'statuses is required: list the LNB statuses to export (proforma, final, cancelled)'),
+  IsArray(), ArrayNotEmpty({ message: 'statuses must name at least one LNB status: an empty list would export every status' }), IsIn(LNB_STATUSES, { each: true }),
+]);
+/** A date, or null for no limit; when required, null must be said (a field left out is a mistake, not "no limit"). */
+const DATE_FIELD = (name: 'dateFrom' | 'dateTo', required: boolean) => ValidateBy({
+  name: 'dateOrNull',
+  validator: {
+    validate: (v: unknown) => (v === undefined ? !required : v === null || (typeof v === 'string' && isDay(v))),
+    defaultMessage: (a?: ValidationArguments) => (a?.value === undefined
+      ? `${name} is required: a date YYYY-MM-DD, or null for no limit`
+      : `${name} must be a day of the calendar YYYY-MM-DD, or null for no limit`),
+  },
+});
+const LIST_FIELD = (name: string, each: number, required: boolean) => apply([Present(required, `${name} is required: a list, [] for none`), ...list(each)]);
+const CURRENCIES = (required: boolean) => apply([
+  Present(required, 'currencies is required: a list, [] for any currency'),
+  IsArray(), Matches(/^[A-Z]{3}$/, { each: true, message: 'currencies must be ISO codes such as EUR' }),
+]);
+
+/**
+ * PUT: the whole selection, every field said. A field left out is refused rather than read as "no
+ * restriction" (which would export pro forma and cancelled documents and empty the hold-back list).
+ */
 export class SelectionDto {
-  @ApiPropertyOptional({ type: [String], enum: LNB_STATUSES, description: 'LNB statuses to export; empty: any' })
-  @IsOptional() @IsArray() @IsIn(LNB_STATUSES, { each: true }) statuses: string[] = [];
-  @ApiPropertyOptional({ example: '2026-01-01' }) @IsOptional() @Matches(DATE, { message: 'dateFrom must be a date YYYY-MM-DD' }) dateFrom?: string | null;
-  @ApiPropertyOptional({ example: '2026-12-31' }) @IsOptional() @Matches(DATE, { message: 'dateTo must be a date YYYY-MM-DD' }) @NotBefore('dateFrom') dateTo?: string | null;
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @apply(list(120)) includeRetailers: string[] = [];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @apply(list(120)) excludeRetailers: string[] = [];
-  @ApiPropertyOptional({ type: [String], example: ['EUR'] }) @IsOptional() @IsArray() @Matches(/^[A-Z]{3}$/, { each: true, message: 'currencies must be ISO codes such as EUR' }) currencies: string[] = [];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @apply(list(120)) onlyReferences: string[] = [];
-  @ApiPropertyOptional({ type: [String] }) @IsOptional() @apply(list(120)) holdBack: string[] = [];
+  @ApiProperty({ type: [String], enum: LNB_STATUSES, description: 'LNB statuses to export; at least one' })
+  @STATUSES(true) statuses!: string[];
+  @ApiProperty({ example: '2026-01-01', nullable: true, type: String, description: 'null: no lower limit' }) @DATE_FIELD('dateFrom', true) dateFrom!: string | null;
+  @ApiProperty({ example: '2026-12-31', nullable: true, type: String, description: 'null: no upper limit' }) @DATE_FIELD('dateTo', true) @NotBefore('dateFrom') dateTo!: string | null;
+  @ApiProperty({ type: [String], description: '[]: any retailer' }) @LIST_FIELD('includeRetailers', 120, true) includeRetailers!: string[];
+  @ApiProperty({ type: [String], description: '[]: none excluded' }) @LIST_FIELD('excludeRetailers', 120, true) excludeRetailers!: string[];
+  @ApiProperty({ type: [String], example: ['EUR'], description: '[]: any currency' }) @CURRENCIES(true) currencies!: string[];
+  @ApiProperty({ type: [String], description: '[]: every document' }) @LIST_FIELD('onlyReferences', 120, true) onlyReferences!: string[];
+  @ApiProperty({ type: [String], description: '[]: none held back' }) @LIST_FIELD('holdBack', 120, true) holdBack!: string[];
+}
+
+/** PATCH: only the fields it names change, on top of the latest rules; at least one field. */
+export class SelectionPatchDto {
+  @ApiPropertyOptional({ type: [String], enum: LNB_STATUSES }) @STATUSES(false) statuses?: string[];
+  @ApiPropertyOptional({ example: '2026-01-01', nullable: true, type: String }) @DATE_FIELD('dateFrom', false) dateFrom?: string | null;
+  @ApiPropertyOptional({ example: '2026-12-31', nullable: true, type: String }) @DATE_FIELD('dateTo', false) dateTo?: string | null;
+  @ApiPropertyOptional({ type: [String] }) @LIST_FIELD('includeRetailers', 120, false) includeRetailers?: string[];
+  @ApiPropertyOptional({ type: [String] }) @LIST_FIELD('excludeRetailers', 120, false) excludeRetailers?: string[];
+  @ApiPropertyOptional({ type: [String], example: ['EUR'] }) @CURRENCIES(false) currencies?: string[];
+  @ApiPropertyOptional({ type: [String] }) @LIST_FIELD('onlyReferences', 120, false) onlyReferences?: string[];
+  @ApiPropertyOptional({ type: [String] }) @LIST_FIELD('holdBack', 120, false) holdBack?: string[];
 }

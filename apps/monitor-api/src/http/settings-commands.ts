@@ -1,6 +1,6 @@
 import { createEnvelope, flowKey, ScheduleChangeRequested, SelectionChangeRequested, type Flow, type SelectionRules } from '@lnbx/contracts';
 import { CONFIG, PG_POOL } from '@lnbx/platform';
-import { ConflictException, Inject, Injectable } from '@nestjs/common';
+import { BadRequestException, ConflictException, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { MonitorConfig } from '../config';
@@ -34,16 +34,30 @@ export class SettingsCommands {
     return env.eventId;
   }
 
+  /** Changes only the named rules, on top of the latest rules known (409 while none are). */
+  async patchSelection(flow: Flow, changes: Partial<SelectionRules>, requestedBy: string): Promise<{ eventId: string; rules: SelectionRules }> {
+    const rules = { ...(await this.knownRules(flow)), ...changes };
+    if (rules.dateFrom && rules.dateTo && rules.dateTo < rules.dateFrom) {
+      throw new BadRequestException([`dateTo must not be before dateFrom (${rules.dateFrom})`]);
+    }
+    return { eventId: await this.changeSelection(flow, rules, requestedBy), rules };
+  }
+
   /**
    * Adds a reference to (or takes it off) the flow's hold-back list, on top of the latest rules known.
    * Without any known rules the monitor cannot send a whole selection without guessing the rest: 409.
    */
   async holdBack(flow: Flow, reference: string, hold: boolean, requestedBy: string): Promise<{ eventId: string; holdBack: string[] }> {
+    const next = withHoldBack(await this.knownRules(flow), reference, hold);
+    return { eventId: await this.changeSelection(flow, next, requestedBy), holdBack: next.holdBack };
+  }
+
+  /** The rules a change builds on; without any, the rest cannot be guessed: 409. */
+  private async knownRules(flow: Flow): Promise<SelectionRules> {
     const rules = latestSelection(await flowSettings(this.pool, flow));
     if (!rules) {
       throw new ConflictException(`The selection rules of ${flow} are not known yet (the poller has not published them): set them first (PUT /api/flows/${flow}/selection).`);
     }
-    const next = withHoldBack(rules, reference, hold);
-    return { eventId: await this.changeSelection(flow, next, requestedBy), holdBack: next.holdBack };
+    return rules;
   }
 }

@@ -36,8 +36,16 @@ export async function ensureKeys(pool: Pool, keys: { role: Role; key: string }[]
   return created;
 }
 
+/** Every monitor instance LISTENs here and forgets the keys it verified when a key is revoked. */
+export const KEYS_REVOKED_CHANNEL = 'monitor_api_keys_revoked';
+
+/** Revokes and tells every instance in one statement: the NOTIFY goes out when the revocation commits. */
 export async function revokeApiKey(pool: Pool, name: string): Promise<boolean> {
-  const { rowCount } = await pool.query('update monitor.api_keys set revoked_at = now() where name = $1 and revoked_at is null', [name]);
+  const { rowCount } = await pool.query(
+    `with revoked as (update monitor.api_keys set revoked_at = now() where name = $1 and revoked_at is null returning name)
+     select pg_notify('${KEYS_REVOKED_CHANNEL}', '') from revoked`,
+    [name],
+  );
   return rowCount === 1;
 }
 
