@@ -69,4 +69,17 @@ describe('TenantLimiter', () => {
       return arrivals.every((t, i) => arrivals.filter((u) => u > t - MINUTE && u <= arrivals[i]).length <= 60);
     }), { numRuns: 200 });
   });
+
+  it('trusts Xero over its configuration: a limit set far above Xero\'s adds no phantom calls beyond what Xero\'s window can hold', () => {
+    const l = new TenantLimiter({ concurrent: 5, perMinute: 1_000_000, perDay: 5000 }, { minuteMs: MINUTE, guardMs: 100 });
+    // Xero says all 60 remain: nobody else called; nothing is counted.
+    l.observe({ minuteRemaining: 60 }, 0);
+    expect(l.state(0).usedThisMinute).toBe(0);
+    // Xero says 50 remain: ten calls by someone else, not 999,950.
+    l.observe({ minuteRemaining: 50 }, 1);
+    expect(l.state(1).usedThisMinute).toBe(10);
+    // Answers keep coming: the count never passes Xero's own 60.
+    for (let i = 0; i < 1000; i++) l.observe({ minuteRemaining: 0 }, 2 + i);
+    expect(l.state(1002).usedThisMinute).toBe(60);
+  });
 });

@@ -102,8 +102,11 @@ export class TenantLimiter {
     this.lastReadings = { ...this.lastReadings, ...readings };
     this.trim(now);
     if (readings.minuteRemaining !== undefined) {
-      const usedByXero = this.limits.perMinute - readings.minuteRemaining;
-      const missing = usedByXero - this.stamps.length;
+      // Xero's own window holds at most its limit: a configured limit above it (XERO_LIMIT_PER_MINUTE
+      // set to a million) must not turn "60 remaining" into a million calls nobody made.
+      const window = Math.min(this.limits.perMinute, XERO_RATE_LIMITS.perMinute);
+      const usedByXero = window - readings.minuteRemaining;
+      const missing = Math.min(usedByXero, window) - this.stamps.length;
       // Calls we did not make (another instance): count them as if made now, the careful guess.
       for (let i = 0; i < missing; i++) this.stamps.push({ from: now, open: false });
     }
