@@ -1,4 +1,5 @@
 import { Env, Secret, ServiceConfig } from '@lnbx/platform';
+import { DEFAULT_MIN_INTERVAL_MINUTES } from '@lnbx/scheduling';
 import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidationArguments } from 'class-validator';
 import { parseBootstrapKeys } from './domain/api-keys';
 
@@ -30,7 +31,7 @@ export class MonitorConfig extends ServiceConfig {
 
   /** A schedule whose firings come closer together than this is refused (0: every minute is allowed). */
   @Env('SCHEDULE_MIN_INTERVAL_MINUTES') @IsInt() @Min(0) @Max(1440)
-  scheduleMinIntervalMinutes = 5;
+  scheduleMinIntervalMinutes = DEFAULT_MIN_INTERVAL_MINUTES;
 
   /** A document of a run without an outcome after this long counts as stuck. */
   @Env('MONITOR_STUCK_AFTER_MINUTES') @IsInt() @Min(1)

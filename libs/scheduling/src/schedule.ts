@@ -21,11 +21,14 @@ export const DEFAULT_TIME_ZONE = 'UTC';
 /** An expression whose next firing is further away than this is refused as one that never fires. */
 export const FIRING_HORIZON_YEARS = 10;
 
-/** The shortest time between two firings a schedule may have unless told otherwise: each run reads LNB. */
+/** The shortest time between two firings a deployment allows unless configured otherwise: each run reads LNB. */
 export const DEFAULT_MIN_INTERVAL_MINUTES = 5;
 
 export interface ScheduleRules {
-  /** Firings closer together than this are refused (default DEFAULT_MIN_INTERVAL_MINUTES; 0 allows every minute). */
+  /**
+   * Firings closer together than this are refused. Default 0: validity alone (what the poller checks, so
+   * a stored schedule keeps firing); the API passes the deployment's minimum (DEFAULT_MIN_INTERVAL_MINUTES).
+   */
   minIntervalMinutes?: number;
 }
 
@@ -51,7 +54,8 @@ export function timeZoneProblem(zone: string): string | null {
 export function scheduleProblems(s: Schedule, now: Date = new Date(), rules: ScheduleRules = {}): ScheduleProblem[] {
   const compiled = compile(s, now);
   if (!compiled.cron || !s.cron) return compiled.problems;
-  const min = rules.minIntervalMinutes ?? DEFAULT_MIN_INTERVAL_MINUTES;
+  const min = rules.minIntervalMinutes ?? 0;
+  if (min <= 0) return compiled.problems;
   const gap = shortestGapMinutes(compiled.cron, wallClock(compiled.zone)(now.getTime()));
   if (gap !== null && gap < min) {
     const every = gap === 1 ? 'every minute' : `${gap} minutes apart`;
