@@ -98,8 +98,11 @@ async function main(): Promise<void> {
     }
     return n;
   };
+  // JSON on every call (the admin API refuses anything else), and the admin token when the sandbox inherited one.
+  const adminToken = process.env.LNB_SANDBOX_ADMIN_TOKEN;
+  const adminHeaders = { 'content-type': 'application/json', ...(adminToken ? { authorization: `Bearer ${adminToken}` } : {}) };
   const sandboxAdmin = async <T>(method: string, what: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${lnbAdmin}${what}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${lnbAdmin}${what}`, { method, headers: adminHeaders, body: body === undefined ? undefined : JSON.stringify(body) });
     if (!res.ok) throw new Error(`LNB sandbox admin ${method} ${what}: HTTP ${res.status} ${await res.text()}`);
     return (res.status === 204 ? undefined : await res.json()) as T;
   };

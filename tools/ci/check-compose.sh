@@ -47,9 +47,10 @@ elif can_apt; then
 fi
 if [ ${#compose_cmd[@]} -gt 0 ]; then
   log "${compose_cmd[*]} config"
-  # An empty env file: the check must see the file's own defaults, not a developer's .env.
-  : >"$work/empty.env"
-  if ! "${compose_cmd[@]}" --env-file "$work/empty.env" -f docker-compose.yml config -q; then
+  # A fresh env file with only the required secrets (random, as an operator's would be): the check sees
+  # the file's own defaults, not a developer's .env, and compose refuses to start without the secrets.
+  bash tools/compose/secrets.sh "$work/ci.env" >/dev/null
+  if ! "${compose_cmd[@]}" --env-file "$work/ci.env" -f docker-compose.yml config -q; then
     problem "${compose_cmd[*]} rejects docker-compose.yml"
   fi
 else
@@ -119,7 +120,8 @@ const sourceText = new Map(sources.map((f) => [f, fs.readFileSync(f, 'utf8')]));
 
 // Compose's ${VAR:-default} / ${VAR-default} / ${VAR} / $$ with an empty environment.
 const interpolate = (s) => String(s)
-  .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}/g, (_, name, def) => def ?? '')
+  // ${VAR:-default} and ${VAR-default} take the default; ${VAR:?why} (a required secret) a stand-in value.
+  .replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?-)([^}]*)|(:?\?)[^}]*)?\}/g, (_, name, _dash, def, required) => (required ? `required-${name.toLowerCase()}` : def ?? ''))
   .replace(/\$\$/g, '$');
 
 function envOf(svc) {

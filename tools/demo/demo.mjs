@@ -50,9 +50,11 @@ function kafkaCredentials(app) {
   const lines = execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'env', app], { env: kafkaEnv, encoding: 'utf8' });
   return Object.fromEntries(lines.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
+// On 127.0.0.1 the sandboxes' admin APIs need no token; one set in this shell is passed on, so it is sent too.
+const adminHeaders = (variable) => (process.env[variable] ? { authorization: `Bearer ${process.env[variable]}` } : {});
 const sandboxes = [
-  { app: 'lnb-sandbox', env: { LNB_SANDBOX_PORT: '4010', LNB_SANDBOX_INVOICES: '200' }, url: 'http://127.0.0.1:4010/__admin/state' },
-  { app: 'xero-sandbox', env: { XERO_SANDBOX_PORT: '4020', XERO_SANDBOX_STATE_FILE: path.join(root, '.local/xero-sandbox-state.json') }, url: 'http://127.0.0.1:4020/__admin/state' },
+  { app: 'lnb-sandbox', env: { LNB_SANDBOX_PORT: '4010', LNB_SANDBOX_INVOICES: '200' }, url: 'http://127.0.0.1:4010/__admin/state', headers: adminHeaders('LNB_SANDBOX_ADMIN_TOKEN') },
+  { app: 'xero-sandbox', env: { XERO_SANDBOX_PORT: '4020', XERO_SANDBOX_STATE_FILE: path.join(root, '.local/xero-sandbox-state.json') }, url: 'http://127.0.0.1:4020/__admin/state', headers: adminHeaders('XERO_SANDBOX_ADMIN_TOKEN') },
 ];
 const services = [
   { app: 'lnb-poller', env: { HTTP_PORT: '4001', LNB_BASE_URL: 'http://127.0.0.1:4010/apis/wholesale/v2', ...lnbCredentials } },
@@ -86,11 +88,11 @@ function start({ app, env }) {
   return child;
 }
 
-async function waitReady(name, url, timeoutMs = 90_000) {
+async function waitReady(name, url, headers = {}, timeoutMs = 90_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
-      const res = await fetch(url);
+      const res = await fetch(url, { headers });
       if (res.ok) return;
     } catch { /* not up yet */ }
     if (Date.now() > deadline) throw new Error(`${name} not ready at ${url} after ${timeoutMs / 1000}s (see .local/demo-logs/${name}.log)`);
@@ -122,7 +124,7 @@ try {
   // The services create no table: the schema migrations run first, as in CI and compose.
   execFileSync('node', [path.join(root, 'tools/migrate/migrate.mjs'), 'up', '--database-url', databaseUrl], { stdio: 'inherit' });
   say(`database ${dbName} ready`);
-  for (const s of sandboxes) if (start(s)) await waitReady(s.app, s.url).catch((e) => say(e.message));
+  for (const s of sandboxes) if (start(s)) await waitReady(s.app, s.url, s.headers).catch((e) => say(e.message));
   for (const s of services) start(s);
   for (const s of services) if (children.some((c) => c.app === s.app)) await waitReady(s.app, `http://127.0.0.1:${s.env.HTTP_PORT}/health/ready`);
   const monitor = `http://127.0.0.1:${services[3].env.HTTP_PORT}`;

@@ -28,6 +28,7 @@ function optionsFromEnv(): LnbSandboxOptions {
   options.host = process.env.LNB_SANDBOX_HOST || undefined;
   options.clientId = process.env.LNB_SANDBOX_CLIENT_ID || undefined;
   options.clientSecret = process.env.LNB_SANDBOX_CLIENT_SECRET || undefined;
+  options.adminToken = process.env.LNB_SANDBOX_ADMIN_TOKEN || undefined;
   return options;
 }
 
@@ -37,11 +38,13 @@ function nameTheVariable(message: string): string {
 }
 
 async function main(): Promise<void> {
-  const sandbox = await startLnbSandbox(optionsFromEnv());
+  const options = optionsFromEnv();
+  const sandbox = await startLnbSandbox(options);
   const { config } = sandbox.admin;
-  // One JSON line; the client secret stays out of it (the README gives the default).
+  // One JSON line; the client secret and the admin token stay out of it (the README gives the default secret).
   process.stdout.write(`${JSON.stringify({
     level: 'info', msg: 'LNB sandbox listening', url: sandbox.url, admin: sandbox.adminUrl, clientId: sandbox.clientId,
+    adminAccess: options.adminToken ? 'bearer token (LNB_SANDBOX_ADMIN_TOKEN)' : 'this machine only, no token',
     seed: config.seed, invoices: config.invoices, creditNotes: config.creditNotes, retailers: config.retailers, defectRate: config.defectRate,
   })}\n`);
   const stop = (): void => {

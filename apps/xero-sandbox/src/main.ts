@@ -32,9 +32,16 @@ function specPath(): string | null {
 async function main(): Promise<void> {
   const timeScale = numberEnv('XERO_SANDBOX_TIME_SCALE', 1);
   if (timeScale === 0) fail('XERO_SANDBOX_TIME_SCALE must be greater than 0');
+  const adminToken = process.env.XERO_SANDBOX_ADMIN_TOKEN || undefined;
   const sandbox = await startXeroSandbox({
     port: numberEnv('XERO_SANDBOX_PORT', 4020),
     host: process.env.XERO_SANDBOX_HOST || undefined,
+    adminToken,
+    // A deployment's own secrets (docker-compose requires them); the README's defaults otherwise.
+    clientSecrets: {
+      clientCredentials: process.env.XERO_SANDBOX_CLIENT_SECRET || undefined,
+      authorizationCode: process.env.XERO_SANDBOX_AUTHCODE_CLIENT_SECRET || undefined,
+    },
     stateFile: process.env.XERO_SANDBOX_STATE_FILE || undefined,
     timeScale,
     limits: process.env.XERO_SANDBOX_LIMITS !== 'off',
@@ -48,6 +55,8 @@ async function main(): Promise<void> {
       accountingBasePath: sandbox.accountingBasePath,
       tenants: sandbox.tenants,
       validation: sandbox.schemaValidation.source,
+      // Never the token itself.
+      adminAccess: adminToken ? 'bearer token (XERO_SANDBOX_ADMIN_TOKEN)' : 'this machine only, no token',
     })}\n`,
   );
   let stopping = false;

@@ -1,4 +1,5 @@
 export { startLnbSandbox, sandboxConfig, type LnbSandbox, type LnbSandboxAdmin, type LnbSandboxOptions } from './sandbox';
+export { AdminAccess, isLoopbackHost, type AdminAccessSettings, type AdminRefusal } from './admin-access';
 export { FAULT_KINDS, type ActiveFault, type FaultKind, type FaultSpec } from './faults';
 export {
   DEFECT_KINDS, type DefectKind, type GeneratedAddress, type GeneratedCreditNote, type GeneratedInvoice,

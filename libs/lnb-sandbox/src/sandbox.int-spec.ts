@@ -7,7 +7,8 @@ let token: string;
 async function call(method: string, url: string, body?: unknown): Promise<{ status: number; headers: Headers; body: unknown }> {
   const res = await fetch(url, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    // The admin API wants JSON on every POST, PUT and PATCH, with a body or not.
+    headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -188,36 +189,35 @@ describe('orders changed in a time range, the clock, and the rate limit', () => 
 
 describe('listing pages kept encoded until a document changes', () => {
   let cached: LnbSandbox;
-  let uncached: LnbSandbox;
-  const tokenOf = async (s: LnbSandbox): Promise<string> =>
-    ((await call('POST', `${s.url}/auth/token`, { client_id: s.clientId, client_secret: s.clientSecret, grant_type: 'client_credentials' })).body as { access_token: string }).access_token;
-  const listing = async (s: LnbSandbox, token: string, collection: string, page: number) =>
-    (await call('GET', `${s.url}/${collection}?access_token=${token}&page=${page}`)).body as Record<string, unknown>[];
+  let key: string;
+  const get = async (path: string) => (await call('GET', `${cached.url}${path}${path.includes('?') ? '&' : '?'}access_token=${key}`)).body;
+  /** A listing page, checked against each of its documents read alone (a path the page cache never serves). */
+  const page = async (collection: 'invoices' | 'orders', n: number) => {
+    const items = (await get(`/${collection}?page=${n}`)) as Record<string, unknown>[];
+    const keyOf = collection === 'invoices' ? 'reference_number' : 'reference';
+    const alone = await Promise.all(items.map((item) => get(`/${collection}/${String(item[keyOf])}`)));
+    expect(items).toEqual(alone);
+    return items;
+  };
 
   beforeAll(async () => {
-    const options = { port: 0, seed: 5, invoices: 60, creditNotes: 4, retailers: 5, pageSize: 25 };
-    [cached, uncached] = await Promise.all([startLnbSandbox({ ...options, pageCacheMb: 1 }), startLnbSandbox({ ...options, pageCacheMb: 0 })]);
+    cached = await startLnbSandbox({ port: 0, seed: 5, invoices: 60, creditNotes: 4, retailers: 5, pageSize: 25, pageCacheMb: 1 });
+    key = ((await call('POST', `${cached.url}/auth/token`, { client_id: cached.clientId, client_secret: cached.clientSecret, grant_type: 'client_credentials' })).body as { access_token: string }).access_token;
   });
 
   afterAll(async () => {
-    await Promise.all([cached.close(), uncached.close()]);
+    await cached.close();
   });
 
-  it('serves what an uncached sandbox serves, before and after changes, creations included', async () => {
-    const [a, b] = await Promise.all([tokenOf(cached), tokenOf(uncached)]);
-    const same = async (collection: string, page: number) => {
-      const [fromCache, fresh] = await Promise.all([listing(cached, a, collection, page), listing(uncached, b, collection, page)]);
-      expect(fromCache).toEqual(fresh);
-      return fromCache;
-    };
-    const first = await same('invoices', 1);
-    expect(await same('invoices', 1)).toEqual(first);
-    for (const s of [cached, uncached]) s.admin.changeInvoice('INV-000002', { purchase_order_reference: 'PO-CHANGED' });
-    expect((await same('invoices', 1))[1].purchase_order_reference).toBe('PO-CHANGED');
+  it('serves what the documents say, before and after changes, creations included', async () => {
+    const first = await page('invoices', 1);
+    expect(await page('invoices', 1)).toEqual(first);
+    cached.admin.changeInvoice('INV-000002', { purchase_order_reference: 'PO-CHANGED' });
+    expect((await page('invoices', 1))[1].purchase_order_reference).toBe('PO-CHANGED');
     // A new invoice brings its order: the orders' last page grows though no order was changed.
-    expect((await same('orders', 3)).length).toBe(10);
-    for (const s of [cached, uncached]) s.admin.createInvoice({ status: 'final' });
-    expect((await same('orders', 3)).map((o) => o.reference)).toContain('ORD-000061');
-    expect((await same('invoices', 3)).length).toBe(11);
+    expect((await page('orders', 3)).length).toBe(10);
+    cached.admin.createInvoice({ status: 'final' });
+    expect((await page('orders', 3)).map((o) => o.reference)).toContain('ORD-000061');
+    expect((await page('invoices', 3)).length).toBe(11);
   });
 });

@@ -1,4 +1,5 @@
 // startLnbSandbox: the in-process entry tests, the benchmark and the thin app use.
+import { AdminAccess } from './admin-access';
 import { KNOWN_TAX_RATES } from './catalogue';
 import type { ActiveFault, FaultSpec } from './faults';
 import type {
@@ -9,9 +10,17 @@ import type { RateLimitStats } from './rate-limit';
 import { ADMIN_BASE, API_BASE, type CallCounts, SandboxServer, type SandboxSettings } from './server';
 import { type DocumentDefects, type DocumentType, SandboxStore } from './store';
 
+/** The variable of apps/lnb-sandbox that sets `adminToken`; refusals name it. */
+const LNB_ADMIN_TOKEN_VARIABLE = 'LNB_SANDBOX_ADMIN_TOKEN';
+
 export interface LnbSandboxOptions {
-  /** The address to listen on: 127.0.0.1 by default; 0.0.0.0 in a container. */
+  /** The address to listen on: 127.0.0.1 by default; 0.0.0.0 in a container (which needs `adminToken`). */
   host?: string;
+  /**
+   * Required by the admin API as `authorization: Bearer <token>` when set; without it the sandbox listens on
+   * loopback only (it refuses to start on another address) and its admin API is open to this machine.
+   */
+  adminToken?: string;
   /** 0 picks a free port. Default 0. */
   port?: number;
   seed?: number;
@@ -109,6 +118,7 @@ export function sandboxConfig(options: LnbSandboxOptions = {}): GeneratorConfig 
 }
 
 export async function startLnbSandbox(options: LnbSandboxOptions = {}): Promise<LnbSandbox> {
+  const adminAccess = new AdminAccess({ sandbox: 'LNB sandbox', host: options.host, token: options.adminToken, variable: LNB_ADMIN_TOKEN_VARIABLE });
   const config = sandboxConfig(options);
   const settings: SandboxSettings = {
     pageSize: checked('pageSize', options.pageSize ?? 500, 1, 10_000),
@@ -122,7 +132,7 @@ export async function startLnbSandbox(options: LnbSandboxOptions = {}): Promise<
     pageCacheBytes: checked('pageCacheMb', options.pageCacheMb ?? 512, 0, 65_536) * 1_048_576,
   };
   const store = new SandboxStore(config, { historyEndMs: Date.now() + settings.clockOffsetMs - 3_600_000 });
-  const server = new SandboxServer(store, settings);
+  const server = new SandboxServer(store, settings, adminAccess);
   const port = await server.listen(checked('port', options.port ?? 0, 0, 65_535), options.host);
   const now = (): string => server.clock().toISOString();
   const admin: LnbSandboxAdmin = {

@@ -1,9 +1,10 @@
 // The sandbox over HTTP: the LNB Wholesale API v2 shape under /apis/wholesale/v2 (token as a query
 // parameter, X-Pagination headers, 401/404/422/429/5xx as the reference describes) and an admin API
-// under /__admin that is neither counted nor faulted.
+// under /__admin, neither counted nor faulted, guarded by admin-access.ts.
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { AdminAccess } from './admin-access';
 import { KNOWN_TAX_RATES } from './catalogue';
 import { type ActiveFault, type FaultSpec, Faults } from './faults';
 import { RateLimiter } from './rate-limit';
@@ -81,7 +82,7 @@ export class SandboxServer {
   private readonly pages = new Map<string, { version: number; body: Buffer }>();
   private pageBytes = 0;
 
-  constructor(readonly store: SandboxStore, readonly settings: SandboxSettings) {
+  constructor(readonly store: SandboxStore, readonly settings: SandboxSettings, private readonly adminAccess: AdminAccess) {
     this.faults = new Faults(store.config.seed);
     this.rateLimiter = new RateLimiter(settings.rateLimit, settings.rateLimitWindowMs);
     this.server = http.createServer((req, res) => {
@@ -132,7 +133,9 @@ export class SandboxServer {
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
     const method = req.method ?? 'GET';
     if (url.pathname.startsWith(`${ADMIN_BASE}/`)) {
-      this.send(res, await this.guard(() => this.admin(method, url.pathname.slice(ADMIN_BASE.length), url, req)));
+      const refused = this.adminAccess.refusal(req);
+      if (refused) this.send(res, reply(refused.status, { message: refused.message }, refused.headers));
+      else this.send(res, await this.guard(() => this.admin(method, url.pathname.slice(ADMIN_BASE.length), url, req)));
       return;
     }
     if (!url.pathname.startsWith(`${API_BASE}/`)) {

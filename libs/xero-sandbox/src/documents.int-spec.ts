@@ -181,7 +181,7 @@ describe('credit notes, allocations and attachments', () => {
     const inv = (await api.createInvoices(uk, { invoices: [anInvoice({ status: Invoice.StatusEnum.DRAFT })] }, false)).body.invoices![0];
     const cn = (await api.createCreditNotes(uk, { creditNotes: [aCreditNote({ status: CreditNote.StatusEnum.DRAFT })] }, false)).body.creditNotes![0];
     expect([noDue.status, inv.status, cn.status]).toEqual(['DRAFT', 'DRAFT', 'DRAFT']);
-    const approve = (path: string) => fetch(`${sandbox.url}/__admin/tenants/${uk}/${path}/approve`, { method: 'POST' });
+    const approve = (path: string) => fetch(`${sandbox.url}/__admin/tenants/${uk}/${path}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' } });
 
     const refused = await approve(`invoices/${noDue.invoiceID}`);
     expect(refused.status).toBe(400);

@@ -97,3 +97,19 @@ it('revokes a refresh token through the revocation endpoint', async () => {
   expect(res.status).toBe(200);
   expect((await refresh(t.refresh_token!)).body.error).toBe('invalid_grant');
 });
+
+it("takes a deployment's own client secrets instead of the published ones (docker-compose sets them)", async () => {
+  const own = await startXeroSandbox({ limits: false, specPath: null, clientSecrets: { clientCredentials: 'deployment-cc-secret', authorizationCode: 'deployment-ac-secret' } });
+  try {
+    expect((await own.clientCredentialsToken()).token_type).toBe('Bearer');
+    expect((await own.connect()).token_type).toBe('Bearer');
+    const published = await fetch(own.identity.tokenUrl, {
+      method: 'POST',
+      headers: { Authorization: `Basic ${Buffer.from('SANDBOX-CUSTOM-CONNECTION:sandbox-custom-secret').toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
+    });
+    expect([published.status, await published.json()]).toEqual([400, { error: 'invalid_client' }]);
+  } finally {
+    await own.close();
+  }
+});

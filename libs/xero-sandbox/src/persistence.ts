@@ -1,4 +1,6 @@
 // Optional persistence so a demo survives a restart: the whole state as one JSON file, written atomically.
+// It holds live access and refresh tokens, so only its owner may read it: the file (and its temporary twin)
+// 0600, a folder the sandbox makes for it 0700, and a file left readable by others is narrowed at start.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { IdentitySnapshot } from './oauth';
@@ -55,16 +57,23 @@ export function fromPersisted(p: PersistedState): TenantState[] {
   });
 }
 
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
 export function readStateFile(file: string): PersistedState | undefined {
   if (!fs.existsSync(file)) return undefined;
+  if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, FILE_MODE);
   const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as PersistedState;
   if (parsed.version !== 1) throw new Error(`${file}: unsupported sandbox state version ${String(parsed.version)}`);
   return parsed;
 }
 
 export function writeStateFile(file: string, state: PersistedState): void {
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  // Only the folders it makes: an existing one (the user's, /tmp) keeps its mode.
+  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true, mode: DIR_MODE });
   const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(state));
+  // A leftover from a crash would keep its old mode: made anew, exclusively, so the mode below applies.
+  fs.rmSync(tmp, { force: true });
+  fs.writeFileSync(tmp, JSON.stringify(state), { mode: FILE_MODE, flag: 'wx' });
   fs.renameSync(tmp, file);
 }

@@ -79,10 +79,11 @@ describe('idempotency and faults', () => {
   });
 
   it('takes faults through the admin HTTP API too', async () => {
-    const res = await fetch(`${sandbox.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'error', status: 500, times: 1, tenantId: uk }) });
+    const json = { 'content-type': 'application/json' };
+    const res = await fetch(`${sandbox.url}/__admin/faults`, { method: 'POST', headers: json, body: JSON.stringify({ kind: 'error', status: 500, times: 1, tenantId: uk }) });
     expect(res.status).toBe(200);
     expect((await expectXeroFailure(api.getContacts(uk))).statusCode).toBe(500);
-    const bad = await fetch(`${sandbox.url}/__admin/faults`, { method: 'POST', body: JSON.stringify({ kind: 'meteor' }) });
+    const bad = await fetch(`${sandbox.url}/__admin/faults`, { method: 'POST', headers: json, body: JSON.stringify({ kind: 'meteor' }) });
     expect(bad.status).toBe(400);
     const state = (await (await fetch(`${sandbox.url}/__admin/state`)).json()) as { tenants: { tenantId: string; invoices: number }[] };
     expect(state.tenants.find((t) => t.tenantId === uk)!.invoices).toBe(sandbox.admin.invoices(uk).length);
@@ -178,17 +179,27 @@ describe('rate limits', () => {
 });
 
 describe('persistence', () => {
-  it('keeps documents and tokens across a restart when given a state file', async () => {
+  const modeOf = (file: string): number => fs.statSync(file).mode & 0o777;
+
+  it('keeps documents and tokens across a restart when given a state file, readable by its owner only', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xero-sandbox-'));
-    const stateFile = path.join(dir, 'state.json');
+    // A folder the sandbox makes, in one that exists.
+    const stateFile = path.join(dir, 'state', 'state.json');
     try {
       const first = await startXeroSandbox({ stateFile, limits: false });
       const { api, tokens } = await xeroNodeFor(first);
       const number = uniqueNumber();
       await api.createInvoices(first.tenantIds[0], { invoices: [anInvoice({ invoiceNumber: number })] });
       await first.close();
+      // It holds live tokens.
+      expect(fs.readFileSync(stateFile, 'utf8')).toContain(tokens.access_token);
+      expect([modeOf(stateFile), modeOf(path.dirname(stateFile))]).toEqual([0o600, 0o700]);
+      expect(fs.readdirSync(path.dirname(stateFile))).toEqual(['state.json']);
 
+      // A file left readable by others (an older sandbox wrote it so) is narrowed at start.
+      fs.chmodSync(stateFile, 0o644);
       const second = await startXeroSandbox({ stateFile, limits: false });
+      expect(modeOf(stateFile)).toBe(0o600);
       const again = new AccountingApi();
       again.basePath = second.accountingBasePath;
       again.accessToken = tokens.access_token;

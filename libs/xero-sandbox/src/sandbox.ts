@@ -1,5 +1,6 @@
 // startXeroSandbox: Xero's identity endpoints, the Accounting API, limits, faults, idempotency and an admin
 // API, on one Node http server bound to 127.0.0.1. It composes; the areas live in ./http, the state in ./context.
+import { AdminAccess } from '@lnbx/lnb-sandbox';
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,12 +22,14 @@ const API_PREFIX = '/api.xro/2.0';
 const ADMIN_PATHS = /^\/__admin(?=\/)/;
 
 export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promise<XeroSandbox> {
+  // The same guard as the LNB sandbox's admin API (JSON only; a token, or loopback only): one place for both.
+  const adminAccess = new AdminAccess({ sandbox: 'Xero sandbox', host: options.host, token: options.adminToken, variable: 'XERO_SANDBOX_ADMIN_TOKEN' });
   const ctx = new SandboxContext(options);
   const admin = createAdmin(ctx);
 
   const app = Router(ROUTER_OPTIONS);
   app.use(API_PREFIX, accountingRouter(ctx));
-  app.use(ADMIN_PATHS, adminRouter(ctx, admin));
+  app.use(ADMIN_PATHS, adminRouter(ctx, admin, adminAccess));
   app.use(identityRouter(ctx));
   app.use(connectionsRouter(ctx));
   app.use(notFound);

@@ -11,8 +11,13 @@ export interface Clock {
 export interface XeroSandboxOptions {
   /** 0 (the default) picks a free port. */
   port?: number;
-  /** The address to listen on: 127.0.0.1 by default; 0.0.0.0 in a container. */
+  /** The address to listen on: 127.0.0.1 by default; 0.0.0.0 in a container (which needs `adminToken`). */
   host?: string;
+  /**
+   * Required by the admin API as `authorization: Bearer <token>` when set; without it the sandbox listens on
+   * loopback only (it refuses to start on another address) and its admin API is open to this machine.
+   */
+  adminToken?: string;
   /** Limit-time seconds per real second: 10 makes a limit-minute last 6 real seconds. Default 1. */
   timeScale?: number;
   /** false turns limits off; an object overrides some of Xero's numbers. */
@@ -23,6 +28,8 @@ export interface XeroSandboxOptions {
   stateFile?: string;
   tenants?: TenantSeed[];
   clients?: OAuthClient[];
+  /** The seeded clients' secrets instead of the published defaults (ignored with `clients`). */
+  clientSecrets?: { authorizationCode?: string; clientCredentials?: string };
   accessTokenSeconds?: number;
   refreshTokenSeconds?: number;
   /** How long a used refresh token still works while its successor has never been used. Default 1800. */

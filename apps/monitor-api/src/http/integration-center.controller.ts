@@ -8,7 +8,11 @@ import * as path from 'node:path';
 import { Caller, Principal, Public } from '../auth/auth';
 import { MonitorConfig } from '../config';
 
-const FILES = { 'app.js': 'text/javascript; charset=utf-8', 'style.css': 'text/css; charset=utf-8' } as const;
+/** The assets by name: a Map, so a name like `constructor` or `__proto__` is unknown, not Object.prototype's. */
+const ASSET_TYPES: ReadonlyMap<string, string> = new Map([
+  ['app.js', 'text/javascript; charset=utf-8'],
+  ['style.css', 'text/css; charset=utf-8'],
+]);
 const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** Beside the sources (apps/monitor-api/public), from the sources or from dist/, unless MONITOR_PUBLIC_DIR says. */
@@ -26,7 +30,7 @@ export class IntegrationCenterController {
 
   constructor(@Inject(CONFIG) config: MonitorConfig) {
     const dir = publicDir(config.publicDir);
-    this.files = new Map(['index.html', ...Object.keys(FILES)].map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
+    this.files = new Map(['index.html', ...ASSET_TYPES.keys()].map((f) => [f, readFileSync(path.join(dir, f), 'utf8')]));
   }
 
   @Get()
@@ -45,10 +49,11 @@ export class IntegrationCenterController {
   @Header('X-Content-Type-Options', 'nosniff')
   @Header('Cache-Control', 'no-cache')
   asset(@Param('file') file: string, @Res({ passthrough: true }) res: { setHeader(name: string, value: string): void }): string {
-    const type = (FILES as Record<string, string>)[file];
-    if (!type) throw new NotFoundException(`There is no asset ${file}.`);
+    const type = ASSET_TYPES.get(file);
+    const body = this.files.get(file);
+    if (type === undefined || body === undefined) throw new NotFoundException('There is no such asset.');
     res.setHeader('Content-Type', type);
-    return this.files.get(file)!;
+    return body;
   }
 }
 

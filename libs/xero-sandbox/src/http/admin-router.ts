@@ -1,5 +1,6 @@
 // The admin API under /__admin/: JSON over the operations of sandbox.admin, for tests, the demo and an
-// integrator rehearsing with curl.
+// integrator rehearsing with curl; guarded by AdminAccess (JSON only; the token, or this machine only).
+import type { AdminAccess } from '@lnbx/lnb-sandbox';
 import type { IncomingMessage } from 'node:http';
 import Router from 'router';
 import type { SandboxContext } from '../context';
@@ -14,11 +15,17 @@ const input = (req: IncomingMessage): Record<string, unknown> => (inputs.has(req
 /** The admin API has always ignored segments past those it reads (`/state/x` is `/state`): kept. */
 const andBelow = <P extends string>(path: P): `${P}{/*below}` => `${path}{/*below}`;
 
-export function adminRouter(ctx: SandboxContext, admin: SandboxAdmin): Router.Router {
+export function adminRouter(ctx: SandboxContext, admin: SandboxAdmin, access: AdminAccess): Router.Router {
   const { faults, identity, limiter, tenants, validator } = ctx;
   const router = Router(ROUTER_OPTIONS);
   const ok = (res: Router.Response, body: unknown = { ok: true }): void => send(res, 200, body);
 
+  // Before the body is read: a refused request costs nothing and changes nothing.
+  router.use((req, res, next) => {
+    const refused = access.refusal(req);
+    if (refused) send(res, refused.status, { error: refused.message }, refused.headers);
+    else next();
+  });
   router.use(readRequest);
 
   router.get(andBelow('/health'), onlyGet, (_req, res) => ok(res, { ok: true }));
