@@ -4,7 +4,7 @@
 //   KAFKA_SECURE=1 npm run demo   the same over SASL_SSL with ACLs (KAFKA_PORT=19094), each service as its
 //                                 own principal (docs/security.md); otherwise Kafka is plaintext, explicitly
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -39,7 +39,9 @@ const operatorKey = process.env.DEMO_OPERATOR_KEY ?? `oper-${randomBytes(18).toS
 // The exporter stores Xero tokens encrypted with this key: kept in .local so a restart can read them.
 function demoTokenKey() {
   const file = path.join(root, '.local/demo-xero-token-key');
-  if (!existsSync(file)) { mkdirSync(path.dirname(file), { recursive: true }); writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 }); }
+  if (!existsSync(file)) { mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 }); writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 }); }
+  // A key file left readable by others (an older demo, a copy) is narrowed: it unlocks the stored Xero tokens.
+  chmodSync(file, 0o600);
   return readFileSync(file, 'utf8').trim();
 }
 const lnbCredentials = { LNB_CLIENT_ID: 'lnb-sandbox-client', LNB_CLIENT_SECRET: 'lnb-sandbox-secret' };
