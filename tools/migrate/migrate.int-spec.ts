@@ -124,7 +124,7 @@ describe('schema migrations (npm run migrate)', () => {
     await cli(fresh, 'down');
     expect(await query(fresh, "select to_regclass('exporter.allocations') as t")).toEqual([{ t: null }]);
     const status = await cli(fresh, 'status').catch((err: { code: number; stdout: string }) => err);
-    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0002_allocations') });
+    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0003_xero-connection') });
     await cli(fresh, 'up');
     expect(await shape(fresh)).toEqual(shapeBefore);
   });

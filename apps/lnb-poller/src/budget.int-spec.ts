@@ -1,72 +1,36 @@
 // The connection's LNB budget, as two poller processes of one connection spend it against the LNB
 // sandbox enforcing a request rate: one budget for both (they stay under a limit each alone could
 // reach), and a 429 holds every request until its Retry-After, so a run still completes.
-import { createEnvelope, decode, EventEnvelope, EVENTS, flowKey, Flow, RunCompleted, RunRequested, RunStarted, topicName } from '@lnbx/contracts';
-import { LnbSandbox, startLnbSandbox } from '@lnbx/lnb-sandbox';
-import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
-import { randomUUID } from 'node:crypto';
-import { Consumer, Kafka, logLevel } from 'kafkajs';
+import { EventEnvelope, Flow, RunCompleted, RunRequested } from '@lnbx/contracts';
+import { PollerHarness } from './testing/harness';
 
 const CONNECTION = 'budget';
 const PER_MINUTE = 1_200;
 const BURST = 20;
 
 describe('the LNB budget, shared by two pollers of one connection', () => {
-  const prefix = uniqueTopicPrefix('budget');
-  const kafka = new Kafka({ clientId: 'budget-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
-  const publisher = new EventPublisher(kafka, prefix);
-  const received: EventEnvelope[] = [];
-  let lnb: LnbSandbox;
-  let db: TestDatabase;
-  let pollers: SpawnedService[] = [];
-  let consumer: Consumer;
+  const h = new PollerHarness({ name: 'budget', connectionId: CONNECTION });
+  let lnb: PollerHarness['lnb'];
 
   beforeAll(async () => {
-    lnb = await startLnbSandbox({ port: 0, seed: 31, invoices: 120, creditNotes: 40, defectRate: 0.1 });
-    db = await createTestDatabase('budget');
-    consumer = kafka.consumer({ groupId: `${prefix}observer` });
-    await consumer.connect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: EVENTS.map((d) => ({ topic: topicName(prefix, d.topic), numPartitions: 3 })) });
-    await admin.disconnect();
-    await consumer.subscribe({ topics: [RunStarted.definition.topic, RunCompleted.definition.topic, 'lnb.run.failed.v1'].map((t) => topicName(prefix, t)), fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        const out = decode(topic.slice(prefix.length), message.value);
-        if (out.ok) received.push(out.envelope);
-      },
-    });
+    await h.start({ seed: 31, invoices: 120, creditNotes: 40, defectRate: 0.1 });
+    lnb = h.lnb;
     const env = {
-      DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: CONNECTION,
-      LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret,
       LNB_REQUESTS_PER_MINUTE: String(PER_MINUTE), LNB_REQUEST_BURST: String(BURST), LNB_RETRY_BASE_MS: '10',
       // One run each, so the two flows' runs go to the two pollers.
       POLLER_CONCURRENT_RUNS: '1', POLLER_TICK_MS: '100',
     };
     // Sequentially: the second creates no table the first is creating.
-    pollers = [await spawnService('lnb-poller', env), await spawnService('lnb-poller', env)];
+    await h.startPoller(env);
+    await h.startPoller(env);
   });
 
-  afterAll(async () => {
-    await Promise.all(pollers.map((p) => p.stop()));
-    await consumer?.disconnect();
-    await publisher.close();
-    await lnb?.close();
-    await db?.drop();
-  });
+  afterAll(() => h.stop());
 
-  async function request(flow: Flow, extra: Partial<RunRequested.Value> = {}): Promise<string> {
-    const runId = randomUUID();
-    await publisher.publish([createEnvelope(RunRequested.definition, { runId, flow, mode: 'export', trigger: 'manual', requestedBy: 'test', ...extra }, {
-      producer: 'monitor-api', connectionId: CONNECTION, correlationId: runId, key: flowKey(CONNECTION, flow),
-    })]);
-    return runId;
-  }
-  const ended = (runId: string) => waitFor(`run ${runId} to end`, () => received.find((e) => e.correlationId === runId && (e.type === 'RunCompleted' || e.type === 'RunFailed')), { timeoutMs: 120_000 });
+  const request = (flow: Flow, extra: Partial<RunRequested.Value> = {}): Promise<string> => h.request({ flow, ...extra });
+  const ended = (runId: string) => h.outcome(runId, { timeoutMs: 120_000 });
   // RunStarted and RunCompleted travel on two topics: either may be read first.
-  const startedOf = (runId: string) => waitFor(`run ${runId} to start`, () => received.find((e) => e.correlationId === runId && e.type === 'RunStarted') as EventEnvelope<RunStarted.Value> | undefined);
+  const startedOf = (runId: string) => h.started(runId);
 
   it('two runs on two pollers at once stay within one budget: the limit each could pass alone is never reached', async () => {
     // Any second holds at most the burst and a second of budget: 40 requests. Two budgets of their own would allow 80.

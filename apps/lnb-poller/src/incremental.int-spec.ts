@@ -2,20 +2,15 @@
 // a run costs what changed in LNB, an EAN13 fixed on an order brings its rejected invoice back through
 // the mapper, the full re-check (periodic or asked for) catches what the update_time filter cannot
 // see, a failed order listing loses nothing, and an LNB clock running behind is covered by the overlap.
-import {
-  createEnvelope, decode, DetectedDocumentValue, DocumentMapped, DocumentRejected, EventEnvelope, EVENTS, flowKey, RunCompleted, RunFailed,
-  RunRequested, RunStarted, topicName,
-} from '@lnbx/contracts';
-import { LnbSandbox, startLnbSandbox } from '@lnbx/lnb-sandbox';
-import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { DetectedDocumentValue, DocumentMapped, DocumentRejected, EventEnvelope, RunCompleted, RunFailed, RunRequested, RunStarted } from '@lnbx/contracts';
+import { waitFor } from '@lnbx/testing';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { DEFAULT_RULES, selectDocument } from './domain/selection';
+import { PollerHarness } from './testing/harness';
 
 const CONNECTION = 'inc';
 const OVERLAP_SECONDS = 120;
@@ -31,78 +26,44 @@ interface RunResult {
 }
 
 describe('lnb-poller incremental runs', () => {
-  const prefix = uniqueTopicPrefix('incr');
-  const kafka = new Kafka({ clientId: 'incremental-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
-  const publisher = new EventPublisher(kafka, prefix);
-  const received: EventEnvelope[] = [];
-  let lnb: LnbSandbox;
-  let db: TestDatabase;
-  let poller: SpawnedService;
-  let mapper: SpawnedService;
-  let consumer: Consumer;
+  const h = new PollerHarness({ name: 'incr', connectionId: CONNECTION });
+  const { received } = h;
+  let lnb: PollerHarness['lnb'];
+  let db: PollerHarness['db'];
   const mappingFile = join(tmpdir(), `lnbx-incremental-mapping-${randomUUID()}.json`);
 
   beforeAll(async () => {
-    lnb = await startLnbSandbox({ port: 0, seed: 23, invoices: 150, creditNotes: 10, defectRate: 0.25 });
-    db = await createTestDatabase('incremental');
-    consumer = kafka.consumer({ groupId: `${prefix}observer` });
-    await consumer.connect();
-    const admin = kafka.admin();
-    await admin.connect();
-    await admin.createTopics({ topics: EVENTS.flatMap((d) => [d.topic, `${d.topic}.dlq`]).map((t) => ({ topic: topicName(prefix, t), numPartitions: 3 })) });
-    await admin.disconnect();
-    await consumer.subscribe({ topics: EVENTS.map((d) => topicName(prefix, d.topic)), fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ topic, message }) => {
-        const out = decode(topic.slice(prefix.length), message.value);
-        if (out.ok) received.push(out.envelope);
-      },
-    });
-    const env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: CONNECTION };
+    await h.start({ seed: 23, invoices: 150, creditNotes: 10, defectRate: 0.25 });
+    [lnb, db] = [h.lnb, h.db];
     // The example mapping with a Xero tax type for every rate the sandbox uses, so a fixed EAN13 is all an invoice lacks.
     const mapping = JSON.parse(readFileSync('apps/mapper/mapping.example.json', 'utf8')) as { taxTypes: { rate: number; taxType: string }[] };
     for (const rate of lnb.admin.knownTaxRates) if (!mapping.taxTypes.some((t) => t.rate === rate)) mapping.taxTypes.push({ rate, taxType: 'OUTPUT2' });
     writeFileSync(mappingFile, JSON.stringify(mapping));
-    [poller, mapper] = await Promise.all([
-      spawnService('lnb-poller', {
-        ...env, LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret,
-        LNB_MAX_ATTEMPTS: '2', LNB_RETRY_BASE_MS: '10', POLLER_TICK_MS: '100', POLLER_CHANGES_OVERLAP_SECONDS: String(OVERLAP_SECONDS),
-      }),
-      spawnService('mapper', { ...env, MAPPING_CONFIG_FILE: mappingFile }),
+    await Promise.all([
+      h.startPoller({ LNB_MAX_ATTEMPTS: '2', LNB_RETRY_BASE_MS: '10', POLLER_TICK_MS: '100', POLLER_CHANGES_OVERLAP_SECONDS: String(OVERLAP_SECONDS) }),
+      h.startService('mapper', { MAPPING_CONFIG_FILE: mappingFile }),
     ]);
   });
 
   afterEach(() => {
     lnb.admin.clearFaults();
-    const state = expect.getState();
-    if (state.assertionCalls > 0 && state.numPassingAsserts < state.assertionCalls) {
-      process.stderr.write(poller.logs.slice(-30).map((l) => JSON.stringify(l)).join('\n') + '\n');
-    }
+    h.reportFailure(expect.getState(), 30);
   });
 
   afterAll(async () => {
-    await Promise.all([poller?.stop(), mapper?.stop()]);
-    await consumer?.disconnect();
-    await publisher.close();
-    await lnb?.close();
-    await db?.drop();
+    await h.stop();
     rmSync(mappingFile, { force: true });
   });
 
   async function requestRun(payload: Partial<RunRequested.Value> = {}): Promise<RunResult> {
-    const runId = randomUUID();
     lnb.admin.resetCalls();
-    await publisher.publish([createEnvelope(RunRequested.definition, { runId, flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'test', ...payload }, {
-      producer: 'monitor-api', connectionId: CONNECTION, correlationId: runId, key: flowKey(CONNECTION, payload.flow ?? 'invoices'),
-    })]);
-    const outcome = await waitFor(`run ${runId} to end`, () => received.find((e) => e.correlationId === runId && (e.type === 'RunCompleted' || e.type === 'RunFailed')));
+    const runId = await h.request(payload);
+    const outcome = await h.outcome(runId);
     const { byRoute: calls, byStatus: statuses } = lnb.admin.calls();
-    const expected = outcome.type === 'RunCompleted' ? (outcome.payload as RunCompleted.Value).counts.emitted : 0;
-    const ofRun = () => received.filter((e) => e.correlationId === runId && e.type === 'InvoiceDetected') as EventEnvelope<DetectedDocumentValue>[];
-    await waitFor('every detected event of the run', () => ofRun().length >= expected);
+    const detected = await h.detected(runId, outcome, payload.flow);
     // RunStarted and RunCompleted travel on two topics: either may be read first.
-    const started = (await waitFor('the run start', () => received.find((e) => e.correlationId === runId && e.type === 'RunStarted'))).payload as RunStarted.Value;
-    return { runId, started, outcome: outcome as RunResult['outcome'], detected: ofRun(), calls, statuses };
+    const started = (await h.started(runId)).payload;
+    return { runId, started, outcome, detected, calls, statuses };
   }
   const completed = (r: RunResult): RunCompleted.Value => {
     expect(r.outcome.type).toBe('RunCompleted');

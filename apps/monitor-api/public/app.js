@@ -5,7 +5,7 @@
 
 const KEY_STORAGE = 'lnbx.monitor.apiKey';
 const FLOWS = [['invoices', 'Invoices'], ['credit_notes', 'Credit notes']];
-const state = { key: sessionStorage.getItem(KEY_STORAGE), me: null, selectedRun: null, rendered: {} };
+const state = { key: sessionStorage.getItem(KEY_STORAGE), me: null, selectedRun: null, rendered: {}, runs: [], recheckFlow: null };
 
 const $ = (id) => document.getElementById(id);
 
@@ -49,6 +49,7 @@ async function api(method, path, body) {
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
 const flowName = (flow) => (flow === 'credit_notes' ? 'credit notes' : flow);
+const plural = (n, one, many) => `${Number(n).toLocaleString()} ${n === 1 ? one : (many || `${one}s`)}`;
 const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
 
 /** Re-renders a part only when its data changed, so the 2-second refresh never moves what you are clicking. */
@@ -66,6 +67,7 @@ function signOut(message) {
   state.key = null;
   state.me = null;
   state.rendered = {};
+  state.runs = [];
   $('app').hidden = true;
   $('who').hidden = true;
   $('login').hidden = false;
@@ -105,6 +107,52 @@ async function requestRun(flow, mode) {
   }
 }
 
+// ---- full re-check ----
+
+/** Asks before a full re-check: it costs one LNB request per document. */
+function askFullRecheck(flow) {
+  state.recheckFlow = flow;
+  const name = flowName(flow);
+  // The last run that listed the flow (a retry or "export now" names only a few documents).
+  const last = state.runs.find((r) => r.flow === flow && r.counts && !(r.requestedDocuments && r.requestedDocuments.length));
+  const cost = last
+    ? `The last run selected ${plural(last.counts.selected, name === 'invoices' ? 'invoice' : 'credit note')}: about as many requests.`
+    : 'That is one request per document.';
+  $('recheck-title').textContent = `Full re-check of ${name}?`;
+  $('recheck-text').textContent = `Every ${name === 'invoices' ? 'invoice' : 'credit note'} and its order are read again from Le New Black, `
+    + `one request each. ${cost} It also runs by itself every week. Only what changed goes on to Xero.`;
+  $('recheck-confirm').textContent = `Yes, re-check every ${name === 'invoices' ? 'invoice' : 'credit note'}`;
+  $('recheck-confirm').disabled = false;
+  say('recheck-message', '');
+  $('recheck-dialog').showModal();
+}
+
+async function confirmFullRecheck() {
+  const flow = state.recheckFlow;
+  $('recheck-confirm').disabled = true;
+  $('recheck-dialog').close();
+  say('recheck-message', `Requesting a full re-check of ${flowName(flow)}…`);
+  try {
+    const { runId } = await api('POST', '/api/runs', { flow, fullRecheck: true });
+    say('recheck-message', `Full re-check of ${flowName(flow)} requested (run ${runId}). It appears below.`);
+    state.selectedRun = runId;
+    await refresh();
+  } catch (err) {
+    say('recheck-message', `Could not request the full re-check: ${err.message}`, true);
+  }
+}
+
+const SCOPE = { incremental: 'Incremental', full: 'Full re-check', named: 'Named documents' };
+
+/** What a run read from LNB and what it cost ("Incremental — 203 LNB requests"); empty for a run of a poller older than incremental runs. */
+function scopeText(r, withWho) {
+  if (!r.scope) return r.fullRecheck ? 'Full re-check, not started yet' : '';
+  const parts = [SCOPE[r.scope] || r.scope];
+  if (withWho && r.fullRecheck && r.scope === 'full') parts.push(`requested by ${r.requestedBy || 'unknown'}`);
+  if (typeof r.lnbRequests === 'number') parts.push(plural(r.lnbRequests, 'LNB request'));
+  return parts.join(' — ');
+}
+
 function documentsCell(d) {
   const parts = [`${d.total} total`];
   for (const k of ['exported', 'rejected', 'failed', 'detected', 'mapped']) if (d[k]) parts.push(`${d[k]} ${k}`);
@@ -125,6 +173,7 @@ function renderRuns(runs) {
     h('td', {}, when(r.startedAt || r.requestedAt)), h('td', {}, when(r.endedAt)),
     h('td', {}, h('span', { class: `status status-${r.status}` }, r.status), r.problem ? ` – ${r.problem.message}` : ''),
     h('td', {}, documentsCell(r.documents), r.deadLetters ? `, ${r.deadLetters} dead letter(s)` : '', allocationsCell(r.allocations) ? `; ${allocationsCell(r.allocations)}` : ''),
+    h('td', { class: 'run-scope', 'data-scope': r.scope || null, title: r.scopeReason || null }, scopeText(r) || '–'),
     h('td', {}, h('button', { type: 'button', class: 'secondary small', onclick: () => selectRun(r.runId) }, `Show log of run ${r.number}`)),
   )));
   $('runs-empty').hidden = runs.length > 0;
@@ -167,6 +216,10 @@ async function refreshRun() {
   const allocations = allocationsCell(run.allocations);
   $('run-summary').textContent = `${run.mode || ''} run, ${run.trigger || 'unknown trigger'}, requested by ${run.requestedBy || 'unknown'}: ${run.status}${ended}. Documents: ${documentsCell(run.documents)}.`
     + (allocations ? ` Credit-note ${allocations}.` : '');
+  const scope = scopeText(run, true);
+  const changedOrders = typeof run.changedOrders === 'number' ? ` ${plural(run.changedOrders, 'order')} changed in LNB.` : '';
+  $('run-scope').textContent = scope ? `Read from LNB: ${scope}.${run.scopeReason ? ` Why: ${run.scopeReason}.` : ''}${changedOrders}` : '';
+  $('run-scope').hidden = !scope;
   $('retry-run').disabled = !(run.documents.failed + run.documents.rejected);
   if (!changed('log', log.lines)) return;
   $('log-table').querySelector('tbody').replaceChildren(...log.lines.map((l) => h('tr', { class: 'log-line' },
@@ -376,6 +429,7 @@ async function refresh() {
   refreshing = true;
   try {
     const [{ runs }, { documents }] = await Promise.all([api('GET', '/api/runs?limit=30'), api('GET', `/api/documents?${docQuery()}`)]);
+    state.runs = runs;
     if (changed('runs', [runs, state.selectedRun])) renderRuns(runs);
     if (changed('docs', documents)) renderDocuments(documents);
     await refreshRun();
@@ -395,6 +449,9 @@ document.addEventListener('DOMContentLoaded', () => {
   });
   $('forget-key').addEventListener('click', () => signOut());
   for (const b of document.querySelectorAll('[data-run-flow]')) b.addEventListener('click', () => requestRun(b.dataset.runFlow, b.dataset.runMode));
+  for (const b of document.querySelectorAll('[data-recheck-flow]')) b.addEventListener('click', () => askFullRecheck(b.dataset.recheckFlow));
+  $('recheck-confirm').addEventListener('click', () => void confirmFullRecheck());
+  $('recheck-cancel').addEventListener('click', () => $('recheck-dialog').close());
   $('download-log').addEventListener('click', () => void downloadLog());
   $('retry-run').addEventListener('click', () => void retryRun());
   $('show-preview').addEventListener('click', () => void showPreview().catch((err) => say('run-message', err.message, true)));

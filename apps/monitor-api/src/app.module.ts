@@ -22,7 +22,6 @@ import { RunsController } from './runs/runs.controller';
 import { ensureKeys } from './store/api-keys.repository';
 import { REQUIRED_MIGRATION, SCHEMA } from './store/schema';
 import { Notifier } from './workers/notifier';
-import { XeroConnection } from './workers/xero-connection';
 
 /** The keys of MONITOR_BOOTSTRAP_KEYS (hashed; names logged, never keys). */
 class MonitorBoot implements OnModuleInit {
@@ -50,7 +49,7 @@ export class AppModule {
       ],
       providers: [
         MonitorBoot, ApiKeyVerifier, { provide: APP_GUARD, useClass: AuthGuard },
-        MonitorMetrics, Notifier, ProjectionService, DeadLettersConsumer, RunRequests, SettingsCommands, AllocationChecks, XeroConnection,
+        MonitorMetrics, Notifier, ProjectionService, DeadLettersConsumer, RunRequests, SettingsCommands, AllocationChecks,
       ],
     };
   }

@@ -44,13 +44,12 @@ export class MonitorConfig extends ServiceConfig {
   @Env('MONITOR_WEBHOOK_DIGEST_SECONDS') @IsInt() @Min(1) @Max(86_400)
   webhookDigestSeconds = 60;
 
-  /** The xero-exporter's HTTP base URL (GET /connections/status, /connect), as a browser reaches it. */
+  /**
+   * The xero-exporter's HTTP base URL as a browser reaches it: the Integration Center's "Connect to Xero"
+   * sends the browser to its /connect. The monitor itself never calls it (it learns the connection from events).
+   */
   @Env('XERO_EXPORTER_URL') @Matches(URL_OR_EMPTY, { message: 'XERO_EXPORTER_URL must be an http(s) URL' })
   xeroExporterUrl = '';
-
-  /** How often to ask the exporter whether Xero is still connected (0: never). */
-  @Env('MONITOR_XERO_STATUS_POLL_SECONDS') @IsInt() @Min(0)
-  xeroStatusPollSeconds = 30;
 
   /** Where the Integration Center's files are, when not beside the sources (a packaged build). */
   @Env('MONITOR_PUBLIC_DIR') @IsOptional() @IsString()

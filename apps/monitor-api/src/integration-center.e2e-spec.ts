@@ -2,8 +2,10 @@
 // playwright-core): sign in with the operator key, press "Export invoices now", watch the run go to
 // completed, read its task log, and find the invoices in the Xero sandbox; then export the credit
 // notes, which the example mapping sends as DRAFT, so their allocation waits for approval in Xero and
-// nothing shows as failed, and press "Check allocations now". The four services run as their own
-// processes, against both sandboxes, over the real broker and the real database.
+// nothing shows as failed, and press "Check allocations now"; ask for a "Full re-check" and see each run
+// say what it read from LNB, why, and how many LNB requests it made; a viewer key sees that, not the
+// operator's buttons. The four services run as their own processes, against both sandboxes, over the
+// real broker and the real database.
 import { LnbSandbox, startLnbSandbox } from '@lnbx/lnb-sandbox';
 import { startXeroSandbox, XeroSandbox } from '@lnbx/xero-sandbox';
 import { EventPublisher } from '@lnbx/messaging';
@@ -13,10 +15,12 @@ import { createTestDatabase, kafkaBrokers, SpawnedService, spawnService, TestDat
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { BrowserContext, chromium, Page } from 'playwright-core';
+import { BrowserContext, chromium, Page, type Request as PageRequest } from 'playwright-core';
 import { RunEvents } from './domain/testing';
 
 const OPERATOR = 'e2e-operator-key-0123456789abcdef';
+const VIEWER = 'e2e-viewer-key-0123456789abcdef';
+const RECHECK_REASON = 'a full re-check was requested: every document and its order are read again';
 
 /** The little of the DOM the page functions below use (this project compiles without the DOM library). */
 interface BrowserGlobals {
@@ -47,7 +51,7 @@ describe('the Integration Center, in a browser', () => {
     xero = await startXeroSandbox({ port: 0 });
     const cc = xero.clients.clientCredentials;
     [monitor, poller, mapper, exporter] = await Promise.all([
-      spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}` }),
+      spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR},viewer:${VIEWER}` }),
       spawnService('lnb-poller', { ...env, LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret }),
       spawnService('mapper', env),
       spawnService('xero-exporter', {
@@ -174,6 +178,79 @@ describe('the Integration Center, in a browser', () => {
     await page.locator('#allocations-message', { hasText: /^Allocation check requested: the exporter looks at every waiting allocation now/ }).waitFor();
     expect(await page.locator('#allocations-message').evaluate((el) => el.classList.contains('error'))).toBe(false);
     expect(pageErrors).toEqual([]);
+  });
+
+  it('"Full re-check" says what it costs, asks first, sends fullRecheck, and its run says why it read everything and how many LNB requests it made', async () => {
+    const hint = (await page.locator('#full-recheck-hint').textContent())!.replace(/\s+/g, ' ');
+    expect(hint).toContain('reads every document and its order again');
+    expect(hint).toContain('It costs one request to Le New Black per document');
+    expect(hint).toContain('it runs by itself every week anyway');
+    const posted: unknown[] = [];
+    const onRequest = (r: PageRequest) => void (r.method() === 'POST' && new URL(r.url()).pathname === '/api/runs' && posted.push(r.postDataJSON()));
+    page.on('request', onRequest);
+    const dialog = page.getByRole('dialog', { name: 'Full re-check of invoices?' });
+
+    // Asked, then cancelled: nothing is sent (the one request below is the confirmed one).
+    await page.getByRole('button', { name: 'Full re-check of invoices' }).click();
+    await dialog.waitFor();
+    expect(await dialog.locator('#recheck-text').textContent()).toMatch(/^Every invoice and its order are read again from Le New Black, one request each\. The last run selected \d+ invoices?: about as many requests\./);
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    await page.getByRole('button', { name: 'Full re-check of invoices' }).click();
+    const answered = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/runs');
+    await dialog.getByRole('button', { name: 'Yes, re-check every invoice' }).click();
+    const { runId } = (await (await answered).json()) as { runId: string };
+    expect(posted).toEqual([{ flow: 'invoices', fullRecheck: true }]);
+    await page.locator('#recheck-message', { hasText: `Full re-check of invoices requested (run ${runId}). It appears below.` }).waitFor();
+
+    // The run appears, completes, and says what it read from LNB and why, in the list and in the run. Its start
+    // and its completion come on two topics: the reason (the start's) and the requests (the completion's) are both waited for.
+    const done = (id: string) => page.locator(`#runs-table tbody tr[data-run-id="${id}"][data-status="completed"] td.run-scope[title]`);
+    await done(runId).waitFor({ timeout: 60_000 });
+    expect(await done(runId).textContent()).toMatch(/^Full re-check — \d+ LNB requests$/);
+    expect(await done(runId).getAttribute('title')).toBe(RECHECK_REASON);
+    await page.locator(`#run-detail[data-run-id="${runId}"][data-status="completed"]`).waitFor();
+    await page.locator('#run-scope', {
+      hasText: new RegExp(`^Read from LNB: Full re-check — requested by bootstrap-operator-1 — \\d+ LNB requests\\. Why: ${RECHECK_REASON}\\.$`),
+    }).waitFor();
+    const log = page.locator('#log-table tbody');
+    await log.getByText('Full re-check of invoices requested by bootstrap-operator-1 (manual)', { exact: true }).waitFor();
+    await log.getByText(`Run started (export, manual, requested by bootstrap-operator-1). Full re-check: ${RECHECK_REASON}`, { exact: true }).waitFor();
+    await log.getByText(/^Run completed: 6 seen, .* 0 new or changed, .*\. Full re-check: \d+ LNB requests, \d+ documents? read with (its|their) order$/).waitFor();
+
+    // The next run reads only what changed, and says so.
+    const next = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/runs');
+    await page.getByRole('button', { name: 'Export invoices now' }).click();
+    const { runId: nextId } = (await (await next).json()) as { runId: string };
+    await done(nextId).waitFor({ timeout: 60_000 });
+    expect(await done(nextId).textContent()).toMatch(/^Incremental — \d+ LNB requests$/);
+    expect(await done(nextId).getAttribute('title')).toMatch(/^only what changed in Le New Black is read: /);
+    expect(posted).toEqual([{ flow: 'invoices', fullRecheck: true }, { flow: 'invoices', mode: 'export' }]);
+    page.off('request', onRequest);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('a viewer key sees what the runs read, not "Full re-check" nor any other operator action', async () => {
+    const viewer = await browser.newPage();
+    const viewerErrors: string[] = [];
+    viewer.on('pageerror', (err) => viewerErrors.push(err.message));
+    try {
+      await viewer.goto(`${monitor.url}/`);
+      await viewer.getByLabel('API key').fill(VIEWER);
+      await viewer.getByRole('button', { name: 'Use this key' }).click();
+      await viewer.getByText('Signed in with bootstrap-viewer-1 (viewer)').waitFor();
+      await viewer.locator('#runs-table tbody td.run-scope[data-scope="incremental"]').first().waitFor();
+      expect(await viewer.locator('#runs-table tbody td.run-scope[data-scope="full"]').count()).toBeGreaterThan(0);
+      expect(await viewer.getByText('Your key is a viewer key').isVisible()).toBe(true);
+      for (const name of ['Full re-check of invoices', 'Full re-check of credit notes', 'Export invoices now', 'Check allocations now']) {
+        expect([name, await viewer.getByRole('button', { name, includeHidden: true }).isVisible()]).toEqual([name, false]);
+      }
+      expect(await viewer.locator('#full-recheck-hint').isVisible()).toBe(false);
+      expect(viewerErrors).toEqual([]);
+    } finally {
+      await viewer.close();
+    }
   });
 
   it('shows what LNB and Xero say as text, never as markup', async () => {

@@ -1,8 +1,8 @@
 // monitor-api as its own process against the real broker and Postgres: events published on Kafka are
 // projected into runs, task logs and documents; the REST API reads them back with its keys and roles;
-// commands go out on Kafka; dead letters, metrics, the failure webhook, the Xero connection (its events
-// and the status poll) and the rebuild are checked.
-// A local HTTP server stands in for the exporter's status endpoint and one receives the webhook.
+// commands go out on Kafka; dead letters, metrics, the failure webhook, the Xero connection (from the
+// exporter's events only: the monitor never calls the exporter) and the rebuild are checked.
+// A local HTTP server receives the webhook.
 import { AllocationCheckRequested, createEnvelope, documentKey, EventEnvelope, flowKey, RunRequested, SelectionChanged, topicName } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
 import { createTestDatabase, http, runMigrations, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
@@ -11,12 +11,15 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { aRun, missingEan13, missingRetailerReference, noSelectionRules, RunEvents, xeroValidation } from './domain/testing';
+import type { XeroStatus } from './domain/xero-status';
 import { rebuild } from './store/projector';
 
 const VIEWER = 'viewer-key-for-tests-0123456789';
 const OPERATOR = 'operator-key-for-tests-0123456789';
 const asViewer = { 'x-api-key': VIEWER };
 const asOperator = { authorization: `Bearer ${OPERATOR}` };
+/** Where a browser finds the exporter's consent page; the monitor itself never calls it. */
+const EXPORTER_URL = 'http://xero-exporter.invalid:4003';
 
 function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
   const server = createServer(handler);
@@ -30,7 +33,6 @@ describe('monitor-api', () => {
   const webhook: { text: string; blocks?: unknown[] }[] = [];
   const requested: EventEnvelope<RunRequested.Value>[] = [];
   const checks: EventEnvelope<AllocationCheckRequested.Value>[] = [];
-  let exporterConnected = true;
   let db: TestDatabase;
   let pool: Pool;
   let monitor: SpawnedService;
@@ -52,16 +54,12 @@ describe('monitor-api', () => {
         res.end('ok');
       });
     });
-    const exporter = await listen((req, res) => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(req.url === '/connections/status' ? { connected: exporterConnected, tenant: 'Demo Company', accessToken: 'must-not-leak' } : {}));
-    });
-    servers = [hook.server, exporter.server];
+    servers = [hook.server];
     monitor = await spawnService('monitor-api', {
       DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme',
       MONITOR_BOOTSTRAP_KEYS: `viewer:${VIEWER},operator:${OPERATOR}`,
       MONITOR_WEBHOOK_URL: `${hook.url}/hook`, MONITOR_WEBHOOK_DIGEST_SECONDS: '1',
-      XERO_EXPORTER_URL: exporter.url, MONITOR_XERO_STATUS_POLL_SECONDS: '1', CONSUMER_MAX_ATTEMPTS: '2', CONSUMER_RETRY_BASE_MS: '20',
+      XERO_EXPORTER_URL: EXPORTER_URL, CONSUMER_MAX_ATTEMPTS: '2', CONSUMER_RETRY_BASE_MS: '20',
     });
     commands = kafka.consumer({ groupId: `${prefix}test-commands` });
     await commands.connect();
@@ -99,9 +97,6 @@ describe('monitor-api', () => {
       const { rows } = await pool.query('select hash from monitor.api_keys');
       expect(rows).toHaveLength(2);
       expect(JSON.stringify(rows)).not.toContain(VIEWER);
-      const status = await get<{ connected: boolean }>('/api/xero/status');
-      expect(status.body.connected).toBe(true);
-      expect(JSON.stringify(status.body)).not.toMatch(/must-not-leak|accessToken/);
     });
 
     it('keeps CORS closed and refuses big bodies', async () => {
@@ -133,6 +128,25 @@ describe('monitor-api', () => {
       expect(r).toMatchObject({ trigger: 'schedule', documents: { total: 3, exported: 1, rejected: 1, failed: 1 } });
       const list = await get<{ runs: { runId: string }[] }>('/api/runs?flow=invoices&status=completed');
       expect(list.body.runs.map((x) => x.runId)).toContain(run.runId);
+    });
+
+    it('shows nothing of what a run read from LNB when its poller did not say (older events), nor for a view stored before incremental runs', async () => {
+      const unsaid = { fullRecheck: false, scope: null, scopeReason: null, changedSince: null, lnbRequests: null, changedOrders: null };
+      const path = `/api/runs/${run.runId}`;
+      const answered = await waitFor('the run, started and completed', async () => {
+        const res = await get<{ status: string; startedAt: string | null }>(path);
+        return res.body.status === 'completed' && res.body.startedAt ? res.body : undefined;
+      });
+      expect(answered).toMatchObject(unsaid);
+      const { rows: [stored] } = await pool.query<{ view: object }>('select view from monitor.runs where run_id = $1', [run.runId]);
+      await pool.query(`update monitor.runs set view = view - array['fullRecheck', 'scope', 'scopeReason', 'changedSince', 'lnbRequests', 'changedOrders'] where run_id = $1`, [run.runId]);
+      try {
+        expect((await get(path)).body).toMatchObject({ status: 'completed', ...unsaid });
+        const listed = await get<{ runs: { runId: string }[] }>('/api/runs?flow=invoices');
+        expect(listed.body.runs.find((r) => r.runId === run.runId)).toMatchObject(unsaid);
+      } finally {
+        await pool.query('update monitor.runs set view = $1 where run_id = $2', [JSON.stringify(stored.view), run.runId]);
+      }
     });
 
     it('keeps a task log with plain messages and stable codes, filtered and downloadable', async () => {
@@ -421,13 +435,49 @@ describe('monitor-api', () => {
     });
   });
 
-  it('notifies when the Xero connection is lost', async () => {
-    exporterConnected = false;
-    const msg = await waitFor('the connection-lost digest', () => webhook.find((m) => /The Xero connection was lost/.test(m.text)));
-    expect(msg.text).toMatch(/no longer connected/);
-    const status = await get<{ connected: boolean; message: string }>('/api/xero/status');
-    expect(status.body).toMatchObject({ connected: false, message: 'Not connected to Xero: connect to start exporting.' });
-    expect((await get<{ url: string }>('/api/xero/connect', asOperator)).body.url).toMatch(/\/connect$/);
+  it("shows the Xero connection as the exporter's XeroConnectionChanged tells it, never a token, and rebuilds it", async () => {
+    // Told before the loss below (its clock is a month earlier), as an exporter's states come before later ones.
+    const xero = new RunEvents(undefined, 'invoices', 'export', { startAt: Date.parse('2026-02-01T08:00:00.000Z') });
+    const status = async () => (await get<XeroStatus>('/api/xero/status')).body;
+    const told = (occurredAt: string) => waitFor(`the state told at ${occurredAt}`, async () => {
+      const s = await status();
+      return s.state?.at === occurredAt ? s : undefined;
+    });
+    expect(await status()).toEqual({ connected: null, message: 'The Xero exporter has not told the state of its Xero connection yet.', state: null, projected: null });
+
+    const never = xero.connectionChanged({ status: 'disconnected', change: 'announced', xeroTenantId: undefined, tenantName: undefined, connectedAt: undefined });
+    await send(never);
+    expect(await told(never.occurredAt)).toMatchObject({
+      connected: false, message: 'Not connected to Xero. Connect to start exporting.', state: { status: 'not_connected', grant: 'authorization_code', since: null },
+    });
+
+    const connected = xero.connectionChanged();
+    // A field the contract does not name (a token no exporter should send) stops at the projection.
+    await send({ ...connected, payload: { ...connected.payload, accessToken: 'must-not-leak' } });
+    const up = await told(connected.occurredAt);
+    expect(up).toMatchObject({
+      connected: true, message: 'Connected to Xero (Demo Fashion Ltd).',
+      state: { status: 'connected', xeroTenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd', since: '2026-03-01T09:00:00.000Z' },
+    });
+    expect(JSON.stringify(up)).not.toMatch(/must-not-leak|accessToken/);
+    expect((await get<{ url: string }>('/api/xero/connect', asOperator)).body).toEqual({ url: `${EXPORTER_URL}/connect` });
+
+    const lost = xero.connectionChanged({ status: 'disconnected', change: 'lost', reason: 'Xero refused the refresh token (invalid_grant)', code: 'XERO.INVALID_GRANT' });
+    await send(lost);
+    const down = await told(lost.occurredAt);
+    expect(down).toMatchObject({
+      connected: false, message: 'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant). Reconnect in the Integration Center.',
+      state: { status: 'lost', since: lost.occurredAt, code: 'XERO.INVALID_GRANT' },
+    });
+    await rebuild(pool);
+    expect(await status()).toEqual(down);
+
+    const custom = xero.connectionChanged({ grant: 'client_credentials', connectedAt: '2026-03-01T10:00:00.000Z' });
+    await send(custom);
+    expect((await told(custom.occurredAt)).connected).toBe(true);
+    const refused = await get<{ message: string }>('/api/xero/connect', asOperator);
+    expect(refused.status).toBe(409);
+    expect(refused.body.message).toMatch(/custom connection/);
   });
 
   it("projects the exporter's XeroConnectionLost into the panel, the task logs, the waiting documents and the webhook, then its restoration", async () => {
@@ -435,11 +485,13 @@ describe('monitor-api', () => {
     const key = encodeURIComponent(run.keyOf('INV-WAIT'));
     await send(run.requested(), run.started(), run.detected('INV-WAIT'), run.mapped('INV-WAIT'));
     await waitFor('the mapped document', async () => ((await get<{ state: string }>(`/api/documents/${key}`)).body.state === 'mapped' ? true : undefined));
-    await publisher.publish([run.connectionLost({ waitingDocuments: 1 })]);
+    // As the exporter tells a loss: the loss, and the state it leaves.
+    const reason = 'Xero refused the refresh token (invalid_grant): the connection must be authorised again';
+    await publisher.publish([run.connectionLost({ waitingDocuments: 1 }), run.connectionChanged({ status: 'disconnected', change: 'lost', reason, code: 'XERO.INVALID_GRANT' })]);
     const said = 'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant): the connection must be authorised again. 1 document waits; reconnect in the Integration Center.';
     const status = await waitFor('the loss in the Xero connection panel', async () => {
-      const s = (await get<{ connected: boolean; message: string; projected: { status: string } | null }>('/api/xero/status')).body;
-      return s.projected?.status === 'lost' ? s : undefined;
+      const s = (await get<XeroStatus>('/api/xero/status')).body;
+      return s.projected?.status === 'lost' && s.state?.status === 'lost' ? s : undefined;
     });
     expect(status).toMatchObject({ connected: false, message: said });
     const runLine = (await get<{ lines: { level: string; code: string; message: string }[] }>(`/api/runs/${run.runId}/log?code=XERO.INVALID_GRANT`)).body.lines;
@@ -453,10 +505,9 @@ describe('monitor-api', () => {
     await pool.query("update monitor.run_documents set updated_at = now() - interval '2 hours' where run_id = $1", [run.runId]);
     expect(await metrics()).toMatch(/lnbx_documents_stuck\{flow="invoices",service="monitor-api"\} 0/);
 
-    exporterConnected = true;
-    await publisher.publish([run.connectionRestored({ resumedDocuments: 1 })]);
+    await publisher.publish([run.connectionRestored({ resumedDocuments: 1 }), run.connectionChanged({ connectedAt: new Date().toISOString() })]);
     const back = await waitFor('the restoration in the panel', async () => {
-      const s = (await get<{ connected: boolean; message: string; projected: { status: string } | null }>('/api/xero/status')).body;
+      const s = (await get<XeroStatus>('/api/xero/status')).body;
       return s.projected?.status === 'connected' && s.connected ? s : undefined;
     });
     expect(back.message).toBe('Connected to Xero (Demo Fashion Ltd).');

@@ -49,14 +49,16 @@ describe('xero-exporter against the Xero sandbox', () => {
   })]);
   const calls = (method: string, path: string) => rig.sandbox.admin.calls({ tenantId: tenant, limit: 2000 }).recent.filter((c) => c.method === method && c.path === path);
 
-  it('connects by itself, publishes the reference data and says so on /connections/status', async () => {
+  it('connects by itself, publishes the reference data and tells the monitor with XeroConnectionChanged', async () => {
     const ref = await waitFor('reference data', () => rig.observer.reference[0]);
     expect(ref.payload).toMatchObject({ xeroTenantId: tenant, organisationName: 'Demo Fashion Ltd', baseCurrency: 'GBP' });
     expect(ref.payload.taxRates.map((t) => t.taxType)).toContain('OUTPUT2');
     expect(ref.payload.accounts.find((a) => a.code === '860')?.systemAccount).toBe('ROUNDING');
-    const status = await (await fetch(`${rig.service.url}/connections/status`)).json();
-    expect(status).toMatchObject({ connected: true, connections: [{ connectionId: 'acme', status: 'connected', xeroTenantId: tenant }] });
-    expect(JSON.stringify(status)).not.toMatch(/token/i);
+    const told = await rig.observer.waitChange('connected');
+    expect(told).toMatchObject({ key: 'acme:xero-connection', connectionId: 'acme' });
+    expect(told.payload).toEqual({ status: 'connected', change: 'connected', grant: 'client_credentials', xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd', connectedAt: expect.any(String) });
+    expect(JSON.stringify(told)).not.toMatch(/token|secret/i);
+    expect((await rig.pool.query("select status from exporter.connections where connection_id = 'acme'")).rows).toEqual([{ status: 'connected' }]);
   });
 
   it('sends a run of invoices as one batch, creates the contact once, and reports what Xero computed', async () => {

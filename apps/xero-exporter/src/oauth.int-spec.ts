@@ -1,11 +1,16 @@
 // The authorization-code flow end to end (GET /connect -> Xero's consent -> GET /callback), tokens
 // sealed at rest and refreshed, and a lost connection (invalid_grant, consent revoked): documents
 // wait (no failure per document), XeroConnectionLost tells the monitor, and a reconnection sends them
-// with XeroConnectionRestored.
-import { waitFor } from '@lnbx/testing';
+// with XeroConnectionRestored. Each state is told whole as XeroConnectionChanged (never a token), and a
+// state never told (a database from before that event) is announced once at start.
+import { type EventEnvelope, type XeroConnectionChanged } from '@lnbx/contracts';
+import { startService } from '@lnbx/messaging';
+import { createTestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { Pool } from 'pg';
 import { TokenCipher } from './domain/token-cipher';
+import { xeroExporter } from './service';
 import { aMappedInvoice } from './testing';
-import { countByNumber, type ExporterRig, startExporterRig, TEST_TOKEN_KEY } from './testing/harness';
+import { countByNumber, exporterEnv, type ExporterRig, Observer, startExporterRig, TEST_TOKEN_KEY } from './testing/harness';
 import { sealContext } from './xero/tokens';
 
 const TIME_SCALE = 60;
@@ -28,8 +33,19 @@ describe('xero-exporter: authorization-code connections', () => {
     await rig?.close();
   });
 
-  const status = async () => (await fetch(`${rig.service.url}/connections/status`)).json() as Promise<{ connected: boolean; connections: { status: string; reason: string | null; waitingDocuments: number }[] }>;
   const stored = async () => (await rig.pool.query('select access_token, refresh_token from exporter.connections where connection_id = $1', ['acme'])).rows[0];
+  const connection = async () => (await rig.pool.query<{ status: string; reason: string | null }>('select status, reason from exporter.connections where connection_id = $1', ['acme'])).rows[0];
+  const waiting = async () => (await rig.pool.query<{ n: number }>("select count(*)::int as n from exporter.pending where connection_id = 'acme'")).rows[0].n;
+  const opened = async () => {
+    const row = await stored();
+    const cipher = TokenCipher.fromText(TEST_TOKEN_KEY);
+    return [row.access_token, row.refresh_token, cipher.decrypt(row.access_token, sealContext('acme', 'access_token')), cipher.decrypt(row.refresh_token, sealContext('acme', 'refresh_token'))];
+  };
+  /** What the monitor may read: the state, and nothing of the tokens, sealed or not. */
+  const expectNoSecret = (env: EventEnvelope<XeroConnectionChanged.Value>, tokens: string[]) => {
+    expect(Object.keys(env.payload).filter((k) => /token|secret|password|credential/i.test(k))).toEqual([]);
+    for (const t of tokens) expect(JSON.stringify(env)).not.toContain(t);
+  };
 
   /** What a user does: open /connect, consent at Xero (the sandbox consents by itself), land on /callback. */
   async function connectAsAUser(): Promise<string> {
@@ -46,8 +62,11 @@ describe('xero-exporter: authorization-code connections', () => {
     return landed.text();
   }
 
-  it('is not connected before anyone authorises it; a document waits and the monitor is told why', async () => {
-    expect((await status()).connected).toBe(false);
+  it('is not connected before anyone authorises it, says so at start; a document waits and the monitor is told why', async () => {
+    const announced = await rig.observer.waitChange('announced');
+    expect(announced).toMatchObject({ key: 'acme:xero-connection', connectionId: 'acme', producer: 'xero-exporter' });
+    expect(announced.payload).toEqual({ status: 'disconnected', change: 'announced', grant: 'authorization_code' });
+    expect(await connection()).toBeUndefined();
     const env = aMappedInvoice('OA-EARLY').envelope();
     await rig.publisher.publish([env]);
     const waiting = await rig.observer.waitFailed(env.payload.documentKey, 'XERO.CONNECTION_LOST');
@@ -57,8 +76,13 @@ describe('xero-exporter: authorization-code connections', () => {
 
   it('connects through /connect and /callback, seals the tokens, then sends what waited', async () => {
     expect(await connectAsAUser()).toMatch(/Connected to <b>Demo Fashion Ltd<\/b>/);
-    // A first connection ends no announced loss: nothing is restored.
-    expect(await status()).toMatchObject({ connected: true, connections: [{ status: 'connected' }] });
+    // A first connection ends no announced loss: nothing is restored; the state is told.
+    expect(await connection()).toMatchObject({ status: 'connected', reason: null });
+    const told = await rig.observer.waitChange('connected');
+    expect(told.payload).toEqual({
+      status: 'connected', change: 'connected', grant: 'authorization_code', xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd', connectedAt: expect.any(String),
+    });
+    expectNoSecret(told, await opened());
     const row = await stored();
     expect(row.access_token).toMatch(/^v1:/);
     expect(row.refresh_token).toMatch(/^v1:/);
@@ -88,29 +112,34 @@ describe('xero-exporter: authorization-code connections', () => {
       headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${rig.sandbox.clients.authorizationCode.clientId}:${rig.sandbox.clients.authorizationCode.clientSecret}`).toString('base64')}` },
       body: new URLSearchParams({ token: refresh }).toString(),
     });
+    const tokens = await opened();
     const envs = ['OA-LOST-1', 'OA-LOST-2'].map((n) => aMappedInvoice(n).envelope());
     await rig.publisher.publish(envs);
     const announced = await rig.observer.waitLost(1);
+    const changed = await rig.observer.waitChange('lost');
+    expect(changed.payload).toMatchObject({ status: 'disconnected', grant: 'authorization_code', xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd', code: 'XERO.INVALID_GRANT' });
+    expect(changed.payload.reason).toMatch(/invalid_grant/);
+    expectNoSecret(changed, tokens);
     expect(announced.key).toBe('acme:xero-connection');
     expect(announced.payload).toMatchObject({ xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd', code: 'XERO.INVALID_GRANT' });
     expect(announced.payload.reason).toMatch(/invalid_grant/);
     // Counted when the first batch met the refusal: the second document may have arrived just after.
     expect(announced.payload.waitingDocuments).toBeGreaterThanOrEqual(1);
     expect(announced.payload.waitingDocuments).toBeLessThanOrEqual(2);
-    const lost = await waitFor('both documents waiting', async () => {
-      const s = await status();
-      return s.connections[0]?.waitingDocuments === 2 ? s : undefined;
-    });
-    expect(lost.connected).toBe(false);
-    expect(lost.connections[0].reason).toMatch(/invalid_grant/);
+    await waitFor('both documents waiting', async () => ((await waiting()) === 2 ? true : undefined));
+    const lost = await connection();
+    expect(lost.status).toBe('disconnected');
+    expect(lost.reason).toMatch(/invalid_grant/);
     expect(await (await fetch(`${rig.service.url}/metrics`)).text()).toMatch(new RegExp(`lnbx_xero_connection_up\\{tenant="${tenant}"[^}]*\\} 0`));
 
+    const before = rig.observer.changes.length;
     await connectAsAUser();
+    expect((await rig.observer.waitChange('connected', before)).payload).toMatchObject({ status: 'connected', xeroTenantId: tenant });
     const restored = await rig.observer.waitRestored(1);
     expect(restored.key).toBe('acme:xero-connection');
     expect(restored.payload).toEqual({ xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd', resumedDocuments: 2 });
     await Promise.all(envs.map((e) => rig.observer.waitExported(e.payload.documentKey)));
-    expect((await status()).connections[0].waitingDocuments).toBe(0);
+    expect(await waiting()).toBe(0);
     // They waited; they never failed.
     for (const e of envs) expect(rig.observer.failedOf(e.payload.documentKey)).toEqual([]);
     expect(rig.observer.lost).toHaveLength(1);
@@ -120,9 +149,11 @@ describe('xero-exporter: authorization-code connections', () => {
     rig.sandbox.admin.revokeConnection(tenant);
     const env = aMappedInvoice('OA-REVOKED').envelope();
     await rig.publisher.publish([env]);
+    const before = rig.observer.changes.length;
     const lost = await rig.observer.waitLost(2);
     expect(lost.payload).toMatchObject({ xeroTenantId: tenant, code: 'XERO.CONSENT_REVOKED', waitingDocuments: 1 });
     expect(lost.payload.reason).toMatch(/no longer connected/);
+    expect((await rig.observer.waitChange('lost', before)).payload).toMatchObject({ status: 'disconnected', code: 'XERO.CONSENT_REVOKED', reason: lost.payload.reason });
     rig.sandbox.admin.restoreConnection(tenant);
     await connectAsAUser();
     expect((await rig.observer.waitRestored(2)).payload.resumedDocuments).toBe(1);
@@ -130,5 +161,41 @@ describe('xero-exporter: authorization-code connections', () => {
     expect(rig.observer.failedOf(env.payload.documentKey)).toEqual([]);
     const counts = countByNumber(rig.sandbox.admin.invoices(tenant), 'InvoiceNumber');
     for (const n of ['OA-EARLY', 'OA-REFRESH', 'OA-LOST-1', 'OA-LOST-2', 'OA-REVOKED']) expect(counts.get(n)).toBe(1);
+  });
+  it('announces at start, once, a connection stored before XeroConnectionChanged existed', async () => {
+    // A database from before: the connection lost and stored, none of its states ever told.
+    const prefix = uniqueTopicPrefix('exporter-announce');
+    const db = await createTestDatabase('exporter_announce');
+    const pool = new Pool({ connectionString: db.url, max: 1 });
+    const observer = new Observer(prefix);
+    const env = exporterEnv(rig.sandbox, { databaseUrl: db.url, prefix, timeScale: TIME_SCALE }, {
+      XERO_GRANT: 'authorization_code', XERO_CLIENT_ID: rig.sandbox.clients.authorizationCode.clientId,
+      XERO_CLIENT_SECRET: rig.sandbox.clients.authorizationCode.clientSecret,
+    });
+    const told = async () => (await pool.query<{ n: number }>("select count(*)::int as n from exporter.events where type = 'XeroConnectionChanged'")).rows[0].n;
+    try {
+      await pool.query(
+        `insert into exporter.connections (connection_id, grant_type, status, reason, xero_tenant_id, tenant_name, access_token, refresh_token, connected_at)
+         values ('acme', 'authorization_code', 'disconnected', 'Xero refused the refresh token (invalid_grant)', $1, 'Demo Fashion Ltd', 'v1:sealed-a', 'v1:sealed-r', '2026-03-01T09:00:00Z')`,
+        [tenant],
+      );
+      const first = await startService(xeroExporter, env);
+      await observer.start();
+      const announced = await observer.waitChange('announced').finally(() => first.close());
+      expect(announced.payload).toEqual({
+        status: 'disconnected', change: 'announced', grant: 'authorization_code', xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd',
+        connectedAt: '2026-03-01T09:00:00.000Z', reason: 'Xero refused the refresh token (invalid_grant)',
+      });
+      expectNoSecret(announced, ['v1:sealed-a', 'v1:sealed-r']);
+      // The start awaits the announcement: a second start finds it told and tells nothing more.
+      expect(await told()).toBe(1);
+      const second = await startService(xeroExporter, env);
+      await second.close();
+      expect(await told()).toBe(1);
+    } finally {
+      await observer.stop();
+      await pool.end();
+      await db.drop();
+    }
   });
 });

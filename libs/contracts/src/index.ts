@@ -20,4 +20,5 @@ export * from './events/selection';
 export * from './events/org-reference-data';
 export * from './events/mapping';
 export * from './events/xero-connection';
+export * from './events/xero-connection-changed';
 export * from './events/credit-note-allocation';

@@ -14,6 +14,7 @@ import { RunStarted } from './events/run-started';
 import { ScheduleChanged, ScheduleChangeRequested } from './events/schedule';
 import { SelectionChanged, SelectionChangeRequested } from './events/selection';
 import { XeroConnectionLost, XeroConnectionRestored } from './events/xero-connection';
+import { XeroConnectionChanged } from './events/xero-connection-changed';
 
 /** Every event of the flow, in the order the data flows: poller, mapper, exporter. One topic each. */
 export const EVENTS = [
@@ -36,6 +37,7 @@ export const EVENTS = [
   OrgReferenceDataPublished.definition,
   XeroConnectionLost.definition,
   XeroConnectionRestored.definition,
+  XeroConnectionChanged.definition,
   CreditNoteAllocationDeferred.definition,
   CreditNoteAllocated.definition,
   CreditNoteLeftUnallocated.definition,

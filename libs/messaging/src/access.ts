@@ -28,6 +28,7 @@ export const TOPIC_OWNERS: Readonly<Record<EventType, ServiceName>> = {
   OrgReferenceDataPublished: 'xero-exporter',
   XeroConnectionLost: 'xero-exporter',
   XeroConnectionRestored: 'xero-exporter',
+  XeroConnectionChanged: 'xero-exporter',
   CreditNoteAllocationDeferred: 'xero-exporter',
   CreditNoteAllocated: 'xero-exporter',
   CreditNoteLeftUnallocated: 'xero-exporter',

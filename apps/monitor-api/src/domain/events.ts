@@ -4,7 +4,7 @@ import type {
   AllocationCheckRequested, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, CreditNoteDetected,
   DocumentExported, DocumentExportFailed, DocumentMapped, DocumentRejected, EventEnvelope, InvoiceDetected, MappingChanged,
   MappingChangeRequested, OrgReferenceDataPublished, RunCompleted, RunFailed, RunRequested, RunStarted, ScheduleChanged,
-  ScheduleChangeRequested, SelectionChanged, SelectionChangeRequested, XeroConnectionLost, XeroConnectionRestored,
+  ScheduleChangeRequested, SelectionChanged, SelectionChangeRequested, XeroConnectionChanged, XeroConnectionLost, XeroConnectionRestored,
 } from '@lnbx/contracts';
 
 export interface Payloads {
@@ -27,6 +27,7 @@ export interface Payloads {
   OrgReferenceDataPublished: OrgReferenceDataPublished.Value;
   XeroConnectionLost: XeroConnectionLost.Value;
   XeroConnectionRestored: XeroConnectionRestored.Value;
+  XeroConnectionChanged: XeroConnectionChanged.Value;
   CreditNoteAllocationDeferred: CreditNoteAllocationDeferred.Value;
   CreditNoteAllocated: CreditNoteAllocated.Value;
   CreditNoteLeftUnallocated: CreditNoteLeftUnallocated.Value;
@@ -37,7 +38,7 @@ export interface Payloads {
 export const PROJECTED_TYPES: readonly (keyof Payloads)[] = [
   'RunRequested', 'RunStarted', 'RunCompleted', 'RunFailed', 'ScheduleChangeRequested', 'ScheduleChanged', 'SelectionChangeRequested',
   'SelectionChanged', 'MappingChangeRequested', 'MappingChanged', 'InvoiceDetected', 'CreditNoteDetected', 'DocumentMapped',
-  'DocumentRejected', 'DocumentExported', 'DocumentExportFailed', 'OrgReferenceDataPublished', 'XeroConnectionLost', 'XeroConnectionRestored',
+  'DocumentRejected', 'DocumentExported', 'DocumentExportFailed', 'OrgReferenceDataPublished', 'XeroConnectionLost', 'XeroConnectionRestored', 'XeroConnectionChanged',
   'CreditNoteAllocationDeferred', 'CreditNoteAllocated', 'CreditNoteLeftUnallocated', 'AllocationCheckRequested',
 ];
 
@@ -53,6 +54,8 @@ export const assertNever = (x: never): never => {
 export type DocumentEvent = Extract<Known, { type: 'InvoiceDetected' | 'CreditNoteDetected' | 'DocumentMapped' | 'DocumentRejected' | 'DocumentExported' | 'DocumentExportFailed' }>;
 export type RunEvent = Extract<Known, { type: 'RunRequested' | 'RunStarted' | 'RunCompleted' | 'RunFailed' }>;
 export type XeroConnectionEvent = Extract<Known, { type: 'XeroConnectionLost' | 'XeroConnectionRestored' }>;
+/** The Xero connection told whole by the exporter (what the panel shows). */
+export type XeroConnectionStateEvent = Extract<Known, { type: 'XeroConnectionChanged' }>;
 /** What became of a credit note's allocation to its invoice, once it is in Xero: never its lifecycle state. */
 export type AllocationEvent = Extract<Known, { type: 'CreditNoteAllocationDeferred' | 'CreditNoteAllocated' | 'CreditNoteLeftUnallocated' }>;
 export type SettingsEvent = Extract<Known, { type: 'ScheduleChangeRequested' | 'ScheduleChanged' | 'SelectionChangeRequested' | 'SelectionChanged' }>;

@@ -1,7 +1,8 @@
 // A run's task log in words a finance person reads: one line per event (one per problem when an event
 // carries several, so each line has its own stable code to filter on).
-import { parseDocumentKey, type DocumentType, type Problem, type ScheduleValue, type SelectionRules } from '@lnbx/contracts';
+import { parseDocumentKey, type DocumentType, type Problem, type RunCompleted, type RunStarted, type ScheduleValue, type SelectionRules } from '@lnbx/contracts';
 import { assertNever, type Known } from './events';
+import { SCOPE_LABEL } from './runs';
 import { lostSentence, restoredSentence } from './xero-status';
 
 export type LogLevel = 'info' | 'warn' | 'error';
@@ -51,6 +52,24 @@ function describeSelection(r: SelectionRules): string {
 }
 
 const money = (amount: number, currency: string): string => `${amount.toFixed(2)} ${currency}`;
+const plural = (n: number, one: string, many = `${one}s`): string => `${n} ${n === 1 ? one : many}`;
+
+/** What the run reads from LNB and why; nothing from a poller older than incremental runs. */
+function scopeSentence(p: RunStarted.Value): string {
+  if (!p.scope) return '';
+  return `. ${SCOPE_LABEL[p.scope]}${p.scopeReason ? `: ${p.scopeReason}` : ''}`;
+}
+
+/** What the run cost in LNB: requests, documents read with their order, orders changed; nothing from an older poller. */
+function costSentence(p: RunCompleted.Value): string {
+  const parts: string[] = [];
+  if (p.lnbRequests !== undefined) parts.push(plural(p.lnbRequests, 'LNB request'));
+  const read = p.counts.enriched;
+  if (read !== undefined) parts.push(`${plural(read, 'document')} read with ${read === 1 ? 'its' : 'their'} order`);
+  if (p.changedOrders !== undefined) parts.push(`${plural(p.changedOrders, 'order')} changed in LNB`);
+  if (!parts.length) return '';
+  return `. ${p.scope ? `${SCOPE_LABEL[p.scope]}: ` : ''}${parts.join(', ')}`;
+}
 
 /** The task log lines of one event. */
 export function logLinesFor(e: Known): LogLine[] {
@@ -62,13 +81,14 @@ export function logLinesFor(e: Known): LogLine[] {
     case 'RunRequested': {
       const p = e.payload;
       const which = p.documents?.length ? ` for ${p.documents.join(', ')}` : '';
-      return [line('info', `${p.mode === 'preview' ? 'Preview' : 'Run'} of ${flowLabel(p.flow)} requested by ${p.requestedBy} (${p.trigger})${which}`)];
+      const what = p.mode === 'preview' ? 'Preview' : p.fullRecheck ? 'Full re-check' : 'Run';
+      return [line('info', `${what} of ${flowLabel(p.flow)} requested by ${p.requestedBy} (${p.trigger})${which}`)];
     }
     case 'RunStarted':
-      return [line('info', `Run started (${e.payload.mode}, ${e.payload.trigger}, requested by ${e.payload.requestedBy})`)];
+      return [line('info', `Run started (${e.payload.mode}, ${e.payload.trigger}, requested by ${e.payload.requestedBy})${scopeSentence(e.payload)}`)];
     case 'RunCompleted': {
       const c = e.payload.counts;
-      return [line('info', `Run completed: ${c.seen} seen, ${c.selected} selected, ${c.emitted} new or changed, ${c.unchanged} unchanged, ${c.excludedBySelection} excluded by the selection, ${c.heldBack} held back`)];
+      return [line('info', `Run completed: ${c.seen} seen, ${c.selected} selected, ${c.emitted} new or changed, ${c.unchanged} unchanged, ${c.excludedBySelection} excluded by the selection, ${c.heldBack} held back${costSentence(e.payload)}`)];
     }
     case 'RunFailed':
       return [line('error', `Run failed: ${e.payload.problem.message}`, { code: e.payload.problem.code })];
@@ -121,6 +141,9 @@ export function logLinesFor(e: Known): LogLine[] {
     }
     case 'XeroConnectionRestored':
       return [line('info', restoredSentence({ tenant: e.payload.tenantName ?? e.payload.xeroTenantId, resumedDocuments: e.payload.resumedDocuments }))];
+    // The Xero panel shows the state; a loss and a restoration have their own lines above.
+    case 'XeroConnectionChanged':
+      return [];
     // A credit note's allocation belongs to the run that exported it; waiting is not failing, so it is info.
     case 'CreditNoteAllocationDeferred':
     case 'CreditNoteAllocated': {

@@ -1,4 +1,5 @@
-// The monitor's operational helpers: notices and their digest, dead letters, schedules, API keys, the Xero status.
+// The monitor's operational helpers: notices and their digest, dead letters, schedules, API keys, the Xero connection's losses
+// (the panel's answer: xero-status.spec.ts).
 import { keyFromHeaders, hashNewKey, matches, parseBootstrapKeys, roleAllows } from './api-keys';
 import { parseDeadLetter } from './dead-letter';
 import { summarise } from './digest';
@@ -7,7 +8,7 @@ import { evolveDocument, type DocumentView } from './documents';
 import type { DocumentEvent } from './events';
 import { aRun, k, missingEan13, missingRetailerReference, xeroValidation } from './testing';
 import type { XeroConnectionEvent } from './events';
-import { connectionLost, describeXero, evolveXeroConnection, isConnected, waitingForXero, type XeroConnectionView } from './xero-status';
+import { evolveXeroConnection, waitingForXero, type XeroConnectionView } from './xero-status';
 
 const foldXero = (events: ReturnType<typeof k>[]): XeroConnectionView | null =>
   events.reduce<XeroConnectionView | null>((v, e) => evolveXeroConnection(v, e as XeroConnectionEvent), null);
@@ -130,14 +131,6 @@ describe('API keys', () => {
 });
 
 describe('the Xero connection status', () => {
-  it('understands the likely answers of the exporter', () => {
-    expect(isConnected({ connected: true })).toBe(true);
-    expect(isConnected({ status: 'disconnected' })).toBe(false);
-    expect(isConnected({ connections: [{ status: 'expired' }, { status: 'connected' }] })).toBe(true);
-    expect(isConnected({ connections: [] })).toBe(false);
-    expect(isConnected('nonsense')).toBeNull();
-  });
-
   it("follows the exporter's events: lost with its reason and waiting documents, then restored", () => {
     const run = aRun();
     const lost = foldXero([k(run.connectionLost())])!;
@@ -159,25 +152,5 @@ describe('the Xero connection status', () => {
     expect(waitingForXero('exported', lost)).toBeNull();
     expect(waitingForXero('mapped', { ...lost, status: 'connected' })).toBeNull();
     expect(waitingForXero('mapped', undefined)).toBeNull();
-  });
-
-  it("tells the panel why it is lost, the exporter's live answer deciding whether it is connected now", () => {
-    const lost = foldXero([k(aRun().connectionLost({ waitingDocuments: 1 }))])!;
-    const down = { reachable: true, connected: false, message: 'Not connected to Xero: connect to start exporting.' };
-    expect(describeXero(down, lost)).toMatchObject({
-      connected: false, message: 'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant): the connection must be authorised again. 1 document waits; reconnect in the Integration Center.',
-    });
-    expect(describeXero(down, null)).toEqual({ ...down, projected: null });
-    expect(describeXero({ reachable: true, connected: true, message: 'Connected to Xero.' }, lost)).toMatchObject({ connected: true, message: 'Connected to Xero (Demo Fashion Ltd).' });
-    const silent = describeXero({ reachable: false, connected: null, message: 'The Xero exporter does not answer at http://x (ECONNREFUSED).' }, lost);
-    expect(silent.connected).toBe(false);
-    expect(silent.message).toMatch(/^The Xero exporter does not answer at http:\/\/x \(ECONNREFUSED\)\. As last reported: The Xero connection to Demo Fashion Ltd was lost/);
-  });
-
-  it('notices a loss only on the change from connected to not connected', () => {
-    expect(connectionLost(true, false)).toBe(true);
-    expect(connectionLost(false, false)).toBe(false);
-    expect(connectionLost(null, false)).toBe(false);
-    expect(connectionLost(true, null)).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import {
   AllocationCheckRequested, allocationChecksKey, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, CreditNoteDetected, createEnvelope, documentKey, DocumentExported, DocumentExportFailed, DocumentMapped, DocumentRejected,
   documentTypeOfFlow, EventDefinition, EventEnvelope, flowKey, InvoiceDetected, Problem, RunCompleted, RunFailed, RunRequested,
   RunStarted, ScheduleChanged, SelectionChanged, SelectionRules, ServiceName, type Flow, type RunMode, type RunTrigger, xeroConnectionKey,
-  XeroConnectionLost, XeroConnectionRestored,
+  XeroConnectionChanged, XeroConnectionLost, XeroConnectionRestored,
 } from '@lnbx/contracts';
 import { randomUUID } from 'node:crypto';
 import { known, type Known } from './events';
@@ -142,6 +142,14 @@ export class RunEvents {
   connectionRestored(over: Partial<XeroConnectionRestored.Value> = {}): EventEnvelope<XeroConnectionRestored.Value> {
     const key = xeroConnectionKey(this.connectionId);
     return this.env(XeroConnectionRestored.definition, { xeroTenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd', resumedDocuments: 12, ...over }, 'xero-exporter', key, key);
+  }
+  /** The connection told whole by the exporter; connected to Demo Fashion Ltd unless told otherwise. */
+  connectionChanged(over: Partial<XeroConnectionChanged.Value> = {}): EventEnvelope<XeroConnectionChanged.Value> {
+    const key = xeroConnectionKey(this.connectionId);
+    return this.env(XeroConnectionChanged.definition, {
+      status: 'connected', change: 'connected', grant: 'authorization_code', xeroTenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd',
+      connectedAt: '2026-03-01T09:00:00.000Z', ...over,
+    }, 'xero-exporter', key, key);
   }
   scheduleChanged(cron: string | null, timeZone: string | null = 'Europe/Paris'): EventEnvelope<ScheduleChanged.Value> {
     return this.env(ScheduleChanged.definition, { flow: this.flow, enabled: cron !== null, cron, timeZone, requestedBy: 'test' }, 'lnb-poller', flowKey(this.connectionId, this.flow));

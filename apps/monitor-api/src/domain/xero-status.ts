@@ -1,24 +1,8 @@
-// Reads the exporter's GET /connections/status answer, whatever of the likely shapes it takes, as
-// connected or not, so the monitor can tell when the Xero connection is lost; and the connection as
-// the exporter's events tell it (the projection, and the words the log, the digest and the panel use).
-import { assertNever, type XeroConnectionEvent } from './events';
-
-/** true/false when the answer says; null when it says nothing we recognise. */
-export function isConnected(body: unknown): boolean | null {
-  if (typeof body !== 'object' || body === null) return null;
-  const o = body as Record<string, unknown>;
-  if (typeof o.connected === 'boolean') return o.connected;
-  if (typeof o.status === 'string') return o.status.toLowerCase() === 'connected';
-  const list = Array.isArray(body) ? body : Array.isArray(o.connections) ? o.connections : null;
-  if (list) {
-    const states = list.map(isConnected).filter((x): x is boolean => x !== null);
-    return states.length ? states.some(Boolean) : list.length === 0 ? false : null;
-  }
-  return null;
-}
-
-/** A connection-lost notice is due on the change from connected to not connected only. */
-export const connectionLost = (before: boolean | null, now: boolean | null): boolean => before === true && now === false;
+// The Xero connection as the exporter's events tell it, and nothing else (the monitor never asks the
+// exporter over HTTP): its state told whole (XeroConnectionChanged), its losses and restorations
+// (XeroConnectionLost / Restored), and the words the log, the digest and the panel use.
+import type { XeroConnectionChange, XeroGrant } from '@lnbx/contracts';
+import { assertNever, type XeroConnectionEvent, type XeroConnectionStateEvent } from './events';
 
 /** The Xero connection as the exporter's XeroConnectionLost / XeroConnectionRestored events tell it. */
 export interface XeroConnectionView {
@@ -76,29 +60,88 @@ export function waitingForXero(state: string | null, c: XeroConnectionView | und
 export const restoredSentence = (r: { tenant: string | null; resumedDocuments: number }): string =>
   `The Xero connection${organisation(r.tenant)} was restored; ${documents(r.resumedDocuments, 'resumes', 'resume')}.`;
 
-/** What GET /api/xero/status answers (the Xero connection panel shows `message`). */
+/** The Xero connection as the exporter last told it whole (XeroConnectionChanged). */
+export interface XeroConnectionState {
+  connectionId: string;
+  /** `lost`: not connected after an organisation was; `not_connected`: none ever was. */
+  status: 'connected' | 'lost' | 'not_connected';
+  grant: XeroGrant;
+  xeroTenantId: string | null;
+  tenantName: string | null;
+  /** When it last connected. */
+  connectedAt: string | null;
+  /** When the current status began; null when the first state told was already this one (it began before). */
+  since: string | null;
+  /** Why it is not connected, and the stable code when one is known; null while connected. */
+  reason: string | null;
+  code: string | null;
+  /** Why the exporter told it last, and when. */
+  change: XeroConnectionChange;
+  at: string;
+}
+
+/**
+ * The state told replaces the one before (it is whole); one Kafka key keeps them in order, and the time
+ * check only guards a replayed old one. `since` and a loss's code carry over while the status stays.
+ */
+export function evolveXeroConnectionState(before: XeroConnectionState | null, e: XeroConnectionStateEvent): XeroConnectionState {
+  if (before && e.occurredAt < before.at) return before;
+  const p = e.payload;
+  const status = p.status === 'connected' ? 'connected' : p.xeroTenantId ? 'lost' : 'not_connected';
+  const reason = status === 'connected' ? null : p.reason ?? null;
+  const same = before?.status === status;
+  let since: string | null;
+  if (status === 'connected') since = p.connectedAt ?? e.occurredAt;
+  else if (same) since = before.since;
+  // It changed now (or is a loss); a first state told that is already "not connected" began at an unknown time.
+  else since = before || p.change === 'lost' ? e.occurredAt : null;
+  return {
+    connectionId: e.connectionId, status, grant: p.grant, xeroTenantId: p.xeroTenantId ?? null, tenantName: p.tenantName ?? null,
+    connectedAt: p.connectedAt ?? null, since,
+    reason, code: status === 'connected' ? null : p.code ?? (same && before.reason === reason ? before.code : null),
+    change: p.change, at: e.occurredAt,
+  };
+}
+
+/** What GET /api/xero/status answers (the Xero connection panel shows `message`, coloured by `connected`). */
 export interface XeroStatus {
-  reachable: boolean;
+  /** Whether the exporter is connected to Xero, as its events last told it; null before it told anything. */
   connected: boolean | null;
   message: string;
-  /** The exporter's own answer, secrets removed. */
-  exporter?: unknown;
-  /** The connection as the exporter's events told it; null before any loss was ever reported. */
+  /** The connection as the exporter last told it whole; null until it did (an exporter older than XeroConnectionChanged). */
+  state: XeroConnectionState | null;
+  /** Its last loss and restoration; null before any loss was ever reported. */
   projected: XeroConnectionView | null;
 }
 
-const tenantOf = (v: XeroConnectionView): string => v.tenantName ?? v.xeroTenantId;
+const tenantOf = (v: { tenantName: string | null; xeroTenantId: string | null }): string | null => v.tenantName ?? v.xeroTenantId;
 const projectedMessage = (v: XeroConnectionView): string =>
-  v.status === 'lost' ? lostSentence({ tenant: tenantOf(v), reason: v.reason ?? 'no reason given', waitingDocuments: v.waitingDocuments }) : `Connected to Xero (${tenantOf(v)}).`;
+  v.status === 'lost' ? lostSentence({ tenant: tenantOf(v), reason: v.reason ?? 'no reason given', waitingDocuments: v.waitingDocuments }) : `Connected to Xero${inBrackets(tenantOf(v))}.`;
+const inBrackets = (tenant: string | null): string => (tenant ? ` (${tenant})` : '');
 
-/**
- * The exporter's live answer decides whether it is connected now; the projection adds what it knows
- * (which organisation, why it was lost, how many documents wait), and stands alone when the exporter is silent.
- */
-export function describeXero(live: Omit<XeroStatus, 'projected'>, projected: XeroConnectionView | null): XeroStatus {
-  if (!projected) return { ...live, projected };
-  if (!live.reachable) return { ...live, connected: projected.status === 'connected', message: `${live.message} As last reported: ${projectedMessage(projected)}`, projected };
-  if (live.connected === false && projected.status === 'lost') return { ...live, message: projectedMessage(projected), projected };
-  if (live.connected === true) return { ...live, message: `Connected to Xero (${tenantOf(projected)}).`, projected };
-  return { ...live, projected };
+function stateMessage(s: XeroConnectionState, history: XeroConnectionView | null): string {
+  switch (s.status) {
+    case 'connected':
+      return `Connected to Xero${inBrackets(tenantOf(s))}.`;
+    case 'lost': {
+      // The loss's own event counted the documents that wait; the state does not.
+      const told = history?.status === 'lost' ? history : null;
+      return lostSentence({ tenant: tenantOf(s), reason: s.reason ?? told?.reason ?? 'no reason given', waitingDocuments: told?.waitingDocuments ?? null });
+    }
+    case 'not_connected': {
+      const why = s.reason ? `: ${s.reason.replace(/[.\s]+$/, '')}` : '';
+      return s.grant === 'client_credentials'
+        ? `Not connected to Xero${why}. The exporter tries again by itself (a Xero custom connection).`
+        : `Not connected to Xero${why}. Connect to start exporting.`;
+    }
+    default:
+      return assertNever(s.status);
+  }
+}
+
+/** The panel's answer: the state told decides; an exporter that never told one is read from its losses and restorations. */
+export function describeXero(state: XeroConnectionState | null, history: XeroConnectionView | null): XeroStatus {
+  if (state) return { connected: state.status === 'connected', message: stateMessage(state, history), state, projected: history };
+  if (history) return { connected: history.status === 'connected', message: projectedMessage(history), state, projected: history };
+  return { connected: null, message: 'The Xero exporter has not told the state of its Xero connection yet.', state, projected: history };
 }

@@ -7,6 +7,19 @@ import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, T
 const OPERATOR = 'smoke-operator-key-0123456789';
 const auth = { 'x-api-key': OPERATOR };
 
+interface RunAnswer {
+  runId: string;
+  status: string;
+  startedAt: string | null;
+  counts: { seen: number; selected: number; emitted: number };
+  fullRecheck: boolean;
+  scope: string | null;
+  scopeReason: string | null;
+  changedSince: string | null;
+  lnbRequests: number | null;
+  changedOrders: number | null;
+}
+
 describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
   let db: TestDatabase;
   let monitor: SpawnedService;
@@ -20,6 +33,18 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     const lnbEnv = { LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret };
     [monitor, poller] = await Promise.all([spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}` }), spawnService('lnb-poller', { ...env, ...lnbEnv })]);
   });
+
+  /**
+   * The run as GET /api/runs/{runId} answers it, once completed and started: RunStarted and RunCompleted
+   * travel on two topics, so the monitor may project the completion first.
+   */
+  const completed = (runId: string) => waitFor(`run ${runId} to complete, its start known`, async () => {
+    const r = await http<RunAnswer>('GET', `${monitor.url}/api/runs/${runId}`, undefined, auth);
+    return r.body.status === 'completed' && r.body.startedAt !== null ? r.body : undefined;
+  });
+
+  /** The poller's own "run completed" log line (written after the commit that publishes the event, so maybe after the monitor has it). */
+  const loggedCompletion = (runId: string) => waitFor(`the poller to log run ${runId} completed`, () => poller.logs.find((l) => l.msg === 'run completed' && l.runId === runId));
 
   afterAll(async () => {
     await Promise.all([monitor?.stop(), poller?.stop()]);
@@ -38,13 +63,11 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
   it('a requested run is started and completed by the poller, and the monitor stores it', async () => {
     const res = await http<{ runId: string }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices' }, auth);
     expect(res.status).toBe(202);
-    const run = await waitFor('the run to complete', async () => {
-      const r = await http<{ status: string; startedAt: string | null; counts: { seen: number; emitted: number } }>('GET', `${monitor.url}/api/runs/${res.body.runId}`, undefined, auth);
-      return r.body.status === 'completed' ? r.body : undefined;
-    });
+    const run = await completed(res.body.runId);
     expect(run.startedAt).not.toBeNull();
     expect(run.counts.seen).toBe(25);
     expect(run.counts.emitted).toBeGreaterThan(0);
+    expect(run).toMatchObject({ scope: 'full', scopeReason: 'no run of this flow has completed yet: every document and its order are read', fullRecheck: false });
   });
 
   it('refuses a bad request with a 400 naming the field', async () => {
@@ -64,16 +87,27 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
   it('"Full re-check": the poller reads everything again, where the next run would read only what changed', async () => {
     const res = await http<{ runId: string }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices', fullRecheck: true }, auth);
     expect(res.status).toBe(202);
-    const run = await waitFor('the full re-check to complete', async () => {
-      const r = await http<{ status: string; counts: { seen: number; emitted: number } }>('GET', `${monitor.url}/api/runs/${res.body.runId}`, undefined, auth);
-      return r.body.status === 'completed' ? r.body : undefined;
-    });
+    const run = await completed(res.body.runId);
     expect(run.counts).toMatchObject({ seen: 25, emitted: 0 });
     const started = poller.logs.find((l) => l.msg === 'run started' && l.runId === res.body.runId);
     expect(started).toMatchObject({ scope: 'full', reason: 'a full re-check was requested: every document and its order are read again' });
+    // The REST answer says it too: what the run read, why, and what it cost in LNB requests (the poller's count).
+    const finished = await loggedCompletion(res.body.runId);
+    expect(run).toMatchObject({
+      fullRecheck: true, scope: 'full', scopeReason: 'a full re-check was requested: every document and its order are read again', changedSince: null,
+      lnbRequests: finished.lnbRequests, changedOrders: null,
+    });
+    // One request for each selected document's order, besides the token and the listings.
+    expect(run.lnbRequests).toBeGreaterThan(run.counts.selected);
     const next = await http<{ runId: string }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices' }, auth);
     await waitFor('the next run to start', () => poller.logs.find((l) => l.msg === 'run started' && l.runId === next.body.runId));
     expect(poller.logs.find((l) => l.msg === 'run started' && l.runId === next.body.runId)).toMatchObject({ scope: 'incremental' });
+    const incremental = await completed(next.body.runId);
+    expect(incremental).toMatchObject({ fullRecheck: false, scope: 'incremental', scopeReason: expect.stringMatching(/^only what changed in Le New Black is read: /), changedOrders: 0 });
+    expect(incremental.lnbRequests).toBe((await loggedCompletion(next.body.runId)).lnbRequests);
+    expect(incremental.lnbRequests).toBeLessThan(run.lnbRequests!);
+    const listed = await http<{ runs: RunAnswer[] }>('GET', `${monitor.url}/api/runs?flow=invoices`, undefined, auth);
+    expect(listed.body.runs.find((r) => r.runId === next.body.runId)).toMatchObject({ scope: 'incremental', lnbRequests: incremental.lnbRequests });
   });
 
   it('refuses a full re-check that is not a yes or no, or that names documents, saying why', async () => {

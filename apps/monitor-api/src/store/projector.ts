@@ -9,10 +9,11 @@ import {
 import { effectsOf, type Effects } from '../domain/effects';
 import {
   isAllocationEvent, isDocumentEvent, isRunEvent, isSettingsEvent, isXeroConnectionEvent, known, type AllocationEvent, type Known, type XeroConnectionEvent,
+  type XeroConnectionStateEvent,
 } from '../domain/events';
 import { evolveRun, type RunView } from '../domain/runs';
 import { evolveSettings, type FlowSettings } from '../domain/settings';
-import { evolveXeroConnection, type XeroConnectionView } from '../domain/xero-status';
+import { evolveXeroConnection, evolveXeroConnectionState, type XeroConnectionState, type XeroConnectionView } from '../domain/xero-status';
 import { READ_MODEL_TABLES } from './schema';
 
 /** The consumer name under which the monitor marks the eventIds it projected. */
@@ -138,6 +139,18 @@ async function saveXeroConnection(tx: ClientBase, e: XeroConnectionEvent): Promi
   return [...lines, ...runs.flatMap((runId) => lines.map((l) => ({ ...l, runId })))];
 }
 
+/** The connection as the exporter told it whole, under the same lock as its losses and restorations. */
+async function saveXeroConnectionState(tx: ClientBase, e: XeroConnectionStateEvent): Promise<void> {
+  await lock(tx, `xero-connection:${e.connectionId}`);
+  const before = await one<XeroConnectionState>(tx, 'select view from monitor.xero_connection_state where connection_id = $1', [e.connectionId]);
+  const after = evolveXeroConnectionState(before, e);
+  await tx.query(
+    `insert into monitor.xero_connection_state (connection_id, status, view) values ($1, $2, $3)
+     on conflict (connection_id) do update set status = excluded.status, view = excluded.view`,
+    [e.connectionId, after.status, JSON.stringify(after)],
+  );
+}
+
 /** Projects one event into every read model it touches; returns its metric samples and notices. */
 export async function project(tx: ClientBase, e: Known): Promise<Effects> {
   await insertLines(tx, isXeroConnectionEvent(e) ? await saveXeroConnection(tx, e) : logLinesFor(e));
@@ -167,6 +180,8 @@ export async function project(tx: ClientBase, e: Known): Promise<Effects> {
     const before = await one<FlowSettings>(tx, 'select view from monitor.flow_settings where flow = $1', [e.payload.flow]);
     const after = evolveSettings(before, e);
     await saveSettings(tx, after, before?.selection?.at !== after.selection?.at);
+  } else if (e.type === 'XeroConnectionChanged') {
+    await saveXeroConnectionState(tx, e);
   }
   return effectsOf(e, docBefore, runAfter);
 }

@@ -3,9 +3,9 @@ import { documentKey, documentTypeOfFlow, type Flow } from '@lnbx/contracts';
 import type { Pool } from 'pg';
 import { readStoredView, type AllocationState, type AllocationView, type DocumentFilterState, type DocumentView, type RunDocumentView } from '../domain/documents';
 import type { LogLevel } from '../domain/log-lines';
-import { runDurationSeconds, type RunStatus, type RunView } from '../domain/runs';
+import { readStoredRun, runDurationSeconds, type RunStatus, type RunView, type StoredRunView } from '../domain/runs';
 import { emptySettings, type FlowSettings } from '../domain/settings';
-import { waitingForXero, type XeroConnectionView } from '../domain/xero-status';
+import { waitingForXero, type XeroConnectionState, type XeroConnectionView } from '../domain/xero-status';
 
 export interface RunSummary extends RunView {
   number: number;
@@ -31,18 +31,22 @@ const RUN_SELECT = `
   from monitor.runs r left join monitor.run_documents d on d.run_id = r.run_id`;
 
 type RunRow = {
-  number: string; view: RunView; total: string; detected: string; mapped: string; rejected: string; exported: string; failed: string;
+  number: string; view: StoredRunView; total: string; detected: string; mapped: string; rejected: string; exported: string; failed: string;
   allocation_waiting: string; allocated: string; allocation_not_possible: string; dead_letters: string;
 };
 
-const toSummary = (r: RunRow): RunSummary => ({
-  ...r.view,
-  number: Number(r.number),
-  durationSeconds: runDurationSeconds(r.view),
-  documents: { total: +r.total, detected: +r.detected, mapped: +r.mapped, rejected: +r.rejected, exported: +r.exported, failed: +r.failed },
-  allocations: { waiting: +r.allocation_waiting, allocated: +r.allocated, notPossible: +r.allocation_not_possible },
-  deadLetters: +r.dead_letters,
-});
+function toSummary(r: RunRow): RunSummary {
+  // A run stored before incremental runs says nothing of its scope or LNB requests: null, not absent.
+  const view = readStoredRun(r.view);
+  return {
+    ...view,
+    number: Number(r.number),
+    durationSeconds: runDurationSeconds(view),
+    documents: { total: +r.total, detected: +r.detected, mapped: +r.mapped, rejected: +r.rejected, exported: +r.exported, failed: +r.failed },
+    allocations: { waiting: +r.allocation_waiting, allocated: +r.allocated, notPossible: +r.allocation_not_possible },
+    deadLetters: +r.dead_letters,
+  };
+}
 
 export async function listRuns(pool: Pool, f: { flow?: Flow; status?: RunStatus; before?: number; limit: number }): Promise<RunSummary[]> {
   const { rows } = await pool.query<RunRow>(
@@ -203,4 +207,13 @@ export async function getDocument(pool: Pool, key: string, flow: Flow, reference
 export async function flowSettings(pool: Pool, flow: Flow): Promise<FlowSettings> {
   const { rows } = await pool.query<{ view: FlowSettings }>('select view from monitor.flow_settings where flow = $1', [flow]);
   return rows[0]?.view ?? emptySettings(flow);
+}
+
+/** One LNB connection's Xero connection: as the exporter last told it whole, and its last loss and restoration. */
+export async function xeroConnectionOf(pool: Pool, connectionId: string): Promise<{ state: XeroConnectionState | null; history: XeroConnectionView | null }> {
+  const [state, history] = await Promise.all([
+    pool.query<{ view: XeroConnectionState }>('select view from monitor.xero_connection_state where connection_id = $1', [connectionId]),
+    pool.query<{ view: XeroConnectionView }>('select view from monitor.xero_connections where connection_id = $1', [connectionId]),
+  ]);
+  return { state: state.rows[0]?.view ?? null, history: history.rows[0]?.view ?? null };
 }

@@ -7,6 +7,8 @@
 export const SCHEMA = 'monitor';
 
 /** The last of apps/monitor-api/migrations: the service (and its commands) refuse to start until the schema has it. */
-export const REQUIRED_MIGRATION = '0002_allocations';
+export const REQUIRED_MIGRATION = '0003_xero-connection';
 
-export const READ_MODEL_TABLES = ['runs', 'documents', 'run_documents', 'log_lines', 'flow_settings', 'held', 'xero_connections', 'allocations'] as const;
+export const READ_MODEL_TABLES = [
+  'runs', 'documents', 'run_documents', 'log_lines', 'flow_settings', 'held', 'xero_connections', 'allocations', 'xero_connection_state',
+] as const;

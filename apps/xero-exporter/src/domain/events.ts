@@ -2,7 +2,7 @@
 // the run, caused by the DocumentMapped that asked for the export; a connection's keyed by the connection.
 import {
   type AllocationWait, createEnvelope, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, DocumentExported, DocumentExportFailed, type DocumentType, type EventEnvelope, type Problem, xeroConnectionKey,
-  XeroConnectionLost, XeroConnectionRestored,
+  type XeroConnectionChange, XeroConnectionChanged, XeroConnectionLost, XeroConnectionRestored, type XeroGrant,
 } from '@lnbx/contracts';
 
 export interface DocumentRef {
@@ -58,6 +58,39 @@ export const connectionLostEvent = (connectionId: string, v: XeroConnectionLost.
 
 export const connectionRestoredEvent = (connectionId: string, v: XeroConnectionRestored.Value): EventEnvelope<XeroConnectionRestored.Value> =>
   createEnvelope(XeroConnectionRestored.definition, v, connectionCtx(connectionId));
+
+/** What the exporter holds of a connection that the monitor may see: a stored row fits, its sealed tokens are never read. */
+export interface ConnectionFacts {
+  status: 'connected' | 'disconnected';
+  grantType: XeroGrant;
+  xeroTenantId: string | null;
+  tenantName: string | null;
+  reason: string | null;
+  connectedAt: Date | null;
+}
+
+type ConnectionState = Omit<XeroConnectionChanged.Value, 'change' | 'code'>;
+
+/**
+ * The state XeroConnectionChanged tells, field by field from what is stored (so nothing else, a token
+ * least of all, can slip in); no row yet is a connection never made, by the deployment's grant.
+ */
+export function connectionState(c: ConnectionFacts | undefined, grant: XeroGrant): ConnectionState {
+  if (!c) return { status: 'disconnected', grant };
+  const s: ConnectionState = { status: c.status, grant: c.grantType };
+  if (c.xeroTenantId) s.xeroTenantId = c.xeroTenantId;
+  if (c.tenantName) s.tenantName = c.tenantName;
+  if (c.connectedAt) s.connectedAt = c.connectedAt.toISOString();
+  if (c.status !== 'connected' && c.reason) s.reason = c.reason;
+  return s;
+}
+
+/** Whether a state told earlier is still the state (the start's announcement is skipped then). */
+export const sameConnectionState = (told: ConnectionState, now: ConnectionState): boolean =>
+  (['status', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason'] as const).every((k) => (told[k] ?? null) === (now[k] ?? null));
+
+export const connectionChangedEvent = (connectionId: string, change: XeroConnectionChange, state: ConnectionState, code?: string): EventEnvelope<XeroConnectionChanged.Value> =>
+  createEnvelope(XeroConnectionChanged.definition, { ...state, change, ...(code && state.status !== 'connected' ? { code } : {}) }, connectionCtx(connectionId));
 
 export const problem = (code: string, message: string): Problem => ({ code, message, severity: 'error' });
 

@@ -1,8 +1,9 @@
-// Xero's authorization-code flow over HTTP (GET /connect, GET /callback) and the connection state the
-// monitor polls (GET /connections/status). No token ever leaves this service.
+// Xero's authorization-code flow over HTTP (GET /connect, GET /callback), the page the Integration Center
+// sends a browser to. The connection's state travels as XeroConnectionChanged, never over HTTP to another
+// app; no token ever leaves this service.
 import { BadRequestException, Controller, Get, Header, Headers, Query, Redirect } from '@nestjs/common';
 import { ExporterConfig } from '../config';
-import { ConnectionError, ConnectionService, type ConnectionStatus } from '../xero/connections';
+import { ConnectionError, ConnectionService } from '../xero/connections';
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -27,17 +28,10 @@ export class ConnectionsController {
     if (!code || !state) throw new BadRequestException('the callback needs code and state');
     try {
       const s = await this.connections.complete(code, state);
-      return `<!doctype html><title>Xero connected</title><p>Connected to <b>${escapeHtml(s.tenantName ?? s.xeroTenantId ?? '')}</b>. Documents waiting for Xero are on their way; you can close this window.</p>`;
+      return `<!doctype html><title>Xero connected</title><p>Connected to <b>${escapeHtml(s.tenantName || s.xeroTenantId)}</b>. Documents waiting for Xero are on their way; you can close this window.</p>`;
     } catch (err) {
       if (err instanceof ConnectionError) throw new BadRequestException(err.message);
       throw err;
     }
-  }
-
-  /** `connected` is true when every connection is up (and at least one exists). */
-  @Get('connections/status')
-  async status(): Promise<{ connected: boolean; connections: ConnectionStatus[] }> {
-    const connections = await this.connections.status();
-    return { connected: connections.length > 0 && connections.every((c) => c.connected), connections };
   }
 }

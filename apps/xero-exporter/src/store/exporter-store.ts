@@ -124,6 +124,15 @@ export class ExporterStore {
     return rows[0] ? toConnection(rows[0]) : undefined;
   }
 
+  /**
+   * Serialises, for the rest of the transaction, whatever changes a connection and tells it
+   * (XeroConnectionChanged), a connection without a row yet included: its states reach the stream in the
+   * order they were stored.
+   */
+  async lockConnection(tx: ClientBase, connectionId: string): Promise<void> {
+    await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${S}.connection:${connectionId}`]);
+  }
+
   async connections(db: Db): Promise<ConnectionRow[]> {
     const { rows } = await db.query(`select * from ${S}.connections order by connection_id`);
     return rows.map(toConnection);

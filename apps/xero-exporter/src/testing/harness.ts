@@ -2,7 +2,7 @@
 // and a Kafka observer that collects what the exporter publishes.
 import {
   CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, DocumentExported, DocumentExportFailed, type EventEnvelope,
-  OrgReferenceDataPublished, topicName, XeroConnectionLost, XeroConnectionRestored,
+  OrgReferenceDataPublished, topicName, XeroConnectionChanged, XeroConnectionLost, XeroConnectionRestored,
 } from '@lnbx/contracts';
 import { EventPublisher, type RunningService, startService } from '@lnbx/messaging';
 import { createTestDatabase, kafkaBrokers, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
@@ -59,6 +59,8 @@ export class Observer {
   readonly reference: EventEnvelope<OrgReferenceDataPublished.Value>[] = [];
   readonly lost: EventEnvelope<XeroConnectionLost.Value>[] = [];
   readonly restored: EventEnvelope<XeroConnectionRestored.Value>[] = [];
+  /** Every XeroConnectionChanged, in the order the exporter stored the states (one key, one partition). */
+  readonly changes: EventEnvelope<XeroConnectionChanged.Value>[] = [];
   readonly allocations: AllocationEvent[] = [];
   private consumer?: Consumer;
 
@@ -70,7 +72,7 @@ export class Observer {
     await this.consumer.connect();
     const topics = [
       DocumentExported.definition, DocumentExportFailed.definition, OrgReferenceDataPublished.definition, XeroConnectionLost.definition, XeroConnectionRestored.definition,
-      CreditNoteAllocationDeferred.definition, CreditNoteAllocated.definition, CreditNoteLeftUnallocated.definition,
+      XeroConnectionChanged.definition, CreditNoteAllocationDeferred.definition, CreditNoteAllocated.definition, CreditNoteLeftUnallocated.definition,
     ].map((d) => topicName(this.prefix, d.topic));
     await this.consumer.subscribe({ topics, fromBeginning: true });
     await this.consumer.run({
@@ -81,6 +83,7 @@ export class Observer {
         else if (env.type === 'OrgReferenceDataPublished') this.reference.push(env as EventEnvelope<OrgReferenceDataPublished.Value>);
         else if (env.type === 'XeroConnectionLost') this.lost.push(env as EventEnvelope<XeroConnectionLost.Value>);
         else if (env.type === 'XeroConnectionRestored') this.restored.push(env as EventEnvelope<XeroConnectionRestored.Value>);
+        else if (env.type === 'XeroConnectionChanged') this.changes.push(env as EventEnvelope<XeroConnectionChanged.Value>);
         else if (ALLOCATION_TYPES.has(env.type)) this.allocations.push(env as AllocationEvent);
       },
     });
@@ -124,6 +127,11 @@ export class Observer {
 
   waitRestored(n: number): Promise<EventEnvelope<XeroConnectionRestored.Value>> {
     return waitFor(`connection restored #${n}`, () => this.restored[n - 1], { timeoutMs: 45_000 });
+  }
+
+  /** The first XeroConnectionChanged after the `after`-th one that tells `change`. */
+  waitChange(change: XeroConnectionChanged.Value['change'], after = 0): Promise<EventEnvelope<XeroConnectionChanged.Value>> {
+    return waitFor(`connection changed: ${change} (after #${after})`, () => this.changes.slice(after).find((e) => e.payload.change === change), { timeoutMs: 45_000 });
   }
 
   waitFailed(documentKey: string, code?: string): Promise<EventEnvelope<DocumentExportFailed.Value>> {

@@ -1,16 +1,21 @@
 // Xero connections: the authorization-code flow (GET /connect, GET /callback), custom connections
 // (client credentials), the organisation picked from /connections, and what happens when a connection
 // is lost (its documents wait; XeroConnectionLost tells the monitor) or comes back (they resume;
-// XeroConnectionRestored).
+// XeroConnectionRestored). Every change of the state is told whole as XeroConnectionChanged, in the
+// transaction that stores it: the monitor learns the connection from these events only.
+import { type EventEnvelope, XeroConnectionChanged } from '@lnbx/contracts';
 import { Outbox } from '@lnbx/messaging';
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import type { Pool } from 'pg';
-import { connectionLostEvent, connectionRestoredEvent, connectionStream } from '../domain/events';
+import type { ClientBase, Pool } from 'pg';
+import { ExporterConfig } from '../config';
+import {
+  connectionChangedEvent, connectionLostEvent, connectionRestoredEvent, connectionState, connectionStream, sameConnectionState,
+} from '../domain/events';
 import { CODES, lossCode } from '../domain/xero-errors';
 import { ExporterMetrics } from '../metrics';
-import { type ConnectionRow, ExporterStore, type GrantType, type Transact, TRANSACT } from '../store/exporter-store';
+import { ExporterStore, type GrantType, type Transact, TRANSACT } from '../store/exporter-store';
 import { Wakeups } from '../workers/wakeups';
 import { IdentityError, type Loss } from './errors';
 import { type TokenAnswer, XeroIdentity, type XeroTenantConnection } from './identity';
@@ -28,20 +33,6 @@ export interface ConnectionOptions {
   concurrent: number;
 }
 
-export interface ConnectionStatus {
-  connectionId: string;
-  status: 'connected' | 'disconnected';
-  connected: boolean;
-  grant: GrantType;
-  xeroTenantId: string | null;
-  tenantName: string | null;
-  reason: string | null;
-  connectedAt: string | null;
-  pausedUntil: string | null;
-  pauseReason: string | null;
-  waitingDocuments: number;
-}
-
 export class ConnectionError extends Error {}
 
 export function pickTenant(list: XeroTenantConnection[], wanted?: string): XeroTenantConnection | undefined {
@@ -50,7 +41,7 @@ export function pickTenant(list: XeroTenantConnection[], wanted?: string): XeroT
 }
 
 @Injectable()
-export class ConnectionService {
+export class ConnectionService implements OnApplicationBootstrap {
   private readonly logger: JsonLogger;
 
   constructor(
@@ -64,9 +55,43 @@ export class ConnectionService {
     /** After a (re)connection the upkeep publishes reference data and the sender resumes, at once. */
     private readonly wakeups: Wakeups,
     @Inject(CONNECTION_OPTIONS) private readonly o: ConnectionOptions,
+    /** The LNB connection this deployment serves: its state is announced even before it has a row. */
+    private readonly config: ExporterConfig,
     logger: JsonLogger,
   ) {
     this.logger = logger.child({ component: 'exporter' });
+  }
+
+  /**
+   * A state never told (a database from before XeroConnectionChanged, a change made by an older instance)
+   * is told once at start, so the monitor never stays blank. A failure here stops nothing: the next start tries again.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    try {
+      const ids = new Set([this.config.connectionId, ...(await this.store.connections(this.pool)).map((r) => r.connectionId)]);
+      for (const connectionId of ids) await this.announceIfUntold(connectionId);
+    } catch (err) {
+      this.logger.warn('xero connection state not announced; the next start tries again', { reason: (err as Error).message });
+    }
+  }
+
+  /** Appends XeroConnectionChanged (`announced`) unless the last one in the connection's stream tells the stored state already. */
+  async announceIfUntold(connectionId: string): Promise<boolean> {
+    return this.transact(async (tx) => {
+      await this.store.lockConnection(tx, connectionId);
+      const now = connectionState(await this.store.connection(tx, connectionId), this.o.grant);
+      const told = await this.lastTold(tx, connectionId);
+      if (told && sameConnectionState(told, now)) return false;
+      await this.outbox.append(tx, connectionStream(connectionId), [connectionChangedEvent(connectionId, 'announced', now)]);
+      this.logger.info('xero connection state announced', { connectionId, status: now.status });
+      return true;
+    });
+  }
+
+  private async lastTold(tx: ClientBase, connectionId: string): Promise<XeroConnectionChanged.Value | undefined> {
+    const stream = await this.outbox.store.readStream(connectionStream(connectionId), { tx });
+    const last = stream.filter((e) => e.type === XeroConnectionChanged.definition.type).pop();
+    return last && (last.data as EventEnvelope<XeroConnectionChanged.Value>).payload;
   }
 
   /** Where GET /connect sends the browser; the state ties the callback to this request. */
@@ -79,7 +104,7 @@ export class ConnectionService {
   }
 
   /** GET /callback: the code exchanged, the organisation picked, the tokens sealed and stored. */
-  async complete(code: string, state: string): Promise<ConnectionStatus> {
+  async complete(code: string, state: string): Promise<{ xeroTenantId: string; tenantName: string }> {
     const saved = await this.store.takeOAuthState(this.pool, state);
     if (!saved) throw new ConnectionError('this authorisation link is unknown or expired: start again at /connect');
     let answer: TokenAnswer;
@@ -89,8 +114,8 @@ export class ConnectionService {
       throw new ConnectionError(`Xero did not accept the authorisation: ${(err as Error).message}`);
     }
     if (!answer.refreshToken) this.logger.warn('Xero gave no refresh token (is offline_access in XERO_SCOPES?): the connection lasts 30 minutes');
-    await this.connect(saved.connectionId, 'authorization_code', answer);
-    return (await this.status()).find((s) => s.connectionId === saved.connectionId)!;
+    const tenant = await this.connect(saved.connectionId, 'authorization_code', answer);
+    return { xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName };
   }
 
   /** A custom connection connects itself (at boot, and again after a loss). */
@@ -113,7 +138,7 @@ export class ConnectionService {
     }
   }
 
-  private async connect(connectionId: string, grant: GrantType, answer: TokenAnswer): Promise<void> {
+  private async connect(connectionId: string, grant: GrantType, answer: TokenAnswer): Promise<XeroTenantConnection> {
     let list: XeroTenantConnection[];
     try {
       list = await this.identity.connections(answer.accessToken);
@@ -129,12 +154,19 @@ export class ConnectionService {
     }
     const sealed = this.tokens.seal(answer, connectionId);
     const resumed = await this.transact(async (tx) => {
+      await this.store.lockConnection(tx, connectionId);
       const before = await this.store.connection(tx, connectionId, true);
       await this.store.saveConnected(tx, { connectionId, grantType: grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, ...sealed });
+      const changed = connectionChangedEvent(connectionId, 'connected', connectionState(await this.store.connection(tx, connectionId), grant));
       // Only a loss that was announced (a tenant was known) is announced as over; a first connection is news to no one.
-      if (before?.status !== 'disconnected' || !before.xeroTenantId) return undefined;
+      if (before?.status !== 'disconnected' || !before.xeroTenantId) {
+        await this.outbox.append(tx, connectionStream(connectionId), [changed]);
+        return undefined;
+      }
       const resumedDocuments = await this.store.pendingCount(tx, connectionId);
-      await this.outbox.append(tx, connectionStream(connectionId), [connectionRestoredEvent(connectionId, { xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName || undefined, resumedDocuments })]);
+      await this.outbox.append(tx, connectionStream(connectionId), [
+        connectionRestoredEvent(connectionId, { xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName || undefined, resumedDocuments }), changed,
+      ]);
       return resumedDocuments;
     });
     await this.store.ensureSlots(this.pool, tenant.tenantId, this.o.concurrent);
@@ -144,46 +176,42 @@ export class ConnectionService {
       connectionId, grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, organisations: list.length, resumedDocuments: resumed,
     });
     this.wakeups.connected();
+    return tenant;
   }
 
   /**
    * The connection is gone (invalid_grant, consent revoked): marked disconnected once, and in the same
-   * transaction one XeroConnectionLost with the number of waiting documents. The documents themselves
-   * get no event: nothing failed, they wait, and the monitor shows them waiting from the connection's state.
+   * transaction one XeroConnectionLost with the number of waiting documents and XeroConnectionChanged. The
+   * documents themselves get no event: nothing failed, they wait, and the monitor shows them waiting from
+   * the connection's state. A connection still not connected is told again only for a new reason.
    */
   async lost(connectionId: string, loss: Loss): Promise<void> {
     const announced = await this.transact(async (tx) => {
+      await this.store.lockConnection(tx, connectionId);
       const row = await this.store.connection(tx, connectionId);
-      if (!(await this.store.markDisconnected(tx, connectionId, row?.grantType ?? this.o.grant, loss.reason))) return undefined;
+      const changed = await this.store.markDisconnected(tx, connectionId, row?.grantType ?? this.o.grant, loss.reason);
+      if (!changed) {
+        if (row?.reason !== loss.reason) {
+          const state = connectionState(await this.store.connection(tx, connectionId), this.o.grant);
+          await this.outbox.append(tx, connectionStream(connectionId), [connectionChangedEvent(connectionId, 'not_connected', state, loss.code)]);
+        }
+        return undefined;
+      }
       const waitingDocuments = await this.store.pendingCount(tx, connectionId);
+      const events: EventEnvelope[] = [];
       // A connected row always names its organisation; without one there is nothing the monitor could show.
       if (row?.xeroTenantId) {
-        await this.outbox.append(tx, connectionStream(connectionId), [connectionLostEvent(connectionId, {
+        events.push(connectionLostEvent(connectionId, {
           xeroTenantId: row.xeroTenantId, tenantName: row.tenantName ?? undefined, reason: loss.reason, code: loss.code, waitingDocuments,
-        })]);
+        }));
       }
+      events.push(connectionChangedEvent(connectionId, 'lost', connectionState(await this.store.connection(tx, connectionId), this.o.grant), loss.code));
+      await this.outbox.append(tx, connectionStream(connectionId), events);
       return { tenant: row?.xeroTenantId, waitingDocuments };
     });
     this.tokens.forget(connectionId);
     if (!announced) return;
     if (announced.tenant) this.metrics.connectionUp.set({ tenant: announced.tenant }, 0);
     this.logger.warn('xero connection lost: documents wait for a reconnection', { connectionId, reason: loss.reason, code: loss.code, waitingDocuments: announced.waitingDocuments });
-  }
-
-  async status(): Promise<ConnectionStatus[]> {
-    const rows = await this.store.connections(this.pool);
-    return Promise.all(rows.map(async (r: ConnectionRow) => ({
-      connectionId: r.connectionId,
-      status: r.status,
-      connected: r.status === 'connected',
-      grant: r.grantType,
-      xeroTenantId: r.xeroTenantId,
-      tenantName: r.tenantName,
-      reason: r.reason,
-      connectedAt: r.connectedAt?.toISOString() ?? null,
-      pausedUntil: r.pausedUntil && r.pausedUntil.getTime() > Date.now() ? r.pausedUntil.toISOString() : null,
-      pauseReason: r.pausedUntil && r.pausedUntil.getTime() > Date.now() ? r.pauseReason : null,
-      waitingDocuments: await this.store.pendingCount(this.pool, r.connectionId),
-    })));
   }
 }
