@@ -2,6 +2,7 @@ export * from './envelope';
 export * from './define-event';
 export * from './registry';
 export * from './codec';
+export * from './errors';
 export * from './common/flow';
 export * from './common/problem';
 export * from './common/lnb-document';

@@ -1,32 +1,36 @@
+import { CodedError } from '@lnbx/contracts';
 import type { ExpectedVersion } from './event-store';
 
-/** Errors of the store carry a stable code (shown in task logs and metrics) and say whether a retry can help. */
-export abstract class EventStoreError extends Error {
-  abstract readonly code: string;
-  abstract readonly retriable: boolean;
-}
-
 /** Someone else appended first: reload the stream, decide again, append again. */
-export class WrongExpectedVersionError extends EventStoreError {
-  readonly code = 'STORE.WRONG_EXPECTED_VERSION';
-  readonly retriable = true;
+export class WrongExpectedVersionError extends CodedError<'STORE.WRONG_EXPECTED_VERSION'> {
   constructor(
     readonly streamId: string,
     readonly expected: ExpectedVersion,
     /** The stream's version when the append was refused; 0 when it does not exist. */
     readonly actual: number,
   ) {
-    super(`stream ${streamId}: expected version ${expected}, actual ${actual}`);
-    this.name = 'WrongExpectedVersionError';
+    super('STORE.WRONG_EXPECTED_VERSION', `stream ${streamId}: expected version ${expected}, actual ${actual}`);
   }
 }
 
 /** An event with this eventId is already stored: appending it again would publish it twice. */
-export class DuplicateEventError extends EventStoreError {
-  readonly code = 'STORE.DUPLICATE_EVENT';
-  readonly retriable = false;
+export class DuplicateEventError extends CodedError<'STORE.DUPLICATE_EVENT'> {
   constructor(readonly streamId: string) {
-    super(`stream ${streamId}: an event with one of these eventIds is already stored`);
-    this.name = 'DuplicateEventError';
+    super('STORE.DUPLICATE_EVENT', `stream ${streamId}: an event with one of these eventIds is already stored`);
   }
 }
+
+/**
+ * The Postgres errors (SQLSTATE, https://www.postgresql.org/docs/current/errcodes-appendix.html) the
+ * services act on, named once here, in the lib that talks to Postgres, so no handler matches a number.
+ */
+export const SQLSTATE = {
+  uniqueViolation: '23505',
+  /** `lock_timeout` passed, or NOWAIT found the row locked. */
+  lockNotAvailable: '55P03',
+} as const;
+export type SqlState = (typeof SQLSTATE)[keyof typeof SQLSTATE];
+
+/** Whether `err` is a Postgres error with this SQLSTATE. */
+export const hasSqlState = (err: unknown, state: SqlState): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === state;

@@ -1,8 +1,8 @@
 // Services never create tables: `npm run migrate` (tools/migrate/migrate.mjs, node-pg-migrate) does, as a
 // step before they start. A service checks at start that its schema has the migrations its code needs
 // and refuses to start, saying what to run, when it does not.
+import { CodedError } from '@lnbx/contracts';
 import type { Pool } from 'pg';
-import { EventStoreError } from './errors';
 import { checkSchemaName } from './schema';
 
 /** The last migration of libs/event-store/migrations (a test holds it equal to the folder). */
@@ -17,12 +17,9 @@ export interface RequiredMigrations {
   own?: string;
 }
 
-export class SchemaNotMigratedError extends EventStoreError {
-  readonly code = 'STORE.SCHEMA_NOT_MIGRATED';
-  readonly retriable = false;
+export class SchemaNotMigratedError extends CodedError<'STORE.SCHEMA_NOT_MIGRATED'> {
   constructor(message: string) {
-    super(message);
-    this.name = 'SchemaNotMigratedError';
+    super('STORE.SCHEMA_NOT_MIGRATED', message);
   }
 }
 

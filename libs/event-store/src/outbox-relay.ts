@@ -1,5 +1,6 @@
 // Moves outbox events from Postgres to Kafka (through a `publish` callback), at least once and in
 // order, with one publishing relay per schema and name across all processes.
+import { CodedError } from '@lnbx/contracts';
 import type { PoolClient } from 'pg';
 import type { OutboxMessage, Position } from './event-store';
 import type { PostgresEventStore } from './postgres-event-store';
@@ -34,9 +35,9 @@ export interface OutboxRelayStatus {
   lastError?: string;
 }
 
-class PublishFailed extends Error {
+class PublishFailed extends CodedError<'KAFKA.PUBLISH_FAILED'> {
   constructor(cause: unknown) {
-    super(`publish failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super('KAFKA.PUBLISH_FAILED', `publish failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
   }
 }
 

@@ -2,7 +2,7 @@
 // and the outbox as the events that carry a topic (published by OutboxRelay).
 import { randomUUID } from 'node:crypto';
 import type { ClientBase, Pool, QueryResultRow } from 'pg';
-import { DuplicateEventError, WrongExpectedVersionError } from './errors';
+import { DuplicateEventError, hasSqlState, SQLSTATE, WrongExpectedVersionError } from './errors';
 import type {
   AppendOptions,
   AppendResult,
@@ -20,8 +20,6 @@ import { EVENT_COLUMNS, type EventRow, OUTBOX_COLUMNS, positionParams, START, to
 import { checkSchemaName, outboxChannel } from './schema';
 
 type Db = ClientBase | Pool;
-
-const UNIQUE_VIOLATION = '23505';
 
 /** One events row as the insert's JSON document carries it (a JSON null `data` is kept as JSON null). */
 interface EventRecord {
@@ -127,7 +125,7 @@ export class PostgresEventStore implements EventStore {
         [JSON.stringify(records)],
       );
     } catch (err) {
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new DuplicateEventError(streams);
+      if (hasSqlState(err, SQLSTATE.uniqueViolation)) throw new DuplicateEventError(streams);
       throw err;
     }
   }

@@ -1,13 +1,12 @@
 // The Le New Black Wholesale API v2 client: the one place for auth, paging, retries and redaction.
 // Plain TypeScript, no Nest, so the poller can provide it through DI and tests can run it bare.
-import { DEFAULT_MAX_RETRY_AFTER_MS, type RetryPolicy, backoffDelayMs, parseRetryAfterMs } from './backoff';
+import { nextTry, parseRetryAfterMs, redact, type RetryPolicy } from '@lnbx/contracts';
 import { CREDIT_NOTES_PATH, creditNoteFromApi, creditNotePath } from './credit-notes.adapter';
 import { LnbError, type LnbErrorCode } from './errors';
 import { LruCache } from './lru-cache';
 import { ORDERS_PATH, type OrderUpdateRange, updatedBetweenQuery } from './orders-changes.adapter';
 import type { LnbApiVersion, LnbCreditNote, LnbInvoice, LnbOrder, LnbRetailer } from './model';
 import { type PaginationInfo, hasMorePages, parsePagination } from './pagination';
-import { redact } from './redact';
 import { type FetchLike, fetchTransport, type HttpAnswer, nodeTransport, type Transport } from './transport';
 
 export type { FetchLike } from './transport';
@@ -253,19 +252,18 @@ export class LnbClient {
   }
 
   private async withRetries<T>(what: string, operation: () => Promise<T>): Promise<T> {
-    const { maxAttempts, maxRetryAfterMs = DEFAULT_MAX_RETRY_AFTER_MS } = this.options.retry;
+    const { retry } = this.options;
     for (let attempt = 1; ; attempt++) {
       try {
         return await operation();
       } catch (err) {
         // Anything but an LnbError is a bug here, not a bad answer from LNB: never retried.
         if (!(err instanceof LnbError)) throw err;
-        const error = err;
-        const waitTooLong = error.retryAfterMs !== undefined && error.retryAfterMs > maxRetryAfterMs;
-        if (!error.retriable || attempt >= maxAttempts || waitTooLong) throw error.afterAttempts(attempt);
-        const delayMs = error.retryAfterMs ?? backoffDelayMs(attempt, this.options.retry, this.random);
-        this.options.logger?.warn(this.redact(`${what}: ${error.code} ${error.message}; attempt ${attempt + 1} of ${maxAttempts} in ${delayMs} ms`));
-        await this.sleep(delayMs);
+        // A Retry-After beyond retry.maxRetryAfterMs goes back to the caller, who reschedules.
+        const next = nextTry(attempt, err, retry, this.random);
+        if (!next.retry) throw err.afterAttempts(attempt);
+        this.options.logger?.warn(this.redact(`${what}: ${err.code} ${err.message}; attempt ${attempt + 1} of ${retry.maxAttempts} in ${next.delayMs} ms`));
+        await this.sleep(next.delayMs);
       }
     }
   }

@@ -1,5 +1,6 @@
-import { redact } from './redact';
+import { CodedError, type ErrorCode } from '@lnbx/contracts';
 
+/** The codes of a failed call to Le New Black; whether each is retriable is the catalogue's word (libs/contracts). */
 export const LNB_ERROR_CODES = [
   'LNB.AUTH_REFUSED',
   'LNB.RATE_LIMITED',
@@ -8,19 +9,8 @@ export const LNB_ERROR_CODES = [
   'LNB.NOT_FOUND',
   'LNB.MALFORMED_RESPONSE',
   'LNB.REQUEST_REJECTED',
-] as const;
+] as const satisfies readonly ErrorCode[];
 export type LnbErrorCode = (typeof LNB_ERROR_CODES)[number];
-
-/** Whether trying the same request again later may succeed. */
-const RETRIABLE: Record<LnbErrorCode, boolean> = {
-  'LNB.AUTH_REFUSED': false,
-  'LNB.RATE_LIMITED': true,
-  'LNB.UNAVAILABLE': true,
-  'LNB.VALIDATION': false,
-  'LNB.NOT_FOUND': false,
-  'LNB.MALFORMED_RESPONSE': true,
-  'LNB.REQUEST_REJECTED': false,
-};
 
 export interface LnbErrorDetails {
   status?: number;
@@ -33,18 +23,17 @@ export interface LnbErrorDetails {
 }
 
 /** A failed call to Le New Black: a stable code, a plain message (secrets redacted) and whether to retry. */
-export class LnbError extends Error {
+export class LnbError extends CodedError<LnbErrorCode> {
   override readonly name = 'LnbError';
-  readonly retriable: boolean;
   readonly status?: number;
   readonly fieldErrors?: Record<string, string[]>;
-  readonly retryAfterMs?: number;
   readonly attempts?: number;
 
-  constructor(readonly code: LnbErrorCode, message: string, details: LnbErrorDetails = {}) {
-    super(redact(message));
-    this.retriable = RETRIABLE[code];
-    Object.assign(this, details);
+  constructor(code: LnbErrorCode, message: string, { status, fieldErrors, retryAfterMs, attempts }: LnbErrorDetails = {}) {
+    super(code, message, { retryAfterMs });
+    this.status = status;
+    this.fieldErrors = fieldErrors;
+    this.attempts = attempts;
   }
 
   /** The same error, saying how many attempts were spent on it. */

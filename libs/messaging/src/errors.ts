@@ -1,34 +1,18 @@
-/**
- * An error with a stable code that says whether trying again can help. Handlers throw these; the
- * transport retries retriable ones with backoff and sends the rest straight to the dead-letter topic.
- */
-export class CodedError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly retriable: boolean,
-    readonly details?: Record<string, unknown>,
-    /** The least wait before the next attempt, when the other side said (e.g. a Retry-After). */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-    this.name = 'CodedError';
-  }
-}
+// How the transport reads a handler's error: its stable code, whether to retry it and the least wait it
+// asks for. The error classes and the code catalogue live in libs/contracts (CodedError, ERROR_CATALOGUE).
+import { CodedError, type ErrorCode, isErrorCode } from '@lnbx/contracts';
 
+export { CodedError };
+
+/** Anything but an error that says it is not retriable is retried: an unexpected failure may well pass. */
 export const isRetriable = (err: unknown): boolean =>
   !(typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === false);
 
-export const errorCode = (err: unknown): string =>
-  typeof err === 'object' && err !== null && typeof (err as { code?: unknown }).code === 'string' && /^[A-Z]+\.[A-Z0-9_]+$/.test((err as { code: string }).code)
-    ? (err as { code: string }).code
-    : 'HANDLER.FAILED';
-
-/** Exponential backoff with full jitter, capped. `attempt` starts at 1. */
-export function backoffMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
+/** The error's catalogue code, or HANDLER.FAILED for an error that has none (a bug, a driver's error). */
+export const errorCode = (err: unknown): ErrorCode => {
+  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  return isErrorCode(code) ? code : 'HANDLER.FAILED';
+};
 
 /** The wait an error asks for before the next attempt (a Retry-After), if any. */
 export const retryAfterOf = (err: unknown): number | undefined => {

@@ -1,4 +1,4 @@
-import { deadLetterTopic, EVENTS, topicName } from '@lnbx/contracts';
+import { CodedError, deadLetterTopic, EVENTS, topicName } from '@lnbx/contracts';
 import type { Admin } from 'kafkajs';
 
 export interface EnsureTopicsOptions {
@@ -16,15 +16,14 @@ export interface EnsureTopicsOptions {
 /** Every topic of the registry and its dead-letter topic, before the prefix. */
 export const registryTopics = (): string[] => EVENTS.flatMap((d) => [d.topic, deadLetterTopic(d.topic)]);
 
-export class MissingTopicsError extends Error {
-  readonly code = 'KAFKA.TOPICS_MISSING';
+export class MissingTopicsError extends CodedError<'KAFKA.TOPICS_MISSING'> {
   constructor(readonly topics: string[], cause?: unknown) {
     super(
+      'KAFKA.TOPICS_MISSING',
       `Kafka topics missing: ${topics.join(', ')}. On a secured broker the services may not create topics: ` +
         'run its setup step as admin (tools/kafka/kafka.sh setup, or docker-compose\'s kafka-setup)',
       { cause },
     );
-    this.name = 'MissingTopicsError';
   }
 }
 

@@ -96,7 +96,7 @@ describe('KafkaEventTransport', () => {
 
   it('retries a retriable failure with backoff and handles it once', async () => {
     behaviour.set('flaky', (attempt) => {
-      if (attempt < 3) throw new CodedError('XERO.UNAVAILABLE', 'try later', true);
+      if (attempt < 3) throw new CodedError('XERO.UNAVAILABLE', 'try later');
     });
     await publisher.publish([aRunRequested('flaky')]);
     const done = await waitFor('flaky handled', () => seen.find((s) => s.runId === 'flaky'));
@@ -105,7 +105,7 @@ describe('KafkaEventTransport', () => {
 
   it('sends a permanent failure straight to the dead-letter topic with its code', async () => {
     behaviour.set('permanent', () => {
-      throw new CodedError('LNB.VALIDATION', 'field x is wrong', false);
+      throw new CodedError('LNB.VALIDATION', 'field x is wrong');
     });
     await publisher.publish([aRunRequested('permanent')]);
     const dead = await dlqFor('"permanent"');
@@ -119,7 +119,7 @@ describe('KafkaEventTransport', () => {
     behaviour.set('stuck', (attempt) => {
       attempts.push({ attempt, at: Date.now() });
       // The first failure asks for a long wait (as a Retry-After would); the others arrive meanwhile.
-      throw new CodedError('XERO.RATE_LIMITED', 'still broken', true, undefined, attempt === 1 ? 3000 : undefined);
+      throw new CodedError('XERO.RATE_LIMITED', 'still broken', { retryAfterMs: attempt === 1 ? 3000 : undefined });
     });
     const raw = topicName(prefix, TOPIC);
     await publisher.sendRaw(raw, [{ key: 'acme:stuck', value: encode(aRunRequested('stuck', 'acme:stuck')), partition: 0 }]);

@@ -3,7 +3,7 @@
 // contracts' decoder, sends what cannot be decoded (or keeps failing) to `<topic>.dlq` with the reason
 // and the original bytes, retries retriable failures with backoff by pausing that partition only, and
 // commits an offset only once its message is handled or dead-lettered.
-import { baseTopic, deadLetterTopic, decode, EventEnvelope, SERVICES, type ServiceName, topicName } from '@lnbx/contracts';
+import { baseTopic, deadLetterTopic, decode, type ErrorCode, EventEnvelope, nextTry, type RetryPolicy, SERVICES, type ServiceName, topicName } from '@lnbx/contracts';
 import { applyDecorators, ArgumentsHost, Catch, Controller, RpcExceptionFilter, UseFilters } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { JsonLogger } from '@lnbx/platform';
@@ -11,7 +11,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { lastValueFrom, Observable, throwError } from 'rxjs';
 import { accessOf } from './access';
-import { backoffMs, CodedError, errorCode, isRetriable, retryAfterOf } from './errors';
+import { CodedError, errorCode, isRetriable, retryAfterOf } from './errors';
 import { EventPublisher } from './publisher';
 import { ensureTopics } from './topics';
 
@@ -51,7 +51,7 @@ export interface KafkaTransportOptions {
 
 export interface DeadLetter {
   topic: string;
-  code: string;
+  code: ErrorCode;
   reasons: string[];
   message: KafkaMessage;
   partition: number;
@@ -79,15 +79,18 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   private readonly consumed?: Counter<'topic' | 'outcome'>;
   private readonly deadLetters?: Counter<'topic' | 'code'>;
   private readonly duration?: Histogram<'topic'>;
-  private readonly maxAttempts: number;
-  private readonly retryBaseMs: number;
-  private readonly retryMaxMs: number;
+  private readonly retry: RetryPolicy;
 
   constructor(private readonly options: KafkaTransportOptions) {
     super();
-    this.maxAttempts = options.maxAttempts ?? 5;
-    this.retryBaseMs = options.retryBaseMs ?? 200;
-    this.retryMaxMs = options.retryMaxMs ?? 10_000;
+    this.retry = {
+      maxAttempts: options.maxAttempts ?? 5,
+      baseDelayMs: options.retryBaseMs ?? 200,
+      maxDelayMs: options.retryMaxMs ?? 10_000,
+      jitter: 'equal',
+      // A handler's Retry-After is its least wait, however long: retrying sooner would only spend an attempt.
+      maxRetryAfterMs: Number.POSITIVE_INFINITY,
+    };
     const registers = options.metrics ? [options.metrics] : [];
     if (options.metrics) {
       this.consumed = new Counter({ name: 'lnbx_messages_consumed_total', help: 'Messages consumed, by outcome (handled, dead_lettered, retried).', labelNames: ['topic', 'outcome'], registers });
@@ -209,17 +212,18 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       const env = decoded.envelope as EventEnvelope;
       const code = errorCode(err);
       const reason = (err as Error)?.message ?? String(err);
-      if (isRetriable(err) && attempt < this.maxAttempts) {
+      const next = nextTry(attempt, { retriable: isRetriable(err), retryAfterMs: retryAfterOf(err) }, this.retry);
+      if (next.retry) {
         this.attempts.set(attemptKey, attempt);
         this.consumed?.inc({ topic: pattern, outcome: 'retried' });
-        const wait = Math.max(backoffMs(attempt, this.retryBaseMs, this.retryMaxMs), retryAfterOf(err) ?? 0);
-        this.options.logger.warn('handler failed; will retry', { topic: pattern, partition, offset: message.offset, eventId: env.eventId, code, reason, attempt, waitMs: wait });
-        return { retryInMs: wait };
+        this.options.logger.warn('handler failed; will retry', { topic: pattern, partition, offset: message.offset, eventId: env.eventId, code, reason, attempt, waitMs: next.delayMs });
+        return { retryInMs: next.delayMs };
       }
       this.attempts.delete(attemptKey);
+      const exhausted = next.because !== 'not_retriable';
       await this.deadLetter({
-        topic, partition, message, code: isRetriable(err) ? 'HANDLER.RETRIES_EXHAUSTED' : code,
-        reasons: [isRetriable(err) ? `${code}: ${reason} (after ${attempt} attempts)` : reason],
+        topic, partition, message, code: exhausted ? 'HANDLER.RETRIES_EXHAUSTED' : code,
+        reasons: [exhausted ? `${code}: ${reason} (after ${attempt} attempts)` : reason],
       });
       return {};
     } finally {
@@ -227,7 +231,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     }
   }
 
-  private async deadLetter({ topic, partition, message, code, reasons }: { topic: string; partition: number; message: KafkaMessage; code: string; reasons: string[] }): Promise<void> {
+  private async deadLetter({ topic, partition, message, code, reasons }: { topic: string; partition: number; message: KafkaMessage; code: ErrorCode; reasons: string[] }): Promise<void> {
     const dlq = deadLetterTopic(topic);
     await this.options.publisher.sendRaw(dlq, [{
       key: message.key,

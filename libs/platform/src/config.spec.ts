@@ -1,6 +1,5 @@
 import { IsInt, IsString, Matches, Min } from 'class-validator';
 import { ConfigError, describeConfig, Env, loadConfig, Secret } from './config';
-import { redact } from './redact';
 import { JsonLogger } from './logger';
 
 class SampleConfig {
@@ -36,17 +35,6 @@ describe('loadConfig', () => {
   });
 });
 
-describe('redact', () => {
-  it.each([
-    ['GET https://lnb.example/apis/wholesale/v2/invoices?page=2&access_token=abc.def-123', 'GET https://lnb.example/apis/wholesale/v2/invoices?page=2&access_token=[redacted]'],
-    ['Authorization: Bearer eyJhbGciOi.x.y', 'Authorization: Bearer [redacted]'],
-    ['{"refresh_token":"r-1","x":1}', '{"refresh_token":"[redacted]","x":1}'],
-    ['postgres://app:hunter2@db:5432/x', 'postgres://app:[redacted]@db:5432/x'],
-  ])('%s', (input, expected) => {
-    expect(redact(input)).toBe(expected);
-  });
-});
-
 describe('JsonLogger', () => {
   it('writes one redacted JSON object a line, with the service and its fields', () => {
     const lines: string[] = [];
@@ -55,7 +43,7 @@ describe('JsonLogger', () => {
     logger.info('fetched', { url: 'https://x/invoices?access_token=SECRET' });
     expect(lines).toHaveLength(1);
     const entry = JSON.parse(lines[0]);
-    expect(entry).toMatchObject({ level: 'info', service: 'svc', msg: 'fetched', runId: 'r1', url: 'https://x/invoices?access_token=[redacted]' });
+    expect(entry).toMatchObject({ level: 'info', service: 'svc', msg: 'fetched', runId: 'r1', url: 'https://x/invoices?access_token=[REDACTED]' });
     expect(lines[0]).not.toMatch(/SECRET/);
   });
 

@@ -1,7 +1,6 @@
 export * from './config';
 export * from './service-config';
 export * from './kafka-client';
-export * from './redact';
 export * from './logger';
 export * from './metrics';
 export * from './health';

@@ -1,6 +1,6 @@
+import { redact } from '@lnbx/contracts';
 import type { LoggerService } from '@nestjs/common';
 import { type Logger as Pino, pino } from 'pino';
-import { redact } from './redact';
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 
@@ -33,7 +33,7 @@ export class JsonLogger implements LoggerService {
       formatters: { level: (label) => ({ level: label }) },
       // Errors are serialized by `withErrors` under whatever key they sit; pino's own `err` serializer would drop their cause.
       serializers: { err: (v: unknown) => (v instanceof Error ? errorFields(v) : v) },
-      hooks: { streamWrite: redact },
+      hooks: { streamWrite: (line) => redact(line) },
     }, sink ? { write: (line: string) => sink(line.endsWith('\n') ? line.slice(0, -1) : line) } : pino.destination({ dest: 1, sync: true }));
   }
 

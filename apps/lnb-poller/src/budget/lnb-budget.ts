@@ -6,6 +6,7 @@
 // Hand-written rather than rate-limiter-flexible's Postgres limiter: that one costs a query per
 // request (2,000 a second in a first import at full speed) and cannot grant part of a batch, while
 // here an instance takes a fifth of a second's worth of tokens per query.
+import { CodedError } from '@lnbx/contracts';
 import type { LnbRequestGate } from '@lnbx/lnb-client';
 import type { Pool } from 'pg';
 import { type BucketState, type BudgetPolicy, chunkOf, pauseBucket, takeTokens } from '../domain/budget';
@@ -76,8 +77,10 @@ export class PostgresBudgetStore implements BudgetStore {
 }
 
 /** The budget could not be read: the run stops with this, in words, rather than wait for ever. */
-export class BudgetUnavailableError extends Error {
-  override readonly name = 'BudgetUnavailableError';
+export class BudgetUnavailableError extends CodedError<'POLLER.BUDGET_UNAVAILABLE'> {
+  constructor(message: string, cause?: unknown) {
+    super('POLLER.BUDGET_UNAVAILABLE', message, { cause });
+  }
 }
 
 interface Waiter {
@@ -169,7 +172,7 @@ export class LnbBudget implements LnbRequestGate {
         grant = await this.store.take(Math.max(this.chunk, Math.min(this.waiters.length, this.chunk * 5)));
       } catch (err) {
         this.onError(err);
-        const error = new BudgetUnavailableError(`the LNB request budget could not be read from the database: ${(err as Error)?.message ?? String(err)}`);
+        const error = new BudgetUnavailableError(`the LNB request budget could not be read from the database: ${(err as Error)?.message ?? String(err)}`, err);
         for (const waiter of this.waiters.splice(0)) waiter.reject(error);
         return;
       }

@@ -1,4 +1,4 @@
-import type { Problem } from '@lnbx/contracts';
+import { isCodedError, type Problem } from '@lnbx/contracts';
 import { isLnbError } from '@lnbx/lnb-client';
 
 /** Why a run failed, in words a finance person can act on, with the stable code beside them. */
@@ -18,5 +18,7 @@ export function runProblem(err: unknown): Problem {
         return { code: err.code, severity: 'error', message: detail };
     }
   }
+  // Another of ours (the LNB request budget, the event store) keeps its own code.
+  if (isCodedError(err)) return { code: err.code, severity: 'error', message: `The run stopped: ${err.message}` };
   return { code: 'POLLER.INTERNAL', severity: 'error', message: `The run stopped on an internal error: ${(err as Error)?.message ?? String(err)}` };
 }

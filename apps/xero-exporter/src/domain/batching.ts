@@ -37,9 +37,3 @@ export function chunk<T>(items: T[], max: number, sizeOf: (item: T) => number, m
 
 /** One unitdp per request: 4 when any document needs 4-decimal unit prices (2-decimal ones are unaffected). */
 export const unitdpOf = (docs: { unitdp: 2 | 4 }[]): 2 | 4 => (docs.some((d) => d.unitdp === 4) ? 4 : 2);
-
-/** Exponential backoff with full jitter, capped; `attempt` starts at 1. */
-export function retryDelayMs(attempt: number, baseMs: number, maxMs: number, random: () => number = Math.random): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}

@@ -1,7 +1,7 @@
 import type { XeroContact } from '@lnbx/contracts';
 import { CreditNote, Invoice } from 'xero-node';
 import { aMappedCreditNote, aMappedInvoice } from '../testing';
-import { chunk, readyToSend, retryDelayMs, unitdpOf } from './batching';
+import { chunk, readyToSend, unitdpOf } from './batching';
 import { decideContact, type KnownContact, suffixedName, whereAnyOf } from './contacts';
 import { allocationAmount, decideChange, deepLink, isoDate, pdfFileName, readItem, toXeroItem, ZERO_GUID } from './documents';
 import { batchIdempotencyKey, idempotencyKey, MAX_IDEMPOTENCY_KEY } from './idempotency';
@@ -23,11 +23,6 @@ describe('batching', () => {
   it('asks for 4-decimal unit prices when any document needs them', () => {
     expect(unitdpOf([{ unitdp: 2 }, { unitdp: 2 }])).toBe(2);
     expect(unitdpOf([{ unitdp: 2 }, { unitdp: 4 }])).toBe(4);
-  });
-  it('backs off exponentially with jitter, capped', () => {
-    expect(retryDelayMs(1, 1000, 60_000, () => 0)).toBe(500);
-    expect(retryDelayMs(3, 1000, 60_000, () => 1)).toBe(4000);
-    expect(retryDelayMs(20, 1000, 60_000, () => 1)).toBe(60_000);
   });
 });
 

@@ -1,6 +1,6 @@
 // Xero's answers read as stable codes a finance person can act on: what kind of failure a status is,
 // which code a validation message maps to, and whether trying again can help.
-import type { Problem } from '@lnbx/contracts';
+import { type ErrorCode, parseRetryAfterMs, type Problem } from '@lnbx/contracts';
 
 export type FailureKind =
   /** 429: wait Retry-After; the documents were not looked at. */
@@ -51,9 +51,22 @@ export const CODES = {
   allocationNoCreditLeft: 'XERO.ALLOCATION_NO_CREDIT_LEFT',
   allocationRefused: 'XERO.ALLOCATION_REFUSED',
   rejected: 'XERO.REQUEST_REJECTED',
-} as const;
+  /** 403 while the organisation is still connected: the app lacks a permission. */
+  forbidden: 'XERO.FORBIDDEN',
+  notFound: 'XERO.NOT_FOUND',
+} as const satisfies Record<string, ErrorCode>;
 
-const RULES: [RegExp, string][] = [
+/** The code of a failed call, by what kind of failure it was. */
+export const CODE_OF_KIND = {
+  rate_limited: CODES.rateLimited,
+  unauthorized: CODES.tokenRefused,
+  forbidden: CODES.forbidden,
+  not_found: CODES.notFound,
+  outcome_unknown: CODES.unavailable,
+  rejected: CODES.rejected,
+} as const satisfies Record<FailureKind, ErrorCode>;
+
+const RULES: [RegExp, ErrorCode][] = [
   [/(invoice|credit note|document) ?(#|number) must be unique/i, CODES.duplicateNumber],
   [/TaxType|tax rate|tax type/i, CODES.unknownTaxType],
   [/account code|AccountCode|account .* (is not valid|archived|cannot be used)/i, CODES.invalidAccount],
@@ -65,7 +78,7 @@ const RULES: [RegExp, string][] = [
 ];
 
 /** The stable code of one of Xero's validation messages. */
-export function codeForMessage(message: string): string {
+export function codeForMessage(message: string): ErrorCode {
   for (const [re, code] of RULES) if (re.test(message)) return code;
   return CODES.validation;
 }
@@ -106,8 +119,11 @@ export function readLimitHeaders(headers: Record<string, unknown>): LimitHeaders
 
 export type LossCause = 'invalid_grant' | 'invalid_client' | 'unauthorized' | 'refused';
 
+/** The codes a lost connection is reported with (XeroConnectionLost's code). */
+export type LossCode = typeof CODES.connectionLost | typeof CODES.invalidGrant | typeof CODES.invalidClient | typeof CODES.tokenRefused | typeof CODES.consentRevoked;
+
 /** The stable code of a lost connection, from how the identity service refused. */
-export function lossCode(cause: LossCause): string {
+export function lossCode(cause: LossCause): LossCode {
   switch (cause) {
     case 'invalid_grant':
       return CODES.invalidGrant;
@@ -124,14 +140,9 @@ export function lossCode(cause: LossCause): string {
   }
 }
 
-/** Retry-After in milliseconds (seconds, or an HTTP date), or the fallback. */
+/** Retry-After in milliseconds (seconds, or an HTTP date), or the fallback when Xero did not say. */
 export function retryAfterMs(headers: Record<string, unknown>, now: number, fallbackMs: number): number {
-  const v = header(headers, 'retry-after');
-  if (v === undefined) return fallbackMs;
-  const seconds = int(v);
-  if (seconds !== undefined) return Math.max(0, seconds * 1000);
-  const at = Date.parse(v);
-  return Number.isNaN(at) ? fallbackMs : Math.max(0, at - now);
+  return parseRetryAfterMs(header(headers, 'retry-after'), now) ?? fallbackMs;
 }
 
 export const rateLimitProblem = (headers: Record<string, unknown>): string => header(headers, 'x-rate-limit-problem') ?? '';

@@ -1,7 +1,8 @@
 // A DocumentMapped recorded as waiting for Xero, in the same transaction as its processed eventId:
 // the Kafka handler returns at once and the sender batches it. Preview runs are left alone.
-import { type DocumentMapped, type EventEnvelope } from '@lnbx/contracts';
-import { CodedError, Outbox } from '@lnbx/messaging';
+import { CodedError, type DocumentMapped, type EventEnvelope } from '@lnbx/contracts';
+import { hasSqlState, SQLSTATE } from '@lnbx/event-store';
+import { Outbox } from '@lnbx/messaging';
 import { Injectable } from '@nestjs/common';
 import { ExporterConfig } from '../config';
 import { type DocumentRef, documentStream, exportedEvent, failedEvent, problem } from '../domain/events';
@@ -66,8 +67,8 @@ export class Intake {
         result = 'recorded';
       });
     } catch (err) {
-      if ((err as { code?: string }).code === '55P03') {
-        throw new CodedError('EXPORTER.BUSY', `document ${v.documentKey} is being sent right now; recording its new revision later`, true, undefined, 1000);
+      if (hasSqlState(err, SQLSTATE.lockNotAvailable)) {
+        throw new CodedError('EXPORTER.BUSY', `document ${v.documentKey} is being sent right now; recording its new revision later`, { retryAfterMs: 1000, cause: err });
       }
       throw err;
     }

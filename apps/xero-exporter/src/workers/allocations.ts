@@ -2,13 +2,12 @@
 // (the credit notes by id, the invoices by number) and one call per allocation that is ready. What
 // becomes of each is decided in domain/allocation.ts; this carries it out and says so (an event only
 // when what is said changes, so a re-check that finds nothing new stays quiet).
-import type { EventEnvelope } from '@lnbx/contracts';
+import { backoffDelayMs, type EventEnvelope } from '@lnbx/contracts';
 import { Outbox } from '@lnbx/messaging';
 import { JsonLogger } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientBase } from 'pg';
 import { type AllocationDecision, type CreditFacts, decideAllocation, refusal, waiting } from '../domain/allocation';
-import { retryDelayMs } from '../domain/batching';
 import type { XeroFacts } from '../domain/documents';
 import { idempotencyKey } from '../domain/idempotency';
 import { allocatedEvent, leftUnallocatedEvent, allocationDeferredEvent, documentStream } from '../domain/events';
@@ -101,7 +100,7 @@ export class AllocationRunner {
         }));
         return decision.kind;
       case 'wait':
-        await this.wait(tx, row, decision, retryDelayMs(row.checks + 1, this.o.recheckBaseMs, this.o.recheckMaxMs));
+        await this.wait(tx, row, decision, backoffDelayMs(row.checks + 1, { baseDelayMs: this.o.recheckBaseMs, maxDelayMs: this.o.recheckMaxMs }));
         return decision.kind;
       case 'not_possible':
         await this.settle(tx, row, 'not_possible', decision.message, leftUnallocatedEvent(row, { message: decision.message, code: decision.code }));
@@ -158,7 +157,7 @@ export class AllocationRunner {
     }
     this.logger.warn('allocation check got no answer from Xero; will look again', { reason: err.message, allocations: rows.length });
     for (const row of rows) {
-      const delayMs = retryDelayMs(row.checks + 1, this.o.retryBaseMs, this.o.retryMaxMs);
+      const delayMs = backoffDelayMs(row.checks + 1, { baseDelayMs: this.o.retryBaseMs, maxDelayMs: this.o.retryMaxMs });
       if (row.message === null) {
         await this.wait(tx, row, waiting(row, ['xero_answer']), delayMs);
       } else {

@@ -3,13 +3,13 @@
 // last create may have landed is looked up by number first (the marker is committed before sending),
 // every request carries an Idempotency-Key derived from the revisions it holds, and "Invoice # must be
 // unique." links the document that is already there.
-import type { DocumentExported, DocumentType, Problem } from '@lnbx/contracts';
+import { backoffDelayMs, type DocumentExported, type DocumentType, type ErrorCode, type Problem } from '@lnbx/contracts';
 import { Outbox } from '@lnbx/messaging';
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientBase, Pool } from 'pg';
 import type { CreditNote, Invoice } from 'xero-node';
-import { chunk, retryDelayMs, unitdpOf } from '../domain/batching';
+import { chunk, unitdpOf } from '../domain/batching';
 import { type ChangePolicy, decideChange, deepLink, readItem, toXeroItem, type XeroFacts, type XeroItem } from '../domain/documents';
 import { batchIdempotencyKey, idempotencyKey } from '../domain/idempotency';
 import { documentStream, exportedEvent, failedEvent, problem } from '../domain/events';
@@ -41,7 +41,7 @@ type Decision =
   | { kind: 'exported'; facts: XeroFacts; outcome: Outcome }
   | { kind: 'failed'; problems: Problem[]; retriable: boolean }
   /** Try again later; `attempt`: counts against XERO_MAX_ATTEMPTS (a 429 does not). */
-  | { kind: 'retry'; code: string; reason: string; attempt: boolean; delayMs?: number }
+  | { kind: 'retry'; code: ErrorCode; reason: string; attempt: boolean; delayMs?: number }
   /** The connection is lost: the document waits, unchanged, for a reconnection. */
   | { kind: 'wait'; reason: string };
 
@@ -99,7 +99,7 @@ export class BatchExporter {
       case 'rate_limited':
         return { kind: 'retry', code: CODES.rateLimited, reason: err.message, attempt: false, delayMs: err.retryAfterMs };
       case 'forbidden':
-        return { kind: 'failed', retriable: false, problems: [problem('XERO.FORBIDDEN', `Xero refused the request: the app lacks a permission for this organisation (${err.message}).`)] };
+        return { kind: 'failed', retriable: false, problems: [problem(CODES.forbidden, `Xero refused the request: the app lacks a permission for this organisation (${err.message}).`)] };
       default:
         return { kind: 'retry', code: CODES.unavailable, reason: err.message, attempt: true };
     }
@@ -294,7 +294,7 @@ export class BatchExporter {
           if (d.attempt && attempts >= this.o.maxAttempts) {
             await fail(r, [problem(d.code, `${d.reason} (gave up after ${attempts} attempts; a retry of the document is safe)`)], true, attempts);
           } else {
-            const delay = d.delayMs ?? retryDelayMs(Math.max(1, attempts), this.o.retryBaseMs, this.o.retryMaxMs);
+            const delay = d.delayMs ?? backoffDelayMs(Math.max(1, attempts), { baseDelayMs: this.o.retryBaseMs, maxDelayMs: this.o.retryMaxMs });
             await this.store.reschedule(tx, r.documentKey, attempts, delay, `${d.code}: ${d.reason}`);
           }
           break;

@@ -1,10 +1,10 @@
 // Work that follows an export, one call or so each: the LNB PDF attached to the Xero document (a
 // failure is a warning, never a failed export). A credit note's allocation is a step of its own
 // (allocations.ts).
+import { backoffDelayMs } from '@lnbx/contracts';
 import { JsonLogger } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientBase } from 'pg';
-import { retryDelayMs } from '../domain/batching';
 import { pdfFileName } from '../domain/documents';
 import { idempotencyKey } from '../domain/idempotency';
 import { ExporterMetrics } from '../metrics';
@@ -58,7 +58,7 @@ export class FollowupRunner {
       if (err instanceof Final || attempts >= ATTACH_ATTEMPTS) {
         await this.giveUp(tx, f, message, attempts);
       } else {
-        await this.store.retryFollowup(tx, f.id, attempts, retryDelayMs(attempts, this.o.retryBaseMs, this.o.retryMaxMs));
+        await this.store.retryFollowup(tx, f.id, attempts, backoffDelayMs(attempts, { baseDelayMs: this.o.retryBaseMs, maxDelayMs: this.o.retryMaxMs }));
       }
       return {};
     }

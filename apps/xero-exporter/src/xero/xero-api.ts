@@ -1,7 +1,7 @@
 // The one place the exporter talks to the Accounting API: a token per call, the tenant's limiter
 // before it, a hard timeout on it, the limit headers read after it, and every failure turned into a
 // XeroCallError (or a ConnectionLostError) the caller can act on. Tokens never reach a log.
-import { JsonLogger, redact } from '@lnbx/platform';
+import { JsonLogger } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { AccountingApi, type Authentication } from 'xero-node';
 import { type CallTicket, type LimitReadings, type RateLimits, TenantLimiter } from '../domain/limiter';
@@ -140,9 +140,8 @@ export class XeroApi {
           this.logger.warn('xero rate limit hit', { endpoint, tenant: tenant.xeroTenantId, problem, retryAfterMs: wait });
           throw new XeroCallError('rate_limited', 429, `Xero's ${problem || ''} rate limit was reached`.replace('  ', ' '), wait);
         }
-        // Xero's words travel on into events and logs: never let a token ride along.
-        const message = redact(f.status === 0 ? `no answer from Xero (${messageOf(f.body)})` : `${f.status}: ${messageOf(f.body)}`);
-        throw new XeroCallError(kind, f.status, message);
+        // Xero's words travel on into events and logs: the error redacts them, so no token rides along.
+        throw new XeroCallError(kind, f.status, f.status === 0 ? `no answer from Xero (${messageOf(f.body)})` : `${f.status}: ${messageOf(f.body)}`);
       }
       ticket.done(Date.now());
       const headers = (answer.response?.headers ?? {}) as Record<string, unknown>;
