@@ -31,7 +31,7 @@
 #
 # Settings (environment): KAFKA_PORT (19092; 19094 when secured), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1),
 # KAFKA_CACHE (~/.cache/lnb-xero-connector/kafka), KAFKA_LIBS (<cache>/<version>/libs), KAFKA_DATA
-# (<repo>/.local/kafka-<port>), KAFKA_HEAP (512m), KAFKA_START_TIMEOUT seconds (90), KAFKA_SECRETS
+# (<repo>/.local/kafka-<port>), KAFKA_HEAP (1g: a whole test run leaves some ten thousand partitions, and 512m ran out on a developer broker), KAFKA_START_TIMEOUT seconds (90), KAFKA_SECRETS
 # (~/.cache/lnb-xero-connector/kafka-secure: shared by this machine's secured brokers, never in the repo),
 # KAFKA_TLS_SAN (dns:localhost,ip:127.0.0.1), KAFKA_SECRETS_OWNER (uid:gid for exported files),
 # KAFKA_BASE_PROPERTIES (a file of listeners etc. used instead of the local ones), KAFKA_CLUSTER_ID,
@@ -48,7 +48,7 @@ cport=${KAFKA_CONTROLLER_PORT:-$((port + 1))}
 cache=${KAFKA_CACHE:-$HOME/.cache/lnb-xero-connector/kafka}
 libs=${KAFKA_LIBS:-$cache/$version/libs}
 data=${KAFKA_DATA:-$repo/.local/kafka-$port}
-heap=${KAFKA_HEAP:-512m}
+heap=${KAFKA_HEAP:-1g}
 timeout=${KAFKA_START_TIMEOUT:-90}
 pidfile="$data/kafka.pid"
 secrets=${KAFKA_SECRETS:-$HOME/.cache/lnb-xero-connector/kafka-secure}

@@ -1,12 +1,12 @@
 // Moves outbox events from Postgres to Kafka (through a `publish` callback), at least once and in
 // order, with one publishing relay per schema and name across all processes.
-import { CodedError } from '@lnbx/contracts';
+import { backoffDelayMs, CodedError } from '@lnbx/contracts';
 import type { PoolClient } from 'pg';
 import type { OutboxMessage, Position } from './event-store';
 import type { PostgresEventStore } from './postgres-event-store';
 import { START } from './rows';
 import { outboxChannel } from './schema';
-import { retryDelay, Waker } from './waker';
+import { Waker } from './waker';
 
 export interface OutboxRelayOptions {
   /** Names the checkpoint and the leadership lock. */
@@ -101,7 +101,8 @@ export class OutboxRelay {
         // The connection, and with it the lock, may be gone: start over from a fresh one. A failed
         // publish says nothing against the connection, so the leader keeps its lock and retries.
         if (!(err instanceof PublishFailed)) this.dropConnection(err);
-        await this.waker.wait(retryDelay(failures, this.o.retryBaseMs, this.o.retryMaxMs));
+        // Equal jitter, as every retry of ours: relays of several instances that failed together do not retry together.
+        await this.waker.wait(backoffDelayMs(failures, { baseDelayMs: this.o.retryBaseMs, maxDelayMs: this.o.retryMaxMs }));
       }
     }
     this.dropConnection();

@@ -1,4 +1,4 @@
-import { retryDelay, Waker } from './waker';
+import { Waker } from './waker';
 
 describe('Waker', () => {
   beforeEach(() => jest.useFakeTimers());
@@ -38,12 +38,5 @@ describe('Waker', () => {
     waker.wake();
     await jest.advanceTimersByTimeAsync(0);
     expect(second).toHaveBeenCalled();
-  });
-});
-
-describe('retryDelay', () => {
-  it('doubles from the base and stops at the cap', () => {
-    expect([1, 2, 3, 4, 5, 6].map((n) => retryDelay(n, 200, 3000))).toEqual([200, 400, 800, 1600, 3000, 3000]);
-    expect(retryDelay(10_000, 200, 30_000)).toBe(30_000);
   });
 });

@@ -24,8 +24,3 @@ export class Waker {
     else this.pending = true;
   }
 }
-
-/** Exponential backoff after `failures` consecutive failures (1, 2, ...), capped at `maxMs`. */
-export function retryDelay(failures: number, baseMs: number, maxMs: number): number {
-  return Math.min(maxMs, baseMs * 2 ** Math.max(0, Math.min(failures - 1, 30)));
-}

@@ -5,3 +5,4 @@ export {
 } from './mapping-config';
 export type { OrgReferenceData } from './reference-checks';
 export { CODES, type ProblemCode } from './problems';
+export { decideMapping, evolveMapping, storedMappingEvent, type MappingCommand, type MappingDecision, type MappingEvent, type MappingState } from './mapping-decider';

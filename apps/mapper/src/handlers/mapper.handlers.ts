@@ -2,13 +2,13 @@
 // configuration and the Xero reference data the mapping depends on, kept in the mapper's own streams.
 import {
   createEnvelope, CreditNoteDetected, DetectedDocumentValue, DocumentMapped, DocumentRejected, EventEnvelope, InvoiceDetected,
-  MappingChanged, MappingChangeRequested, OrgReferenceDataPublished,
+  CodedError, isCodedError, MappingChanged, MappingChangeRequested, OrgReferenceDataPublished,
 } from '@lnbx/contracts';
-import { CodedError, EVENT_STORE, EventHandlers, Outbox } from '@lnbx/messaging';
+import { EVENT_STORE, EventHandlers, Outbox } from '@lnbx/messaging';
 import type { EventStore } from '@lnbx/event-store';
 import { Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { applyMappingChange, MapInput, MappingConfig, MappingConfigError, MapResult, parseMappingChange } from '../domain';
+import { decideMapping, evolveMapping, MapInput, MappingState, MapResult } from '../domain';
 import { MapperMetrics } from '../metrics';
 import { MAPPING_STREAM, MapperState, REFERENCE_STREAM } from '../store/mapper.state';
 import { DocumentMapping } from './document-mapping';
@@ -50,22 +50,26 @@ export class MapperHandlers {
   @EventPattern(MappingChangeRequested.definition.topic)
   onMappingChangeRequested(@Payload() env: EventEnvelope<MappingChangeRequested.Value>): Promise<void> {
     return this.state.serially(async () => {
-      let next: MappingConfig | undefined;
-      const version = this.state.mappingVersion + 1;
+      const before = this.state.mappingState;
+      let after: MappingState | undefined;
       try {
         await this.outbox.once(CONSUMER.mapping, env.eventId, async (tx) => {
-          next = changed(this.state.mapping, env.payload.change);
-          const event = createEnvelope(MappingChanged.definition, {
-            config: next as unknown as Record<string, unknown>, requestedBy: env.payload.requestedBy,
-          }, { producer: 'mapper', connectionId: env.connectionId, correlationId: env.correlationId, causationId: env.eventId, key: env.key });
+          const decision = decideMapping({ type: 'ChangeMapping', change: env.payload.change, requestedBy: env.payload.requestedBy }, before);
+          // The same change would be refused the same way every time: straight to the dead-letter topic, every field named.
+          if (!decision.ok) throw new CodedError(decision.code, decision.message);
+          const ctx = { producer: 'mapper' as const, connectionId: env.connectionId, correlationId: env.correlationId, causationId: env.eventId, key: env.key };
+          const events = decision.events.map((e) => createEnvelope(MappingChanged.definition, {
+            config: e.config as unknown as Record<string, unknown>, requestedBy: e.requestedBy,
+          }, ctx));
           // The expected version catches another instance that changed the configuration meanwhile.
-          await this.outbox.append(tx, MAPPING_STREAM, [event], this.state.mappingVersion);
+          await this.outbox.append(tx, MAPPING_STREAM, events, before.version);
+          after = decision.events.reduce(evolveMapping, before);
         });
       } catch (err) {
-        if ((err as { code?: unknown }).code === 'STORE.WRONG_EXPECTED_VERSION') await this.state.reloadMapping(this.store);
+        if (isCodedError(err, 'STORE.WRONG_EXPECTED_VERSION')) await this.state.reloadMapping(this.store);
         throw err;
       }
-      if (next) this.state.setMapping(next, version);
+      if (after) this.state.setMapping(after.config, after.version);
     });
   }
 
@@ -87,16 +91,6 @@ export class MapperHandlers {
   }
 }
 
-function changed(config: MappingConfig, change: Record<string, unknown>): MappingConfig {
-  try {
-    return applyMappingChange(config, parseMappingChange(change));
-  } catch (err) {
-    // The same change would fail the same way every time: straight to the dead-letter topic, with every field named.
-    if (err instanceof MappingConfigError) throw new CodedError('MAP.INVALID_CHANGE', err.message, false);
-    throw err;
-  }
-}
-
 type Common = Pick<DocumentMapped.Value, 'documentKey' | 'documentType' | 'revision' | 'runId' | 'mode'>;
 type Context = Parameters<typeof createEnvelope>[2];
 
@@ -109,6 +103,6 @@ function outcome(result: MapResult, common: Common, ctx: Context, pdfUrl: string
     return createEnvelope(DocumentMapped.definition, mapped, ctx);
   } catch (err) {
     // The mapping is pure: a result the contract refuses would be refused again on every retry.
-    throw new CodedError('MAP.INVALID_OUTPUT', (err as Error).message, false);
+    throw new CodedError('MAP.INVALID_OUTPUT', (err as Error).message, { cause: err });
   }
 }

@@ -2,7 +2,7 @@
 // reference data. Both live in the mapper's own event streams, so a restart resumes where it was.
 import { decode, EventEnvelope, MappingChanged, OrgReferenceDataPublished } from '@lnbx/contracts';
 import type { EventStore, RecordedEvent } from '@lnbx/event-store';
-import { MappingConfig, OrgReferenceData, parseMappingConfig } from '../domain';
+import { evolveMapping, MappingConfig, MappingState, OrgReferenceData, storedMappingEvent } from '../domain';
 import { readLastEvent } from './last-event';
 
 /** Every accepted change, each carrying the whole configuration after it. */
@@ -41,6 +41,11 @@ export class MapperState {
     return this.version;
   }
 
+  /** The configuration and the stream version it reflects, as the decider takes them. */
+  get mappingState(): MappingState {
+    return { config: this.current, version: this.version };
+  }
+
   setMapping(config: MappingConfig, version: number): void {
     this.current = config;
     this.version = version;
@@ -52,7 +57,9 @@ export class MapperState {
     if (!last) return;
     const env = stored<MappingChanged.Value>(last, MappingChanged.definition.topic);
     try {
-      this.setMapping(parseMappingConfig(env.payload.config), last.streamVersion);
+      // Each event carries the whole configuration: the state is the last event's, at its version.
+      const state = evolveMapping({ config: this.current, version: last.streamVersion - 1 }, storedMappingEvent(env.payload.config, env.payload.requestedBy));
+      this.setMapping(state.config, state.version);
     } catch (err) {
       // Never fall back to the file silently: documents would be mapped with a configuration nobody chose.
       throw new Error(`${MAPPING_STREAM} v${last.streamVersion} (event ${last.eventId}) is no longer a valid configuration: ${(err as Error).message}`);
