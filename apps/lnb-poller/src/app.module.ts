@@ -3,13 +3,16 @@ import { JsonLogger, PG_POOL, PlatformModule } from '@lnbx/platform';
 import { DynamicModule, Module } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { PollerConfig } from './config';
-import { lnbBudgetProvider, lnbClientsProvider } from './lnb.provider';
-import { RunExecutor } from './runs/run-executor';
-import { RunStore } from './runs/run-store';
-import { PollerHandlers } from './runs/runs.handlers';
-import { Scheduler } from './schedule/scheduler';
-import { SelectionStore } from './selection/selection-store';
+import { FlowSettingChanges } from './handlers/flow-setting-changes';
+import { PollerHandlers } from './handlers/poller.handlers';
+import { FlowSettingsStore } from './store/flow-settings-store';
+import { RunStore } from './store/run-store';
+import { ScheduleStore } from './store/schedule-store';
 import { REQUIRED_MIGRATION, SCHEMA } from './store/schema';
+import { SelectionStore } from './store/selection-store';
+import { lnbBudgetProvider, lnbClientsProvider } from './workers/lnb-clients';
+import { RunExecutor } from './workers/run-executor';
+import { Scheduler } from './workers/scheduler';
 
 @Module({})
 export class AppModule {
@@ -22,8 +25,11 @@ export class AppModule {
       ],
       controllers: [PollerHandlers],
       providers: [
+        FlowSettingChanges,
         { provide: RunStore, inject: [PG_POOL], useFactory: (pool: Pool) => new RunStore(pool) },
+        ScheduleStore,
         SelectionStore,
+        FlowSettingsStore,
         Scheduler,
         RunExecutor,
         lnbBudgetProvider,

@@ -1,12 +1,26 @@
 // The poller as its own process, against the LNB sandbox over HTTP, the real broker and Postgres:
-// runs on request and on schedule, selection and hold-backs, change detection, faults and reruns.
+// runs on request and on schedule, selection and hold-backs, change detection, faults and reruns; the
+// schedules and selections rebuilt from their streams.
 import { createEnvelope, EventEnvelope, flowKey, RunCompleted, RunFailed, RunStarted, ScheduleChangeRequested, SelectionChangeRequested, SelectionRules, DetectedDocumentValue } from '@lnbx/contracts';
 import { LnbClient, LnbInvoice } from '@lnbx/lnb-client';
 import { waitFor } from '@lnbx/testing';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { Pool } from 'pg';
 import { DEFAULT_RULES, selectDocument } from './domain/selection';
 import { PollerHarness } from './testing/harness';
 
 const CONNECTION = 'acme';
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** Daily at the first whole minute at least 20 s away, in `zone`: it fires once while the test waits, then not for a day. */
+function onceSoon(zone: string): string {
+  const at = new Date(Math.ceil((Date.now() + 20_000) / 60_000) * 60_000);
+  const wall = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: 'numeric', minute: 'numeric', hourCycle: 'h23' }).formatToParts(at);
+  const part = (type: string) => Number(wall.find((p) => p.type === type)!.value);
+  return `${part('minute')} ${part('hour')} * * *`;
+}
 
 describe('lnb-poller', () => {
   const h = new PollerHarness({ name: 'poller', connectionId: CONNECTION, deadLetterTopics: [ScheduleChangeRequested.definition.topic] });
@@ -27,6 +41,12 @@ describe('lnb-poller', () => {
   afterAll(() => h.stop());
 
   const requestRun: PollerHarness['run'] = (payload) => h.run(payload);
+  const scheduleChange = (correlationId: string, value: Omit<ScheduleChangeRequested.Value, 'requestedBy'>) => createEnvelope(ScheduleChangeRequested.definition, { ...value, requestedBy: 'test' }, {
+    producer: 'monitor-api', connectionId: CONNECTION, correlationId, key: flowKey(CONNECTION, value.flow),
+  });
+  const selectionChange = (correlationId: string, value: Omit<SelectionChangeRequested.Value, 'requestedBy'>) => createEnvelope(SelectionChangeRequested.definition, { ...value, requestedBy: 'test' }, {
+    producer: 'monitor-api', connectionId: CONNECTION, correlationId, key: flowKey(CONNECTION, value.flow),
+  });
 
   const finals = () => allInvoices.filter((i) => selectDocument(i, DEFAULT_RULES) === 'selected').map((i) => i.reference_number).sort();
   const refs = (d: EventEnvelope<DetectedDocumentValue>[]) => d.map((e) => e.payload.document.reference_number).sort();
@@ -74,9 +94,7 @@ describe('lnb-poller', () => {
     const proforma = allInvoices.find((i) => i.status === 'proforma')!.reference_number;
     const held = finals()[2];
     const rules: SelectionRules = { ...DEFAULT_RULES, holdBack: [held] };
-    await publisher.publish([createEnvelope(SelectionChangeRequested.definition, { flow: 'invoices', rules, requestedBy: 'test' }, {
-      producer: 'monitor-api', connectionId: CONNECTION, correlationId: 'selection-1', key: flowKey(CONNECTION, 'invoices'),
-    })]);
+    await publisher.publish([selectionChange('selection-1', { flow: 'invoices', rules })]);
     await waitFor('the selection to change', () => received.find((e) => e.type === 'SelectionChanged'));
     const { outcome, detected } = await requestRun({ documents: [proforma, held, 'INV-999999'] });
     expect(refs(detected)).toEqual([proforma]);
@@ -109,18 +127,16 @@ describe('lnb-poller', () => {
   });
 
   it('runs on its schedule once set, and refuses a bad schedule naming the field', async () => {
-    const change = (correlationId: string, value: Omit<ScheduleChangeRequested.Value, 'requestedBy'>) => createEnvelope(ScheduleChangeRequested.definition, { ...value, requestedBy: 'test' }, {
-      producer: 'monitor-api', connectionId: CONNECTION, correlationId, key: flowKey(CONNECTION, value.flow),
-    });
-    // Every minute, the finest a schedule may be: the refusals below are checked while the minute comes.
-    await publisher.publish([change('schedule-1', { flow: 'credit_notes', enabled: true, cron: '* * * * *', timeZone: 'Europe/Paris' })]);
+    // Once, within the next minute or so (wall time in Paris): the refusals below are checked while it comes. It
+    // stays set: the rebuild below finds a schedule that has fired since it was changed.
+    await publisher.publish([scheduleChange('schedule-1', { flow: 'credit_notes', enabled: true, cron: onceSoon('Europe/Paris'), timeZone: 'Europe/Paris' })]);
 
     const refusals: [string, string, RegExp][] = [
       ['schedule-3', '61 * * * *', /^The invoices schedule was not changed: cron is not a valid expression: "61 \* \* \* \*"/],
       ['schedule-4', '* * * * * *', /^The invoices schedule was not changed: cron must have exactly 5 fields .* got 6: a sixth field \(seconds\) is not supported$/],
       ['schedule-5', '0 0 31 2 *', /^The invoices schedule was not changed: cron never fires/],
     ];
-    await publisher.publish(refusals.map(([correlationId, cron]) => change(correlationId, { flow: 'invoices', enabled: true, cron, timeZone: 'UTC' })));
+    await publisher.publish(refusals.map(([correlationId, cron]) => scheduleChange(correlationId, { flow: 'invoices', enabled: true, cron, timeZone: 'UTC' })));
     for (const [correlationId, , reason] of refusals) {
       const dead = await waitFor(`the bad schedule ${correlationId} dead-lettered`, () => deadLetters.find((m) => m.value?.toString().includes(correlationId)));
       expect(dead.headers?.['x-dlq-code']?.toString()).toBe('POLLER.INVALID_SCHEDULE');
@@ -132,8 +148,6 @@ describe('lnb-poller', () => {
       return started && received.find((e) => e.type === 'RunCompleted' && e.correlationId === started.correlationId);
     }, { timeoutMs: 90_000 });
     expect((scheduled.payload as RunCompleted.Value).flow).toBe('credit_notes');
-    await publisher.publish([change('schedule-2', { flow: 'credit_notes', enabled: false })]);
-    await waitFor('the schedule to be turned off', () => received.find((e) => e.type === 'ScheduleChanged' && e.correlationId === 'schedule-2'));
   });
 
   it('credit notes: each says whether LNB has the invoice it credits', async () => {
@@ -146,6 +160,45 @@ describe('lnb-poller', () => {
     for (const e of withRef) {
       const missing = h.lnb.admin.defectsOf('credit_note', e.payload.document.reference_number)?.some((d) => d.kind === 'CREDITED_INVOICE_NOT_FOUND');
       expect(e.payload.document.invoice_found).toBe(!missing);
+    }
+  });
+
+  it('rebuilds its schedules and selections from their streams (npm run poller:rebuild) as they were', async () => {
+    await publisher.publish([
+      scheduleChange('rebuild-1', { flow: 'invoices', enabled: true, cron: '0 6 * * 1-5', timeZone: 'Europe/Paris' }),
+      scheduleChange('rebuild-2', { flow: 'invoices', enabled: false }),
+      selectionChange('rebuild-3', { flow: 'credit_notes', rules: { ...DEFAULT_RULES, currencies: ['EUR'], holdBack: ['CN-1'] } }),
+      selectionChange('rebuild-4', { flow: 'invoices', rules: DEFAULT_RULES }),
+    ]);
+    for (const correlationId of ['rebuild-1', 'rebuild-2', 'rebuild-3', 'rebuild-4']) {
+      await waitFor(`the change ${correlationId}`, () => received.find((e) => e.type.endsWith('Changed') && e.correlationId === correlationId));
+    }
+    const pool = new Pool({ connectionString: h.db.url });
+    try {
+      // As JSON: timestamps to the microsecond.
+      const snapshot = async () => (await pool.query<{ schedules: Record<string, unknown>[]; selections: Record<string, unknown>[] }>(`select
+        (select json_agg(s order by flow) from poller.schedules s) as schedules,
+        (select json_agg(s order by flow) from poller.selections s) as selections`)).rows[0];
+      const before = await snapshot();
+      expect(before.schedules).toEqual([
+        expect.objectContaining({ flow: 'credit_notes', enabled: true, time_zone: 'Europe/Paris' }),
+        expect.objectContaining({ flow: 'invoices', enabled: false, cron: null, time_zone: null }),
+      ]);
+      // The credit notes' schedule fired after it was set: what the firing moved comes back too.
+      const [creditNotes] = before.schedules;
+      expect(Date.parse(String(creditNotes.last_fired_for))).toBeGreaterThan(Date.parse(String(creditNotes.updated_at)));
+      expect(before.selections).toEqual([
+        expect.objectContaining({ flow: 'credit_notes', rules: { ...DEFAULT_RULES, currencies: ['EUR'], holdBack: ['CN-1'] } }),
+        expect.objectContaining({ flow: 'invoices', rules: DEFAULT_RULES }),
+      ]);
+
+      await pool.query('truncate poller.schedules, poller.selections');
+      const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'poller:rebuild'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.db.url } });
+      // schedule-credit_notes 1 (its refused changes were never appended), schedule-invoices 2, selection-invoices 2, selection-credit_notes 1.
+      expect(stdout).toMatch(/^poller schedules and selections rebuilt from 6 events in 4 streams in \d+ ms$/m);
+      expect(await snapshot()).toEqual(before);
+    } finally {
+      await pool.end();
     }
   });
 });

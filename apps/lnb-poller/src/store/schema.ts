@@ -1,11 +1,13 @@
 /**
- * The poller's own tables beside its event store: projections of its streams, written in the same
- * transaction as the events (runs, revisions per document, schedules, selections, each flow's progress
- * from its runs' starts). Two are caches of what LNB said, not decided from: what was last read of each
- * document and retailer (losing them costs one run that reads everything, never a missed change); and the
- * LNB budget's bucket. They are made by apps/lnb-poller/migrations (npm run migrate), never by the service.
+ * The poller's own tables beside its event store, made by apps/lnb-poller/migrations (npm run migrate), never by
+ * the service. Which are projections of its streams (schedules, selections) and which are deliberately not
+ * domain state (the run queue, the scheduler's claims, the LNB budget's bucket, the cache of what LNB said) is
+ * in apps/lnb-poller/README.md.
  */
 export const SCHEMA = 'poller';
 
 /** The last of apps/lnb-poller/migrations: the service refuses to start until its schema has it. */
 export const REQUIRED_MIGRATION = '0002_incremental';
+
+/** The projections `npm run poller:rebuild` writes again from their streams (store/flow-settings-store.ts). */
+export const SETTING_PROJECTIONS = ['schedules', 'selections'] as const;

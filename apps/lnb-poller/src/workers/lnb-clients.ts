@@ -3,8 +3,9 @@ import { JsonLogger, METRICS, PG_POOL } from '@lnbx/platform';
 import type { Provider } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { Counter, Registry } from 'prom-client';
-import { LnbBudget, PostgresBudgetStore } from './budget/lnb-budget';
-import { PollerConfig } from './config';
+import { PollerConfig } from '../config';
+import { PostgresBudgetStore } from '../store/budget-store';
+import { LnbBudget } from './lnb-budget';
 
 /** The connection's share of its LNB budget in this process; the bucket itself is in Postgres, shared. */
 export const lnbBudgetProvider: Provider = {

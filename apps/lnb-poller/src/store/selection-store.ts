@@ -5,7 +5,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
 import { DEFAULT_RULES } from '../domain/selection';
 
-/** Selection rules per flow: the projection of the SelectionChanged events in the poller's streams. */
+/** Selection rules per flow, as runs read them: the projection of each flow's selection-<flow> stream. */
 @Injectable()
 export class SelectionStore {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
@@ -15,11 +15,12 @@ export class SelectionStore {
     return rows[0]?.rules ?? DEFAULT_RULES;
   }
 
-  async save(tx: Transaction, flow: Flow, rules: SelectionRules): Promise<void> {
+  /** Writes a flow's rules as its last SelectionChanged says, made at `changedAt`. */
+  async project(tx: Transaction, flow: Flow, rules: SelectionRules, changedAt: string): Promise<void> {
     await tx.query(
-      `insert into poller.selections (flow, rules) values ($1, $2)
-       on conflict (flow) do update set rules = excluded.rules, updated_at = now()`,
-      [flow, JSON.stringify(rules)],
+      `insert into poller.selections (flow, rules, updated_at) values ($1, $2, $3)
+       on conflict (flow) do update set rules = excluded.rules, updated_at = excluded.updated_at`,
+      [flow, JSON.stringify(rules), changedAt],
     );
   }
 }

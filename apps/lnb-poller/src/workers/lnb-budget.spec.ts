@@ -1,5 +1,6 @@
 import { type BucketState, type BudgetPolicy, fullBucket, pauseBucket, takeTokens } from '../domain/budget';
-import { BudgetUnavailableError, type BudgetStore, LnbBudget } from './lnb-budget';
+import type { BudgetStore } from '../store/budget-store';
+import { BudgetUnavailableError, LnbBudget } from './lnb-budget';
 
 /**
  * The shared bucket in memory, on a virtual clock: what the Postgres row does for several pollers.

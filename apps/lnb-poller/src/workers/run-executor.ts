@@ -19,12 +19,12 @@ import { describeRetailer, enrichDocument } from '../domain/enrich';
 import { chooseScope, decideReading, type KnownChanges } from '../domain/incremental';
 import { fingerprintOf, revisionOf } from '../domain/revision';
 import { selectDocument } from '../domain/selection';
-import { LnbClients } from '../lnb.provider';
-import { SelectionStore } from '../selection/selection-store';
+import { type DocumentRead, QueuedRun, RunStore } from '../store/run-store';
+import { SelectionStore } from '../store/selection-store';
 import { mapLimit, readAhead } from './concurrency';
 import { type ChangedOrders, readChangedOrders, readRetailers, type RetailerDirectory } from './lnb-reads';
-import { runProblem } from './problems';
-import { type DocumentRead, QueuedRun, RunStore } from './run-store';
+import { LnbClients } from './lnb-clients';
+import { runProblem } from './run-problems';
 
 type LnbDoc = LnbInvoice | LnbCreditNote;
 interface Prepared {
