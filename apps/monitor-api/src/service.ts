@@ -1,7 +1,7 @@
 import { ServiceDefinition } from '@lnbx/messaging';
 import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import { AppModule } from './app.module';
 import { MonitorConfig } from './config';
 import { MonitorValidationPipe } from './http/validation';
@@ -15,15 +15,26 @@ function configureHttp(nest: INestApplication, config: MonitorConfig): void {
   const origins = config.corsOrigins.split(',').map((o) => o.trim()).filter(Boolean);
   // Closed unless origins are named: the Integration Center is served from this origin and needs no CORS.
   if (origins.length) app.enableCors({ origin: origins, methods: ['GET', 'POST', 'PUT'], allowedHeaders: ['content-type', 'x-api-key', 'authorization'], maxAge: 600 });
-  // A bad request gets a 400 naming the field; unknown fields are refused, not ignored.
+  // A bad request gets a 400 naming the parameter or field; unknown fields are refused, not ignored; no
+  // parameter or body string holds a control character, no body nests deeper than 32 levels.
   app.useGlobalPipes(new MonitorValidationPipe());
   const doc = new DocumentBuilder()
     .setTitle('LNB to Xero connector: monitor-api')
-    .setDescription('Runs, task logs, documents, schedules, selection rules and the Xero connection. Every /api route needs an API key (x-api-key or Authorization: Bearer); reads need a viewer key, triggers and edits an operator key.')
+    .setDescription('Runs, task logs, documents, schedules, selection rules and the Xero connection. Every /api route needs an API key (x-api-key or Authorization: Bearer); reads need a viewer key, triggers and edits an operator key. '
+      + 'Every parameter and body is checked before it is read, and refused with a 400 naming it: no control character (U+0000-U+001F, U+007F-U+009F) or lone surrogate '
+      + 'in any parameter or body string, path parameters of at most 256 characters and query parameters of at most 1,000, bodies nested at most 32 levels deep, no field a schema does not list.')
     .setVersion('1')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
     .build();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, doc), { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, () => closedBodies(SwaggerModule.createDocument(app, doc)), { jsonDocumentUrl: 'docs/openapi.json' });
+}
+
+/** The document says what the validation pipe does: a field a body's schema does not list is refused. */
+function closedBodies(document: OpenAPIObject): OpenAPIObject {
+  for (const schema of Object.values(document.components?.schemas ?? {})) {
+    if ('type' in schema && schema.type === 'object' && schema.additionalProperties === undefined) schema.additionalProperties = false;
+  }
+  return document;
 }
 
 export const monitorApi: ServiceDefinition<MonitorConfig> = {

@@ -1,6 +1,7 @@
 // The sandbox over HTTP: the LNB Wholesale API v2 shape under /apis/wholesale/v2 (token as a query
 // parameter, X-Pagination headers, 401/404/422/429/5xx as the reference describes) and an admin API
 // under /__admin, neither counted nor faulted, guarded by admin-access.ts.
+import { decodeComponent, isCalendarDay, jsonTextDepth, requestUrl, strictInteger } from '@lnbx/http-input';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -47,6 +48,8 @@ type Reply = { status: number; body: Json; headers?: Record<string, string>; enc
 
 const reply = (status: number, body: Json, headers?: Record<string, string>): Reply => ({ status, body, headers });
 const MAX_BODY_BYTES = 1_048_576;
+/** PHP's json_decode gives up past 512 levels (its default depth), as on any JSON it cannot read. */
+const MAX_JSON_DEPTH = 512;
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -57,9 +60,11 @@ async function readJson(req: http.IncomingMessage): Promise<Record<string, unkno
     chunks.push(chunk as Buffer);
   }
   if (size === 0) return {};
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new SandboxRequestError(400, 'body is not JSON');
   let parsed: unknown;
   try {
-    parsed = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    parsed = JSON.parse(text);
   } catch {
     throw new SandboxRequestError(400, 'body is not JSON');
   }
@@ -130,7 +135,13 @@ export class SandboxServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
+    // An absolute-form target Node passes on as written (`GET http://[bad/ HTTP/1.1`): the web server in
+    // front of LNB answers such a request line 400 before the application sees it.
+    const url = requestUrl(req.url, 'http://sandbox.invalid');
+    if (!url) {
+      this.send(res, reply(400, { message: 'Bad Request' }));
+      return;
+    }
     const method = req.method ?? 'GET';
     if (url.pathname.startsWith(`${ADMIN_BASE}/`)) {
       const refused = this.adminAccess.refusal(req);
@@ -227,8 +238,10 @@ export class SandboxServer {
     const [, collection, reference, extra] = path.split('/');
     if (extra !== undefined || !isListing(collection)) return reply(404, { message: `no route ${path}` });
     if (reference !== undefined) {
-      const doc = this.set(collection).get(decodeURIComponent(reference));
-      return doc ? reply(200, doc) : reply(404, { message: `No query results for ${collection} ${decodeURIComponent(reference)}` });
+      // PHP's rawurldecode never fails: a malformed escape stays as written, and no document has that reference.
+      const wanted = decodeComponent(reference) ?? reference;
+      const doc = this.set(collection).get(wanted);
+      return doc ? reply(200, doc) : reply(404, { message: `No query results for ${collection} ${wanted}` });
     }
     return this.list(collection, url.searchParams);
   }
@@ -244,7 +257,8 @@ export class SandboxServer {
 
   private list(collection: Listing, params: URLSearchParams): Reply {
     const pageParam = params.get('page');
-    const page = pageParam === null ? 1 : Number(pageParam);
+    // Laravel's integer rule: digits, not `1e3` or `0x10` (which Number() would read).
+    const page = pageParam === null ? 1 : strictInteger(pageParam) ?? NaN;
     if (!Number.isInteger(page) || page < 1) {
       return reply(422, { message: 'The given data was invalid.', errors: { page: ['The page must be an integer of at least 1.'] } });
     }
@@ -320,7 +334,9 @@ export class SandboxServer {
   // ------------------------------------------------------------------------------------------- admin
 
   private async admin(method: string, path: string, url: URL, req: http.IncomingMessage): Promise<Reply> {
-    const parts = path.split('/').slice(1).map(decodeURIComponent);
+    const decoded = path.split('/').slice(1).map(decodeComponent);
+    if (decoded.some((part) => part === undefined)) return reply(400, { message: `the path ${path} has a malformed percent-escape` });
+    const parts = decoded as string[];
     const now = this.clock().toISOString();
     const route = `${method} /${parts[0] ?? ''}`;
     switch (route) {
@@ -422,7 +438,8 @@ function updateTimeRange(params: URLSearchParams): UpdateTimeRange | { errors: R
     const raw = params.get(name);
     if (raw === null || raw === '') return undefined;
     const value = raw.trim();
-    let ms = DATE_TIME.test(value) ? Date.parse(value.replace(' ', 'T')) : NaN;
+    // A day the calendar has: Date.parse reads 2026-02-30 as 2 March, Laravel's date rule refuses it.
+    let ms = DATE_TIME.test(value) && isCalendarDay(value.slice(0, 10)) ? Date.parse(value.replace(' ', 'T')) : NaN;
     if (!Number.isNaN(ms) && value.length === 10 && name === 'update_time_to') ms += 86_400_000 - 1;
     if (Number.isNaN(ms)) errors[name] = [`The ${name} must be ${FILTER_FORMAT}.`];
     return ms;

@@ -142,5 +142,9 @@ describe('parseXeroDate', () => {
     ['/Date(1772409600000+0000)/', '2026-03-02'],
     ['02/03/2026', undefined],
     [42, undefined],
+    // Days and months the calendar lacks, and instants past what a Date holds: refused, never a 500.
+    ['2026-02-30', undefined],
+    ['2026-13-01', undefined],
+    ['/Date(99999999999999999)/', undefined],
   ])('%s -> %s', (input, expected) => expect(parseXeroDate(input)).toBe(expected));
 });

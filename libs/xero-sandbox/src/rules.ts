@@ -14,11 +14,16 @@ const LINE_AMOUNT_TYPES: LineAmountType[] = ['Exclusive', 'Inclusive', 'NoTax'];
 export function parseXeroDate(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.trim() === '') return undefined;
   const ms = /^\/Date\((-?\d+)([+-]\d{4})?\)\/$/.exec(value);
-  if (ms) return new Date(Number(ms[1])).toISOString().slice(0, 10);
+  if (ms) {
+    // Past what a Date can hold (about 275,000 years either way) it is no date: refused, never a 500.
+    const at = new Date(Number(ms[1]));
+    return Number.isNaN(at.getTime()) ? undefined : at.toISOString().slice(0, 10);
+  }
   const iso = /^(\d{4})-(\d{2})-(\d{2})(?:[T ][0-9:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(value);
   if (!iso) return undefined;
   const d = new Date(Date.UTC(Number(iso[1]), Number(iso[2]) - 1, Number(iso[3])));
-  return d.getUTCDate() === Number(iso[3]) ? d.toISOString().slice(0, 10) : undefined;
+  // A day or a month the calendar lacks (2026-02-30, 2026-13-01) rolls over in Date.UTC: refused instead.
+  return d.getUTCDate() === Number(iso[3]) && d.getUTCMonth() === Number(iso[2]) - 1 ? d.toISOString().slice(0, 10) : undefined;
 }
 
 export function formatLockDate(isoDate: string): string {

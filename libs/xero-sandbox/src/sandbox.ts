@@ -11,7 +11,7 @@ import { accountingRouter } from './http/accounting-router';
 import { adminRouter } from './http/admin-router';
 import { connectionsRouter } from './http/connections-router';
 import { identityRouter } from './http/identity-router';
-import { arrive, errorHandler, notFound, ROUTER_OPTIONS, sendError } from './http/io';
+import { arrive, BAD_REQUEST, errorHandler, notFound, ROUTER_OPTIONS, send, sendError } from './http/io';
 import type { OAuthClient } from './oauth';
 import type { TokenSet, XeroSandbox, XeroSandboxOptions } from './types';
 
@@ -36,7 +36,10 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
   app.use(errorHandler);
 
   const server = http.createServer((req, res) => {
-    arrive(req);
+    if (!arrive(req)) {
+      send(res, 400, BAD_REQUEST);
+      return;
+    }
     // Every request is answered inside the routers; this is reached only if the error handler itself fails.
     app(req, res, (err) => sendError(res, err));
   });

@@ -1,6 +1,7 @@
 // A run's task log in words a finance person reads: one line per event (one per problem when an event
 // carries several, so each line has its own stable code to filter on).
 import { parseDocumentKey, type DocumentType, type Problem, type RunCompleted, type RunStarted, type ScheduleValue, type SelectionRules } from '@lnbx/contracts';
+import { visible } from '@lnbx/http-input';
 import { assertNever, type Known } from './events';
 import { SCOPE_LABEL } from './runs';
 import { lostSentence, restoredSentence } from './xero-status';
@@ -196,7 +197,11 @@ export function deadLetterLine(d: DeadLetterRecord): LogLine {
   };
 }
 
-/** The task log as a text file: one line each, tab-free, in time order. */
+/**
+ * The task log as a text file: one line each, tab-free, in time order. What LNB and Kafka wrote is shown,
+ * never acted on: an ANSI escape sequence or a control character in a reference or message is written as
+ * its escape (`\u001b[31m`), so a terminal or an editor neither colours nor breaks the line on it.
+ */
 export function renderLogText(lines: Pick<LogLine, 'at' | 'level' | 'code' | 'reference' | 'message'>[]): string {
-  return lines.map((l) => [l.at, l.level.toUpperCase().padEnd(5), l.code ?? '-', l.reference ?? '-', l.message.replace(/\s+/g, ' ')].join('  ')).join('\n') + (lines.length ? '\n' : '');
+  return lines.map((l) => [l.at, l.level.toUpperCase().padEnd(5), l.code ?? '-', l.reference ?? '-', l.message.replace(/\s+/g, ' ')].map(visible).join('  ')).join('\n') + (lines.length ? '\n' : '');
 }

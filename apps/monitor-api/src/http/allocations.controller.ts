@@ -1,12 +1,16 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOperation, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsOptional, IsString, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, IsArray, IsString, MaxLength, MinLength } from 'class-validator';
 import { Caller, Principal, Roles } from '../auth/auth';
+import { REFERENCES } from '../runs/runs.dto';
+import { LeftOutOrValid } from './params';
 import { AllocationChecks } from './allocation-checks';
 
 export class CheckAllocationsDto {
-  @ApiPropertyOptional({ type: [String], example: ['CN-000002'], description: 'LNB reference numbers of credit notes to check; every waiting allocation when absent or empty' })
-  @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MinLength(1, { each: true }) @MaxLength(120, { each: true }) documents?: string[];
+  @ApiPropertyOptional({
+    ...REFERENCES, minItems: 0, example: ['CN-000002'], description: 'LNB reference numbers of credit notes to check; every waiting allocation when absent or empty',
+  })
+  @LeftOutOrValid() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MinLength(1, { each: true }) @MaxLength(120, { each: true }) documents?: string[];
 }
 
 export interface AllocationCheckAccepted {

@@ -2,8 +2,7 @@ import { FLOWS, flowOfDocumentType, parseDocumentKey, type Flow } from '@lnbx/co
 import { CONFIG, PG_POOL } from '@lnbx/platform';
 import { BadRequestException, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsOptional, IsString, MaxLength } from 'class-validator';
 import type { Pool } from 'pg';
 import { Caller, Principal, Roles } from '../auth/auth';
 import { MonitorConfig } from '../config';
@@ -11,25 +10,31 @@ import { ALLOCATION_STATES, DOCUMENT_FILTER_STATES, RETRYABLE_STATES, type Alloc
 import { SettingsCommands } from './settings-commands';
 import { getDocument, listDocuments, type DocumentOut } from '../store/queries';
 import { RunRequests } from '../runs/run-requests';
-import { CODE_PATTERN } from '../runs/runs.dto';
+import { CodeQuery } from '../runs/runs.dto';
+import { DayQuery, IntegerQuery } from './params';
 
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
+/** How deep a page may start: past this, narrow the filter. Keeps OFFSET's cost bounded. */
+const MAX_OFFSET = 1_000_000;
 
 export class ListDocumentsQuery {
   @ApiPropertyOptional({ enum: DOCUMENT_FILTER_STATES }) @IsOptional() @IsIn(DOCUMENT_FILTER_STATES) state?: DocumentFilterState;
-  @ApiPropertyOptional({ example: 'LNB.MISSING_EAN13' }) @IsOptional() @Matches(CODE_PATTERN, { message: 'code must look like DOMAIN.CODE, e.g. LNB.MISSING_EAN13' }) code?: string;
-  @ApiPropertyOptional({ description: "Part of the retailer's reference or name" }) @IsOptional() @IsString() @MaxLength(120) retailer?: string;
+  @CodeQuery() code?: string;
+  @ApiPropertyOptional({ type: String, maxLength: 120, description: "Part of the retailer's reference or name" }) @IsOptional() @IsString() @MaxLength(120) retailer?: string;
   @ApiPropertyOptional({ enum: FLOWS }) @IsOptional() @IsIn(FLOWS) flow?: Flow;
-  @ApiPropertyOptional({ description: 'Document date from (YYYY-MM-DD, inclusive)' }) @IsOptional() @Matches(DATE, { message: 'from must be a date YYYY-MM-DD' }) from?: string;
-  @ApiPropertyOptional({ description: 'Document date to (YYYY-MM-DD, inclusive)' }) @IsOptional() @Matches(DATE, { message: 'to must be a date YYYY-MM-DD' }) to?: string;
+  @DayQuery('Document date from (YYYY-MM-DD, inclusive)') from?: string;
+  @DayQuery('Document date to (YYYY-MM-DD, inclusive)') to?: string;
   @ApiPropertyOptional({ enum: ALLOCATION_STATES, description: "Credit notes whose allocation to their invoice waits, is made, or cannot be made (the document's state stays exported)" })
   @IsOptional() @IsIn(ALLOCATION_STATES) allocation?: AllocationState;
-  @ApiPropertyOptional({ default: 100, maximum: 500 }) @IsOptional() @Type(() => Number) @IsInt() @Min(1) @Max(500) limit?: number;
-  @ApiPropertyOptional({ default: 0 }) @IsOptional() @Type(() => Number) @IsInt() @Min(0) offset?: number;
+  @IntegerQuery({ min: 1, max: 500, default: 100 }) limit?: number;
+  @IntegerQuery({ min: 0, max: MAX_OFFSET, default: 0 }) offset?: number;
 }
 
 const HOLD_ACTIONS = ['hold-back', 'release'] as const;
-const KEY_DOC = { name: 'key', description: 'The document key, <connection>:<invoice|credit_note>:<LNB reference>, URL-encoded' };
+const KEY_DOC = {
+  name: 'key',
+  description: 'The document key, <connection>:<invoice|credit_note>:<LNB reference>, URL-encoded',
+  schema: { type: 'string', pattern: '^[^:]+:(invoice|credit_note):.+$', maxLength: 256 },
+} as const;
 
 @ApiTags('documents')
 @ApiSecurity('api-key')

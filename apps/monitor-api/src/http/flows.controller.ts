@@ -1,8 +1,8 @@
-import { type Flow } from '@lnbx/contracts';
+import { FLOWS, type Flow } from '@lnbx/contracts';
 import { CONFIG, PG_POOL } from '@lnbx/platform';
 import { nextFirings, scheduleProblems } from '@lnbx/scheduling';
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, Patch, Put } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
 import { Caller, Principal, Roles } from '../auth/auth';
 import { MonitorConfig } from '../config';
@@ -12,6 +12,7 @@ import { SettingsCommands } from './settings-commands';
 
 @ApiTags('flows')
 @ApiSecurity('api-key')
+@ApiParam({ name: 'flow', enum: FLOWS })
 @Controller('api/flows/:flow')
 export class FlowsController {
   constructor(

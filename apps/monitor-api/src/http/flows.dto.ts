@@ -1,10 +1,12 @@
 import { FLOWS, LNB_STATUSES, type Flow } from '@lnbx/contracts';
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { isCalendarDay } from '@lnbx/http-input';
+import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nestjs/swagger';
 import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 import { scheduleProblems, type ScheduleProblem } from '@lnbx/scheduling';
 import {
   ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateBy, ValidateIf, ValidationArguments,
 } from 'class-validator';
+import { apply, LeftOutOrValid } from './params';
 
 /** A `:flow` path parameter: one of the flows, else a 400 naming it. */
 @Injectable()
@@ -45,22 +47,20 @@ const IsValidScheduleField = (field: ScheduleProblem['field']) => ValidateBy({
 export class ScheduleDto {
   @ApiProperty({ description: 'false turns the schedule off' }) @IsBoolean() enabled!: boolean;
   @ApiPropertyOptional({
-    example: '0 6 * * 1-5',
+    type: String, nullable: true, maxLength: 120, example: '0 6 * * 1-5',
     description: 'Exactly 5 fields: minute hour day-of-month month day-of-week (no seconds); must fire within 10 years; required when enabled',
   })
   @ValidateIf((o: ScheduleDto) => o.enabled === true || (o.cron !== undefined && o.cron !== null))
   @IsString() @MaxLength(120) @IsValidScheduleField('cron')
   cron?: string | null;
-  @ApiPropertyOptional({ example: 'Europe/Paris', description: 'IANA time zone; UTC when absent' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64, example: 'Europe/Paris', description: 'IANA time zone; UTC when absent' })
   @IsOptional() @IsString() @MaxLength(64) @IsValidScheduleField('timeZone')
   timeZone?: string | null;
 }
 
-const DATE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
-/** A day the calendar has: 2026-02-30 matches DATE but never comes. */
-const isDay = (v: string): boolean => DATE.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v;
-const list = (each: number) => [IsArray(), ArrayMaxSize(1000), IsString({ each: true }), MaxLength(each, { each: true })];
-const apply = (decorators: PropertyDecorator[]): PropertyDecorator => (target, key) => decorators.forEach((d) => d(target, key));
+const MAX_ITEMS = 1000;
+const LIST: ApiPropertyOptions = { type: 'array', items: { type: 'string', maxLength: 120 }, maxItems: MAX_ITEMS };
+const list = (each: number) => [IsArray(), ArrayMaxSize(MAX_ITEMS), IsString({ each: true }), MaxLength(each, { each: true })];
 
 const NotBefore = (other: 'dateFrom') => ValidateBy({
   name: 'notBefore',
@@ -78,7 +78,7 @@ export const SELECTION_FIELDS = ['statuses', 'dateFrom', 'dateTo', 'includeRetai
 
 /** PATCH leaves out what it does not change, but a field it names must hold a value (null only for dates). */
 const Present = (required: boolean, message: string): PropertyDecorator =>
-  required ? IsDefined({ message }) : ValidateIf((_o: object, v: unknown) => v !== undefined);
+  required ? IsDefined({ message }) : LeftOutOrValid();
 const STATUSES = (required: boolean) => apply([
   Present(required, 'statuses is required: list the LNB statuses to export (proforma, final, cancelled)'),
   IsArray(), ArrayNotEmpty({ message: 'statuses must name at least one LNB status: an empty list would export every status' }), IsIn(LNB_STATUSES, { each: true }),
@@ -87,16 +87,17 @@ const STATUSES = (required: boolean) => apply([
 const DATE_FIELD = (name: 'dateFrom' | 'dateTo', required: boolean) => ValidateBy({
   name: 'dateOrNull',
   validator: {
-    validate: (v: unknown) => (v === undefined ? !required : v === null || (typeof v === 'string' && isDay(v))),
+    validate: (v: unknown) => (v === undefined ? !required : v === null || isCalendarDay(v)),
     defaultMessage: (a?: ValidationArguments) => (a?.value === undefined
       ? `${name} is required: a date YYYY-MM-DD, or null for no limit`
       : `${name} must be a day of the calendar YYYY-MM-DD, or null for no limit`),
   },
 });
 const LIST_FIELD = (name: string, each: number, required: boolean) => apply([Present(required, `${name} is required: a list, [] for none`), ...list(each)]);
+const CURRENCY = /^[A-Z]{3}$/;
 const CURRENCIES = (required: boolean) => apply([
   Present(required, 'currencies is required: a list, [] for any currency'),
-  IsArray(), Matches(/^[A-Z]{3}$/, { each: true, message: 'currencies must be ISO codes such as EUR' }),
+  IsArray(), Matches(CURRENCY, { each: true, message: 'currencies must be ISO codes such as EUR' }),
 ]);
 
 /**
@@ -104,25 +105,25 @@ const CURRENCIES = (required: boolean) => apply([
  * restriction" (which would export pro forma and cancelled documents and empty the hold-back list).
  */
 export class SelectionDto {
-  @ApiProperty({ type: [String], enum: LNB_STATUSES, description: 'LNB statuses to export; at least one' })
+  @ApiProperty({ type: [String], enum: LNB_STATUSES, minItems: 1, description: 'LNB statuses to export; at least one' })
   @STATUSES(true) statuses!: string[];
-  @ApiProperty({ example: '2026-01-01', nullable: true, type: String, description: 'null: no lower limit' }) @DATE_FIELD('dateFrom', true) dateFrom!: string | null;
-  @ApiProperty({ example: '2026-12-31', nullable: true, type: String, description: 'null: no upper limit' }) @DATE_FIELD('dateTo', true) @NotBefore('dateFrom') dateTo!: string | null;
-  @ApiProperty({ type: [String], description: '[]: any retailer' }) @LIST_FIELD('includeRetailers', 120, true) includeRetailers!: string[];
-  @ApiProperty({ type: [String], description: '[]: none excluded' }) @LIST_FIELD('excludeRetailers', 120, true) excludeRetailers!: string[];
-  @ApiProperty({ type: [String], example: ['EUR'], description: '[]: any currency' }) @CURRENCIES(true) currencies!: string[];
-  @ApiProperty({ type: [String], description: '[]: every document' }) @LIST_FIELD('onlyReferences', 120, true) onlyReferences!: string[];
-  @ApiProperty({ type: [String], description: '[]: none held back' }) @LIST_FIELD('holdBack', 120, true) holdBack!: string[];
+  @ApiProperty({ example: '2026-01-01', nullable: true, type: String, format: 'date', description: 'null: no lower limit' }) @DATE_FIELD('dateFrom', true) dateFrom!: string | null;
+  @ApiProperty({ example: '2026-12-31', nullable: true, type: String, format: 'date', description: 'null: no upper limit' }) @DATE_FIELD('dateTo', true) @NotBefore('dateFrom') dateTo!: string | null;
+  @ApiProperty({ ...LIST, description: '[]: any retailer' }) @LIST_FIELD('includeRetailers', 120, true) includeRetailers!: string[];
+  @ApiProperty({ ...LIST, description: '[]: none excluded' }) @LIST_FIELD('excludeRetailers', 120, true) excludeRetailers!: string[];
+  @ApiProperty({ type: [String], pattern: CURRENCY.source, example: ['EUR'], description: '[]: any currency' }) @CURRENCIES(true) currencies!: string[];
+  @ApiProperty({ ...LIST, description: '[]: every document' }) @LIST_FIELD('onlyReferences', 120, true) onlyReferences!: string[];
+  @ApiProperty({ ...LIST, description: '[]: none held back' }) @LIST_FIELD('holdBack', 120, true) holdBack!: string[];
 }
 
 /** PATCH: only the fields it names change, on top of the latest rules; at least one field. */
 export class SelectionPatchDto {
-  @ApiPropertyOptional({ type: [String], enum: LNB_STATUSES }) @STATUSES(false) statuses?: string[];
-  @ApiPropertyOptional({ example: '2026-01-01', nullable: true, type: String }) @DATE_FIELD('dateFrom', false) dateFrom?: string | null;
-  @ApiPropertyOptional({ example: '2026-12-31', nullable: true, type: String }) @DATE_FIELD('dateTo', false) dateTo?: string | null;
-  @ApiPropertyOptional({ type: [String] }) @LIST_FIELD('includeRetailers', 120, false) includeRetailers?: string[];
-  @ApiPropertyOptional({ type: [String] }) @LIST_FIELD('excludeRetailers', 120, false) excludeRetailers?: string[];
-  @ApiPropertyOptional({ type: [String], example: ['EUR'] }) @CURRENCIES(false) currencies?: string[];
-  @ApiPropertyOptional({ type: [String] }) @LIST_FIELD('onlyReferences', 120, false) onlyReferences?: string[];
-  @ApiPropertyOptional({ type: [String] }) @LIST_FIELD('holdBack', 120, false) holdBack?: string[];
+  @ApiPropertyOptional({ type: [String], enum: LNB_STATUSES, minItems: 1 }) @STATUSES(false) statuses?: string[];
+  @ApiPropertyOptional({ example: '2026-01-01', nullable: true, type: String, format: 'date' }) @DATE_FIELD('dateFrom', false) dateFrom?: string | null;
+  @ApiPropertyOptional({ example: '2026-12-31', nullable: true, type: String, format: 'date' }) @DATE_FIELD('dateTo', false) dateTo?: string | null;
+  @ApiPropertyOptional(LIST) @LIST_FIELD('includeRetailers', 120, false) includeRetailers?: string[];
+  @ApiPropertyOptional(LIST) @LIST_FIELD('excludeRetailers', 120, false) excludeRetailers?: string[];
+  @ApiPropertyOptional({ type: [String], pattern: CURRENCY.source, example: ['EUR'] }) @CURRENCIES(false) currencies?: string[];
+  @ApiPropertyOptional(LIST) @LIST_FIELD('onlyReferences', 120, false) onlyReferences?: string[];
+  @ApiPropertyOptional(LIST) @LIST_FIELD('holdBack', 120, false) holdBack?: string[];
 }

@@ -1,11 +1,22 @@
-// The validation every request body and query goes through: unknown fields refused, values turned
-// into the DTO's types, and a field that is missing said once (not once per rule it then breaks).
-import { ValidationPipe } from '@nestjs/common';
+// The validation every request's path parameters, query and body go through: first what no parameter
+// or body string of this API can hold (control characters, lone surrogates, more than 256 characters in
+// a path parameter or 1,000 in a query parameter, a body nested deeper than 32 levels: @lnbx/http-input),
+// then the DTO: unknown fields refused, values turned into the DTO's types, and a field that is missing
+// said once (not once per rule it then breaks). Each refusal is a 400 naming the parameter or field.
+import { inputProblems } from '@lnbx/http-input';
+import { ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
 
 export class MonitorValidationPipe extends ValidationPipe {
   constructor() {
     super({ whitelist: true, forbidNonWhitelisted: true, transform: true });
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    // Before the DTO: class-transformer and class-validator recurse, and PostgreSQL refuses a NUL.
+    const problems = inputProblems(value, metadata);
+    if (problems.length) throw new BadRequestException(problems);
+    return super.transform(value, metadata);
   }
 
   override createExceptionFactory(): (errors?: ValidationError[]) => unknown {

@@ -1,17 +1,21 @@
+import { visible } from '@lnbx/http-input';
 import { PG_POOL } from '@lnbx/platform';
 import { BadRequestException, Body, ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiOperation, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiOperation, ApiParam, ApiProduces, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
 import { Caller, Principal, Roles } from '../auth/auth';
 import { RETRYABLE_STATES } from '../domain/documents';
 import { renderLogText } from '../domain/log-lines';
-import { getRun, listRuns, runDocuments, runLog, runlessLog, type RunSummary } from '../read-model/queries';
+import { getRun, listRuns, runDocuments, runLog, runlessLog, type RunSummary } from '../store/queries';
 import { RunRequests } from './run-requests';
 import { ListRunsQuery, RequestRunDto, RunLogQuery } from './runs.dto';
 
 interface DownloadResponse {
   setHeader(name: string, value: string): void;
 }
+
+/** Every route under a run names it; the length is the API's bound for any path parameter. */
+const RunIdParam = () => ApiParam({ name: 'runId', schema: { type: 'string', minLength: 1, maxLength: 256 } });
 
 @ApiTags('runs')
 @ApiSecurity('api-key')
@@ -41,18 +45,20 @@ export class RunsController {
   }
 
   @Get('unattached-log')
-  @ApiOperation({ summary: 'Task log lines that belong to no run (unreadable dead letters, configuration changes), newest first' })
+  @ApiOperation({ summary: 'Task log lines that belong to no run (unreadable dead letters, configuration changes), newest first (filter by level, code, text)' })
   async unattached(@Query() q: RunLogQuery): Promise<{ lines: Awaited<ReturnType<typeof runlessLog>> }> {
-    return { lines: await runlessLog(this.pool, q.limit ?? 200) };
+    return { lines: await runlessLog(this.pool, { ...q, limit: q.limit ?? 200 }) };
   }
 
   @Get(':runId')
+  @RunIdParam()
   @ApiOperation({ summary: 'One run' })
   async get(@Param('runId') runId: string): Promise<RunSummary> {
     return this.mustExist(runId);
   }
 
   @Get(':runId/log')
+  @RunIdParam()
   @ApiOperation({ summary: "A run's task log (filter by level, code, text)" })
   async log(@Param('runId') runId: string, @Query() q: RunLogQuery): Promise<{ runId: string; lines: Awaited<ReturnType<typeof runLog>> }> {
     await this.mustExist(runId);
@@ -60,6 +66,7 @@ export class RunsController {
   }
 
   @Get(':runId/log.txt')
+  @RunIdParam()
   @ApiOperation({ summary: "A run's task log as a text file" })
   @ApiProduces('text/plain')
   async logText(@Param('runId') runId: string, @Query() q: RunLogQuery, @Res({ passthrough: true }) res: DownloadResponse): Promise<string> {
@@ -67,11 +74,13 @@ export class RunsController {
     const lines = await runLog(this.pool, runId, { ...q, limit: q.limit ?? 10_000 });
     res.setHeader('Content-Type', 'text/plain; charset=utf-8');
     res.setHeader('Content-Disposition', `attachment; filename="run-${run.number}-${run.flow}.log"`);
-    const head = `Run ${run.number} of ${run.flow} (${run.mode ?? 'unknown mode'}), ${run.status}; id ${run.runId}\n`;
-    return head + renderLogText(lines);
+    // What came from LNB or Kafka is shown, never acted on: an escape sequence in a reference stays visible text.
+    const head = visible(`Run ${run.number} of ${run.flow} (${run.mode ?? 'unknown mode'}), ${run.status}; id ${run.runId}`);
+    return `${head}\n${renderLogText(lines)}`;
   }
 
   @Get(':runId/documents')
+  @RunIdParam()
   @ApiOperation({ summary: 'What the run did with each document' })
   async documents(@Param('runId') runId: string): Promise<{ runId: string; documents: Awaited<ReturnType<typeof runDocuments>> }> {
     await this.mustExist(runId);
@@ -79,6 +88,7 @@ export class RunsController {
   }
 
   @Get(':runId/preview')
+  @RunIdParam()
   @ApiOperation({ summary: 'What the run sends (or, in preview mode, would send) to Xero, and what it rejects with the reasons' })
   async preview(@Param('runId') runId: string) {
     const run = await this.mustExist(runId);
@@ -92,6 +102,7 @@ export class RunsController {
   }
 
   @Post(':runId/retry-failed')
+  @RunIdParam()
   @HttpCode(202)
   @Roles('operator')
   @ApiOperation({ summary: 'Retry every rejected or failed document of a run, in a new run' })

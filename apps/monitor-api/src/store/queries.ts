@@ -77,24 +77,34 @@ export interface LogLineOut {
 
 const LOG_COLUMNS = `at, level, code, reference, document_key as "documentKey", message, event_type as "eventType", revision, run_id as "runId"`;
 
-export async function runLog(pool: Pool, runId: string, f: { level?: string; code?: string; q?: string; limit: number }): Promise<LogLineOut[]> {
+/** The filters of a task log: level, code, and text found in the message, code or reference. */
+export interface LogFilter {
+  level?: string;
+  code?: string;
+  q?: string;
+  limit: number;
+}
+
+/** The filters as SQL from parameter $<first> on (level, code, text), then the limit. */
+const logFilter = (first: number): string => `($${first}::text is null or level = $${first}) and ($${first + 1}::text is null or code = $${first + 1})
+  and ($${first + 2}::text is null or position(lower($${first + 2}) in lower(message || ' ' || coalesce(code, '') || ' ' || coalesce(reference, ''))) > 0)`;
+const logFilterValues = (f: LogFilter) => [f.level ?? null, f.code ?? null, f.q ?? null, f.limit];
+
+export async function runLog(pool: Pool, runId: string, f: LogFilter): Promise<LogLineOut[]> {
   const { rows } = await pool.query(
-    `select ${LOG_COLUMNS} from monitor.log_lines
-     where run_id = $1 and ($2::text is null or level = $2) and ($3::text is null or code = $3)
-       and ($4::text is null or position(lower($4) in lower(message || ' ' || coalesce(code, '') || ' ' || coalesce(reference, ''))) > 0)
-     order by at, seq limit $5`,
-    [runId, f.level ?? null, f.code ?? null, f.q ?? null, f.limit],
+    `select ${LOG_COLUMNS} from monitor.log_lines where run_id = $1 and ${logFilter(2)} order by at, seq limit $5`,
+    [runId, ...logFilterValues(f)],
   );
   return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
 }
 
 /** Lines that belong to no known run: dead letters that could not be read, configuration changes. */
-export async function runlessLog(pool: Pool, limit: number): Promise<LogLineOut[]> {
+export async function runlessLog(pool: Pool, f: LogFilter): Promise<LogLineOut[]> {
   const { rows } = await pool.query(
     `select ${LOG_COLUMNS} from monitor.log_lines l
-     where l.run_id is null or not exists (select 1 from monitor.runs r where r.run_id = l.run_id)
-     order by at desc, seq desc limit $1`,
-    [limit],
+     where (l.run_id is null or not exists (select 1 from monitor.runs r where r.run_id = l.run_id)) and ${logFilter(1)}
+     order by at desc, seq desc limit $4`,
+    logFilterValues(f),
   );
   return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
 }

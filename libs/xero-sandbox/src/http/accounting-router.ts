@@ -10,7 +10,8 @@ import { IdempotencyBook } from '../idempotency';
 import type { LimitHeaders } from '../limits';
 import type { TenantState } from '../state';
 import type { CallRecord } from '../types';
-import { arrival, header, HttpError, problem, readBody, ROUTER_OPTIONS, send } from './io';
+import { decodeComponent, jsonTextDepth } from '@lnbx/http-input';
+import { arrival, header, HttpError, MAX_JSON_DEPTH, problem, readBody, ROUTER_OPTIONS, send } from './io';
 
 const MAX_JSON_BYTES = 3.5 * 1024 * 1024;
 const RATE_LIMITED = 'oauth_problem=rate%20limit%20exceeded&oauth_problem_advice=please%20wait%20before%20retrying%20the%20xero%20api';
@@ -67,6 +68,13 @@ async function answerCall(ctx: SandboxContext, req: Router.Request, res: ServerR
     return;
   }
 
+  const unread = unreadable(path, body);
+  if (unread) {
+    send(res, 400, unread.body, limitHeaders());
+    call.finish(400, { reason: unread.reason });
+    return;
+  }
+
   const key = call.method === 'GET' ? undefined : header(req, 'idempotency-key');
   if (key !== undefined && key.length > 128) {
     send(res, 400, validationException('The Idempotency-Key header must be no more than 128 characters long.'), limitHeaders());
@@ -88,10 +96,12 @@ async function answerCall(ctx: SandboxContext, req: Router.Request, res: ServerR
     }
   }
 
+  const segments = path.split('/').filter(Boolean).map((s) => decodeComponent(s)!);
+
   let answer: ApiResponse;
   try {
     answer = handleAccounting(
-      { method: call.method, segments: path.split('/').filter(Boolean).map(decodeURIComponent), query: url.searchParams, headers: req.headers, body, tenant, now: ctx.clock.now(), appName: ctx.appName },
+      { method: call.method, segments, query: url.searchParams, headers: req.headers, body, tenant, now: ctx.clock.now(), appName: ctx.appName },
       { validator: ctx.validator },
     );
   } finally {
@@ -171,6 +181,20 @@ async function applyFaults(ctx: SandboxContext, call: ApiCall, tenantId: string,
     return 'answered';
   }
   return fault;
+}
+
+/**
+ * What is refused before accounting.ts reads it, in Xero's words: a path segment that does not decode
+ * (`%ZZ`), or a JSON body nested past any document (its validator and renderer recurse).
+ */
+function unreadable(path: string, body: Buffer): { reason: string; body: Record<string, unknown> } | undefined {
+  if (path.split('/').some((s) => decodeComponent(s) === undefined)) {
+    return { reason: 'path', body: validationException('The request URL has a malformed percent-escape.') };
+  }
+  if (body.length && jsonTextDepth(body.toString('utf8'), MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    return { reason: 'invalid-body', body: { ErrorNumber: 14, Type: 'PostDataInvalidException', Message: `JSON for post data was invalid, it nests deeper than ${MAX_JSON_DEPTH} levels.` } };
+  }
+  return undefined;
 }
 
 function validationException(message: string): Record<string, unknown> {

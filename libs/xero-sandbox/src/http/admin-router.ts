@@ -6,11 +6,28 @@ import Router from 'router';
 import type { SandboxContext } from '../context';
 import { validateFaultRule, type FaultRuleInput } from '../faults';
 import type { SandboxAdmin } from '../types';
+import { decodeComponent } from '@lnbx/http-input';
 import { arrival, HttpError, onlyGet, readJson, ROUTER_OPTIONS, send } from './io';
 
 const inputs = new WeakMap<IncomingMessage, Record<string, unknown>>();
 /** The JSON body read before routing (see readRequest); `{}` on GET. Whatever JSON it was, even `null`. */
 const input = (req: IncomingMessage): Record<string, unknown> => (inputs.has(req) ? (inputs.get(req) as Record<string, unknown>) : {});
+
+/** The body's fields, for a route that reads some: a body that is JSON but no object is a 400, not a TypeError. */
+function fields(req: IncomingMessage): Record<string, unknown> {
+  const body = input(req);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, { error: 'the body must be a JSON object' });
+  return body;
+}
+
+/** An admin operation refusing what it was given (it throws, as it does for the in-process admin): a 400 saying why. */
+function refusedAs400(operation: () => void): void {
+  try {
+    operation();
+  } catch (err) {
+    throw new HttpError(400, { error: (err as Error).message });
+  }
+}
 
 /** The admin API has always ignored segments past those it reads (`/state/x` is `/state`): kept. */
 const andBelow = <P extends string>(path: P): `${P}{/*below}` => `${path}{/*below}`;
@@ -84,7 +101,7 @@ export function adminRouter(ctx: SandboxContext, admin: SandboxAdmin, access: Ad
   router.get(andBelow('/tenants/:tenantId/credit-notes'), onlyGet, (req, res) => ok(res, admin.creditNotes(req.params.tenantId)));
   router.get(andBelow('/tenants/:tenantId/contacts'), onlyGet, (req, res) => ok(res, admin.contacts(req.params.tenantId)));
   router.post(andBelow('/tenants/:tenantId/day-limit'), (req, res) => {
-    const seconds = input(req).seconds;
+    const seconds = fields(req).seconds;
     admin.forceDayLimit(req.params.tenantId, typeof seconds === 'number' ? seconds : undefined);
     ok(res);
   });
@@ -101,24 +118,21 @@ export function adminRouter(ctx: SandboxContext, admin: SandboxAdmin, access: Ad
     ok(res);
   });
   router.post(andBelow('/tenants/:tenantId/lock-dates'), (req, res) => {
-    admin.setLockDates(req.params.tenantId, input(req) as { endOfYearLockDate?: string | null; periodLockDate?: string | null });
+    const { endOfYearLockDate, periodLockDate } = fields(req);
+    const date = (v: unknown) => (v === undefined || v === null || typeof v === 'string' ? v : String(v));
+    refusedAs400(() => admin.setLockDates(req.params.tenantId, { endOfYearLockDate: date(endOfYearLockDate), periodLockDate: date(periodLockDate) }));
     ok(res);
   });
   for (const [segment, kind] of [['invoices', 'invoice'], ['credit-notes', 'creditNote']] as const) {
     router.post(andBelow(`/tenants/:tenantId/${segment}/:idOrNumber/approve`), (req, res) => {
-      try {
-        admin.approve(req.params.tenantId, kind, req.params.idOrNumber);
-      } catch (err) {
-        throw new HttpError(400, { error: (err as Error).message });
-      }
+      refusedAs400(() => admin.approve(req.params.tenantId, kind, req.params.idOrNumber));
       ok(res);
     });
   }
   router.post(andBelow('/tenants/:tenantId/invoices/:invoiceId/payments'), (req, res) => {
-    const amount = input(req).amount;
+    const { amount, date } = fields(req);
     if (typeof amount !== 'number') throw new HttpError(400, { error: 'amount (number) is required' });
-    const date = input(req).date;
-    admin.recordPayment(req.params.tenantId, req.params.invoiceId, amount, typeof date === 'string' ? date : undefined);
+    refusedAs400(() => admin.recordPayment(req.params.tenantId, req.params.invoiceId, amount, typeof date === 'string' ? date : undefined));
     ok(res);
   });
 
@@ -128,14 +142,14 @@ export function adminRouter(ctx: SandboxContext, admin: SandboxAdmin, access: Ad
 
 /**
  * Before any route, as the admin API always did: the path is read as its non-empty segments
- * (`/__admin//state/` is `/state`), every one of which must decode (a malformed escape fails here, 500,
+ * (`/__admin//state/` is `/state`), every one of which must decode (a malformed escape is a 400 here,
  * whatever the route), then a body other than on GET must be JSON. req.url becomes the segments
  * re-joined, still encoded, so the routes match them and decode each parameter once.
  */
 async function readRequest(req: Router.Request, _res: Router.Response, next: Router.NextFunction): Promise<void> {
   const { url } = arrival(req);
   const segments = url.pathname.slice(req.baseUrl.length).split('/').filter(Boolean);
-  for (const segment of segments) decodeURIComponent(segment);
+  if (segments.some((segment) => decodeComponent(segment) === undefined)) throw new HttpError(400, { error: 'the path has a malformed percent-escape' });
   if (req.method !== 'GET') inputs.set(req, await readJson(req));
   req.url = `/${segments.join('/')}${url.search}`;
   next();

@@ -2,6 +2,7 @@
 import Router from 'router';
 import { NOT_FOUND_TEXT } from '../accounting';
 import type { SandboxContext } from '../context';
+import { decodeComponent } from '@lnbx/http-input';
 import { arrival, header, notFound, onlyGet, problem, ROUTER_OPTIONS, send } from './io';
 
 const CONNECTION_PATH = /^\/connections\/[^/]+$/;
@@ -16,10 +17,11 @@ export function connectionsRouter(ctx: SandboxContext): Router.Router {
     else send(res, 401, problem(401, list.ok ? 'AuthenticationUnsuccessful' : list.detail));
   });
 
-  // A pattern without a :param: the router would decode one while matching any method, and a malformed
-  // id has only ever failed (500, "URI malformed") on DELETE, here.
+  // A pattern without a :param: the router would decode one while matching any method. A malformed
+  // escape is kept as written: no connection has that id, so it is not found (or the token is refused).
   router.delete(CONNECTION_PATH, (req, res) => {
-    const connectionId = decodeURIComponent(arrival(req).url.pathname.slice('/connections/'.length));
+    const raw = arrival(req).url.pathname.slice('/connections/'.length);
+    const connectionId = decodeComponent(raw) ?? raw;
     const r = identity.disconnect(header(req, 'authorization'), connectionId);
     ctx.scheduleSave();
     if (r === 'ok') send(res, 204, '');

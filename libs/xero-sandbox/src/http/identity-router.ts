@@ -3,6 +3,7 @@
 import type { IncomingMessage } from 'node:http';
 import Router from 'router';
 import type { SandboxContext } from '../context';
+import { decodeComponent, requestUrl } from '@lnbx/http-input';
 import { arrival, header, notFound, onlyGet, readForm, ROUTER_OPTIONS, send } from './io';
 
 export function identityRouter(ctx: SandboxContext): Router.Router {
@@ -19,11 +20,12 @@ export function identityRouter(ctx: SandboxContext): Router.Router {
       scope: q.get('scope') ?? undefined,
       tenantIds: q.get('tenants')?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
     });
-    if (!redirectUri || (!result.ok && result.error === 'unauthorized_client')) {
+    // A redirect_uri that is no absolute URL cannot be sent back to: Xero shows its error page instead.
+    const target = redirectUri ? requestUrl(redirectUri, null) : undefined;
+    if (!target || (!result.ok && result.error === 'unauthorized_client')) {
       send(res, 400, `<html><body><h1>Sandbox consent</h1><p>Error: ${result.ok ? 'invalid_request' : result.error}</p></body></html>`, {}, 'text/html; charset=utf-8');
       return;
     }
-    const target = new URL(redirectUri);
     if (result.ok) target.searchParams.set('code', result.code);
     else target.searchParams.set('error', result.error);
     const state = q.get('state');
@@ -74,5 +76,7 @@ async function readClientRequest(req: IncomingMessage): Promise<{ form: Record<s
   if (!m) return { form };
   const decoded = Buffer.from(m[1], 'base64').toString('utf8');
   const i = decoded.indexOf(':');
-  return { form, basic: { id: decodeURIComponent(decoded.slice(0, i)), secret: decodeURIComponent(decoded.slice(i + 1)) } };
+  // Undecodable credentials are kept as written: no client has them, so the answer is invalid_client.
+  const part = (s: string) => decodeComponent(s) ?? s;
+  return { form, basic: { id: part(decoded.slice(0, i)), secret: part(decoded.slice(i + 1)) } };
 }

@@ -1,0 +1,4 @@
+export * from './json';
+export * from './parameters';
+export * from './text';
+export * from './values';
