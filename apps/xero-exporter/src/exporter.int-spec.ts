@@ -1,12 +1,12 @@
 // The exporter in-process against the Xero sandbox (over HTTP) with real Kafka and Postgres: batches,
 // contacts, credit-note allocation, attachments, Xero's refusals mapped to codes, and the faults that
 // must never produce a duplicate (lost answers, 5xx, dropped connections, 429s, the day limit).
-import { AllocationCheckRequested, allocationChecksKey, createEnvelope } from '@lnbx/contracts';
+import { AllocationCheckRequested, allocationChecksKey, createEnvelope, type DocumentMapped, type EventEnvelope } from '@lnbx/contracts';
 import { waitFor } from '@lnbx/testing';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccountingApi, Contact, CurrencyCode, Invoice, LineAmountTypes } from 'xero-node';
-import { aMappedCreditNote, aMappedInvoice } from './testing';
+import { aMappedCreditNote, aMappedInvoice, SenderWorker } from './testing';
 import { countByNumber, type ExporterRig, startExporterRig } from './testing/harness';
 
 const TIME_SCALE = 60;
@@ -48,6 +48,21 @@ describe('xero-exporter against the Xero sandbox', () => {
     producer: 'monitor-api', connectionId: 'acme', correlationId: allocationChecksKey('acme'), causationId: null, key: allocationChecksKey('acme'),
   })]);
   const calls = (method: string, path: string) => rig.sandbox.admin.calls({ tenantId: tenant, limit: 2000 }).recent.filter((c) => c.method === method && c.path === path);
+  /**
+   * Documents that reach the exporter together: the sender is held until all are recorded, so they go as one
+   * batch (an idle organisation's first document otherwise goes at once, alone, and the rest follow together).
+   */
+  const publishTogether = async (envs: EventEnvelope<DocumentMapped.Value>[]) => {
+    const sender = rig.service.app.get(SenderWorker);
+    await sender.stop();
+    try {
+      await rig.publisher.publish(envs);
+      const keys = envs.map((e) => e.payload.documentKey);
+      await waitFor('the documents recorded', async () => (await rig.pool.query('select count(*)::int as n from exporter.pending where document_key = any($1)', [keys])).rows[0].n === keys.length);
+    } finally {
+      sender.start();
+    }
+  };
 
   it('connects by itself, publishes the reference data and tells the monitor with XeroConnectionChanged', async () => {
     const ref = await waitFor('reference data', () => rig.observer.reference[0]);
@@ -64,7 +79,7 @@ describe('xero-exporter against the Xero sandbox', () => {
   it('sends a run of invoices as one batch, creates the contact once, and reports what Xero computed', async () => {
     const envs = ['B-1', 'B-2', 'B-3', 'B-4'].map((n, i) => aMappedInvoice(n).inRun('run-batch').withLines({ quantity: i + 1, unitAmount: 10.5 }).envelope());
     const before = rig.sandbox.admin.calls({ tenantId: tenant }).stats.byStatus;
-    await rig.publisher.publish(envs);
+    await publishTogether(envs);
     const done = await Promise.all(envs.map((e) => rig.observer.waitExported(e.payload.documentKey)));
     expect(done.map((d) => d.payload.outcome)).toEqual(['created', 'created', 'created', 'created']);
     expect(done[2].payload).toMatchObject({ number: 'B-3', subTotal: 31.5, totalTax: 6.3, total: 37.8, xeroTenantId: tenant });
@@ -199,7 +214,7 @@ describe('xero-exporter against the Xero sandbox', () => {
       aMappedInvoice('RF-ACC').withLines({ accountCode: '999' }).envelope(),
       aMappedInvoice('RF-LOCK').withXero({ date: '2024-01-15', dueDate: '2024-02-15' }).envelope(),
     ];
-    await rig.publisher.publish(envs);
+    await publishTogether(envs);
     await rig.observer.waitExported(envs[0].payload.documentKey);
     const codes = await Promise.all(envs.slice(1).map(async (e) => (await rig.observer.waitFailed(e.payload.documentKey)).payload));
     expect(codes.map((c) => [c.problems[0].code, c.retriable, c.attempt])).toEqual([
@@ -225,7 +240,7 @@ describe('xero-exporter against the Xero sandbox', () => {
   it('after an answer lost once Xero stored the batch, looks the numbers up before sending again', async () => {
     rig.sandbox.admin.addFault({ kind: 'outcomeUnknown', tenantId: tenant, method: 'PUT', pathPrefix: '/Invoices', times: 1 });
     const envs = ['OU-1', 'OU-2', 'OU-3'].map((n) => aMappedInvoice(n).envelope());
-    await rig.publisher.publish(envs);
+    await publishTogether(envs);
     const done = await Promise.all(envs.map((e) => rig.observer.waitExported(e.payload.documentKey)));
     expect(done.map((d) => d.payload.outcome)).toEqual(['already_present', 'already_present', 'already_present']);
     for (const n of ['OU-1', 'OU-2', 'OU-3']) expect(invoices().get(n)).toBe(1);

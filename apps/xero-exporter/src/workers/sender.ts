@@ -5,11 +5,11 @@
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { Pool, PoolClient } from 'pg';
-import { readyToSend } from '../domain/batching';
+import { type BudgetNow, decideSend } from '../domain/batching';
 import { ExporterMetrics } from '../metrics';
 import { type ConnectionRow, ExporterStore } from '../store/exporter-store';
 import { ConnectionService } from '../xero/connections';
-import { XeroApi } from '../xero/xero-api';
+import { XERO_API_OPTIONS, XeroApi, type XeroApiOptions } from '../xero/xero-api';
 import { AllocationRunner } from './allocations';
 import { type ActiveTenant, BatchExporter, type UnitReport } from './batch-exporter';
 import { FollowupRunner } from './followups';
@@ -40,6 +40,8 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private loop?: Promise<void>;
   private readonly units = new Set<Promise<void>>();
   private readonly active = new Map<string, number>();
+  /** Per organisation: when its last unit here ended; documents enqueued before it came while it was busy. */
+  private readonly idleSince = new Map<string, number>();
   /** Per organisation: an allocation unit running here, and when the next may start (its share of the minute spent). */
   private readonly allocating = new Set<string>();
   private readonly nextAllocationAt = new Map<string, number>();
@@ -58,6 +60,8 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
     private readonly metrics: ExporterMetrics,
     private readonly wakeups: Wakeups,
     @Inject(SENDER_OPTIONS) private readonly o: SenderOptions,
+    /** Xero's limits as configured: how much of a minute is "plenty of room" (domain/batching.ts). */
+    @Inject(XERO_API_OPTIONS) private readonly api: XeroApiOptions,
     logger: JsonLogger,
   ) {
     this.logger = logger.child({ component: 'exporter' });
@@ -120,13 +124,15 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
       const tenant: ActiveTenant = { connectionId: c.connectionId, xeroTenantId: c.xeroTenantId!, shortCode: c.shortCode ?? undefined };
       await client.query('savepoint claim');
       const rows = await this.store.claimBatch(client, c.connectionId, this.o.batchSize);
-      const oldest = rows.length ? Math.min(...rows.map((r) => r.enqueuedAt.getTime())) : 0;
-      if (rows.length && readyToSend(rows.length, oldest, Date.now(), { batchSize: this.o.batchSize, lingerMs: this.o.lingerMs })) {
+      const now = Date.now();
+      const since = rows.map((r) => r.enqueuedAt.getTime());
+      const waiting = { count: rows.length, oldestSince: Math.min(now, ...since), newestSince: Math.max(0, ...since) };
+      if (decideSend(waiting, this.budget(tenant.xeroTenantId, now), now, { batchSize: this.o.batchSize, lingerMs: this.o.lingerMs }).send) {
         launched = true;
         this.launch(client, tenant, () => this.batches.run(client, tenant, rows));
         return true;
       }
-      // Not full yet and not old enough: let go of them so more can join.
+      // Not full yet, not old enough, and the budget busy: let go of them so more can join.
       await client.query('rollback to savepoint claim');
       const f = await this.store.claimFollowup(client, c.connectionId);
       if (f) {
@@ -174,7 +180,9 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
         await client.query('rollback').catch(() => undefined);
       } finally {
         client.release();
-        this.active.set(tenant.xeroTenantId, (this.active.get(tenant.xeroTenantId) ?? 1) - 1);
+        const left = (this.active.get(tenant.xeroTenantId) ?? 1) - 1;
+        this.active.set(tenant.xeroTenantId, left);
+        if (left === 0) this.idleSince.set(tenant.xeroTenantId, Date.now());
       }
       if (report) {
         for (const e of report.exported) this.metrics.exported.inc({ type: e.type, outcome: e.outcome });
@@ -186,6 +194,18 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
     })();
     this.units.add(unit);
     void unit.finally(() => this.units.delete(unit));
+  }
+
+  /** The organisation's budget as the batching decision weighs it. */
+  private budget(xeroTenantId: string, now: number): BudgetNow {
+    const s = this.xero.limiters.for(xeroTenantId).state(now);
+    return {
+      unitsInFlight: this.active.get(xeroTenantId) ?? 0,
+      usedThisMinute: s.usedThisMinute,
+      perMinute: this.api.limits.perMinute,
+      paused: s.pausedUntil !== undefined,
+      idleSince: this.idleSince.get(xeroTenantId) ?? 0,
+    };
   }
 
   /** A long pause (the day limit) is stored, so every instance (and a restart) respects it. */
