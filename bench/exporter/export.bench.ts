@@ -5,14 +5,16 @@
 // what is measured is taken from that context.
 // Build with `npm run build`, run with
 //   node -r ./tools/runtime/register.js dist/bench/exporter/export.bench.js [--invoices=10000] [--single=300] [--retailers=200] [--time-scale=10]
-// Needs PostgreSQL (BENCH_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres); no Kafka.
+// Needs PostgreSQL (TEST_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres; each phase gets a
+// fresh migrated database); no Kafka.
 import type { OutboxRelay } from '@lnbx/event-store';
 import { OUTBOX_RELAY } from '@lnbx/messaging';
 import { JsonLogger, loadConfig, PG_POOL } from '@lnbx/platform';
+import { createTestDatabase } from '@lnbx/testing';
 import { startXeroSandbox, type CallRecord, type XeroSandbox } from '@lnbx/xero-sandbox';
 import { NestFactory } from '@nestjs/core';
 import { randomBytes } from 'node:crypto';
-import { Client, type Pool } from 'pg';
+import type { Pool } from 'pg';
 import { AppModule } from '../../apps/xero-exporter/src/app.module';
 import { ExporterConfig } from '../../apps/xero-exporter/src/config';
 import { aMappedInvoice, ConnectionService, Intake, SenderWorker, UpkeepWorker } from '../../apps/xero-exporter/src/testing';
@@ -32,23 +34,14 @@ const SINGLE_RETAILERS = 10;
 const TIME_SCALE = arg('time-scale', 10);
 const PER_MINUTE = 60;
 const MINUTE_MS = 60_000 / TIME_SCALE;
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
+/** A fresh database migrated by the real CLI (a copy of the migrated template, as the tests get theirs). */
 async function withDatabase<T>(fn: (url: string) => Promise<T>): Promise<T> {
-  const name = `lnbx_bench_exporter_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(adminUrl);
-  url.pathname = `/${name}`;
+  const db = await createTestDatabase('bench_exporter');
   try {
-    return await fn(url.toString());
+    return await fn(db.url);
   } finally {
-    const drop = new Client({ connectionString: adminUrl });
-    await drop.connect();
-    await drop.query(`drop database if exists ${name} with (force)`);
-    await drop.end();
+    await db.drop();
   }
 }
 

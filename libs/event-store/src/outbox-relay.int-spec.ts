@@ -64,6 +64,27 @@ describe('OutboxRelay (real Postgres)', () => {
     expect(relay.status().polls).toBeGreaterThanOrEqual(2);
   });
 
+  it('publishes what an older open transaction held back as soon as that one ends, not at its next poll', async () => {
+    const store = await fx.store();
+    const { relay, published } = track(recordingRelay(store, 'kafka', { pollIntervalMs: 60_000 }));
+    relay.start();
+    await waitFor('the relay to lead and poll once', () => relay.status().leader && relay.status().polls >= 1);
+    const older = await store.pool.connect();
+    try {
+      await older.query('begin');
+      // It takes a transaction id, as the exporter's rate-slot row lock does while a Xero call is in flight.
+      await older.query('select pg_current_xact_id()');
+      const polls = relay.status().polls;
+      await store.append('doc', [anOutboxEvent()], { expectedVersion: 'no_stream' });
+      await waitFor('the relay to look again and again while the event is held back', () => relay.status().polls >= polls + 4);
+      expect(published).toHaveLength(0);
+      await older.query('commit');
+    } finally {
+      older.release();
+    }
+    await waitFor('the held-back event published', () => published.length === 1, { timeoutMs: 10_000 });
+  });
+
   it('resumes from its checkpoint after a restart, publishing nothing twice', async () => {
     const store = await fx.store();
     await store.append('doc', [anOutboxEvent(), anOutboxEvent()], { expectedVersion: 'no_stream' });

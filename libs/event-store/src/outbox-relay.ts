@@ -1,12 +1,12 @@
 // Moves outbox events from Postgres to Kafka (through a `publish` callback), at least once and in
 // order, with one publishing relay per schema and name across all processes.
-import { backoffDelayMs, CodedError } from '@lnbx/contracts';
+import { CodedError } from '@lnbx/contracts';
 import type { PoolClient } from 'pg';
 import type { OutboxMessage, Position } from './event-store';
 import type { PostgresEventStore } from './postgres-event-store';
 import { START } from './rows';
 import { outboxChannel } from './schema';
-import { Waker } from './waker';
+import { type StepOutcome, WorkLoop } from './work-loop';
 
 export interface OutboxRelayOptions {
   /** Names the checkpoint and the leadership lock. */
@@ -18,6 +18,8 @@ export interface OutboxRelayOptions {
   pollIntervalMs?: number;
   /** How often a standby tries to take over. */
   standbyIntervalMs?: number;
+  /** How soon to look again when outbox events wait behind an older open transaction (default 10 ms, doubling). */
+  heldBackRetryMs?: number;
   retryBaseMs?: number;
   retryMaxMs?: number;
   /** Failures the relay recovers from by itself (retrying); for logs and metrics. */
@@ -43,40 +45,45 @@ class PublishFailed extends CodedError<'KAFKA.PUBLISH_FAILED'> {
 
 export class OutboxRelay {
   private readonly o: Required<Omit<OutboxRelayOptions, 'onError'>> & Pick<OutboxRelayOptions, 'onError'>;
-  private readonly waker = new Waker();
-  private running = false;
-  private loop?: Promise<void>;
+  private readonly loop: WorkLoop;
   private client?: PoolClient;
   private leader = false;
   private checkpoint: Position = START;
   private polls = 0;
+  /** Empty reads in a row while outbox events waited behind an older open transaction. */
+  private heldBack = 0;
   private published = 0;
   private lastError?: string;
-  private readonly onNotification = () => this.waker.wake();
+  private readonly onNotification = () => this.loop.wake();
 
   constructor(
     private readonly store: PostgresEventStore,
     options: OutboxRelayOptions,
   ) {
-    this.o = { batchSize: 100, pollIntervalMs: 1000, standbyIntervalMs: 2000, retryBaseMs: 200, retryMaxMs: 30_000, ...options };
+    this.o = { batchSize: 100, pollIntervalMs: 1000, standbyIntervalMs: 2000, heldBackRetryMs: 10, retryBaseMs: 200, retryMaxMs: 30_000, ...options };
+    // Equal jitter, as every retry of ours: relays of several instances that failed together do not retry together.
+    this.loop = new WorkLoop({
+      name: `outbox relay ${store.schema}.${this.o.name}`,
+      step: () => this.step(),
+      everyMs: () => (this.leader ? this.o.pollIntervalMs : this.o.standbyIntervalMs),
+      backoff: { baseDelayMs: this.o.retryBaseMs, maxDelayMs: this.o.retryMaxMs },
+      onError: (err) => this.recover(err),
+    });
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = this.run();
+    this.loop.start();
   }
 
   /** Finishes the batch in flight (publish and checkpoint), then lets go of the lock. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.waker.wake();
-    await this.loop;
+    await this.loop.stop();
+    this.dropConnection();
   }
 
   /** Look for new outbox events now rather than at the next poll. */
   notify(): void {
-    this.waker.wake();
+    this.loop.wake();
   }
 
   /** Outbox events not yet published past the checkpoint. */
@@ -85,45 +92,41 @@ export class OutboxRelay {
   }
 
   status(): OutboxRelayStatus {
-    return { running: this.running, leader: this.leader, polls: this.polls, published: this.published, lastError: this.lastError };
+    return { running: this.loop.running, leader: this.leader, polls: this.polls, published: this.published, lastError: this.lastError };
   }
 
-  private async run(): Promise<void> {
-    let failures = 0;
-    while (this.running) {
-      try {
-        const idle = await this.step();
-        failures = 0;
-        if (idle) await this.waker.wait(this.leader ? this.o.pollIntervalMs : this.o.standbyIntervalMs);
-      } catch (err) {
-        failures += 1;
-        this.fail(err);
-        // The connection, and with it the lock, may be gone: start over from a fresh one. A failed
-        // publish says nothing against the connection, so the leader keeps its lock and retries.
-        if (!(err instanceof PublishFailed)) this.dropConnection(err);
-        // Equal jitter, as every retry of ours: relays of several instances that failed together do not retry together.
-        await this.waker.wait(backoffDelayMs(failures, { baseDelayMs: this.o.retryBaseMs, maxDelayMs: this.o.retryMaxMs }));
-      }
-    }
-    this.dropConnection();
+  private recover(err: unknown): void {
+    this.fail(err);
+    // The connection, and with it the lock, may be gone: start over from a fresh one. A failed
+    // publish says nothing against the connection, so the leader keeps its lock and retries.
+    if (!(err instanceof PublishFailed)) this.dropConnection(err);
   }
 
-  /** One round: become leader if possible, publish one batch. True when there is nothing more to do now. */
-  private async step(): Promise<boolean> {
+  /** One round: become leader if possible, publish one batch. */
+  private async step(): Promise<StepOutcome> {
     const client = await this.connection();
     if (!this.leader) {
       const { rows } = await client.query<{ locked: boolean }>(
         'select pg_try_advisory_lock(hashtext($1), hashtext($2)) as locked',
         ['lnbx.outbox-relay', `${this.store.schema}.${this.o.name}`],
       );
-      if (!rows[0].locked) return true;
+      if (!rows[0].locked) return 'idle';
       this.leader = true;
       // The previous leader may have moved on since this instance last looked.
       this.checkpoint = (await this.store.readCheckpoint(this.o.name, client)) ?? START;
     }
     const batch = await this.store.readOutbox(this.checkpoint, this.o.batchSize, client);
     this.polls += 1;
-    if (batch.length === 0) return true;
+    if (batch.length === 0) {
+      if (!(await this.store.outboxHeldBack(this.checkpoint, client))) {
+        this.heldBack = 0;
+        return 'idle';
+      }
+      // Doubling up to the poll interval: a transaction left open for minutes costs a few queries, not hundreds a second.
+      this.heldBack += 1;
+      return { waitMs: Math.min(this.o.pollIntervalMs, this.o.heldBackRetryMs * 2 ** Math.min(this.heldBack - 1, 16)) };
+    }
+    this.heldBack = 0;
     try {
       await this.o.publish(batch);
     } catch (err) {
@@ -134,7 +137,7 @@ export class OutboxRelay {
     const last = batch[batch.length - 1].position;
     await this.store.storeCheckpoint(this.o.name, last, client);
     this.checkpoint = last;
-    return batch.length < this.o.batchSize;
+    return batch.length < this.o.batchSize ? 'idle' : 'more';
   }
 
   private async connection(): Promise<PoolClient> {
@@ -145,7 +148,7 @@ export class OutboxRelay {
       if (this.client !== client) return;
       this.fail(err);
       this.dropConnection(err);
-      this.waker.wake();
+      this.loop.wake();
     });
     client.on('notification', this.onNotification);
     this.client = client;

@@ -189,6 +189,20 @@ export class PostgresEventStore implements EventStore {
     return (await this.readOrdered(db, after, limit, true)).map(toOutboxMessage);
   }
 
+  /**
+   * Whether outbox events after `after` are committed or coming but not readable yet: a transaction older than
+   * them is still open (readOutbox stops below the oldest one). The relay then looks again soon instead of
+   * waiting for its poll, so a long transaction elsewhere delays publishing by its own length, not by a poll.
+   */
+  async outboxHeldBack(after: Position, db: Db = this.pool): Promise<boolean> {
+    const rows = await this.rows<{ held: boolean }>(
+      db,
+      `select exists (select 1 from ${this.schema}.events where topic is not null and (transaction_id, global_position) > ($1::xid8, $2::bigint)) as held`,
+      positionParams(after),
+    );
+    return rows[0].held;
+  }
+
   /** Outbox events after the checkpoint `name`: what its relay has yet to publish. */
   async outboxLag(name: string, db: Db = this.pool): Promise<number> {
     const after = (await this.readCheckpoint(name, db)) ?? START;

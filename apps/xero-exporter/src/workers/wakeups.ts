@@ -1,27 +1,9 @@
 // The exporter's two loops (the sender, the connection upkeep) sleep between ticks; these are the only
 // ways to wake them early. One small provider that intake, the connections and the sender's units call,
 // so no part reaches into another to rewire it.
+import { Waker } from '@lnbx/event-store';
 import type { JsonLogger } from '@lnbx/platform';
 import { Injectable } from '@nestjs/common';
-
-/** A sleep that wake() cuts short. A wake with nobody waiting is dropped: the loop looks at its next tick anyway. */
-export class Waker {
-  private resolve?: () => void;
-  wake(): void {
-    this.resolve?.();
-  }
-  wait(ms: number): Promise<void> {
-    return new Promise((r) => {
-      const t = setTimeout(() => done(), ms);
-      const done = () => {
-        clearTimeout(t);
-        this.resolve = undefined;
-        r();
-      };
-      this.resolve = done;
-    });
-  }
-}
 
 @Injectable()
 export class Wakeups {
