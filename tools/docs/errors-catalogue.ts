@@ -1,8 +1,8 @@
 // Writes docs/errors.md from libs/contracts' error catalogue: every stable code, whether trying again
 // can help, who raises it and what it means. Run: npm run docs:errors (--check: exit 1 when the doc is stale).
 import { ERROR_CATALOGUE, ERROR_CODES, SERVICES } from '@lnbx/contracts';
-import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+import { type GeneratedDoc, writeOrCheck } from './generated-doc';
 
 export const ERRORS_DOC = path.resolve(__dirname, '../../docs/errors.md');
 
@@ -34,23 +34,6 @@ export function renderErrorCatalogue(): string {
   return `${lines.join('\n')}\n`;
 }
 
-if (require.main === module) {
-  const wanted = renderErrorCatalogue();
-  const shown = path.relative(process.cwd(), ERRORS_DOC);
-  if (process.argv.includes('--check')) {
-    let current = '';
-    try {
-      current = readFileSync(ERRORS_DOC, 'utf8');
-    } catch {
-      // A missing doc is a stale one.
-    }
-    if (current !== wanted) {
-      console.error(`${shown} is stale: run npm run docs:errors`);
-      process.exit(1);
-    }
-    console.log(`${shown} is up to date (${ERROR_CODES.length} codes)`);
-  } else {
-    writeFileSync(ERRORS_DOC, wanted);
-    console.log(`wrote ${shown} (${ERROR_CODES.length} codes)`);
-  }
-}
+export const errorsDoc: GeneratedDoc = { file: ERRORS_DOC, script: 'docs:errors', render: renderErrorCatalogue };
+
+if (require.main === module) writeOrCheck(errorsDoc, `${ERROR_CODES.length} codes`);

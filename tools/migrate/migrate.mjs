@@ -8,13 +8,29 @@
 //   node tools/migrate/migrate.mjs [up|down|status|fingerprint] [--database-url URL] [--owner poller|mapper|exporter|monitor]
 //   DATABASE_URL is read when --database-url is not given.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { runner } from 'node-pg-migrate';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * The project's one redactor (libs/contracts), for what this prints. In a checkout it is compiled from
+ * source on require (tools/runtime/register-ts.js, as npm run docs:* and the CLIs run); the image holds
+ * no sources, only dist/ (tsconfig.build.json compiles libs/ there), and no swc.
+ */
+function loadRedact() {
+  const require = createRequire(import.meta.url);
+  const source = path.join(ROOT, 'libs/contracts/src/errors/redact.ts');
+  if (existsSync(source)) {
+    require('../runtime/register-ts.js');
+    return require(source).redact;
+  }
+  return require(path.join(ROOT, 'dist/libs/contracts/src/errors/redact.js')).redact;
+}
 
 /** In the order the data flows; `dir` is the owner's own folder (none: only the event store). */
 export const OWNERS = [
@@ -108,7 +124,6 @@ async function main() {
     console.log(fingerprint());
     return;
   }
-  const where = databaseUrl.replace(/(postgres(?:ql)?:\/\/[^:@/\s]+:)[^@\s]+@/, '$1[redacted]@');
   if (command === 'status') {
     const left = await pending({ databaseUrl, owners });
     for (const [schema, names] of Object.entries(left)) console.log(`${schema}: ${names.length ? `pending ${names.join(', ')}` : 'up to date'}`);
@@ -117,12 +132,20 @@ async function main() {
   }
   if (command !== 'up' && command !== 'down') throw new Error(`unknown command "${command}": up, down or status`);
   const ran = await migrate({ databaseUrl, direction: command, owners });
+  const where = loadRedact()(databaseUrl);
   console.log(ran.length ? `migrated ${where} (${command}):\n  ${ran.join('\n  ')}` : `${where} is up to date`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   main().catch((err) => {
-    console.error(`migration failed: ${err.message}`);
+    // pg and node-pg-migrate may quote what they were given. A redactor that cannot load must not hide why.
+    let message = String(err?.message ?? err);
+    try {
+      message = loadRedact()(message);
+    } catch (loading) {
+      message += ` (not redacted: ${loading.message})`;
+    }
+    console.error(`migration failed: ${message}`);
     process.exit(1);
   });
 }

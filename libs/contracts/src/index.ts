@@ -1,3 +1,4 @@
+export * from './assert-never';
 export * from './envelope';
 export * from './define-event';
 export * from './registry';

@@ -1,5 +1,6 @@
 export * from './event-store';
 export * from './errors';
+export { decodeRecorded, UnreadableEventError } from './decode-recorded';
 export { PostgresEventStore } from './postgres-event-store';
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRelayStatus } from './outbox-relay';
 export { comparePositions, START } from './rows';

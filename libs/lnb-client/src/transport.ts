@@ -1,6 +1,7 @@
 // How the client moves bytes: node:http(s) on kept-alive connections by default, or an injected
 // fetch (tests). fetch (undici) costs about five times the CPU of node:http per request, and the
 // poller makes one request per invoice it enriches.
+import { CodedError } from '@lnbx/contracts';
 import * as http from 'node:http';
 import * as https from 'node:https';
 
@@ -33,8 +34,13 @@ export function fetchTransport(fetchImpl: FetchLike): Transport {
   };
 }
 
-class TimeoutError extends Error {
+/** Named as fetch names its own timeout (AbortSignal.timeout), so the client words both alike. */
+class TimeoutError extends CodedError<'LNB.UNAVAILABLE'> {
   override readonly name = 'TimeoutError';
+
+  constructor(timeoutMs: number) {
+    super('LNB.UNAVAILABLE', `no answer within ${timeoutMs} ms`);
+  }
 }
 
 /** node:http(s); one agent per client, so its connections are reused across requests and freed with it. */
@@ -62,7 +68,7 @@ export function nodeTransport(): Transport {
         res.on('error', fail);
       });
       // The whole exchange, body included, as AbortSignal.timeout bounds it for fetch.
-      const timer = setTimeout(() => req.destroy(new TimeoutError(`no answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => req.destroy(new TimeoutError(timeoutMs)), timeoutMs);
       function fail(err: Error): void {
         clearTimeout(timer);
         reject(err);

@@ -1,3 +1,4 @@
+import { isCodedError } from '@lnbx/contracts';
 import { IsInt, IsString, Matches, Min } from 'class-validator';
 import { ConfigError, describeConfig, Env, loadConfig, Secret } from './config';
 import { JsonLogger } from './logger';
@@ -23,6 +24,7 @@ describe('loadConfig', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(ConfigError);
+    expect(isCodedError(error, 'CONFIG.INVALID') && !error.retriable).toBe(true);
     const msg = (error as Error).message;
     expect(msg).toMatch(/SAMPLE_PORT="eighty"/);
     expect(msg).toMatch(/SAMPLE_URL="ftp:\/\/x"/);

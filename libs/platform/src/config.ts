@@ -2,6 +2,7 @@
 // class-validator. A bad or missing variable stops the service with a message naming the variable;
 // secret values never appear in that message nor in any description of the config.
 import 'reflect-metadata';
+import { CodedError } from '@lnbx/contracts';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 
@@ -24,10 +25,10 @@ export function Secret(): PropertyDecorator {
   };
 }
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG.INVALID';
+/** Every bad or missing variable, each named: the service stops on it. */
+export class ConfigError extends CodedError<'CONFIG.INVALID'> {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+    super('CONFIG.INVALID', `invalid configuration:\n  ${problems.join('\n  ')}`);
   }
 }
 

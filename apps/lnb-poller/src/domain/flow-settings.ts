@@ -2,7 +2,7 @@
 // rules (selection-<flow>). Every accepted change is one event carrying the whole setting after it, so a
 // stream's state is its last event and its version; the tables the scheduler and the runs read are
 // projections of that state (store/flow-settings-store.ts).
-import type { ErrorCode, ScheduleChanged, ScheduleChangeRequested, SelectionChanged, SelectionChangeRequested } from '@lnbx/contracts';
+import { assertNever, type ErrorCode, type ScheduleChanged, type ScheduleChangeRequested, type SelectionChanged, type SelectionChangeRequested } from '@lnbx/contracts';
 import { scheduleProblems } from '@lnbx/scheduling';
 import { checkRules } from './selection';
 
@@ -68,7 +68,5 @@ function refuse(code: FlowSettingRefusal['code'], message: string): FlowSettingR
   return { ok: false, code, message };
 }
 
-/** The end of an exhaustive switch: a case left out does not compile. */
-export function assertNever(value: never): never {
-  throw new Error(`unhandled: ${JSON.stringify(value)}`);
-}
+// Re-exported for the poller's files that import it from here; new code imports it from @lnbx/contracts.
+export { assertNever };

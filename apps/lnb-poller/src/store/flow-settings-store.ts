@@ -1,13 +1,11 @@
 // A flow's setting streams (schedule-<flow>, selection-<flow>) read back through evolve, and their
 // projections (poller.schedules, poller.selections) written from the state: the same code serves a change
 // and the rebuild, so a rebuilt table is the one the changes made.
-import { decode, type Flow, FLOWS, ScheduleChanged, SelectionChanged } from '@lnbx/contracts';
-import type { EventStore, RecordedEvent, Transaction } from '@lnbx/event-store';
+import { assertNever, type Flow, FLOWS, ScheduleChanged, SelectionChanged } from '@lnbx/contracts';
+import { decodeRecorded, type EventStore, type RecordedEvent, type Transaction, UnreadableEventError } from '@lnbx/event-store';
 import { EVENT_STORE } from '@lnbx/messaging';
 import { Inject, Injectable } from '@nestjs/common';
-import {
-  assertNever, evolveFlowSetting, type FlowSettingCommand, type FlowSettingEvent, type FlowSettingState, UNSET,
-} from '../domain/flow-settings';
+import { evolveFlowSetting, type FlowSettingCommand, type FlowSettingEvent, type FlowSettingState, UNSET } from '../domain/flow-settings';
 import { SETTING_PROJECTIONS } from './schema';
 import { ScheduleStore } from './schedule-store';
 import { SelectionStore } from './selection-store';
@@ -77,12 +75,18 @@ export class FlowSettingsStore {
   }
 }
 
-/** A stored event, validated again as any consumer would (its schema may have moved since it was written). */
+/** A stored change, validated again as any consumer would (its schema may have moved since it was written). */
 function settingEvent(recorded: RecordedEvent): FlowSettingEvent {
-  const decoded = decode(recorded.topic ?? '', JSON.stringify(recorded.data));
-  if (!decoded.ok) throw new Error(`${recorded.streamId} v${recorded.streamVersion} (event ${recorded.eventId}) cannot be read: ${decoded.code}: ${decoded.reasons.join('; ')}`);
-  const { type, payload, occurredAt: at } = decoded.envelope;
-  if (type === ScheduleChanged.definition.type) return { type: 'ScheduleChanged', value: payload as ScheduleChanged.Value, at };
-  if (type === SelectionChanged.definition.type) return { type: 'SelectionChanged', value: payload as SelectionChanged.Value, at };
-  throw new Error(`${recorded.streamId} v${recorded.streamVersion} holds a ${type}, not a setting change`);
+  switch (recorded.type) {
+    case ScheduleChanged.definition.type: {
+      const { payload: value, occurredAt: at } = decodeRecorded(recorded, ScheduleChanged.definition);
+      return { type: 'ScheduleChanged', value, at };
+    }
+    case SelectionChanged.definition.type: {
+      const { payload: value, occurredAt: at } = decodeRecorded(recorded, SelectionChanged.definition);
+      return { type: 'SelectionChanged', value, at };
+    }
+    default:
+      throw new UnreadableEventError(recorded, `it holds a ${recorded.type}, not a setting change`);
+  }
 }

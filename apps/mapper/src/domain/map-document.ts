@@ -1,6 +1,7 @@
 // LNB invoice or credit note -> Xero document + contact, or every reason it cannot be sent.
-import type {
-  DocumentType, LnbDocument, LnbDocumentItem, LnbRetailer, Problem, XeroContact, XeroDocument, XeroLineItem, XeroTracking,
+import {
+  assertNever, type DocumentType, type LnbDocument, type LnbDocumentItem, type LnbRetailer, type Problem, type XeroContact, type XeroDocument,
+  type XeroLineItem, type XeroTracking,
 } from '@lnbx/contracts';
 import { mapContact } from './contact';
 import type { LineKind, MappingConfig, TrackingMapping } from './mapping-config';
@@ -157,10 +158,8 @@ function trackingValue(source: TrackingMapping['source'], doc: LnbDocument, item
       return clean(item?.collection_name)?.split(/\s+/)[0];
     case 'price_list_code':
       return clean(doc.price_list_code);
-    default: {
-      const never: never = source;
-      return never;
-    }
+    default:
+      return assertNever(source);
   }
 }
 
@@ -390,10 +389,8 @@ function referenceOf(doc: LnbDocument, config: MappingConfig): string | undefine
     case 'order_reference': return clean(doc.order_reference);
     case 'reference_number': return clean(doc.reference_number);
     case 'none': return undefined;
-    default: {
-      const never: never = config.reference;
-      return never;
-    }
+    default:
+      return assertNever(config.reference);
   }
 }
 

@@ -104,6 +104,19 @@ describe('applyMappingChange', () => {
     expect(next.status).toBe('AUTHORISED');
     expect(() => applyMappingChange(config, { type: 'Replace', config: { accounts: {} } })).toThrow(MappingConfigError);
   });
+
+  it('says by its code whether a configuration or a change was refused', () => {
+    const codeOf = (fn: () => unknown): unknown => {
+      try {
+        fn();
+      } catch (e) {
+        return [e instanceof MappingConfigError, (e as MappingConfigError).code, (e as MappingConfigError).retriable];
+      }
+      throw new Error('expected a MappingConfigError');
+    };
+    expect(codeOf(() => parseMappingConfig({ accounts: {} }))).toEqual([true, 'MAP.INVALID_CONFIG', false]);
+    expect(codeOf(() => applyMappingChange(config, { type: 'RemoveTaxType', rate: 7 }))).toEqual([true, 'MAP.INVALID_CHANGE', false]);
+  });
 });
 
 describe('parseMappingChange', () => {

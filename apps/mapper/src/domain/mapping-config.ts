@@ -1,5 +1,6 @@
 // The mapping configuration: its shape, its validation (at boot and for every runtime change) and the
 // changes monitor-api can request. Validation is hand-written so each error names its field by path.
+import { assertNever, CodedError } from '@lnbx/contracts';
 
 export const LINE_AMOUNT_TYPES = ['Exclusive', 'Inclusive', 'NoTax'] as const;
 export const CREATE_STATUSES = ['DRAFT', 'AUTHORISED'] as const;
@@ -67,10 +68,10 @@ export type MappingChange =
   | { type: 'SetOptions'; options: Record<string, unknown> }
   | { type: 'Replace'; config: unknown };
 
-export class MappingConfigError extends Error {
-  constructor(readonly errors: string[], what = 'mapping configuration') {
-    super(`Invalid ${what}: ${errors.join('; ')}`);
-    this.name = 'MappingConfigError';
+/** Every bad field of a configuration (MAP.INVALID_CONFIG) or of a change to it (MAP.INVALID_CHANGE), each by path. */
+export class MappingConfigError extends CodedError<'MAP.INVALID_CONFIG' | 'MAP.INVALID_CHANGE'> {
+  constructor(readonly errors: string[], what: 'mapping configuration' | 'mapping change' = 'mapping configuration') {
+    super(what === 'mapping change' ? 'MAP.INVALID_CHANGE' : 'MAP.INVALID_CONFIG', `Invalid ${what}: ${errors.join('; ')}`);
   }
 }
 
@@ -306,10 +307,8 @@ export function parseMappingChange(json: unknown): MappingChange {
       case 'Replace':
         change = { type, config: o.config };
         break;
-      default: {
-        const never: never = type;
-        throw new Error(`unhandled change ${String(never)}`);
-      }
+      default:
+        assertNever(type);
     }
   }
   if (c.errors.length > 0 || !change) throw new MappingConfigError(c.errors, 'mapping change');
@@ -347,10 +346,8 @@ export function applyMappingChange(config: MappingConfig, change: MappingChange)
       break;
     case 'Replace':
       return parseMappingConfig(change.config);
-    default: {
-      const never: never = change;
-      throw new Error(`unhandled change ${JSON.stringify(never)}`);
-    }
+    default:
+      return assertNever(change);
   }
   return parseMappingConfig(next);
 }

@@ -1,6 +1,7 @@
 // The mapper's one piece of domain state, its mapping configuration, decided and evolved from its own
 // stream (MAPPING_STREAM): a change requested is decided against the configuration in force, and each
 // MappingChanged carries the whole configuration after it, so the state is the last event's.
+import { assertNever } from '@lnbx/contracts';
 import { applyMappingChange, MappingConfig, MappingConfigError, parseMappingChange, parseMappingConfig } from './mapping-config';
 
 export interface MappingState {
@@ -49,8 +50,4 @@ export function evolveMapping(state: MappingState, event: MappingEvent): Mapping
  */
 export function storedMappingEvent(config: unknown, requestedBy: string): MappingEvent {
   return { type: 'MappingChanged', config: parseMappingConfig(config), requestedBy };
-}
-
-function assertNever(value: never): never {
-  throw new Error(`unhandled: ${JSON.stringify(value)}`);
 }

@@ -1,13 +1,13 @@
-import { createEnvelope, MappingChanged, OrgReferenceDataPublished } from '@lnbx/contracts';
+import { createEnvelope, type EventEnvelope, isCodedError, MappingChanged, OrgReferenceDataPublished } from '@lnbx/contracts';
 import type { EventStore, ReadStreamOptions, RecordedEvent } from '@lnbx/event-store';
 import { aMappingConfig, anOrgReference } from '../domain/testing';
 import { MAPPING_STREAM, MapperState, REFERENCE_STREAM } from './mapper.state';
 
 /** Only what restore reads: streams of stored envelopes, as the Outbox writes them. */
-function storeWith(streams: Record<string, object[]>): EventStore {
+function storeWith(streams: Record<string, EventEnvelope[]>): EventStore {
   return {
     async readStream(id: string, { fromVersion = 1, maxCount }: ReadStreamOptions = {}) {
-      const events = (streams[id] ?? []).map((data, i) => ({ eventId: `e${i}`, streamId: id, streamVersion: i + 1, data }) as unknown as RecordedEvent);
+      const events = (streams[id] ?? []).map((data, i) => ({ eventId: `e${i}`, streamId: id, streamVersion: i + 1, type: data.type, data }) as unknown as RecordedEvent);
       return events.filter((e) => e.streamVersion >= fromVersion).slice(0, maxCount);
     },
   } as EventStore;
@@ -36,7 +36,16 @@ describe('MapperState.restore', () => {
 
   it('refuses to boot on a stored configuration that is no longer valid, rather than fall back to the file', async () => {
     const store = storeWith({ [MAPPING_STREAM]: [changed({ ...fromFile, status: 'PAID' })] });
-    await expect(MapperState.restore(store, fromFile)).rejects.toThrow(/mapping-config v1 .*status/);
+    const refused = await MapperState.restore(store, fromFile).catch((err: unknown) => err);
+    expect(isCodedError(refused, 'MAP.INVALID_CONFIG')).toBe(true);
+    expect((refused as Error).message).toMatch(/mapping-config v1 .*status/);
+  });
+
+  it('refuses to boot on a stored event that no longer passes its contract', async () => {
+    const broken = { ...changed(fromFile), payload: { config: fromFile, requestedBy: 42 } } as unknown as EventEnvelope;
+    const refused = await MapperState.restore(storeWith({ [MAPPING_STREAM]: [broken] }), fromFile).catch((err: unknown) => err);
+    expect(isCodedError(refused, 'STORE.UNREADABLE_EVENT')).toBe(true);
+    expect((refused as Error).message).toMatch(/^mapping-config v1 \(event e0\) cannot be read: CONTRACT\.BAD_PAYLOAD: payload\.requestedBy/);
   });
 
   it('restores the last reference data, for its connection', async () => {

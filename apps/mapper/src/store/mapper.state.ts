@@ -1,7 +1,7 @@
 // What the mapper holds between documents: its mapping configuration and each connection's Xero
 // reference data. Both live in the mapper's own event streams, so a restart resumes where it was.
-import { decode, EventEnvelope, MappingChanged, OrgReferenceDataPublished } from '@lnbx/contracts';
-import type { EventStore, RecordedEvent } from '@lnbx/event-store';
+import { CodedError, MappingChanged, OrgReferenceDataPublished } from '@lnbx/contracts';
+import { decodeRecorded, type EventStore } from '@lnbx/event-store';
 import { evolveMapping, MappingConfig, MappingState, OrgReferenceData, storedMappingEvent } from '../domain';
 import { readLastEvent } from './last-event';
 
@@ -26,7 +26,7 @@ export class MapperState {
     await state.reloadMapping(store);
     const ref = await readLastEvent(store, REFERENCE_STREAM);
     if (ref) {
-      const env = stored<OrgReferenceDataPublished.Value>(ref, OrgReferenceDataPublished.definition.topic);
+      const env = decodeRecorded(ref, OrgReferenceDataPublished.definition);
       state.references.set(env.connectionId, env.payload);
     }
     return state;
@@ -55,14 +55,14 @@ export class MapperState {
   async reloadMapping(store: EventStore): Promise<void> {
     const last = await readLastEvent(store, MAPPING_STREAM);
     if (!last) return;
-    const env = stored<MappingChanged.Value>(last, MappingChanged.definition.topic);
+    const env = decodeRecorded(last, MappingChanged.definition);
     try {
       // Each event carries the whole configuration: the state is the last event's, at its version.
       const state = evolveMapping({ config: this.current, version: last.streamVersion - 1 }, storedMappingEvent(env.payload.config, env.payload.requestedBy));
       this.setMapping(state.config, state.version);
     } catch (err) {
       // Never fall back to the file silently: documents would be mapped with a configuration nobody chose.
-      throw new Error(`${MAPPING_STREAM} v${last.streamVersion} (event ${last.eventId}) is no longer a valid configuration: ${(err as Error).message}`);
+      throw new CodedError('MAP.INVALID_CONFIG', `${MAPPING_STREAM} v${last.streamVersion} (event ${last.eventId}) is no longer a valid configuration: ${(err as Error).message}`, { cause: err });
     }
   }
 
@@ -85,13 +85,4 @@ export class MapperState {
     this.queue = run.catch(() => undefined);
     return run;
   }
-}
-
-/** A stored envelope, validated again as any consumer would: the schema may have moved since it was written. */
-function stored<V extends object>(event: RecordedEvent, topic: string): EventEnvelope<V> {
-  const decoded = decode(topic, JSON.stringify(event.data));
-  if (!decoded.ok) {
-    throw new Error(`event ${event.eventId} in stream ${event.streamId} cannot be read: ${decoded.code}: ${decoded.reasons.join('; ')}`);
-  }
-  return decoded.envelope as EventEnvelope<V>;
 }

@@ -4,10 +4,10 @@
 // A credit note's allocation to its invoice is a step of its own after the export, on three more
 // topics: it never moves the lifecycle state (a credit note in Xero stays exported, whatever its allocation).
 import {
-  flowOfDocumentType, parseDocumentKey, type AllocationWait, type DocumentExported, type DocumentType, type Flow, type Problem, type RunMode,
+  assertNever, flowOfDocumentType, parseDocumentKey, type AllocationWait, type DocumentExported, type DocumentType, type Flow, type Problem, type RunMode,
   type XeroContact, type XeroDocument,
 } from '@lnbx/contracts';
-import { assertNever, type AllocationEvent, type DocumentEvent } from './events';
+import type { AllocationEvent, DocumentEvent } from './events';
 
 export const DOCUMENT_STATES = ['detected', 'mapped', 'rejected', 'exported', 'failed'] as const;
 export type DocumentState = (typeof DOCUMENT_STATES)[number];

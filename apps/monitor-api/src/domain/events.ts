@@ -47,10 +47,6 @@ export type Known = { [K in keyof Payloads]: EventEnvelope<Payloads[K]> & { type
 /** The envelope as the union; the decoder already checked that its payload matches its type. */
 export const known = (env: EventEnvelope): Known => env as Known;
 
-export const assertNever = (x: never): never => {
-  throw new Error(`unhandled event ${JSON.stringify(x)}`);
-};
-
 export type DocumentEvent = Extract<Known, { type: 'InvoiceDetected' | 'CreditNoteDetected' | 'DocumentMapped' | 'DocumentRejected' | 'DocumentExported' | 'DocumentExportFailed' }>;
 export type RunEvent = Extract<Known, { type: 'RunRequested' | 'RunStarted' | 'RunCompleted' | 'RunFailed' }>;
 export type XeroConnectionEvent = Extract<Known, { type: 'XeroConnectionLost' | 'XeroConnectionRestored' }>;

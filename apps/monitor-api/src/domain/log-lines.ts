@@ -1,8 +1,8 @@
 // A run's task log in words a finance person reads: one line per event (one per problem when an event
 // carries several, so each line has its own stable code to filter on).
-import { parseDocumentKey, type DocumentType, type Problem, type RunCompleted, type RunStarted, type ScheduleValue, type SelectionRules } from '@lnbx/contracts';
+import { assertNever, parseDocumentKey, type DocumentType, type Problem, type RunCompleted, type RunStarted, type ScheduleValue, type SelectionRules } from '@lnbx/contracts';
 import { visible } from '@lnbx/http-input';
-import { assertNever, type Known } from './events';
+import type { Known } from './events';
 import { SCOPE_LABEL } from './runs';
 import { lostSentence, restoredSentence } from './xero-status';
 

@@ -1,8 +1,8 @@
 // A run as the monitor shows it, folded from the run events. The four run events travel on four
 // topics, so they may arrive in any order: a completed run never goes back to running, and what an
 // early event leaves unknown is filled in when the others come.
-import type { Flow, Problem, RunCompleted, RunMode, RunScope, RunTrigger } from '@lnbx/contracts';
-import { assertNever, type RunEvent } from './events';
+import { assertNever, type Flow, type Problem, type RunCompleted, type RunMode, type RunScope, type RunTrigger } from '@lnbx/contracts';
+import type { RunEvent } from './events';
 
 export const RUN_STATUSES = ['requested', 'running', 'completed', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];

@@ -1,7 +1,7 @@
 // Each flow's schedule and selection rules, as the poller last confirmed them (ScheduleChanged,
 // SelectionChanged), and what was asked of it since and not yet confirmed (the *ChangeRequested).
-import type { Flow, ScheduleValue, SelectionRules } from '@lnbx/contracts';
-import { assertNever, type SettingsEvent } from './events';
+import { assertNever, type Flow, type ScheduleValue, type SelectionRules } from '@lnbx/contracts';
+import type { SettingsEvent } from './events';
 
 export interface Versioned<T> {
   value: T;

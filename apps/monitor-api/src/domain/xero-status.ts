@@ -1,8 +1,8 @@
 // The Xero connection as the exporter's events tell it, and nothing else (the monitor never asks the
 // exporter over HTTP): its state told whole (XeroConnectionChanged), its losses and restorations
 // (XeroConnectionLost / Restored), and the words the log, the digest and the panel use.
-import type { XeroConnectionChange, XeroGrant } from '@lnbx/contracts';
-import { assertNever, type XeroConnectionEvent, type XeroConnectionStateEvent } from './events';
+import { assertNever, type XeroConnectionChange, type XeroGrant } from '@lnbx/contracts';
+import type { XeroConnectionEvent, XeroConnectionStateEvent } from './events';
 
 /** The Xero connection as the exporter's XeroConnectionLost / XeroConnectionRestored events tell it. */
 export interface XeroConnectionView {

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOperation, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsString, MaxLength, MinLength } from 'class-validator';
 import { Caller, Principal, Roles } from '../auth/auth';
-import { REFERENCES } from '../runs/runs.dto';
+import { REFERENCES } from './runs.dto';
 import { LeftOutOrValid } from './params';
 import { AllocationChecks } from './allocation-checks';
 

@@ -9,8 +9,8 @@ import { MonitorConfig } from '../config';
 import { ALLOCATION_STATES, DOCUMENT_FILTER_STATES, RETRYABLE_STATES, type AllocationState, type DocumentFilterState } from '../domain/documents';
 import { SettingsCommands } from './settings-commands';
 import { getDocument, listDocuments, type DocumentOut } from '../store/queries';
-import { RunRequests } from '../runs/run-requests';
-import { CodeQuery } from '../runs/runs.dto';
+import { RunRequests } from './run-requests';
+import { CodeQuery } from './runs.dto';
 import { DayQuery, IntegerQuery } from './params';
 
 /** How deep a page may start: past this, narrow the filter. Keeps OFFSET's cost bounded. */

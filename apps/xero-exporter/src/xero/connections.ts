@@ -3,7 +3,7 @@
 // is lost (its documents wait; XeroConnectionLost tells the monitor) or comes back (they resume;
 // XeroConnectionRestored). Every change of the state is told whole as XeroConnectionChanged, in the
 // transaction that stores it: the monitor learns the connection from these events only.
-import { type EventEnvelope, XeroConnectionChanged } from '@lnbx/contracts';
+import { CodedError, type EventEnvelope, XeroConnectionChanged } from '@lnbx/contracts';
 import { Outbox } from '@lnbx/messaging';
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
@@ -33,7 +33,12 @@ export interface ConnectionOptions {
   concurrent: number;
 }
 
-export class ConnectionError extends Error {}
+/** Connecting did not complete (an unknown or expired link, a refused authorisation, no organisation): someone starts again. */
+export class ConnectionError extends CodedError<'XERO.CONNECT_FAILED'> {
+  constructor(message: string, cause?: unknown) {
+    super('XERO.CONNECT_FAILED', message, { cause });
+  }
+}
 
 export function pickTenant(list: XeroTenantConnection[], wanted?: string): XeroTenantConnection | undefined {
   if (!wanted) return list[0];
@@ -111,7 +116,7 @@ export class ConnectionService implements OnApplicationBootstrap {
     try {
       answer = await this.identity.exchangeCode(code, saved.redirectUri);
     } catch (err) {
-      throw new ConnectionError(`Xero did not accept the authorisation: ${(err as Error).message}`);
+      throw new ConnectionError(`Xero did not accept the authorisation: ${(err as Error).message}`, err);
     }
     if (!answer.refreshToken) this.logger.warn('Xero gave no refresh token (is offline_access in XERO_SCOPES?): the connection lasts 30 minutes');
     const tenant = await this.connect(saved.connectionId, 'authorization_code', answer);
@@ -144,7 +149,7 @@ export class ConnectionService implements OnApplicationBootstrap {
       list = await this.identity.connections(answer.accessToken);
     } catch (err) {
       if (err instanceof IdentityError && err.kind === 'unavailable') throw err;
-      throw new ConnectionError(`Xero's /connections refused the new token: ${(err as Error).message}`);
+      throw new ConnectionError(`Xero's /connections refused the new token: ${(err as Error).message}`, err);
     }
     const tenant = pickTenant(list, this.o.tenantId);
     if (!tenant) {

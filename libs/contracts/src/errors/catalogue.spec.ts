@@ -30,11 +30,6 @@ describe('CodedError', () => {
     expect(busy).toBeInstanceOf(Error);
   });
 
-  it('still takes the positional form (retriable, details, retryAfterMs)', () => {
-    const e = new CodedError('XERO.RATE_LIMITED', 'slow down', true, { n: 1 }, 3000);
-    expect([e.retriable, e.details, e.retryAfterMs]).toEqual([true, { n: 1 }, 3000]);
-  });
-
   it('never carries a secret in its message', () => {
     expect(new CodedError('LNB.UNAVAILABLE', 'GET /invoices?access_token=abc123 failed').message).toBe('GET /invoices?access_token=[REDACTED] failed');
   });

@@ -62,6 +62,7 @@ export const ERROR_CATALOGUE = {
   'MAP.NUMBER_TOO_LONG': { retriable: false, raisedBy: MAPPER, meaning: "The Xero number (prefix and LNB reference) would be longer than Xero allows. Shorten the mapping's prefix, then retry." },
   'MAP.SKU_TOO_LONG_FOR_ITEM_CODE': { retriable: false, raisedBy: MAPPER, meaning: "A SKU is longer than a Xero item code allows, and the mapping uses SKUs as item codes. Change the mapping's item code, or the SKU, then retry." },
   'MAP.INVALID_CHANGE': { retriable: false, raisedBy: MAPPER, meaning: 'A mapping change was refused (the message names each bad field); the mapping in force stays. Fix the change and send it again.' },
+  'MAP.INVALID_CONFIG': { retriable: false, raisedBy: MAPPER, meaning: 'A mapping configuration is invalid (the message names each bad field by path): the mapping file at start, or a configuration stored in the mapping stream that this version can no longer read. Fix the file (or send a Replace change), then start the mapper again.' },
   'MAP.INVALID_OUTPUT': { retriable: false, raisedBy: MAPPER, meaning: 'The mapper produced a document its own contract refuses: a defect in the connector. Report it with the message.' },
 
   // ---------------------------------------------------------------- the Xero organisation's set-up (checked by the mapper, or said by Xero)
@@ -95,6 +96,7 @@ export const ERROR_CATALOGUE = {
   'XERO.CONSENT_REVOKED': { retriable: true, raisedBy: EXPORTER, meaning: 'The organisation disconnected the app in Xero. Documents wait; connect the organisation again.' },
   'XERO.TOKEN_REFUSED': { retriable: true, raisedBy: EXPORTER, meaning: 'Xero refused the access token even after a refresh. Documents wait; connect the organisation again.' },
   'XERO.INVALID_CLIENT': { retriable: true, raisedBy: EXPORTER, meaning: "Xero refused the app's own credentials (client id or secret). Documents wait; fix the app's credentials in the configuration, then connect again." },
+  'XERO.CONNECT_FAILED': { retriable: false, raisedBy: EXPORTER, meaning: 'Connecting the Xero organisation did not complete: the authorisation link was unknown or expired, Xero refused the authorisation or its new token, or the connection reaches no organisation (or not the one XERO_TENANT_ID names). Start again at /connect, or fix XERO_TENANT_ID.' },
 
   // ---------------------------------------------------------------- a credit note's allocation (the exporter; never a failed export)
   'XERO.ALLOCATION_INVOICE_PAID': { retriable: false, raisedBy: EXPORTER, meaning: "The invoice was already paid in Xero, so the credit note was not allocated to it; its credit stays on the customer's account." },
@@ -124,6 +126,7 @@ export const ERROR_CATALOGUE = {
   // ---------------------------------------------------------------- the plumbing
   'STORE.WRONG_EXPECTED_VERSION': { retriable: true, raisedBy: EVERY_SERVICE, meaning: 'Someone else changed the same stream first. The change is decided again from the new state; nothing to do.' },
   'STORE.DUPLICATE_EVENT': { retriable: false, raisedBy: EVERY_SERVICE, meaning: 'An event with this id is already stored; storing it again would publish it twice. A defect: report it.' },
+  'STORE.UNREADABLE_EVENT': { retriable: false, raisedBy: EVERY_SERVICE, meaning: "A stored event no longer passes its event's contract, or is not the event its stream holds, so the service cannot rebuild its state from that stream. A defect or a missed migration: report it with the message (it names the stream, version and event)." },
   'STORE.SCHEMA_NOT_MIGRATED': { retriable: false, raisedBy: EVERY_SERVICE, meaning: 'The database lacks a migration this version needs, so the service refused to start. Run "npm run migrate" (or the compose migrate service), then start it again.' },
   'KAFKA.TOPICS_MISSING': { retriable: false, raisedBy: EVERY_SERVICE, meaning: "Kafka topics the service needs are missing and it may not create them (a secured broker). Run the broker's setup step as admin, then start it again." },
   'KAFKA.PUBLISH_FAILED': { retriable: true, raisedBy: EVERY_SERVICE, meaning: "Events could not be handed to Kafka. They stay in the service's outbox and are sent again; the outbox-lag metric shows them waiting." },

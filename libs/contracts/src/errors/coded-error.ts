@@ -21,22 +21,17 @@ export class CodedError<C extends ErrorCode = ErrorCode> extends Error {
   readonly retryAfterMs?: number;
   readonly details?: Record<string, unknown>;
 
-  constructor(code: C, message: string, options?: CodedErrorOptions);
-  /** @deprecated The positional form, kept while its callers move to `options`; the catalogue says whether a code is retriable. */
-  constructor(code: C, message: string, retriable: boolean, details?: Record<string, unknown>, retryAfterMs?: number);
   constructor(
     readonly code: C,
     message: string,
-    options: CodedErrorOptions | boolean = {},
-    details?: Record<string, unknown>,
-    retryAfterMs?: number,
+    { retryAfterMs, details, cause }: CodedErrorOptions = {},
   ) {
-    const o: CodedErrorOptions = typeof options === 'boolean' ? { details, retryAfterMs } : options;
-    super(redact(message), o.cause === undefined ? undefined : { cause: o.cause });
+    super(redact(message), cause === undefined ? undefined : { cause });
     this.name = new.target.name;
-    this.retriable = typeof options === 'boolean' ? options : ERROR_CATALOGUE[code].retriable;
-    this.retryAfterMs = o.retryAfterMs;
-    this.details = o.details;
+    // The catalogue's word, never the thrower's: a code means the same everywhere.
+    this.retriable = ERROR_CATALOGUE[code].retriable;
+    this.retryAfterMs = retryAfterMs;
+    this.details = details;
   }
 }
 

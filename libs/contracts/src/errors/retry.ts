@@ -2,6 +2,7 @@
 // from an answer, and the decision (again, and after how long, or give up). Pure, so the LNB client's
 // request loop, the Kafka transport (pause the partition, seek back) and the exporter's stored retries
 // (its domain/ folder included) all wait by the same rule.
+import { assertNever } from '../assert-never';
 
 /**
  * How the delay is drawn below the exponential ceiling (base * 2^(attempt-1), capped at maxDelayMs):
@@ -45,10 +46,8 @@ export function backoffDelayMs(failedAttempt: number, backoff: Backoff, random: 
       return Math.round(ceiling * random());
     case 'none':
       return ceiling;
-    default: {
-      const never: never = jitter;
-      throw new Error(`unknown jitter ${String(never)}`);
-    }
+    default:
+      return assertNever(jitter);
   }
 }
 

@@ -3,7 +3,7 @@ import { CONFIG } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { MonitorConfig } from '../config';
-import { ProjectionService } from '../projection/projection.service';
+import { ProjectionService } from '../handlers/projection.service';
 
 /**
  * RequestRun, as the buttons and the API send it. A retry is a run too (trigger 'retry', the

@@ -3,7 +3,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsBoolean, IsIn, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import { LOG_LEVELS, type LogLevel } from '../domain/log-lines';
 import { RUN_STATUSES, type RunStatus } from '../domain/runs';
-import { apply, IntegerQuery, LeftOutOrValid } from '../http/params';
+import { apply, IntegerQuery, LeftOutOrValid } from './params';
 
 export const CODE_PATTERN = /^[A-Z]+\.[A-Z0-9_]+$/;
 
