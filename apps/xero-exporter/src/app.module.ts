@@ -11,6 +11,7 @@ import { ExporterHandlers } from './handlers/exporter.handlers';
 import { Intake } from './handlers/intake';
 import { ConnectionsController } from './http/connections.controller';
 import { ExporterMetrics } from './metrics';
+import { DocumentLifecycleStore } from './store/document-lifecycle-store';
 import { ExporterStore, type Transact, TRANSACT } from './store/exporter-store';
 import { REQUIRED_MIGRATION, SCHEMA } from './store/schema';
 import { ALLOCATION_OPTIONS, AllocationRunner, type AllocationOptions } from './workers/allocations';
@@ -105,6 +106,11 @@ export class AppModule {
         { provide: ExporterStore, inject: [PG_POOL, EVENT_STORE], useFactory: (pool: Pool): ExporterStore => new ExporterStore(pool) },
         // The event store's transaction, so a part's rows and the events it appends commit together.
         { provide: TRANSACT, inject: [Outbox], useFactory: (outbox: Outbox): Transact => outbox.store.withTransaction.bind(outbox.store) },
+        // Documents' streams read through evolve and projected; published events go through the outbox.
+        {
+          provide: DocumentLifecycleStore, inject: [Outbox],
+          useFactory: (outbox: Outbox) => new DocumentLifecycleStore(outbox.store, (tx, stream, envelopes, expected) => outbox.append(tx, stream, envelopes, expected)),
+        },
         { provide: TokenCipher, inject: [ExporterConfig], useFactory: (c: ExporterConfig) => TokenCipher.fromText(c.xeroTokenKey) },
         { provide: Limiters, inject: [XERO_API_OPTIONS], useFactory: (o: XeroApiOptions) => new Limiters(o.limits, o.minuteMs) },
         senderPoolProvider,

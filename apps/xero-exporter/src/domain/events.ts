@@ -1,9 +1,10 @@
 // The exporter's outgoing events, built once here: a document's keyed by the document, correlated with
 // the run, caused by the DocumentMapped that asked for the export; a connection's keyed by the connection.
 import {
-  type AllocationWait, createEnvelope, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, DocumentExported, DocumentExportFailed, type DocumentType, type EventEnvelope, type Problem, xeroConnectionKey,
+  createEnvelope, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, DocumentExported, DocumentExportFailed, type DocumentType, type EventEnvelope, type Problem, xeroConnectionKey,
   type XeroConnectionChange, XeroConnectionChanged, XeroConnectionLost, XeroConnectionRestored, type XeroGrant,
 } from '@lnbx/contracts';
+import type { PublishedEvent } from './document-lifecycle';
 
 export interface DocumentRef {
   documentKey: string;
@@ -17,30 +18,51 @@ export interface DocumentRef {
 
 export const documentStream = (documentKey: string): string => `document-${documentKey}`;
 
-const ctx = (r: DocumentRef) => ({
-  producer: 'xero-exporter' as const,
-  connectionId: r.connectionId,
-  correlationId: r.correlationId,
-  causationId: r.causationId,
-  key: r.documentKey,
-});
-
-export function exportedEvent(
-  r: DocumentRef,
-  d: { xeroTenantId: string; xeroId: string; number: string; url: string; subTotal: number; totalTax: number; total: number; outcome: DocumentExported.Value['outcome'] },
-): EventEnvelope<DocumentExported.Value> {
-  return createEnvelope(DocumentExported.definition, {
-    documentKey: r.documentKey, documentType: r.docType, revision: r.revision, runId: r.runId,
-    xeroTenantId: d.xeroTenantId, xeroId: d.xeroId, number: d.number, url: d.url,
-    subTotal: d.subTotal, totalTax: d.totalTax, total: d.total, outcome: d.outcome,
-  }, ctx(r));
+/**
+ * A published lifecycle event (domain/document-lifecycle.ts) as its envelope: keyed by the document,
+ * correlated with the run, caused by the DocumentMapped that asked for the export; occurredAt is the time
+ * the lifecycle's state carries, so a rebuild finds the same.
+ */
+export function documentEnvelope(event: PublishedEvent): EventEnvelope {
+  const ctx = {
+    producer: 'xero-exporter' as const, connectionId: event.ctx.connectionId, correlationId: event.ctx.correlationId, causationId: event.ctx.causationId,
+    key: event.data.documentKey, occurredAt: new Date(event.at),
+  };
+  switch (event.type) {
+    case 'DocumentExported':
+      return createEnvelope(DocumentExported.definition, event.data, ctx);
+    case 'DocumentExportFailed':
+      return createEnvelope(DocumentExportFailed.definition, event.data, ctx);
+    case 'CreditNoteAllocationDeferred':
+      return createEnvelope(CreditNoteAllocationDeferred.definition, event.data, ctx);
+    case 'CreditNoteAllocated':
+      return createEnvelope(CreditNoteAllocated.definition, event.data, ctx);
+    case 'CreditNoteLeftUnallocated':
+      return createEnvelope(CreditNoteLeftUnallocated.definition, event.data, ctx);
+    default: {
+      const never: never = event;
+      throw new Error(`unhandled: ${JSON.stringify(never)}`);
+    }
+  }
 }
 
-export function failedEvent(r: DocumentRef, problems: Problem[], retriable: boolean, attempt: number): EventEnvelope<DocumentExportFailed.Value> {
-  return createEnvelope(DocumentExportFailed.definition, {
-    documentKey: r.documentKey, documentType: r.docType, revision: r.revision, runId: r.runId,
-    problems, retriable, attempt: Math.max(1, attempt),
-  }, ctx(r));
+/** A published lifecycle event read back from its envelope (decoded and validated by the caller). */
+export function documentEventOf(env: EventEnvelope): PublishedEvent | undefined {
+  const common = { ctx: { connectionId: env.connectionId, correlationId: env.correlationId, causationId: env.causationId ?? '' }, at: env.occurredAt };
+  switch (env.type) {
+    case DocumentExported.definition.type:
+      return { type: 'DocumentExported', data: env.payload as DocumentExported.Value, ...common };
+    case DocumentExportFailed.definition.type:
+      return { type: 'DocumentExportFailed', data: env.payload as DocumentExportFailed.Value, ...common };
+    case CreditNoteAllocationDeferred.definition.type:
+      return { type: 'CreditNoteAllocationDeferred', data: env.payload as CreditNoteAllocationDeferred.Value, ...common };
+    case CreditNoteAllocated.definition.type:
+      return { type: 'CreditNoteAllocated', data: env.payload as CreditNoteAllocated.Value, ...common };
+    case CreditNoteLeftUnallocated.definition.type:
+      return { type: 'CreditNoteLeftUnallocated', data: env.payload as CreditNoteLeftUnallocated.Value, ...common };
+    default:
+      return undefined;
+  }
 }
 
 export const connectionStream = (connectionId: string): string => `xero-connection-${connectionId}`;
@@ -93,29 +115,3 @@ export const connectionChangedEvent = (connectionId: string, change: XeroConnect
   createEnvelope(XeroConnectionChanged.definition, { ...state, change, ...(code && state.status !== 'connected' ? { code } : {}) }, connectionCtx(connectionId));
 
 export const problem = (code: string, message: string): Problem => ({ code, message, severity: 'error' });
-
-/** The credit note and invoice an allocation event speaks of; its lines go to the run that exported the credit note. */
-export interface AllocationRef extends DocumentRef {
-  creditNoteXeroId: string;
-  creditNoteNumber: string;
-  invoiceNumber: string;
-}
-
-const allocationSubject = (a: AllocationRef, message: string) => ({
-  documentKey: a.documentKey, documentType: a.docType, revision: a.revision, runId: a.runId,
-  creditNoteNumber: a.creditNoteNumber, creditNoteXeroId: a.creditNoteXeroId, invoiceNumber: a.invoiceNumber, message,
-});
-
-export const allocationDeferredEvent = (a: AllocationRef, d: { message: string; waitingFor: AllocationWait[]; nextCheckAt: Date }): EventEnvelope<CreditNoteAllocationDeferred.Value> =>
-  createEnvelope(CreditNoteAllocationDeferred.definition, { ...allocationSubject(a, d.message), waitingFor: d.waitingFor, nextCheckAt: d.nextCheckAt.toISOString() }, ctx(a));
-
-export const allocatedEvent = (
-  a: AllocationRef,
-  d: { message: string; invoiceXeroId: string; amount: number; currency: string; remainingCredit: number; outcome: CreditNoteAllocated.Value['outcome'] },
-): EventEnvelope<CreditNoteAllocated.Value> =>
-  createEnvelope(CreditNoteAllocated.definition, {
-    ...allocationSubject(a, d.message), invoiceXeroId: d.invoiceXeroId, amount: d.amount, currency: d.currency, remainingCredit: d.remainingCredit, outcome: d.outcome,
-  }, ctx(a));
-
-export const leftUnallocatedEvent = (a: AllocationRef, d: { message: string; code: string }): EventEnvelope<CreditNoteLeftUnallocated.Value> =>
-  createEnvelope(CreditNoteLeftUnallocated.definition, { ...allocationSubject(a, d.message), code: d.code }, ctx(a));

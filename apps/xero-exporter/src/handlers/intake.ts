@@ -5,8 +5,9 @@ import { hasSqlState, SQLSTATE } from '@lnbx/event-store';
 import { Outbox } from '@lnbx/messaging';
 import { Injectable } from '@nestjs/common';
 import { ExporterConfig } from '../config';
-import { type DocumentRef, documentStream, exportedEvent, failedEvent, problem } from '../domain/events';
+import { type DocumentRef, problem } from '../domain/events';
 import { CODES } from '../domain/xero-errors';
+import { DocumentLifecycleStore } from '../store/document-lifecycle-store';
 import { ExporterStore } from '../store/exporter-store';
 import { Wakeups } from '../workers/wakeups';
 
@@ -23,6 +24,7 @@ export class Intake {
 
   constructor(
     private readonly store: ExporterStore,
+    private readonly lifecycle: DocumentLifecycleStore,
     private readonly outbox: Outbox,
     private readonly wakeups: Wakeups,
     config: ExporterConfig,
@@ -42,28 +44,31 @@ export class Intake {
           documentKey: v.documentKey, connectionId: env.connectionId, docType: v.documentType, revision: v.revision,
           runId: v.runId, correlationId: env.correlationId, causationId: env.eventId,
         };
-        const known = await this.store.document(tx, v.documentKey);
-        if (known?.xeroId && known.revision === v.revision) {
-          // The same revision again (a retry run): it is in Xero already; say so without a call.
-          await this.outbox.append(tx, documentStream(v.documentKey), [exportedEvent(ref, {
-            xeroTenantId: known.xeroTenantId ?? '', xeroId: known.xeroId, number: known.number ?? v.xero.number, url: known.url ?? '',
-            subTotal: known.subTotal ?? 0, totalTax: known.totalTax ?? 0, total: known.total ?? 0, outcome: 'already_present',
-          })]);
+        // The pending row first (a sender holding it is waited for), then the document: the order the sender takes them in.
+        await this.store.lockPending(tx, v.documentKey);
+        await this.lifecycle.lock(tx, [v.documentKey]);
+        const at = new Date().toISOString();
+        let state = (await this.lifecycle.load(tx, [v.documentKey])).get(v.documentKey)!;
+        ({ state } = await this.lifecycle.decide(tx, v.documentKey, state, { type: 'Queue', ref, number: v.xero.number, at }));
+        if (state.phase !== 'queued') {
+          // The same revision again (a retry run): it is in Xero already, and said so without a call.
+          await this.lifecycle.project(tx, new Map([[v.documentKey, state]]));
           result = 'already_exported';
           return;
         }
         await this.store.upsertPending(tx, { ...ref, value: v });
-        await this.store.ensureDocument(tx, v.documentKey, env.connectionId, v.documentType);
         const connection = await this.store.connection(tx, env.connectionId);
         // After a loss the monitor already knows (XeroConnectionLost) and shows the document waiting: nothing
         // to add per document. Only a connection that never reached an organisation is told here.
         const neverConnected = connection ? !connection.xeroTenantId && connection.status !== 'connected' : this.announceNeverConnected;
         if (neverConnected) {
           const why = connection?.reason ?? 'no Xero organisation has been connected yet';
-          await this.outbox.append(tx, documentStream(v.documentKey), [
-            failedEvent(ref, [problem(CODES.connectionLost, `Xero is not connected (${why}). The document waits and is sent once the connection is restored.`)], true, 1),
-          ]);
+          ({ state } = await this.lifecycle.decide(tx, v.documentKey, state, {
+            type: 'RecordFailure', ref, retriable: true, attempt: 1, at,
+            problems: [problem(CODES.connectionLost, `Xero is not connected (${why}). The document waits and is sent once the connection is restored.`)],
+          }));
         }
+        await this.lifecycle.project(tx, new Map([[v.documentKey, state]]));
         result = 'recorded';
       });
     } catch (err) {

@@ -1,6 +1,6 @@
 // SQL over the exporter's tables. Every method takes the connection to run on, so callers decide what
 // shares a transaction (a document's outcome, its events and its pending row go together).
-import type { DocumentMapped, DocumentType } from '@lnbx/contracts';
+import type { DocumentMapped } from '@lnbx/contracts';
 import type { DocumentRef } from '../domain/events';
 import type { ClientBase, Pool } from 'pg';
 import { SCHEMA } from './schema';
@@ -36,34 +36,6 @@ export interface PendingRow extends DocumentRef {
   nextAttemptAt: Date;
   enqueuedAt: Date;
   lastError: string | null;
-}
-
-export interface DocumentRow {
-  documentKey: string;
-  connectionId: string;
-  docType: DocumentType;
-  xeroTenantId: string | null;
-  xeroId: string | null;
-  number: string | null;
-  revision: string | null;
-  status: string | null;
-  subTotal: number | null;
-  totalTax: number | null;
-  total: number | null;
-  url: string | null;
-  needsLookup: boolean;
-}
-
-export interface ExportedFacts {
-  xeroTenantId: string;
-  xeroId: string;
-  number: string;
-  revision: string;
-  status: string;
-  subTotal: number;
-  totalTax: number;
-  total: number;
-  url: string;
 }
 
 export type FollowupKind = 'attach';
@@ -105,10 +77,8 @@ function fromRow<T>(r: Row, convert: Record<string, (v: unknown) => unknown> = {
   return out as T;
 }
 
-const numOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
 const toConnection = (r: Row): ConnectionRow => fromRow(r);
 const toPending = (r: Row): PendingRow => fromRow(r);
-const toDocument = (r: Row): DocumentRow => fromRow(r, { subTotal: numOrNull, totalTax: numOrNull, total: numOrNull });
 const toFollowup = (r: Row): FollowupRow => fromRow(r, { id: String });
 const toAllocation = (r: Row): AllocationRow => fromRow(r);
 
@@ -269,6 +239,11 @@ export class ExporterStore {
     return rows.map(toPending);
   }
 
+  /** Waits for a sender holding the document's pending row (the intake's lock_timeout bounds the wait). */
+  async lockPending(tx: ClientBase, key: string): Promise<void> {
+    await tx.query(`select 1 from ${S}.pending where document_key = $1 for update`, [key]);
+  }
+
   async pendingCount(db: Db, connectionId: string): Promise<number> {
     const { rows } = await db.query(`select count(*)::int as n from ${S}.pending where connection_id = $1`, [connectionId]);
     return rows[0].n;
@@ -282,44 +257,6 @@ export class ExporterStore {
     await db.query(
       `update ${S}.pending set attempts = $2, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000), last_error = $4 where document_key = $1`,
       [key, attempts, Math.max(0, delayMs), lastError],
-    );
-  }
-
-  // ---------- documents ----------
-
-  async ensureDocument(db: Db, key: string, connectionId: string, type: DocumentType): Promise<void> {
-    await db.query(
-      `insert into ${S}.documents (document_key, connection_id, doc_type) values ($1, $2, $3) on conflict (document_key) do nothing`,
-      [key, connectionId, type],
-    );
-  }
-
-  async document(db: Db, key: string): Promise<DocumentRow | undefined> {
-    const { rows } = await db.query(`select * from ${S}.documents where document_key = $1`, [key]);
-    return rows[0] ? toDocument(rows[0]) : undefined;
-  }
-
-  async documents(db: Db, keys: string[]): Promise<Map<string, DocumentRow>> {
-    const { rows } = await db.query(`select * from ${S}.documents where document_key = any($1)`, [keys]);
-    return new Map(rows.map((r) => [r.document_key as string, toDocument(r)]));
-  }
-
-  /** Written (and committed) before a create is sent: after a crash or a lost answer, look before sending again. */
-  async markNeedsLookup(db: Db, keys: string[], value = true): Promise<void> {
-    if (keys.length) await db.query(`update ${S}.documents set needs_lookup = $2, updated_at = now() where document_key = any($1)`, [keys, value]);
-  }
-
-  /** What Xero now holds for these documents, in one statement (a batch's worth at a time). */
-  async saveExported(db: Db, list: { key: string; facts: ExportedFacts }[]): Promise<void> {
-    if (!list.length) return;
-    const col = <K extends keyof ExportedFacts>(k: K) => list.map((e) => e.facts[k]);
-    await db.query(
-      `update ${S}.documents d set xero_tenant_id = v.tenant, xero_id = v.xero_id, number = v.number, revision = v.revision, status = v.status,
-         sub_total = v.sub_total, total_tax = v.total_tax, total = v.total, url = v.url, needs_lookup = false, updated_at = now()
-       from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[], $8::numeric[], $9::numeric[], $10::text[])
-         as v(key, tenant, xero_id, number, revision, status, sub_total, total_tax, total, url)
-       where d.document_key = v.key`,
-      [list.map((e) => e.key), col('xeroTenantId'), col('xeroId'), col('number'), col('revision'), col('status'), col('subTotal'), col('totalTax'), col('total'), col('url')],
     );
   }
 
@@ -373,18 +310,9 @@ export class ExporterStore {
 
   // ---------- allocations ----------
 
-  /** A credit note in Xero that should credit an invoice: checked at once. A new revision starts over unless it is allocated already. */
-  async addAllocation(db: Db, a: DocumentRef & { creditNoteXeroId: string; creditNoteNumber: string; invoiceNumber: string; creditNoteDate?: string }): Promise<void> {
-    await db.query(
-      `insert into ${S}.allocations (document_key, connection_id, revision, run_id, correlation_id, causation_id, credit_note_xero_id, credit_note_number, invoice_number, credit_note_date)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-       on conflict (document_key) do update set revision = excluded.revision, run_id = excluded.run_id, correlation_id = excluded.correlation_id,
-         causation_id = excluded.causation_id, credit_note_xero_id = excluded.credit_note_xero_id, credit_note_number = excluded.credit_note_number,
-         invoice_number = excluded.invoice_number, credit_note_date = excluded.credit_note_date, state = 'waiting', message = null, checks = 0,
-         next_check_at = now(), updated_at = now()
-       where ${S}.allocations.state <> 'allocated'`,
-      [a.documentKey, a.connectionId, a.revision, a.runId, a.correlationId, a.causationId, a.creditNoteXeroId, a.creditNoteNumber, a.invoiceNumber, a.creditNoteDate ?? null],
-    );
+  /** A credit note's allocation asked for afresh (a new export): looked at at once, its looks counted from zero. */
+  async allocationDueAfresh(db: Db, documentKey: string): Promise<void> {
+    await db.query(`update ${S}.allocations set checks = 0, next_check_at = now() where document_key = $1`, [documentKey]);
   }
 
   /** Waiting allocations due for a look, oldest due first; rows another instance is checking are skipped. */
@@ -397,12 +325,9 @@ export class ExporterStore {
     return rows.map(toAllocation);
   }
 
-  async saveAllocation(db: Db, documentKey: string, a: { state: AllocationRow['state']; message: string; checks: number; delayMs: number }): Promise<void> {
-    await db.query(
-      `update ${S}.allocations set state = $2, message = $3, checks = $4, next_check_at = now() + make_interval(secs => $5::float8 / 1000), updated_at = now()
-       where document_key = $1`,
-      [documentKey, a.state, a.message, a.checks, a.delayMs],
-    );
+  /** When an allocation is looked at next (its state is the document's, projected from its stream). */
+  async scheduleAllocation(db: Db, documentKey: string, checks: number, delayMs: number): Promise<void> {
+    await db.query(`update ${S}.allocations set checks = $2, next_check_at = now() + make_interval(secs => $3::float8 / 1000) where document_key = $1`, [documentKey, checks, delayMs]);
   }
 
   /** Puts off a look without counting it (Xero asked us to slow down). */
@@ -421,18 +346,26 @@ export class ExporterStore {
   }
 
   /**
-   * "Check allocations now": the connection's waiting allocations are due at once; credit notes named
-   * (LNB references) are looked at again even when they were found not possible (fixed in Xero since).
+   * "Check allocations now": the connection's waiting allocations are due at once, or only the credit notes
+   * named (document keys) that are not allocated (those found not possible are re-opened first, on their streams).
    */
   async allocationsDueNow(db: Db, connectionId: string, documentKeys?: string[]): Promise<number> {
     const { rowCount } = documentKeys?.length
       ? await db.query(
-        `update ${S}.allocations set state = 'waiting', next_check_at = now(), updated_at = now()
-         where connection_id = $1 and document_key = any($2) and state <> 'allocated'`,
+        `update ${S}.allocations set next_check_at = now() where connection_id = $1 and document_key = any($2) and state <> 'allocated'`,
         [connectionId, documentKeys],
       )
       : await db.query(`update ${S}.allocations set next_check_at = now() where connection_id = $1 and state = 'waiting'`, [connectionId]);
     return rowCount ?? 0;
+  }
+
+  /** The credit notes named that were found not possible (to re-open: their streams decide). */
+  async allocationsNotPossible(db: Db, connectionId: string, documentKeys: string[]): Promise<string[]> {
+    const { rows } = await db.query(
+      `select document_key from ${S}.allocations where connection_id = $1 and document_key = any($2) and state = 'not_possible' order by document_key`,
+      [connectionId, documentKeys],
+    );
+    return rows.map((r) => r.document_key as string);
   }
 
   async allocation(db: Db, documentKey: string): Promise<AllocationRow | undefined> {

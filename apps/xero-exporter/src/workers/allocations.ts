@@ -2,15 +2,15 @@
 // (the credit notes by id, the invoices by number) and one call per allocation that is ready. What
 // becomes of each is decided in domain/allocation.ts; this carries it out and says so (an event only
 // when what is said changes, so a re-check that finds nothing new stays quiet).
-import { backoffDelayMs, type EventEnvelope } from '@lnbx/contracts';
-import { Outbox } from '@lnbx/messaging';
+import { backoffDelayMs } from '@lnbx/contracts';
 import { JsonLogger } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { ClientBase } from 'pg';
 import { type AllocationDecision, type CreditFacts, decideAllocation, refusal, waiting } from '../domain/allocation';
+import type { DocumentCommand, DocumentState } from '../domain/document-lifecycle';
 import type { XeroFacts } from '../domain/documents';
 import { idempotencyKey } from '../domain/idempotency';
-import { allocatedEvent, leftUnallocatedEvent, allocationDeferredEvent, documentStream } from '../domain/events';
+import { DocumentLifecycleStore } from '../store/document-lifecycle-store';
 import { type AllocationRow, ExporterStore } from '../store/exporter-store';
 import { ConnectionLostError, type Loss, XeroCallError } from '../xero/errors';
 import { findByNumbers, findCreditNotes } from '../xero/lookups';
@@ -44,7 +44,7 @@ export class AllocationRunner {
 
   constructor(
     private readonly store: ExporterStore,
-    private readonly outbox: Outbox,
+    private readonly lifecycle: DocumentLifecycleStore,
     private readonly xero: XeroApi,
     @Inject(ALLOCATION_OPTIONS) private readonly o: AllocationOptions,
     logger: JsonLogger,
@@ -52,9 +52,22 @@ export class AllocationRunner {
     this.logger = logger.child({ component: 'exporter' });
   }
 
-  /** Looks at `rows` (claimed in `tx`) and records what became of each, in `tx`. */
+  /**
+   * Looks at `rows` (claimed in `tx`) and records what became of each, in `tx`: what is said of it decided on
+   * the credit note's stream (held from the start, so nothing else appends meanwhile), its row's state
+   * projected from it, and when it is looked at next.
+   */
   async run(tx: ClientBase, tenant: Tenant, rows: AllocationRow[]): Promise<AllocationReport> {
     const report: AllocationReport = { calls: 0, outcomes: [] };
+    const keys = rows.map((r) => r.documentKey);
+    await this.lifecycle.lock(tx, keys);
+    const states = await this.lifecycle.load(tx, keys);
+    const done = await this.look(tx, tenant, rows, states, report);
+    await this.lifecycle.project(tx, states);
+    return done;
+  }
+
+  private async look(tx: ClientBase, tenant: Tenant, rows: AllocationRow[], states: Map<string, DocumentState>, report: AllocationReport): Promise<AllocationReport> {
     let credits: Map<string, CreditFacts>;
     let invoices: Map<string, XeroFacts>;
     try {
@@ -63,7 +76,7 @@ export class AllocationRunner {
       report.calls++;
       invoices = await findByNumbers(this.xero, tenant, 'invoice', rows.map((r) => r.invoiceNumber));
     } catch (err) {
-      return { ...report, ...(await this.unanswered(tx, rows, err)) };
+      return { ...report, ...(await this.unanswered(tx, rows, states, err)) };
     }
     for (const [i, row] of rows.entries()) {
       const decision = decideAllocation(
@@ -72,38 +85,43 @@ export class AllocationRunner {
       );
       try {
         if (decision.kind === 'allocate') report.calls++;
-        report.outcomes.push(await this.carryOut(tx, tenant, row, decision));
+        report.outcomes.push(await this.carryOut(tx, tenant, row, states, decision));
       } catch (err) {
-        return { ...report, ...(await this.unanswered(tx, rows.slice(i), err)) };
+        return { ...report, ...(await this.unanswered(tx, rows.slice(i), states, err)) };
       }
     }
     return report;
   }
 
-  private async carryOut(tx: ClientBase, tenant: Tenant, row: AllocationRow, decision: AllocationDecision): Promise<AllocationDecision['kind']> {
+  private async carryOut(tx: ClientBase, tenant: Tenant, row: AllocationRow, states: Map<string, DocumentState>, decision: AllocationDecision): Promise<AllocationDecision['kind']> {
     const subject = { creditNoteNumber: row.creditNoteNumber, invoiceNumber: row.invoiceNumber };
+    const at = new Date().toISOString();
+    const checked = (delayMs: number) => this.store.scheduleAllocation(tx, row.documentKey, row.checks + 1, delayMs);
     switch (decision.kind) {
       case 'allocate': {
         const refused = await this.allocate(tenant, row, decision);
-        if (refused) return this.carryOut(tx, tenant, row, refusal(subject, refused));
-        await this.settle(tx, row, 'allocated', decision.message, allocatedEvent(row, {
-          message: decision.message, invoiceXeroId: decision.invoice.xeroId, amount: decision.amount,
-          currency: currencyOf(decision.currency, decision.invoice), remainingCredit: decision.remainingCredit, outcome: 'allocated',
-        }));
+        if (refused) return this.carryOut(tx, tenant, row, states, refusal(subject, refused));
+        await this.say(tx, row, states, {
+          type: 'RecordAllocation', message: decision.message, invoiceXeroId: decision.invoice.xeroId, amount: decision.amount,
+          currency: currencyOf(decision.currency, decision.invoice), remainingCredit: decision.remainingCredit, outcome: 'allocated', at,
+        });
+        await checked(0);
         this.logger.info('credit note allocated', { documentKey: row.documentKey, number: row.creditNoteNumber, invoiceNumber: row.invoiceNumber, amount: decision.amount });
         return decision.kind;
       }
       case 'done':
-        await this.settle(tx, row, 'allocated', decision.message, allocatedEvent(row, {
-          message: decision.message, invoiceXeroId: decision.invoice.xeroId, amount: decision.amount,
-          currency: currencyOf(decision.currency, decision.invoice), remainingCredit: decision.remainingCredit, outcome: 'already_allocated',
-        }));
+        await this.say(tx, row, states, {
+          type: 'RecordAllocation', message: decision.message, invoiceXeroId: decision.invoice.xeroId, amount: decision.amount,
+          currency: currencyOf(decision.currency, decision.invoice), remainingCredit: decision.remainingCredit, outcome: 'already_allocated', at,
+        });
+        await checked(0);
         return decision.kind;
       case 'wait':
-        await this.wait(tx, row, decision, backoffDelayMs(row.checks + 1, { baseDelayMs: this.o.recheckBaseMs, maxDelayMs: this.o.recheckMaxMs }));
+        await this.wait(tx, row, states, decision, backoffDelayMs(row.checks + 1, { baseDelayMs: this.o.recheckBaseMs, maxDelayMs: this.o.recheckMaxMs }));
         return decision.kind;
       case 'not_possible':
-        await this.settle(tx, row, 'not_possible', decision.message, leftUnallocatedEvent(row, { message: decision.message, code: decision.code }));
+        await this.say(tx, row, states, { type: 'LeaveUnallocated', message: decision.message, code: decision.code, at });
+        await checked(0);
         this.logger.warn('credit note left unallocated', { documentKey: row.documentKey, number: row.creditNoteNumber, code: decision.code });
         return decision.kind;
       default: {
@@ -131,24 +149,26 @@ export class AllocationRunner {
     return undefined;
   }
 
-  private async wait(tx: ClientBase, row: AllocationRow, d: Extract<AllocationDecision, { kind: 'wait' }>, delayMs: number): Promise<void> {
-    await this.store.saveAllocation(tx, row.documentKey, { state: 'waiting', message: d.message, checks: row.checks + 1, delayMs });
-    if (row.message === d.message && row.state === 'waiting') return;
-    await this.outbox.append(tx, documentStream(row.documentKey), [
-      allocationDeferredEvent(row, { message: d.message, waitingFor: d.waitingFor, nextCheckAt: new Date(Date.now() + delayMs) }),
-    ]);
+  /** Waits; said (CreditNoteAllocationDeferred) only when what is said of it changes, which its stream decides. */
+  private async wait(tx: ClientBase, row: AllocationRow, states: Map<string, DocumentState>, d: Extract<AllocationDecision, { kind: 'wait' }>, delayMs: number): Promise<void> {
+    await this.say(tx, row, states, {
+      type: 'DeferAllocation', message: d.message, waitingFor: d.waitingFor, nextCheckAt: new Date(Date.now() + delayMs).toISOString(), at: new Date().toISOString(),
+    });
+    await this.store.scheduleAllocation(tx, row.documentKey, row.checks + 1, delayMs);
   }
 
-  private async settle(tx: ClientBase, row: AllocationRow, state: 'allocated' | 'not_possible', message: string, event: EventEnvelope): Promise<void> {
-    await this.store.saveAllocation(tx, row.documentKey, { state, message, checks: row.checks + 1, delayMs: 0 });
-    await this.outbox.append(tx, documentStream(row.documentKey), [event]);
+  /** Decides `command` on the credit note's stream and appends it; its row is projected when the unit ends. */
+  private async say(tx: ClientBase, row: AllocationRow, states: Map<string, DocumentState>, command: DocumentCommand): Promise<void> {
+    const { state, refusal } = await this.lifecycle.decide(tx, row.documentKey, states.get(row.documentKey)!, command);
+    if (refusal) throw new Error(`${row.documentKey}: ${refusal.code}: ${refusal.message}`);
+    states.set(row.documentKey, state);
   }
 
   /**
    * Xero did not answer (or asked us to slow down, or the connection is gone): the allocations wait. The
    * first time one has anything said of it, that is said; after that a missed answer stays quiet.
    */
-  private async unanswered(tx: ClientBase, rows: AllocationRow[], err: unknown): Promise<{ lost?: Loss }> {
+  private async unanswered(tx: ClientBase, rows: AllocationRow[], states: Map<string, DocumentState>, err: unknown): Promise<{ lost?: Loss }> {
     if (err instanceof ConnectionLostError) return { lost: { reason: err.reason, code: err.code } };
     if (!(err instanceof XeroCallError)) throw err;
     if (err.kind === 'rate_limited') {
@@ -158,10 +178,10 @@ export class AllocationRunner {
     this.logger.warn('allocation check got no answer from Xero; will look again', { reason: err.message, allocations: rows.length });
     for (const row of rows) {
       const delayMs = backoffDelayMs(row.checks + 1, { baseDelayMs: this.o.retryBaseMs, maxDelayMs: this.o.retryMaxMs });
-      if (row.message === null) {
-        await this.wait(tx, row, waiting(row, ['xero_answer']), delayMs);
+      if (states.get(row.documentKey)?.allocation?.message === null) {
+        await this.wait(tx, row, states, waiting(row, ['xero_answer']), delayMs);
       } else {
-        await this.store.saveAllocation(tx, row.documentKey, { state: 'waiting', message: row.message, checks: row.checks + 1, delayMs });
+        await this.store.scheduleAllocation(tx, row.documentKey, row.checks + 1, delayMs);
       }
     }
     return {};

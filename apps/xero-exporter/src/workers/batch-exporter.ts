@@ -4,17 +4,18 @@
 // every request carries an Idempotency-Key derived from the revisions it holds, and "Invoice # must be
 // unique." links the document that is already there.
 import { backoffDelayMs, type DocumentExported, type DocumentType, type ErrorCode, type Problem } from '@lnbx/contracts';
-import { Outbox } from '@lnbx/messaging';
-import { JsonLogger, PG_POOL } from '@lnbx/platform';
+import { JsonLogger } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
-import type { ClientBase, Pool } from 'pg';
+import type { ClientBase } from 'pg';
 import type { CreditNote, Invoice } from 'xero-node';
 import { chunk, unitdpOf } from '../domain/batching';
 import { type ChangePolicy, decideChange, deepLink, readItem, toXeroItem, type XeroFacts, type XeroItem } from '../domain/documents';
 import { batchIdempotencyKey, idempotencyKey } from '../domain/idempotency';
-import { documentStream, exportedEvent, failedEvent, problem } from '../domain/events';
+import type { DocumentCommand, DocumentState, InXero } from '../domain/document-lifecycle';
+import { problem } from '../domain/events';
 import { CODES, isDuplicateNumber, validationProblems } from '../domain/xero-errors';
-import { type DocumentRow, type ExportedFacts, ExporterStore, type PendingRow } from '../store/exporter-store';
+import { DocumentLifecycleStore } from '../store/document-lifecycle-store';
+import { ExporterStore, type PendingRow, type Transact, TRANSACT } from '../store/exporter-store';
 import { ConnectionLostError, type Loss, XeroCallError } from '../xero/errors';
 import { findByIds, findByNumbers } from '../xero/lookups';
 import { type Tenant, XeroApi } from '../xero/xero-api';
@@ -60,9 +61,9 @@ export class BatchExporter {
 
   constructor(
     private readonly store: ExporterStore,
+    private readonly lifecycle: DocumentLifecycleStore,
     /** Not the unit's transaction: the look-first marker must be committed before the create is sent. */
-    @Inject(PG_POOL) private readonly pool: Pool,
-    private readonly outbox: Outbox,
+    @Inject(TRANSACT) private readonly transact: Transact,
     private readonly xero: XeroApi,
     private readonly contacts: ContactResolver,
     @Inject(BATCH_OPTIONS) private readonly o: BatchExporterOptions,
@@ -107,19 +108,21 @@ export class BatchExporter {
 
   private async decide(tx: ClientBase, tenant: ActiveTenant, rows: PendingRow[], decisions: Map<string, Decision>, clearable: Set<string>): Promise<void> {
     const type = rows[0].docType;
-    const docs = await this.store.documents(tx, rows.map((r) => r.documentKey));
-    for (const r of rows) if (!docs.get(r.documentKey)?.needsLookup) clearable.add(r.documentKey);
+    // Read without the documents' lock: their pending rows, held by this unit, keep every other export of them out.
+    const docs = await this.lifecycle.load(tx, rows.map((r) => r.documentKey));
+    const stateOf = (r: PendingRow): DocumentState => docs.get(r.documentKey)!;
+    for (const r of rows) if (!stateOf(r).needsLookup) clearable.add(r.documentKey);
     let creates: PendingRow[] = [];
     const updates: PendingRow[] = [];
     for (const r of rows) {
-      const d = docs.get(r.documentKey);
-      if (d?.xeroId && d.revision === r.revision) decisions.set(r.documentKey, { kind: 'exported', facts: storedFacts(d), outcome: 'already_present' });
-      else if (d?.xeroId) updates.push(r);
+      const x = stateOf(r).inXero;
+      if (x && x.revision === r.revision) decisions.set(r.documentKey, { kind: 'exported', facts: storedFacts(x), outcome: 'already_present' });
+      else if (x) updates.push(r);
       else creates.push(r);
     }
 
     // Layer 3: a create whose answer was lost (or a crash mid-send) may have landed: look first.
-    const unsure = creates.filter((r) => docs.get(r.documentKey)?.needsLookup);
+    const unsure = creates.filter((r) => stateOf(r).needsLookup);
     if (unsure.length) {
       const found = await findByNumbers(this.xero, tenant, type, unsure.map((r) => r.value.xero.number));
       for (const r of unsure) {
@@ -145,12 +148,33 @@ export class BatchExporter {
     if (ready(updates).length) await this.sendUpdates(tenant, type, ready(updates), docs, contactIds, decisions);
     const toCreate = ready(creates);
     if (toCreate.length) {
-      await this.store.markNeedsLookup(this.pool, toCreate.filter((r) => !docs.get(r.documentKey)?.needsLookup).map((r) => r.documentKey));
+      await this.markForLookup(toCreate.filter((r) => !stateOf(r).needsLookup));
       for (const r of toCreate) clearable.delete(r.documentKey);
       for (const part of chunk(toCreate, this.o.batchSize, (r) => json(r.value.xero))) {
         await this.create(tenant, type, part, contactIds, decisions, clearable);
       }
     }
+  }
+
+  /**
+   * The look-first marker, committed on its own before the create is sent: after a lost answer, a timeout
+   * or a crash, the number is looked up before anything is sent again. The lifecycle refuses it for a
+   * document Xero holds (never created twice): then nothing is sent, and the unit is tried again.
+   */
+  private async markForLookup(rows: PendingRow[]): Promise<void> {
+    if (!rows.length) return;
+    const keys = rows.map((r) => r.documentKey);
+    await this.transact(async (mtx) => {
+      await this.lifecycle.lock(mtx, keys);
+      const states = await this.lifecycle.load(mtx, keys);
+      const at = new Date().toISOString();
+      for (const r of rows) {
+        const { state, refusal } = await this.lifecycle.decide(mtx, r.documentKey, states.get(r.documentKey)!, { type: 'MarkForLookup', revision: r.revision, at });
+        if (refusal) throw new Error(`${r.documentKey}: ${refusal.code}: ${refusal.message}`);
+        states.set(r.documentKey, state);
+      }
+      await this.lifecycle.project(mtx, states);
+    });
   }
 
   private linked(f: XeroFacts): Decision {
@@ -215,7 +239,7 @@ export class BatchExporter {
   }
 
   private async sendUpdates(
-    tenant: ActiveTenant, type: DocumentType, rows: PendingRow[], docs: Map<string, DocumentRow>,
+    tenant: ActiveTenant, type: DocumentType, rows: PendingRow[], docs: Map<string, DocumentState>,
     contactIds: Map<string, string>, decisions: Map<string, Decision>,
   ): Promise<void> {
     const changed = (r: PendingRow, reason: string): void => {
@@ -223,15 +247,16 @@ export class BatchExporter {
     };
     if (this.o.changedAfterExport === 'report') {
       for (const r of rows) {
-        const d = decideChange('report', { status: docs.get(r.documentKey)?.status ?? '', settled: 0, number: r.value.xero.number });
+        const d = decideChange('report', { status: docs.get(r.documentKey)?.inXero?.status ?? '', settled: 0, number: r.value.xero.number });
         if (!d.send) changed(r, d.reason);
       }
       return;
     }
-    const current = await findByIds(this.xero, tenant, type, rows.map((r) => docs.get(r.documentKey)!.xeroId!));
+    const xeroIdOf = (r: PendingRow): string => docs.get(r.documentKey)!.inXero!.xeroId;
+    const current = await findByIds(this.xero, tenant, type, rows.map(xeroIdOf));
     const send: PendingRow[] = [];
     for (const r of rows) {
-      const facts = current.get(docs.get(r.documentKey)!.xeroId!.toLowerCase());
+      const facts = current.get(xeroIdOf(r).toLowerCase());
       if (!facts) {
         changed(r, `${r.value.xero.number} changed in Le New Black after export, but it is no longer in Xero.`);
         continue;
@@ -241,7 +266,7 @@ export class BatchExporter {
       else changed(r, d.reason);
     }
     if (!send.length) return;
-    const items = send.map((r) => toXeroItem(r.value.xero, contactIds.get(r.documentKey)!, docs.get(r.documentKey)!.xeroId!));
+    const items = send.map((r) => toXeroItem(r.value.xero, contactIds.get(r.documentKey)!, xeroIdOf(r)));
     const key = batchIdempotencyKey(send.map((r) => idempotencyKey(r.documentKey, r.revision, 'update')));
     const unitdp = unitdpOf(send.map((r) => r.value.xero));
     const answer: XeroItem[] = type === 'invoice'
@@ -255,32 +280,48 @@ export class BatchExporter {
     });
   }
 
+  /**
+   * The unit's outcomes, each decided on the document's stream as it is now (held until commit) and
+   * appended there; the documents' rows projected from the states after them; all in the unit's transaction.
+   */
   private async write(tx: ClientBase, tenant: ActiveTenant, rows: PendingRow[], decisions: Map<string, Decision>, clearable: Set<string>): Promise<Omit<UnitReport, 'lost'>> {
     const report: Omit<UnitReport, 'lost'> = { exported: [], failed: [] };
     const settled: string[] = [];
-    const saved: { key: string; facts: ExportedFacts }[] = [];
+    const keys = rows.map((r) => r.documentKey);
+    await this.lifecycle.lock(tx, keys);
+    const states = await this.lifecycle.load(tx, keys);
+    const changed = new Map<string, DocumentState>();
+    const at = new Date().toISOString();
+    const decide = async (r: PendingRow, command: DocumentCommand): Promise<DocumentState> => {
+      const { state, refusal } = await this.lifecycle.decide(tx, r.documentKey, changed.get(r.documentKey) ?? states.get(r.documentKey)!, command);
+      if (refusal) throw new Error(`${r.documentKey}: ${refusal.code}: ${refusal.message}`);
+      changed.set(r.documentKey, state);
+      return state;
+    };
     const fail = async (r: PendingRow, problems: Problem[], retriable: boolean, attempt: number) => {
       settled.push(r.documentKey);
-      await this.outbox.append(tx, documentStream(r.documentKey), [failedEvent(r, problems, retriable, attempt)]);
+      await decide(r, { type: 'RecordFailure', ref: r, problems, retriable, attempt, at });
       report.failed.push({ type: r.docType, codes: problems.map((p) => p.code) });
     };
-    const clear = clearable.size ? rows.filter((r) => clearable.has(r.documentKey) && decisions.get(r.documentKey)?.kind !== 'exported').map((r) => r.documentKey) : [];
-    await this.store.markNeedsLookup(tx, clear, false);
+    const allocateAfresh: string[] = [];
     for (const r of rows) {
       const d: Decision = decisions.get(r.documentKey) ?? { kind: 'retry', code: CODES.unavailable, reason: 'no outcome', attempt: true };
+      if (clearable.has(r.documentKey) && d.kind !== 'exported') await decide(r, { type: 'ClearLookup', revision: r.revision, at });
       switch (d.kind) {
         case 'exported': {
-          const url = deepLink(r.docType, d.facts.xeroId, tenant.shortCode);
-          saved.push({ key: r.documentKey, facts: {
-            xeroTenantId: tenant.xeroTenantId, xeroId: d.facts.xeroId, number: d.facts.number || r.value.xero.number, revision: r.revision,
-            status: d.facts.status, subTotal: d.facts.subTotal, totalTax: d.facts.totalTax, total: d.facts.total, url,
-          } });
+          const number = d.facts.number || r.value.xero.number;
+          const allocateTo = r.docType === 'credit_note' && r.value.allocateToInvoiceNumber
+            ? { invoiceNumber: r.value.allocateToInvoiceNumber, creditNoteDate: r.value.xero.date } : undefined;
+          const state = await decide(r, {
+            type: 'RecordExport', ref: r, outcome: d.outcome, allocateTo, at,
+            facts: {
+              xeroTenantId: tenant.xeroTenantId, xeroId: d.facts.xeroId, number, status: d.facts.status, url: deepLink(r.docType, d.facts.xeroId, tenant.shortCode),
+              subTotal: d.facts.subTotal, totalTax: d.facts.totalTax, total: d.facts.total,
+            },
+          });
+          if (allocateTo && state.allocation?.state === 'waiting') allocateAfresh.push(r.documentKey);
           settled.push(r.documentKey);
-          await this.outbox.append(tx, documentStream(r.documentKey), [exportedEvent(r, {
-            xeroTenantId: tenant.xeroTenantId, xeroId: d.facts.xeroId, number: d.facts.number || r.value.xero.number, url,
-            subTotal: d.facts.subTotal, totalTax: d.facts.totalTax, total: d.facts.total, outcome: d.outcome,
-          })]);
-          await this.followups(tx, r, d.facts);
+          await this.followups(tx, r, d.facts.xeroId, number);
           report.exported.push({ type: r.docType, outcome: d.outcome });
           break;
         }
@@ -308,33 +349,28 @@ export class BatchExporter {
         }
       }
     }
-    await this.store.saveExported(tx, saved);
+    await this.lifecycle.project(tx, changed);
+    // A credit note's allocation asked for afresh is looked at at once (its row now exists, projected).
+    for (const key of allocateAfresh) await this.store.allocationDueAfresh(tx, key);
     await this.store.deletePending(tx, settled);
     return report;
   }
 
-  private async followups(tx: ClientBase, r: PendingRow, facts: XeroFacts): Promise<void> {
-    const base = {
-      documentKey: r.documentKey, connectionId: r.connectionId, docType: r.docType, revision: r.revision, runId: r.runId,
-      correlationId: r.correlationId, causationId: r.causationId, xeroId: facts.xeroId, number: facts.number || r.value.xero.number,
-    };
-    if (this.o.attachPdf && r.value.pdfUrl) await this.store.addFollowup(tx, { ...base, kind: 'attach', data: { pdfUrl: r.value.pdfUrl } });
-    if (r.docType === 'credit_note' && r.value.allocateToInvoiceNumber) {
-      await this.store.addAllocation(tx, {
-        ...base, creditNoteXeroId: facts.xeroId, creditNoteNumber: base.number, invoiceNumber: r.value.allocateToInvoiceNumber, creditNoteDate: r.value.xero.date,
+  private async followups(tx: ClientBase, r: PendingRow, xeroId: string, number: string): Promise<void> {
+    if (this.o.attachPdf && r.value.pdfUrl) {
+      await this.store.addFollowup(tx, {
+        documentKey: r.documentKey, connectionId: r.connectionId, docType: r.docType, revision: r.revision, runId: r.runId,
+        correlationId: r.correlationId, causationId: r.causationId, xeroId, number, kind: 'attach', data: { pdfUrl: r.value.pdfUrl },
       });
     }
     // A credit note waiting for this invoice to reach Xero looks again now rather than at its next check.
-    if (r.docType === 'invoice') await this.store.allocationsForInvoiceDue(tx, r.connectionId, [base.number]);
+    if (r.docType === 'invoice') await this.store.allocationsForInvoiceDue(tx, r.connectionId, [number]);
   }
 }
 
 const numberOf = (item: XeroItem | undefined): string =>
   (item as Invoice | undefined)?.invoiceNumber ?? (item as CreditNote | undefined)?.creditNoteNumber ?? '';
 
-function storedFacts(d: DocumentRow): XeroFacts {
-  return {
-    xeroId: d.xeroId!, number: d.number ?? '', status: d.status ?? '', subTotal: d.subTotal ?? 0, totalTax: d.totalTax ?? 0, total: d.total ?? 0,
-    outstanding: 0, settled: 0,
-  };
+function storedFacts(x: InXero): XeroFacts {
+  return { xeroId: x.xeroId, number: x.number, status: x.status ?? '', subTotal: x.subTotal, totalTax: x.totalTax, total: x.total, outstanding: 0, settled: 0 };
 }

@@ -4,10 +4,11 @@
 // instances share the work safely. (The connections' upkeep and the reference data: upkeep.ts.)
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import type { Pool, PoolClient } from 'pg';
+import type { ClientBase, Pool, PoolClient } from 'pg';
 import { type BudgetNow, decideSend } from '../domain/batching';
 import { ExporterMetrics } from '../metrics';
-import { type ConnectionRow, ExporterStore } from '../store/exporter-store';
+import { DocumentLifecycleStore } from '../store/document-lifecycle-store';
+import { type ConnectionRow, ExporterStore, type Transact, TRANSACT } from '../store/exporter-store';
 import { ConnectionService } from '../xero/connections';
 import { XERO_API_OPTIONS, XeroApi, type XeroApiOptions } from '../xero/xero-api';
 import { AllocationRunner } from './allocations';
@@ -49,6 +50,8 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   constructor(
     private readonly store: ExporterStore,
+    private readonly lifecycle: DocumentLifecycleStore,
+    @Inject(TRANSACT) private readonly transact: Transact,
     @Inject(PG_POOL) private readonly pool: Pool,
     /** Units hold a connection each for their whole duration: a pool of their own, so they never starve the rest. */
     @Inject(SENDER_POOL) private readonly senderPool: Pool,
@@ -94,11 +97,29 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
    * key) are due at once, and its organisation's allocation pacing starts afresh.
    */
   async checkAllocations(connectionId: string, documentKeys?: string[]): Promise<number> {
-    const due = await this.store.allocationsDueNow(this.pool, connectionId, documentKeys);
+    const due = await this.transact(async (tx) => {
+      if (documentKeys?.length) await this.reopen(tx, connectionId, documentKeys);
+      return this.store.allocationsDueNow(tx, connectionId, documentKeys);
+    });
     const c = await this.store.connection(this.pool, connectionId);
     if (c?.xeroTenantId) this.nextAllocationAt.delete(c.xeroTenantId);
     this.wakeups.workArrived();
     return due;
+  }
+
+  /** Credit notes named that were found not possible are looked at again: re-opened on their streams. */
+  private async reopen(tx: ClientBase, connectionId: string, documentKeys: string[]): Promise<void> {
+    const keys = await this.store.allocationsNotPossible(tx, connectionId, documentKeys);
+    if (!keys.length) return;
+    await this.lifecycle.lock(tx, keys);
+    const states = await this.lifecycle.load(tx, keys);
+    const at = new Date().toISOString();
+    for (const key of keys) {
+      // Refused (no allocation) or nothing to re-open (allocated or waiting meanwhile): left as it is.
+      const { state } = await this.lifecycle.decide(tx, key, states.get(key)!, { type: 'ReopenAllocation', at });
+      states.set(key, state);
+    }
+    await this.lifecycle.project(tx, states);
   }
 
   /** Starts units until each connected organisation has no room left or no due work. */

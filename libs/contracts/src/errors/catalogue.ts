@@ -108,6 +108,8 @@ export const ERROR_CATALOGUE = {
 
   // ---------------------------------------------------------------- the exporter's own
   'EXPORTER.BUSY': { retriable: true, raisedBy: EXPORTER, meaning: 'A new revision arrived while the document was being sent to Xero; it is recorded a moment later. Nothing to do.' },
+  'EXPORTER.ALREADY_IN_XERO': { retriable: false, raisedBy: EXPORTER, meaning: 'A look-up before sending again was asked for a document Xero already has: it is never created twice. The exporter updates or reports it instead; nothing to do.' },
+  'EXPORTER.NO_ALLOCATION': { retriable: false, raisedBy: EXPORTER, meaning: 'An allocation step was asked for a credit note that has no allocation to its invoice (none was requested, or it was decided already). Nothing is sent to Xero; nothing to do.' },
 
   // ---------------------------------------------------------------- the monitor's placeholders
   'XERO.UNKNOWN': { retriable: false, raisedBy: MONITOR, meaning: 'An export failed without saying why (an older exporter). See the document history.' },
