@@ -2,6 +2,7 @@
 // type, as fast as Xero's limits allow and no faster; then follow-ups, then allocation checks. Units of
 // work run in their own transaction, holding their documents' rows and a rate slot, so several
 // instances share the work safely. (The connections' upkeep and the reference data: upkeep.ts.)
+import { WorkLoop } from '@lnbx/event-store';
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { ClientBase, Pool, PoolClient } from 'pg';
@@ -15,7 +16,7 @@ import { AllocationRunner } from './allocations';
 import { type ActiveTenant, BatchExporter, type UnitReport } from './batch-exporter';
 import { FollowupRunner } from './followups';
 import { SENDER_POOL } from './sender-pool';
-import { runLoop, Wakeups } from './wakeups';
+import { Wakeups } from './wakeups';
 
 export const SENDER_OPTIONS = Symbol('SenderOptions');
 
@@ -37,8 +38,7 @@ export interface SenderOptions {
 
 @Injectable()
 export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private running = false;
-  private loop?: Promise<void>;
+  private loop?: WorkLoop;
   private readonly units = new Set<Promise<void>>();
   private readonly active = new Map<string, number>();
   /** Per organisation: when its last unit here ended; documents enqueued before it came while it was busy. */
@@ -80,15 +80,19 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = runLoop('sender', () => this.fill(), this.wakeups.sender, this.o.intervalMs, () => this.running, this.logger);
+    this.loop ??= new WorkLoop({
+      name: 'sender', step: () => this.fill(), everyMs: () => this.o.intervalMs, waker: this.wakeups.sender,
+      onError: (err) => this.logger.error('sender failed; continuing', { err }),
+    });
+    this.loop.start();
+  }
+
+  private get running(): boolean {
+    return this.loop?.running ?? false;
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wakeups.sender.wake();
-    await this.loop;
+    await this.loop?.stop();
     await Promise.allSettled([...this.units]);
   }
 

@@ -2,6 +2,7 @@
 // after a loss, keeps each organisation's rate slots, and publishes its reference data on connect and
 // every XERO_REFERENCE_REFRESH_MINUTES (by one instance). Woken at once by a (re)connection.
 import { Outbox } from '@lnbx/messaging';
+import { WorkLoop } from '@lnbx/event-store';
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { ClientBase, Pool } from 'pg';
@@ -12,7 +13,7 @@ import { ConnectionLostError } from '../xero/errors';
 import { XeroApi } from '../xero/xero-api';
 import { appendReferenceData, readReferenceData } from './reference-data';
 import { SENDER_POOL } from './sender-pool';
-import { runLoop, Wakeups } from './wakeups';
+import { Wakeups } from './wakeups';
 
 export const UPKEEP_OPTIONS = Symbol('UpkeepOptions');
 
@@ -31,8 +32,7 @@ export interface UpkeepOptions {
 
 @Injectable()
 export class UpkeepWorker implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private running = false;
-  private loop?: Promise<void>;
+  private loop?: WorkLoop;
   private readonly logger: JsonLogger;
 
   constructor(
@@ -62,15 +62,15 @@ export class UpkeepWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.loop = runLoop('connection upkeep', () => this.upkeep(), this.wakeups.upkeep, this.o.reconnectMs, () => this.running, this.logger);
+    this.loop ??= new WorkLoop({
+      name: 'connection upkeep', step: () => this.upkeep(), everyMs: () => this.o.reconnectMs, waker: this.wakeups.upkeep,
+      onError: (err) => this.logger.error('connection upkeep failed; continuing', { err }),
+    });
+    this.loop.start();
   }
 
   async stop(): Promise<void> {
-    this.running = false;
-    this.wakeups.upkeep.wake();
-    await this.loop;
+    await this.loop?.stop();
   }
 
   private async upkeep(): Promise<void> {

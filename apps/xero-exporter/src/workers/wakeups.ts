@@ -1,8 +1,7 @@
-// The exporter's two loops (the sender, the connection upkeep) sleep between ticks; these are the only
-// ways to wake them early. One small provider that intake, the connections and the sender's units call,
+// The exporter's two loops (the sender, the connection upkeep: WorkLoops) sleep between ticks; these are the
+// only ways to wake them early. One small provider that intake, the connections and the sender's units call,
 // so no part reaches into another to rewire it.
 import { Waker } from '@lnbx/event-store';
-import type { JsonLogger } from '@lnbx/platform';
 import { Injectable } from '@nestjs/common';
 
 @Injectable()
@@ -19,17 +18,5 @@ export class Wakeups {
   connected(): void {
     this.upkeep.wake();
     this.sender.wake();
-  }
-}
-
-/** Runs `step` while `running()`, then sleeps `everyMs` or until woken; a failing step is logged and the loop goes on. */
-export async function runLoop(what: string, step: () => Promise<void>, waker: Waker, everyMs: number, running: () => boolean, logger: JsonLogger): Promise<void> {
-  while (running()) {
-    try {
-      await step();
-    } catch (err) {
-      logger.error(`${what} failed; continuing`, { err });
-    }
-    await waker.wait(everyMs);
   }
 }
