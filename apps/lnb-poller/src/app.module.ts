@@ -5,8 +5,10 @@ import type { Pool } from 'pg';
 import { PollerConfig } from './config';
 import { FlowSettingChanges } from './handlers/flow-setting-changes';
 import { PollerHandlers } from './handlers/poller.handlers';
+import { RunCommands } from './handlers/run-commands';
 import { FlowSettingsStore } from './store/flow-settings-store';
 import { RunStore } from './store/run-store';
+import { RunStreams } from './store/run-streams';
 import { ScheduleStore } from './store/schedule-store';
 import { REQUIRED_MIGRATION, SCHEMA } from './store/schema';
 import { SelectionStore } from './store/selection-store';
@@ -26,6 +28,8 @@ export class AppModule {
       controllers: [PollerHandlers],
       providers: [
         FlowSettingChanges,
+        RunCommands,
+        RunStreams,
         { provide: RunStore, inject: [PG_POOL], useFactory: (pool: Pool) => new RunStore(pool) },
         ScheduleStore,
         SelectionStore,

@@ -1,6 +1,6 @@
 // The poller as its own process, against the LNB sandbox over HTTP, the real broker and Postgres:
 // runs on request and on schedule, selection and hold-backs, change detection, faults and reruns; the
-// schedules and selections rebuilt from their streams.
+// schedules, selections, flow progress and document revisions rebuilt from their streams.
 import { createEnvelope, EventEnvelope, flowKey, RunCompleted, RunFailed, RunStarted, ScheduleChangeRequested, SelectionChangeRequested, SelectionRules, DetectedDocumentValue } from '@lnbx/contracts';
 import { LnbClient, LnbInvoice } from '@lnbx/lnb-client';
 import { waitFor } from '@lnbx/testing';
@@ -163,7 +163,17 @@ describe('lnb-poller', () => {
     }
   });
 
-  it('rebuilds its schedules and selections from their streams (npm run poller:rebuild) as they were', async () => {
+  it('rebuilds its schedules, selections, flow progress and document revisions from their streams (npm run poller:rebuild) as they were', async () => {
+    // A preview of a changed invoice publishes a revision it never records: the rebuild must not take it either.
+    const previewed = finals()[6];
+    const previewedKey = `${CONNECTION}:invoice:${previewed}`;
+    h.lnb.admin.changeInvoice(previewed, { purchase_order_reference: `PO-${previewed}-previewed` });
+    const preview = await requestRun({ mode: 'preview' });
+    expect(preview.outcome.type).toBe('RunCompleted');
+    const shown = preview.detected.find((e) => e.payload.documentKey === previewedKey);
+    expect(shown?.payload).toMatchObject({ mode: 'preview' });
+    expect(shown?.payload.revision).not.toBe(firstRevisions.get(previewedKey));
+
     await publisher.publish([
       scheduleChange('rebuild-1', { flow: 'invoices', enabled: true, cron: '0 6 * * 1-5', timeZone: 'Europe/Paris' }),
       scheduleChange('rebuild-2', { flow: 'invoices', enabled: false }),
@@ -176,9 +186,11 @@ describe('lnb-poller', () => {
     const pool = new Pool({ connectionString: h.db.url });
     try {
       // As JSON: timestamps to the microsecond.
-      const snapshot = async () => (await pool.query<{ schedules: Record<string, unknown>[]; selections: Record<string, unknown>[] }>(`select
+      const snapshot = async () => (await pool.query<Record<'schedules' | 'selections' | 'progress' | 'revisions', Record<string, unknown>[]>>(`select
         (select json_agg(s order by flow) from poller.schedules s) as schedules,
-        (select json_agg(s order by flow) from poller.selections s) as selections`)).rows[0];
+        (select json_agg(s order by flow) from poller.selections s) as selections,
+        (select json_agg(p order by flow) from poller.flow_progress p) as progress,
+        (select json_agg(d order by document_key) from poller.document_revisions d) as revisions`)).rows[0];
       const before = await snapshot();
       expect(before.schedules).toEqual([
         expect.objectContaining({ flow: 'credit_notes', enabled: true, time_zone: 'Europe/Paris' }),
@@ -191,12 +203,28 @@ describe('lnb-poller', () => {
         expect.objectContaining({ flow: 'credit_notes', rules: { ...DEFAULT_RULES, currencies: ['EUR'], holdBack: ['CN-1'] } }),
         expect.objectContaining({ flow: 'invoices', rules: DEFAULT_RULES }),
       ]);
+      // Both flows have completed full runs; the preview (a full read) moved nothing.
+      expect(before.progress).toEqual([
+        expect.objectContaining({ flow: 'credit_notes', last_full_at: expect.any(String) }),
+        expect.objectContaining({ flow: 'invoices', last_full_at: expect.any(String) }),
+      ]);
+      expect(Date.parse(String(before.progress[1].checked_until))).toBeLessThan(Date.parse(preview.started.payload.startedAt));
+      const previewedRow = before.revisions.find((d) => d.document_key === previewedKey);
+      expect(previewedRow).toMatchObject({ revision: firstRevisions.get(previewedKey) });
+      expect(before.revisions.length).toBeGreaterThan(finals().length);
 
-      await pool.query('truncate poller.schedules, poller.selections');
+      // Every projection lost or wrong; one document's row gone with what was last read of it (a cache, not rebuilt).
+      const [gone] = before.revisions;
+      await pool.query('truncate poller.schedules, poller.selections, poller.flow_progress');
+      await pool.query(`update poller.document_revisions set revision = 'stale', run_id = 'stale', emitted_at = now()`);
+      await pool.query('delete from poller.document_revisions where document_key = $1', [gone.document_key]);
       const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'poller:rebuild'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.db.url } });
       // schedule-credit_notes 1 (its refused changes were never appended), schedule-invoices 2, selection-invoices 2, selection-credit_notes 1.
-      expect(stdout).toMatch(/^poller schedules and selections rebuilt from 6 events in 4 streams in \d+ ms$/m);
-      expect(await snapshot()).toEqual(before);
+      expect(stdout).toMatch(
+        /^poller rebuilt in \d+ ms: schedules and selections from 6 events in 4 streams, flow progress from \d+ events in \d+ run streams, document revisions from \d+ events in \d+ document streams$/m,
+      );
+      const lostCache = { update_time: null, fingerprint: null, order_reference: null, retailer_reference: null, recheck: false };
+      expect(await snapshot()).toEqual({ ...before, revisions: before.revisions.map((d) => (d === gone ? { ...d, ...lostCache } : d)) });
     } finally {
       await pool.end();
     }

@@ -1,12 +1,15 @@
-// npm run poller:rebuild: writes the poller's schedules and selections again from their streams
-// (schedule-<flow>, selection-<flow>) through the same evolve and projection a change uses. Safe while
-// pollers run: changes and firings wait for it, runs and the scheduler read the old rows until it commits.
+// npm run poller:rebuild: writes the poller's projections again from its streams, through the same evolve and
+// projection code the live path uses: the schedules and selections (schedule-<flow>, selection-<flow>), then
+// each flow's progress (run-<runId>) and each document's published revision (document-<key>). Safe while
+// pollers run: what writes them waits for it, and what reads them reads the old rows until it commits.
 import 'reflect-metadata';
 import { assertMigrated, PostgresEventStore } from '@lnbx/event-store';
 import { loadConfig } from '@lnbx/platform';
 import { Pool } from 'pg';
 import { PollerConfig } from '../config';
 import { FlowSettingsStore } from '../store/flow-settings-store';
+import { rebuildRunProjections } from '../store/run-projections';
+import { RunStore } from '../store/run-store';
 import { ScheduleStore } from '../store/schedule-store';
 import { REQUIRED_MIGRATION, SCHEMA } from '../store/schema';
 import { SelectionStore } from '../store/selection-store';
@@ -16,10 +19,17 @@ async function main(): Promise<void> {
   const pool = new Pool({ connectionString: config.databaseUrl, application_name: 'poller-rebuild' });
   try {
     await assertMigrated(pool, { schema: SCHEMA, own: REQUIRED_MIGRATION });
-    const settings = new FlowSettingsStore(new PostgresEventStore(pool, SCHEMA), new ScheduleStore(pool), new SelectionStore(pool));
+    const store = new PostgresEventStore(pool, SCHEMA);
+    const settings = new FlowSettingsStore(store, new ScheduleStore(pool), new SelectionStore(pool));
     const started = Date.now();
-    const { streams, events } = await settings.rebuild();
-    process.stdout.write(`poller schedules and selections rebuilt from ${events} events in ${streams} streams in ${Date.now() - started} ms\n`);
+    // One transaction: the schedules and selections, the progress and the revisions all at once or none.
+    const { settings: s, runs } = await store.withTransaction(async (tx) => ({
+      settings: await settings.rebuild(tx),
+      runs: await rebuildRunProjections(store, new RunStore(pool), tx),
+    }));
+    process.stdout.write(
+      `poller rebuilt in ${Date.now() - started} ms: schedules and selections from ${s.events} events in ${s.streams} streams, flow progress from ${runs.runEvents} events in ${runs.runs} run streams, document revisions from ${runs.documentEvents} events in ${runs.documents} document streams\n`,
+    );
   } finally {
     await pool.end();
   }

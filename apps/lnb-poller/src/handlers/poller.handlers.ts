@@ -2,9 +2,10 @@
 import { EventEnvelope, RunRequested, ScheduleChangeRequested, SelectionChangeRequested } from '@lnbx/contracts';
 import { EventHandlers, Outbox } from '@lnbx/messaging';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import { RunStore } from '../store/run-store';
+import { requestOf } from '../domain/run';
 import { RunExecutor } from '../workers/run-executor';
 import { FlowSettingChanges } from './flow-setting-changes';
+import { RunCommands } from './run-commands';
 
 /** Where the commands' eventIds are marked processed (one name since the first release: keep it). */
 const CONSUMER = 'lnb-poller.commands';
@@ -13,20 +14,14 @@ const CONSUMER = 'lnb-poller.commands';
 export class PollerHandlers {
   constructor(
     private readonly outbox: Outbox,
-    private readonly runs: RunStore,
+    private readonly runs: RunCommands,
     private readonly executor: RunExecutor,
     private readonly settings: FlowSettingChanges,
   ) {}
 
   @EventPattern(RunRequested.definition.topic)
   async onRunRequested(@Payload() env: EventEnvelope<RunRequested.Value>): Promise<void> {
-    const run = env.payload;
-    await this.outbox.once(CONSUMER, env.eventId, (tx) =>
-      this.runs.enqueue(tx, {
-        run_id: run.runId, flow: run.flow, mode: run.mode, trigger: run.trigger, documents: run.documents ?? null, requested_by: run.requestedBy,
-        correlation_event_id: env.eventId, full_recheck: run.fullRecheck ?? false,
-      }),
-    );
+    await this.outbox.once(CONSUMER, env.eventId, (tx) => this.runs.queue(tx, requestOf({ value: env.payload, eventId: env.eventId }), new Date().toISOString()));
     this.executor.poke();
   }
 

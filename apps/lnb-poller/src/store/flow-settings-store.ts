@@ -58,8 +58,10 @@ export class FlowSettingsStore {
    * transaction: changes and firings wait for it (the tables are locked against writes), while the
    * scheduler and the runs go on reading the rows as they were until it commits.
    */
-  async rebuild(): Promise<{ streams: number; events: number }> {
-    return this.events.withTransaction(async (tx) => {
+  /** In `within` when given (the whole poller's rebuild is one transaction), else in a transaction of its own. */
+  async rebuild(within?: Transaction): Promise<{ streams: number; events: number }> {
+    const run = <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => (within ? fn(within) : this.events.withTransaction(fn));
+    return run(async (tx) => {
       const tables = SETTING_PROJECTIONS.map((t) => `poller.${t}`);
       await tx.query(`lock table ${tables.join(', ')} in exclusive mode`);
       for (const table of tables) await tx.query(`delete from ${table}`);

@@ -1,9 +1,35 @@
+// The run queue (poller.runs), each flow's progress (poller.flow_progress) and what the runs read of each
+// document (poller.document_revisions). The queue's status and holder, the progress and the revisions are
+// projections of the run and document streams, written from their state by the same code live and in the
+// rebuild; the queue's heartbeats and order, and what LNB said of each document, are not domain state.
 import type { Flow, RunMode, RunTrigger } from '@lnbx/contracts';
 import type { Transaction } from '@lnbx/event-store';
 import type { Pool } from 'pg';
 import type { FlowProgress, KnownDocument } from '../domain/incremental';
+import type { PublishedRevision } from '../domain/published-revision';
+import { assertNever } from '../domain/flow-settings';
+import type { ProgressMade, RunRequest, RunState, RunStatus } from '../domain/run';
 
-export interface QueuedRun {
+/** A run a claim may take: its row, the holder's last heartbeat, and the database's clock. */
+export interface ClaimableRun {
+  request: RunRequest;
+  worker: string | null;
+  heartbeatAt: Date | null;
+  now: Date;
+}
+
+/** What a run read of one document, beside its revision (what the next incremental run decides from). */
+export interface DocumentRead {
+  key: string;
+  /** null: not computed (a full run hashes no more than it must); an unchanged update_time keeps the one stored. */
+  fingerprint: string | null;
+  updateTime: string | null;
+  orderReference: string | null;
+  retailerReference: string | null;
+  recheck: boolean;
+}
+
+interface RunRow {
   run_id: string;
   flow: Flow;
   mode: RunMode;
@@ -12,74 +38,89 @@ export interface QueuedRun {
   requested_by: string;
   correlation_event_id: string | null;
   full_recheck: boolean;
+  worker: string | null;
+  heartbeat_at: Date | null;
+  now: Date;
 }
 
-/** What a run read of one document, recorded with its revision. */
-export interface DocumentRead {
-  key: string;
-  revision: string;
-  /** Published by this run (new or changed revision, or forced). */
-  emitted: boolean;
-  updateTime: string | null;
-  /** null: not computed (a full run hashes no more than it must); an unchanged update_time keeps the one stored. */
-  fingerprint: string | null;
-  orderReference: string | null;
-  retailerReference: string | null;
-  recheck: boolean;
-}
+/** Claims looked at in one go: a run refused (ended, or held after all) lets the next be tried. */
+const CLAIM_CANDIDATES = 5;
 
-/** The poller's run queue: requested runs wait here until one poller instance claims each. */
 export class RunStore {
   constructor(private readonly pool: Pool) {}
 
-  async enqueue(tx: Transaction, run: QueuedRun): Promise<void> {
-    await tx.query(
-      `insert into poller.runs (run_id, flow, mode, trigger, documents, requested_by, status, correlation_event_id, full_recheck)
-       values ($1,$2,$3,$4,$5,$6,'queued',$7,$8) on conflict (run_id) do nothing`,
-      [run.run_id, run.flow, run.mode, run.trigger, run.documents ? JSON.stringify(run.documents) : null, run.requested_by, run.correlation_event_id, run.full_recheck],
-    );
+  /**
+   * Serialises claims (a transaction-scoped advisory lock), so two pollers never take the same run, nor two
+   * runs of one flow, at once: a flow's runs share its progress.
+   */
+  async lockClaims(tx: Transaction): Promise<void> {
+    await tx.query(`select pg_advisory_xact_lock(hashtext('lnbx.poller.claim'))`);
   }
 
   /**
-   * Claims the oldest queued run of a flow no live worker is running, or a running one whose worker
-   * went silent. Claims are taken one at a time (a transaction-scoped advisory lock), so two pollers
-   * never run the same run, nor two runs of one flow, at once: a flow's runs share its progress.
+   * The oldest queued runs of flows no live worker is running, and running ones whose worker went silent,
+   * locked for this claim. Which flow may run is the queue's to say (it spans runs); whether this run may be
+   * taken is decided on its stream.
    */
-  async claim(worker: string, leaseMs: number): Promise<QueuedRun | undefined> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('begin');
-      await client.query(`select pg_advisory_xact_lock(hashtext('lnbx.poller.claim'))`);
-      const { rows } = await client.query<QueuedRun>(
-        `update poller.runs set status = 'running', worker = $1, heartbeat_at = now()
-         where run_id = (
-           select r.run_id from poller.runs r
-           where (r.status = 'queued' and not exists (
-                   select 1 from poller.runs o
-                   where o.flow = r.flow and o.status = 'running' and o.heartbeat_at >= now() - make_interval(secs => $2::float / 1000)))
-              or (r.status = 'running' and r.heartbeat_at < now() - make_interval(secs => $2::float / 1000))
-           order by r.created_at
-           for update skip locked
-           limit 1)
-         returning run_id, flow, mode, trigger, documents, requested_by, correlation_event_id, full_recheck`,
-        [worker, leaseMs],
-      );
-      await client.query('commit');
-      return rows[0];
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+  async claimable(tx: Transaction, leaseMs: number): Promise<ClaimableRun[]> {
+    const { rows } = await tx.query<RunRow>(
+      `select r.run_id, r.flow, r.mode, r.trigger, r.documents, r.requested_by, r.correlation_event_id, r.full_recheck, r.worker, r.heartbeat_at, now() as now
+       from poller.runs r
+       where (r.status = 'queued' and not exists (
+               select 1 from poller.runs o
+               where o.flow = r.flow and o.status = 'running' and o.heartbeat_at >= now() - make_interval(secs => $1::float / 1000)))
+          or (r.status = 'running' and r.heartbeat_at < now() - make_interval(secs => $1::float / 1000))
+       order by r.created_at
+       for update skip locked
+       limit $2`,
+      [leaseMs, CLAIM_CANDIDATES],
+    );
+    return rows.map((r) => ({
+      request: {
+        runId: r.run_id, flow: r.flow, mode: r.mode, trigger: r.trigger, documents: r.documents, requestedBy: r.requested_by,
+        requestEventId: r.correlation_event_id, fullRecheck: r.full_recheck,
+      },
+      worker: r.worker, heartbeatAt: r.heartbeat_at, now: r.now,
+    }));
   }
 
+  /** The lease is kept alive here, not in the stream: one heartbeat every lease/3 would swamp it. */
   async heartbeat(runId: string, worker: string): Promise<void> {
     await this.pool.query(`update poller.runs set heartbeat_at = now() where run_id = $1 and worker = $2`, [runId, worker]);
   }
 
-  async finish(tx: Transaction, runId: string, status: 'completed' | 'failed'): Promise<void> {
-    await tx.query(`update poller.runs set status = $2, heartbeat_at = now() where run_id = $1`, [runId, status]);
+  /**
+   * Writes the run's row from its state: the request, the status and the holder. The heartbeat moves with a
+   * claim (`claimed`: even the same instance's again) and when the status or the holder moves (an end), as a
+   * claim's and an end's always did. `ifMissing`: only a row not there yet (from a state read earlier in a
+   * transaction that appended nothing).
+   */
+  async project(tx: Transaction, state: RunState, { ifMissing = false, claimed = false } = {}): Promise<void> {
+    const status = queueStatus(state.status);
+    if (!status) return;
+    const worker = state.lease?.worker ?? null;
+    const request = state.request;
+    if (!request) {
+      if (ifMissing) return;
+      // A run an older poller queued and started, with no request in its stream: its row has the request.
+      await tx.query(
+        `update poller.runs set status = $2, worker = $3,
+           heartbeat_at = case when $4 or status is distinct from $2 or worker is distinct from $3 then now() else heartbeat_at end
+         where run_id = $1`,
+        [state.runId, status, worker, claimed],
+      );
+      return;
+    }
+    await tx.query(
+      `insert into poller.runs as r (run_id, flow, mode, trigger, documents, requested_by, status, worker, correlation_event_id, full_recheck, heartbeat_at)
+       values ($1,$2,$3,$4,$5,$6,$7::text,$8,$9,$10, case when $7::text = 'queued' and not $11::boolean then null else now() end)
+       on conflict (run_id) ${ifMissing ? 'do nothing' : `do update set status = excluded.status, worker = excluded.worker,
+         heartbeat_at = case when $11 or r.status is distinct from excluded.status or r.worker is distinct from excluded.worker then now() else r.heartbeat_at end`}`,
+      [
+        state.runId, request.flow, request.mode, request.trigger, request.documents ? JSON.stringify(request.documents) : null, request.requestedBy, status, worker,
+        request.requestEventId, request.fullRecheck, claimed,
+      ],
+    );
   }
 
   /** The revisions already emitted for these documents. */
@@ -103,41 +144,38 @@ export class RunStore {
   }
 
   /**
-   * Records what the run read: the revision (a published one moves run_id and emitted_at), and what
-   * the next incremental run decides from. A document read but not published has a record already.
+   * Writes documents' published revisions (the projection of their document-<key> streams), live and in the
+   * rebuild. A revision published in this transaction has no recorded time yet: it is the transaction's clock.
    */
-  async saveReads(tx: Transaction, runId: string, reads: DocumentRead[]): Promise<void> {
+  async projectRevisions(tx: Transaction, published: PublishedRevision[]): Promise<void> {
+    if (!published.length) return;
+    await tx.query(
+      `insert into poller.document_revisions as d (document_key, revision, run_id, emitted_at)
+       select u.key, u.revision, u.run_id, coalesce(u.published_at, now())
+       from jsonb_to_recordset($1::jsonb) as u(key text, revision text, run_id text, published_at timestamptz)
+       on conflict (document_key) do update set revision = excluded.revision, run_id = excluded.run_id, emitted_at = excluded.emitted_at`,
+      [JSON.stringify(published.map((p) => ({ key: p.documentKey, revision: p.revision, run_id: p.runId, published_at: p.publishedAt })))],
+    );
+  }
+
+  /**
+   * Records what the run read of documents whose revision is recorded (a document whose revision was never
+   * published has no row: the next run finds it new whatever it read).
+   */
+  async saveReads(tx: Transaction, reads: DocumentRead[]): Promise<void> {
+    if (!reads.length) return;
     const row = (r: DocumentRead) => ({
-      key: r.key, revision: r.revision, update_time: r.updateTime, fingerprint: r.fingerprint,
-      order_reference: r.orderReference, retailer_reference: r.retailerReference, recheck: r.recheck,
+      key: r.key, update_time: r.updateTime, fingerprint: r.fingerprint, order_reference: r.orderReference, retailer_reference: r.retailerReference, recheck: r.recheck,
     });
-    const columns = `u(key text, revision text, update_time text, fingerprint text, order_reference text, retailer_reference text, recheck boolean)`;
     // A fingerprint not computed this time is kept while the listed document's update_time has not moved.
-    const fingerprint = 'coalesce(u.fingerprint, case when d.update_time is not distinct from u.update_time then d.fingerprint end)';
-    const emitted = reads.filter((r) => r.emitted);
-    if (emitted.length) {
-      await tx.query(
-        `insert into poller.document_revisions as d (document_key, revision, run_id, update_time, fingerprint, order_reference, retailer_reference, recheck)
-         select u.key, u.revision, $1, u.update_time, u.fingerprint, u.order_reference, u.retailer_reference, u.recheck
-         from jsonb_to_recordset($2::jsonb) as ${columns}
-         on conflict (document_key) do update set
-           revision = excluded.revision, run_id = excluded.run_id, emitted_at = now(),
-           fingerprint = coalesce(excluded.fingerprint, case when d.update_time is not distinct from excluded.update_time then d.fingerprint end),
-           update_time = excluded.update_time, order_reference = excluded.order_reference,
-           retailer_reference = excluded.retailer_reference, recheck = excluded.recheck`,
-        [runId, JSON.stringify(emitted.map(row))],
-      );
-    }
-    const unchanged = reads.filter((r) => !r.emitted);
-    if (unchanged.length) {
-      await tx.query(
-        `update poller.document_revisions d set fingerprint = ${fingerprint}, update_time = u.update_time,
-           order_reference = u.order_reference, retailer_reference = u.retailer_reference, recheck = u.recheck
-         from jsonb_to_recordset($1::jsonb) as ${columns}
-         where d.document_key = u.key`,
-        [JSON.stringify(unchanged.map(row))],
-      );
-    }
+    await tx.query(
+      `update poller.document_revisions d
+       set fingerprint = coalesce(u.fingerprint, case when d.update_time is not distinct from u.update_time then d.fingerprint end),
+         update_time = u.update_time, order_reference = u.order_reference, retailer_reference = u.retailer_reference, recheck = u.recheck
+       from jsonb_to_recordset($1::jsonb) as u(key text, update_time text, fingerprint text, order_reference text, retailer_reference text, recheck boolean)
+       where d.document_key = u.key`,
+      [JSON.stringify(reads.map(row))],
+    );
   }
 
   /** Documents found unchanged although LNB moved their update_time (e.g. a payment recorded): the new time, so the next run need not hash them. */
@@ -158,15 +196,21 @@ export class RunStore {
     return rows[0] && { checkedUntil: rows[0].checked_until, lastFullAt: rows[0].last_full_at };
   }
 
-  /** A completed run saw every change made before it started; never moves back (runs of a flow may end out of order after a takeover). */
-  async saveProgress(tx: Transaction, flow: Flow, startedAt: Date, full: boolean): Promise<void> {
+  /**
+   * Moves a flow's progress by what a completed run made (the projection of the run streams), live (`at`
+   * null: this transaction's clock, the completion's) and in the rebuild (the completion's recorded time, as
+   * the database wrote it: to the microsecond).
+   * Never moves back: runs of a flow may end out of order after a takeover.
+   */
+  async projectProgress(tx: Transaction, made: ProgressMade, at: string | null): Promise<void> {
     await tx.query(
-      `insert into poller.flow_progress as p (flow, checked_until, last_full_at) values ($1, $2, case when $3 then $2::timestamptz end)
+      `insert into poller.flow_progress as p (flow, checked_until, last_full_at, updated_at)
+       values ($1, $2, case when $3 then $2::timestamptz end, coalesce($4::timestamptz, now()))
        on conflict (flow) do update set
          checked_until = greatest(p.checked_until, excluded.checked_until),
          last_full_at = case when $3 then greatest(p.last_full_at, excluded.last_full_at) else p.last_full_at end,
-         updated_at = now()`,
-      [flow, startedAt, full],
+         updated_at = excluded.updated_at`,
+      [made.flow, made.checkedUntil, made.full, at],
     );
   }
 
@@ -186,5 +230,23 @@ export class RunStore {
        on conflict (flow, reference) do update set fingerprint = excluded.fingerprint`,
       [flow, changed.map((c) => c.reference), changed.map((c) => c.fingerprint)],
     );
+  }
+}
+
+/** The queue's word for a run's status; a run not requested in its stream has no row of its own making. */
+function queueStatus(status: RunStatus): 'queued' | 'running' | 'completed' | 'failed' | null {
+  switch (status) {
+    case 'new':
+      return null;
+    case 'requested':
+      return 'queued';
+    case 'claimed':
+    case 'started':
+      return 'running';
+    case 'completed':
+    case 'failed':
+      return status;
+    default:
+      return assertNever(status);
   }
 }

@@ -4,22 +4,27 @@
 // and emits one detected event per new or changed selected document, page by page. An incremental
 // run reads only what changed in LNB since the last run; a full one reads everything (domain/incremental.ts).
 import {
-  createEnvelope, CreditNoteDetected, documentKey, EventEnvelope, documentTypeOfFlow, flowKey, InvoiceDetected, LnbDocument, Problem,
-  RunCompleted, RunFailed, RunScope, RunStarted, SelectionRules,
+  createEnvelope, CreditNoteDetected, documentKey, EventEnvelope, documentTypeOfFlow, InvoiceDetected, isCodedError, LnbDocument, Problem,
+  RunCompleted, RunScope, SelectionRules,
 } from '@lnbx/contracts';
+import type { Transaction } from '@lnbx/event-store';
 import { isLnbError, LnbClient, LnbCreditNote, LnbInvoice, LnbOrder, LnbRetailer } from '@lnbx/lnb-client';
 import { Outbox } from '@lnbx/messaging';
 import { CONFIG, JsonLogger, METRICS } from '@lnbx/platform';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { Counter, Histogram, Registry } from 'prom-client';
 import { PollerConfig } from '../config';
 import { count, emptyCounts } from '../domain/counts';
 import { describeRetailer, enrichDocument } from '../domain/enrich';
 import { chooseScope, decideReading, type KnownChanges } from '../domain/incremental';
+import { documentStream, evolvePublishedRevision, type PublishedRevision } from '../domain/published-revision';
 import { fingerprintOf, revisionOf } from '../domain/revision';
+import { lostTheRun, type RunCommand, type RunRequest, type RunState } from '../domain/run';
 import { selectDocument } from '../domain/selection';
-import { type DocumentRead, QueuedRun, RunStore } from '../store/run-store';
+import { RunCommands } from '../handlers/run-commands';
+import { type DocumentRead, RunStore } from '../store/run-store';
 import { SelectionStore } from '../store/selection-store';
 import { mapLimit, readAhead } from './concurrency';
 import { type ChangedOrders, readChangedOrders, readRetailers, type RetailerDirectory } from './lnb-reads';
@@ -32,7 +37,7 @@ interface Prepared {
   document: LnbDocument;
   retailer: ReturnType<typeof describeRetailer>;
   revision: string;
-  read: Omit<DocumentRead, 'key' | 'revision' | 'emitted'>;
+  read: Omit<DocumentRead, 'key'>;
 }
 /** One page, ready to store: the documents read, and those known unchanged from the listing alone. */
 interface PreparedPage {
@@ -66,6 +71,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
 
   constructor(
     private readonly runs: RunStore,
+    private readonly commands: RunCommands,
     private readonly selections: SelectionStore,
     private readonly outbox: Outbox,
     private readonly clients: LnbClients,
@@ -94,10 +100,10 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
 
   private async run(): Promise<void> {
     while (!this.stopping) {
-      let run: QueuedRun | undefined;
+      let run: RunState | undefined;
       if (this.active.size < this.config.concurrentRuns) {
         try {
-          run = await this.runs.claim(this.worker, this.config.runLeaseMs);
+          run = await this.commands.claim(this.worker, this.config.runLeaseMs);
         } catch (err) {
           this.logger.warn('could not claim a run', { err });
         }
@@ -105,7 +111,10 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
       if (run) {
         const claimed = run;
         const execution: Promise<void> = this.execute(claimed)
-          .catch((err: unknown) => this.logger.error('a run could not be recorded; another poller takes it over when its lease ends', { runId: claimed.run_id, err }))
+          .catch((err: unknown) => {
+            if (err instanceof RunLost) this.logger.warn('run taken over by another instance: this one stops', { runId: claimed.runId, reason: err.message });
+            else this.logger.error('a run could not be recorded; another poller takes it over when its lease ends', { runId: claimed.runId, err });
+          })
           .finally(() => {
             this.active.delete(execution);
             this.wake?.();
@@ -124,31 +133,35 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     await Promise.all(this.active);
   }
 
-  async execute(run: QueuedRun): Promise<void> {
+  /** Runs a claimed run: each step decided on its stream and appended expecting the version this instance last wrote. */
+  async execute(claimed: RunState): Promise<void> {
+    const run = claimed.request;
+    if (!run) throw new Error(`run ${claimed.runId} was claimed without its request`);
+    const held = new HeldRun(claimed, this.worker, this.commands, this.outbox);
     // Taken before anything is read from LNB: a completed run saw every change made before this.
     const startedAt = new Date();
-    const log = this.logger.child({ runId: run.run_id, flow: run.flow });
-    const ctx = { producer: 'lnb-poller' as const, connectionId: this.config.connectionId, correlationId: run.run_id };
-    const runKey = flowKey(this.config.connectionId, run.flow);
-    const stream = `run-${run.run_id}`;
+    const log = this.logger.child({ runId: run.runId, flow: run.flow });
     const end = this.duration.startTimer({ flow: run.flow });
     const named = Boolean(run.documents?.length);
     const { scope, reason, changedSince } = chooseScope(
-      { mode: run.mode, named, fullRecheck: run.full_recheck },
+      { mode: run.mode, named, fullRecheck: run.fullRecheck },
       named ? undefined : await this.runs.progress(run.flow),
       startedAt,
       { fullRecheckEveryMs: this.config.fullRecheckEveryHours * 3_600_000, overlapMs: this.config.changesOverlapSeconds * 1000 },
     );
-    const started = createEnvelope(RunStarted.definition, {
-      runId: run.run_id, flow: run.flow, mode: run.mode, trigger: run.trigger, requestedBy: run.requested_by,
-      startedAt: startedAt.toISOString(), worker: this.worker, scope, scopeReason: reason, ...(changedSince ? { changedSince: changedSince.toISOString() } : {}),
-    }, { ...ctx, key: runKey, causationId: run.correlation_event_id });
-    await this.outbox.store.withTransaction((tx) => this.outbox.append(tx, stream, [started]));
+    const started = await held.decide({
+      type: 'StartRun', worker: this.worker, eventId: randomUUID(), at: startedAt.toISOString(),
+      value: {
+        runId: run.runId, flow: run.flow, mode: run.mode, trigger: run.trigger, requestedBy: run.requestedBy,
+        startedAt: startedAt.toISOString(), worker: this.worker, scope, scopeReason: reason, ...(changedSince ? { changedSince: changedSince.toISOString() } : {}),
+      },
+    });
+    const startedEventId = started.started!.eventId;
     log.info('run started', { mode: run.mode, trigger: run.trigger, named: run.documents?.length ?? 0, scope, reason });
 
     // The lease is kept alive apart from the pages: at a slow LNB budget one page can take minutes.
     const heartbeat = setInterval(() => {
-      this.runs.heartbeat(run.run_id, this.worker).catch((err: unknown) => log.warn('could not renew the run lease', { err }));
+      this.runs.heartbeat(run.runId, this.worker).catch((err: unknown) => log.warn('could not renew the run lease', { err }));
     }, Math.max(1000, Math.floor(this.config.runLeaseMs / 3)));
     const counts: RunCompleted.Counts = { ...emptyCounts(), enriched: 0 };
     const problems: Problem[] = [];
@@ -163,25 +176,23 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
       const pages = named ? this.named(run, lnb, problems) : scope === 'incremental' ? readAhead(this.listing(run, lnb)) : this.listing(run, lnb);
       // Pipelined: page N+1 is fetched and read while page N is being stored.
       let storing: Promise<void> | undefined;
-      for await (const page of pages) {
-        const prepared = await this.preparePage(run, page, rules, counts, context);
+      let page = 0;
+      for await (const listed of pages) {
+        const prepared = await this.preparePage(run, listed, rules, counts, context);
         await storing;
-        storing = this.storePage(run, prepared, counts, started.eventId);
+        storing = this.storePage(held, ++page, prepared, counts, startedEventId);
         storing.catch(() => undefined); // awaited (and rethrown) on the next turn or after the loop
         if (this.stopping) throw new Error('the poller is stopping; another instance will take the run over');
       }
       await storing;
-      const completed = createEnvelope(RunCompleted.definition, {
-        runId: run.run_id, flow: run.flow, counts, completedAt: new Date().toISOString(), ...(problems.length ? { problems } : {}),
-        scope, lnbRequests: tally.requests, ...(context.orders ? { changedOrders: context.orders.references.size } : {}),
-      }, { ...ctx, key: runKey, causationId: started.eventId });
-      await this.outbox.store.withTransaction(async (tx) => {
-        await this.outbox.append(tx, stream, [completed]);
-        await this.runs.finish(tx, run.run_id, 'completed');
-        if (run.mode === 'export' && scope !== 'named') {
-          await this.runs.saveProgress(tx, run.flow, startedAt, scope === 'full');
-          await this.runs.saveRetailerFingerprints(tx, run.flow, context.retailers?.toSave ?? []);
-        }
+      await held.decide({
+        type: 'CompleteRun', worker: this.worker, eventId: randomUUID(), at: new Date().toISOString(),
+        value: {
+          runId: run.runId, flow: run.flow, counts, completedAt: new Date().toISOString(), ...(problems.length ? { problems } : {}),
+          scope, lnbRequests: tally.requests, ...(context.orders ? { changedOrders: context.orders.references.size } : {}),
+        },
+      }, async (tx) => {
+        if (run.mode === 'export' && scope !== 'named') await this.runs.saveRetailerFingerprints(tx, run.flow, context.retailers?.toSave ?? []);
       });
       end({ outcome: 'completed' });
       log.info('run completed', { counts, scope, lnbRequests: tally.requests, changedOrders: context.orders?.references.size });
@@ -190,11 +201,14 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
         log.warn('run interrupted by shutdown; it stays claimed until its lease ends', { err });
         return;
       }
+      if (err instanceof RunLost) {
+        log.warn('run taken over by another instance: this one stops', { reason: err.message });
+        return;
+      }
       const problem = runProblem(err);
-      const failed = createEnvelope(RunFailed.definition, { runId: run.run_id, flow: run.flow, problem, failedAt: new Date().toISOString() }, { ...ctx, key: runKey, causationId: started.eventId });
-      await this.outbox.store.withTransaction(async (tx) => {
-        await this.outbox.append(tx, stream, [failed]);
-        await this.runs.finish(tx, run.run_id, 'failed');
+      await held.decide({
+        type: 'FailRun', worker: this.worker, eventId: randomUUID(), at: new Date().toISOString(),
+        value: { runId: run.runId, flow: run.flow, problem, failedAt: new Date().toISOString() },
       });
       end({ outcome: 'failed' });
       log.warn('run failed', { code: problem.code, message: problem.message, counts, lnbRequests: tally.requests });
@@ -205,7 +219,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** What the run reads before its documents: the retailers (full and incremental), the changed orders (incremental). */
-  private async context(run: QueuedRun, base: RunContext, changedSince: Date | undefined): Promise<RunContext> {
+  private async context(run: RunRequest, base: RunContext, changedSince: Date | undefined): Promise<RunContext> {
     const { scope, lnb } = base;
     if (scope === 'named') return base;
     const retailers = await readRetailers(lnb, await this.runs.retailerFingerprints(run.flow));
@@ -215,7 +229,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** Every document of the flow, a page at a time (never the whole listing in memory). */
-  private async *listing(run: QueuedRun, lnb: LnbClient): AsyncGenerator<LnbDoc[]> {
+  private async *listing(run: RunRequest, lnb: LnbClient): AsyncGenerator<LnbDoc[]> {
     const path = run.flow === 'invoices' ? '/invoices' : undefined;
     if (path) {
       for await (const page of lnb.pages<LnbInvoice>(path)) yield page.items;
@@ -234,7 +248,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   /** The documents a run names ("export now", retry), fetched one by one; an unknown one is reported, not fatal. */
-  private async *named(run: QueuedRun, lnb: LnbClient, problems: Problem[]): AsyncGenerator<LnbDoc[]> {
+  private async *named(run: RunRequest, lnb: LnbClient, problems: Problem[]): AsyncGenerator<LnbDoc[]> {
     const refs = [...new Set(run.documents ?? [])];
     const docs = await mapLimit(refs, this.config.enrichConcurrency, async (ref) => {
       try {
@@ -256,7 +270,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
    * and retailer; in an incremental run only those of new or changed documents, and of documents whose
    * order or retailer changed in LNB (what can run while the previous page is being stored).
    */
-  private async preparePage(run: QueuedRun, page: LnbDoc[], rules: SelectionRules, counts: RunCompleted.Counts, context: RunContext): Promise<PreparedPage> {
+  private async preparePage(run: RunRequest, page: LnbDoc[], rules: SelectionRules, counts: RunCompleted.Counts, context: RunContext): Promise<PreparedPage> {
     const type = documentTypeOfFlow(run.flow);
     const named = run.documents?.length ? new Set(run.documents) : undefined;
     const selected: LnbDoc[] = [];
@@ -320,38 +334,47 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     };
   }
 
-  /** Emits a prepared page's new and changed documents and records what was read, in one transaction. */
-  private async storePage(run: QueuedRun, page: PreparedPage, counts: RunCompleted.Counts, causationId: string): Promise<void> {
+  /**
+   * Emits a prepared page's new and changed documents, records their revisions and what was read, and the
+   * page stored in the run's stream, in one transaction (a page with nothing to write writes nothing).
+   */
+  private async storePage(held: HeldRun, pageNumber: number, page: PreparedPage, counts: RunCompleted.Counts, causationId: string): Promise<void> {
+    const run = held.request;
     const { prepared, moved } = page;
     const type = documentTypeOfFlow(run.flow);
     const definition = type === 'invoice' ? InvoiceDetected.definition : CreditNoteDetected.definition;
-    // A preview never records revisions: the next real run must still see these documents as new.
+    // A retry re-emits what it names; a preview shows every document and records no revision (evolvePublishedRevision).
     const force = run.trigger === 'retry' || run.mode === 'preview';
     const started = Date.now();
     const emitted = new Set<string>();
     if (prepared.length || (moved.length && run.mode === 'export')) {
-      await this.outbox.store.withTransaction(async (tx) => {
+      await held.step(async (tx) => {
         emitted.clear();
         const known = await this.runs.revisions(tx, prepared.map((e) => e.key));
         const batch: { streamId: string; envelopes: EventEnvelope[] }[] = [];
+        const published: PublishedRevision[] = [];
         for (const e of prepared) {
           if (!force && known.get(e.key) === e.revision) continue;
           // Built from typed, enriched LNB data; the payload's shape is proven by the poller's unit tests
           // and every consumer validates it again, so the per-document validation is skipped here.
           const env = createEnvelope(definition, {
-            documentKey: e.key, documentType: type, revision: e.revision, runId: run.run_id, mode: run.mode, document: e.document, retailer: e.retailer,
-          }, { producer: 'lnb-poller', connectionId: this.config.connectionId, correlationId: run.run_id, causationId, key: e.key, validate: false });
-          batch.push({ streamId: `document-${e.key}`, envelopes: [env] });
+            documentKey: e.key, documentType: type, revision: e.revision, runId: run.runId, mode: run.mode, document: e.document, retailer: e.retailer,
+          }, { producer: 'lnb-poller', connectionId: this.config.connectionId, correlationId: run.runId, causationId, key: e.key, validate: false });
+          batch.push({ streamId: documentStream(e.key), envelopes: [env] });
           emitted.add(e.key);
+          const revision = evolvePublishedRevision(null, { ...env.payload, recordedAt: null });
+          if (revision) published.push(revision);
         }
         await this.outbox.appendMany(tx, batch);
+        await this.runs.projectRevisions(tx, published);
         if (run.mode === 'export') {
-          await this.runs.saveReads(tx, run.run_id, prepared.map((e) => ({ key: e.key, revision: e.revision, emitted: emitted.has(e.key), ...e.read })));
+          await this.runs.saveReads(tx, prepared.map((e) => ({ key: e.key, ...e.read })));
           await this.runs.saveUpdateTimes(tx, moved);
         }
+        return { type: 'StorePage', worker: this.worker, page: pageNumber, documents: prepared.length, emitted: emitted.size, at: new Date().toISOString() };
       });
     }
-    this.logger.debug('page stored', { runId: run.run_id, documents: prepared.length, emitted: emitted.size, storeMs: Date.now() - started });
+    this.logger.debug('page stored', { runId: run.runId, documents: prepared.length, emitted: emitted.size, storeMs: Date.now() - started });
     // Counted after the commit, so a rolled-back page is not counted.
     for (let i = 0; i < emitted.size; i++) count(counts, 'emitted');
     for (let i = 0; i < prepared.length - emitted.size + page.unchangedFromListing; i++) count(counts, 'unchanged');
@@ -367,5 +390,43 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
       if (isLnbError(err) && err.code === 'LNB.NOT_FOUND') return null;
       throw err;
     }
+  }
+}
+
+/** A decision refused because this instance no longer holds the run (taken over, or ended), or written behind another instance's. */
+class RunLost extends Error {}
+
+/** The run this instance holds, as its stream stood after this instance's last write (no read per page). */
+class HeldRun {
+  constructor(private state: RunState, private readonly worker: string, private readonly commands: RunCommands, private readonly outbox: Outbox) {}
+
+  get request(): RunRequest {
+    return this.state.request!;
+  }
+
+  /** Decides `command` in a transaction of its own, with `alongside` written in the same one. */
+  decide(command: RunCommand, alongside?: (tx: Transaction) => Promise<void>): Promise<RunState> {
+    return this.step(async (tx) => {
+      await alongside?.(tx);
+      return command;
+    });
+  }
+
+  /** In one transaction, what `write` stores, then the decision it returns; the state moves only once that commits. */
+  async step(write: (tx: Transaction) => Promise<RunCommand>): Promise<RunState> {
+    const after = await this.outbox.store.withTransaction(async (tx) => {
+      const command = await write(tx);
+      try {
+        const outcome = await this.commands.decide(tx, this.state, command);
+        if (outcome.ok) return outcome.state;
+        if (lostTheRun(outcome)) throw new RunLost(outcome.message);
+        throw new Error(`${this.worker} could not record ${command.type}: ${outcome.code}: ${outcome.message}`);
+      } catch (err) {
+        if (isCodedError(err, 'STORE.WRONG_EXPECTED_VERSION')) throw new RunLost(`another instance wrote to run ${this.state.runId} first (${err.message})`);
+        throw err;
+      }
+    });
+    this.state = after;
+    return after;
   }
 }

@@ -1,6 +1,6 @@
 // Fires each flow's schedule: at a due time, exactly one poller instance (the one whose insert of
-// (flow, fire time) wins) appends a RunRequested to its outbox; every poller then sees it like any run.
-import { createEnvelope, Flow, flowKey, RunRequested } from '@lnbx/contracts';
+// (flow, fire time) wins) requests a run: its RunRequested, decided on the new run stream, queued and published.
+import type { Flow } from '@lnbx/contracts';
 import { Outbox } from '@lnbx/messaging';
 import { CONFIG, JsonLogger } from '@lnbx/platform';
 import { scheduleProblems, type Schedule } from '@lnbx/scheduling';
@@ -8,6 +8,7 @@ import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } fro
 import { randomUUID } from 'node:crypto';
 import { PollerConfig } from '../config';
 import { dueFiring } from '../domain/schedule';
+import { RunCommands } from '../handlers/run-commands';
 import { ScheduleStore } from '../store/schedule-store';
 
 @Injectable()
@@ -20,6 +21,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
   constructor(
     private readonly schedules: ScheduleStore,
     private readonly outbox: Outbox,
+    private readonly runs: RunCommands,
     @Inject(CONFIG) private readonly config: PollerConfig,
     private readonly logger: JsonLogger,
   ) {}
@@ -47,11 +49,11 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       if (!fireAt) continue;
       const won = await this.outbox.store.withTransaction(async (tx) => {
         if (!(await this.schedules.claimFiring(tx, row.flow, fireAt))) return false;
-        const runId = randomUUID();
-        const env = createEnvelope(RunRequested.definition, { runId, flow: row.flow, mode: 'export', trigger: 'schedule', requestedBy: 'schedule' }, {
-          producer: 'lnb-poller', connectionId: this.config.connectionId, correlationId: runId, key: flowKey(this.config.connectionId, row.flow),
+        // Queued here at once, and published for monitor-api (every poller reads it back: queued already).
+        await this.runs.request(tx, {
+          type: 'RequestRun', value: { runId: randomUUID(), flow: row.flow, mode: 'export', trigger: 'schedule', requestedBy: 'schedule' },
+          eventId: randomUUID(), at: new Date().toISOString(),
         });
-        await this.outbox.append(tx, `run-${runId}`, [env], 'no_stream');
         return true;
       });
       if (won) {
