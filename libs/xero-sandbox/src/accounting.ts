@@ -15,9 +15,9 @@ import {
   msDate,
   ZERO_GUID,
 } from './render';
-import { checkAllocation, checkContact, checkDocument, findContactByNumber, resolveDocumentContact, type Json } from './rules';
-import { amountDue, docMap, type ContactRec, type DocKind, type DocumentRec, type TenantState } from './state';
-import { compileWhere, WhereParseError } from './where';
+import { checkAllocation, checkContact, checkDocument, findContactById, findContactByNumber, resolveDocumentContact, type Json } from './rules';
+import { amountDue, docMap, storeContact, storeDocument, tenantChanged, type ContactRec, type DocKind, type DocumentRec, type TenantState } from './state';
+import { compileWhere, compileWhereQuery, WhereParseError } from './where';
 
 export interface ApiRequest {
   method: string;
@@ -90,6 +90,8 @@ function messages(errors: string[]): Json[] {
 
 export interface AccountingDeps {
   validator: SchemaValidator;
+  /** Lists by scanning every document or contact instead of narrowing by the indexes: the reference they are tested against. */
+  scan?: boolean;
 }
 
 export function handleAccounting(req: ApiRequest, deps: AccountingDeps): ApiResponse {
@@ -128,7 +130,7 @@ function route(req: ApiRequest, deps: AccountingDeps): ApiResponse {
     }
     case 'contacts':
       if (sub) return notFound();
-      if (m === 'GET') return id ? getContact(req, id) : listContacts(req);
+      if (m === 'GET') return id ? getContact(req, id) : listContacts(req, deps);
       if (m === 'PUT' && !id) return saveContacts(req, deps, 'create');
       if (m === 'POST') return saveContacts(req, deps, 'upsert', id);
       return notFound();
@@ -142,7 +144,7 @@ function route(req: ApiRequest, deps: AccountingDeps): ApiResponse {
         return notFound();
       }
       if (sub) return notFound();
-      if (m === 'GET') return id ? getDocument(req, kind, id) : listDocuments(req, kind);
+      if (m === 'GET') return id ? getDocument(req, kind, id) : listDocuments(req, kind, deps);
       if (m === 'PUT' && !id) return saveDocuments(req, deps, kind, 'create');
       if (m === 'POST') return saveDocuments(req, deps, kind, 'upsert', id);
       return notFound();
@@ -178,9 +180,8 @@ function findDocument(t: TenantState, kind: DocKind, idOrNumber: string): Docume
     const id = t.invoiceNumbers.get(idOrNumber.toUpperCase());
     if (id) return map.get(id);
   }
-  const n = idOrNumber.toUpperCase();
-  for (const d of map.values()) if (d.Number.toUpperCase() === n) return d;
-  return undefined;
+  const index = t.index.documents(kind);
+  return index.first(index.lookup('#number', idOrNumber.toUpperCase()));
 }
 
 function getDocument(req: ApiRequest, kind: DocKind, id: string): ApiResponse {
@@ -227,25 +228,34 @@ function modifiedSince(req: ApiRequest): number | undefined {
   return Number.isNaN(ms) ? undefined : ms;
 }
 
-function listDocuments(req: ApiRequest, kind: DocKind): ApiResponse {
+function listDocuments(req: ApiRequest, kind: DocKind, deps: AccountingDeps): ApiResponse {
   const t = req.tenant;
   const q = req.query;
-  let docs = [...docMap(t, kind).values()];
   const ids = listParam(q, 'IDs')?.map((s) => s.toLowerCase());
-  if (ids) docs = docs.filter((d) => ids.includes(d.id));
   const numbers = listParam(q, kind === 'invoice' ? 'InvoiceNumbers' : 'CreditNoteNumbers')?.map((s) => s.toUpperCase());
-  if (numbers) docs = docs.filter((d) => numbers.includes(d.Number.toUpperCase()));
   const contactIds = listParam(q, 'ContactIDs')?.map((s) => s.toLowerCase());
-  if (contactIds) docs = docs.filter((d) => contactIds.includes(d.ContactID.toLowerCase()));
   const statuses = listParam(q, 'Statuses')?.map((s) => s.toUpperCase());
-  if (statuses) docs = docs.filter((d) => statuses.includes(d.Status));
   const since = modifiedSince(req);
-  if (since !== undefined) docs = docs.filter((d) => d.UpdatedDateUTC > since);
   const where = q.get('where');
-  if (where) {
-    const pred = compileWhere(where);
-    docs = docs.filter((d) => pred(whereView(d, t)));
-  }
+  const compiled = where ? compileWhereQuery(where) : undefined;
+  // The indexes narrow to a superset of the answer; the filters below decide, as they do over a scan.
+  const index = t.index.documents(kind);
+  let docs = deps.scan
+    ? [...docMap(t, kind).values()]
+    : index.select([
+        ids && new Set(ids),
+        numbers && index.lookupAny('#number', numbers),
+        contactIds && index.lookupAny('Contact.ContactID', contactIds),
+        statuses && index.lookupAny('Status', statuses.map((s) => s.toLowerCase())),
+        since === undefined ? undefined : index.modifiedAfter(since),
+        index.planned(compiled?.plan),
+      ]);
+  if (ids) docs = docs.filter((d) => ids.includes(d.id));
+  if (numbers) docs = docs.filter((d) => numbers.includes(d.Number.toUpperCase()));
+  if (contactIds) docs = docs.filter((d) => contactIds.includes(d.ContactID.toLowerCase()));
+  if (statuses) docs = docs.filter((d) => statuses.includes(d.Status));
+  if (since !== undefined) docs = docs.filter((d) => d.UpdatedDateUTC > since);
+  if (compiled) docs = docs.filter((d) => compiled.matches(whereView(d, t)));
   const searchTerm = q.get('searchTerm')?.toLowerCase();
   if (searchTerm) docs = docs.filter((d) => d.Number.toLowerCase().includes(searchTerm) || (d.Reference ?? '').toLowerCase().includes(searchTerm));
   docs = applyOrder(docs, q.get('order'), (d) => whereView(d, t));
@@ -261,13 +271,14 @@ function listDocuments(req: ApiRequest, kind: DocKind): ApiResponse {
 function nextNumber(t: TenantState, kind: DocKind): string {
   for (;;) {
     const n = kind === 'invoice' ? `INV-${String(t.nextInvoiceNumber++).padStart(4, '0')}` : `CN-${String(t.nextCreditNoteNumber++).padStart(4, '0')}`;
+    tenantChanged(t);
     if (!findDocument(t, kind, n)) return n;
   }
 }
 
 function createContactFrom(t: TenantState, now: number, c: { Name: string; ContactNumber?: string; EmailAddress?: string }): ContactRec {
   const rec: ContactRec = { ContactID: randomUUID(), ...c, ContactStatus: 'ACTIVE', IsCustomer: true, IsSupplier: false, UpdatedDateUTC: now };
-  t.contacts.set(rec.ContactID, rec);
+  storeContact(t, rec);
   return rec;
 }
 
@@ -331,7 +342,7 @@ function saveDocuments(req: ApiRequest, deps: AccountingDeps, kind: DocKind, mod
     }
     if (existing && kind === 'invoice' && existing.Number && existing.Type === 'ACCREC') t.invoiceNumbers.delete(existing.Number.toUpperCase());
     if (kind === 'invoice' && doc.Type === 'ACCREC' && doc.Number && doc.Status !== 'DELETED') t.invoiceNumbers.set(doc.Number.toUpperCase(), doc.id);
-    docMap(t, kind).set(doc.id, doc);
+    storeDocument(t, doc);
     mutated = true;
     results.push({ input, errors: [], rendered: renderDocument(doc, t, unitdp) });
   }
@@ -399,6 +410,7 @@ function allocate(req: ApiRequest, deps: AccountingDeps, creditNoteId: string): 
         d.Status = 'PAID';
         d.FullyPaidOnDate = alloc.Date;
       }
+      storeDocument(t, d);
     }
     mutated = true;
     results.push({
@@ -427,11 +439,13 @@ function deleteAllocation(req: ApiRequest, creditNoteId: string, allocationId: s
   cn.AmountAllocated = roundMoney(cn.AmountAllocated - alloc.Amount, 2);
   if (cn.Status === 'PAID') cn.Status = 'AUTHORISED';
   cn.UpdatedDateUTC = req.now;
+  storeDocument(t, cn);
   if (invoice) {
     invoice.Allocations = invoice.Allocations.filter((a) => a.AllocationID !== alloc.AllocationID);
     invoice.AmountAllocated = roundMoney(invoice.AmountAllocated - alloc.Amount, 2);
     if (invoice.Status === 'PAID' && amountDue(invoice) > 0) invoice.Status = 'AUTHORISED';
     invoice.UpdatedDateUTC = req.now;
+    storeDocument(t, invoice);
   }
   return { status: 200, mutated: true, body: { AllocationID: alloc.AllocationID, Amount: alloc.Amount, IsDeleted: true, Date: msDate(Date.parse(`${alloc.Date}T00:00:00Z`)) } };
 }
@@ -484,6 +498,7 @@ function attachments(req: ApiRequest, kind: DocKind, docId: string, fileOrId: st
   };
   d.Attachments = [...d.Attachments.filter((x) => x.FileName !== fileOrId), rec];
   d.UpdatedDateUTC = req.now;
+  storeDocument(req.tenant, d);
   return { status: 200, mutated: true, body: { ...envelope(req), Attachments: [meta(rec)] } };
 }
 
@@ -491,7 +506,7 @@ function attachments(req: ApiRequest, kind: DocKind, docId: string, fileOrId: st
 
 function findContact(t: TenantState, idOrNumber: string): ContactRec | undefined {
   if (isGuid(idOrNumber)) {
-    const c = t.contacts.get(idOrNumber.toLowerCase()) ?? [...t.contacts.values()].find((x) => x.ContactID.toLowerCase() === idOrNumber.toLowerCase());
+    const c = findContactById(t, idOrNumber);
     if (c) return c;
   }
   return findContactByNumber(t, idOrNumber);
@@ -502,19 +517,21 @@ function getContact(req: ApiRequest, id: string): ApiResponse {
   return c ? { status: 200, body: { ...envelope(req), Contacts: [renderContact(c)] } } : notFound();
 }
 
-function listContacts(req: ApiRequest): ApiResponse {
+function listContacts(req: ApiRequest, deps: AccountingDeps): ApiResponse {
   const q = req.query;
-  let list = [...req.tenant.contacts.values()];
   const ids = listParam(q, 'IDs')?.map((s) => s.toLowerCase());
+  const since = modifiedSince(req);
+  const where = q.get('where');
+  const compiled = where ? compileWhereQuery(where) : undefined;
+  // As for documents: the indexes narrow, the filters decide.
+  const index = req.tenant.index.contacts;
+  let list = deps.scan
+    ? [...req.tenant.contacts.values()]
+    : index.select([ids && index.lookupAny('ContactID', ids), since === undefined ? undefined : index.modifiedAfter(since), index.planned(compiled?.plan)]);
   if (ids) list = list.filter((c) => ids.includes(c.ContactID.toLowerCase()));
   if (q.get('includeArchived') !== 'true') list = list.filter((c) => c.ContactStatus !== 'ARCHIVED');
-  const since = modifiedSince(req);
   if (since !== undefined) list = list.filter((c) => c.UpdatedDateUTC > since);
-  const where = q.get('where');
-  if (where) {
-    const pred = compileWhere(where);
-    list = list.filter((c) => pred(contactWhereView(c)));
-  }
+  if (compiled) list = list.filter((c) => compiled.matches(contactWhereView(c)));
   const term = q.get('searchTerm')?.toLowerCase();
   if (term) {
     list = list.filter((c) => [c.Name, c.FirstName, c.LastName, c.ContactNumber, c.EmailAddress, c.CompanyNumber].some((v) => v?.toLowerCase().includes(term)));
@@ -554,7 +571,7 @@ function saveContacts(req: ApiRequest, deps: AccountingDeps, mode: 'create' | 'u
     const rec: ContactRec = existing
       ? { ...existing, ...check.fields, UpdatedDateUTC: req.now }
       : { ContactID: randomUUID(), IsCustomer: false, IsSupplier: false, ...check.fields, Name: check.fields.Name!, ContactStatus: check.fields.ContactStatus ?? 'ACTIVE', UpdatedDateUTC: req.now };
-    t.contacts.set(rec.ContactID, rec);
+    storeContact(t, rec);
     mutated = true;
     results.push({ input, errors: [], rendered: renderContact(rec) });
   }
@@ -577,6 +594,7 @@ export function recordPayment(t: TenantState, invoiceId: string, amount: number,
     inv.Status = 'PAID';
     inv.FullyPaidOnDate = date;
   }
+  storeDocument(t, inv);
   return inv;
 }
 
@@ -597,6 +615,7 @@ export function approveDocument(t: TenantState, kind: DocKind, id: string, now: 
     doc.Status = 'PAID';
     doc.FullyPaidOnDate = doc.Date;
   }
+  storeDocument(t, doc);
   return doc;
 }
 

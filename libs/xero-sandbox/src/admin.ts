@@ -5,6 +5,7 @@ import type { SandboxContext } from './context';
 import { validateFaultRule } from './faults';
 import { renderContact, renderDocument } from './render';
 import { parseXeroDate } from './rules';
+import { tenantChanged } from './state';
 import type { SandboxAdmin } from './types';
 
 export function createAdmin(ctx: SandboxContext): SandboxAdmin {
@@ -22,11 +23,11 @@ export function createAdmin(ctx: SandboxContext): SandboxAdmin {
     clearDayLimit: (tenantId) => limiter.clearForcedDayLimit(tenantId),
     revokeConnection: (tenantId) => {
       identity.revokedTenants.add(ctx.tenant(tenantId).tenantId);
-      ctx.scheduleSave();
+      ctx.identityChanged();
     },
     restoreConnection: (tenantId) => {
       identity.revokedTenants.delete(tenantId);
-      ctx.scheduleSave();
+      ctx.identityChanged();
     },
     setLockDates: (tenantId, dates) => {
       const t = ctx.tenant(tenantId);
@@ -35,17 +36,18 @@ export function createAdmin(ctx: SandboxContext): SandboxAdmin {
         if (v !== null && !parseXeroDate(v)) throw new Error(`${k} must be YYYY-MM-DD`);
         t[k] = v === null ? undefined : parseXeroDate(v);
       }
-      ctx.scheduleSave();
+      tenantChanged(t);
+      ctx.save();
     },
     recordPayment: (tenantId, invoiceId, amount, date) => {
       const result = recordPayment(ctx.tenant(tenantId), invoiceId, amount, date ?? new Date(clock.now()).toISOString().slice(0, 10), clock.now());
       if (typeof result === 'string') throw new Error(result);
-      ctx.scheduleSave();
+      ctx.save();
     },
     approve: (tenantId, kind, idOrNumber) => {
       const result = approveDocument(ctx.tenant(tenantId), kind, idOrNumber, clock.now());
       if (typeof result === 'string') throw new Error(result);
-      ctx.scheduleSave();
+      ctx.save();
     },
     expireAccessTokens: () => identity.expireAccessTokens(),
     invoices: (tenantId) => {
@@ -66,7 +68,8 @@ export function createAdmin(ctx: SandboxContext): SandboxAdmin {
       ctx.idempotency.clear();
       identity.revokedTenants.clear();
       ctx.calls.clear();
-      ctx.scheduleSave();
+      // The journal of the old organisations no longer applies: the file is rewritten as seeded.
+      ctx.compact();
     },
   };
 }

@@ -7,9 +7,9 @@ import { IdempotencyBook } from './idempotency';
 import { RateLimiter, XERO_LIMITS, type Limits } from './limits';
 import { IdentityService, type OAuthClient } from './oauth';
 import { builtinValidator, defaultSpecPath, loadSchemaValidator, type SchemaValidator } from './openapi';
-import { fromPersisted, readStateFile, toPersisted, writeStateFile } from './persistence';
+import { compactedRecords, fromPersisted, StateFile, type StateRecord } from './persistence';
 import { buildTenant, DEFAULT_TENANTS } from './seed';
-import type { TenantSeed, TenantState } from './state';
+import { indexTenant, tenantMeta, type TenantSeed, type TenantState } from './state';
 import type { Clock, XeroSandboxOptions } from './types';
 
 export class SandboxContext {
@@ -30,7 +30,9 @@ export class SandboxContext {
   /** Known once the server listens: the token issuer and the discovery document name it. */
   baseUrl = '';
   private readonly seeds: TenantSeed[];
-  private saveTimer: NodeJS.Timeout | undefined;
+  private readonly file: StateFile | undefined;
+  private identityUnsaved = false;
+  private compaction: NodeJS.Immediate | undefined;
 
   constructor(options: XeroSandboxOptions) {
     this.clock = options.clock ?? { now: () => Date.now() };
@@ -67,7 +69,10 @@ export class SandboxContext {
     this.faults = new FaultBook(seededRandom(options.faultSeed ?? 20260101));
 
     this.stateFile = options.stateFile;
-    if (this.stateFile) this.load(this.stateFile);
+    if (this.stateFile) {
+      this.file = new StateFile(this.stateFile);
+      this.load(this.file);
+    }
   }
 
   /** True when requests are checked against Xero's OpenAPI description, not only the built-in rules. */
@@ -87,33 +92,74 @@ export class SandboxContext {
     return t;
   }
 
-  /** Saves within half a second: a burst of calls costs one write. */
-  scheduleSave(): void {
-    if (!this.stateFile || this.saveTimer) return;
-    this.saveTimer = setTimeout(() => this.saveNow(), 500);
-    this.saveTimer.unref();
+  /** Tokens, grants or revoked organisations changed: the next save writes the identity. */
+  identityChanged(): void {
+    this.identityUnsaved = true;
+    this.save();
   }
 
-  saveNow(): void {
-    if (!this.stateFile) return;
-    if (this.saveTimer) clearTimeout(this.saveTimer);
-    this.saveTimer = undefined;
+  /**
+   * Appends what changed since the last save to the state file's journal, before the call that changed
+   * it is answered: one write of the changed documents, contacts, tenant fields, identity and remembered
+   * answers, never the whole state. A journal that has outgrown the compacted part is compacted next.
+   */
+  save(): void {
+    const records: StateRecord[] = [];
+    for (const t of this.tenants.values()) {
+      const unsaved = t.index.unsaved;
+      if (unsaved.tenant) records.push({ r: 'tenant', tenant: tenantMeta(t) });
+      for (const contact of unsaved.contacts.values()) records.push({ r: 'contact', tenantId: t.tenantId, contact });
+      for (const document of unsaved.documents.values()) records.push({ r: 'document', tenantId: t.tenantId, document });
+      unsaved.tenant = false;
+      unsaved.contacts.clear();
+      unsaved.documents.clear();
+    }
+    if (this.identityUnsaved) records.push({ r: 'identity', identity: this.identity.snapshot(), revokedTenants: [...this.identity.revokedTenants] });
+    this.identityUnsaved = false;
+    for (const [key, entry] of this.idempotency.takeUnsaved()) records.push({ r: 'idempotency', key, entry });
+    if (!this.file) return;
+    this.file.append(records);
+    if (this.file.outgrown && !this.compaction) {
+      // After the answer that tipped it over has gone out.
+      this.compaction = setImmediate(() => this.compact());
+      this.compaction.unref();
+    }
+  }
+
+  /** Rewrites the state file as the state now is (also what a reset does: the old journal no longer applies). */
+  compact(): void {
+    this.save();
+    if (this.compaction) clearImmediate(this.compaction);
+    this.compaction = undefined;
     const { identity } = this;
-    writeStateFile(this.stateFile, toPersisted([...this.tenants.values()], identity.snapshot(), [...identity.revokedTenants], this.idempotency.entries()));
+    this.file?.compact(compactedRecords(this.tenants.values(), identity.snapshot(), [...identity.revokedTenants], this.idempotency.entries(this.clock.now())));
   }
 
-  private load(stateFile: string): void {
-    const persisted = readStateFile(stateFile);
-    if (!persisted) return;
-    this.replaceTenants(fromPersisted(persisted));
-    this.identity.restore(persisted.identity);
-    for (const t of persisted.revokedTenants) this.identity.revokedTenants.add(t);
-    this.idempotency.restore(persisted.idempotency);
+  /** The last save, made durable; the file is let go of. */
+  close(): void {
+    this.save();
+    if (this.compaction) clearImmediate(this.compaction);
+    this.compaction = undefined;
+    this.file?.close();
+  }
+
+  private load(file: StateFile): void {
+    const loaded = file.load();
+    if (loaded) {
+      const persisted = loaded.state;
+      if (persisted.tenants.length) this.replaceTenants(fromPersisted(persisted));
+      this.identity.restore(persisted.identity);
+      for (const t of persisted.revokedTenants) this.identity.revokedTenants.add(t);
+      this.idempotency.restore(persisted.idempotency, this.clock.now());
+    }
+    // A new file, one in the old format or one whose journal outgrew it starts compacted; else it is appended to.
+    if (!loaded || loaded.compact) this.compact();
+    this.idempotency.takeUnsaved();
   }
 
   private replaceTenants(list: TenantState[]): void {
     this.tenants.clear();
-    for (const t of list) this.tenants.set(t.tenantId, t);
+    for (const t of list) this.tenants.set(t.tenantId, indexTenant(t));
   }
 }
 

@@ -1,10 +1,13 @@
 // Idempotency-Key answers, scoped to tenant and client: replayed within the retention window, and a
-// repeat that arrives while the first is still running is refused rather than run twice.
+// repeat that arrives while the first is still running is refused rather than run twice. An answer past
+// the window is forgotten (memory and state file), oldest first: answers are kept in the order remembered.
 import type { IdempotencyEntry } from './persistence';
 
 export class IdempotencyBook {
   private readonly answers = new Map<string, IdempotencyEntry>();
   private readonly running = new Set<string>();
+  /** Remembered since the state file last wrote them. */
+  private unsaved: [string, IdempotencyEntry][] = [];
 
   constructor(private readonly retentionMs: number) {}
 
@@ -14,8 +17,9 @@ export class IdempotencyBook {
 
   /** The remembered answer, while it is still within the retention window. */
   replay(key: string, now: number): IdempotencyEntry | undefined {
+    this.evict(now);
     const hit = this.answers.get(key);
-    return hit && hit.at + this.retentionMs > now ? hit : undefined;
+    return hit && this.live(hit, now) ? hit : undefined;
   }
 
   /** False when a request with this key is already running. */
@@ -30,19 +34,56 @@ export class IdempotencyBook {
   }
 
   remember(key: string, entry: IdempotencyEntry): void {
+    // To the end, so the oldest answer is always first.
+    this.answers.delete(key);
     this.answers.set(key, entry);
+    this.unsaved.push([key, entry]);
+    this.evict(entry.at);
   }
 
-  entries(): [string, IdempotencyEntry][] {
-    return [...this.answers.entries()];
+  /** The answers still within the window at `now`, oldest first. */
+  entries(now: number): [string, IdempotencyEntry][] {
+    this.evict(now);
+    return [...this.answers.entries()].filter(([, e]) => this.live(e, now));
   }
 
-  restore(entries: [string, IdempotencyEntry][]): void {
-    for (const [k, v] of entries) this.answers.set(k, v);
+  /** What was remembered since the last call, for the state file's journal. */
+  takeUnsaved(): [string, IdempotencyEntry][] {
+    const out = this.unsaved;
+    this.unsaved = [];
+    return out;
+  }
+
+  restore(entries: [string, IdempotencyEntry][], now: number): void {
+    for (const [k, v] of entries) {
+      this.answers.delete(k);
+      if (this.live(v, now)) this.answers.set(k, v);
+    }
+  }
+
+  /** How many answers are held (expired ones included until evicted). */
+  get size(): number {
+    return this.answers.size;
   }
 
   /** Forgets the answers; a request still running keeps its claim. */
   clear(): void {
     this.answers.clear();
+    this.unsaved = [];
+  }
+
+  private live(entry: IdempotencyEntry, now: number): boolean {
+    return entry.at + this.retentionMs > now;
+  }
+
+  /**
+   * Drops expired answers from the oldest end. A clock that went back (a test's) can leave an expired
+   * answer behind a live one until the live one expires too; replay() still never serves it.
+   */
+  private evict(now: number): void {
+    for (const [key, entry] of this.answers) {
+      if (this.live(entry, now)) return;
+      this.answers.delete(key);
+    }
   }
 }

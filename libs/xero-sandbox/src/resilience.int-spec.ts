@@ -210,4 +210,63 @@ describe('persistence', () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('journals each call before answering it: a sandbox that never closed still hands its documents on', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xero-sandbox-'));
+    const stateFile = path.join(dir, 'state.json');
+    const first = await startXeroSandbox({ stateFile, limits: false });
+    try {
+      const { api, tokens } = await xeroNodeFor(first);
+      const number = uniqueNumber();
+      await api.createInvoices(first.tenantIds[0], { invoices: [anInvoice({ invoiceNumber: number })] }, false, undefined, `key-${number}`);
+      // As if killed now: a copy of the file taken while the first sandbox has not closed (nor been told
+      // to save), ending in a line a crash cut short.
+      const copy = path.join(dir, 'copy.json');
+      const sizeBefore = fs.statSync(stateFile).size;
+      fs.copyFileSync(stateFile, copy);
+      fs.appendFileSync(copy, '{"r":"document","tenantId":"torn mid-wr');
+      const second = await startXeroSandbox({ stateFile: copy, limits: false });
+      // The torn line (a write cut short by a crash) is dropped; the answered call is there, with its token and key.
+      expect(fs.statSync(copy).size).toBe(sizeBefore);
+      expect(second.admin.invoices(second.tenantIds[0]).map((i) => i.InvoiceNumber)).toContain(number);
+      const again = new AccountingApi();
+      again.basePath = second.accountingBasePath;
+      again.accessToken = tokens.access_token;
+      const replay = await again.createInvoices(second.tenantIds[0], { invoices: [anInvoice({ invoiceNumber: number })] }, false, undefined, `key-${number}`);
+      expect(replay.response.headers['x-sandbox-idempotent-replay']).toBe('true');
+      await second.close();
+    } finally {
+      await first.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads a state file in the old format (one JSON object) and rewrites it as a journal', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xero-sandbox-'));
+    const stateFile = path.join(dir, 'state.json');
+    try {
+      // What the previous sandbox wrote: the whole state as one object, version 1.
+      const seeded = await startXeroSandbox({ limits: false });
+      const { api } = await xeroNodeFor(seeded);
+      const number = uniqueNumber();
+      const created = await api.createInvoices(seeded.tenantIds[0], { invoices: [anInvoice({ invoiceNumber: number })] });
+      await seeded.close();
+      const v2 = path.join(dir, 'v2.json');
+      const source = await startXeroSandbox({ stateFile: v2, limits: false });
+      await source.close();
+      const records = fs.readFileSync(v2, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+      const tenants = records.filter((r) => r.r === 'tenant').map((r) => ({ ...(r.tenant as Record<string, unknown>), contacts: [], invoices: [] as unknown[], creditNotes: [] }));
+      const invoice = { kind: 'invoice', id: created.body.invoices![0].invoiceID, Type: 'ACCREC', Number: number, ContactID: created.body.invoices![0].contact!.contactID, Date: '2026-03-02', Status: 'DRAFT', LineAmountTypes: 'Exclusive', CurrencyCode: 'GBP', CurrencyRate: 1, LineItems: [], SubTotal: 0, TotalTax: 0, Total: 0, TotalDiscount: 0, AmountPaid: 0, AmountAllocated: 0, Allocations: [], Payments: [], Attachments: [], CreatedDateUTC: 1, UpdatedDateUTC: 1 };
+      tenants[0].invoices.push(invoice);
+      fs.writeFileSync(stateFile, JSON.stringify({ version: 1, tenants, identity: { grants: [], accessTokens: [], refreshTokens: [] }, revokedTenants: [], idempotency: [] }), { mode: 0o600 });
+
+      const migrated = await startXeroSandbox({ stateFile, limits: false });
+      expect(migrated.admin.invoices(migrated.tenantIds[0]).map((i) => i.InvoiceNumber)).toEqual([number]);
+      expect(JSON.parse(fs.readFileSync(stateFile, 'utf8').split('\n')[0])).toEqual({ format: 'xero-sandbox-state', version: 2 });
+      expect(modeOf(stateFile)).toBe(0o600);
+      await migrated.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -45,7 +45,7 @@ export function resolveDocumentContact(tenant: TenantState, input: unknown): Con
   const c = input as Json;
   const id = str(c.ContactID);
   if (id) {
-    const found = tenant.contacts.get(id.toLowerCase()) ?? [...tenant.contacts.values()].find((x) => x.ContactID.toLowerCase() === id.toLowerCase());
+    const found = findContactById(tenant, id);
     return found ? { ok: true, contactId: found.ContactID } : { ok: false, message: `The contact with ContactID ${id} could not be found.` };
   }
   const number = str(c.ContactNumber);
@@ -63,24 +63,22 @@ export function resolveDocumentContact(tenant: TenantState, input: unknown): Con
   return { ok: false, message: 'A Contact must be specified for this type of transaction' };
 }
 
+/** By id, ignoring case. */
+export function findContactById(tenant: TenantState, id: string): ContactRec | undefined {
+  const { contacts } = tenant.index;
+  return tenant.contacts.get(id.toLowerCase()) ?? contacts.first(contacts.lookup('ContactID', id.toLowerCase()));
+}
+
+/** The first active contact with this number (ignoring case), else the first archived one. */
 export function findContactByNumber(tenant: TenantState, number: string): ContactRec | undefined {
-  const n = number.toLowerCase();
-  let archived: ContactRec | undefined;
-  for (const c of tenant.contacts.values()) {
-    if (c.ContactNumber?.toLowerCase() === n) {
-      if (c.ContactStatus === 'ACTIVE') return c;
-      archived ??= c;
-    }
-  }
-  return archived;
+  const { contacts } = tenant.index;
+  const holders = contacts.lookup('ContactNumber', number.toLowerCase());
+  return contacts.first(holders, (c) => c.ContactStatus === 'ACTIVE') ?? contacts.first(holders);
 }
 
 export function findActiveContactByName(tenant: TenantState, name: string, exceptId?: string): ContactRec | undefined {
-  const n = name.trim().toLowerCase();
-  for (const c of tenant.contacts.values()) {
-    if (c.ContactStatus === 'ACTIVE' && c.ContactID !== exceptId && c.Name.trim().toLowerCase() === n) return c;
-  }
-  return undefined;
+  const { contacts } = tenant.index;
+  return contacts.first(contacts.lookup('#name', name.trim().toLowerCase()), (c) => c.ContactStatus === 'ACTIVE' && c.ContactID !== exceptId);
 }
 
 export interface DocumentRuleContext {

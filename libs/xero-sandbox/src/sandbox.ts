@@ -111,11 +111,12 @@ export async function startXeroSandbox(options: XeroSandboxOptions = {}): Promis
       return tokenRequest({ grant_type: 'client_credentials', scope: 'accounting.invoices accounting.contacts accounting.settings.read' }, ccClient);
     },
     async close() {
-      ctx.saveNow();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      // After the last call: each was journaled before its answer; this makes the journal durable.
+      ctx.close();
     },
   };
 }

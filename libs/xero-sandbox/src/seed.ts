@@ -1,6 +1,7 @@
 // The organisations a fresh sandbox holds. Ids are derived from names so a demo config can name them.
 import { createHash } from 'node:crypto';
-import type { ContactRec, TenantSeed, TenantState } from './state';
+import { TenantIndex } from './indexes';
+import { indexTenant, type ContactRec, type TenantSeed, type TenantState } from './state';
 
 /** A UUID-shaped id that is the same on every run for the same parts. */
 export function stableId(...parts: string[]): string {
@@ -114,7 +115,7 @@ export function buildTenant(seed: TenantSeed, now: number): TenantState {
     const ContactID = stableId(tenantId, 'contact', c.Name);
     contacts.set(ContactID, { ContactID, ...c, ContactStatus: 'ACTIVE', IsCustomer: true, IsSupplier: false, UpdatedDateUTC: now });
   }
-  return {
+  return indexTenant({
     tenantId,
     name: seed.name,
     legalName: seed.legalName ?? seed.name,
@@ -145,5 +146,6 @@ export function buildTenant(seed: TenantSeed, now: number): TenantState {
     invoiceNumbers: new Map(),
     nextInvoiceNumber: 1,
     nextCreditNoteNumber: 1,
-  };
+    index: new TenantIndex(),
+  });
 }

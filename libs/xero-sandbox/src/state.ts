@@ -1,4 +1,5 @@
 // What a sandbox organisation holds: reference data (seeded) and the documents an integration creates.
+import { TenantIndex } from './indexes';
 import type { LineAmountType } from './money';
 
 export interface TaxRateDef {
@@ -178,6 +179,44 @@ export interface TenantState {
   invoiceNumbers: Map<string, string>;
   nextInvoiceNumber: number;
   nextCreditNoteNumber: number;
+  /** Never persisted: rebuilt from the maps (indexTenant). Every write goes through the store* functions below. */
+  index: TenantIndex;
+}
+
+/** The tenant's fields without its entities and indexes: what the state file's tenant record holds. */
+export type TenantMeta = Omit<TenantState, 'contacts' | 'invoices' | 'creditNotes' | 'invoiceNumbers' | 'index'>;
+
+export function tenantMeta(t: TenantState): TenantMeta {
+  const { contacts: _c, invoices: _i, creditNotes: _n, invoiceNumbers: _u, index: _x, ...meta } = t;
+  return meta;
+}
+
+/** Stores a document, new or changed in place, so the indexes and the state file see it. */
+export function storeDocument(t: TenantState, doc: DocumentRec): void {
+  docMap(t, doc.kind).set(doc.id, doc);
+  t.index.documents(doc.kind).put(doc);
+  t.index.unsaved.documents.set(doc.id, doc);
+}
+
+/** Stores a contact, new or changed, so the indexes and the state file see it. */
+export function storeContact(t: TenantState, c: ContactRec): void {
+  t.contacts.set(c.ContactID, c);
+  t.index.contacts.put(c);
+  t.index.unsaved.contacts.set(c.ContactID, c);
+}
+
+/** The tenant's own fields changed (lock dates, number counters): the state file writes them. */
+export function tenantChanged(t: TenantState): void {
+  t.index.unsaved.tenant = true;
+}
+
+/** A fresh index over what the maps hold, with nothing unsaved. */
+export function indexTenant(t: TenantState): TenantState {
+  t.index = new TenantIndex();
+  for (const c of t.contacts.values()) t.index.contacts.put(c);
+  for (const d of t.invoices.values()) t.index.invoices.put(d);
+  for (const d of t.creditNotes.values()) t.index.creditNotes.put(d);
+  return t;
 }
 
 export function docMap(t: TenantState, kind: DocKind): Map<string, DocumentRec> {

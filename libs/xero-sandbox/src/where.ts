@@ -247,6 +247,42 @@ function evaluate(node: Node, record: Record<string, unknown>): Value {
  * String comparisons ignore case, as Xero's database collation does.
  */
 export function compileWhere(where: string): (record: Record<string, unknown>) => boolean {
+  return compileWhereQuery(where).matches;
+}
+
+/**
+ * The equality tests a where clause is made of, as an index can answer them: `field == value` (the
+ * field as a dotted path, the value as the predicate compares it: strings lower-cased), and the ANDs
+ * and ORs over them. It narrows the records to look at; the predicate still decides each one.
+ */
+export type WherePlan =
+  | { kind: 'eq'; field: string; value: string | number | boolean }
+  | { kind: 'and' | 'or'; parts: WherePlan[] };
+
+export interface CompiledWhere {
+  matches: (record: Record<string, unknown>) => boolean;
+  /** Undefined when some part of the clause is not an equality an index could answer: every record is a candidate. */
+  plan: WherePlan | undefined;
+}
+
+export function compileWhereQuery(where: string): CompiledWhere {
   const ast = new Parser(tokenize(where)).parse();
-  return (record) => !!evaluate(ast, record);
+  return { matches: (record) => !!evaluate(ast, record), plan: planOf(ast) };
+}
+
+function planOf(node: Node): WherePlan | undefined {
+  if (node.kind !== 'bin') return undefined;
+  if (node.op === '==') {
+    const [path, lit] = node.left.kind === 'path' ? [node.left, node.right] : [node.right, node.left];
+    if (path.kind !== 'path' || lit.kind !== 'lit') return undefined;
+    const value = norm(lit.value);
+    // null matches a missing field, which no index holds.
+    return value === null || value === undefined ? undefined : { kind: 'eq', field: path.parts.join('.'), value };
+  }
+  if (node.op !== '&&' && node.op !== '||') return undefined;
+  const left = planOf(node.left);
+  const right = planOf(node.right);
+  if (node.op === '||') return left && right ? { kind: 'or', parts: [left, right] } : undefined;
+  // Either side of an AND narrows on its own.
+  return left && right ? { kind: 'and', parts: [left, right] } : (left ?? right);
 }

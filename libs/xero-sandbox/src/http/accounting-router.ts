@@ -107,14 +107,14 @@ async function answerCall(ctx: SandboxContext, req: Router.Request, res: ServerR
   } finally {
     if (storeKey) ctx.idempotency.release(storeKey);
   }
-  if (answer.mutated) ctx.scheduleSave();
   const contentType = answer.contentType ?? (Buffer.isBuffer(answer.body) ? 'application/octet-stream' : typeof answer.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8');
   const payload = Buffer.isBuffer(answer.body) ? answer.body : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
   // A 5xx is not remembered, so a retry with the same key runs again; attachment bytes are not either.
   if (storeKey && answer.status < 500 && !Buffer.isBuffer(payload)) {
     ctx.idempotency.remember(storeKey, { status: answer.status, contentType, body: payload, at: ctx.clock.now() });
-    ctx.scheduleSave();
   }
+  // Journaled before the answer goes out: what a caller was told is stored survives a killed sandbox.
+  if (answer.mutated || storeKey) ctx.save();
   if (fault?.kind === 'outcomeUnknown') {
     // The work is done and remembered; the caller just never hears about it.
     call.finish(0, { reason: 'fault:outcomeUnknown', idempotencyKey: key });

@@ -23,7 +23,7 @@ export function connectionsRouter(ctx: SandboxContext): Router.Router {
     const raw = arrival(req).url.pathname.slice('/connections/'.length);
     const connectionId = decodeComponent(raw) ?? raw;
     const r = identity.disconnect(header(req, 'authorization'), connectionId);
-    ctx.scheduleSave();
+    ctx.identityChanged();
     if (r === 'ok') send(res, 204, '');
     else if (r === 'unauthorized') send(res, 401, problem(401, 'AuthenticationUnsuccessful'));
     else send(res, 404, NOT_FOUND_TEXT);

@@ -38,14 +38,14 @@ export function identityRouter(ctx: SandboxContext): Router.Router {
   router.post('/identity/connect/token', async (req, res) => {
     const { form, basic } = await readClientRequest(req);
     const answer = identity.token(form, basic);
-    ctx.scheduleSave();
+    ctx.identityChanged();
     send(res, answer.status, answer.body, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
   });
 
   router.post('/identity/connect/revocation', async (req, res) => {
     const { form } = await readClientRequest(req);
     identity.revokeToken(form.token ?? '');
-    ctx.scheduleSave();
+    ctx.identityChanged();
     send(res, 200, '');
   });
 
