@@ -7,7 +7,7 @@ import {
   createEnvelope, CreditNoteDetected, documentKey, EventEnvelope, documentTypeOfFlow, InvoiceDetected, isCodedError, LnbDocument, Problem,
   RunCompleted, RunScope, SelectionRules,
 } from '@lnbx/contracts';
-import type { Transaction } from '@lnbx/event-store';
+import { type StepOutcome, type Transaction, WorkLoop } from '@lnbx/event-store';
 import { isLnbError, LnbClient, LnbCreditNote, LnbInvoice, LnbOrder, LnbRetailer } from '@lnbx/lnb-client';
 import { Outbox } from '@lnbx/messaging';
 import { CONFIG, JsonLogger, METRICS } from '@lnbx/platform';
@@ -63,8 +63,7 @@ const CHANGED_ORDERS_KEPT = 1_000;
 export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly worker = `${hostname()}-${process.pid}`;
   private stopping = false;
-  private loop?: Promise<void>;
-  private wake?: () => void;
+  private loop?: WorkLoop;
   private readonly active = new Set<Promise<void>>();
   private readonly detected: Counter<'type' | 'mode'>;
   private readonly duration: Histogram<'flow' | 'outcome'>;
@@ -84,53 +83,41 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   }
 
   onApplicationBootstrap(): void {
-    this.loop = this.run();
+    this.loop = new WorkLoop({
+      name: 'run executor', step: () => this.claimNext(), everyMs: CONSUMER_LOOP_IDLE_MS,
+      backoff: { baseDelayMs: CONSUMER_LOOP_IDLE_MS, maxDelayMs: 10_000 },
+      onError: (err) => this.logger.warn('could not claim a run', { err }),
+    });
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
-    await this.loop;
+    await this.loop?.stop();
+    await Promise.all(this.active);
   }
 
   /** A run was queued: look now rather than at the next tick. */
   poke(): void {
-    this.wake?.();
+    this.loop?.wake();
   }
 
-  private async run(): Promise<void> {
-    while (!this.stopping) {
-      let run: RunState | undefined;
-      if (this.active.size < this.config.concurrentRuns) {
-        try {
-          run = await this.commands.claim(this.worker, this.config.runLeaseMs);
-        } catch (err) {
-          this.logger.warn('could not claim a run', { err });
-        }
-      }
-      if (run) {
-        const claimed = run;
-        const execution: Promise<void> = this.execute(claimed)
-          .catch((err: unknown) => {
-            if (err instanceof RunLost) this.logger.warn('run taken over by another instance: this one stops', { runId: claimed.runId, reason: err.message });
-            else this.logger.error('a run could not be recorded; another poller takes it over when its lease ends', { runId: claimed.runId, err });
-          })
-          .finally(() => {
-            this.active.delete(execution);
-            this.wake?.();
-          });
-        this.active.add(execution);
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, CONSUMER_LOOP_IDLE_MS);
-        this.wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
+  /** Claims one run while below the concurrency and sets it going; 'more' while there may be others to claim. */
+  private async claimNext(): Promise<StepOutcome> {
+    if (this.active.size >= this.config.concurrentRuns) return 'idle';
+    const run = await this.commands.claim(this.worker, this.config.runLeaseMs);
+    if (!run) return 'idle';
+    const execution: Promise<void> = this.execute(run)
+      .catch((err: unknown) => {
+        if (err instanceof RunLost) this.logger.warn('run taken over by another instance: this one stops', { runId: run.runId, reason: err.message });
+        else this.logger.error('a run could not be recorded; another poller takes it over when its lease ends', { runId: run.runId, err });
+      })
+      .finally(() => {
+        this.active.delete(execution);
+        this.loop?.wake();
       });
-    }
-    await Promise.all(this.active);
+    this.active.add(execution);
+    return 'more';
   }
 
   /** Runs a claimed run: each step decided on its stream and appended expecting the version this instance last wrote. */

@@ -1,6 +1,7 @@
 // Fires each flow's schedule: at a due time, exactly one poller instance (the one whose insert of
 // (flow, fire time) wins) requests a run: its RunRequested, decided on the new run stream, queued and published.
 import type { Flow } from '@lnbx/contracts';
+import { WorkLoop } from '@lnbx/event-store';
 import { Outbox } from '@lnbx/messaging';
 import { CONFIG, JsonLogger } from '@lnbx/platform';
 import { scheduleProblems, type Schedule } from '@lnbx/scheduling';
@@ -13,8 +14,7 @@ import { ScheduleStore } from '../store/schedule-store';
 
 @Injectable()
 export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private ticking?: Promise<unknown>;
+  private loop?: WorkLoop;
   /** Per flow, whether its stored schedule is refused, for the schedule it was worked out for. */
   private readonly verdicts = new Map<Flow, { schedule: string; refused: boolean }>();
 
@@ -27,16 +27,15 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.ticking ??= this.tick(new Date())
-        .catch((err) => this.logger.warn('scheduler tick failed', { err }))
-        .finally(() => (this.ticking = undefined));
-    }, this.config.tickMs);
+    this.loop = new WorkLoop({
+      name: 'scheduler', step: async () => void (await this.tick(new Date())), everyMs: this.config.tickMs,
+      onError: (err) => this.logger.warn('scheduler tick failed', { err }),
+    });
+    this.loop.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.ticking;
+    await this.loop?.stop();
   }
 
   /** Fires what is due at `now`; a fire missed while no poller ran is fired once, not once per slot. */
