@@ -387,6 +387,27 @@ for (const [name, port] of Object.entries({ ...APP_PORTS, ...SANDBOX_PORTS })) {
 }
 if (services['monitor-api'] && !services['monitor-api'].__published?.some((p) => p.host === 4000 && p.container === 4000)) err('monitor-api.ports', 'must publish 4000 to the host');
 
+// Only monitor-api faces people (docs/security.md): it reaches the exporter server to server with the exporter's
+// service token, a required secret both take from the same variable; the exporter's port is not published, and
+// Xero's redirect comes back to monitor-api's callback.
+const exporterSvc = services['xero-exporter'];
+const monitorSvc = services['monitor-api'];
+if (exporterSvc && monitorSvc) {
+  const [xenv, menv] = [envOf(exporterSvc), envOf(monitorSvc)];
+  for (const [name, env] of [['xero-exporter', xenv], ['monitor-api', menv]]) {
+    if (env.EXPORTER_SERVICE_TOKEN !== 'required-exporter_service_token') err(`${name}.environment`, 'EXPORTER_SERVICE_TOKEN must be ${EXPORTER_SERVICE_TOKEN:?...}: a required secret, the same for both services');
+  }
+  try {
+    const internal = new URL(menv.EXPORTER_INTERNAL_URL);
+    if (internal.hostname !== 'xero-exporter' || internal.port !== String(APP_PORTS['xero-exporter'])) err('monitor-api.environment', `EXPORTER_INTERNAL_URL should be http://xero-exporter:${APP_PORTS['xero-exporter']} (server to server), is ${menv.EXPORTER_INTERNAL_URL}`);
+  } catch {
+    err('monitor-api.environment', 'EXPORTER_INTERNAL_URL is unset or not a URL');
+  }
+  if (menv.XERO_EXPORTER_URL !== undefined) err('monitor-api.environment', 'XERO_EXPORTER_URL was renamed EXPORTER_INTERNAL_URL: monitor-api refuses to start with it');
+  if (exporterSvc.__published?.length) err('xero-exporter.ports', 'must not be published: only monitor-api faces people');
+  if (!/\/api\/xero\/callback$/.test(xenv.XERO_REDIRECT_URI ?? '')) err('xero-exporter.environment', "XERO_REDIRECT_URI should be monitor-api's /api/xero/callback as a browser reaches it");
+}
+
 // ---------------------------------------------------------------- docker/Dockerfile
 const dockerfile = load('docker/Dockerfile', (s) => s) ?? '';
 const ignore = (load('.dockerignore', (s) => s) ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));

@@ -3,6 +3,8 @@
 //   npm run demo               (DEMO_DB=lnbx_demo, MONITOR_PORT=4000, KAFKA_PORT=19092)
 //   KAFKA_SECURE=1 npm run demo   the same over SASL_SSL with ACLs (KAFKA_PORT=19094), each service as its
 //                                 own principal (docs/security.md); otherwise Kafka is plaintext, explicitly
+//   DEMO_XERO_GRANT=authorization_code npm run demo   the exporter on the sandbox's consent app instead of its custom
+//                                 connection: press "Connect to Xero" in the Integration Center (the sandbox consents)
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -58,20 +60,30 @@ const sandboxes = [
   { app: 'lnb-sandbox', env: { LNB_SANDBOX_PORT: '4010', LNB_SANDBOX_INVOICES: '200' }, url: 'http://127.0.0.1:4010/__admin/state', headers: adminHeaders('LNB_SANDBOX_ADMIN_TOKEN') },
   { app: 'xero-sandbox', env: { XERO_SANDBOX_PORT: '4020', XERO_SANDBOX_STATE_FILE: path.join(root, '.local/xero-sandbox-state.json') }, url: 'http://127.0.0.1:4020/__admin/state', headers: adminHeaders('XERO_SANDBOX_ADMIN_TOKEN') },
 ];
+const monitorPort = process.env.MONITOR_PORT ?? '4000';
+// Server to server between monitor-api and the exporter: a new one each run, never written anywhere.
+const serviceToken = randomBytes(32).toString('hex');
+const codeGrant = process.env.DEMO_XERO_GRANT === 'authorization_code';
 const services = [
   { app: 'lnb-poller', env: { HTTP_PORT: '4001', LNB_BASE_URL: 'http://127.0.0.1:4010/apis/wholesale/v2', ...lnbCredentials } },
   { app: 'mapper', env: { HTTP_PORT: '4002' } },
   { app: 'xero-exporter', env: {
     HTTP_PORT: '4003',
-    // The Xero sandbox's custom connection (client credentials), as the sandbox's README gives it.
+    // The Xero sandbox's custom connection (client credentials), or its consent app, as the sandbox's README gives them.
     XERO_API_URL: 'http://127.0.0.1:4020/api.xro/2.0', XERO_IDENTITY_URL: 'http://127.0.0.1:4020',
-    XERO_GRANT: 'client_credentials', XERO_CLIENT_ID: 'SANDBOX-CUSTOM-CONNECTION', XERO_CLIENT_SECRET: 'sandbox-custom-secret',
+    ...(codeGrant
+      ? { XERO_GRANT: 'authorization_code', XERO_CLIENT_ID: 'SANDBOX-AUTHCODE-CLIENT', XERO_CLIENT_SECRET: 'sandbox-authcode-secret' }
+      : { XERO_GRANT: 'client_credentials', XERO_CLIENT_ID: 'SANDBOX-CUSTOM-CONNECTION', XERO_CLIENT_SECRET: 'sandbox-custom-secret' }),
+    // Xero sends the browser back to the Integration Center's callback, at the address printed below.
+    XERO_REDIRECT_URI: `http://127.0.0.1:${monitorPort}/api/xero/callback`,
+    EXPORTER_SERVICE_TOKEN: serviceToken,
     XERO_TOKEN_KEY: demoTokenKey(),
   } },
   { app: 'monitor-api', env: {
-    HTTP_PORT: process.env.MONITOR_PORT ?? '4000',
+    HTTP_PORT: monitorPort,
     MONITOR_BOOTSTRAP_KEYS: `viewer:${viewerKey},operator:${operatorKey}`,
-    XERO_EXPORTER_URL: 'http://127.0.0.1:4003',
+    EXPORTER_INTERNAL_URL: 'http://127.0.0.1:4003',
+    EXPORTER_SERVICE_TOKEN: serviceToken,
   } },
 ];
 

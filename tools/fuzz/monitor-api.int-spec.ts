@@ -4,7 +4,10 @@
 // nothing outside the schema (or the API's rules for every parameter, which the document states) accepted;
 // a 400 names the parameter it refuses; and a refused request changes nothing in the monitor's schema and
 // sends no command. `FUZZ_SEED=<seed>` replays a run, `FUZZ_RUNS=<factor>` scales it.
-import { AllocationCheckRequested, createEnvelope, flowKey, RunRequested, ScheduleChangeRequested, SelectionChangeRequested, SelectionChanged, topicName } from '@lnbx/contracts';
+import {
+  AllocationCheckRequested, createEnvelope, flowKey, RunRequested, ScheduleChangeRequested, SelectionChangeRequested, SelectionChanged, topicName, XeroConnectionChanged,
+  xeroConnectionKey,
+} from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
 import { createTestDatabase, http, kafkaBrokers, type SpawnedService, spawnService, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
@@ -52,7 +55,8 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
     pool = new Pool({ connectionString: db.url, max: 2 });
     monitor = await spawnService('monitor-api', {
       DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme',
-      MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`, XERO_EXPORTER_URL: 'http://xero-exporter.invalid:4003',
+      MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,
+      EXPORTER_INTERNAL_URL: 'http://xero-exporter.invalid:4003', EXPORTER_SERVICE_TOKEN: 'a-service-token-for-fuzzing-0123456789abcdef',
     });
     commands = kafka.consumer({ groupId: `${prefix}fuzz-commands` });
     await commands.connect();
@@ -71,6 +75,12 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
       flow: 'invoices', requestedBy: 'fuzz', rules: { statuses: ['final'], dateFrom: null, dateTo: null, includeRetailers: [], excludeRetailers: [], currencies: [], onlyReferences: [], holdBack: [] },
     }, { producer: 'lnb-poller', connectionId: 'acme', correlationId: 'fuzz', key: flowKey('acme', 'invoices') })]);
     await waitFor('the confirmed selection', async () => (await call<{ current: unknown }>('GET', '/api/flows/invoices/selection')).body.current ?? undefined);
+    // A custom connection: "Connect to Xero" is a 409 before it would ask the exporter (which is nowhere here);
+    // the flow itself is tested in apps/monitor-api/src/xero-connect.int-spec.ts.
+    await publisher.publish([createEnvelope(XeroConnectionChanged.definition, {
+      status: 'connected', change: 'connected', grant: 'client_credentials', xeroTenantId: 'tenant-1', tenantName: 'Fuzz Ltd', connectedAt: '2026-03-01T09:00:00.000Z',
+    }, { producer: 'xero-exporter', connectionId: 'acme', correlationId: 'fuzz', key: xeroConnectionKey('acme') })]);
+    await waitFor('the custom connection told', async () => ((await call<{ connected: boolean }>('GET', '/api/xero/status')).body.connected ? true : undefined));
     known.runId = [];
     for (const flow of ['invoices', 'credit_notes', 'invoices']) known.runId.push((await call<{ runId: string }>('POST', '/api/runs', { flow })).body.runId);
     expect((await call('POST', '/api/documents/acme:invoice:INV-HELD-1/hold-back')).status).toBe(202);
@@ -92,7 +102,7 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
 
   it('the document describes every route with input, and says its rules for every parameter', () => {
     const routes = ops().map((op) => `${op.method} ${op.path}`);
-    expect(routes).toEqual(expect.arrayContaining(['GET /api/documents', 'POST /api/runs', 'PUT /api/flows/{flow}/selection', 'GET /api/runs/{runId}/log.txt']));
+    expect(routes).toEqual(expect.arrayContaining(['GET /api/documents', 'POST /api/runs', 'PUT /api/flows/{flow}/selection', 'GET /api/runs/{runId}/log.txt', 'POST /api/xero/connect', 'GET /api/xero/callback']));
     for (const op of ops()) for (const name of op.path.match(/\{(\w+)\}/g) ?? []) expect(op.parameters.map((p) => `{${p.name}}`)).toContain(name);
     expect(JSON.stringify(doc)).toContain('no control character');
   });

@@ -69,18 +69,18 @@ describe('schema migrations (npm run migrate)', () => {
 
   it('migrates a fresh database, records each migration once, and a second run changes nothing', async () => {
     const first = await cli(fresh, 'up');
-    expect(first.stdout).toMatch(/exporter: 0002_allocations/);
+    expect(first.stdout).toMatch(/exporter: 0003_drop-oauth-states/);
     const again = await cli(fresh, 'up');
     expect(again.stdout).toMatch(/is up to date/);
     const status = await cli(fresh, 'status');
     expect(status.stdout.trim().split('\n')).toEqual(['poller: up to date', 'mapper: up to date', 'exporter: up to date', 'monitor: up to date']);
     const recorded = await query<{ n: number }>(fresh, 'select count(*)::int as n from exporter.pgmigrations');
-    expect(recorded[0].n).toBe(2);
+    expect(recorded[0].n).toBe(3);
   });
 
   it("migrates the previous release's database to the same schema, keeping its data", async () => {
     const before = await cli(previous, 'status').catch((err: { code: number; stdout: string }) => err);
-    expect(before).toMatchObject({ code: 3, stdout: expect.stringContaining('exporter: pending 0001_event-store, 0001_baseline, 0002_allocations') });
+    expect(before).toMatchObject({ code: 3, stdout: expect.stringContaining('exporter: pending 0001_event-store, 0001_baseline, 0002_allocations, 0003_drop-oauth-states') });
     await cli(previous, 'up');
     expect(await shape(previous)).toEqual(await shape(fresh));
     expect(await query(previous, 'select invoice_number, credit_note_date, state from exporter.allocations')).toEqual([
@@ -103,7 +103,7 @@ describe('schema migrations (npm run migrate)', () => {
         ...common, XERO_API_URL: `${nowhere}/api.xro/2.0`, XERO_IDENTITY_URL: nowhere, XERO_GRANT: 'client_credentials', XERO_CLIENT_ID: 'x',
         XERO_CLIENT_SECRET: 'y', XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
       }),
-      spawnService('monitor-api', { ...common, XERO_EXPORTER_URL: nowhere }),
+      spawnService('monitor-api', { ...common, EXPORTER_INTERNAL_URL: nowhere, EXPORTER_SERVICE_TOKEN: randomBytes(32).toString('hex') }),
     ]);
     try {
       for (const s of services) expect((await fetch(`${s.url}/health/ready`)).status).toBe(200);
@@ -122,9 +122,9 @@ describe('schema migrations (npm run migrate)', () => {
   it("undoes each owner's last migration and does it again", async () => {
     const shapeBefore = await shape(fresh);
     await cli(fresh, 'down');
-    expect(await query(fresh, "select to_regclass('exporter.allocations') as t")).toEqual([{ t: null }]);
+    expect(await query(fresh, "select to_regclass('exporter.oauth_states') as t")).toEqual([{ t: 'exporter.oauth_states' }]);
     const status = await cli(fresh, 'status').catch((err: { code: number; stdout: string }) => err);
-    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0003_xero-connection') });
+    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0004_xero-authorizations') });
     await cli(fresh, 'up');
     expect(await shape(fresh)).toEqual(shapeBefore);
   });

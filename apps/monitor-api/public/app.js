@@ -413,12 +413,26 @@ async function refreshXero() {
 }
 
 async function connectXero() {
+  say('xero-outcome', 'Asking Xero for a consent page…');
   try {
-    const { url } = await api('GET', '/api/xero/connect');
-    window.location.assign(url);
+    // The answer sets this browser's cookie for the callback: Xero must send this same browser back.
+    const { authorizeUrl } = await api('POST', '/api/xero/connect');
+    window.location.assign(authorizeUrl);
   } catch (err) {
-    $('xero-status').textContent = err.message;
+    say('xero-outcome', `Could not start connecting to Xero: ${err.message}`, true);
   }
+}
+
+/** What Xero's callback said, left once in a cookie for this page (never a secret), then forgotten. */
+function showConnectOutcome() {
+  const name = 'lnbx_xero_outcome';
+  const raw = document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith(`${name}=`));
+  if (!raw) return;
+  document.cookie = `${name}=; Max-Age=0; Path=${window.location.pathname}; SameSite=Lax`;
+  try {
+    const outcome = JSON.parse(decodeURIComponent(raw.slice(name.length + 1)));
+    say('xero-outcome', String(outcome.message), !outcome.connected);
+  } catch { /* not ours to read */ }
 }
 
 // ---- the 2-second refresh ----
@@ -464,5 +478,6 @@ document.addEventListener('DOMContentLoaded', () => {
   for (const id of ['doc-state', 'doc-allocation', 'doc-code', 'doc-retailer', 'doc-from', 'doc-to']) $(id).addEventListener('input', () => { say('docs-message', ''); void refresh(); });
   for (const f of ['log-filters', 'doc-filters']) $(f).addEventListener('submit', (ev) => ev.preventDefault());
   setInterval(() => void refresh(), 2000);
+  showConnectOutcome();
   if (state.key) void signIn(state.key);
 });

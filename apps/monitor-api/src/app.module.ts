@@ -17,6 +17,7 @@ import { IntegrationCenterController, MeController } from './http/integration-ce
 import { RunRequests } from './http/run-requests';
 import { RunsController } from './http/runs.controller';
 import { SettingsCommands } from './http/settings-commands';
+import { EXPORTER_SERVICE_TOKEN, ExporterClient, exporterServiceTokenOf } from './http/exporter-client';
 import { XeroController } from './http/xero.controller';
 import { MonitorMetrics } from './metrics';
 import { ensureKeys } from './store/api-keys.repository';
@@ -50,6 +51,9 @@ export class AppModule {
       providers: [
         MonitorBoot, ApiKeyVerifier, { provide: APP_GUARD, useClass: AuthGuard },
         MonitorMetrics, Notifier, ProjectionService, DeadLettersConsumer, RunRequests, SettingsCommands, AllocationChecks,
+        // Read here (a file named by EXPORTER_SERVICE_TOKEN_FILE): an unreadable one stops the start, naming the variable.
+        { provide: EXPORTER_SERVICE_TOKEN, inject: [CONFIG], useFactory: (c: MonitorConfig) => exporterServiceTokenOf(c) },
+        ExporterClient,
       ],
     };
   }

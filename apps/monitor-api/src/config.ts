@@ -1,9 +1,36 @@
 import { Env, Secret, ServiceConfig } from '@lnbx/platform';
 import { DEFAULT_MIN_INTERVAL_MINUTES } from '@lnbx/scheduling';
-import { IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidationArguments } from 'class-validator';
+import {
+  IsEmpty, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, Validate, ValidateBy, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface,
+} from 'class-validator';
 import { parseBootstrapKeys } from './domain/api-keys';
 
 const URL_OR_EMPTY = /^(https?:\/\/[^\s]+)?$/;
+
+/** As the exporter asks (EXPORTER_SERVICE_TOKEN there): `openssl rand -hex 32` gives 64 characters. */
+export const MIN_SERVICE_TOKEN_LENGTH = 32;
+
+/**
+ * With EXPORTER_INTERNAL_URL, the exporter's service token: EXPORTER_SERVICE_TOKEN or EXPORTER_SERVICE_TOKEN_FILE,
+ * not both. Without the URL neither (it would not be used).
+ */
+@ValidatorConstraint({ name: 'exporterServiceToken' })
+class ServiceTokenRule implements ValidatorConstraintInterface {
+  validate(_value: unknown, args: ValidationArguments): boolean {
+    const o = args.object as MonitorConfig;
+    const given = [o.exporterServiceToken, o.exporterServiceTokenFile].filter((v) => v !== undefined).length;
+    if (!o.exporterInternalUrl) return given === 0;
+    if (o.exporterServiceToken !== undefined && o.exporterServiceToken.trim().length < MIN_SERVICE_TOKEN_LENGTH) return false;
+    return given === 1;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    const o = args.object as MonitorConfig;
+    if (!o.exporterInternalUrl) return 'EXPORTER_SERVICE_TOKEN (or EXPORTER_SERVICE_TOKEN_FILE) is set but EXPORTER_INTERNAL_URL is not: it would not be used';
+    if (o.exporterServiceToken !== undefined && o.exporterServiceTokenFile !== undefined) return 'set EXPORTER_SERVICE_TOKEN or EXPORTER_SERVICE_TOKEN_FILE, not both';
+    if (o.exporterServiceToken !== undefined) return `EXPORTER_SERVICE_TOKEN must be at least ${MIN_SERVICE_TOKEN_LENGTH} characters, the exporter's own`;
+    return "EXPORTER_INTERNAL_URL needs EXPORTER_SERVICE_TOKEN (or EXPORTER_SERVICE_TOKEN_FILE): the exporter's, which it asks of every caller";
+  }
+}
 
 export class MonitorConfig extends ServiceConfig {
   override httpPort = 4000;
@@ -45,11 +72,23 @@ export class MonitorConfig extends ServiceConfig {
   webhookDigestSeconds = 60;
 
   /**
-   * The xero-exporter's HTTP base URL as a browser reaches it: the Integration Center's "Connect to Xero"
-   * sends the browser to its /connect. The monitor itself never calls it (it learns the connection from events).
+   * The xero-exporter's HTTP base URL as this service reaches it (server to server, never a browser): "Connect
+   * to Xero" asks it for the consent link and the code's exchange. Empty: connecting is not offered (503).
    */
-  @Env('XERO_EXPORTER_URL') @Matches(URL_OR_EMPTY, { message: 'XERO_EXPORTER_URL must be an http(s) URL' })
-  xeroExporterUrl = '';
+  @Env('EXPORTER_INTERNAL_URL') @Matches(URL_OR_EMPTY, { message: 'EXPORTER_INTERNAL_URL must be an http(s) URL' })
+  exporterInternalUrl = '';
+
+  /** The exporter's service token (its EXPORTER_SERVICE_TOKEN), sent as Authorization: Bearer. */
+  @Env('EXPORTER_SERVICE_TOKEN') @Secret() @Validate(ServiceTokenRule)
+  exporterServiceToken?: string;
+
+  /** A file holding it (a Docker secret, a mounted volume): kept out of the environment. */
+  @Env('EXPORTER_SERVICE_TOKEN_FILE') @IsOptional() @IsString() @IsNotEmpty()
+  exporterServiceTokenFile?: string;
+
+  /** Renamed: a browser no longer goes to the exporter. Refused, so a deployment notices and sets EXPORTER_INTERNAL_URL. */
+  @Env('XERO_EXPORTER_URL') @IsEmpty({ message: 'XERO_EXPORTER_URL was renamed EXPORTER_INTERNAL_URL (the exporter as this service reaches it) and needs EXPORTER_SERVICE_TOKEN: see docs/security.md' })
+  legacyExporterUrl?: string;
 
   /** Where the Integration Center's files are, when not beside the sources (a packaged build). */
   @Env('MONITOR_PUBLIC_DIR') @IsOptional() @IsString()

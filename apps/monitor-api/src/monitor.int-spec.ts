@@ -18,7 +18,7 @@ const VIEWER = 'viewer-key-for-tests-0123456789';
 const OPERATOR = 'operator-key-for-tests-0123456789';
 const asViewer = { 'x-api-key': VIEWER };
 const asOperator = { authorization: `Bearer ${OPERATOR}` };
-/** Where a browser finds the exporter's consent page; the monitor itself never calls it. */
+/** The exporter as the monitor would reach it (nothing listens: connecting is tested in xero-connect.int-spec.ts). */
 const EXPORTER_URL = 'http://xero-exporter.invalid:4003';
 
 function listen(handler: Parameters<typeof createServer>[1]): Promise<{ server: Server; url: string }> {
@@ -59,7 +59,7 @@ describe('monitor-api', () => {
       DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme',
       MONITOR_BOOTSTRAP_KEYS: `viewer:${VIEWER},operator:${OPERATOR}`,
       MONITOR_WEBHOOK_URL: `${hook.url}/hook`, MONITOR_WEBHOOK_DIGEST_SECONDS: '1',
-      XERO_EXPORTER_URL: EXPORTER_URL, CONSUMER_MAX_ATTEMPTS: '2', CONSUMER_RETRY_BASE_MS: '20',
+      EXPORTER_INTERNAL_URL: EXPORTER_URL, EXPORTER_SERVICE_TOKEN: 'a-service-token-for-tests-0123456789abcdef', CONSUMER_MAX_ATTEMPTS: '2', CONSUMER_RETRY_BASE_MS: '20',
     });
     commands = kafka.consumer({ groupId: `${prefix}test-commands` });
     await commands.connect();
@@ -460,7 +460,6 @@ describe('monitor-api', () => {
       state: { status: 'connected', xeroTenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd', since: '2026-03-01T09:00:00.000Z' },
     });
     expect(JSON.stringify(up)).not.toMatch(/must-not-leak|accessToken/);
-    expect((await get<{ url: string }>('/api/xero/connect', asOperator)).body).toEqual({ url: `${EXPORTER_URL}/connect` });
 
     const lost = xero.connectionChanged({ status: 'disconnected', change: 'lost', reason: 'Xero refused the refresh token (invalid_grant)', code: 'XERO.INVALID_GRANT' });
     await send(lost);
@@ -475,7 +474,7 @@ describe('monitor-api', () => {
     const custom = xero.connectionChanged({ grant: 'client_credentials', connectedAt: '2026-03-01T10:00:00.000Z' });
     await send(custom);
     expect((await told(custom.occurredAt)).connected).toBe(true);
-    const refused = await get<{ message: string }>('/api/xero/connect', asOperator);
+    const refused = await http<{ message: string }>('POST', `${monitor.url}/api/xero/connect`, undefined, asOperator);
     expect(refused.status).toBe(409);
     expect(refused.body.message).toMatch(/custom connection/);
   });

@@ -3,13 +3,15 @@
 import { EVENT_STORE, EventSourcingModule, Outbox } from '@lnbx/messaging';
 import { JsonLogger, PG_POOL, PlatformModule } from '@lnbx/platform';
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { ExporterConfig } from './config';
 import { XERO_RATE_LIMITS, type RateLimits } from './domain/limiter';
 import { TokenCipher } from './domain/token-cipher';
 import { ExporterHandlers } from './handlers/exporter.handlers';
 import { Intake } from './handlers/intake';
-import { ConnectionsController } from './http/connections.controller';
+import { InternalXeroController } from './http/internal.controller';
+import { SERVICE_TOKEN, serviceTokenOf, ServiceTokenGuard } from './http/service-token.guard';
 import { ExporterMetrics } from './metrics';
 import { DocumentLifecycleStore } from './store/document-lifecycle-store';
 import { ExporterStore, type Transact, TRANSACT } from './store/exporter-store';
@@ -75,7 +77,7 @@ function optionProviders(startWorkers: boolean): Provider[] {
       retryBaseMs: c.xeroRetryBaseMs, retryMaxMs: c.xeroRetryMaxMs,
     })),
     fromConfig(CONNECTION_OPTIONS, (c): ConnectionOptions => ({
-      grant: c.xeroGrant, clientId: c.xeroClientId, scopes: c.xeroScopes, authorizeUrl: identityUrls(c).authorize,
+      grant: c.xeroGrant, clientId: c.xeroClientId, scopes: c.xeroScopes, authorizeUrl: identityUrls(c).authorize, redirectUri: c.xeroRedirectUri ?? '',
       tenantId: c.xeroTenantId, concurrent: c.xeroLimitConcurrent,
     })),
     fromConfig(SENDER_OPTIONS, (c): SenderOptions => ({
@@ -98,9 +100,13 @@ export class AppModule {
         PlatformModule.forRoot({ service: 'xero-exporter', configClass: ExporterConfig, config, logger }),
         EventSourcingModule.forRoot({ schema: SCHEMA, requiredMigration: REQUIRED_MIGRATION }),
       ],
-      controllers: [ExporterHandlers, ConnectionsController],
+      controllers: [ExporterHandlers, InternalXeroController],
       providers: [
         ...optionProviders(startWorkers),
+        // Read here (a file named by EXPORTER_SERVICE_TOKEN_FILE): an unreadable one stops the start, naming the variable.
+        { provide: SERVICE_TOKEN, inject: [ExporterConfig], useFactory: (c: ExporterConfig) => serviceTokenOf(c) },
+        // Health and metrics for anyone; every other route of this port for the holder of the service token.
+        { provide: APP_GUARD, useClass: ServiceTokenGuard },
         // The event store's factory (EVENT_STORE) checks that the schema has the migrations this code needs,
         // before NestFactory.create returns and so before any consumer can call a handler.
         { provide: ExporterStore, inject: [PG_POOL, EVENT_STORE], useFactory: (pool: Pool): ExporterStore => new ExporterStore(pool) },

@@ -1,7 +1,53 @@
 import { Env, Secret, ServiceConfig } from '@lnbx/platform';
-import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import {
+  IsBoolean, IsIn, IsInt, IsNotEmpty, IsNumber, IsOptional, IsString, Matches, Max, Min, Validate, ValidationArguments, ValidatorConstraint,
+  ValidatorConstraintInterface,
+} from 'class-validator';
 
 const URL_RE = /^https?:\/\/[^\s]+$/;
+
+/** A service token shorter than this is guessable; `openssl rand -hex 32` gives 64 characters. */
+export const MIN_SERVICE_TOKEN_LENGTH = 32;
+
+const codeGrant = (o: object): boolean => (o as ExporterConfig).xeroGrant === 'authorization_code';
+
+/**
+ * With the authorization-code grant Xero sends the browser back to a redirect URI registered with the app:
+ * it comes from here only (never from a request's Host header), and is monitor-api's GET /api/xero/callback.
+ */
+@ValidatorConstraint({ name: 'xeroRedirectUri' })
+class RedirectUriRule implements ValidatorConstraintInterface {
+  validate(value: unknown, args: ValidationArguments): boolean {
+    if (value === undefined) return !codeGrant(args.object);
+    return typeof value === 'string' && URL_RE.test(value) && !value.includes('#');
+  }
+  defaultMessage(args: ValidationArguments): string {
+    return args.value === undefined
+      ? 'XERO_REDIRECT_URI is required with XERO_GRANT=authorization_code: monitor-api\'s callback as a browser reaches it (e.g. https://connector.example.com/api/xero/callback), registered with the Xero app'
+      : 'XERO_REDIRECT_URI must be an http(s) URL without a fragment';
+  }
+}
+
+/**
+ * EXPORTER_SERVICE_TOKEN or EXPORTER_SERVICE_TOKEN_FILE, not both; one of them with the authorization-code
+ * grant (monitor-api asks for the consent link and the code's exchange with it). With client credentials there
+ * is nothing to ask, and without a token the internal routes refuse everyone.
+ */
+@ValidatorConstraint({ name: 'exporterServiceToken' })
+class ServiceTokenRule implements ValidatorConstraintInterface {
+  validate(_value: unknown, args: ValidationArguments): boolean {
+    const o = args.object as ExporterConfig;
+    if (o.serviceToken !== undefined && o.serviceTokenFile !== undefined) return false;
+    if (o.serviceToken !== undefined && o.serviceToken.trim().length < MIN_SERVICE_TOKEN_LENGTH) return false;
+    return !codeGrant(o) || o.serviceToken !== undefined || o.serviceTokenFile !== undefined;
+  }
+  defaultMessage(args: ValidationArguments): string {
+    const o = args.object as ExporterConfig;
+    if (o.serviceToken !== undefined && o.serviceTokenFile !== undefined) return 'set EXPORTER_SERVICE_TOKEN or EXPORTER_SERVICE_TOKEN_FILE, not both';
+    if (o.serviceToken !== undefined) return `EXPORTER_SERVICE_TOKEN must be at least ${MIN_SERVICE_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32)`;
+    return 'EXPORTER_SERVICE_TOKEN (or EXPORTER_SERVICE_TOKEN_FILE) is required with XERO_GRANT=authorization_code: monitor-api sends it to start a connection and exchange its code';
+  }
+}
 
 export class ExporterConfig extends ServiceConfig {
   override httpPort = 4003;
@@ -33,15 +79,26 @@ export class ExporterConfig extends ServiceConfig {
   @Env('XERO_CLIENT_SECRET') @Secret() @IsString() @IsNotEmpty({ message: 'XERO_CLIENT_SECRET is required' })
   xeroClientSecret = '';
 
-  /** client_credentials: a custom connection (one organisation, no user); authorization_code: a user connects at GET /connect. */
+  /** client_credentials: a custom connection (one organisation, no user); authorization_code: an operator connects from the Integration Center. */
   @Env('XERO_GRANT') @IsIn(['client_credentials', 'authorization_code'])
   xeroGrant: 'client_credentials' | 'authorization_code' = 'authorization_code';
 
-  /** Where Xero sends the user back (must be registered with the app); empty: this service's own /callback as the browser reached it. */
-  @Env('XERO_REDIRECT_URI') @IsOptional() @Matches(URL_RE, { message: 'XERO_REDIRECT_URI must be an http(s) URL' })
+  /** Where Xero sends the user back: monitor-api's /api/xero/callback, registered with the app. Required with authorization_code. */
+  @Env('XERO_REDIRECT_URI') @Validate(RedirectUriRule)
   xeroRedirectUri?: string;
 
-  /** Scopes asked for at GET /connect (granular scopes, as apps created since March 2026 use). */
+  /**
+   * The token monitor-api sends (Authorization: Bearer) for everything on this HTTP port but /health and
+   * /metrics. Required with authorization_code (here or in EXPORTER_SERVICE_TOKEN_FILE); at least 32 characters.
+   */
+  @Env('EXPORTER_SERVICE_TOKEN') @Secret() @Validate(ServiceTokenRule)
+  serviceToken?: string;
+
+  /** A file holding the service token (a Docker secret, a mounted volume): kept out of the environment. */
+  @Env('EXPORTER_SERVICE_TOKEN_FILE') @IsOptional() @IsString() @IsNotEmpty()
+  serviceTokenFile?: string;
+
+  /** Scopes asked for when an operator connects (granular scopes, as apps created since March 2026 use). */
   @Env('XERO_SCOPES') @IsString() @IsNotEmpty()
   xeroScopes = 'openid offline_access accounting.invoices accounting.contacts accounting.settings.read accounting.attachments';
 

@@ -1,4 +1,5 @@
-// The authorization-code flow end to end (GET /connect -> Xero's consent -> GET /callback), tokens
+// The authorization-code flow end to end as monitor-api drives it (the consent link for its state and PKCE
+// challenge -> Xero's consent -> the code exchanged with the verifier), behind the service token, tokens
 // sealed at rest and refreshed, and a lost connection (invalid_grant, consent revoked): documents
 // wait (no failure per document), XeroConnectionLost tells the monitor, and a reconnection sends them
 // with XeroConnectionRestored. Each state is told whole as XeroConnectionChanged (never a token), and a
@@ -6,11 +7,12 @@
 import { type EventEnvelope, type XeroConnectionChanged } from '@lnbx/contracts';
 import { startService } from '@lnbx/messaging';
 import { createTestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createHash, randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { TokenCipher } from './domain/token-cipher';
 import { xeroExporter } from './service';
 import { aMappedInvoice } from './testing';
-import { countByNumber, exporterEnv, type ExporterRig, Observer, startExporterRig, TEST_TOKEN_KEY } from './testing/harness';
+import { countByNumber, exporterEnv, type ExporterRig, Observer, startExporterRig, TEST_REDIRECT_URI, TEST_SERVICE_TOKEN, TEST_TOKEN_KEY } from './testing/harness';
 import { sealContext } from './xero/tokens';
 
 const TIME_SCALE = 60;
@@ -47,20 +49,84 @@ describe('xero-exporter: authorization-code connections', () => {
     for (const t of tokens) expect(JSON.stringify(env)).not.toContain(t);
   };
 
-  /** What a user does: open /connect, consent at Xero (the sandbox consents by itself), land on /callback. */
-  async function connectAsAUser(): Promise<string> {
-    const start = await fetch(`${rig.service.url}/connect`, { redirect: 'manual' });
-    expect(start.status).toBe(302);
-    const authorize = new URL(start.headers.get('location')!);
+  /** POSTs to the exporter's internal routes as monitor-api does: with the service token unless told otherwise. */
+  const internal = async (path: string, body: unknown, token: string | null = TEST_SERVICE_TOKEN) => {
+    const res = await fetch(`${rig.service.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token === null ? {} : { authorization: `Bearer ${token}` }) },
+      body: JSON.stringify(body),
+    });
+    return { status: res.status, body: (await res.json().catch(() => ({}))) as Record<string, unknown> };
+  };
+  const pkce = () => {
+    const codeVerifier = randomBytes(32).toString('base64url');
+    return { codeVerifier, codeChallenge: createHash('sha256').update(codeVerifier).digest('base64url') };
+  };
+
+  /** Xero's consent for a state and challenge (the sandbox consents by itself): the code it sends to the redirect URI. */
+  async function consent(state: string, codeChallenge: string): Promise<string> {
+    const link = await internal('/internal/xero/authorize-url', { connectionId: 'acme', state, codeChallenge });
+    expect(link.status).toBe(200);
+    expect(link.body.redirectUri).toBe(TEST_REDIRECT_URI);
+    const authorize = new URL(String(link.body.url));
     expect(`${authorize.origin}${authorize.pathname}`).toBe(rig.sandbox.identity.authorizeUrl);
+    expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
+      redirect_uri: TEST_REDIRECT_URI, state, code_challenge: codeChallenge, code_challenge_method: 'S256', response_type: 'code',
+    });
     expect(authorize.searchParams.get('scope')).toMatch(/offline_access/);
-    const consent = await fetch(authorize, { redirect: 'manual' });
-    const callback = new URL(consent.headers.get('location')!);
-    expect(callback.pathname).toBe('/callback');
-    const landed = await fetch(callback);
-    expect(landed.status).toBe(200);
-    return landed.text();
+    const answer = await fetch(authorize, { redirect: 'manual' });
+    const back = new URL(answer.headers.get('location')!);
+    expect(`${back.origin}${back.pathname}`).toBe(TEST_REDIRECT_URI);
+    expect(back.searchParams.get('state')).toBe(state);
+    return back.searchParams.get('code')!;
   }
+
+  /** What monitor-api does for an operator: a consent link, Xero's consent, the code exchanged with the verifier. */
+  async function connectAsAnOperator(): Promise<Record<string, unknown>> {
+    const { codeVerifier, codeChallenge } = pkce();
+    const code = await consent(randomBytes(32).toString('base64url'), codeChallenge);
+    const exchanged = await internal('/internal/xero/exchange', { connectionId: 'acme', code, codeVerifier });
+    expect(exchanged.status).toBe(200);
+    return exchanged.body;
+  }
+
+  it('serves health and metrics to anyone, everything else only with the service token (a 401 that names nothing secret)', async () => {
+    expect((await fetch(`${rig.service.url}/health`)).status).toBe(200);
+    expect((await fetch(`${rig.service.url}/health/ready`)).status).toBe(200);
+    expect((await fetch(`${rig.service.url}/metrics`)).status).toBe(200);
+    const { codeChallenge } = pkce();
+    const ask = { connectionId: 'acme', state: randomBytes(16).toString('base64url'), codeChallenge };
+    for (const token of [null, 'wrong', `${TEST_SERVICE_TOKEN}x`, TEST_SERVICE_TOKEN.slice(0, -1)]) {
+      const refused = await internal('/internal/xero/authorize-url', ask, token);
+      expect(refused.status).toBe(401);
+      expect(JSON.stringify(refused.body)).not.toContain(TEST_SERVICE_TOKEN);
+      expect((await internal('/internal/xero/exchange', { connectionId: 'acme', code: 'c', codeVerifier: 'v'.repeat(43) }, token)).status).toBe(401);
+    }
+    // The old open consent pages are gone; their paths are refused like any other.
+    for (const path of ['/connect', '/callback?code=a&state=b', '/connections/status']) expect([401, 404]).toContain((await fetch(`${rig.service.url}${path}`, { redirect: 'manual' })).status);
+  });
+
+  it('refuses a consent link or an exchange for another connection, a malformed state or challenge, naming the field', async () => {
+    const { codeChallenge, codeVerifier } = pkce();
+    const other = await internal('/internal/xero/authorize-url', { connectionId: 'other', state: randomBytes(16).toString('base64url'), codeChallenge });
+    expect(other.status).toBe(400);
+    expect(JSON.stringify(other.body)).toMatch(/connectionId other is not the connection this exporter serves/);
+    expect(JSON.stringify((await internal('/internal/xero/authorize-url', { connectionId: 'acme', state: 'short', codeChallenge })).body)).toMatch(/state must be/);
+    expect(JSON.stringify((await internal('/internal/xero/authorize-url', { connectionId: 'acme', state: randomBytes(16).toString('base64url'), codeChallenge: 'plain' })).body)).toMatch(/codeChallenge/);
+    const extra = await internal('/internal/xero/authorize-url', { connectionId: 'acme', state: randomBytes(16).toString('base64url'), codeChallenge, redirectUri: 'http://evil.example/cb' });
+    expect(extra.status).toBe(400);
+    expect(JSON.stringify(extra.body)).toMatch(/redirectUri should not exist/);
+    expect((await internal('/internal/xero/exchange', { connectionId: 'other', code: 'c', codeVerifier })).status).toBe(400);
+  });
+
+  it('refuses a code exchanged without its PKCE verifier, or with another (Xero: invalid_grant), and stays not connected', async () => {
+    const { codeChallenge } = pkce();
+    const code = await consent(randomBytes(32).toString('base64url'), codeChallenge);
+    const wrong = await internal('/internal/xero/exchange', { connectionId: 'acme', code, codeVerifier: pkce().codeVerifier });
+    expect(wrong.status).toBe(409);
+    expect(wrong.body).toMatchObject({ code: 'XERO.CONNECT_FAILED', message: expect.stringMatching(/invalid_grant/) });
+    expect(await connection()).toBeUndefined();
+  });
 
   it('is not connected before anyone authorises it, says so at start; a document waits and the monitor is told why', async () => {
     const announced = await rig.observer.waitChange('announced');
@@ -74,8 +140,8 @@ describe('xero-exporter: authorization-code connections', () => {
     expect(waiting.payload.problems[0].message).toMatch(/no Xero organisation has been connected yet/);
   });
 
-  it('connects through /connect and /callback, seals the tokens, then sends what waited', async () => {
-    expect(await connectAsAUser()).toMatch(/Connected to <b>Demo Fashion Ltd<\/b>/);
+  it('connects through the consent link and the exchange, seals the tokens, then sends what waited', async () => {
+    expect(await connectAsAnOperator()).toEqual({ xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd' });
     // A first connection ends no announced loss: nothing is restored; the state is told.
     expect(await connection()).toMatchObject({ status: 'connected', reason: null });
     const told = await rig.observer.waitChange('connected');
@@ -133,7 +199,7 @@ describe('xero-exporter: authorization-code connections', () => {
     expect(await (await fetch(`${rig.service.url}/metrics`)).text()).toMatch(new RegExp(`lnbx_xero_connection_up\\{tenant="${tenant}"[^}]*\\} 0`));
 
     const before = rig.observer.changes.length;
-    await connectAsAUser();
+    await connectAsAnOperator();
     expect((await rig.observer.waitChange('connected', before)).payload).toMatchObject({ status: 'connected', xeroTenantId: tenant });
     const restored = await rig.observer.waitRestored(1);
     expect(restored.key).toBe('acme:xero-connection');
@@ -155,7 +221,7 @@ describe('xero-exporter: authorization-code connections', () => {
     expect(lost.payload.reason).toMatch(/no longer connected/);
     expect((await rig.observer.waitChange('lost', before)).payload).toMatchObject({ status: 'disconnected', code: 'XERO.CONSENT_REVOKED', reason: lost.payload.reason });
     rig.sandbox.admin.restoreConnection(tenant);
-    await connectAsAUser();
+    await connectAsAnOperator();
     expect((await rig.observer.waitRestored(2)).payload.resumedDocuments).toBe(1);
     await rig.observer.waitExported(env.payload.documentKey);
     expect(rig.observer.failedOf(env.payload.documentKey)).toEqual([]);

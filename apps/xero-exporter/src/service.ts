@@ -5,10 +5,14 @@ import { AppModule } from './app.module';
 import { ExporterConfig } from './config';
 import { InputPipe } from './http/input.pipe';
 
-/** Its HTTP takes no body (health, metrics, the consent pages): parameters are checked before any handler reads them. */
+/**
+ * Its HTTP is health, metrics and the internal routes monitor-api calls with small JSON bodies (a state, a
+ * code): parameters and bodies are checked before any handler reads them.
+ */
 function configureHttp(nest: INestApplication): void {
   const app = nest as NestExpressApplication;
   app.disable('x-powered-by');
+  app.useBodyParser('json', { limit: '16kb' });
   app.useGlobalPipes(new InputPipe());
 }
 

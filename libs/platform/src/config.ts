@@ -5,6 +5,7 @@ import 'reflect-metadata';
 import { CodedError } from '@lnbx/contracts';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
+import { readFileSync } from 'node:fs';
 
 const ENV_KEY = Symbol('env');
 const SECRET_KEY = Symbol('secret');
@@ -75,4 +76,33 @@ export function describeConfig<T extends object>(config: T): Record<string, unkn
     out[variable] = secret.has(prop) && v ? '[secret]' : v;
   }
   return out;
+}
+
+/**
+ * A setting kept in a file (`<NAME>_FILE`: a Docker secret, a mounted volume), read at start: a file that
+ * cannot be read or is empty stops the service naming the variable, never showing the value.
+ */
+export function readSettingFile(variable: string, file: string, what: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError([`${variable}=${JSON.stringify(file)}: cannot read the ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
+  }
+  // A trailing newline is how editors and `echo` leave a file; it is never part of the value.
+  const value = text.replace(/\r?\n$/, '');
+  if (!value) throw new ConfigError([`${variable}=${JSON.stringify(file)}: the ${what} file is empty`]);
+  return value;
+}
+
+/**
+ * A secret given either as `<NAME>` (already read into `value`) or as a file `<NAME>_FILE` names, trimmed; a
+ * file too short or unreadable stops the service naming the variable. Undefined when neither is set.
+ */
+export function secretFromValueOrFile(o: { value?: string; file?: string; fileVariable: string; what: string; minLength: number }): string | undefined {
+  if (o.value !== undefined) return o.value.trim();
+  if (o.file === undefined) return undefined;
+  const secret = readSettingFile(o.fileVariable, o.file, o.what).trim();
+  if (secret.length < o.minLength) throw new ConfigError([`${o.fileVariable}=${JSON.stringify(o.file)}: the ${o.what} must be at least ${o.minLength} characters`]);
+  return secret;
 }

@@ -1,9 +1,8 @@
 // How a process reaches Kafka, from its KafkaConfig: SASL/SCRAM-SHA-512 over TLS, or plaintext for local
 // development. The one place that turns the settings into kafkajs options, for the services (PlatformModule),
 // the admin setup and the tests.
-import { readFileSync } from 'node:fs';
 import type { KafkaConfig as KafkajsConfig } from 'kafkajs';
-import { ConfigError } from './config';
+import { ConfigError, readSettingFile } from './config';
 import type { KafkaConfig, KafkaSecurity } from './service-config';
 
 export interface KafkaSecuritySummary {
@@ -28,19 +27,6 @@ export function plaintextWarning(config: KafkaConfig): string | undefined {
     : `Kafka over PLAINTEXT because KAFKA_SECURITY is unset and the broker is on this machine (${config.kafkaBrokers}): no authentication, no encryption, no ACLs. Set KAFKA_SECURITY=plaintext to say so, or sasl_ssl (docs/security.md)`;
 }
 
-function readSetting(variable: string, file: string, what: string): string {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([`${variable}=${JSON.stringify(file)}: cannot read the ${what} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`]);
-  }
-  // A trailing newline is how editors and `echo` leave a file; it is never part of the value.
-  const value = text.replace(/\r?\n$/, '');
-  if (!value) throw new ConfigError([`${variable}=${JSON.stringify(file)}: the ${what} file is empty`]);
-  return value;
-}
-
 /**
  * kafkajs options for `config`: brokers, and with sasl_ssl the TLS trust (KAFKA_SSL_CA_FILE, else the
  * system's CAs) and the SCRAM-SHA-512 credentials, the password read from KAFKA_SASL_PASSWORD_FILE when
@@ -52,8 +38,8 @@ export function kafkaConnectionOptions(config: KafkaConfig, defaultUsername?: st
   const { mode, username } = kafkaSecurityOf(config, defaultUsername);
   if (mode === 'plaintext') return { brokers };
   if (!username) throw new ConfigError(['KAFKA_SASL_USERNAME=null: KAFKA_SECURITY=sasl_ssl needs a user']);
-  const password = config.kafkaSaslPassword ?? readSetting('KAFKA_SASL_PASSWORD_FILE', config.kafkaSaslPasswordFile ?? '', 'password');
-  const ca = config.kafkaSslCaFile ? readSetting('KAFKA_SSL_CA_FILE', config.kafkaSslCaFile, 'CA certificate') : undefined;
+  const password = config.kafkaSaslPassword ?? readSettingFile('KAFKA_SASL_PASSWORD_FILE', config.kafkaSaslPasswordFile ?? '', 'password');
+  const ca = config.kafkaSslCaFile ? readSettingFile('KAFKA_SSL_CA_FILE', config.kafkaSslCaFile, 'CA certificate') : undefined;
   if (ca !== undefined && !ca.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ConfigError([`KAFKA_SSL_CA_FILE=${JSON.stringify(config.kafkaSslCaFile)}: not a PEM certificate`]);
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { IdentityService, type OAuthClient } from './oauth';
 
 const clients: OAuthClient[] = [
@@ -102,5 +103,51 @@ describe('IdentityService', () => {
     ]);
     idp.revokedTenants.add('t2');
     expect(idp.authenticate(`Bearer ${t.access_token}`)).toMatchObject({ tenantIds: ['t1'] });
+  });
+
+  describe('PKCE (RFC 7636, S256 only, as Xero takes it)', () => {
+    const verifier = 'v'.repeat(20) + '-._~0123456789ABCDEFGHIJKLMNOP';
+    const challenge = createHash('sha256').update(verifier).digest('base64url');
+    const web = { id: 'web', secret: 's1' };
+    const authorize = (extra: { codeChallenge?: string; codeChallengeMethod?: string }) =>
+      setup().idp.authorize({ clientId: 'web', redirectUri: 'http://127.0.0.1/cb', responseType: 'code', scope: 'offline_access', ...extra });
+    const exchange = (extra: { codeChallenge?: string; codeChallengeMethod?: string }, codeVerifier?: string) => {
+      const { idp } = setup();
+      const a = idp.authorize({ clientId: 'web', redirectUri: 'http://127.0.0.1/cb', responseType: 'code', scope: 'offline_access', ...extra });
+      if (!a.ok) throw new Error(a.error);
+      const form: Record<string, string> = { grant_type: 'authorization_code', code: a.code, redirect_uri: 'http://127.0.0.1/cb' };
+      if (codeVerifier !== undefined) form.code_verifier = codeVerifier;
+      return idp.token(form, web);
+    };
+    const s256 = { codeChallenge: challenge, codeChallengeMethod: 'S256' };
+
+    it('issues tokens for a code whose token request carries the verifier of its S256 challenge', () => {
+      expect(verifier).toHaveLength(50);
+      expect(exchange(s256, verifier).status).toBe(200);
+    });
+
+    it('answers invalid_grant when the verifier is missing, wrong or malformed, and the code is spent', () => {
+      const invalid = { status: 400, body: { error: 'invalid_grant' } };
+      expect(exchange(s256)).toEqual(invalid);
+      expect(exchange(s256, `${verifier.slice(0, -1)}Q`)).toEqual(invalid);
+      expect(exchange(s256, 'short')).toEqual(invalid);
+      const { idp } = setup();
+      const a = idp.authorize({ clientId: 'web', redirectUri: 'http://127.0.0.1/cb', responseType: 'code', ...s256 });
+      if (!a.ok) throw new Error(a.error);
+      const form = { grant_type: 'authorization_code', code: a.code, redirect_uri: 'http://127.0.0.1/cb' };
+      expect(idp.token(form, web)).toEqual(invalid);
+      expect(idp.token({ ...form, code_verifier: verifier }, web)).toEqual(invalid);
+    });
+
+    it('answers invalid_grant to a verifier for a code that had no challenge', () => {
+      expect(exchange({}, verifier)).toEqual({ status: 400, body: { error: 'invalid_grant' } });
+      expect(exchange({}).status).toBe(200);
+    });
+
+    it('refuses at the consent a challenge without S256 (plain, or no method) or of the wrong shape, and a method alone', () => {
+      for (const extra of [{ codeChallenge: challenge }, { codeChallenge: challenge, codeChallengeMethod: 'plain' }, { codeChallenge: 'abc', codeChallengeMethod: 'S256' }, { codeChallengeMethod: 'S256' }]) {
+        expect(authorize(extra)).toEqual({ ok: false, error: 'invalid_request' });
+      }
+    });
   });
 });

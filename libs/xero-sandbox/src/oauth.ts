@@ -1,6 +1,6 @@
 // Xero's identity service: authorization-code and client-credentials grants, single-use refresh tokens,
 // connections (tenant grants). Pure state over an injected clock; HTTP lives in server.ts.
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createHmac, randomBytes, randomUUID } from 'node:crypto';
 
 export interface OAuthClient {
   clientId: string;
@@ -62,6 +62,8 @@ interface CodeRec {
   scope: string;
   tenantIds: string[];
   expiresAt: number;
+  /** PKCE (RFC 7636): the S256 challenge the authorize request carried; its token request must carry the verifier. */
+  codeChallenge?: string;
 }
 
 export interface IdentitySnapshot {
@@ -79,6 +81,19 @@ export type Authentication =
   | { ok: false; detail: 'TokenExpired' | 'AuthenticationUnsuccessful' };
 
 const b64url = (s: string | Buffer): string => Buffer.from(s).toString('base64url');
+
+/** RFC 7636 4.1: a verifier is 43 to 128 unreserved characters; its S256 challenge is therefore 43 base64url ones. */
+const PKCE_VERIFIER = /^[A-Za-z0-9._~-]{43,128}$/;
+const PKCE_CHALLENGE = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * Whether a code's token request proves its PKCE: with a challenge, the verifier must be there and hash to it;
+ * without one, a verifier is unexpected. Xero (IdentityServer) answers invalid_grant to each failure.
+ */
+export function pkceHolds(challenge: string | undefined, verifier: string | undefined): boolean {
+  if (challenge === undefined) return verifier === undefined;
+  return verifier !== undefined && PKCE_VERIFIER.test(verifier) && b64url(createHash('sha256').update(verifier).digest()) === challenge;
+}
 
 export class IdentityService {
   private readonly grants = new Map<string, Grant>();
@@ -99,14 +114,22 @@ export class IdentityService {
     return this.options.clients.find((c) => c.clientId === clientId);
   }
 
-  /** The auto-consent step: the user "approves" and picks the tenants (all of them unless told). */
-  authorize(q: { clientId?: string; redirectUri?: string; responseType?: string; scope?: string; tenantIds?: string[] }):
+  /**
+   * The auto-consent step: the user "approves" and picks the tenants (all of them unless told). PKCE as Xero
+   * takes it: only S256 (a challenge without it, `plain` included, is invalid_request), a challenge of the
+   * length S256 gives; the code then remembers the challenge.
+   */
+  authorize(q: {
+    clientId?: string; redirectUri?: string; responseType?: string; scope?: string; tenantIds?: string[]; codeChallenge?: string; codeChallengeMethod?: string;
+  }):
     | { ok: true; code: string }
     | { ok: false; error: string } {
     const client = q.clientId ? this.client(q.clientId) : undefined;
     if (!client || client.grant !== 'authorization_code') return { ok: false, error: 'unauthorized_client' };
     if (q.responseType !== 'code') return { ok: false, error: 'unsupported_response_type' };
     if (!q.redirectUri) return { ok: false, error: 'invalid_request' };
+    if (q.codeChallengeMethod !== undefined && q.codeChallenge === undefined) return { ok: false, error: 'invalid_request' };
+    if (q.codeChallenge !== undefined && (q.codeChallengeMethod !== 'S256' || !PKCE_CHALLENGE.test(q.codeChallenge))) return { ok: false, error: 'invalid_request' };
     const known = new Set(this.allTenantIds());
     const tenantIds = (q.tenantIds?.length ? q.tenantIds : [...known]).filter((t) => known.has(t));
     if (tenantIds.length === 0) return { ok: false, error: 'access_denied' };
@@ -117,6 +140,7 @@ export class IdentityService {
       scope: q.scope ?? '',
       tenantIds,
       expiresAt: this.options.now() + 5 * 60_000,
+      codeChallenge: q.codeChallenge,
     });
     return { ok: true, code };
   }
@@ -132,7 +156,7 @@ export class IdentityService {
         if (client.grant !== 'authorization_code') return { status: 400, body: { error: 'unauthorized_client' } };
         const code = this.codes.get(form.code ?? '');
         this.codes.delete(form.code ?? '');
-        if (!code || code.expiresAt < now || code.clientId !== client.clientId || code.redirectUri !== form.redirect_uri) {
+        if (!code || code.expiresAt < now || code.clientId !== client.clientId || code.redirectUri !== form.redirect_uri || !pkceHolds(code.codeChallenge, form.code_verifier)) {
           return { status: 400, body: { error: 'invalid_grant' } };
         }
         const grant = this.newGrant(client.clientId, code.scope, code.tenantIds);

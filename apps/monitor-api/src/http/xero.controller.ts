@@ -1,40 +1,208 @@
-// The Xero connection panel's API: the connection in plain words, as the exporter's events told it (the
-// monitor never asks the exporter over HTTP), and the link that sends a browser to the exporter's consent page.
-import { CONFIG, PG_POOL } from '@lnbx/platform';
-import { ConflictException, Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+// The Xero connection panel's API: the connection in plain words, as the exporter's events told it, and the
+// connect flow. An operator's POST /api/xero/connect makes an authorization request (a random single-use
+// state, a PKCE verifier, a cookie that binds the browser) and gets Xero's consent link from the exporter;
+// Xero sends the browser back to GET /api/xero/callback (XERO_REDIRECT_URI, on the exporter), which checks
+// the request, has the exporter exchange the code, and sends the browser back to the Integration Center
+// with the outcome. The connection's new state still reaches the monitor as XeroConnectionChanged.
+import { redact } from '@lnbx/contracts';
+import { CONFIG, JsonLogger, PG_POOL } from '@lnbx/platform';
+import {
+  BadGatewayException, ConflictException, Controller, Get, Headers, HttpCode, Inject, Post, Query, Res, ServiceUnavailableException,
+} from '@nestjs/common';
+import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import type { ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
-import { Roles } from '../auth/auth';
+import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { Caller, Principal, Public, Roles } from '../auth/auth';
 import { MonitorConfig } from '../config';
+import {
+  AUTHORIZATION_TTL_MS, connectedOutcome, cookieValue, failedOutcome, hashOf, newAuthorization, NONCE_COOKIE, type Outcome, OUTCOME_COOKIE,
+  type Refusal, refusalMessage, setCookie, whyRefused, xeroRefusalMessage,
+} from '../domain/xero-connect';
 import { describeXero, type XeroStatus } from '../domain/xero-status';
 import { xeroConnectionOf } from '../store/queries';
+import { finishAuthorization, findAuthorization, saveAuthorization, takeAuthorization } from '../store/xero-authorizations';
+import { ExporterCallError, ExporterClient } from './exporter-client';
+
+/** Where Xero must send the browser back: this controller's callback, under whatever prefix a proxy adds. */
+const CALLBACK_PATH = '/api/xero/callback';
+
+/** The redirect URI read as this service's callback, or undefined when it is not one. */
+function callbackUrl(redirectUri: string): URL | undefined {
+  try {
+    const url = new URL(redirectUri);
+    return url.pathname.endsWith(CALLBACK_PATH) && !url.search && !url.hash ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The Integration Center beside the callback (`<prefix>/`), where the browser goes back. */
+const integrationCenterOf = (redirectUri: string): URL => new URL('../../', redirectUri);
+
+/** What Xero's redirect may carry (RFC 6749 4.1.2, OpenID's session_state, RFC 9207's iss); anything else is refused. */
+export class XeroCallbackQuery {
+  @ApiPropertyOptional({ type: String, maxLength: 512, description: "Xero's authorization code (single-use, minutes)" })
+  @IsOptional() @IsString() @MaxLength(512) code?: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: 128, description: 'The state of the authorization request POST /api/xero/connect made' })
+  @IsOptional() @IsString() @MaxLength(128) state?: string;
+
+  @ApiPropertyOptional({ type: String, pattern: '^[A-Za-z0-9_.-]{1,100}$', description: "Xero's error code, e.g. access_denied when the consent was refused" })
+  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_.-]{1,100}$/, { message: 'error must be an OAuth error code (letters, digits, _ . -; at most 100)' }) error?: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: 500 })
+  @IsOptional() @IsString() @MaxLength(500) error_description?: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: 500 })
+  @IsOptional() @IsString() @MaxLength(500) error_uri?: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: 1000, description: 'The scopes granted, as Xero lists them' })
+  @IsOptional() @IsString() @MaxLength(1000) scope?: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: 512 })
+  @IsOptional() @IsString() @MaxLength(512) session_state?: string;
+
+  @ApiPropertyOptional({ type: String, maxLength: 500 })
+  @IsOptional() @IsString() @MaxLength(500) iss?: string;
+}
+
+const REFUSED_PAGE_HEADERS = {
+  'Content-Type': 'text/html; charset=utf-8',
+  'Content-Security-Policy': "default-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'Cache-Control': 'no-store',
+};
+
+const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+export class ConnectAnswer {
+  @ApiProperty({ description: "Xero's consent page for this request: open it in the same browser" }) authorizeUrl!: string;
+  @ApiProperty({ format: 'date-time', description: 'The request expires then (10 minutes)' }) expiresAt!: string;
+}
 
 @ApiTags('xero')
-@ApiSecurity('api-key')
 @Controller('api/xero')
 export class XeroController {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool, @Inject(CONFIG) private readonly config: MonitorConfig) {}
+  private readonly logger: JsonLogger;
+
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CONFIG) private readonly config: MonitorConfig,
+    private readonly exporter: ExporterClient,
+    logger: JsonLogger,
+  ) {
+    this.logger = logger.child({ component: 'xero-connect' });
+  }
 
   @Get('status')
+  @ApiSecurity('api-key')
   @ApiOperation({ summary: 'Whether the Xero exporter is connected to Xero, in plain words, as its events told it (XeroConnectionChanged, Lost, Restored)' })
   async status(): Promise<XeroStatus> {
     const { state, history } = await xeroConnectionOf(this.pool, this.config.connectionId);
     return describeXero(state, history);
   }
 
-  @Get('connect')
+  @Post('connect')
   @Roles('operator')
+  @ApiSecurity('api-key')
+  @HttpCode(201)
+  @ApiCreatedResponse({ type: ConnectAnswer })
   @ApiOperation({
-    summary: "The link that starts the Xero connection: the exporter's /connect, where the browser goes (XERO_EXPORTER_URL). "
-      + '503 when XERO_EXPORTER_URL is not set; 409 when the exporter uses a custom connection (nothing to authorise)',
+    summary: "Starts connecting this connection's Xero organisation (operator): an authorization request valid for 10 minutes, bound to this "
+      + 'API key, the connection, a PKCE verifier and this browser (an HttpOnly cookie for the callback). Answers the consent link to open in '
+      + 'the same browser; Xero then sends it to GET /api/xero/callback. 409 when the exporter uses a custom connection (nothing to '
+      + 'authorise); 503 when EXPORTER_INTERNAL_URL is not set; 502 when the exporter did not give a link.',
   })
-  async connect(): Promise<{ url: string }> {
-    const base = this.config.xeroExporterUrl.replace(/\/+$/, '');
-    if (!base) throw new ServiceUnavailableException("XERO_EXPORTER_URL is not set, so the monitor does not know where the Xero exporter's connect page is.");
-    const { state } = await xeroConnectionOf(this.pool, this.config.connectionId);
+  async connect(@Caller() caller: Principal, @Res({ passthrough: true }) res: ServerResponse): Promise<ConnectAnswer> {
+    if (!this.exporter.configured) {
+      throw new ServiceUnavailableException('Connecting to Xero is not set up on this monitor: EXPORTER_INTERNAL_URL and EXPORTER_SERVICE_TOKEN are not set.');
+    }
+    const connectionId = this.config.connectionId;
+    const { state } = await xeroConnectionOf(this.pool, connectionId);
     if (state?.grant === 'client_credentials') {
       throw new ConflictException('The Xero exporter uses a Xero custom connection (XERO_GRANT=client_credentials): there is nothing to authorise, it connects by itself.');
     }
-    return { url: `${base}/connect` };
+    const request = newAuthorization();
+    let link: { url: string; redirectUri: string };
+    try {
+      link = await this.exporter.authorizeUrl({ connectionId, state: request.state, codeChallenge: request.codeChallenge });
+    } catch (err) {
+      if (err instanceof ExporterCallError && err.status === 409) throw new ConflictException(err.message);
+      throw new BadGatewayException(`The Xero exporter gave no consent link: ${err instanceof ExporterCallError ? err.message : 'no answer'}.`);
+    }
+    const callback = callbackUrl(link.redirectUri);
+    if (!callback) {
+      throw new BadGatewayException(`The exporter's XERO_REDIRECT_URI must be this monitor's ${CALLBACK_PATH} as a browser reaches it; it is ${link.redirectUri}.`);
+    }
+    const expiresAt = new Date(Date.now() + AUTHORIZATION_TTL_MS);
+    await saveAuthorization(this.pool, {
+      stateHash: hashOf(request.state), browserHash: hashOf(request.nonce), connectionId, requestedBy: caller.name,
+      redirectUri: link.redirectUri, codeVerifier: request.codeVerifier, expiresAt,
+    });
+    res.setHeader('Set-Cookie', setCookie(NONCE_COOKIE, request.nonce, {
+      path: callback.pathname, maxAgeSeconds: AUTHORIZATION_TTL_MS / 1000, secure: callback.protocol === 'https:', httpOnly: true,
+    }));
+    res.setHeader('Cache-Control', 'no-store');
+    this.logger.info('xero connection requested', { connectionId, requestedBy: caller.name, expiresAt: expiresAt.toISOString() });
+    return { authorizeUrl: link.url, expiresAt: expiresAt.toISOString() };
+  }
+
+  @Get('callback')
+  @Public()
+  @ApiOperation({
+    summary: 'Where Xero sends the browser back after its consent (no API key: the state and the cookie POST /api/xero/connect set are the proof). '
+      + 'A state unknown, used, expired, made for another connection or without its cookie is refused with a 400 page and changes nothing; '
+      + 'otherwise the request is used up, the exporter exchanges the code, and the browser goes back to the Integration Center (303) with '
+      + 'the outcome in plain words ("Connected to <organisation>." or why not).',
+  })
+  async callback(@Query() q: XeroCallbackQuery, @Headers('cookie') cookies: string | undefined, @Res() res: ServerResponse): Promise<void> {
+    if (!q.state) return this.refuse(res, 'no_state');
+    if (!q.code && !q.error) return this.page(res, 400, 'The callback needs code (or error) from Xero. Start again with "Connect to Xero" in the Integration Center.');
+    const connectionId = this.config.connectionId;
+    const stateHash = hashOf(q.state);
+    const nonce = cookieValue(cookies, NONCE_COOKIE);
+    const browserHash = nonce ? hashOf(nonce) : undefined;
+    const taken = browserHash ? await takeAuthorization(this.pool, stateHash, browserHash, connectionId) : undefined;
+    if (!taken) return this.refuse(res, whyRefused(await findAuthorization(this.pool, stateHash), { browserHash, connectionId }) ?? 'unknown');
+
+    const outcome = q.error ? { connected: false, message: xeroRefusalMessage(q.error) } : await this.exchange(connectionId, q.code!, taken.codeVerifier, [q.state, q.code]);
+    await finishAuthorization(this.pool, stateHash, outcome.message);
+    this.logger.info(outcome.connected ? 'xero connected by an operator' : 'xero connection not made', { connectionId, requestedBy: taken.requestedBy, outcome: outcome.message });
+
+    const callback = new URL(taken.redirectUri);
+    const center = integrationCenterOf(taken.redirectUri);
+    const secure = callback.protocol === 'https:';
+    res.statusCode = 303;
+    res.setHeader('Set-Cookie', [
+      setCookie(NONCE_COOKIE, '', { path: callback.pathname, maxAgeSeconds: 0, secure, httpOnly: true }),
+      // Read by the page's script once: no secret in it, only what the operator is told.
+      setCookie(OUTCOME_COOKIE, encodeURIComponent(JSON.stringify(outcome)), { path: center.pathname, maxAgeSeconds: 300, secure, httpOnly: false }),
+    ]);
+    res.setHeader('Location', center.toString());
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.end();
+  }
+
+  private async exchange(connectionId: string, code: string, codeVerifier: string, secrets: (string | undefined)[]): Promise<Outcome> {
+    try {
+      const connected = await this.exporter.exchange({ connectionId, code, codeVerifier });
+      return connectedOutcome(connected.tenantName || connected.xeroTenantId);
+    } catch (err) {
+      const why = err instanceof ExporterCallError ? err.message : 'the Xero exporter did not answer';
+      return failedOutcome(`${redact(why, [...secrets, codeVerifier]).replace(/\.?$/, '.')} Try "Connect to Xero" again.`);
+    }
+  }
+
+  private refuse(res: ServerResponse, why: Refusal): void {
+    this.logger.warn('xero callback refused: nothing changed', { connectionId: this.config.connectionId, refusal: why });
+    this.page(res, 400, refusalMessage(why));
+  }
+
+  private page(res: ServerResponse, status: number, message: string): void {
+    res.writeHead(status, REFUSED_PAGE_HEADERS);
+    res.end(`<!doctype html><html lang="en"><meta charset="utf-8"><title>Xero connection</title><h1>Xero connection</h1><p>${escapeHtml(message)}</p></html>`);
   }
 }

@@ -7,7 +7,7 @@
 export const SCHEMA = 'monitor';
 
 /** The last of apps/monitor-api/migrations: the service (and its commands) refuse to start until the schema has it. */
-export const REQUIRED_MIGRATION = '0003_xero-connection';
+export const REQUIRED_MIGRATION = '0004_xero-authorizations';
 
 export const READ_MODEL_TABLES = [
   'runs', 'documents', 'run_documents', 'log_lines', 'flow_settings', 'held', 'xero_connections', 'allocations', 'xero_connection_state',

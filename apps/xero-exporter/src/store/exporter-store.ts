@@ -176,19 +176,6 @@ export class ExporterStore {
     await db.query(`update ${S}.connections set reference_published_at = $2 where connection_id = $1`, [connectionId, before]);
   }
 
-  async saveOAuthState(db: Db, state: string, connectionId: string, redirectUri: string): Promise<void> {
-    await db.query(`delete from ${S}.oauth_states where created_at < now() - interval '1 hour'`);
-    await db.query(`insert into ${S}.oauth_states (state, connection_id, redirect_uri) values ($1, $2, $3)`, [state, connectionId, redirectUri]);
-  }
-
-  async takeOAuthState(db: Db, state: string): Promise<{ connectionId: string; redirectUri: string } | undefined> {
-    const { rows } = await db.query(
-      `delete from ${S}.oauth_states where state = $1 and created_at > now() - interval '15 minutes' returning connection_id, redirect_uri`,
-      [state],
-    );
-    return rows[0] ? { connectionId: rows[0].connection_id, redirectUri: rows[0].redirect_uri } : undefined;
-  }
-
   // ---------- rate slots ----------
 
   async ensureSlots(db: Db, xeroTenantId: string, count: number): Promise<void> {

@@ -14,6 +14,10 @@ import type { ExporterConfig } from '../config';
 import { xeroExporter } from '../service';
 
 export const TEST_TOKEN_KEY = randomBytes(32).toString('hex');
+/** What monitor-api would send (EXPORTER_SERVICE_TOKEN on both sides). */
+export const TEST_SERVICE_TOKEN = randomBytes(32).toString('hex');
+/** monitor-api's callback as configured; the tests read Xero's redirect to it and never open it. */
+export const TEST_REDIRECT_URI = 'http://127.0.0.1:4000/api/xero/callback';
 
 /** An exporter on a custom connection to the sandbox, paced for the sandbox's time scale and quick to retry. */
 export function exporterEnv(sandbox: XeroSandbox, opts: { databaseUrl: string; prefix: string; timeScale: number; connectionId?: string }, extra: Record<string, string> = {}): Record<string, string> {
@@ -30,6 +34,8 @@ export function exporterEnv(sandbox: XeroSandbox, opts: { databaseUrl: string; p
     XERO_CLIENT_ID: sandbox.clients.clientCredentials.clientId,
     XERO_CLIENT_SECRET: sandbox.clients.clientCredentials.clientSecret,
     XERO_TOKEN_KEY: TEST_TOKEN_KEY,
+    XERO_REDIRECT_URI: TEST_REDIRECT_URI,
+    EXPORTER_SERVICE_TOKEN: TEST_SERVICE_TOKEN,
     XERO_RATE_TIME_SCALE: String(opts.timeScale),
     XERO_BATCH_LINGER_MS: '300',
     XERO_SENDER_INTERVAL_MS: '50',

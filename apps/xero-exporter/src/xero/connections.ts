@@ -1,4 +1,5 @@
-// Xero connections: the authorization-code flow (GET /connect, GET /callback), custom connections
+// Xero connections: the authorization-code flow (its consent link and the code's exchange, which monitor-api
+// asks for on an operator's behalf: http/internal.controller.ts), custom connections
 // (client credentials), the organisation picked from /connections, and what happens when a connection
 // is lost (its documents wait; XeroConnectionLost tells the monitor) or comes back (they resume;
 // XeroConnectionRestored). Every change of the state is told whole as XeroConnectionChanged, in the
@@ -7,7 +8,6 @@ import { CodedError, type EventEnvelope, XeroConnectionChanged } from '@lnbx/con
 import { Outbox } from '@lnbx/messaging';
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import type { ClientBase, Pool } from 'pg';
 import { ExporterConfig } from '../config';
 import {
@@ -28,6 +28,8 @@ export interface ConnectionOptions {
   clientId: string;
   scopes: string;
   authorizeUrl: string;
+  /** XERO_REDIRECT_URI: monitor-api's callback, registered with the app (required with authorization_code). */
+  redirectUri: string;
   /** Pick this organisation when the grant reaches several; else the first listed. */
   tenantId?: string;
   concurrent: number;
@@ -99,27 +101,34 @@ export class ConnectionService implements OnApplicationBootstrap {
     return last && (last.data as EventEnvelope<XeroConnectionChanged.Value>).payload;
   }
 
-  /** Where GET /connect sends the browser; the state ties the callback to this request. */
-  async authorizeUrl(connectionId: string, redirectUri: string): Promise<string> {
-    const state = randomBytes(24).toString('base64url');
-    await this.store.saveOAuthState(this.pool, state, connectionId, redirectUri);
+  /**
+   * The consent link for a state and PKCE challenge (S256) that monitor-api made and keeps: this service
+   * stores nothing until the code comes back, and the redirect URI is the configured one, never a request's.
+   */
+  authorizeUrl(state: string, codeChallenge: string): { url: string; redirectUri: string } {
     const url = new URL(this.o.authorizeUrl);
-    url.search = new URLSearchParams({ response_type: 'code', client_id: this.o.clientId, redirect_uri: redirectUri, scope: this.o.scopes, state }).toString();
-    return url.toString();
+    url.search = new URLSearchParams({
+      response_type: 'code', client_id: this.o.clientId, redirect_uri: this.o.redirectUri, scope: this.o.scopes, state,
+      code_challenge: codeChallenge, code_challenge_method: 'S256',
+    }).toString();
+    return { url: url.toString(), redirectUri: this.o.redirectUri };
   }
 
-  /** GET /callback: the code exchanged, the organisation picked, the tokens sealed and stored. */
-  async complete(code: string, state: string): Promise<{ xeroTenantId: string; tenantName: string }> {
-    const saved = await this.store.takeOAuthState(this.pool, state);
-    if (!saved) throw new ConnectionError('this authorisation link is unknown or expired: start again at /connect');
+  /**
+   * The code Xero sent back exchanged with its PKCE verifier, the organisation picked, the tokens sealed and
+   * stored. Xero not answering is an IdentityError (`unavailable`: try again); anything else that stops the
+   * connection is a ConnectionError.
+   */
+  async complete(connectionId: string, code: string, codeVerifier: string): Promise<{ xeroTenantId: string; tenantName: string }> {
     let answer: TokenAnswer;
     try {
-      answer = await this.identity.exchangeCode(code, saved.redirectUri);
+      answer = await this.identity.exchangeCode(code, this.o.redirectUri, codeVerifier);
     } catch (err) {
+      if (err instanceof IdentityError && err.kind === 'unavailable') throw err;
       throw new ConnectionError(`Xero did not accept the authorisation: ${(err as Error).message}`, err);
     }
     if (!answer.refreshToken) this.logger.warn('Xero gave no refresh token (is offline_access in XERO_SCOPES?): the connection lasts 30 minutes');
-    const tenant = await this.connect(saved.connectionId, 'authorization_code', answer);
+    const tenant = await this.connect(connectionId, 'authorization_code', answer);
     return { xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName };
   }
 

@@ -38,8 +38,9 @@ export class XeroIdentity {
     return this.token({ grant_type: 'refresh_token', refresh_token: refreshToken });
   }
 
-  exchangeCode(code: string, redirectUri: string): Promise<TokenAnswer> {
-    return this.token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri });
+  /** The authorization code, with the PKCE verifier whose S256 challenge went to the authorize endpoint. */
+  exchangeCode(code: string, redirectUri: string, codeVerifier: string): Promise<TokenAnswer> {
+    return this.token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier });
   }
 
   private async token(form: Record<string, string>): Promise<TokenAnswer> {

@@ -103,7 +103,7 @@ export const ERROR_CATALOGUE = {
   'XERO.CONSENT_REVOKED': { retriable: true, raisedBy: EXPORTER, meaning: 'The organisation disconnected the app in Xero. Documents wait; connect the organisation again.' },
   'XERO.TOKEN_REFUSED': { retriable: true, raisedBy: EXPORTER, meaning: 'Xero refused the access token even after a refresh. Documents wait; connect the organisation again.' },
   'XERO.INVALID_CLIENT': { retriable: true, raisedBy: EXPORTER, meaning: "Xero refused the app's own credentials (client id or secret). Documents wait; fix the app's credentials in the configuration, then connect again." },
-  'XERO.CONNECT_FAILED': { retriable: false, raisedBy: EXPORTER, meaning: 'Connecting the Xero organisation did not complete: the authorisation link was unknown or expired, Xero refused the authorisation or its new token, or the connection reaches no organisation (or not the one XERO_TENANT_ID names). Start again at /connect, or fix XERO_TENANT_ID.' },
+  'XERO.CONNECT_FAILED': { retriable: false, raisedBy: EXPORTER, meaning: 'Connecting the Xero organisation did not complete: the authorisation link was unknown or expired, Xero refused the authorisation or its new token, or the connection reaches no organisation (or not the one XERO_TENANT_ID names). Press "Connect to Xero" in the Integration Center again, or fix XERO_TENANT_ID.' },
 
   // ---------------------------------------------------------------- a credit note's allocation (the exporter; never a failed export)
   'XERO.ALLOCATION_INVOICE_PAID': { retriable: false, raisedBy: EXPORTER, meaning: "The invoice was already paid in Xero, so the credit note was not allocated to it; its credit stays on the customer's account." },

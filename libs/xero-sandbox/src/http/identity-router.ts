@@ -19,6 +19,8 @@ export function identityRouter(ctx: SandboxContext): Router.Router {
       responseType: q.get('response_type') ?? undefined,
       scope: q.get('scope') ?? undefined,
       tenantIds: q.get('tenants')?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+      codeChallenge: q.get('code_challenge') ?? undefined,
+      codeChallengeMethod: q.get('code_challenge_method') ?? undefined,
     });
     // A redirect_uri that is no absolute URL cannot be sent back to: Xero shows its error page instead.
     const target = redirectUri ? requestUrl(redirectUri, null) : undefined;

@@ -1,0 +1,73 @@
+// What monitor-api asks of the exporter when an operator connects Xero (behind ServiceTokenGuard): the
+// consent link built from this app's client id, scopes and redirect URI for a state and PKCE challenge the
+// monitor made, and the exchange of the code Xero sent back. The client secret and the tokens never leave
+// this service; the connection's new state goes out as XeroConnectionChanged, as every change of it does.
+import { BadRequestException, Body, ConflictException, Controller, HttpCode, Post, ServiceUnavailableException, ValidationPipe } from '@nestjs/common';
+import { IsString, Length, Matches } from 'class-validator';
+import { ExporterConfig } from '../config';
+import { ConnectionError, ConnectionService } from '../xero/connections';
+import { IdentityError } from '../xero/errors';
+
+/** As CONNECTION_ID is validated at boot. */
+const CONNECTION_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+export class AuthorizeUrlRequest {
+  @Matches(CONNECTION_ID, { message: 'connectionId must be lowercase letters, digits and dashes' })
+  connectionId!: string;
+
+  /** At least 128 random bits, base64url. */
+  @Matches(/^[A-Za-z0-9_-]{22,128}$/, { message: 'state must be 22 to 128 base64url characters' })
+  state!: string;
+
+  /** base64url(SHA-256(code_verifier)): always 43 characters (the S256 method, the only one sent). */
+  @Matches(/^[A-Za-z0-9_-]{43}$/, { message: 'codeChallenge must be an S256 challenge: 43 base64url characters' })
+  codeChallenge!: string;
+}
+
+export class ExchangeRequest {
+  @Matches(CONNECTION_ID, { message: 'connectionId must be lowercase letters, digits and dashes' })
+  connectionId!: string;
+
+  @IsString() @Length(1, 512)
+  code!: string;
+
+  /** RFC 7636: 43 to 128 unreserved characters. */
+  @Matches(/^[A-Za-z0-9._~-]{43,128}$/, { message: 'codeVerifier must be 43 to 128 characters of A-Z a-z 0-9 . _ ~ -' })
+  codeVerifier!: string;
+}
+
+/** A field missing, extra or malformed is a 400 naming it. */
+const BODY = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true });
+
+@Controller('internal/xero')
+export class InternalXeroController {
+  constructor(private readonly connections: ConnectionService, private readonly config: ExporterConfig) {}
+
+  @Post('authorize-url')
+  @HttpCode(200)
+  authorizeUrl(@Body(BODY) body: AuthorizeUrlRequest): { url: string; redirectUri: string } {
+    this.servable(body.connectionId);
+    return this.connections.authorizeUrl(body.state, body.codeChallenge);
+  }
+
+  @Post('exchange')
+  @HttpCode(200)
+  async exchange(@Body(BODY) body: ExchangeRequest): Promise<{ xeroTenantId: string; tenantName: string }> {
+    this.servable(body.connectionId);
+    try {
+      return await this.connections.complete(body.connectionId, body.code, body.codeVerifier);
+    } catch (err) {
+      if (err instanceof ConnectionError) throw new ConflictException({ statusCode: 409, code: err.code, message: err.message });
+      if (err instanceof IdentityError && err.kind === 'unavailable') throw new ServiceUnavailableException({ statusCode: 503, code: 'XERO.UNAVAILABLE', message: err.message });
+      throw err;
+    }
+  }
+
+  /** Only the connection this deployment serves (CONNECTION_ID), and only with the grant that has a consent. */
+  private servable(connectionId: string): void {
+    if (connectionId !== this.config.connectionId) throw new BadRequestException([`connectionId ${connectionId} is not the connection this exporter serves`]);
+    if (this.config.xeroGrant !== 'authorization_code') {
+      throw new ConflictException('this exporter uses a Xero custom connection (XERO_GRANT=client_credentials): there is nothing to authorise');
+    }
+  }
+}
