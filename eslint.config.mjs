@@ -71,12 +71,17 @@ export default [
     // in a unit test with no I/O. What more than one app decides by goes to a `type:domain` lib instead.
     files: ['apps/*/src/domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{
-          group: ['@nestjs/*', 'kafkajs', 'pg', 'pg-*', 'express', '@lnbx/messaging', '@lnbx/event-store', '@lnbx/platform'],
-          message: "domain/ is pure: no Nest, Kafka, pg or HTTP (they belong in handlers/, store/, workers/ or http/).",
-        }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@nestjs/*', 'kafkajs', 'pg', 'pg-*', 'express', '@lnbx/messaging', '@lnbx/event-store', '@lnbx/platform'],
+              message: 'domain/ is pure: no Nest, Kafka, pg or HTTP (they belong in handlers/, store/, workers/ or http/).',
+            },
+          ],
+        },
+      ],
     },
   },
   {
@@ -84,12 +89,18 @@ export default [
     // of an app it imports only app.module, config and testing (builders, and the providers it gets).
     files: ['bench/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{
-          regex: 'apps/[^/]+/src/(?!(app\\.module|config|testing)$)',
-          message: "A benchmark starts the app's module (NestFactory.createApplicationContext(AppModule.forRoot(...))) and imports only app.module, config and testing from it.",
-        }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: 'apps/[^/]+/src/(?!(app\\.module|config|testing)$)',
+              message:
+                "A benchmark starts the app's module (NestFactory.createApplicationContext(AppModule.forRoot(...))) and imports only app.module, config and testing from it.",
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -59,11 +59,20 @@ async function runPhase(sandbox: XeroSandbox, phase: Phase) {
   const tenant = sandbox.clients.clientCredentials.tenantId;
   return withDatabase(async (databaseUrl) => {
     const config = loadConfig(ExporterConfig, {
-      DATABASE_URL: databaseUrl, CONNECTION_ID: 'bench', XERO_API_URL: sandbox.accountingBasePath, XERO_IDENTITY_URL: sandbox.url,
-      XERO_GRANT: 'client_credentials', XERO_CLIENT_ID: sandbox.clients.clientCredentials.clientId,
-      XERO_CLIENT_SECRET: sandbox.clients.clientCredentials.clientSecret, XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
-      XERO_RATE_TIME_SCALE: String(TIME_SCALE), XERO_BATCH_SIZE: String(phase.batchSize), XERO_BATCH_LINGER_MS: '500',
-      XERO_SENDER_INTERVAL_MS: '20', XERO_RECONNECT_SECONDS: '0.2', XERO_REFERENCE_REFRESH_MINUTES: '100000',
+      DATABASE_URL: databaseUrl,
+      CONNECTION_ID: 'bench',
+      XERO_API_URL: sandbox.accountingBasePath,
+      XERO_IDENTITY_URL: sandbox.url,
+      XERO_GRANT: 'client_credentials',
+      XERO_CLIENT_ID: sandbox.clients.clientCredentials.clientId,
+      XERO_CLIENT_SECRET: sandbox.clients.clientCredentials.clientSecret,
+      XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
+      XERO_RATE_TIME_SCALE: String(TIME_SCALE),
+      XERO_BATCH_SIZE: String(phase.batchSize),
+      XERO_BATCH_LINGER_MS: '500',
+      XERO_SENDER_INTERVAL_MS: '20',
+      XERO_RECONNECT_SECONDS: '0.2',
+      XERO_REFERENCE_REFRESH_MINUTES: '100000',
     });
     const logger = new JsonLogger('xero-exporter-bench', 'error', (line) => process.stderr.write(line + '\n'));
     // The loops wait for start() below: the queue is filled first.
@@ -75,23 +84,34 @@ async function runPhase(sandbox: XeroSandbox, phase: Phase) {
     const sender = app.get(SenderWorker);
     const upkeep = app.get(UpkeepWorker);
     await app.get(ConnectionService).ensureClientCredentials('bench');
-    const envs = Array.from({ length: phase.invoices }, (_, i) => aMappedInvoice(`BENCH-${phase.batchSize}-${i}`)
-      .inConnection('bench').inRun('bench-run')
-      .withContact({ contactNumber: `RET-${i % phase.retailers}`, name: `Retailer ${i % phase.retailers} Ltd` })
-      .withLines({ quantity: 1 + (i % 5), unitAmount: 19.5 }, { description: 'Wrap dress Ecru S', quantity: 2, unitAmount: 74.9, itemCode: 'DRS-203-ECR-S' }, { description: 'Shipping', quantity: 1, unitAmount: 15, itemCode: undefined })
-      .envelope());
+    const envs = Array.from({ length: phase.invoices }, (_, i) =>
+      aMappedInvoice(`BENCH-${phase.batchSize}-${i}`)
+        .inConnection('bench')
+        .inRun('bench-run')
+        .withContact({ contactNumber: `RET-${i % phase.retailers}`, name: `Retailer ${i % phase.retailers} Ltd` })
+        .withLines(
+          { quantity: 1 + (i % 5), unitAmount: 19.5 },
+          { description: 'Wrap dress Ecru S', quantity: 2, unitAmount: 74.9, itemCode: 'DRS-203-ECR-S' },
+          { description: 'Shipping', quantity: 1, unitAmount: 15, itemCode: undefined },
+        )
+        .envelope(),
+    );
     const started = Date.now();
     // The handler's path, several at a time as Kafka's partitions would deliver them.
     let next = 0;
-    await Promise.all(Array.from({ length: 6 }, async () => {
-      while (next < envs.length) await intake.record(envs[next++]);
-    }));
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (next < envs.length) await intake.record(envs[next++]);
+      }),
+    );
     const recorded = Date.now();
     // A run detected at once: the sender starts on a full queue, so the pace is Xero's limits, not the intake's.
     sender.start();
     upkeep.start();
     for (;;) {
-      const { rows } = await pool.query(`select (select count(*)::int from exporter.pending) as pending, (select count(*)::int from exporter.followups) as follow`);
+      const { rows } = await pool.query(
+        `select (select count(*)::int from exporter.pending) as pending, (select count(*)::int from exporter.followups) as follow`,
+      );
       if (rows[0].pending === 0 && rows[0].follow === 0) break;
       await wait(100);
     }
@@ -99,10 +119,16 @@ async function runPhase(sandbox: XeroSandbox, phase: Phase) {
     process.stderr.write(`phase ${phase.batchSize}: recorded in ${recorded - started} ms, exported in ${finished - started} ms\n`);
     await sender.stop();
     await upkeep.stop();
-    const outcomes = (await pool.query(`select type, count(*)::int as n from exporter.events where type in ('DocumentExported','DocumentExportFailed') group by type`)).rows;
-    const failedCodes = Object.fromEntries((await pool.query(
-      `select p->>'code' as code, count(*)::int as n from exporter.events, jsonb_array_elements(data->'payload'->'problems') p where type = 'DocumentExportFailed' group by 1`,
-    )).rows.map((r) => [r.code, r.n]));
+    const outcomes = (
+      await pool.query(`select type, count(*)::int as n from exporter.events where type in ('DocumentExported','DocumentExportFailed') group by type`)
+    ).rows;
+    const failedCodes = Object.fromEntries(
+      (
+        await pool.query(
+          `select p->>'code' as code, count(*)::int as n from exporter.events, jsonb_array_elements(data->'payload'->'problems') p where type = 'DocumentExportFailed' group by 1`,
+        )
+      ).rows.map((r) => [r.code, r.n]),
+    );
     await app.close();
 
     const calls = sandbox.admin.calls({ tenantId: tenant, limit: 100_000 });

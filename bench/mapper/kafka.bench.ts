@@ -49,7 +49,10 @@ async function until(what: string, probe: () => boolean, deadline = Date.now() +
   }
 }
 
-interface Mapper { child: ChildProcess; url: string }
+interface Mapper {
+  child: ChildProcess;
+  url: string;
+}
 
 function startMapper(env: Record<string, string>): Promise<Mapper> {
   const args = compiled
@@ -126,11 +129,24 @@ async function main(): Promise<void> {
   let mapper: Mapper | undefined;
   try {
     mapper = await startMapper({
-      DATABASE_URL: url.toString(), KAFKA_BROKERS: brokers.join(','), KAFKA_TOPIC_PREFIX: prefix, HTTP_PORT: '0', LOG_LEVEL: 'info',
+      DATABASE_URL: url.toString(),
+      KAFKA_BROKERS: brokers.join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      HTTP_PORT: '0',
+      LOG_LEVEL: 'info',
     });
     await reader.start();
-    const make = (label: string, n: number) => Array.from({ length: n }, (_, i) =>
-      aDocumentDetected(anLnbInvoice().withReference(`INV-${label}-${i}`).withLines(lines).withShipping(10 + (i % 17)).input(), { runId: `bench-${label}` }));
+    const make = (label: string, n: number) =>
+      Array.from({ length: n }, (_, i) =>
+        aDocumentDetected(
+          anLnbInvoice()
+            .withReference(`INV-${label}-${i}`)
+            .withLines(lines)
+            .withShipping(10 + (i % 17))
+            .input(),
+          { runId: `bench-${label}` },
+        ),
+      );
 
     // Warm-up: the mapper's JIT, its Postgres pool and the consumer group settle before the clock starts.
     await publisher.publish(make('WARMUP', warmup));
@@ -149,21 +165,23 @@ async function main(): Promise<void> {
     const rejected = answers.filter((m) => m.topic === DocumentRejected.definition.topic).length;
     const seconds = (end - start) / 1000;
 
-    process.stdout.write(`${JSON.stringify({
-      bench: 'mapper.kafka',
-      docsPerSecond: Math.round(docs / seconds),
-      docs,
-      linesPerDocument: lines,
-      seconds: Number(seconds.toFixed(3)),
-      publishSeconds: Number(((published - start) / 1000).toFixed(3)),
-      latencyMs: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)) },
-      // Means over warm-up and run: one InvoiceDetected handled (decode, mapping, Postgres transaction), and the mapping alone.
-      handlerMeanMs: await meanMs(mapper.url, 'lnbx_handler_duration_seconds', 'topic="lnb.invoice.detected.v1"'),
-      mappingMeanMs: await meanMs(mapper.url, 'lnbx_mapping_duration_seconds'),
-      rejected,
-      mapper: compiled ? 'dist' : 'src',
-      node: process.version,
-    })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({
+        bench: 'mapper.kafka',
+        docsPerSecond: Math.round(docs / seconds),
+        docs,
+        linesPerDocument: lines,
+        seconds: Number(seconds.toFixed(3)),
+        publishSeconds: Number(((published - start) / 1000).toFixed(3)),
+        latencyMs: { p50: Math.round(percentile(latencies, 50)), p99: Math.round(percentile(latencies, 99)) },
+        // Means over warm-up and run: one InvoiceDetected handled (decode, mapping, Postgres transaction), and the mapping alone.
+        handlerMeanMs: await meanMs(mapper.url, 'lnbx_handler_duration_seconds', 'topic="lnb.invoice.detected.v1"'),
+        mappingMeanMs: await meanMs(mapper.url, 'lnbx_mapping_duration_seconds'),
+        rejected,
+        mapper: compiled ? 'dist' : 'src',
+        node: process.version,
+      })}\n`,
+    );
     if (rejected > 0) process.exitCode = 1;
   } finally {
     await reader.stop().catch(() => undefined);

@@ -41,9 +41,14 @@ async function admin(sql: string): Promise<void> {
 }
 
 // Distinct documents (references, discounts, shipping) so the run is not one object mapped over and over.
-const inputs = Array.from({ length: 200 }, (_, i) => anLnbInvoice()
-  .withReference(`INV-BENCH-${i}`).withLines(lines).withDiscountRate(i % 4 === 0 ? 7.5 : 0).withShipping(10 + (i % 17))
-  .input());
+const inputs = Array.from({ length: 200 }, (_, i) =>
+  anLnbInvoice()
+    .withReference(`INV-BENCH-${i}`)
+    .withLines(lines)
+    .withDiscountRate(i % 4 === 0 ? 7.5 : 0)
+    .withShipping(10 + (i % 17))
+    .input(),
+);
 const connectionId = parseDocumentKey(inputs[0].documentKey)?.connectionId ?? 'acme';
 
 async function main(): Promise<void> {
@@ -63,9 +68,14 @@ async function main(): Promise<void> {
       await app.get<OutboxRelay>(OUTBOX_RELAY).stop();
       if (withReference) {
         // The organisation's reference data reaches the mapper as the exporter publishes it: through its handler.
-        await app.get(MapperHandlers).onOrgReferenceDataPublished(createEnvelope(OrgReferenceDataPublished.definition, anOrgReference().build(), {
-          producer: 'xero-exporter', connectionId, correlationId: 'bench-reference', key: `${connectionId}:xero-reference`,
-        }));
+        await app.get(MapperHandlers).onOrgReferenceDataPublished(
+          createEnvelope(OrgReferenceDataPublished.definition, anOrgReference().build(), {
+            producer: 'xero-exporter',
+            connectionId,
+            correlationId: 'bench-reference',
+            key: `${connectionId}:xero-reference`,
+          }),
+        );
       }
       const mapping = app.get(DocumentMapping);
 
@@ -88,16 +98,18 @@ async function main(): Promise<void> {
       const docs = runFor(seconds * 1000);
       const elapsed = (performance.now() - start) / 1000;
 
-      process.stdout.write(`${JSON.stringify({
-        bench: 'mapper.mapDocument',
-        docsPerSecond: Math.round(docs / elapsed),
-        linesPerDocument: lines,
-        docs,
-        seconds: Number(elapsed.toFixed(3)),
-        withReference,
-        rejected: failures,
-        node: process.version,
-      })}\n`);
+      process.stdout.write(
+        `${JSON.stringify({
+          bench: 'mapper.mapDocument',
+          docsPerSecond: Math.round(docs / elapsed),
+          linesPerDocument: lines,
+          docs,
+          seconds: Number(elapsed.toFixed(3)),
+          withReference,
+          rejected: failures,
+          node: process.version,
+        })}\n`,
+      );
       if (failures > 0) process.exitCode = 1;
     } finally {
       await app.close();

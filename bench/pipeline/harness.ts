@@ -2,7 +2,16 @@
 // (compiled, from dist/, as in production) over the project's broker and a fresh, migrated database; the
 // monitor's REST API as a user reaches it (an operator key); the sandboxes' admin APIs; what /proc says of
 // each process; and a bare kafkajs hop (producer -> broker -> consumer) to compare the pipeline with.
-import { createTestDatabase, kafkaBrokers, spawnService, TEST_KAFKA_ENV, uniqueTopicPrefix, waitFor, type SpawnedService, type TestDatabase } from '@lnbx/testing';
+import {
+  createTestDatabase,
+  kafkaBrokers,
+  spawnService,
+  TEST_KAFKA_ENV,
+  uniqueTopicPrefix,
+  waitFor,
+  type SpawnedService,
+  type TestDatabase,
+} from '@lnbx/testing';
 import { Kafka, logLevel, type Consumer, type Message, type Producer } from 'kafkajs';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -31,7 +40,9 @@ export const median = (values: number[]): number => percentile(values, 50);
 
 /** CPU seconds (user + system) the process has used so far. */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -122,7 +133,10 @@ const ROOT = path.basename(UP) === 'dist' ? path.dirname(UP) : UP;
 export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   // The broker KAFKA_BROKERS names (the project's, 127.0.0.1:19092, by default), started if it does not answer.
   const kafkaPort = kafkaBrokers()[0].split(':').pop()!;
-  execFileSync('bash', [path.join(ROOT, 'tools/kafka/kafka.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, KAFKA_PORT: kafkaPort } });
+  execFileSync('bash', [path.join(ROOT, 'tools/kafka/kafka.sh'), 'start'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, KAFKA_PORT: kafkaPort },
+  });
   const started: SpawnedService[] = [];
   const db = await createTestDatabase(o.label);
   const prefix = uniqueTopicPrefix(o.label.replace(/_/g, '-'));
@@ -133,7 +147,8 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     await pg.end().catch(() => undefined);
     const admin = kafka.admin();
     // A run leaves its events on the broker: deleted, so repeated runs do not fill it.
-    await admin.connect()
+    await admin
+      .connect()
       .then(() => admin.listTopics())
       .then((topics) => admin.deleteTopics({ topics: topics.filter((t) => t.startsWith(prefix)), timeout: 60_000 }))
       .catch((err: unknown) => console.error(`the bench's topics (${prefix}*) could not be deleted: ${(err as Error).message}`));
@@ -148,28 +163,56 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     };
     // Both stand in for remote APIs: their own processes, so what they spend is not counted as ours.
     const [lnb, xero] = await Promise.all([
-      spawned('lnb-sandbox', {
-        LNB_SANDBOX_PORT: '0', LNB_SANDBOX_SEED: String(o.seed ?? 11), LNB_SANDBOX_INVOICES: String(o.invoices), LNB_SANDBOX_CREDIT_NOTES: '0',
-      }, 'LNB sandbox listening'),
+      spawned(
+        'lnb-sandbox',
+        {
+          LNB_SANDBOX_PORT: '0',
+          LNB_SANDBOX_SEED: String(o.seed ?? 11),
+          LNB_SANDBOX_INVOICES: String(o.invoices),
+          LNB_SANDBOX_CREDIT_NOTES: '0',
+        },
+        'LNB sandbox listening',
+      ),
       // No state file: Xero's own persistence is not ours to measure (issue 16 part 5 is about the sandbox's).
-      spawned('xero-sandbox', {
-        XERO_SANDBOX_PORT: '0', XERO_SANDBOX_LIMITS: o.xeroLimits ? 'on' : 'off', XERO_SANDBOX_TIME_SCALE: String(o.xeroTimeScale),
-      }, 'xero sandbox listening'),
+      spawned(
+        'xero-sandbox',
+        {
+          XERO_SANDBOX_PORT: '0',
+          XERO_SANDBOX_LIMITS: o.xeroLimits ? 'on' : 'off',
+          XERO_SANDBOX_TIME_SCALE: String(o.xeroTimeScale),
+        },
+        'xero sandbox listening',
+      ),
     ]);
     const lnbLine = lnb.logs.find((l) => l.msg === 'LNB sandbox listening')!;
     const xeroLine = xero.logs.find((l) => l.msg === 'xero sandbox listening')!;
     const operatorKey = `bench-operator-${randomBytes(16).toString('hex')}`;
-    const common = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: CONNECTION_ID, LOG_LEVEL: 'info' };
+    const common = {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      CONNECTION_ID: CONNECTION_ID,
+      LOG_LEVEL: 'info',
+    };
     const [poller, mapper, exporter, monitor] = await Promise.all([
       spawned('lnb-poller', {
-        ...common, LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: 'lnb-sandbox-client', LNB_CLIENT_SECRET: 'lnb-sandbox-secret',
+        ...common,
+        LNB_BASE_URL: lnb.url,
+        LNB_CLIENT_ID: 'lnb-sandbox-client',
+        LNB_CLIENT_SECRET: 'lnb-sandbox-secret',
         // LNB's request budget (20 a second) would set the pace of a first import: lifted, as Xero's limits are.
-        LNB_REQUESTS_PER_MINUTE: '10000000', LNB_REQUEST_BURST: '10000000',
+        LNB_REQUESTS_PER_MINUTE: '10000000',
+        LNB_REQUEST_BURST: '10000000',
       }),
       spawned('mapper', common),
       spawned('xero-exporter', {
-        ...common, XERO_API_URL: String(xeroLine.accountingBasePath), XERO_IDENTITY_URL: xero.url, XERO_GRANT: 'client_credentials',
-        XERO_CLIENT_ID: 'SANDBOX-CUSTOM-CONNECTION', XERO_CLIENT_SECRET: 'sandbox-custom-secret', XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
+        ...common,
+        XERO_API_URL: String(xeroLine.accountingBasePath),
+        XERO_IDENTITY_URL: xero.url,
+        XERO_GRANT: 'client_credentials',
+        XERO_CLIENT_ID: 'SANDBOX-CUSTOM-CONNECTION',
+        XERO_CLIENT_SECRET: 'sandbox-custom-secret',
+        XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
         XERO_RATE_TIME_SCALE: String(o.xeroTimeScale),
       }),
       spawned('monitor-api', { ...common, MONITOR_BOOTSTRAP_KEYS: `operator:${operatorKey}` }),
@@ -184,15 +227,30 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     };
     const query = async <T extends Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> => (await pg.query(sql, params)).rows as T[];
     // Ready when the monitor says the exporter is connected and the mapper holds the organisation's reference data.
-    await waitFor('the exporter to connect to Xero', async () => (await get<{ connected: boolean | null }>('/api/xero/status').catch(() => ({ connected: null }))).connected === true, { timeoutMs: 120_000, intervalMs: 250 });
-    await waitFor('the mapper to hold the reference data', async () => (await query(`select 1 from mapper.events where type = 'OrgReferenceDataPublished' limit 1`).catch(() => [])).length > 0, { timeoutMs: 120_000, intervalMs: 250 });
+    await waitFor(
+      'the exporter to connect to Xero',
+      async () => (await get<{ connected: boolean | null }>('/api/xero/status').catch(() => ({ connected: null }))).connected === true,
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
+    await waitFor(
+      'the mapper to hold the reference data',
+      async () => (await query(`select 1 from mapper.events where type = 'OrgReferenceDataPublished' limit 1`).catch(() => [])).length > 0,
+      { timeoutMs: 120_000, intervalMs: 250 },
+    );
     return {
-      db, prefix, kafka, monitorUrl,
+      db,
+      prefix,
+      kafka,
+      monitorUrl,
       services: { poller, mapper, exporter, monitor },
       lnb: { process: lnb, admin: sandboxAdmin(String(lnbLine.admin), 'LNB_SANDBOX_ADMIN_TOKEN') },
       xero: { process: xero, admin: sandboxAdmin(`${xero.url.replace(/\/+$/, '')}/__admin`, 'XERO_SANDBOX_ADMIN_TOKEN') },
       async requestRun(body) {
-        const res = await fetch(`${monitorUrl}/api/runs`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+        const res = await fetch(`${monitorUrl}/api/runs`, {
+          method: 'POST',
+          headers: { ...headers, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
         if (res.status !== 202) throw new Error(`POST /api/runs: HTTP ${res.status} ${await res.text()}`);
         return ((await res.json()) as { runId: string }).runId;
       },
@@ -208,7 +266,10 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
 
 /** What the Xero sandbox counted: every call, the creates (PUT /Invoices), and what it holds. */
 export async function xeroFigures(xero: Admin, exported: number) {
-  const calls = await xero<{ stats: { total: number; byStatus: Record<string, number> }; recent: { method: string; path: string }[] }>('GET', '/calls?limit=1000000');
+  const calls = await xero<{ stats: { total: number; byStatus: Record<string, number> }; recent: { method: string; path: string }[] }>(
+    'GET',
+    '/calls?limit=1000000',
+  );
   const state = await xero<{ tenants: { tenantId: string; invoices: number }[] }>('GET', '/state');
   const tenant = state.tenants.find((t) => t.invoices > 0);
   const invoices = tenant ? await xero<{ InvoiceNumber: string }[]>('GET', `/tenants/${tenant.tenantId}/invoices`) : [];

@@ -93,21 +93,23 @@ async function main(): Promise<void> {
       const values = hop.map((h) => h[name]).filter((v) => Number.isFinite(v));
       return { p50: median(values), p95: percentile(values, 95), max: Math.max(...values) };
     };
-    console.log(JSON.stringify({
-      bench: 'export-now-latency',
-      presses: results.length,
-      xero: { limits: xeroLimits ? 'on' : 'off', timeScale },
-      pollMs,
-      ms: { p50: median(ms), p95: percentile(ms, 95), max: Math.max(...ms), min: Math.min(...ms), mean: round(ms.reduce((a, b) => a + b, 0) / ms.length, 1) },
-      stagesMs: { toDetected: stage('toDetected'), toMapped: stage('toMapped'), toExported: stage('toExported'), toShown: stage('toShown') },
-      toExportedMs: { mapperRelay: part('relayMs'), exporterConsumer: part('consumeMs'), sender: part('senderMs'), unit: part('unitMs') },
-      warmUpMs: warmUp.ms,
-      rejectedByTheMapperAndSkipped: rejected,
-      all: ms,
-      loadAverage: { before: loadBefore, after: loadAverage() },
-      target: { p95MsBelow: 300 },
-      node: process.version,
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'export-now-latency',
+        presses: results.length,
+        xero: { limits: xeroLimits ? 'on' : 'off', timeScale },
+        pollMs,
+        ms: { p50: median(ms), p95: percentile(ms, 95), max: Math.max(...ms), min: Math.min(...ms), mean: round(ms.reduce((a, b) => a + b, 0) / ms.length, 1) },
+        stagesMs: { toDetected: stage('toDetected'), toMapped: stage('toMapped'), toExported: stage('toExported'), toShown: stage('toShown') },
+        toExportedMs: { mapperRelay: part('relayMs'), exporterConsumer: part('consumeMs'), sender: part('senderMs'), unit: part('unitMs') },
+        warmUpMs: warmUp.ms,
+        rejectedByTheMapperAndSkipped: rejected,
+        all: ms,
+        loadAverage: { before: loadBefore, after: loadAverage() },
+        target: { p95MsBelow: 300 },
+        node: process.version,
+      }),
+    );
   } finally {
     await pipeline.stop();
   }
@@ -124,11 +126,14 @@ main().catch((err) => {
  * sender (intake -> the unit's transaction began: the linger, a missed wake-up) and the unit (-> Xero answered).
  */
 async function exporterHop(pipeline: Pipeline, keys: Set<string>) {
-  const rows = (await pipeline.query<{ key: string; mapped: string; intake: Date; unit: Date; exported: string }>(
-    `select m.kafka_key as key, m.data->>'occurredAt' as mapped, p.processed_at as intake, e.recorded_at as unit, e.data->>'occurredAt' as exported
+  const rows = (
+    await pipeline.query<{ key: string; mapped: string; intake: Date; unit: Date; exported: string }>(
+      `select m.kafka_key as key, m.data->>'occurredAt' as mapped, p.processed_at as intake, e.recorded_at as unit, e.data->>'occurredAt' as exported
        from mapper.events m join exporter.processed_events p on p.event_id = m.event_id
        join exporter.events e on e.kafka_key = m.kafka_key and e.type = 'DocumentExported'
-      where m.type = 'DocumentMapped' order by m.global_position`)).filter((r) => keys.has(r.key));
+      where m.type = 'DocumentMapped' order by m.global_position`,
+    )
+  ).filter((r) => keys.has(r.key));
   const onKafka = new Map<string, number>();
   const consumer = pipeline.kafka.consumer({ groupId: `${pipeline.prefix}hop` });
   await consumer.connect();
@@ -139,8 +144,11 @@ async function exporterHop(pipeline: Pipeline, keys: Set<string>) {
   return rows.map((r) => {
     const published = onKafka.get(r.key)!;
     return {
-      key: r.key, relayMs: published - Date.parse(r.mapped), consumeMs: r.intake.getTime() - published,
-      senderMs: r.unit.getTime() - r.intake.getTime(), unitMs: Date.parse(r.exported) - r.unit.getTime(),
+      key: r.key,
+      relayMs: published - Date.parse(r.mapped),
+      consumeMs: r.intake.getTime() - published,
+      senderMs: r.unit.getTime() - r.intake.getTime(),
+      unitMs: Date.parse(r.exported) - r.unit.getTime(),
     };
   });
 }

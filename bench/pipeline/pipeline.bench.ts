@@ -10,7 +10,21 @@
 // --docs: documents through the pipeline (the LNB sandbox holds docs/0.8 invoices; about 80% are final).
 import { waitFor } from '@lnbx/testing';
 import type { Message } from 'kafkajs';
-import { arg, CONNECTION_ID, cpuSeconds, loadAverage, machineCpuSeconds, median, peakRssMb, rawKafkaHop, readProcess, round, startPipeline, xeroFigures, type RunView } from './harness';
+import {
+  arg,
+  CONNECTION_ID,
+  cpuSeconds,
+  loadAverage,
+  machineCpuSeconds,
+  median,
+  peakRssMb,
+  rawKafkaHop,
+  readProcess,
+  round,
+  startPipeline,
+  xeroFigures,
+  type RunView,
+} from './harness';
 
 async function main(): Promise<void> {
   const docs = arg('docs', 10_000);
@@ -28,35 +42,50 @@ async function main(): Promise<void> {
     // Final as the monitor's projection holds it, read straight from its tables (asking its REST API five
     // times a second would be work of the monitor's, counted as its CPU); its REST API is asked once at the end.
     let completedAt = 0;
-    const final = await waitFor('every document of the run to be final', async () => {
-      const [r] = await query<{ status: string; emitted: number | null; total: number; final: number; failed: number }>(
-        `select r.status, (r.view->'counts'->>'emitted')::int as emitted, count(d.document_key)::int as total,
+    const final = await waitFor(
+      'every document of the run to be final',
+      async () => {
+        const [r] = await query<{ status: string; emitted: number | null; total: number; final: number; failed: number }>(
+          `select r.status, (r.view->'counts'->>'emitted')::int as emitted, count(d.document_key)::int as total,
                 count(*) filter (where d.state in ('exported', 'rejected'))::int as final, count(*) filter (where d.state = 'failed')::int as failed
-           from monitor.runs r left join monitor.run_documents d on d.run_id = r.run_id where r.run_id = $1 group by r.run_id`, [runId]);
-      if (!r) return undefined;
-      if (r.status === 'failed') throw new Error(`run ${runId} failed`);
-      if (r.status === 'completed' && !completedAt) completedAt = Date.now();
-      return r.status === 'completed' && r.emitted !== null && r.total >= r.emitted && r.final + r.failed >= r.emitted ? { ...r, at: Date.now() } : undefined;
-    }, { timeoutMs: 60 * 60_000, intervalMs: 200 });
+           from monitor.runs r left join monitor.run_documents d on d.run_id = r.run_id where r.run_id = $1 group by r.run_id`,
+          [runId],
+        );
+        if (!r) return undefined;
+        if (r.status === 'failed') throw new Error(`run ${runId} failed`);
+        if (r.status === 'completed' && !completedAt) completedAt = Date.now();
+        return r.status === 'completed' && r.emitted !== null && r.total >= r.emitted && r.final + r.failed >= r.emitted ? { ...r, at: Date.now() } : undefined;
+      },
+      { timeoutMs: 60 * 60_000, intervalMs: 200 },
+    );
     const machineCpu = machineCpuSeconds() - machineBefore;
     const seconds = (final.at - requestedAt) / 1000;
     const n = final.emitted!;
-    const perService = Object.fromEntries(Object.entries(services).map(([name, s]) => [name, {
-      cpuMsPerDocument: round(((cpuSeconds(s.process.pid!) - before[name].cpu) * 1000) / n),
-      peakRssMb: peakRssMb(s.process.pid!),
-    }]));
+    const perService = Object.fromEntries(
+      Object.entries(services).map(([name, s]) => [
+        name,
+        {
+          cpuMsPerDocument: round(((cpuSeconds(s.process.pid!) - before[name].cpu) * 1000) / n),
+          peakRssMb: peakRssMb(s.process.pid!),
+        },
+      ]),
+    );
     const shown = await pipeline.get<RunView>(`/api/runs/${runId}`);
     const xero = await xeroFigures(pipeline.xero.admin, shown.documents.exported);
     // Why documents were rejected or failed (the example mapping knows only some of the sandbox's tax rates).
     const codes = await query<{ state: string; code: string; n: number }>(
       `select d.state, c as code, count(*)::int as n from monitor.documents d, unnest(d.codes) c
-        where d.state in ('rejected', 'failed') group by 1, 2 order by 1, 3 desc`);
+        where d.state in ('rejected', 'failed') group by 1, 2 order by 1, 3 desc`,
+    );
     const byCode = (state: string) => Object.fromEntries(codes.filter((c) => c.state === state).map((c) => [c.code, c.n]));
     const failedSaid = await query<{ message: string }>(
-      `select distinct p->>'message' as message from monitor.documents d, jsonb_array_elements(d.view->'problems') p where d.state = 'failed' limit 3`);
+      `select distinct p->>'message' as message from monitor.documents d, jsonb_array_elements(d.view->'problems') p where d.state = 'failed' limit 3`,
+    );
 
     // The same messages the run carried first (its InvoiceDetected events, as the relay sent them), over one bare hop.
-    const detected = await query<{ key: string; json: string }>(`select kafka_key as key, data::text as json from poller.events where type = 'InvoiceDetected' order by global_position`);
+    const detected = await query<{ key: string; json: string }>(
+      `select kafka_key as key, data::text as json from poller.events where type = 'InvoiceDetected' order by global_position`,
+    );
     const messages: Message[] = detected.map((d) => ({ key: d.key, value: Buffer.from(d.json), headers: { 'event-type': 'InvoiceDetected' } }));
     const bytes = messages.reduce((sum, m) => sum + (m.value as Buffer).length, 0);
     // The services are stopped first: the hop gets the machine as the pipeline had it, less our services.
@@ -66,26 +95,28 @@ async function main(): Promise<void> {
     const hopPerSecond = median(hopRuns.map((h) => h.perSecond));
     const documentsPerSecond = round(n / seconds, 1);
 
-    console.log(JSON.stringify({
-      bench: 'pipeline',
-      documents: n,
-      lnbInvoices: Math.round(docs / 0.8),
-      connection: CONNECTION_ID,
-      xero: { limits: 'off', timeScale },
-      monitorShows: { status: shown.status, ...shown.documents, counts: shown.counts },
-      codes: { rejected: byCode('rejected'), failed: byCode('failed'), failedSaid: failedSaid.map((f) => f.message) },
-      seconds: round(seconds),
-      secondsUntilRunCompleted: completedAt ? round((completedAt - requestedAt) / 1000) : null,
-      documentsPerSecond,
-      services: perService,
-      machineCpuMsPerDocument: round((machineCpu * 1000) / n),
-      xeroCalls: xero,
-      rawHop: { messages: messages.length, meanMessageBytes: Math.round(bytes / messages.length), runs: hopRuns, medianPerSecond: hopPerSecond },
-      ratio: round(documentsPerSecond / hopPerSecond, 4),
-      loadAverage: { before: loadBefore, after: loadAverage() },
-      targets: { ratioAtLeast: 0.25, peakRssMbBelow: 250, invoicesPerCreateCallAtLeast: 48 },
-      node: process.version,
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'pipeline',
+        documents: n,
+        lnbInvoices: Math.round(docs / 0.8),
+        connection: CONNECTION_ID,
+        xero: { limits: 'off', timeScale },
+        monitorShows: { status: shown.status, ...shown.documents, counts: shown.counts },
+        codes: { rejected: byCode('rejected'), failed: byCode('failed'), failedSaid: failedSaid.map((f) => f.message) },
+        seconds: round(seconds),
+        secondsUntilRunCompleted: completedAt ? round((completedAt - requestedAt) / 1000) : null,
+        documentsPerSecond,
+        services: perService,
+        machineCpuMsPerDocument: round((machineCpu * 1000) / n),
+        xeroCalls: xero,
+        rawHop: { messages: messages.length, meanMessageBytes: Math.round(bytes / messages.length), runs: hopRuns, medianPerSecond: hopPerSecond },
+        ratio: round(documentsPerSecond / hopPerSecond, 4),
+        loadAverage: { before: loadBefore, after: loadAverage() },
+        targets: { ratioAtLeast: 0.25, peakRssMbBelow: 250, invoicesPerCreateCallAtLeast: 48 },
+        node: process.version,
+      }),
+    );
   } finally {
     await pipeline.stop();
   }

@@ -27,7 +27,9 @@ function peakRssMb(pid: number): number {
 
 /** CPU seconds (user + system) the process has used so far, from /proc. */
 function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    .replace(/^.*\) /, '')
+    .split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
@@ -63,26 +65,44 @@ async function main(): Promise<void> {
   const root = path.resolve(__dirname, '../../..').replace(/\/dist$/, '');
   execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'start'], { stdio: 'inherit' });
   // LNB runs as its own process, as the real one is remote: the poller is measured, not the sandbox's share of our CPU.
-  const lnbProcess = await spawnService('lnb-sandbox', {
-    LNB_SANDBOX_PORT: '0', LNB_SANDBOX_SEED: '11', LNB_SANDBOX_INVOICES: String(invoices), LNB_SANDBOX_CREDIT_NOTES: '0', LNB_SANDBOX_DEFECT_RATE: '0.05',
-  }, { readyMessage: 'LNB sandbox listening', fromDist: true, nodeArgs: process.env.BENCH_LNB_NODE_ARGS?.split(' ').filter(Boolean) ?? [] });
+  const lnbProcess = await spawnService(
+    'lnb-sandbox',
+    {
+      LNB_SANDBOX_PORT: '0',
+      LNB_SANDBOX_SEED: '11',
+      LNB_SANDBOX_INVOICES: String(invoices),
+      LNB_SANDBOX_CREDIT_NOTES: '0',
+      LNB_SANDBOX_DEFECT_RATE: '0.05',
+    },
+    { readyMessage: 'LNB sandbox listening', fromDist: true, nodeArgs: process.env.BENCH_LNB_NODE_ARGS?.split(' ').filter(Boolean) ?? [] },
+  );
   const lnb = { url: lnbProcess.url, clientId: 'lnb-sandbox-client', clientSecret: 'lnb-sandbox-secret', close: () => lnbProcess.stop() };
   const lnbAdmin = lnbProcess.url.replace(/\/apis\/wholesale\/v2$/, '/__admin');
   const db = await createTestDatabase('bench_poller');
   const prefix = uniqueTopicPrefix('bench');
   const kafka = new Kafka({ clientId: 'bench', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
-  const poller = await spawnService('lnb-poller', {
-    DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix,
-    LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'info',
-    LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret, CONNECTION_ID: 'bench',
-    // The poller's own speed is measured: a budget it never reaches (the default would pace a first import at 20 a second).
-    LNB_REQUESTS_PER_MINUTE: '10000000', LNB_REQUEST_BURST: '10000000',
-  }, {
-    timeoutMs: 120_000,
-    fromDist: true,
-    // e.g. BENCH_POLLER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the poller (BENCH_LNB_NODE_ARGS: the sandbox).
-    nodeArgs: process.env.BENCH_POLLER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
-  });
+  const poller = await spawnService(
+    'lnb-poller',
+    {
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'info',
+      LNB_BASE_URL: lnb.url,
+      LNB_CLIENT_ID: lnb.clientId,
+      LNB_CLIENT_SECRET: lnb.clientSecret,
+      CONNECTION_ID: 'bench',
+      // The poller's own speed is measured: a budget it never reaches (the default would pace a first import at 20 a second).
+      LNB_REQUESTS_PER_MINUTE: '10000000',
+      LNB_REQUEST_BURST: '10000000',
+    },
+    {
+      timeoutMs: 120_000,
+      fromDist: true,
+      // e.g. BENCH_POLLER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the poller (BENCH_LNB_NODE_ARGS: the sandbox).
+      nodeArgs: process.env.BENCH_POLLER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
+    },
+  );
   const consumer = kafka.consumer({ groupId: `${prefix}bench` });
   const seen = new Map<string, { at: number; payload: unknown; cpu: number; machineCpu: number }>();
   const admin = kafka.admin();
@@ -109,9 +129,11 @@ async function main(): Promise<void> {
   /** Changes made through the admin API, 16 at a time (they are not counted as LNB calls). */
   const inParallel = async <T>(items: T[], fn: (item: T) => Promise<unknown>): Promise<void> => {
     let next = 0;
-    await Promise.all(Array.from({ length: 16 }, async () => {
-      while (next < items.length) await fn(items[next++]);
-    }));
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < items.length) await fn(items[next++]);
+      }),
+    );
   };
   const publisher = new EventPublisher(kafka, prefix);
   /** One run of the invoices flow, with its LNB calls counted by the sandbox; waits until its detected events are on Kafka. */
@@ -122,30 +144,59 @@ async function main(): Promise<void> {
     const runId = randomUUID();
     const requestedAt = Date.now();
     const cpuBefore = cpuSeconds(poller.process.pid!);
-    await publisher.publish([createEnvelope(RunRequested.definition, { runId, flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'bench', ...extra }, {
-      producer: 'monitor-api', connectionId: 'bench', correlationId: runId, key: flowKey('bench', 'invoices'),
-    })]);
-    const completed = await waitFor(`run ${runId} to end`, () => seen.get(`${runId}:RunCompleted`) ?? seen.get(`${runId}:RunFailed`), { timeoutMs: 30 * 60_000, intervalMs: 20 });
+    await publisher.publish([
+      createEnvelope(
+        RunRequested.definition,
+        { runId, flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'bench', ...extra },
+        {
+          producer: 'monitor-api',
+          connectionId: 'bench',
+          correlationId: runId,
+          key: flowKey('bench', 'invoices'),
+        },
+      ),
+    ]);
+    const completed = await waitFor(`run ${runId} to end`, () => seen.get(`${runId}:RunCompleted`) ?? seen.get(`${runId}:RunFailed`), {
+      timeoutMs: 30 * 60_000,
+      intervalMs: 20,
+    });
     const cpuAfter = cpuSeconds(poller.process.pid!);
     if (!seen.has(`${runId}:RunCompleted`)) throw new Error(`run ${runId} failed: ${JSON.stringify(completed.payload)}`);
     const value = completed.payload as RunCompleted.Value;
-    await waitFor('every detected event on Kafka', async () => (await detectedOnKafka()) >= before + value.counts.emitted, { timeoutMs: 10 * 60_000, intervalMs: 100 });
+    await waitFor('every detected event on Kafka', async () => (await detectedOnKafka()) >= before + value.counts.emitted, {
+      timeoutMs: 10 * 60_000,
+      intervalMs: 100,
+    });
     const calls = await sandboxAdmin<{ total: number; byRoute: Record<string, number> }>('GET', '/calls');
     const started = await waitFor('the run to have started', () => seen.get(`${runId}:RunStarted`));
     const startedValue = started.payload as RunStarted.Value;
     return {
-      runId, requestedAt, scope: startedValue.scope, counts: value.counts,
+      runId,
+      requestedAt,
+      scope: startedValue.scope,
+      counts: value.counts,
       // The poller's own times: a short run's two events may reach this consumer in either order.
       runSeconds: Number(((Date.parse(value.completedAt) - Date.parse(startedValue.startedAt)) / 1000).toFixed(2)),
-      lnbCalls: calls.total, lnbRequests: value.lnbRequests, callsByRoute: calls.byRoute, changedOrders: value.changedOrders,
+      lnbCalls: calls.total,
+      lnbRequests: value.lnbRequests,
+      callsByRoute: calls.byRoute,
+      changedOrders: value.changedOrders,
       pollerCpuSeconds: Number((cpuAfter - cpuBefore).toFixed(2)),
     };
   };
   const brief = ({ scope, counts, runSeconds, lnbCalls, callsByRoute, changedOrders, pollerCpuSeconds }: RunFigures) => ({
-    scope, seconds: runSeconds, pollerCpuSeconds, lnbCalls, callsByRoute, emitted: counts.emitted, read: counts.enriched, ...(changedOrders === undefined ? {} : { changedOrders }),
+    scope,
+    seconds: runSeconds,
+    pollerCpuSeconds,
+    lnbCalls,
+    callsByRoute,
+    emitted: counts.emitted,
+    read: counts.enriched,
+    ...(changedOrders === undefined ? {} : { changedOrders }),
   });
   const ratio = (incremental: RunFigures, full: RunFigures) => ({
-    calls: Number((incremental.lnbCalls / full.lnbCalls).toFixed(4)), seconds: Number((incremental.runSeconds / full.runSeconds).toFixed(3)),
+    calls: Number((incremental.lnbCalls / full.lnbCalls).toFixed(4)),
+    seconds: Number((incremental.runSeconds / full.runSeconds).toFixed(3)),
   });
   const reference = (i: number) => `INV-${String(i + 1).padStart(6, '0')}`;
   /** `share` of the invoices, spread evenly, starting at `offset`: each gets a new purchase order reference. */
@@ -159,7 +210,9 @@ async function main(): Promise<void> {
   const fixOrders = async (orderRefs: string[]): Promise<void> => {
     await inParallel(orderRefs, async (ref) => {
       const order = await sandboxAdmin<{ items: { ean13: string | null }[] }>('GET', `/orders/${ref}`);
-      await sandboxAdmin('PATCH', `/orders/${ref}`, { items: order.items.map((item, i) => ({ ...item, ean13: item.ean13 ?? `376000009${String(1000 + i).slice(-4)}` })) });
+      await sandboxAdmin('PATCH', `/orders/${ref}`, {
+        items: order.items.map((item, i) => ({ ...item, ean13: item.ean13 ?? `376000009${String(1000 + i).slice(-4)}` })),
+      });
     });
   };
   try {
@@ -167,13 +220,22 @@ async function main(): Promise<void> {
     await admin.connect();
     // The runs' events are consumed; the detected events only counted, from the topic's offsets:
     // consuming 100,000 of them would take CPU from the poller on these two cores.
-    await consumer.subscribe({ topics: [RunStarted.definition.topic, RunCompleted.definition.topic, RunFailed.definition.topic].map((t) => topicName(prefix, t)), fromBeginning: true });
+    await consumer.subscribe({
+      topics: [RunStarted.definition.topic, RunCompleted.definition.topic, RunFailed.definition.topic].map((t) => topicName(prefix, t)),
+      fromBeginning: true,
+    });
     await consumer.run({
       eachBatch: async ({ batch }) => {
         const base = batch.topic.slice(prefix.length);
         for (const m of batch.messages) {
           const d = decode(base, m.value);
-          if (d.ok) seen.set(`${d.envelope.correlationId}:${d.envelope.type}`, { at: Date.now(), payload: d.envelope.payload, cpu: cpuSeconds(poller.process.pid!), machineCpu: machineCpuSeconds() });
+          if (d.ok)
+            seen.set(`${d.envelope.correlationId}:${d.envelope.type}`, {
+              at: Date.now(),
+              payload: d.envelope.payload,
+              cpu: cpuSeconds(poller.process.pid!),
+              machineCpu: machineCpuSeconds(),
+            });
         }
       },
     });
@@ -228,20 +290,27 @@ async function main(): Promise<void> {
     await fixOrders(missing.slice(fixedOrders, 2 * fixedOrders));
     const fixedFull = await measureRun({ fullRecheck: true });
 
-    console.log(JSON.stringify({
-      bench: 'poller-run',
-      invoices,
-      firstImport,
-      incremental: {
-        noChange: { incremental: brief(noopIncremental), today: brief(noopFull), ratio: ratio(noopIncremental, noopFull) },
-        invoicesChanged: { changed: changedB1, incremental: brief(changedIncremental), today: brief(changedFull), ratio: ratio(changedIncremental, changedFull) },
-        ean13Fixed: { orders: fixedOrders, incremental: brief(fixedIncremental), today: brief(fixedFull), ratio: ratio(fixedIncremental, fixedFull) },
-      },
-      targets: {
-        firstImport: { emittedPerSecond: 2000, peakRssMb: 300 },
-        noChange: { lnbCallsAtMost: '1% of today', secondsBelow: 5 },
-      },
-    }));
+    console.log(
+      JSON.stringify({
+        bench: 'poller-run',
+        invoices,
+        firstImport,
+        incremental: {
+          noChange: { incremental: brief(noopIncremental), today: brief(noopFull), ratio: ratio(noopIncremental, noopFull) },
+          invoicesChanged: {
+            changed: changedB1,
+            incremental: brief(changedIncremental),
+            today: brief(changedFull),
+            ratio: ratio(changedIncremental, changedFull),
+          },
+          ean13Fixed: { orders: fixedOrders, incremental: brief(fixedIncremental), today: brief(fixedFull), ratio: ratio(fixedIncremental, fixedFull) },
+        },
+        targets: {
+          firstImport: { emittedPerSecond: 2000, peakRssMb: 300 },
+          noChange: { lnbCallsAtMost: '1% of today', secondsBelow: 5 },
+        },
+      }),
+    );
     if (process.env.BENCH_DEBUG) {
       // What the poller printed that is not a log line, e.g. with BENCH_POLLER_NODE_ARGS=--trace-gc.
       for (const line of poller.logs) if (line.raw) console.error(line.raw);
@@ -252,7 +321,8 @@ async function main(): Promise<void> {
     await publisher.close().catch(() => undefined);
     await consumer.disconnect().catch(() => undefined);
     // A run leaves about 400 MB of detected events per 100,000 invoices: deleted, so repeated runs do not fill the broker.
-    await admin.listTopics()
+    await admin
+      .listTopics()
       .then((topics) => admin.deleteTopics({ topics: topics.filter((t) => t.startsWith(prefix)), timeout: 60_000 }))
       .catch((err: unknown) => console.error(`the bench's topics (${prefix}*) could not be deleted: ${(err as Error).message}`));
     await admin.disconnect().catch(() => undefined);

@@ -31,7 +31,8 @@ function countWritesUnder(dir: string): { bytes: () => number } {
   const inDir = (p: unknown) => typeof p === 'string' && path.resolve(p).startsWith(`${dir}${path.sep}`);
   const fds = new Set<number>();
   let bytes = 0;
-  const size = (data: unknown, length?: unknown) => (typeof length === 'number' ? length : typeof data === 'string' ? Buffer.byteLength(data) : ArrayBuffer.isView(data) ? data.byteLength : 0);
+  const size = (data: unknown, length?: unknown) =>
+    typeof length === 'number' ? length : typeof data === 'string' ? Buffer.byteLength(data) : ArrayBuffer.isView(data) ? data.byteLength : 0;
   // The module itself, not this file's import of it: compiled imports read its properties at each call.
   const real = process.getBuiltinModule('node:fs');
   const { openSync, closeSync, writeSync, writeFileSync, appendFileSync } = real;
@@ -70,7 +71,13 @@ function clientFor(sandbox: XeroSandbox, accessToken: string, tenantId: string):
     async call(method, pathAndQuery, body, headers = {}) {
       const res = await fetch(`${sandbox.accountingBasePath}${pathAndQuery}`, {
         method,
-        headers: { authorization: `Bearer ${accessToken}`, 'xero-tenant-id': tenantId, accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+        headers: {
+          authorization: `Bearer ${accessToken}`,
+          'xero-tenant-id': tenantId,
+          accept: 'application/json',
+          ...(body ? { 'content-type': 'application/json' } : {}),
+          ...headers,
+        },
         body: body ? JSON.stringify(body) : undefined,
       });
       const text = await res.text();
@@ -103,7 +110,12 @@ function invoice(i: number): Record<string, unknown> {
 }
 
 const createBatch = (client: Client, from: number, key?: string) =>
-  client.call('PUT', '/Invoices?summarizeErrors=false', { Invoices: Array.from({ length: BATCH }, (_, k) => invoice(from + k)) }, key ? { 'Idempotency-Key': key } : {});
+  client.call(
+    'PUT',
+    '/Invoices?summarizeErrors=false',
+    { Invoices: Array.from({ length: BATCH }, (_, k) => invoice(from + k)) },
+    key ? { 'Idempotency-Key': key } : {},
+  );
 
 interface Timed {
   p50: number;
@@ -166,7 +178,9 @@ async function main(): Promise<void> {
         return client.call('GET', `/Contacts?where=${encodeURIComponent(where)}&includeArchived=true`);
       });
       const pages = Math.max(1, Math.ceil(((CREATES + WARM_UP) * BATCH) / 100));
-      const modifiedSincePaging = await timed(REPS, writes, (rep) => client.call('GET', `/Invoices?page=${(rep % pages) + 1}&pageSize=100`, undefined, { 'If-Modified-Since': since }));
+      const modifiedSincePaging = await timed(REPS, writes, (rep) =>
+        client.call('GET', `/Invoices?page=${(rep % pages) + 1}&pageSize=100`, undefined, { 'If-Modified-Since': since }),
+      );
       sizes.push({
         invoices: held,
         fillSeconds,

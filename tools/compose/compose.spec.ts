@@ -45,7 +45,10 @@ const ENVIRONMENT: [string, string, string][] = Object.entries(compose.services)
 const REQUIRED = [...new Set(REFERENCES.filter((r) => r.modifier.startsWith(':?')).map((r) => r.name))].sort();
 
 function readEnvFile(file: string): Map<string, string> {
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => /^\w+=/.test(l));
+  const lines = fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => /^\w+=/.test(l));
   return new Map(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
 }
 
@@ -58,7 +61,9 @@ describe('docker-compose.yml', () => {
     const loose = secrets.filter((r) => !/^:\?\S/.test(r.modifier)).map((r) => `${r.where}: \${${r.name}${r.modifier}}`);
     expect(loose).toEqual([]);
     // $NAME without braces cannot carry :? at all.
-    const bare = ALL.flatMap(([where, text]) => [...text.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].filter((m) => isSecretName(m[1])).map((m) => `${where}: $${m[1]}`));
+    const bare = ALL.flatMap(([where, text]) =>
+      [...text.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].filter((m) => isSecretName(m[1])).map((m) => `${where}: $${m[1]}`),
+    );
     expect(bare).toEqual([]);
   });
 

@@ -19,7 +19,11 @@ const kafkaEnv = { ...process.env, KAFKA_PORT: kafkaPort, KAFKA_SECURE: secure ?
 const dbName = process.env.DEMO_DB ?? 'lnbx_demo';
 const adminUrl = process.env.DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const logDir = path.join(root, '.local/demo-logs');
-const databaseUrl = (() => { const u = new URL(adminUrl); u.pathname = `/${dbName}`; return u.toString(); })();
+const databaseUrl = (() => {
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+})();
 
 const say = (msg) => console.log(`[demo] ${msg}`);
 
@@ -28,7 +32,9 @@ async function ensureDatabase() {
   try {
     await client.connect();
   } catch (err) {
-    throw new Error(`PostgreSQL does not answer at ${adminUrl} (${err.message}). Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`);
+    throw new Error(
+      `PostgreSQL does not answer at ${adminUrl} (${err.message}). Start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start`,
+    );
   }
   const { rowCount } = await client.query('select 1 from pg_database where datname = $1', [dbName]);
   if (!rowCount) await client.query(`create database ${dbName}`);
@@ -41,7 +47,10 @@ const operatorKey = process.env.DEMO_OPERATOR_KEY ?? `oper-${randomBytes(18).toS
 // The exporter stores Xero tokens encrypted with this key: kept in .local so a restart can read them.
 function demoTokenKey() {
   const file = path.join(root, '.local/demo-xero-token-key');
-  if (!existsSync(file)) { mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 }); writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 }); }
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
+  }
   // A key file left readable by others (an older demo, a copy) is narrowed: it unlocks the stored Xero tokens.
   chmodSync(file, 0o600);
   return readFileSync(file, 'utf8').trim();
@@ -52,13 +61,28 @@ const common = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, DATABASE_URL: database
 function kafkaCredentials(app) {
   if (!secure) return {};
   const lines = execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'env', app], { env: kafkaEnv, encoding: 'utf8' });
-  return Object.fromEntries(lines.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    lines
+      .trim()
+      .split('\n')
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 // On 127.0.0.1 the sandboxes' admin APIs need no token; one set in this shell is passed on, so it is sent too.
 const adminHeaders = (variable) => (process.env[variable] ? { authorization: `Bearer ${process.env[variable]}` } : {});
 const sandboxes = [
-  { app: 'lnb-sandbox', env: { LNB_SANDBOX_PORT: '4010', LNB_SANDBOX_INVOICES: '200' }, url: 'http://127.0.0.1:4010/__admin/state', headers: adminHeaders('LNB_SANDBOX_ADMIN_TOKEN') },
-  { app: 'xero-sandbox', env: { XERO_SANDBOX_PORT: '4020', XERO_SANDBOX_STATE_FILE: path.join(root, '.local/xero-sandbox-state.json') }, url: 'http://127.0.0.1:4020/__admin/state', headers: adminHeaders('XERO_SANDBOX_ADMIN_TOKEN') },
+  {
+    app: 'lnb-sandbox',
+    env: { LNB_SANDBOX_PORT: '4010', LNB_SANDBOX_INVOICES: '200' },
+    url: 'http://127.0.0.1:4010/__admin/state',
+    headers: adminHeaders('LNB_SANDBOX_ADMIN_TOKEN'),
+  },
+  {
+    app: 'xero-sandbox',
+    env: { XERO_SANDBOX_PORT: '4020', XERO_SANDBOX_STATE_FILE: path.join(root, '.local/xero-sandbox-state.json') },
+    url: 'http://127.0.0.1:4020/__admin/state',
+    headers: adminHeaders('XERO_SANDBOX_ADMIN_TOKEN'),
+  },
 ];
 const monitorPort = process.env.MONITOR_PORT ?? '4000';
 // Server to server between monitor-api and the exporter: a new one each run, never written anywhere.
@@ -67,37 +91,51 @@ const codeGrant = process.env.DEMO_XERO_GRANT === 'authorization_code';
 const services = [
   { app: 'lnb-poller', env: { HTTP_PORT: '4001', LNB_BASE_URL: 'http://127.0.0.1:4010/apis/wholesale/v2', ...lnbCredentials } },
   { app: 'mapper', env: { HTTP_PORT: '4002' } },
-  { app: 'xero-exporter', env: {
-    HTTP_PORT: '4003',
-    // The Xero sandbox's custom connection (client credentials), or its consent app, as the sandbox's README gives them.
-    XERO_API_URL: 'http://127.0.0.1:4020/api.xro/2.0', XERO_IDENTITY_URL: 'http://127.0.0.1:4020',
-    ...(codeGrant
-      ? { XERO_GRANT: 'authorization_code', XERO_CLIENT_ID: 'SANDBOX-AUTHCODE-CLIENT', XERO_CLIENT_SECRET: 'sandbox-authcode-secret' }
-      : { XERO_GRANT: 'client_credentials', XERO_CLIENT_ID: 'SANDBOX-CUSTOM-CONNECTION', XERO_CLIENT_SECRET: 'sandbox-custom-secret' }),
-    // Xero sends the browser back to the Integration Center's callback, at the address printed below.
-    XERO_REDIRECT_URI: `http://127.0.0.1:${monitorPort}/api/xero/callback`,
-    EXPORTER_SERVICE_TOKEN: serviceToken,
-    XERO_TOKEN_KEY: demoTokenKey(),
-  } },
-  { app: 'monitor-api', env: {
-    HTTP_PORT: monitorPort,
-    MONITOR_BOOTSTRAP_KEYS: `viewer:${viewerKey},operator:${operatorKey}`,
-    EXPORTER_INTERNAL_URL: 'http://127.0.0.1:4003',
-    EXPORTER_SERVICE_TOKEN: serviceToken,
-  } },
+  {
+    app: 'xero-exporter',
+    env: {
+      HTTP_PORT: '4003',
+      // The Xero sandbox's custom connection (client credentials), or its consent app, as the sandbox's README gives them.
+      XERO_API_URL: 'http://127.0.0.1:4020/api.xro/2.0',
+      XERO_IDENTITY_URL: 'http://127.0.0.1:4020',
+      ...(codeGrant
+        ? { XERO_GRANT: 'authorization_code', XERO_CLIENT_ID: 'SANDBOX-AUTHCODE-CLIENT', XERO_CLIENT_SECRET: 'sandbox-authcode-secret' }
+        : { XERO_GRANT: 'client_credentials', XERO_CLIENT_ID: 'SANDBOX-CUSTOM-CONNECTION', XERO_CLIENT_SECRET: 'sandbox-custom-secret' }),
+      // Xero sends the browser back to the Integration Center's callback, at the address printed below.
+      XERO_REDIRECT_URI: `http://127.0.0.1:${monitorPort}/api/xero/callback`,
+      EXPORTER_SERVICE_TOKEN: serviceToken,
+      XERO_TOKEN_KEY: demoTokenKey(),
+    },
+  },
+  {
+    app: 'monitor-api',
+    env: {
+      HTTP_PORT: monitorPort,
+      MONITOR_BOOTSTRAP_KEYS: `viewer:${viewerKey},operator:${operatorKey}`,
+      EXPORTER_INTERNAL_URL: 'http://127.0.0.1:4003',
+      EXPORTER_SERVICE_TOKEN: serviceToken,
+    },
+  },
 ];
 
 const children = [];
 function start({ app, env }) {
   const main = path.join(root, `apps/${app}/src/main.ts`);
-  if (!existsSync(main)) { say(`${app}: not built yet in this version, skipped`); return null; }
+  if (!existsSync(main)) {
+    say(`${app}: not built yet in this version, skipped`);
+    return null;
+  }
   const out = createWriteStream(path.join(logDir, `${app}.log`), { flags: 'a' });
   const child = spawn(process.execPath, ['-r', path.join(root, 'tools/runtime/register-ts.js'), main], {
-    cwd: root, env: { ...process.env, ...common, ...(services.some((s) => s.app === app) ? kafkaCredentials(app) : {}), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: root,
+    env: { ...process.env, ...common, ...(services.some((s) => s.app === app) ? kafkaCredentials(app) : {}), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(out);
   child.stderr.pipe(out);
-  child.on('exit', (code, signal) => { if (!stopping) say(`${app} exited (${code ?? signal}); see ${path.relative(root, logDir)}/${app}.log`); });
+  child.on('exit', (code, signal) => {
+    if (!stopping) say(`${app} exited (${code ?? signal}); see ${path.relative(root, logDir)}/${app}.log`);
+  });
   children.push({ app, child });
   return child;
 }
@@ -108,7 +146,9 @@ async function waitReady(name, url, headers = {}, timeoutMs = 90_000) {
     try {
       const res = await fetch(url, { headers });
       if (res.ok) return;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > deadline) throw new Error(`${name} not ready at ${url} after ${timeoutMs / 1000}s (see .local/demo-logs/${name}.log)`);
     await new Promise((r) => setTimeout(r, 300));
   }
@@ -121,8 +161,9 @@ async function stop(code = 0) {
   stopping = true;
   say('stopping...');
   for (const { child } of children) child.kill('SIGTERM');
-  await Promise.all(children.map(({ child }) => child.exitCode !== null ? null : new Promise((r) => child.on('exit', r))));
-  if (startedKafka && process.env.DEMO_KEEP_KAFKA !== '1') execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'stop'], { stdio: 'inherit', env: kafkaEnv });
+  await Promise.all(children.map(({ child }) => (child.exitCode !== null ? null : new Promise((r) => child.on('exit', r)))));
+  if (startedKafka && process.env.DEMO_KEEP_KAFKA !== '1')
+    execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'stop'], { stdio: 'inherit', env: kafkaEnv });
   process.exit(code);
 }
 process.on('SIGINT', () => stop(0));
@@ -130,8 +171,11 @@ process.on('SIGTERM', () => stop(0));
 
 try {
   mkdirSync(logDir, { recursive: true });
-  try { execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'status'], { stdio: 'ignore', env: kafkaEnv }); }
-  catch { startedKafka = true; }
+  try {
+    execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'status'], { stdio: 'ignore', env: kafkaEnv });
+  } catch {
+    startedKafka = true;
+  }
   // Secured, the script also creates the topics and every service's ACLs as admin (kafka.sh setup).
   execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'start'], { stdio: 'inherit', env: kafkaEnv });
   await ensureDatabase();
@@ -142,7 +186,9 @@ try {
   for (const s of services) start(s);
   for (const s of services) if (children.some((c) => c.app === s.app)) await waitReady(s.app, `http://127.0.0.1:${s.env.HTTP_PORT}/health/ready`);
   const monitor = `http://127.0.0.1:${services[3].env.HTTP_PORT}`;
-  say(`all up (Kafka ${secure ? `SASL_SSL on 127.0.0.1:${kafkaPort}, one principal per service` : `PLAINTEXT on 127.0.0.1:${kafkaPort}: local development only`}):`);
+  say(
+    `all up (Kafka ${secure ? `SASL_SSL on 127.0.0.1:${kafkaPort}, one principal per service` : `PLAINTEXT on 127.0.0.1:${kafkaPort}: local development only`}):`,
+  );
   for (const s of services) say(`  ${s.app.padEnd(14)} http://127.0.0.1:${s.env.HTTP_PORT}  (health: /health/ready, metrics: /metrics)`);
   for (const s of sandboxes) if (children.some((c) => c.app === s.app)) say(`  ${s.app.padEnd(14)} ${s.url}`);
   say(`Integration Center: ${monitor}/`);

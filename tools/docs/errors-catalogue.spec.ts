@@ -7,7 +7,18 @@ import * as path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '../..');
 /** The sandboxes stand in for LNB and Xero: their errors are the other side's, not our codes. */
-const SOURCES = ['apps/lnb-poller', 'apps/mapper', 'apps/xero-exporter', 'apps/monitor-api', 'libs/contracts', 'libs/messaging', 'libs/event-store', 'libs/platform', 'libs/lnb-client', 'libs/scheduling'];
+const SOURCES = [
+  'apps/lnb-poller',
+  'apps/mapper',
+  'apps/xero-exporter',
+  'apps/monitor-api',
+  'libs/contracts',
+  'libs/messaging',
+  'libs/event-store',
+  'libs/platform',
+  'libs/lnb-client',
+  'libs/scheduling',
+];
 
 function sourceFiles(dir: string): string[] {
   return readdirSync(path.join(ROOT, dir), { withFileTypes: true, recursive: true })

@@ -13,8 +13,11 @@ function fields(target: Ctor): Map<string, string[]> {
   for (const m of storage.getTargetValidationMetadatas(target, '', true, false)) {
     const list = out.get(m.propertyName) ?? [];
     const name = m.name ?? m.type;
-    const shown = (m.constraints ?? []).map((c) => (Array.isArray(c) ? c.join(' \\| ') : typeof c === 'number' || typeof c === 'string' ? String(c) : '')).filter(Boolean);
-    const label = m.type === 'nestedValidation' ? 'nested' : m.type === 'conditionalValidation' ? 'optional' : `${name}${shown.length ? `(${shown.join(', ')})` : ''}`;
+    const shown = (m.constraints ?? [])
+      .map((c) => (Array.isArray(c) ? c.join(' \\| ') : typeof c === 'number' || typeof c === 'string' ? String(c) : ''))
+      .filter(Boolean);
+    const label =
+      m.type === 'nestedValidation' ? 'nested' : m.type === 'conditionalValidation' ? 'optional' : `${name}${shown.length ? `(${shown.join(', ')})` : ''}`;
     if (!list.includes(label)) list.push(label);
     out.set(m.propertyName, list);
   }
@@ -40,7 +43,14 @@ export function renderEventCatalogue(): string {
     '',
   ];
   for (const d of EVENTS) {
-    lines.push(`## ${d.type}`, '', `${d.kind === 'command' ? 'Command' : 'Event'}, version ${d.schemaVersion}, on \`${d.topic}\`.`, '', '| field | checks |', '|---|---|');
+    lines.push(
+      `## ${d.type}`,
+      '',
+      `${d.kind === 'command' ? 'Command' : 'Event'}, version ${d.schemaVersion}, on \`${d.topic}\`.`,
+      '',
+      '| field | checks |',
+      '|---|---|',
+    );
     for (const [name, checks] of fields(d.Value as Ctor)) lines.push(`| \`${name}\` | ${checks.join(', ')} |`);
     lines.push('');
   }

@@ -11,7 +11,6 @@ export const fuzzSeed = (): number => (process.env.FUZZ_SEED ? Number(process.en
 /** Requests per campaign: the default, or FUZZ_RUNS times it (FUZZ_RUNS=0.1 for a quick look, 10 for a long one). */
 export const runsOf = (fallback: number): number => Math.max(1, Math.round(fallback * Number(process.env.FUZZ_RUNS ?? 1)));
 
-
 export class Tally {
   requests = 0;
   outside = 0;
@@ -19,7 +18,10 @@ export class Tally {
   private firstAt = 0;
   private lastAt = 0;
 
-  constructor(readonly name: string, readonly seed: number) {}
+  constructor(
+    readonly name: string,
+    readonly seed: number,
+  ) {}
 
   record(r: FuzzRequest, a: Answer): void {
     this.lastAt = Date.now();
@@ -36,7 +38,10 @@ export class Tally {
   /** e.g. "monitor-api: 5,000 requests in 31 s (seed 42): 200 1,204, 202 310, 400 3,210, 404 276; 5xx 0; 3,020 outside the schema, all refused" */
   summary(): string {
     const fmt = (n: number) => n.toLocaleString('en');
-    const statuses = [...this.byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s} ${fmt(n)}`).join(', ');
+    const statuses = [...this.byStatus]
+      .sort(([a], [b]) => a - b)
+      .map(([s, n]) => `${s} ${fmt(n)}`)
+      .join(', ');
     const seconds = Math.round((this.lastAt - this.firstAt) / 1000);
     return `${this.name}: ${fmt(this.requests)} requests in ${seconds} s (seed ${this.seed}): ${statuses}; 5xx ${fmt(this.count((s) => s >= 500 || s === 0))}; ${fmt(this.outside)} outside the schema, all refused`;
   }
@@ -47,7 +52,8 @@ export function verdict(r: FuzzRequest, a: Answer): string | undefined {
   if (a.status === 0) return `the connection failed: ${a.error}`;
   if (a.status >= 500) return `answered ${a.status}: ${a.text.slice(0, 300)}`;
   if (r.outside && a.status < 400) return `accepted (${a.status}) though outside the schema`;
-  if (r.names.length && a.status === 400 && !r.names.some((n) => a.text.includes(n))) return `refused without naming ${r.names.join(' or ')}: ${a.text.slice(0, 300)}`;
+  if (r.names.length && a.status === 400 && !r.names.some((n) => a.text.includes(n)))
+    return `refused without naming ${r.names.join(' or ')}: ${a.text.slice(0, 300)}`;
   return undefined;
 }
 
@@ -55,17 +61,26 @@ export function verdict(r: FuzzRequest, a: Answer): string | undefined {
  * Runs `numRuns` requests through `check` (which sends one and throws on a finding). A failure says the
  * request, the seed and the command that replays it.
  */
-export async function campaign(arb: fc.Arbitrary<FuzzRequest>, check: (r: FuzzRequest) => Promise<void>, o: { numRuns: number; seed: number; replay: string }): Promise<void> {
+export async function campaign(
+  arb: fc.Arbitrary<FuzzRequest>,
+  check: (r: FuzzRequest) => Promise<void>,
+  o: { numRuns: number; seed: number; replay: string },
+): Promise<void> {
   let last: FuzzRequest | undefined;
   try {
-    await fc.assert(fc.asyncProperty(arb, async (r) => {
-      last = r;
-      await check(r);
-    }), { numRuns: o.numRuns, seed: o.seed, endOnFailure: process.env.FUZZ_SHRINK !== '1' });
+    await fc.assert(
+      fc.asyncProperty(arb, async (r) => {
+        last = r;
+        await check(r);
+      }),
+      { numRuns: o.numRuns, seed: o.seed, endOnFailure: process.env.FUZZ_SHRINK !== '1' },
+    );
   } catch (err) {
     const cause = (err as { cause?: unknown }).cause;
     const request = last ? `\nlast request: ${describeRequest(last)}` : '';
-    throw new Error(`${(err as Error).message}${cause instanceof Error ? `\n${cause.message}` : ''}${request}\nreplay: FUZZ_SEED=${o.seed} ${o.replay} (FUZZ_SHRINK=1 to shrink it)`);
+    throw new Error(
+      `${(err as Error).message}${cause instanceof Error ? `\n${cause.message}` : ''}${request}\nreplay: FUZZ_SEED=${o.seed} ${o.replay} (FUZZ_SHRINK=1 to shrink it)`,
+    );
   }
 }
 

@@ -5,7 +5,15 @@
 // a 400 names the parameter it refuses; and a refused request changes nothing in the monitor's schema and
 // sends no command. `FUZZ_SEED=<seed>` replays a run, `FUZZ_RUNS=<factor>` scales it.
 import {
-  AllocationCheckRequested, createEnvelope, flowKey, RunRequested, ScheduleChangeRequested, SelectionChangeRequested, SelectionChanged, topicName, XeroConnectionChanged,
+  AllocationCheckRequested,
+  createEnvelope,
+  flowKey,
+  RunRequested,
+  ScheduleChangeRequested,
+  SelectionChangeRequested,
+  SelectionChanged,
+  topicName,
+  XeroConnectionChanged,
   xeroConnectionKey,
 } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
@@ -23,7 +31,6 @@ const REPLAY = 'npx jest --ci tools/fuzz/monitor-api.int-spec.ts';
 /** Tables written only by appending (the event store, the journal, the task log): their row count says whether they changed. */
 const APPEND_ONLY = new Set(['events', 'processed_events', 'journal', 'log_lines']);
 const COMMAND_TOPICS = [RunRequested, ScheduleChangeRequested, SelectionChangeRequested, AllocationCheckRequested].map((e) => e.definition.topic);
-
 
 describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, nothing changed by a refusal', () => {
   const prefix = uniqueTopicPrefix('fuzz');
@@ -43,20 +50,30 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
 
   const call = <T>(method: string, path: string, body?: unknown) => http<T>(method, `${monitor.url}${path}`, body, HEADERS);
   /** Every table of the monitor's schema, rows counted and hashed; the relay's progress (checkpoints) aside. */
-  const snapshot = async (): Promise<Record<string, string>> => Object.fromEntries((await pool.query<{ t: string; v: string }>(snapshotSql)).rows.map((r) => [r.t, r.v]));
-  const settled = () => waitFor('the monitor schema to settle', async () => {
-    const a = await snapshot();
-    await new Promise((r) => setTimeout(r, 300));
-    return JSON.stringify(a) === JSON.stringify(await snapshot()) ? a : undefined;
-  }, { timeoutMs: 15_000, intervalMs: 50 });
+  const snapshot = async (): Promise<Record<string, string>> =>
+    Object.fromEntries((await pool.query<{ t: string; v: string }>(snapshotSql)).rows.map((r) => [r.t, r.v]));
+  const settled = () =>
+    waitFor(
+      'the monitor schema to settle',
+      async () => {
+        const a = await snapshot();
+        await new Promise((r) => setTimeout(r, 300));
+        return JSON.stringify(a) === JSON.stringify(await snapshot()) ? a : undefined;
+      },
+      { timeoutMs: 15_000, intervalMs: 50 },
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase('fuzz');
     pool = new Pool({ connectionString: db.url, max: 2 });
     monitor = await spawnService('monitor-api', {
-      DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme',
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      CONNECTION_ID: 'acme',
       MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,
-      EXPORTER_INTERNAL_URL: 'http://xero-exporter.invalid:4003', EXPORTER_SERVICE_TOKEN: 'a-service-token-for-fuzzing-0123456789abcdef',
+      EXPORTER_INTERNAL_URL: 'http://xero-exporter.invalid:4003',
+      EXPORTER_SERVICE_TOKEN: 'a-service-token-for-fuzzing-0123456789abcdef',
     });
     commands = kafka.consumer({ groupId: `${prefix}fuzz-commands` });
     await commands.connect();
@@ -66,21 +83,55 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
     const { rows } = await pool.query<{ t: string }>(
       "select table_name as t from information_schema.tables where table_schema = 'monitor' and table_type = 'BASE TABLE' and table_name <> 'checkpoints' order by 1",
     );
-    snapshotSql = rows.map(({ t }) => (APPEND_ONLY.has(t)
-      ? `select '${t}' as t, count(*)::text as v from monitor."${t}"`
-      : `select '${t}' as t, count(*) || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '') as v from monitor."${t}" x`)).join(' union all ');
+    snapshotSql = rows
+      .map(({ t }) =>
+        APPEND_ONLY.has(t)
+          ? `select '${t}' as t, count(*)::text as v from monitor."${t}"`
+          : `select '${t}' as t, count(*) || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '') as v from monitor."${t}" x`,
+      )
+      .join(' union all ');
 
     // Something to find: runs, confirmed selection rules (PATCH and hold-back build on them), a held document.
-    await publisher.publish([createEnvelope(SelectionChanged.definition, {
-      flow: 'invoices', requestedBy: 'fuzz', rules: { statuses: ['final'], dateFrom: null, dateTo: null, includeRetailers: [], excludeRetailers: [], currencies: [], onlyReferences: [], holdBack: [] },
-    }, { producer: 'lnb-poller', connectionId: 'acme', correlationId: 'fuzz', key: flowKey('acme', 'invoices') })]);
+    await publisher.publish([
+      createEnvelope(
+        SelectionChanged.definition,
+        {
+          flow: 'invoices',
+          requestedBy: 'fuzz',
+          rules: {
+            statuses: ['final'],
+            dateFrom: null,
+            dateTo: null,
+            includeRetailers: [],
+            excludeRetailers: [],
+            currencies: [],
+            onlyReferences: [],
+            holdBack: [],
+          },
+        },
+        { producer: 'lnb-poller', connectionId: 'acme', correlationId: 'fuzz', key: flowKey('acme', 'invoices') },
+      ),
+    ]);
     await waitFor('the confirmed selection', async () => (await call<{ current: unknown }>('GET', '/api/flows/invoices/selection')).body.current ?? undefined);
     // A custom connection: "Connect to Xero" is a 409 before it would ask the exporter (which is nowhere here);
     // the flow itself is tested in apps/monitor-api/src/xero-connect.int-spec.ts.
-    await publisher.publish([createEnvelope(XeroConnectionChanged.definition, {
-      status: 'connected', change: 'connected', grant: 'client_credentials', xeroTenantId: 'tenant-1', tenantName: 'Fuzz Ltd', connectedAt: '2026-03-01T09:00:00.000Z',
-    }, { producer: 'xero-exporter', connectionId: 'acme', correlationId: 'fuzz', key: xeroConnectionKey('acme') })]);
-    await waitFor('the custom connection told', async () => ((await call<{ connected: boolean }>('GET', '/api/xero/status')).body.connected ? true : undefined));
+    await publisher.publish([
+      createEnvelope(
+        XeroConnectionChanged.definition,
+        {
+          status: 'connected',
+          change: 'connected',
+          grant: 'client_credentials',
+          xeroTenantId: 'tenant-1',
+          tenantName: 'Fuzz Ltd',
+          connectedAt: '2026-03-01T09:00:00.000Z',
+        },
+        { producer: 'xero-exporter', connectionId: 'acme', correlationId: 'fuzz', key: xeroConnectionKey('acme') },
+      ),
+    ]);
+    await waitFor('the custom connection told', async () =>
+      (await call<{ connected: boolean }>('GET', '/api/xero/status')).body.connected ? true : undefined,
+    );
     known.runId = [];
     for (const flow of ['invoices', 'credit_notes', 'invoices']) known.runId.push((await call<{ runId: string }>('POST', '/api/runs', { flow })).body.runId);
     expect((await call('POST', '/api/documents/acme:invoice:INV-HELD-1/hold-back')).status).toBe(202);
@@ -102,7 +153,16 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
 
   it('the document describes every route with input, and says its rules for every parameter', () => {
     const routes = ops().map((op) => `${op.method} ${op.path}`);
-    expect(routes).toEqual(expect.arrayContaining(['GET /api/documents', 'POST /api/runs', 'PUT /api/flows/{flow}/selection', 'GET /api/runs/{runId}/log.txt', 'POST /api/xero/connect', 'GET /api/xero/callback']));
+    expect(routes).toEqual(
+      expect.arrayContaining([
+        'GET /api/documents',
+        'POST /api/runs',
+        'PUT /api/flows/{flow}/selection',
+        'GET /api/runs/{runId}/log.txt',
+        'POST /api/xero/connect',
+        'GET /api/xero/callback',
+      ]),
+    );
     for (const op of ops()) for (const name of op.path.match(/\{(\w+)\}/g) ?? []) expect(op.parameters.map((p) => `{${p.name}}`)).toContain(name);
     expect(JSON.stringify(doc)).toContain('no control character');
   });
@@ -126,18 +186,22 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
     const tally = new Tally('monitor-api, any request', seed);
     tallies.push(tally);
     const oracle = new Oracle(NEST_INPUT_RULES);
-    await campaign(requestArb(ops(), oracle, { known }), async (r) => {
-      const write = r.method !== 'GET';
-      const before = write ? await snapshot() : undefined;
-      const answer = await send(monitor.url, r, HEADERS);
-      if (write && answer.status >= 200 && answer.status < 300) commandsAccepted++;
-      await checked(tally, r, answer, async () => {
-        if (!before || answer.status < 400) return undefined;
-        const after = await snapshot();
-        const changed = Object.keys(after).filter((t) => after[t] !== before[t]);
-        return changed.length ? `refused (${answer.status}) yet changed ${changed.join(', ')}` : undefined;
-      });
-    }, { numRuns: runsOf(2_500), seed: seed + 1, replay: REPLAY });
+    await campaign(
+      requestArb(ops(), oracle, { known }),
+      async (r) => {
+        const write = r.method !== 'GET';
+        const before = write ? await snapshot() : undefined;
+        const answer = await send(monitor.url, r, HEADERS);
+        if (write && answer.status >= 200 && answer.status < 300) commandsAccepted++;
+        await checked(tally, r, answer, async () => {
+          if (!before || answer.status < 400) return undefined;
+          const after = await snapshot();
+          const changed = Object.keys(after).filter((t) => after[t] !== before[t]);
+          return changed.length ? `refused (${answer.status}) yet changed ${changed.join(', ')}` : undefined;
+        });
+      },
+      { numRuns: runsOf(2_500), seed: seed + 1, replay: REPLAY },
+    );
     await waitFor(`${commandsAccepted} commands on Kafka`, async () => commandsSeen >= commandsAccepted || undefined, { timeoutMs: 20_000 });
     await new Promise((r) => setTimeout(r, 500));
     expect(commandsSeen).toBe(commandsAccepted);

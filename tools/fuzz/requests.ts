@@ -35,7 +35,8 @@ function encode(text: string): string {
   let out = '';
   for (const ch of text) {
     const code = ch.codePointAt(0)!;
-    if (code >= 0xd800 && code <= 0xdfff) out += [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
+    if (code >= 0xd800 && code <= 0xdfff)
+      out += [0xe0 | (code >> 12), 0x80 | ((code >> 6) & 0x3f), 0x80 | (code & 0x3f)].map((b) => `%${b.toString(16).toUpperCase()}`).join('');
     else out += encodeURIComponent(ch);
   }
   return out;
@@ -66,7 +67,15 @@ function paramArb(p: Parameter, o: RequestOptions): fc.Arbitrary<ParamChoice> {
     choices.push({ weight: 1 * h, arbitrary: fc.constantFrom(...MALFORMED_ESCAPES).map((segment): ParamChoice => ({ kind: 'raw', segment })) });
     return fc.oneof(...choices).filter((c) => c.kind !== 'texts' || keepsTheRoute(c.texts[0]));
   }
-  choices.push({ weight: 1 * h, arbitrary: fc.array(inside.map((c) => (c as { texts: string[] }).texts[0]), { minLength: 2, maxLength: 3 }).map((texts): ParamChoice => ({ kind: 'texts', texts })) });
+  choices.push({
+    weight: 1 * h,
+    arbitrary: fc
+      .array(
+        inside.map((c) => (c as { texts: string[] }).texts[0]),
+        { minLength: 2, maxLength: 3 },
+      )
+      .map((texts): ParamChoice => ({ kind: 'texts', texts })),
+  });
   if (!p.required) choices.push({ weight: 4, arbitrary: fc.constant<ParamChoice>({ kind: 'absent' }) });
   return fc.oneof(...choices);
 }
@@ -80,7 +89,10 @@ function bodyArb(op: Operation, o: RequestOptions): fc.Arbitrary<string | undefi
   // A schema that allows any JSON may give a non-object: the field mutations below start from an object then.
   const valid = valueArb(schema).map((v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {}));
   /** Hostile JSON as text: the hostile strings, and the dictionary's JSON. */
-  const hostileJson = fc.oneof(fc.constantFrom(...HOSTILE_TEXT).map((t) => JSON.stringify(t)), fc.constantFrom(...HOSTILE_JSON));
+  const hostileJson = fc.oneof(
+    fc.constantFrom(...HOSTILE_TEXT).map((t) => JSON.stringify(t)),
+    fc.constantFrom(...HOSTILE_JSON),
+  );
   const json = (arb: fc.Arbitrary<unknown>) => arb.map((v) => JSON.stringify(v));
   /** The body with one key set to hostile JSON, spliced in as text. */
   const withKey = (body: Record<string, unknown>, key: string, text: string): string => {
@@ -91,7 +103,10 @@ function bodyArb(op: Operation, o: RequestOptions): fc.Arbitrary<string | undefi
     { weight: 5, arbitrary: json(valid) },
     { weight: 1 * h, arbitrary: hostileJson },
     { weight: 1 * h, arbitrary: fc.constantFrom(...MALFORMED_JSON) },
-    { weight: 1 * h, arbitrary: fc.tuple(valid, fc.constantFrom('__proto__', 'unknownField', 'constructor', '\u0000', ''), hostileJson).map(([b, k, v]) => withKey(b, k, v)) },
+    {
+      weight: 1 * h,
+      arbitrary: fc.tuple(valid, fc.constantFrom('__proto__', 'unknownField', 'constructor', '\u0000', ''), hostileJson).map(([b, k, v]) => withKey(b, k, v)),
+    },
     { weight: 1, arbitrary: fc.constant(undefined) },
   ];
   if (props.length) {
@@ -107,9 +122,13 @@ function bodyArb(op: Operation, o: RequestOptions): fc.Arbitrary<string | undefi
 
 /** Requests to the operations, each with the oracle's verdict. Each operation's arbitrary is built once (a regex's is costly). */
 export function requestArb(ops: Operation[], oracle: Oracle, o: RequestOptions = {}): fc.Arbitrary<FuzzRequest> {
-  return fc.oneof(...ops.map((op) =>
-    fc.tuple(fc.tuple(...op.parameters.map((p) => paramArb(p, o))), bodyArb(op, o)).map(([choices, body]) => build(op, choices, body, oracle, o.named !== false)),
-  ));
+  return fc.oneof(
+    ...ops.map((op) =>
+      fc
+        .tuple(fc.tuple(...op.parameters.map((p) => paramArb(p, o))), bodyArb(op, o))
+        .map(([choices, body]) => build(op, choices, body, oracle, o.named !== false)),
+    ),
+  );
 }
 
 function build(op: Operation, choices: ParamChoice[], body: string | undefined, oracle: Oracle, named: boolean): FuzzRequest {

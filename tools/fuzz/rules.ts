@@ -4,7 +4,8 @@ import { INPUT_LIMITS, jsonProblems, textProblem } from '@lnbx/http-input';
 import type { ApiRules } from './schema';
 
 export const NEST_INPUT_RULES: ApiRules = {
-  param: (where, v) => textProblem(v) ?? (v.length > (where === 'path' ? INPUT_LIMITS.maxParamLength : INPUT_LIMITS.maxQueryLength) ? 'is too long' : undefined),
+  param: (where, v) =>
+    textProblem(v) ?? (v.length > (where === 'path' ? INPUT_LIMITS.maxParamLength : INPUT_LIMITS.maxQueryLength) ? 'is too long' : undefined),
   body: (v) => jsonProblems(v, { maxProblems: 1 })[0],
   // Nest's ValidationPipe reads a missing body as {}; body-parser's strict mode takes only an object or an array.
   noBodyIs: {},

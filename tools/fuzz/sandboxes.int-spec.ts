@@ -32,8 +32,13 @@ const LNB_SURFACE: OpenApiDocument = {
     '/apis/wholesale/v2/auth/token': {
       post: {
         requestBody: json({
-          type: 'object', required: ['client_id', 'client_secret', 'grant_type'],
-          properties: { client_id: { type: 'string', minLength: 1 }, client_secret: { type: 'string', minLength: 1 }, grant_type: { type: 'string', minLength: 1 } },
+          type: 'object',
+          required: ['client_id', 'client_secret', 'grant_type'],
+          properties: {
+            client_id: { type: 'string', minLength: 1 },
+            client_secret: { type: 'string', minLength: 1 },
+            grant_type: { type: 'string', minLength: 1 },
+          },
         }),
       },
     },
@@ -41,20 +46,29 @@ const LNB_SURFACE: OpenApiDocument = {
     '/apis/wholesale/v2/{collection}': {
       get: {
         parameters: [
-          p('collection', { type: 'string', enum: LNB_COLLECTIONS }), q('access_token'), q('page', { type: 'integer', minimum: 1 }),
-          q('update_time_from'), q('update_time_to'),
+          p('collection', { type: 'string', enum: LNB_COLLECTIONS }),
+          q('access_token'),
+          q('page', { type: 'integer', minimum: 1 }),
+          q('update_time_from'),
+          q('update_time_to'),
         ],
       },
     },
-    '/apis/wholesale/v2/{collection}/{reference}': { get: { parameters: [p('collection', { type: 'string', enum: LNB_COLLECTIONS }), p('reference'), q('access_token')] } },
+    '/apis/wholesale/v2/{collection}/{reference}': {
+      get: { parameters: [p('collection', { type: 'string', enum: LNB_COLLECTIONS }), p('reference'), q('access_token')] },
+    },
     '/__admin/state': { get: {} },
     '/__admin/calls': { get: {} },
     '/__admin/faults': { get: {} },
     '/__admin/faults/{id}': { delete: { parameters: [p('id')] } },
     '/__admin/defects': { get: { parameters: [q('type', { type: 'string', enum: ['invoice', 'invoices', 'credit_note', 'credit_notes'] })] } },
     '/__admin/defects/counts': { get: {} },
-    '/__admin/defects/{type}/{reference}': { get: { parameters: [p('type', { type: 'string', enum: ['invoice', 'invoices', 'credit_note', 'credit_notes'] }), p('reference')] } },
-    '/__admin/{collection}': { post: { parameters: [p('collection', { type: 'string', enum: ['invoices', 'credit_notes', 'retailers'] })], requestBody: json(ANY_OBJECT) } },
+    '/__admin/defects/{type}/{reference}': {
+      get: { parameters: [p('type', { type: 'string', enum: ['invoice', 'invoices', 'credit_note', 'credit_notes'] }), p('reference')] },
+    },
+    '/__admin/{collection}': {
+      post: { parameters: [p('collection', { type: 'string', enum: ['invoices', 'credit_notes', 'retailers'] })], requestBody: json(ANY_OBJECT) },
+    },
     '/__admin/{collection}/{reference}': {
       get: { parameters: [p('collection', { type: 'string', enum: LNB_COLLECTIONS }), p('reference')] },
       patch: { parameters: [p('collection', { type: 'string', enum: LNB_COLLECTIONS }), p('reference')], requestBody: json(ANY_OBJECT) },
@@ -66,20 +80,37 @@ const LNB_SURFACE: OpenApiDocument = {
 const XERO_DOCUMENT: Schema = {
   type: 'object',
   properties: {
-    Type: { type: 'string', enum: ['ACCREC', 'ACCRECCREDIT'] }, Contact: { type: 'object', properties: { Name: { type: 'string' }, ContactID: { type: 'string' } } },
-    Date: { type: 'string', format: 'date' }, DueDate: { type: 'string', format: 'date' }, Reference: { type: 'string' }, InvoiceNumber: { type: 'string' },
-    CurrencyCode: { type: 'string', enum: ['EUR', 'GBP', 'USD'] }, Status: { type: 'string', enum: ['DRAFT', 'SUBMITTED', 'AUTHORISED'] },
+    Type: { type: 'string', enum: ['ACCREC', 'ACCRECCREDIT'] },
+    Contact: { type: 'object', properties: { Name: { type: 'string' }, ContactID: { type: 'string' } } },
+    Date: { type: 'string', format: 'date' },
+    DueDate: { type: 'string', format: 'date' },
+    Reference: { type: 'string' },
+    InvoiceNumber: { type: 'string' },
+    CurrencyCode: { type: 'string', enum: ['EUR', 'GBP', 'USD'] },
+    Status: { type: 'string', enum: ['DRAFT', 'SUBMITTED', 'AUTHORISED'] },
     LineAmountTypes: { type: 'string', enum: ['Exclusive', 'Inclusive', 'NoTax'] },
     LineItems: {
-      type: 'array', maxItems: 3,
-      items: { type: 'object', properties: { Description: { type: 'string' }, Quantity: { type: 'number' }, UnitAmount: { type: 'number' }, AccountCode: { type: 'string' }, TaxType: { type: 'string' } } },
+      type: 'array',
+      maxItems: 3,
+      items: {
+        type: 'object',
+        properties: {
+          Description: { type: 'string' },
+          Quantity: { type: 'number' },
+          UnitAmount: { type: 'number' },
+          AccountCode: { type: 'string' },
+          TaxType: { type: 'string' },
+        },
+      },
     },
   },
 };
 
 /** Xero reads a resource's name in any case (`INVOICES` is `Invoices`): known values, not an enum. */
 const XERO_RESOURCES = ['Organisation', 'TaxRates', 'Accounts', 'Currencies', 'TrackingCategories', 'Contacts', 'Invoices', 'CreditNotes'];
-const XERO_LIST_QUERY = ['where', 'order', 'page', 'pageSize', 'IDs', 'Statuses', 'summarizeErrors', 'unitdp', 'searchTerm', 'includeArchived'].map((n) => q(n));
+const XERO_LIST_QUERY = ['where', 'order', 'page', 'pageSize', 'IDs', 'Statuses', 'summarizeErrors', 'unitdp', 'searchTerm', 'includeArchived'].map((n) =>
+  q(n),
+);
 const tenant = (ids: string[]) => p('tenantId', { type: 'string', enum: ids });
 const xeroSurface = (tenantIds: string[]): OpenApiDocument => ({
   paths: {
@@ -92,7 +123,12 @@ const xeroSurface = (tenantIds: string[]): OpenApiDocument => ({
       get: { parameters: [p('resource'), p('id'), q('unitdp')] },
       post: { parameters: [p('resource'), p('id')], requestBody: json({}) },
     },
-    '/api.xro/2.0/Invoices': { put: { parameters: [q('summarizeErrors')], requestBody: json({ type: 'object', properties: { Invoices: { type: 'array', maxItems: 2, items: XERO_DOCUMENT } } }) } },
+    '/api.xro/2.0/Invoices': {
+      put: {
+        parameters: [q('summarizeErrors')],
+        requestBody: json({ type: 'object', properties: { Invoices: { type: 'array', maxItems: 2, items: XERO_DOCUMENT } } }),
+      },
+    },
     '/api.xro/2.0/CreditNotes': { put: { parameters: [q('summarizeErrors')], requestBody: json(XERO_DOCUMENT) } },
     '/api.xro/2.0/CreditNotes/{id}/Allocations': { put: { parameters: [p('id')], requestBody: json({}) } },
     '/identity/connect/authorize': {
@@ -134,7 +170,10 @@ describe('the sandboxes under fuzz: no 5xx from input, and what cannot be read r
   let xero: XeroSandbox;
 
   beforeAll(async () => {
-    [lnb, xero] = await Promise.all([startLnbSandbox({ invoices: 40, creditNotes: 5, retailers: 8, pageSize: 10 }), startXeroSandbox({ limits: false, specPath: null })]);
+    [lnb, xero] = await Promise.all([
+      startLnbSandbox({ invoices: 40, creditNotes: 5, retailers: 8, pageSize: 10 }),
+      startXeroSandbox({ limits: false, specPath: null }),
+    ]);
   });
 
   afterAll(async () => {
@@ -151,28 +190,44 @@ describe('the sandboxes under fuzz: no 5xx from input, and what cannot be read r
     expect((await fetch(`${xero.url}/__admin/state`)).status).toBe(200);
   });
 
-  it('refuses what it cannot read in the real APIs\' words', async () => {
-    const token = (await (await fetch(`${lnb.url}/auth/token`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ client_id: lnb.clientId, client_secret: lnb.clientSecret, grant_type: 'client_credentials' }),
-    })).json() as { access_token: string }).access_token;
+  it("refuses what it cannot read in the real APIs' words", async () => {
+    const token = (
+      (await (
+        await fetch(`${lnb.url}/auth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ client_id: lnb.clientId, client_secret: lnb.clientSecret, grant_type: 'client_credentials' }),
+        })
+      ).json()) as { access_token: string }
+    ).access_token;
     const lnbGet = async (path: string) => {
       const res = await fetch(`${lnb.url}${path}${path.includes('?') ? '&' : '?'}access_token=${token}`);
-      return { status: res.status, body: await res.json() as { errors?: Record<string, string[]> } };
+      return { status: res.status, body: (await res.json()) as { errors?: Record<string, string[]> } };
     };
-    expect(await lnbGet('/invoices?page=1e3')).toEqual({ status: 422, body: expect.objectContaining({ errors: { page: ['The page must be an integer of at least 1.'] } }) });
+    expect(await lnbGet('/invoices?page=1e3')).toEqual({
+      status: 422,
+      body: expect.objectContaining({ errors: { page: ['The page must be an integer of at least 1.'] } }),
+    });
     expect((await lnbGet('/orders?update_time_from=2026-02-30')).body.errors).toHaveProperty('update_time_from');
     expect((await lnbGet('/invoices/%ZZ')).status).toBe(404);
-    const deep = await fetch(`${lnb.url}/auth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: `${'['.repeat(600)}${']'.repeat(600)}` });
+    const deep = await fetch(`${lnb.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: `${'['.repeat(600)}${']'.repeat(600)}`,
+    });
     expect(deep.status).toBe(400);
 
     const { access_token: xeroToken } = await xero.clientCredentialsToken();
     const headers = { authorization: `Bearer ${xeroToken}`, 'xero-tenant-id': xero.clients.clientCredentials.tenantId, 'content-type': 'application/json' };
     const escape = await fetch(`${xero.accountingBasePath}/Invoices/%ZZ`, { headers });
-    expect([escape.status, (await escape.json() as { Type: string }).Type]).toEqual([400, 'ValidationException']);
+    expect([escape.status, ((await escape.json()) as { Type: string }).Type]).toEqual([400, 'ValidationException']);
     const deepXero = await fetch(`${xero.accountingBasePath}/Invoices`, { method: 'PUT', headers, body: `{"Invoices":${'['.repeat(100)}${']'.repeat(100)}}` });
-    expect([deepXero.status, (await deepXero.json() as { Type: string }).Type]).toEqual([400, 'PostDataInvalidException']);
-    const lockDates = await fetch(`${xero.url}/__admin/tenants/${xero.tenantIds[0]}/lock-dates`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '"2026-01-01"' });
+    expect([deepXero.status, ((await deepXero.json()) as { Type: string }).Type]).toEqual([400, 'PostDataInvalidException']);
+    const lockDates = await fetch(`${xero.url}/__admin/tenants/${xero.tenantIds[0]}/lock-dates`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '"2026-01-01"',
+    });
     expect([lockDates.status, await lockDates.json()]).toEqual([400, { error: 'the body must be a JSON object' }]);
   });
 
@@ -180,14 +235,21 @@ describe('the sandboxes under fuzz: no 5xx from input, and what cannot be read r
     const tally = new Tally('lnb-sandbox', seed);
     tallies.push(tally);
     const token = await fetch(`${lnb.url}/auth/token`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ client_id: lnb.clientId, client_secret: lnb.clientSecret, grant_type: 'client_credentials' }),
     }).then((r) => r.json() as Promise<{ access_token: string }>);
     const known = { access_token: [token.access_token], reference: ['INV-000001', 'CN-000001', 'RET-00001'] };
     const base = lnb.url.replace('/apis/wholesale/v2', '');
-    await campaign(requestArb(operationsOf(LNB_SURFACE), new Oracle(depthRule(512)), { known, named: false }), async (r) => checked(tally, r, await send(base, r)), {
-      numRuns: runsOf(1_000), seed, replay: REPLAY,
-    });
+    await campaign(
+      requestArb(operationsOf(LNB_SURFACE), new Oracle(depthRule(512)), { known, named: false }),
+      async (r) => checked(tally, r, await send(base, r)),
+      {
+        numRuns: runsOf(1_000),
+        seed,
+        replay: REPLAY,
+      },
+    );
     expect(tally.count((s) => s === 200)).toBeGreaterThan(0);
   });
 
@@ -197,10 +259,21 @@ describe('the sandboxes under fuzz: no 5xx from input, and what cannot be read r
     const token = await xero.clientCredentialsToken();
     const tenantId = xero.clients.clientCredentials.tenantId;
     const headers = { authorization: `Bearer ${token.access_token}`, 'xero-tenant-id': tenantId };
-    const known = { resource: XERO_RESOURCES, client_id: [xero.clients.authorizationCode.clientId], redirect_uri: ['http://127.0.0.1/callback'], response_type: ['code'] };
-    await campaign(requestArb(operationsOf(xeroSurface(xero.tenantIds)), new Oracle(depthRule(64, false)), { known, named: false }), async (r) => checked(tally, r, await send(xero.url, r, headers)), {
-      numRuns: runsOf(1_000), seed: seed + 1, replay: REPLAY,
-    });
+    const known = {
+      resource: XERO_RESOURCES,
+      client_id: [xero.clients.authorizationCode.clientId],
+      redirect_uri: ['http://127.0.0.1/callback'],
+      response_type: ['code'],
+    };
+    await campaign(
+      requestArb(operationsOf(xeroSurface(xero.tenantIds)), new Oracle(depthRule(64, false)), { known, named: false }),
+      async (r) => checked(tally, r, await send(xero.url, r, headers)),
+      {
+        numRuns: runsOf(1_000),
+        seed: seed + 1,
+        replay: REPLAY,
+      },
+    );
     expect(tally.count((s) => s === 200)).toBeGreaterThan(0);
   });
 });

@@ -40,10 +40,16 @@ export interface Operation {
 }
 
 export interface OpenApiDocument {
-  paths: Record<string, Record<string, {
-    parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
-    requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
-  }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { name: string; in: string; required?: boolean; schema?: Schema }[];
+        requestBody?: { required?: boolean; content?: Record<string, { schema?: Schema }> };
+      }
+    >
+  >;
   components?: { schemas?: Record<string, Schema> };
 }
 
@@ -199,11 +205,13 @@ function stringArb(s: Schema): fc.Arbitrary<string> {
   }
   if (s.pattern) return fc.stringMatching(new RegExp(s.pattern)).filter(fits);
   const max = Math.min(s.maxLength ?? 24, Math.max(s.minLength ?? 0, 24));
-  return fc.oneof(
-    fc.string({ minLength: s.minLength ?? 0, maxLength: max }),
-    fc.string({ unit: 'grapheme', minLength: s.minLength ?? 0, maxLength: max }),
-    fc.stringMatching(/^[A-Z]{2,4}-\d{1,6}$/),
-  ).filter(fits);
+  return fc
+    .oneof(
+      fc.string({ minLength: s.minLength ?? 0, maxLength: max }),
+      fc.string({ unit: 'grapheme', minLength: s.minLength ?? 0, maxLength: max }),
+      fc.stringMatching(/^[A-Z]{2,4}-\d{1,6}$/),
+    )
+    .filter(fits);
 }
 
 /** Text just outside a schema's bounds: one past each limit, the wrong case of an enum value, the wrong kind of number. */

@@ -28,14 +28,18 @@ const EXPORTER_SURFACE: OpenApiDocument = {
     '/internal/xero/authorize-url': {
       post: {
         requestBody: body({
-          connectionId: CONNECTION_ID, state: { type: 'string', pattern: '^[A-Za-z0-9_-]{22,128}$' }, codeChallenge: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
+          connectionId: CONNECTION_ID,
+          state: { type: 'string', pattern: '^[A-Za-z0-9_-]{22,128}$' },
+          codeChallenge: { type: 'string', pattern: '^[A-Za-z0-9_-]{43}$' },
         }),
       },
     },
     '/internal/xero/exchange': {
       post: {
         requestBody: body({
-          connectionId: CONNECTION_ID, code: { type: 'string', minLength: 1, maxLength: 512 }, codeVerifier: { type: 'string', pattern: '^[A-Za-z0-9._~-]{43,128}$' },
+          connectionId: CONNECTION_ID,
+          code: { type: 'string', minLength: 1, maxLength: 512 },
+          codeVerifier: { type: 'string', pattern: '^[A-Za-z0-9._~-]{43,128}$' },
         }),
       },
     },
@@ -62,15 +66,25 @@ describe('xero-exporter under fuzz: its internal routes take any request without
     db = await createTestDatabase('fuzz_exporter');
     pool = new Pool({ connectionString: db.url, max: 1 });
     exporter = await spawnService('xero-exporter', {
-      DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('fuzz-exporter'), CONNECTION_ID: 'acme',
-      XERO_API_URL: sandbox.accountingBasePath, XERO_IDENTITY_URL: sandbox.url, XERO_GRANT: 'authorization_code',
-      XERO_CLIENT_ID: sandbox.clients.authorizationCode.clientId, XERO_CLIENT_SECRET: sandbox.clients.authorizationCode.clientSecret,
-      XERO_TOKEN_KEY: randomBytes(32).toString('hex'), XERO_REDIRECT_URI: 'http://127.0.0.1:4000/api/xero/callback', EXPORTER_SERVICE_TOKEN: SERVICE_TOKEN,
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('fuzz-exporter'),
+      CONNECTION_ID: 'acme',
+      XERO_API_URL: sandbox.accountingBasePath,
+      XERO_IDENTITY_URL: sandbox.url,
+      XERO_GRANT: 'authorization_code',
+      XERO_CLIENT_ID: sandbox.clients.authorizationCode.clientId,
+      XERO_CLIENT_SECRET: sandbox.clients.authorizationCode.clientSecret,
+      XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
+      XERO_REDIRECT_URI: 'http://127.0.0.1:4000/api/xero/callback',
+      EXPORTER_SERVICE_TOKEN: SERVICE_TOKEN,
     });
     const { rows } = await pool.query<{ t: string }>(
       "select table_name as t from information_schema.tables where table_schema = 'exporter' and table_type = 'BASE TABLE' and table_name <> 'checkpoints' order by 1",
     );
-    snapshotSql = rows.map(({ t }) => `select count(*) || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '') as v from exporter."${t}" x`).join(' union all ');
+    snapshotSql = rows
+      .map(({ t }) => `select count(*) || ':' || coalesce(md5(string_agg(x::text, '|' order by x::text)), '') as v from exporter."${t}" x`)
+      .join(' union all ');
     await waitFor('the exporter at rest', async () => {
       const a = await snapshot();
       await new Promise((r) => setTimeout(r, 300));
@@ -88,30 +102,38 @@ describe('xero-exporter under fuzz: its internal routes take any request without
 
   it('answers the internal routes, /health and /metrics without a 5xx; a parameter or field outside is refused, naming it, and changes nothing', async () => {
     const arb = requestArb(operationsOf(EXPORTER_SURFACE), new Oracle(NEST_INPUT_RULES), { known });
-    await campaign(arb, async (r) => {
-      const before = r.outside ? await snapshot() : undefined;
-      const answer = await send(exporter.url, r, { authorization: `Bearer ${SERVICE_TOKEN}` });
-      await checked(tally, r, answer, async () => {
-        if (!before) return undefined;
-        const after = await snapshot();
-        return after.some((v, i) => v !== before[i]) ? `refused (${answer.status}) yet changed the exporter's schema` : undefined;
-      });
-    }, { numRuns: runsOf(1_000), seed, replay: REPLAY });
+    await campaign(
+      arb,
+      async (r) => {
+        const before = r.outside ? await snapshot() : undefined;
+        const answer = await send(exporter.url, r, { authorization: `Bearer ${SERVICE_TOKEN}` });
+        await checked(tally, r, answer, async () => {
+          if (!before) return undefined;
+          const after = await snapshot();
+          return after.some((v, i) => v !== before[i]) ? `refused (${answer.status}) yet changed the exporter's schema` : undefined;
+        });
+      },
+      { numRuns: runsOf(1_000), seed, replay: REPLAY },
+    );
     // Some consent links were given (and some codes refused by Xero): the campaign got past the validation.
     expect(tally.count((s) => s === 200)).toBeGreaterThan(0);
   });
 
-  it('answers nothing but /health and /metrics without the service token: a 401 before any field is read (or the body parser\'s 400/413)', async () => {
+  it("answers nothing but /health and /metrics without the service token: a 401 before any field is read (or the body parser's 400/413)", async () => {
     const denied = new Tally('xero-exporter, without the service token', seed);
     const arb = requestArb(operationsOf(EXPORTER_SURFACE), new Oracle(NEST_INPUT_RULES), { known });
-    await campaign(arb, async (r) => {
-      const answer = await send(exporter.url, r, wrongTokenFor(r.target));
-      denied.record(r, answer);
-      // A body too big or not JSON is refused by the body parser, before any guard: it names no field and reads nothing.
-      const unread = (answer.status === 400 || answer.status === 413) && !FIELDS.test(answer.text);
-      const ok = OPEN.has(r.op.path) ? answer.status === 200 : answer.status === 401 || unread;
-      if (!ok) throw new Error(`${r.method} ${r.target}: answered ${answer.status} without the service token: ${answer.text.slice(0, 200)}`);
-    }, { numRuns: runsOf(200), seed: seed + 1, replay: REPLAY });
+    await campaign(
+      arb,
+      async (r) => {
+        const answer = await send(exporter.url, r, wrongTokenFor(r.target));
+        denied.record(r, answer);
+        // A body too big or not JSON is refused by the body parser, before any guard: it names no field and reads nothing.
+        const unread = (answer.status === 400 || answer.status === 413) && !FIELDS.test(answer.text);
+        const ok = OPEN.has(r.op.path) ? answer.status === 200 : answer.status === 401 || unread;
+        if (!ok) throw new Error(`${r.method} ${r.target}: answered ${answer.status} without the service token: ${answer.text.slice(0, 200)}`);
+      },
+      { numRuns: runsOf(200), seed: seed + 1, replay: REPLAY },
+    );
     process.stdout.write(`${denied.summary()}\n`);
   });
 });

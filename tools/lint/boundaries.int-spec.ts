@@ -7,7 +7,9 @@ const root = path.resolve(__dirname, '../..');
 function lint(file: string, source: string): string {
   try {
     execFileSync(process.execPath, [path.join(root, 'node_modules/eslint/bin/eslint.js'), '--stdin', '--stdin-filename', file], {
-      cwd: root, input: source, stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: root,
+      input: source,
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     return '';
   } catch (err) {
@@ -20,21 +22,24 @@ describe('module boundaries', () => {
   beforeAll(() => execFileSync(process.execPath, [path.join(root, 'node_modules/nx/dist/bin/nx.js'), 'show', 'projects'], { cwd: root, stdio: 'ignore' }));
 
   it('sees the project graph (the rule never silently skips)', () => {
-    expect(lint('libs/contracts/src/y.ts', "export const y = 1;\n")).not.toMatch(/No cached ProjectGraph/);
+    expect(lint('libs/contracts/src/y.ts', 'export const y = 1;\n')).not.toMatch(/No cached ProjectGraph/);
   });
 
   it('an app may not import another app', () => {
-    expect(lint('apps/monitor-api/src/x.ts', "import { lnbPoller } from '../../lnb-poller/src/service';\nexport const x = lnbPoller;\n"))
-      .toMatch(/enforce-module-boundaries/);
+    expect(lint('apps/monitor-api/src/x.ts', "import { lnbPoller } from '../../lnb-poller/src/service';\nexport const x = lnbPoller;\n")).toMatch(
+      /enforce-module-boundaries/,
+    );
   });
 
   it('contracts import nothing of ours', () => {
     // @lnbx/scheduling imports nothing of ours, so the tag rule speaks (a lib that imports contracts, as
     // platform does, would be refused first as a circular dependency).
-    expect(lint('libs/contracts/src/x.ts', "import { nextFiring } from '@lnbx/scheduling';\nexport const x = nextFiring;\n"))
-      .toMatch(/type:contracts" cannot depend on any libs with tags/);
-    expect(lint('libs/contracts/src/x.ts', "import { JsonLogger } from '@lnbx/platform';\nexport const x = JsonLogger;\n"))
-      .toMatch(/enforce-module-boundaries/);
+    expect(lint('libs/contracts/src/x.ts', "import { nextFiring } from '@lnbx/scheduling';\nexport const x = nextFiring;\n")).toMatch(
+      /type:contracts" cannot depend on any libs with tags/,
+    );
+    expect(lint('libs/contracts/src/x.ts', "import { JsonLogger } from '@lnbx/platform';\nexport const x = JsonLogger;\n")).toMatch(
+      /enforce-module-boundaries/,
+    );
   });
 
   it("a service's production code may not use the sandboxes or the testing lib, its tests may", () => {
@@ -50,14 +55,20 @@ describe('module boundaries', () => {
   });
 
   it("a benchmark takes an app's module, config and test builders, not its other files", () => {
-    expect(lint('bench/mapper/x.ts', "import { mapDocument } from '../../apps/mapper/src/domain/map-document';\nexport const x = mapDocument;\n"))
-      .toMatch(/starts the app's module/);
-    expect(lint('bench/mapper/x.ts', [
-      "import { AppModule } from '../../apps/mapper/src/app.module';",
-      "import { MapperConfig } from '../../apps/mapper/src/config';",
-      "import { anLnbInvoice } from '../../apps/mapper/src/testing';",
-      'export const x = [AppModule, MapperConfig, anLnbInvoice];',
-    ].join('\n') + '\n')).toBe('');
+    expect(lint('bench/mapper/x.ts', "import { mapDocument } from '../../apps/mapper/src/domain/map-document';\nexport const x = mapDocument;\n")).toMatch(
+      /starts the app's module/,
+    );
+    expect(
+      lint(
+        'bench/mapper/x.ts',
+        [
+          "import { AppModule } from '../../apps/mapper/src/app.module';",
+          "import { MapperConfig } from '../../apps/mapper/src/config';",
+          "import { anLnbInvoice } from '../../apps/mapper/src/testing';",
+          'export const x = [AppModule, MapperConfig, anLnbInvoice];',
+        ].join('\n') + '\n',
+      ),
+    ).toBe('');
   });
 
   it('plumbing may use contracts', () => {

@@ -12,7 +12,8 @@ import { Client } from 'pg';
 
 const ROOT = path.resolve(__dirname, '../..');
 const run = promisify(execFile);
-const cli = (db: TestDatabase, ...args: string[]) => run('node', [path.join(ROOT, 'tools/migrate/migrate.mjs'), ...args, '--database-url', db.url], { cwd: ROOT });
+const cli = (db: TestDatabase, ...args: string[]) =>
+  run('node', [path.join(ROOT, 'tools/migrate/migrate.mjs'), ...args, '--database-url', db.url], { cwd: ROOT });
 
 async function query<T extends Record<string, unknown>>(db: TestDatabase, sql: string, params: unknown[] = []): Promise<T[]> {
   const c = new Client({ connectionString: db.url });
@@ -27,13 +28,19 @@ async function query<T extends Record<string, unknown>>(db: TestDatabase, sql: s
 /** The schema as the catalogue describes it: tables and columns, indexes, constraints (names and definitions). */
 async function shape(db: TestDatabase): Promise<string[]> {
   const schemas = ['poller', 'mapper', 'exporter', 'monitor'];
-  const columns = await query<{ d: string }>(db,
+  const columns = await query<{ d: string }>(
+    db,
     `select table_schema || '.' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || coalesce(column_default, '') as d
-       from information_schema.columns where table_schema = any($1)`, [schemas]);
+       from information_schema.columns where table_schema = any($1)`,
+    [schemas],
+  );
   const indexes = await query<{ d: string }>(db, 'select indexdef as d from pg_indexes where schemaname = any($1)', [schemas]);
-  const constraints = await query<{ d: string }>(db,
+  const constraints = await query<{ d: string }>(
+    db,
     `select n.nspname || '.' || c.conname || ' ' || pg_get_constraintdef(c.oid) as d
-       from pg_constraint c join pg_namespace n on n.oid = c.connamespace where n.nspname = any($1)`, [schemas]);
+       from pg_constraint c join pg_namespace n on n.oid = c.connamespace where n.nspname = any($1)`,
+    [schemas],
+  );
   return [...columns, ...indexes, ...constraints].map((r) => r.d).sort();
 }
 
@@ -80,14 +87,19 @@ describe('schema migrations (npm run migrate)', () => {
 
   it("migrates the previous release's database to the same schema, keeping its data", async () => {
     const before = await cli(previous, 'status').catch((err: { code: number; stdout: string }) => err);
-    expect(before).toMatchObject({ code: 3, stdout: expect.stringContaining('exporter: pending 0001_event-store, 0001_baseline, 0002_allocations, 0003_drop-oauth-states') });
+    expect(before).toMatchObject({
+      code: 3,
+      stdout: expect.stringContaining('exporter: pending 0001_event-store, 0001_baseline, 0002_allocations, 0003_drop-oauth-states'),
+    });
     await cli(previous, 'up');
     expect(await shape(previous)).toEqual(await shape(fresh));
     expect(await query(previous, 'select invoice_number, credit_note_date, state from exporter.allocations')).toEqual([
       { invoice_number: 'INV-9', credit_note_date: '2026-03-05', state: 'waiting' },
     ]);
     expect(await query(previous, 'select kind from exporter.followups')).toEqual([{ kind: 'attach' }]);
-    expect(await query(previous, 'select reference, state, allocation from monitor.documents')).toEqual([{ reference: 'INV-9', state: 'exported', allocation: null }]);
+    expect(await query(previous, 'select reference, state, allocation from monitor.documents')).toEqual([
+      { reference: 'INV-9', state: 'exported', allocation: null },
+    ]);
   });
 
   it("starts the four services on the previous release's database once migrated, and refuses an unmigrated one", async () => {
@@ -100,8 +112,13 @@ describe('schema migrations (npm run migrate)', () => {
       spawnService('lnb-poller', { ...common, LNB_BASE_URL: `${nowhere}/apis/wholesale/v2`, LNB_CLIENT_ID: 'x', LNB_CLIENT_SECRET: 'y' }),
       spawnService('mapper', { ...common, MAPPING_CONFIG_FILE: 'apps/mapper/mapping.example.json' }),
       spawnService('xero-exporter', {
-        ...common, XERO_API_URL: `${nowhere}/api.xro/2.0`, XERO_IDENTITY_URL: nowhere, XERO_GRANT: 'client_credentials', XERO_CLIENT_ID: 'x',
-        XERO_CLIENT_SECRET: 'y', XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
+        ...common,
+        XERO_API_URL: `${nowhere}/api.xro/2.0`,
+        XERO_IDENTITY_URL: nowhere,
+        XERO_GRANT: 'client_credentials',
+        XERO_CLIENT_ID: 'x',
+        XERO_CLIENT_SECRET: 'y',
+        XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
       }),
       spawnService('monitor-api', { ...common, EXPORTER_INTERNAL_URL: nowhere, EXPORTER_SERVICE_TOKEN: randomBytes(32).toString('hex') }),
     ]);
@@ -113,7 +130,9 @@ describe('schema migrations (npm run migrate)', () => {
     const empty = await createTestDatabase('migrate_empty', { empty: true });
     try {
       const refused = spawnService('mapper', { ...common, DATABASE_URL: empty.url, MAPPING_CONFIG_FILE: 'apps/mapper/mapping.example.json' });
-      await expect(refused).rejects.toThrow(/SchemaNotMigratedError: the database schema \\?"mapper\\?" lacks migration 0001_event-store, which this version needs: run \\?"npm run migrate/);
+      await expect(refused).rejects.toThrow(
+        /SchemaNotMigratedError: the database schema \\?"mapper\\?" lacks migration 0001_event-store, which this version needs: run \\?"npm run migrate/,
+      );
     } finally {
       await empty.drop();
     }

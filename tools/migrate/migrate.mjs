@@ -44,15 +44,15 @@ export const EVENT_STORE_DIR = 'libs/event-store/migrations';
 export const EVENT_STORE_TABLE = 'pgmigrations_event_store';
 export const OWN_TABLE = 'pgmigrations';
 
-const files = (dir) => readdirSync(path.join(ROOT, dir)).filter((f) => /^\d+_.+\.(sql|js|ts)$/.test(f)).sort();
+const files = (dir) =>
+  readdirSync(path.join(ROOT, dir))
+    .filter((f) => /^\d+_.+\.(sql|js|ts)$/.test(f))
+    .sort();
 
 /** The migrations an owner's schema should have run, in order, as [table, name] pairs. */
 export function expectedMigrations(owner) {
   const names = (dir) => files(dir).map((f) => f.replace(/\.(sql|js|ts)$/, ''));
-  return [
-    ...names(EVENT_STORE_DIR).map((n) => [EVENT_STORE_TABLE, n]),
-    ...(owner.dir ? names(owner.dir).map((n) => [OWN_TABLE, n]) : []),
-  ];
+  return [...names(EVENT_STORE_DIR).map((n) => [EVENT_STORE_TABLE, n]), ...(owner.dir ? names(owner.dir).map((n) => [OWN_TABLE, n]) : [])];
 }
 
 /** A hash of every migration's name and content: a database migrated from other migrations is another one. */
@@ -72,8 +72,16 @@ export async function migrate({ databaseUrl, direction = 'up', owners = OWNERS, 
   const ran = [];
   for (const owner of owners) {
     const common = {
-      databaseUrl, schema: owner.schema, createSchema: true, migrationsSchema: owner.schema, direction, checkOrder: true,
-      singleTransaction: true, advisoryLockMode: 'wait', log, logger: { debug() {}, info: log, warn: log, error: log },
+      databaseUrl,
+      schema: owner.schema,
+      createSchema: true,
+      migrationsSchema: owner.schema,
+      direction,
+      checkOrder: true,
+      singleTransaction: true,
+      advisoryLockMode: 'wait',
+      log,
+      logger: { debug() {}, info: log, warn: log, error: log },
     };
     if (direction === 'up') {
       const store = await runner({ ...common, dir: path.join(ROOT, EVENT_STORE_DIR), migrationsTable: EVENT_STORE_TABLE });
@@ -101,7 +109,9 @@ export async function pending({ databaseUrl, owners = OWNERS }) {
         const { rows } = await client.query(`select name from ${owner.schema}.${table}`);
         for (const r of rows) done.add(`${table}:${r.name}`);
       }
-      out[owner.schema] = expectedMigrations(owner).filter(([t, n]) => !done.has(`${t}:${n}`)).map(([, n]) => n);
+      out[owner.schema] = expectedMigrations(owner)
+        .filter(([t, n]) => !done.has(`${t}:${n}`))
+        .map(([, n]) => n);
     }
     return out;
   } finally {

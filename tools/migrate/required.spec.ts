@@ -7,7 +7,12 @@ import { REQUIRED_MIGRATION as MONITOR } from '../../apps/monitor-api/src/store/
 import { REQUIRED_MIGRATION as EXPORTER } from '../../apps/xero-exporter/src/store/schema';
 
 const ROOT = path.resolve(__dirname, '../..');
-const last = (dir: string): string | undefined => readdirSync(path.join(ROOT, dir)).filter((f) => f.endsWith('.sql')).sort().at(-1)?.replace(/\.sql$/, '');
+const last = (dir: string): string | undefined =>
+  readdirSync(path.join(ROOT, dir))
+    .filter((f) => f.endsWith('.sql'))
+    .sort()
+    .at(-1)
+    ?.replace(/\.sql$/, '');
 
 describe('the migration each service requires', () => {
   it.each([

@@ -16,9 +16,12 @@ describe('the LNB budget, shared by two pollers of one connection', () => {
     await h.start({ seed: 31, invoices: 120, creditNotes: 40, defectRate: 0.1 });
     lnb = h.lnb;
     const env = {
-      LNB_REQUESTS_PER_MINUTE: String(PER_MINUTE), LNB_REQUEST_BURST: String(BURST), LNB_RETRY_BASE_MS: '10',
+      LNB_REQUESTS_PER_MINUTE: String(PER_MINUTE),
+      LNB_REQUEST_BURST: String(BURST),
+      LNB_RETRY_BASE_MS: '10',
       // One run each, so the two flows' runs go to the two pollers.
-      POLLER_CONCURRENT_RUNS: '1', POLLER_TICK_MS: '100',
+      POLLER_CONCURRENT_RUNS: '1',
+      POLLER_TICK_MS: '100',
     };
     // Sequentially: the second creates no table the first is creating.
     await h.startPoller(env);

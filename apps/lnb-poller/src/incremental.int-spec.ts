@@ -70,12 +70,16 @@ describe('lnb-poller incremental runs', () => {
     return r.outcome.payload as RunCompleted.Value;
   };
   const refs = (r: RunResult): string[] => r.detected.map((e) => e.payload.document.reference_number).sort();
-  const selectedInvoices = (): string[] => Array.from({ length: 150 }, (_, i) => `INV-${String(i + 1).padStart(6, '0')}`)
-    .filter((ref) => selectDocument(lnb.admin.invoice(ref)!, DEFAULT_RULES) === 'selected');
+  const selectedInvoices = (): string[] =>
+    Array.from({ length: 150 }, (_, i) => `INV-${String(i + 1).padStart(6, '0')}`).filter(
+      (ref) => selectDocument(lnb.admin.invoice(ref)!, DEFAULT_RULES) === 'selected',
+    );
   /** Selected, otherwise clean invoices whose order LNB has without an EAN13 for one of their lines, in listing order. */
-  const missingEan13s = (): string[] => lnb.admin.defects('invoice')
-    .filter((d) => d.defects.length === 1 && d.defects[0].kind === 'MISSING_EAN13' && selectedInvoices().includes(d.reference))
-    .map((d) => d.reference);
+  const missingEan13s = (): string[] =>
+    lnb.admin
+      .defects('invoice')
+      .filter((d) => d.defects.length === 1 && d.defects[0].kind === 'MISSING_EAN13' && selectedInvoices().includes(d.reference))
+      .map((d) => d.reference);
   const missingEan13 = (nth = 0): string => missingEan13s()[nth];
   /** Gives every line of the invoice's order an EAN13; `keepUpdateTime`: as if LNB changed it without moving update_time. */
   const fixOrderOf = (invoice: string, keepUpdateTime = false) => {
@@ -187,7 +191,9 @@ describe('lnb-poller incremental runs', () => {
   it('an order listing that fails part-way fails the run in plain words, and the next run starts from the same point', async () => {
     // The last invoice missing an EAN13: its order comes last in the changed-orders listing (LNB lists by index).
     const late = missingEan13s().at(-1)!;
-    const earlier = selectedInvoices().filter((ref) => ref < late).slice(0, 6);
+    const earlier = selectedInvoices()
+      .filter((ref) => ref < late)
+      .slice(0, 6);
     expect(earlier).toHaveLength(6);
     lnb.admin.setPageSize(3);
     try {
@@ -199,7 +205,9 @@ describe('lnb-poller incremental runs', () => {
       expect(failed.outcome.type).toBe('RunFailed');
       const problem = (failed.outcome.payload as RunFailed.Value).problem;
       expect(problem.code).toBe('LNB.UNAVAILABLE');
-      expect(problem.message).toMatch(/^Le New Black could not be reached; nothing was lost, run it again later\. \(Le New Black failed \(HTTP 503\) on GET \S*\/orders\?update_time_from=\S*&page=2&access_token=\[REDACTED\]/);
+      expect(problem.message).toMatch(
+        /^Le New Black could not be reached; nothing was lost, run it again later\. \(Le New Black failed \(HTTP 503\) on GET \S*\/orders\?update_time_from=\S*&page=2&access_token=\[REDACTED\]/,
+      );
       expect(failed.detected).toEqual([]);
 
       lnb.admin.clearFaults();
@@ -212,7 +220,7 @@ describe('lnb-poller incremental runs', () => {
     }
   });
 
-  it("an LNB clock running behind ours is covered by the overlap", async () => {
+  it('an LNB clock running behind ours is covered by the overlap', async () => {
     const before = await requestRun();
     lnb.admin.setClockOffset(-90_000);
     try {

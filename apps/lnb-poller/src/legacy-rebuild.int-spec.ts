@@ -28,7 +28,7 @@ describe('poller:rebuild on a database the release before migrations wrote', () 
     await db?.drop();
   });
 
-  it('rebuilds no progress from runs that said no scope, and each revision an export recorded, never a preview\'s', async () => {
+  it("rebuilds no progress from runs that said no scope, and each revision an export recorded, never a preview's", async () => {
     const store = new PostgresEventStore(pool, 'poller');
     const append = async <V extends object>(stream: string, definition: EventDefinition<V>, payload: V, correlationId: string, key: string) => {
       const env = createEnvelope(definition, payload, { producer: 'lnb-poller', connectionId: CONNECTION, correlationId, key, validate: false });
@@ -37,16 +37,46 @@ describe('poller:rebuild on a database the release before migrations wrote', () 
     const runKey = flowKey(CONNECTION, 'invoices');
     const docKey = `${CONNECTION}:invoice:INV-000001`;
     const previewedOnly = `${CONNECTION}:invoice:INV-000002`;
-    const detected = (documentKey: string, revision: string, runId: string, mode: 'export' | 'preview') =>
-      ({ documentKey, documentType: 'invoice' as const, revision, runId, mode, document: { reference_number: documentKey.split(':')[2], items: [] } as never, retailer: {} });
+    const detected = (documentKey: string, revision: string, runId: string, mode: 'export' | 'preview') => ({
+      documentKey,
+      documentType: 'invoice' as const,
+      revision,
+      runId,
+      mode,
+      document: { reference_number: documentKey.split(':')[2], items: [] } as never,
+      retailer: {},
+    });
 
     // A run that poller completed (it read everything, and said no scope), and one its scheduler fired, never run.
-    await append('run-old', RunStarted.definition, { runId: 'old', flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'ops', startedAt: '2026-11-20T08:00:00.000Z' }, 'old', runKey);
-    await append('run-old', RunCompleted.definition, {
-      runId: 'old', flow: 'invoices', completedAt: '2026-11-20T08:01:00.000Z', counts: { seen: 2, selected: 2, emitted: 1, unchanged: 0, excludedBySelection: 0, heldBack: 0 },
-    }, 'old', runKey);
-    await append('run-fired', RunRequested.definition, { runId: 'fired', flow: 'invoices', mode: 'export', trigger: 'schedule', requestedBy: 'schedule' }, 'fired', runKey);
-    await pool.query(`insert into poller.runs (run_id, flow, mode, trigger, requested_by, status) values ('old', 'invoices', 'export', 'manual', 'ops', 'completed')`);
+    await append(
+      'run-old',
+      RunStarted.definition,
+      { runId: 'old', flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'ops', startedAt: '2026-11-20T08:00:00.000Z' },
+      'old',
+      runKey,
+    );
+    await append(
+      'run-old',
+      RunCompleted.definition,
+      {
+        runId: 'old',
+        flow: 'invoices',
+        completedAt: '2026-11-20T08:01:00.000Z',
+        counts: { seen: 2, selected: 2, emitted: 1, unchanged: 0, excludedBySelection: 0, heldBack: 0 },
+      },
+      'old',
+      runKey,
+    );
+    await append(
+      'run-fired',
+      RunRequested.definition,
+      { runId: 'fired', flow: 'invoices', mode: 'export', trigger: 'schedule', requestedBy: 'schedule' },
+      'fired',
+      runKey,
+    );
+    await pool.query(
+      `insert into poller.runs (run_id, flow, mode, trigger, requested_by, status) values ('old', 'invoices', 'export', 'manual', 'ops', 'completed')`,
+    );
     // What it published: an export's revision (recorded), then a preview's (never recorded); a document only previewed.
     await append(`document-${docKey}`, InvoiceDetected.definition, detected(docKey, 'r1', 'old', 'export'), 'old', docKey);
     await append(`document-${docKey}`, InvoiceDetected.definition, detected(docKey, 'r2', 'preview', 'preview'), 'preview', docKey);
@@ -57,13 +87,16 @@ describe('poller:rebuild on a database the release before migrations wrote', () 
       [docKey, `document-${docKey}`],
     );
     // emitted_at as text: to the microsecond.
-    const revisions = async () => (await pool.query('select document_key, revision, run_id, emitted_at::text from poller.document_revisions order by document_key')).rows;
+    const revisions = async () =>
+      (await pool.query('select document_key, revision, run_id, emitted_at::text from poller.document_revisions order by document_key')).rows;
     const before = await revisions();
 
     await runMigrations(db.url);
     await pool.query('truncate poller.document_revisions, poller.flow_progress');
     const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'poller:rebuild'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: db.url } });
-    expect(stdout).toMatch(/^poller rebuilt in \d+ ms: schedules and selections from 0 events in 0 streams, flow progress from 3 events in 2 run streams, document revisions from 3 events in 2 document streams$/m);
+    expect(stdout).toMatch(
+      /^poller rebuilt in \d+ ms: schedules and selections from 0 events in 0 streams, flow progress from 3 events in 2 run streams, document revisions from 3 events in 2 document streams$/m,
+    );
 
     // The next run of the flow reads everything, as the first run after that upgrade did.
     expect((await pool.query('select * from poller.flow_progress')).rows).toEqual([]);

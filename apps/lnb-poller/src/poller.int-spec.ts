@@ -1,7 +1,18 @@
 // The poller as its own process, against the LNB sandbox over HTTP, the real broker and Postgres:
 // runs on request and on schedule, selection and hold-backs, change detection, faults and reruns; the
 // schedules, selections, flow progress and document revisions rebuilt from their streams.
-import { createEnvelope, EventEnvelope, flowKey, RunCompleted, RunFailed, RunStarted, ScheduleChangeRequested, SelectionChangeRequested, SelectionRules, DetectedDocumentValue } from '@lnbx/contracts';
+import {
+  createEnvelope,
+  EventEnvelope,
+  flowKey,
+  RunCompleted,
+  RunFailed,
+  RunStarted,
+  ScheduleChangeRequested,
+  SelectionChangeRequested,
+  SelectionRules,
+  DetectedDocumentValue,
+} from '@lnbx/contracts';
 import { LnbClient, LnbInvoice } from '@lnbx/lnb-client';
 import { waitFor } from '@lnbx/testing';
 import { execFile } from 'node:child_process';
@@ -29,7 +40,12 @@ describe('lnb-poller', () => {
 
   beforeAll(async () => {
     await h.start({ seed: 7, invoices: 120, creditNotes: 12, defectRate: 0.2 });
-    const client = new LnbClient({ baseUrl: h.lnb.url, clientId: h.lnb.clientId, clientSecret: h.lnb.clientSecret, retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 } });
+    const client = new LnbClient({
+      baseUrl: h.lnb.url,
+      clientId: h.lnb.clientId,
+      clientSecret: h.lnb.clientSecret,
+      retry: { maxAttempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
+    });
     allInvoices = [];
     for await (const i of client.invoices()) allInvoices.push(i);
     await h.startPoller({ LNB_MAX_ATTEMPTS: '2', LNB_RETRY_BASE_MS: '10', POLLER_TICK_MS: '100' });
@@ -41,14 +57,34 @@ describe('lnb-poller', () => {
   afterAll(() => h.stop());
 
   const requestRun: PollerHarness['run'] = (payload) => h.run(payload);
-  const scheduleChange = (correlationId: string, value: Omit<ScheduleChangeRequested.Value, 'requestedBy'>) => createEnvelope(ScheduleChangeRequested.definition, { ...value, requestedBy: 'test' }, {
-    producer: 'monitor-api', connectionId: CONNECTION, correlationId, key: flowKey(CONNECTION, value.flow),
-  });
-  const selectionChange = (correlationId: string, value: Omit<SelectionChangeRequested.Value, 'requestedBy'>) => createEnvelope(SelectionChangeRequested.definition, { ...value, requestedBy: 'test' }, {
-    producer: 'monitor-api', connectionId: CONNECTION, correlationId, key: flowKey(CONNECTION, value.flow),
-  });
+  const scheduleChange = (correlationId: string, value: Omit<ScheduleChangeRequested.Value, 'requestedBy'>) =>
+    createEnvelope(
+      ScheduleChangeRequested.definition,
+      { ...value, requestedBy: 'test' },
+      {
+        producer: 'monitor-api',
+        connectionId: CONNECTION,
+        correlationId,
+        key: flowKey(CONNECTION, value.flow),
+      },
+    );
+  const selectionChange = (correlationId: string, value: Omit<SelectionChangeRequested.Value, 'requestedBy'>) =>
+    createEnvelope(
+      SelectionChangeRequested.definition,
+      { ...value, requestedBy: 'test' },
+      {
+        producer: 'monitor-api',
+        connectionId: CONNECTION,
+        correlationId,
+        key: flowKey(CONNECTION, value.flow),
+      },
+    );
 
-  const finals = () => allInvoices.filter((i) => selectDocument(i, DEFAULT_RULES) === 'selected').map((i) => i.reference_number).sort();
+  const finals = () =>
+    allInvoices
+      .filter((i) => selectDocument(i, DEFAULT_RULES) === 'selected')
+      .map((i) => i.reference_number)
+      .sort();
   const refs = (d: EventEnvelope<DetectedDocumentValue>[]) => d.map((e) => e.payload.document.reference_number).sort();
   let firstRevisions: Map<string, string>;
 
@@ -58,7 +94,15 @@ describe('lnb-poller', () => {
     expect(outcome.type).toBe('RunCompleted');
     const counts = (outcome.payload as RunCompleted.Value).counts;
     expect(refs(detected)).toEqual(finals());
-    expect(counts).toEqual({ seen: 120, selected: finals().length, emitted: finals().length, unchanged: 0, excludedBySelection: 120 - finals().length, heldBack: 0, enriched: finals().length });
+    expect(counts).toEqual({
+      seen: 120,
+      selected: finals().length,
+      emitted: finals().length,
+      unchanged: 0,
+      excludedBySelection: 120 - finals().length,
+      heldBack: 0,
+      enriched: finals().length,
+    });
     expect(started.payload.trigger).toBe('manual');
     const sample = detected[0].payload;
     expect(sample.documentKey).toBe(`${CONNECTION}:invoice:${sample.document.reference_number}`);
@@ -70,7 +114,11 @@ describe('lnb-poller', () => {
     expect(missing).toBeDefined();
     const ev = detected.find((e) => e.payload.document.reference_number === missing!.reference)!;
     expect(ev.payload.document.items.some((i) => i.ean13 === null)).toBe(true);
-    expect(detected.filter((e) => !h.lnb.admin.defectsOf('invoice', e.payload.document.reference_number)?.length).every((e) => e.payload.document.items.every((i) => /^\d{13}$/.test(i.ean13 ?? '')))).toBe(true);
+    expect(
+      detected
+        .filter((e) => !h.lnb.admin.defectsOf('invoice', e.payload.document.reference_number)?.length)
+        .every((e) => e.payload.document.items.every((i) => /^\d{13}$/.test(i.ean13 ?? ''))),
+    ).toBe(true);
     firstRevisions = new Map(detected.map((e) => [e.payload.documentKey, e.payload.revision]));
   });
 
@@ -133,7 +181,11 @@ describe('lnb-poller', () => {
 
     const refusals: [string, string, RegExp][] = [
       ['schedule-3', '61 * * * *', /^The invoices schedule was not changed: cron is not a valid expression: "61 \* \* \* \*"/],
-      ['schedule-4', '* * * * * *', /^The invoices schedule was not changed: cron must have exactly 5 fields .* got 6: a sixth field \(seconds\) is not supported$/],
+      [
+        'schedule-4',
+        '* * * * * *',
+        /^The invoices schedule was not changed: cron must have exactly 5 fields .* got 6: a sixth field \(seconds\) is not supported$/,
+      ],
       ['schedule-5', '0 0 31 2 *', /^The invoices schedule was not changed: cron never fires/],
     ];
     await publisher.publish(refusals.map(([correlationId, cron]) => scheduleChange(correlationId, { flow: 'invoices', enabled: true, cron, timeZone: 'UTC' })));
@@ -143,10 +195,14 @@ describe('lnb-poller', () => {
       expect(JSON.parse(dead.headers!['x-dlq-reasons']!.toString())[0]).toMatch(reason);
     }
 
-    const scheduled = await waitFor('a scheduled run to complete', () => {
-      const started = received.find((e) => e.type === 'RunStarted' && (e.payload as RunStarted.Value).trigger === 'schedule');
-      return started && received.find((e) => e.type === 'RunCompleted' && e.correlationId === started.correlationId);
-    }, { timeoutMs: 90_000 });
+    const scheduled = await waitFor(
+      'a scheduled run to complete',
+      () => {
+        const started = received.find((e) => e.type === 'RunStarted' && (e.payload as RunStarted.Value).trigger === 'schedule');
+        return started && received.find((e) => e.type === 'RunCompleted' && e.correlationId === started.correlationId);
+      },
+      { timeoutMs: 90_000 },
+    );
     expect((scheduled.payload as RunCompleted.Value).flow).toBe('credit_notes');
   });
 
@@ -186,11 +242,14 @@ describe('lnb-poller', () => {
     const pool = new Pool({ connectionString: h.db.url });
     try {
       // As JSON: timestamps to the microsecond.
-      const snapshot = async () => (await pool.query<Record<'schedules' | 'selections' | 'progress' | 'revisions', Record<string, unknown>[]>>(`select
+      const snapshot = async () =>
+        (
+          await pool.query<Record<'schedules' | 'selections' | 'progress' | 'revisions', Record<string, unknown>[]>>(`select
         (select json_agg(s order by flow) from poller.schedules s) as schedules,
         (select json_agg(s order by flow) from poller.selections s) as selections,
         (select json_agg(p order by flow) from poller.flow_progress p) as progress,
-        (select json_agg(d order by document_key) from poller.document_revisions d) as revisions`)).rows[0];
+        (select json_agg(d order by document_key) from poller.document_revisions d) as revisions`)
+        ).rows[0];
       const before = await snapshot();
       expect(before.schedules).toEqual([
         expect.objectContaining({ flow: 'credit_notes', enabled: true, time_zone: 'Europe/Paris' }),
@@ -218,7 +277,10 @@ describe('lnb-poller', () => {
       await pool.query('truncate poller.schedules, poller.selections, poller.flow_progress');
       await pool.query(`update poller.document_revisions set revision = 'stale', run_id = 'stale', emitted_at = now()`);
       await pool.query('delete from poller.document_revisions where document_key = $1', [gone.document_key]);
-      const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'poller:rebuild'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: h.db.url } });
+      const { stdout } = await promisify(execFile)('npm', ['run', '--silent', 'poller:rebuild'], {
+        cwd: ROOT,
+        env: { ...process.env, DATABASE_URL: h.db.url },
+      });
       // schedule-credit_notes 1 (its refused changes were never appended), schedule-invoices 2, selection-invoices 2, selection-credit_notes 1.
       expect(stdout).toMatch(
         /^poller rebuilt in \d+ ms: schedules and selections from 6 events in 4 streams, flow progress from \d+ events in \d+ run streams, document revisions from \d+ events in \d+ document streams$/m,

@@ -39,7 +39,11 @@ describe('a run whose poller goes silent', () => {
     const pid = holder!.process.pid!;
     await waitFor('a first page stored', () => h.ofRun(runId, 'InvoiceDetected').length > 0);
     const streamOf = async () =>
-      (await pool.query<{ type: string; data: { worker?: string } }>('select type, data from poller.events where stream_id = $1 order by stream_version', [`run-${runId}`])).rows;
+      (
+        await pool.query<{ type: string; data: { worker?: string } }>('select type, data from poller.events where stream_id = $1 order by stream_version', [
+          `run-${runId}`,
+        ])
+      ).rows;
     process.kill(pid, 'SIGSTOP');
     try {
       h.lnb.admin.clearFaults();
@@ -55,7 +59,11 @@ describe('a run whose poller goes silent', () => {
     expect(second.payload.worker).not.toBe(first.payload.worker);
 
     // Woken, the deposed holder's next write (a page, or the end) is refused: it stops without a word on Kafka.
-    await waitFor('the deposed holder to stop', () => holder!.logs.find((l) => l.msg === 'run taken over by another instance: this one stops' && l.runId === runId), { timeoutMs: 30_000 });
+    await waitFor(
+      'the deposed holder to stop',
+      () => holder!.logs.find((l) => l.msg === 'run taken over by another instance: this one stops' && l.runId === runId),
+      { timeoutMs: 30_000 },
+    );
     expect(h.ofRun(runId, 'RunCompleted')).toHaveLength(1);
     expect(h.ofRun(runId, 'RunFailed')).toHaveLength(0);
     const rows = await streamOf();
@@ -64,7 +72,12 @@ describe('a run whose poller goes silent', () => {
     expect(types.at(-1)).toBe('RunCompleted');
     // What the first holder stored before it went silent stays; after the takeover, only the new holder wrote.
     const takeover = types.lastIndexOf('RunClaimed');
-    expect(rows.slice(takeover).filter((r) => r.type === 'PageStored').every((r) => r.data.worker === second.payload.worker)).toBe(true);
+    expect(
+      rows
+        .slice(takeover)
+        .filter((r) => r.type === 'PageStored')
+        .every((r) => r.data.worker === second.payload.worker),
+    ).toBe(true);
     expect(types.slice(0, takeover)).toContain('PageStored');
     // The flow's progress is the completing attempt's start.
     const progress = await pool.query<{ checked_until: Date }>(`select checked_until from poller.flow_progress where flow = 'invoices'`);

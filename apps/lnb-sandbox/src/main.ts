@@ -42,11 +42,21 @@ async function main(): Promise<void> {
   const sandbox = await startLnbSandbox(options);
   const { config } = sandbox.admin;
   // One JSON line; the client secret and the admin token stay out of it (the README gives the default secret).
-  process.stdout.write(`${JSON.stringify({
-    level: 'info', msg: 'LNB sandbox listening', url: sandbox.url, admin: sandbox.adminUrl, clientId: sandbox.clientId,
-    adminAccess: options.adminToken ? 'bearer token (LNB_SANDBOX_ADMIN_TOKEN)' : 'this machine only, no token',
-    seed: config.seed, invoices: config.invoices, creditNotes: config.creditNotes, retailers: config.retailers, defectRate: config.defectRate,
-  })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({
+      level: 'info',
+      msg: 'LNB sandbox listening',
+      url: sandbox.url,
+      admin: sandbox.adminUrl,
+      clientId: sandbox.clientId,
+      adminAccess: options.adminToken ? 'bearer token (LNB_SANDBOX_ADMIN_TOKEN)' : 'this machine only, no token',
+      seed: config.seed,
+      invoices: config.invoices,
+      creditNotes: config.creditNotes,
+      retailers: config.retailers,
+      defectRate: config.defectRate,
+    })}\n`,
+  );
   const stop = (): void => {
     void sandbox.close().then(() => process.exit(0));
   };

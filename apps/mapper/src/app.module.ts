@@ -15,10 +15,7 @@ export class AppModule {
     const fromFile = loadMappingFile(config.mappingConfigFile);
     return {
       module: AppModule,
-      imports: [
-        PlatformModule.forRoot({ service: 'mapper', configClass: MapperConfig, config, logger }),
-        EventSourcingModule.forRoot({ schema: 'mapper' }),
-      ],
+      imports: [PlatformModule.forRoot({ service: 'mapper', configClass: MapperConfig, config, logger }), EventSourcingModule.forRoot({ schema: 'mapper' })],
       controllers: [MapperHandlers],
       providers: [
         MapperMetrics,

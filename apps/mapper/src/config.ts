@@ -16,7 +16,9 @@ export class MapperConfig extends ServiceConfig {
    * (tools/runtime/register-ts.js) or from dist (tools/runtime/register.js), and both are started
    * from the repository root, where the default points.
    */
-  @Env('MAPPING_CONFIG_FILE') @IsString() @IsNotEmpty()
+  @Env('MAPPING_CONFIG_FILE')
+  @IsString()
+  @IsNotEmpty()
   mappingConfigFile = 'apps/mapper/mapping.example.json';
 }
 

@@ -4,8 +4,16 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  createEnvelope, deadLetterTopic, DocumentMapped, DocumentRejected, EventEnvelope, InvoiceDetected, MappingChanged,
-  MappingChangeRequested, OrgReferenceDataPublished, topicName,
+  createEnvelope,
+  deadLetterTopic,
+  DocumentMapped,
+  DocumentRejected,
+  EventEnvelope,
+  InvoiceDetected,
+  MappingChanged,
+  MappingChangeRequested,
+  OrgReferenceDataPublished,
+  topicName,
 } from '@lnbx/contracts';
 import { EventPublisher, startService } from '@lnbx/messaging';
 import { ConfigError } from '@lnbx/platform';
@@ -31,10 +39,11 @@ describe('mapper service', () => {
   let mapper: SpawnedService;
 
   /** Waits for the mapper's answers about one document (in the order it gave them) until there are `count`. */
-  const answers = (key: string, count = 1): Promise<ReadMessage[]> => waitFor(`${count} answer(s) about ${key}`, () => {
-    const got = reader.messages.filter((m) => (m.topic === MAPPED || m.topic === REJECTED) && m.key === key);
-    return got.length >= count ? got : undefined;
-  });
+  const answers = (key: string, count = 1): Promise<ReadMessage[]> =>
+    waitFor(`${count} answer(s) about ${key}`, () => {
+      const got = reader.messages.filter((m) => (m.topic === MAPPED || m.topic === REJECTED) && m.key === key);
+      return got.length >= count ? got : undefined;
+    });
   const payloadOf = <V>(m: ReadMessage) => (m.envelope as EventEnvelope<V>).payload;
   const metrics = async (): Promise<string> => (await fetch(`${mapper.url}/metrics`)).text();
 
@@ -58,7 +67,7 @@ describe('mapper service', () => {
     expect(ready.body.checks.map((c) => c.status)).toEqual(['up', 'up']);
   });
 
-  it('maps a good invoice to an ACCREC whose contact is the retailer and whose total is LNB\'s', async () => {
+  it("maps a good invoice to an ACCREC whose contact is the retailer and whose total is LNB's", async () => {
     const input = anLnbInvoice().withReference('INV-GOOD-1').input();
     const detected = aDocumentDetected(input, { runId: 'run-1', mode: 'preview', revision: 'rev-7' });
     await publisher.publish([detected]);
@@ -72,7 +81,11 @@ describe('mapper service', () => {
     expect(mapped.xero.expectedTotal).toBe(input.document.amount_total_tax_inclusive);
     expect(mapped).toMatchObject({ documentKey: input.documentKey, documentType: 'invoice', runId: 'run-1', mode: 'preview', revision: 'rev-7' });
     expect(answer.envelope).toMatchObject({
-      producer: 'mapper', connectionId: 'acme', correlationId: 'run-1', causationId: detected.eventId, key: input.documentKey,
+      producer: 'mapper',
+      connectionId: 'acme',
+      correlationId: 'run-1',
+      causationId: detected.eventId,
+      key: input.documentKey,
     });
   });
 
@@ -97,7 +110,9 @@ describe('mapper service', () => {
     const { problems } = payloadOf<DocumentRejected.Value>(answer);
     expect(problems.map((p) => p.code)).toEqual(expect.arrayContaining(['LNB.MISSING_EAN13', 'LNB.ZERO_QUANTITY_LINE']));
     expect(problems.find((p) => p.code === 'LNB.MISSING_EAN13')?.message).toMatch(/JKT-001-BLK-M/);
-    await waitFor('the rejection counted', async () => /lnbx_documents_rejected_total\{type="invoice",code="LNB.MISSING_EAN13",service="mapper"\} 1/.test(await metrics()));
+    await waitFor('the rejection counted', async () =>
+      /lnbx_documents_rejected_total\{type="invoice",code="LNB.MISSING_EAN13",service="mapper"\} 1/.test(await metrics()),
+    );
     expect(await metrics()).toMatch(/lnbx_documents_rejected_total\{type="invoice",code="LNB.ZERO_QUANTITY_LINE",service="mapper"\} 1/);
   });
 
@@ -149,11 +164,17 @@ describe('mapper service', () => {
   });
 
   it('checks later documents against published reference data that lacks an account', async () => {
-    await publisher.publish([createEnvelope(OrgReferenceDataPublished.definition, anOrgReference().withoutAccount('260').build(), {
-      producer: 'xero-exporter', connectionId: 'acme', correlationId: 'ref-1', key: 'acme:org-reference',
-    })]);
+    await publisher.publish([
+      createEnvelope(OrgReferenceDataPublished.definition, anOrgReference().withoutAccount('260').build(), {
+        producer: 'xero-exporter',
+        connectionId: 'acme',
+        correlationId: 'ref-1',
+        key: 'acme:org-reference',
+      }),
+    ]);
     await waitFor('the reference data taken in', async () =>
-      /lnbx_messages_consumed_total\{topic="xero.org.reference-data-published.v1",outcome="handled",service="mapper"\} 1/.test(await metrics()));
+      /lnbx_messages_consumed_total\{topic="xero.org.reference-data-published.v1",outcome="handled",service="mapper"\} 1/.test(await metrics()),
+    );
 
     const input = anLnbInvoice().withReference('INV-NO-260').withShipping(12).input();
     await publisher.publish([aDocumentDetected(input)]);
@@ -194,7 +215,14 @@ describe('mapper service', () => {
 });
 
 function aChange(change: Record<string, unknown>): EventEnvelope<MappingChangeRequested.Value> {
-  return createEnvelope(MappingChangeRequested.definition, { change, requestedBy: 'finance@acme.example' }, {
-    producer: 'monitor-api', connectionId: 'acme', correlationId: `change-${Object.keys(change).join('-')}`, key: 'acme:mapping',
-  });
+  return createEnvelope(
+    MappingChangeRequested.definition,
+    { change, requestedBy: 'finance@acme.example' },
+    {
+      producer: 'monitor-api',
+      connectionId: 'acme',
+      correlationId: `change-${Object.keys(change).join('-')}`,
+      key: 'acme:mapping',
+    },
+  );
 }

@@ -20,7 +20,9 @@ export class MapperMetrics {
       registers,
     });
     this.duration = new Histogram({
-      name: 'lnbx_mapping_duration_seconds', help: 'Time to map one document (the pure mapping, without I/O).', registers,
+      name: 'lnbx_mapping_duration_seconds',
+      help: 'Time to map one document (the pure mapping, without I/O).',
+      registers,
       buckets: [0.0001, 0.0005, 0.001, 0.005, 0.02, 0.1],
     });
   }

@@ -2,22 +2,41 @@
 // of the mapper's topics. (The domain's builders are in domain/testing.ts.)
 import { randomUUID } from 'node:crypto';
 import {
-  baseTopic, createEnvelope, CreditNoteDetected, decode, DetectedDocumentValue, EventDefinition, EventEnvelope, InvoiceDetected,
-  parseDocumentKey, RunMode, topicName,
+  baseTopic,
+  createEnvelope,
+  CreditNoteDetected,
+  decode,
+  DetectedDocumentValue,
+  EventDefinition,
+  EventEnvelope,
+  InvoiceDetected,
+  parseDocumentKey,
+  RunMode,
+  topicName,
 } from '@lnbx/contracts';
 import type { Consumer, Kafka } from 'kafkajs';
 import type { MapInput } from './domain';
 
 /** The InvoiceDetected or CreditNoteDetected the poller would publish for this input (a domain builder's `input()`). */
 export function aDocumentDetected(
-  input: MapInput, { runId = randomUUID(), mode = 'export', revision = 'r1' }: { runId?: string; mode?: RunMode; revision?: string } = {},
+  input: MapInput,
+  { runId = randomUUID(), mode = 'export', revision = 'r1' }: { runId?: string; mode?: RunMode; revision?: string } = {},
 ): EventEnvelope<DetectedDocumentValue> {
   const connectionId = parseDocumentKey(input.documentKey)?.connectionId ?? 'acme';
-  const definition: EventDefinition<DetectedDocumentValue> =
-    input.documentType === 'invoice' ? InvoiceDetected.definition : CreditNoteDetected.definition;
-  return createEnvelope(definition, {
-    documentKey: input.documentKey, documentType: input.documentType, revision, runId, mode, document: input.document, retailer: input.retailer,
-  }, { producer: 'lnb-poller', connectionId, correlationId: runId, key: input.documentKey });
+  const definition: EventDefinition<DetectedDocumentValue> = input.documentType === 'invoice' ? InvoiceDetected.definition : CreditNoteDetected.definition;
+  return createEnvelope(
+    definition,
+    {
+      documentKey: input.documentKey,
+      documentType: input.documentType,
+      revision,
+      runId,
+      mode,
+      document: input.document,
+      retailer: input.retailer,
+    },
+    { producer: 'lnb-poller', connectionId, correlationId: runId, key: input.documentKey },
+  );
 }
 
 export interface ReadMessage {
@@ -35,7 +54,12 @@ export class TopicReader {
   readonly messages: ReadMessage[] = [];
   private readonly consumer: Consumer;
 
-  constructor(kafka: Kafka, private readonly prefix: string, private readonly topics: string[], private readonly decoding = true) {
+  constructor(
+    kafka: Kafka,
+    private readonly prefix: string,
+    private readonly topics: string[],
+    private readonly decoding = true,
+  ) {
     this.consumer = kafka.consumer({ groupId: `${prefix}reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
   }
 

@@ -4,7 +4,10 @@
 'use strict';
 
 const KEY_STORAGE = 'lnbx.monitor.apiKey';
-const FLOWS = [['invoices', 'Invoices'], ['credit_notes', 'Credit notes']];
+const FLOWS = [
+  ['invoices', 'Invoices'],
+  ['credit_notes', 'Credit notes'],
+];
 const state = { key: sessionStorage.getItem(KEY_STORAGE), me: null, selectedRun: null, rendered: {}, runs: [], recheckFlow: null };
 
 const $ = (id) => document.getElementById(id);
@@ -28,7 +31,10 @@ function say(id, text, isError) {
 }
 
 class ApiError extends Error {
-  constructor(message, status) { super(message); this.status = status; }
+  constructor(message, status) {
+    super(message);
+    this.status = status;
+  }
 }
 
 async function api(method, path, body) {
@@ -37,10 +43,14 @@ async function api(method, path, body) {
   const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let data = text;
-  try { data = text ? JSON.parse(text) : null; } catch { /* plain text */ }
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    /* plain text */
+  }
   if (!res.ok) {
     const m = data && typeof data === 'object' && data.message;
-    const message = Array.isArray(m) ? m.join('; ') : (m || `${res.status} ${res.statusText}`);
+    const message = Array.isArray(m) ? m.join('; ') : m || `${res.status} ${res.statusText}`;
     if (res.status === 401) signOut(message);
     throw new ApiError(message, res.status);
   }
@@ -49,8 +59,12 @@ async function api(method, path, body) {
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : '–');
 const flowName = (flow) => (flow === 'credit_notes' ? 'credit notes' : flow);
-const plural = (n, one, many) => `${Number(n).toLocaleString()} ${n === 1 ? one : (many || `${one}s`)}`;
-const list = (text) => text.split(',').map((s) => s.trim()).filter(Boolean);
+const plural = (n, one, many) => `${Number(n).toLocaleString()} ${n === 1 ? one : many || `${one}s`}`;
+const list = (text) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** Re-renders a part only when its data changed, so the 2-second refresh never moves what you are clicking. */
 function changed(part, data) {
@@ -119,8 +133,9 @@ function askFullRecheck(flow) {
     ? `The last run selected ${plural(last.counts.selected, name === 'invoices' ? 'invoice' : 'credit note')}: about as many requests.`
     : 'That is one request per document.';
   $('recheck-title').textContent = `Full re-check of ${name}?`;
-  $('recheck-text').textContent = `Every ${name === 'invoices' ? 'invoice' : 'credit note'} and its order are read again from Le New Black, `
-    + `one request each. ${cost} It also runs by itself every week. Only what changed goes on to Xero.`;
+  $('recheck-text').textContent =
+    `Every ${name === 'invoices' ? 'invoice' : 'credit note'} and its order are read again from Le New Black, ` +
+    `one request each. ${cost} It also runs by itself every week. Only what changed goes on to Xero.`;
   $('recheck-confirm').textContent = `Yes, re-check every ${name === 'invoices' ? 'invoice' : 'credit note'}`;
   $('recheck-confirm').disabled = false;
   say('recheck-message', '');
@@ -162,20 +177,43 @@ function documentsCell(d) {
 /** Where the allocations of a run's credit notes stand; empty when it exported none (or the exporter said nothing yet). */
 function allocationsCell(a) {
   if (!a) return '';
-  const parts = [['waiting', 'waiting'], ['allocated', 'allocated'], ['notPossible', 'not allocated']].filter(([k]) => a[k]).map(([k, label]) => `${a[k]} ${label}`);
+  const parts = [
+    ['waiting', 'waiting'],
+    ['allocated', 'allocated'],
+    ['notPossible', 'not allocated'],
+  ]
+    .filter(([k]) => a[k])
+    .map(([k, label]) => `${a[k]} ${label}`);
   return parts.length ? `allocations: ${parts.join(', ')}` : '';
 }
 
 function renderRuns(runs) {
   const body = $('runs-table').querySelector('tbody');
-  body.replaceChildren(...runs.map((r) => h('tr', { 'data-run-id': r.runId, 'data-status': r.status, class: r.runId === state.selectedRun ? 'selected' : '' },
-    h('td', {}, r.number), h('td', {}, flowName(r.flow)), h('td', {}, r.mode || '–'), h('td', {}, r.trigger || '–'), h('td', {}, r.requestedBy || '–'),
-    h('td', {}, when(r.startedAt || r.requestedAt)), h('td', {}, when(r.endedAt)),
-    h('td', {}, h('span', { class: `status status-${r.status}` }, r.status), r.problem ? ` – ${r.problem.message}` : ''),
-    h('td', {}, documentsCell(r.documents), r.deadLetters ? `, ${r.deadLetters} dead letter(s)` : '', allocationsCell(r.allocations) ? `; ${allocationsCell(r.allocations)}` : ''),
-    h('td', { class: 'run-scope', 'data-scope': r.scope || null, title: r.scopeReason || null }, scopeText(r) || '–'),
-    h('td', {}, h('button', { type: 'button', class: 'secondary small', onclick: () => selectRun(r.runId) }, `Show log of run ${r.number}`)),
-  )));
+  body.replaceChildren(
+    ...runs.map((r) =>
+      h(
+        'tr',
+        { 'data-run-id': r.runId, 'data-status': r.status, class: r.runId === state.selectedRun ? 'selected' : '' },
+        h('td', {}, r.number),
+        h('td', {}, flowName(r.flow)),
+        h('td', {}, r.mode || '–'),
+        h('td', {}, r.trigger || '–'),
+        h('td', {}, r.requestedBy || '–'),
+        h('td', {}, when(r.startedAt || r.requestedAt)),
+        h('td', {}, when(r.endedAt)),
+        h('td', {}, h('span', { class: `status status-${r.status}` }, r.status), r.problem ? ` – ${r.problem.message}` : ''),
+        h(
+          'td',
+          {},
+          documentsCell(r.documents),
+          r.deadLetters ? `, ${r.deadLetters} dead letter(s)` : '',
+          allocationsCell(r.allocations) ? `; ${allocationsCell(r.allocations)}` : '',
+        ),
+        h('td', { class: 'run-scope', 'data-scope': r.scope || null, title: r.scopeReason || null }, scopeText(r) || '–'),
+        h('td', {}, h('button', { type: 'button', class: 'secondary small', onclick: () => selectRun(r.runId) }, `Show log of run ${r.number}`)),
+      ),
+    ),
+  );
   $('runs-empty').hidden = runs.length > 0;
 }
 
@@ -199,13 +237,19 @@ function logQuery() {
 
 async function refreshRun() {
   const id = state.selectedRun;
-  if (!id) { $('run-detail').hidden = true; return; }
+  if (!id) {
+    $('run-detail').hidden = true;
+    return;
+  }
   let run;
   let log;
   try {
     [run, log] = await Promise.all([api('GET', `/api/runs/${encodeURIComponent(id)}`), api('GET', `/api/runs/${encodeURIComponent(id)}/log?${logQuery()}`)]);
   } catch (err) {
-    if (err.status === 400) { say('run-message', err.message, true); return; }
+    if (err.status === 400) {
+      say('run-message', err.message, true);
+      return;
+    }
     throw err;
   }
   $('run-detail').hidden = false;
@@ -214,23 +258,39 @@ async function refreshRun() {
   $('run-title').textContent = `Run ${run.number} of ${flowName(run.flow)}`;
   const ended = run.endedAt ? `, ended ${when(run.endedAt)}` : '';
   const allocations = allocationsCell(run.allocations);
-  $('run-summary').textContent = `${run.mode || ''} run, ${run.trigger || 'unknown trigger'}, requested by ${run.requestedBy || 'unknown'}: ${run.status}${ended}. Documents: ${documentsCell(run.documents)}.`
-    + (allocations ? ` Credit-note ${allocations}.` : '');
+  $('run-summary').textContent =
+    `${run.mode || ''} run, ${run.trigger || 'unknown trigger'}, requested by ${run.requestedBy || 'unknown'}: ${run.status}${ended}. Documents: ${documentsCell(run.documents)}.` +
+    (allocations ? ` Credit-note ${allocations}.` : '');
   const scope = scopeText(run, true);
   const changedOrders = typeof run.changedOrders === 'number' ? ` ${plural(run.changedOrders, 'order')} changed in LNB.` : '';
   $('run-scope').textContent = scope ? `Read from LNB: ${scope}.${run.scopeReason ? ` Why: ${run.scopeReason}.` : ''}${changedOrders}` : '';
   $('run-scope').hidden = !scope;
   $('retry-run').disabled = !(run.documents.failed + run.documents.rejected);
   if (!changed('log', log.lines)) return;
-  $('log-table').querySelector('tbody').replaceChildren(...log.lines.map((l) => h('tr', { class: 'log-line' },
-    h('td', {}, when(l.at)), h('td', { class: `level-${l.level}` }, l.level), h('td', {}, l.code ? h('code', {}, l.code) : '–'),
-    h('td', {}, l.reference || '–'), h('td', {}, l.message))));
+  $('log-table')
+    .querySelector('tbody')
+    .replaceChildren(
+      ...log.lines.map((l) =>
+        h(
+          'tr',
+          { class: 'log-line' },
+          h('td', {}, when(l.at)),
+          h('td', { class: `level-${l.level}` }, l.level),
+          h('td', {}, l.code ? h('code', {}, l.code) : '–'),
+          h('td', {}, l.reference || '–'),
+          h('td', {}, l.message),
+        ),
+      ),
+    );
 }
 
 async function downloadLog() {
   const id = state.selectedRun;
   const res = await fetch(`/api/runs/${encodeURIComponent(id)}/log.txt?${logQuery()}`, { headers: { 'x-api-key': state.key } });
-  if (!res.ok) { say('run-message', `Could not download the log (${res.status}).`, true); return; }
+  if (!res.ok) {
+    say('run-message', `Could not download the log (${res.status}).`, true);
+    return;
+  }
   const name = /filename="([^"]+)"/.exec(res.headers.get('content-disposition') || '')?.[1] || 'run.log';
   const url = URL.createObjectURL(new Blob([await res.text()], { type: 'text/plain' }));
   const a = h('a', { href: url, download: name });
@@ -253,9 +313,22 @@ async function retryRun() {
 
 async function showPreview() {
   const p = await api('GET', `/api/runs/${encodeURIComponent(state.selectedRun)}/preview`);
-  $('preview-send').replaceChildren(...(p.wouldSend.length ? p.wouldSend.map((d) => h('li', {},
-    `${d.reference}: ${d.xero.type === 'ACCREC' ? 'invoice' : 'credit note'} ${d.xero.number} for ${d.contact.name}, ${d.xero.lineItems.length} line(s), total ${d.xero.expectedTotal} ${d.xero.currencyCode}`)) : [h('li', {}, 'Nothing.')]));
-  $('preview-reject').replaceChildren(...(p.wouldReject.length ? p.wouldReject.map((d) => h('li', {}, `${d.reference}: ${d.problems.map((x) => `${x.message} (${x.code})`).join('; ')}`)) : [h('li', {}, 'Nothing.')]));
+  $('preview-send').replaceChildren(
+    ...(p.wouldSend.length
+      ? p.wouldSend.map((d) =>
+          h(
+            'li',
+            {},
+            `${d.reference}: ${d.xero.type === 'ACCREC' ? 'invoice' : 'credit note'} ${d.xero.number} for ${d.contact.name}, ${d.xero.lineItems.length} line(s), total ${d.xero.expectedTotal} ${d.xero.currencyCode}`,
+          ),
+        )
+      : [h('li', {}, 'Nothing.')]),
+  );
+  $('preview-reject').replaceChildren(
+    ...(p.wouldReject.length
+      ? p.wouldReject.map((d) => h('li', {}, `${d.reference}: ${d.problems.map((x) => `${x.message} (${x.code})`).join('; ')}`))
+      : [h('li', {}, 'Nothing.')]),
+  );
   $('preview').hidden = false;
 }
 
@@ -263,7 +336,14 @@ async function showPreview() {
 
 function docQuery() {
   const q = new URLSearchParams();
-  for (const [param, id] of [['state', 'doc-state'], ['allocation', 'doc-allocation'], ['code', 'doc-code'], ['retailer', 'doc-retailer'], ['from', 'doc-from'], ['to', 'doc-to']]) {
+  for (const [param, id] of [
+    ['state', 'doc-state'],
+    ['allocation', 'doc-allocation'],
+    ['code', 'doc-code'],
+    ['retailer', 'doc-retailer'],
+    ['from', 'doc-from'],
+    ['to', 'doc-to'],
+  ]) {
     const v = $(id).value.trim();
     if (v) q.set(param, v);
   }
@@ -287,12 +367,18 @@ const ALLOCATION_BADGE = { waiting: 'allocation waits', allocated: 'allocated', 
 function allocationBadge(a) {
   if (!a) return null;
   const next = a.state === 'waiting' && a.nextCheckAt ? ` Next check: ${when(a.nextCheckAt)}.` : '';
-  const detail = a.state === 'allocated' && a.amount !== null
-    ? `${Number(a.amount).toFixed(2)} ${a.currency || ''} to ${a.invoiceNumber}${a.remainingCredit ? `; ${Number(a.remainingCredit).toFixed(2)} ${a.currency || ''} of credit left` : ''}`
-    : a.message;
-  return h('div', { class: 'allocation' },
-    h('span', { class: `badge allocation-${a.state}`, 'data-allocation': a.state, title: a.message + next }, ALLOCATION_BADGE[a.state] || a.state), ' ',
-    h('span', { class: 'allocation-detail' }, detail), a.code ? [' ', h('code', {}, a.code)] : null);
+  const detail =
+    a.state === 'allocated' && a.amount !== null
+      ? `${Number(a.amount).toFixed(2)} ${a.currency || ''} to ${a.invoiceNumber}${a.remainingCredit ? `; ${Number(a.remainingCredit).toFixed(2)} ${a.currency || ''} of credit left` : ''}`
+      : a.message;
+  return h(
+    'div',
+    { class: 'allocation' },
+    h('span', { class: `badge allocation-${a.state}`, 'data-allocation': a.state, title: a.message + next }, ALLOCATION_BADGE[a.state] || a.state),
+    ' ',
+    h('span', { class: 'allocation-detail' }, detail),
+    a.code ? [' ', h('code', {}, a.code)] : null,
+  );
 }
 
 async function checkAllocations() {
@@ -307,21 +393,44 @@ async function checkAllocations() {
 
 function renderDocuments(docs) {
   const operator = state.me && state.me.role === 'operator';
-  $('docs-table').querySelector('tbody').replaceChildren(...docs.map((d) => {
-    const label = `${d.type === 'invoice' ? 'Invoice' : 'Credit note'} ${d.reference}`;
-    const stateText = d.state ? (d.heldBack ? `${d.state}, held back` : d.state) : 'held back';
-    const actions = [];
-    if (operator && (d.state === 'failed' || d.state === 'rejected')) actions.push(h('button', { type: 'button', class: 'small', onclick: () => documentAction(d, 'retry') }, `Retry ${d.reference}`));
-    if (operator) actions.push(d.heldBack
-      ? h('button', { type: 'button', class: 'small secondary', onclick: () => documentAction(d, 'release') }, `Release ${d.reference}`)
-      : h('button', { type: 'button', class: 'small secondary', onclick: () => documentAction(d, 'hold-back') }, `Hold back ${d.reference}`));
-    return h('tr', { 'data-document-key': d.documentKey },
-      h('td', {}, label), h('td', {}, d.retailer.name || d.retailer.reference || '–'), h('td', {}, d.documentDate || '–'),
-      h('td', {}, h('span', { class: `status status-${d.state || 'held'}` }, stateText), allocationBadge(d.allocation)),
-      h('td', {}, d.problems.length ? h('ul', {}, d.problems.map((p) => h('li', {}, `${p.message} `, h('code', {}, p.code)))) : '–'),
-      h('td', {}, d.xero && d.xero.url ? h('a', { href: d.xero.url, target: '_blank', rel: 'noopener noreferrer' }, d.xero.number || 'open in Xero') : '–'),
-      h('td', {}, h('div', { class: 'actions' }, actions)));
-  }));
+  $('docs-table')
+    .querySelector('tbody')
+    .replaceChildren(
+      ...docs.map((d) => {
+        const label = `${d.type === 'invoice' ? 'Invoice' : 'Credit note'} ${d.reference}`;
+        const stateText = d.state ? (d.heldBack ? `${d.state}, held back` : d.state) : 'held back';
+        const actions = [];
+        if (operator && (d.state === 'failed' || d.state === 'rejected'))
+          actions.push(h('button', { type: 'button', class: 'small', onclick: () => documentAction(d, 'retry') }, `Retry ${d.reference}`));
+        if (operator)
+          actions.push(
+            d.heldBack
+              ? h('button', { type: 'button', class: 'small secondary', onclick: () => documentAction(d, 'release') }, `Release ${d.reference}`)
+              : h('button', { type: 'button', class: 'small secondary', onclick: () => documentAction(d, 'hold-back') }, `Hold back ${d.reference}`),
+          );
+        return h(
+          'tr',
+          { 'data-document-key': d.documentKey },
+          h('td', {}, label),
+          h('td', {}, d.retailer.name || d.retailer.reference || '–'),
+          h('td', {}, d.documentDate || '–'),
+          h('td', {}, h('span', { class: `status status-${d.state || 'held'}` }, stateText), allocationBadge(d.allocation)),
+          h(
+            'td',
+            {},
+            d.problems.length
+              ? h(
+                  'ul',
+                  {},
+                  d.problems.map((p) => h('li', {}, `${p.message} `, h('code', {}, p.code))),
+                )
+              : '–',
+          ),
+          h('td', {}, d.xero && d.xero.url ? h('a', { href: d.xero.url, target: '_blank', rel: 'noopener noreferrer' }, d.xero.number || 'open in Xero') : '–'),
+          h('td', {}, h('div', { class: 'actions' }, actions)),
+        );
+      }),
+    );
   $('docs-empty').hidden = docs.length > 0;
 }
 
@@ -353,36 +462,58 @@ function scheduleForm(flow, title, s) {
   const cron = h('input', { value: value.cron || '', placeholder: '0 6 * * 1-5' });
   const zone = h('input', { value: value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone, placeholder: 'Europe/Paris' });
   const msg = h('p', { class: 'message', role: 'status', 'aria-live': 'polite' });
-  const status = s.current ? `In force: ${s.current.value.enabled ? `"${s.current.value.cron}" (${s.current.value.timeZone || 'server time'})` : 'off'}.` : 'The poller has not confirmed a schedule yet.';
+  const status = s.current
+    ? `In force: ${s.current.value.enabled ? `"${s.current.value.cron}" (${s.current.value.timeZone || 'server time'})` : 'off'}.`
+    : 'The poller has not confirmed a schedule yet.';
   const pending = s.pending ? ` Requested by ${s.pending.by}, waiting for the poller.` : '';
   const next = s.nextRuns.length ? ` Next: ${s.nextRuns.map(when).join(', ')}.` : '';
-  const form = h('form', { 'aria-label': `Schedule of ${flowName(flow)}` },
-    h('h3', {}, title), h('p', { class: 'hint' }, status + pending + next),
+  const form = h(
+    'form',
+    { 'aria-label': `Schedule of ${flowName(flow)}` },
+    h('h3', {}, title),
+    h('p', { class: 'hint' }, status + pending + next),
     h('div', {}, h('label', {}, enabled, ` Run ${flowName(flow)} on a schedule`)),
     field(`cron-${flow}`, 'Cron (minute hour day month weekday)', cron),
     field(`zone-${flow}`, 'Time zone', zone),
-    h('button', { type: 'submit' }, `Save schedule of ${flowName(flow)}`), msg);
-  onSave(form, msg, () => api('PUT', `/api/flows/${flow}/schedule`, { enabled: enabled.checked, cron: cron.value.trim() || null, timeZone: zone.value.trim() || null }));
+    h('button', { type: 'submit' }, `Save schedule of ${flowName(flow)}`),
+    msg,
+  );
+  onSave(form, msg, () =>
+    api('PUT', `/api/flows/${flow}/schedule`, { enabled: enabled.checked, cron: cron.value.trim() || null, timeZone: zone.value.trim() || null }),
+  );
   return form;
 }
 
 const SELECTION_FIELDS = [
-  ['statuses', 'LNB statuses (proforma, final, cancelled)'], ['includeRetailers', 'Only these retailers'], ['excludeRetailers', 'Never these retailers'],
-  ['currencies', 'Currencies'], ['onlyReferences', 'Only these documents'], ['holdBack', 'Held back (never exported)'],
+  ['statuses', 'LNB statuses (proforma, final, cancelled)'],
+  ['includeRetailers', 'Only these retailers'],
+  ['excludeRetailers', 'Never these retailers'],
+  ['currencies', 'Currencies'],
+  ['onlyReferences', 'Only these documents'],
+  ['holdBack', 'Held back (never exported)'],
 ];
 
 function selectionForm(flow, title, s) {
-  const rules = (s.pending || s.current || { value: { statuses: ['final'], includeRetailers: [], excludeRetailers: [], currencies: [], onlyReferences: [], holdBack: [] } }).value;
+  const rules = (
+    s.pending ||
+    s.current || { value: { statuses: ['final'], includeRetailers: [], excludeRetailers: [], currencies: [], onlyReferences: [], holdBack: [] } }
+  ).value;
   const inputs = Object.fromEntries(SELECTION_FIELDS.map(([k]) => [k, h('input', { value: (rules[k] || []).join(', ') })]));
   const from = h('input', { type: 'date', value: rules.dateFrom || '' });
   const to = h('input', { type: 'date', value: rules.dateTo || '' });
   const msg = h('p', { class: 'message', role: 'status', 'aria-live': 'polite' });
   const status = s.current ? `Confirmed by the poller ${when(s.current.at)}.` : 'The poller has not confirmed rules yet.';
-  const form = h('form', { 'aria-label': `Selection rules of ${flowName(flow)}` },
-    h('h3', {}, title), h('p', { class: 'hint' }, status + (s.pending ? ` A change by ${s.pending.by} waits for the poller.` : '')),
+  const form = h(
+    'form',
+    { 'aria-label': `Selection rules of ${flowName(flow)}` },
+    h('h3', {}, title),
+    h('p', { class: 'hint' }, status + (s.pending ? ` A change by ${s.pending.by} waits for the poller.` : '')),
     ...SELECTION_FIELDS.map(([k, label]) => field(`sel-${k}-${flow}`, label, inputs[k])),
-    field(`sel-from-${flow}`, 'Dated from', from), field(`sel-to-${flow}`, 'Dated to', to),
-    h('button', { type: 'submit' }, `Save selection of ${flowName(flow)}`), msg);
+    field(`sel-from-${flow}`, 'Dated from', from),
+    field(`sel-to-${flow}`, 'Dated to', to),
+    h('button', { type: 'submit' }, `Save selection of ${flowName(flow)}`),
+    msg,
+  );
   onSave(form, msg, () => {
     const body = Object.fromEntries(SELECTION_FIELDS.map(([k]) => [k, list(inputs[k].value)]));
     body.dateFrom = from.value || null;
@@ -393,9 +524,14 @@ function selectionForm(flow, title, s) {
 }
 
 async function loadSettings() {
-  const all = await Promise.all(FLOWS.map(async ([flow, title]) => ({
-    flow, title, schedule: await api('GET', `/api/flows/${flow}/schedule`), selection: await api('GET', `/api/flows/${flow}/selection`),
-  })));
+  const all = await Promise.all(
+    FLOWS.map(async ([flow, title]) => ({
+      flow,
+      title,
+      schedule: await api('GET', `/api/flows/${flow}/schedule`),
+      selection: await api('GET', `/api/flows/${flow}/selection`),
+    })),
+  );
   $('schedules').replaceChildren(...all.map((s) => scheduleForm(s.flow, s.title, s.schedule)));
   $('selections').replaceChildren(...all.map((s) => selectionForm(s.flow, s.title, s.selection)));
 }
@@ -426,13 +562,18 @@ async function connectXero() {
 /** What Xero's callback said, left once in a cookie for this page (never a secret), then forgotten. */
 function showConnectOutcome() {
   const name = 'lnbx_xero_outcome';
-  const raw = document.cookie.split(';').map((c) => c.trim()).find((c) => c.startsWith(`${name}=`));
+  const raw = document.cookie
+    .split(';')
+    .map((c) => c.trim())
+    .find((c) => c.startsWith(`${name}=`));
   if (!raw) return;
   document.cookie = `${name}=; Max-Age=0; Path=${window.location.pathname}; SameSite=Lax`;
   try {
     const outcome = JSON.parse(decodeURIComponent(raw.slice(name.length + 1)));
     say('xero-outcome', String(outcome.message), !outcome.connected);
-  } catch { /* not ours to read */ }
+  } catch {
+    /* not ours to read */
+  }
 }
 
 // ---- the 2-second refresh ----
@@ -473,9 +614,19 @@ document.addEventListener('DOMContentLoaded', () => {
   $('xero-connect').addEventListener('click', () => void connectXero());
   $('check-allocations').addEventListener('click', () => void checkAllocations());
   // An allocation is a credit note's in Xero: choosing one shows documents in any state.
-  $('doc-allocation').addEventListener('input', () => { if ($('doc-allocation').value) $('doc-state').value = ''; });
-  for (const id of ['log-level', 'log-code', 'log-text']) $(id).addEventListener('input', () => { delete state.rendered.log; void refresh(); });
-  for (const id of ['doc-state', 'doc-allocation', 'doc-code', 'doc-retailer', 'doc-from', 'doc-to']) $(id).addEventListener('input', () => { say('docs-message', ''); void refresh(); });
+  $('doc-allocation').addEventListener('input', () => {
+    if ($('doc-allocation').value) $('doc-state').value = '';
+  });
+  for (const id of ['log-level', 'log-code', 'log-text'])
+    $(id).addEventListener('input', () => {
+      delete state.rendered.log;
+      void refresh();
+    });
+  for (const id of ['doc-state', 'doc-allocation', 'doc-code', 'doc-retailer', 'doc-from', 'doc-to'])
+    $(id).addEventListener('input', () => {
+      say('docs-message', '');
+      void refresh();
+    });
   for (const f of ['log-filters', 'doc-filters']) $(f).addEventListener('submit', (ev) => ev.preventDefault());
   setInterval(() => void refresh(), 2000);
   showConnectOutcome();

@@ -26,7 +26,11 @@ import { Notifier } from './workers/notifier';
 
 /** The keys of MONITOR_BOOTSTRAP_KEYS (hashed; names logged, never keys). */
 class MonitorBoot implements OnModuleInit {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool, @Inject(CONFIG) private readonly config: MonitorConfig, private readonly logger: JsonLogger) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(CONFIG) private readonly config: MonitorConfig,
+    private readonly logger: JsonLogger,
+  ) {}
   async onModuleInit(): Promise<void> {
     const keys = parseBootstrapKeys(this.config.bootstrapKeys);
     if (keys.ok && keys.keys.length) {
@@ -46,11 +50,26 @@ export class AppModule {
         EventSourcingModule.forRoot({ schema: SCHEMA, requiredMigration: REQUIRED_MIGRATION }),
       ],
       controllers: [
-        IntegrationCenterController, MeController, RunsController, DocumentsController, AllocationsController, FlowsController, XeroController, ProjectionHandlers,
+        IntegrationCenterController,
+        MeController,
+        RunsController,
+        DocumentsController,
+        AllocationsController,
+        FlowsController,
+        XeroController,
+        ProjectionHandlers,
       ],
       providers: [
-        MonitorBoot, ApiKeyVerifier, { provide: APP_GUARD, useClass: AuthGuard },
-        MonitorMetrics, Notifier, ProjectionService, DeadLettersConsumer, RunRequests, SettingsCommands, AllocationChecks,
+        MonitorBoot,
+        ApiKeyVerifier,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        MonitorMetrics,
+        Notifier,
+        ProjectionService,
+        DeadLettersConsumer,
+        RunRequests,
+        SettingsCommands,
+        AllocationChecks,
         // Read here (a file named by EXPORTER_SERVICE_TOKEN_FILE): an unreadable one stops the start, naming the variable.
         { provide: EXPORTER_SERVICE_TOKEN, inject: [CONFIG], useFactory: (c: MonitorConfig) => exporterServiceTokenOf(c) },
         ExporterClient,

@@ -1,7 +1,19 @@
 import { Env, Secret, ServiceConfig } from '@lnbx/platform';
 import { DEFAULT_MIN_INTERVAL_MINUTES } from '@lnbx/scheduling';
 import {
-  IsEmpty, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, Validate, ValidateBy, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface,
+  IsEmpty,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  Validate,
+  ValidateBy,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
 } from 'class-validator';
 import { parseBootstrapKeys } from './domain/api-keys';
 
@@ -26,7 +38,8 @@ class ServiceTokenRule implements ValidatorConstraintInterface {
   defaultMessage(args: ValidationArguments): string {
     const o = args.object as MonitorConfig;
     if (!o.exporterInternalUrl) return 'EXPORTER_SERVICE_TOKEN (or EXPORTER_SERVICE_TOKEN_FILE) is set but EXPORTER_INTERNAL_URL is not: it would not be used';
-    if (o.exporterServiceToken !== undefined && o.exporterServiceTokenFile !== undefined) return 'set EXPORTER_SERVICE_TOKEN or EXPORTER_SERVICE_TOKEN_FILE, not both';
+    if (o.exporterServiceToken !== undefined && o.exporterServiceTokenFile !== undefined)
+      return 'set EXPORTER_SERVICE_TOKEN or EXPORTER_SERVICE_TOKEN_FILE, not both';
     if (o.exporterServiceToken !== undefined) return `EXPORTER_SERVICE_TOKEN must be at least ${MIN_SERVICE_TOKEN_LENGTH} characters, the exporter's own`;
     return "EXPORTER_INTERNAL_URL needs EXPORTER_SERVICE_TOKEN (or EXPORTER_SERVICE_TOKEN_FILE): the exporter's, which it asks of every caller";
   }
@@ -36,7 +49,9 @@ export class MonitorConfig extends ServiceConfig {
   override httpPort = 4000;
 
   /** "viewer:<key>,operator:<key>": keys created (hashed) at boot if they are not there yet. */
-  @Env('MONITOR_BOOTSTRAP_KEYS') @Secret() @IsString()
+  @Env('MONITOR_BOOTSTRAP_KEYS')
+  @Secret()
+  @IsString()
   @ValidateBy({
     name: 'bootstrapKeys',
     validator: {
@@ -50,47 +65,71 @@ export class MonitorConfig extends ServiceConfig {
   bootstrapKeys = '';
 
   /** Origins allowed to call the API from a browser (comma-separated); none by default. */
-  @Env('MONITOR_CORS_ORIGINS') @Matches(/^(https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)?$/, { message: 'MONITOR_CORS_ORIGINS must be a comma-separated list of http(s) origins' })
+  @Env('MONITOR_CORS_ORIGINS')
+  @Matches(/^(https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*)?$/, { message: 'MONITOR_CORS_ORIGINS must be a comma-separated list of http(s) origins' })
   corsOrigins = '';
 
-  @Env('MONITOR_BODY_LIMIT') @Matches(/^\d+(kb|mb)$/, { message: 'MONITOR_BODY_LIMIT must look like 100kb or 1mb' })
+  @Env('MONITOR_BODY_LIMIT')
+  @Matches(/^\d+(kb|mb)$/, { message: 'MONITOR_BODY_LIMIT must look like 100kb or 1mb' })
   bodyLimit = '100kb';
 
   /** A schedule whose firings come closer together than this is refused (0: every minute is allowed). */
-  @Env('SCHEDULE_MIN_INTERVAL_MINUTES') @IsInt() @Min(0) @Max(1440)
+  @Env('SCHEDULE_MIN_INTERVAL_MINUTES')
+  @IsInt()
+  @Min(0)
+  @Max(1440)
   scheduleMinIntervalMinutes = DEFAULT_MIN_INTERVAL_MINUTES;
 
   /** A document of a run without an outcome after this long counts as stuck. */
-  @Env('MONITOR_STUCK_AFTER_MINUTES') @IsInt() @Min(1)
+  @Env('MONITOR_STUCK_AFTER_MINUTES')
+  @IsInt()
+  @Min(1)
   stuckAfterMinutes = 30;
 
   /** Slack-compatible incoming webhook; its URL holds a secret. */
-  @Env('MONITOR_WEBHOOK_URL') @Secret() @Matches(URL_OR_EMPTY, { message: 'MONITOR_WEBHOOK_URL must be an http(s) URL' })
+  @Env('MONITOR_WEBHOOK_URL')
+  @Secret()
+  @Matches(URL_OR_EMPTY, { message: 'MONITOR_WEBHOOK_URL must be an http(s) URL' })
   webhookUrl = '';
 
-  @Env('MONITOR_WEBHOOK_DIGEST_SECONDS') @IsInt() @Min(1) @Max(86_400)
+  @Env('MONITOR_WEBHOOK_DIGEST_SECONDS')
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
   webhookDigestSeconds = 60;
 
   /**
    * The xero-exporter's HTTP base URL as this service reaches it (server to server, never a browser): "Connect
    * to Xero" asks it for the consent link and the code's exchange. Empty: connecting is not offered (503).
    */
-  @Env('EXPORTER_INTERNAL_URL') @Matches(URL_OR_EMPTY, { message: 'EXPORTER_INTERNAL_URL must be an http(s) URL' })
+  @Env('EXPORTER_INTERNAL_URL')
+  @Matches(URL_OR_EMPTY, { message: 'EXPORTER_INTERNAL_URL must be an http(s) URL' })
   exporterInternalUrl = '';
 
   /** The exporter's service token (its EXPORTER_SERVICE_TOKEN), sent as Authorization: Bearer. */
-  @Env('EXPORTER_SERVICE_TOKEN') @Secret() @Validate(ServiceTokenRule)
+  @Env('EXPORTER_SERVICE_TOKEN')
+  @Secret()
+  @Validate(ServiceTokenRule)
   exporterServiceToken?: string;
 
   /** A file holding it (a Docker secret, a mounted volume): kept out of the environment. */
-  @Env('EXPORTER_SERVICE_TOKEN_FILE') @IsOptional() @IsString() @IsNotEmpty()
+  @Env('EXPORTER_SERVICE_TOKEN_FILE')
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
   exporterServiceTokenFile?: string;
 
   /** Renamed: a browser no longer goes to the exporter. Refused, so a deployment notices and sets EXPORTER_INTERNAL_URL. */
-  @Env('XERO_EXPORTER_URL') @IsEmpty({ message: 'XERO_EXPORTER_URL was renamed EXPORTER_INTERNAL_URL (the exporter as this service reaches it) and needs EXPORTER_SERVICE_TOKEN: see docs/security.md' })
+  @Env('XERO_EXPORTER_URL')
+  @IsEmpty({
+    message:
+      'XERO_EXPORTER_URL was renamed EXPORTER_INTERNAL_URL (the exporter as this service reaches it) and needs EXPORTER_SERVICE_TOKEN: see docs/security.md',
+  })
   legacyExporterUrl?: string;
 
   /** Where the Integration Center's files are, when not beside the sources (a packaged build). */
-  @Env('MONITOR_PUBLIC_DIR') @IsOptional() @IsString()
+  @Env('MONITOR_PUBLIC_DIR')
+  @IsOptional()
+  @IsString()
   publicDir?: string;
 }

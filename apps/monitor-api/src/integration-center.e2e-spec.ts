@@ -55,15 +55,29 @@ describe('the Integration Center, in a browser', () => {
       spawnService('lnb-poller', { ...env, LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret }),
       spawnService('mapper', env),
       spawnService('xero-exporter', {
-        ...env, XERO_API_URL: xero.accountingBasePath, XERO_IDENTITY_URL: xero.url, XERO_GRANT: 'client_credentials',
-        XERO_CLIENT_ID: cc.clientId, XERO_CLIENT_SECRET: cc.clientSecret, XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
+        ...env,
+        XERO_API_URL: xero.accountingBasePath,
+        XERO_IDENTITY_URL: xero.url,
+        XERO_GRANT: 'client_credentials',
+        XERO_CLIENT_ID: cc.clientId,
+        XERO_CLIENT_SECRET: cc.clientSecret,
+        XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
       }),
     ]);
     profile = mkdtempSync(path.join(tmpdir(), 'lnbx-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
     page = browser.pages()[0] ?? (await browser.newPage());
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -99,25 +113,39 @@ describe('the Integration Center, in a browser', () => {
     await page.locator('#run-detail[data-status="completed"]').waitFor();
     const log = page.locator('#log-table tbody');
     await log.getByText(/^Run completed: 6 seen/).waitFor();
-    await log.getByText(/^Invoice \S+ detected \(revision \w+\)$/).first().waitFor();
+    await log
+      .getByText(/^Invoice \S+ detected \(revision \w+\)$/)
+      .first()
+      .waitFor();
     await log.getByText('Run of invoices requested by bootstrap-operator-1 (manual)').waitFor();
     await log.getByText(/^Run started \(export, manual/).waitFor();
 
     await page.getByLabel('Text').fill('Run completed');
-    await page.locator('#log-table tbody tr:only-child').getByText(/^Run completed: 6 seen/).waitFor();
+    await page
+      .locator('#log-table tbody tr:only-child')
+      .getByText(/^Run completed: 6 seen/)
+      .waitFor();
     await page.getByLabel('Text').fill('');
     expect(pageErrors).toEqual([]);
   });
 
   it('the invoices arrive in Xero, and the log says so for each', async () => {
     const tenant = xero.clients.clientCredentials.tenantId;
-    const inXero = await waitFor('invoices in the Xero sandbox', () => {
-      const held = xero.admin.invoices(tenant);
-      return held.length > 0 ? held : undefined;
-    }, { timeoutMs: 60_000 });
+    const inXero = await waitFor(
+      'invoices in the Xero sandbox',
+      () => {
+        const held = xero.admin.invoices(tenant);
+        return held.length > 0 ? held : undefined;
+      },
+      { timeoutMs: 60_000 },
+    );
     const numbers = inXero.map((i) => String(i.InvoiceNumber));
     const log = page.locator('#log-table tbody');
-    for (const n of numbers) await log.getByText(new RegExp(`^Exported to Xero as ${n}`)).first().waitFor();
+    for (const n of numbers)
+      await log
+        .getByText(new RegExp(`^Exported to Xero as ${n}`))
+        .first()
+        .waitFor();
     // Every detected invoice ended exported or rejected with a reason; none reached Xero twice.
     expect(new Set(numbers).size).toBe(numbers.length);
     expect(pageErrors).toEqual([]);
@@ -135,7 +163,9 @@ describe('the Integration Center, in a browser', () => {
     const waiting = creditNotes.filter({ has: page.locator('.badge[data-allocation="waiting"]') });
     await waiting.first().waitFor({ timeout: 90_000 });
     const exported = creditNotes.filter({ has: page.locator('.status-exported') });
-    await waitFor('every exported credit note to show its allocation', async () => ((await exported.count()) === (await waiting.count()) ? true : undefined), { timeoutMs: 60_000 });
+    await waitFor('every exported credit note to show its allocation', async () => ((await exported.count()) === (await waiting.count()) ? true : undefined), {
+      timeoutMs: 60_000,
+    });
     const badge = waiting.first().locator('.badge');
     const reference = (await waiting.first().getAttribute('data-document-key'))!.split(':').pop()!;
     expect(await badge.textContent()).toBe('allocation waits');
@@ -193,7 +223,9 @@ describe('the Integration Center, in a browser', () => {
     // Asked, then cancelled: nothing is sent (the one request below is the confirmed one).
     await page.getByRole('button', { name: 'Full re-check of invoices' }).click();
     await dialog.waitFor();
-    expect(await dialog.locator('#recheck-text').textContent()).toMatch(/^Every invoice and its order are read again from Le New Black, one request each\. The last run selected \d+ invoices?: about as many requests\./);
+    expect(await dialog.locator('#recheck-text').textContent()).toMatch(
+      /^Every invoice and its order are read again from Le New Black, one request each\. The last run selected \d+ invoices?: about as many requests\./,
+    );
     await dialog.getByRole('button', { name: 'Cancel' }).click();
     await dialog.waitFor({ state: 'hidden' });
 
@@ -211,13 +243,17 @@ describe('the Integration Center, in a browser', () => {
     expect(await done(runId).textContent()).toMatch(/^Full re-check — \d+ LNB requests$/);
     expect(await done(runId).getAttribute('title')).toBe(RECHECK_REASON);
     await page.locator(`#run-detail[data-run-id="${runId}"][data-status="completed"]`).waitFor();
-    await page.locator('#run-scope', {
-      hasText: new RegExp(`^Read from LNB: Full re-check — requested by bootstrap-operator-1 — \\d+ LNB requests\\. Why: ${RECHECK_REASON}\\.$`),
-    }).waitFor();
+    await page
+      .locator('#run-scope', {
+        hasText: new RegExp(`^Read from LNB: Full re-check — requested by bootstrap-operator-1 — \\d+ LNB requests\\. Why: ${RECHECK_REASON}\\.$`),
+      })
+      .waitFor();
     const log = page.locator('#log-table tbody');
     await log.getByText('Full re-check of invoices requested by bootstrap-operator-1 (manual)', { exact: true }).waitFor();
     await log.getByText(`Run started (export, manual, requested by bootstrap-operator-1). Full re-check: ${RECHECK_REASON}`, { exact: true }).waitFor();
-    await log.getByText(/^Run completed: 6 seen, .* 0 new or changed, .*\. Full re-check: \d+ LNB requests, \d+ documents? read with (its|their) order$/).waitFor();
+    await log
+      .getByText(/^Run completed: 6 seen, .* 0 new or changed, .*\. Full re-check: \d+ LNB requests, \d+ documents? read with (its|their) order$/)
+      .waitFor();
 
     // The next run reads only what changed, and says so.
     const next = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/runs');
@@ -226,7 +262,10 @@ describe('the Integration Center, in a browser', () => {
     await done(nextId).waitFor({ timeout: 60_000 });
     expect(await done(nextId).textContent()).toMatch(/^Incremental — \d+ LNB requests$/);
     expect(await done(nextId).getAttribute('title')).toMatch(/^only what changed in Le New Black is read: /);
-    expect(posted).toEqual([{ flow: 'invoices', fullRecheck: true }, { flow: 'invoices', mode: 'export' }]);
+    expect(posted).toEqual([
+      { flow: 'invoices', fullRecheck: true },
+      { flow: 'invoices', mode: 'export' },
+    ]);
     page.off('request', onRequest);
     expect(pageErrors).toEqual([]);
   });
@@ -261,7 +300,9 @@ describe('the Integration Center, in a browser', () => {
     const run = new RunEvents(undefined, 'credit_notes', 'export', { connectionId: 'default', startAt: Date.now() });
     try {
       await publisher.publish([run.detected('CN-XSS-1'), run.exported('CN-XSS-1')]);
-      await publisher.publish([run.allocationNotPossible('CN-XSS-1', { invoiceNumber: hostile, message: `Credit note CN-XSS-1 stays unallocated: invoice ${hostile} is paid` })]);
+      await publisher.publish([
+        run.allocationNotPossible('CN-XSS-1', { invoiceNumber: hostile, message: `Credit note CN-XSS-1 stays unallocated: invoice ${hostile} is paid` }),
+      ]);
     } finally {
       await publisher.close();
     }

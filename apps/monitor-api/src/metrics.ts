@@ -35,27 +35,69 @@ export class MonitorMetrics {
   ) {
     const registers = [registry];
     this.counters = {
-      runs_total: new Counter({ name: 'lnbx_runs_total', help: 'Runs that ended, by flow and outcome (completed, failed).', labelNames: ['flow', 'outcome'], registers }),
-      documents_detected_total: new Counter({ name: 'lnbx_documents_detected_total', help: 'New or changed LNB documents detected, by type.', labelNames: ['type'], registers }),
-      documents_exported_total: new Counter({ name: 'lnbx_documents_exported_total', help: 'Documents exported to Xero, by type and outcome (created, updated, already_present).', labelNames: ['type', 'outcome'], registers }),
-      documents_export_failed_total: new Counter({ name: 'lnbx_documents_export_failed_total', help: 'Failed exports to Xero, by type and code.', labelNames: ['type', 'code'], registers }),
+      runs_total: new Counter({
+        name: 'lnbx_runs_total',
+        help: 'Runs that ended, by flow and outcome (completed, failed).',
+        labelNames: ['flow', 'outcome'],
+        registers,
+      }),
+      documents_detected_total: new Counter({
+        name: 'lnbx_documents_detected_total',
+        help: 'New or changed LNB documents detected, by type.',
+        labelNames: ['type'],
+        registers,
+      }),
+      documents_exported_total: new Counter({
+        name: 'lnbx_documents_exported_total',
+        help: 'Documents exported to Xero, by type and outcome (created, updated, already_present).',
+        labelNames: ['type', 'outcome'],
+        registers,
+      }),
+      documents_export_failed_total: new Counter({
+        name: 'lnbx_documents_export_failed_total',
+        help: 'Failed exports to Xero, by type and code.',
+        labelNames: ['type', 'code'],
+        registers,
+      }),
       credit_note_allocations_total: new Counter({
-        name: 'lnbx_credit_note_allocations_total', labelNames: ['outcome'], registers,
+        name: 'lnbx_credit_note_allocations_total',
+        labelNames: ['outcome'],
+        registers,
         help: 'Credit notes in Xero whose allocation to their invoice was decided, by outcome (allocated, already_allocated, not_possible). Not failures; waiting ones are lnbx_credit_notes_allocation_waiting.',
       }),
     };
     this.histograms = {
-      run_duration_seconds: new Histogram({ name: 'lnbx_run_duration_seconds', help: 'From run start to its end.', labelNames: ['flow', 'outcome'], buckets: DURATION_BUCKETS, registers }),
-      detected_to_exported_seconds: new Histogram({ name: 'lnbx_detected_to_exported_seconds', help: 'From a revision detected in LNB to the document in Xero.', labelNames: ['type'], buckets: DURATION_BUCKETS, registers }),
+      run_duration_seconds: new Histogram({
+        name: 'lnbx_run_duration_seconds',
+        help: 'From run start to its end.',
+        labelNames: ['flow', 'outcome'],
+        buckets: DURATION_BUCKETS,
+        registers,
+      }),
+      detected_to_exported_seconds: new Histogram({
+        name: 'lnbx_detected_to_exported_seconds',
+        help: 'From a revision detected in LNB to the document in Xero.',
+        labelNames: ['type'],
+        buckets: DURATION_BUCKETS,
+        registers,
+      }),
     };
-    this.deadLetters = new Counter({ name: 'lnbx_dead_letters_seen_total', help: 'Dead letters seen on any dead-letter topic, by original topic and code.', labelNames: ['topic', 'code'], registers });
+    this.deadLetters = new Counter({
+      name: 'lnbx_dead_letters_seen_total',
+      help: 'Dead letters seen on any dead-letter topic, by original topic and code.',
+      labelNames: ['topic', 'code'],
+      registers,
+    });
 
     const stuckByFlow = () => this.stuckByFlow();
     const allocationsWaiting = () => this.allocationsWaiting();
     const consumerLag = () => this.consumerLag();
     const warn = (msg: string, fields: Record<string, unknown>) => this.logger.warn(msg, fields);
     new Gauge({
-      name: 'lnbx_documents_stuck', help: `Documents of runs still without an outcome after MONITOR_STUCK_AFTER_MINUTES.`, labelNames: ['flow'], registers,
+      name: 'lnbx_documents_stuck',
+      help: `Documents of runs still without an outcome after MONITOR_STUCK_AFTER_MINUTES.`,
+      labelNames: ['flow'],
+      registers,
       async collect() {
         const rows = await stuckByFlow().catch(() => null);
         this.reset();
@@ -63,7 +105,8 @@ export class MonitorMetrics {
       },
     });
     new Gauge({
-      name: 'lnbx_credit_notes_allocation_waiting', registers,
+      name: 'lnbx_credit_notes_allocation_waiting',
+      registers,
       help: 'Credit notes in Xero whose allocation to their invoice waits (for approvals in Xero, for the invoice, for Xero to answer): not a failure.',
       async collect() {
         const n = await allocationsWaiting().catch(() => null);
@@ -72,7 +115,10 @@ export class MonitorMetrics {
       },
     });
     new Gauge({
-      name: 'lnbx_consumer_lag', help: 'Messages not yet consumed, by consumer group and topic (committed offset vs end of topic).', labelNames: ['group', 'topic'], registers,
+      name: 'lnbx_consumer_lag',
+      help: 'Messages not yet consumed, by consumer group and topic (committed offset vs end of topic).',
+      labelNames: ['group', 'topic'],
+      registers,
       async collect() {
         const values = await consumerLag().catch((err) => {
           warn('consumer lag unavailable', { err });

@@ -56,16 +56,25 @@ describe('monitor-api', () => {
     });
     servers = [hook.server];
     monitor = await spawnService('monitor-api', {
-      DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme',
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      CONNECTION_ID: 'acme',
       MONITOR_BOOTSTRAP_KEYS: `viewer:${VIEWER},operator:${OPERATOR}`,
-      MONITOR_WEBHOOK_URL: `${hook.url}/hook`, MONITOR_WEBHOOK_DIGEST_SECONDS: '1',
-      EXPORTER_INTERNAL_URL: EXPORTER_URL, EXPORTER_SERVICE_TOKEN: 'a-service-token-for-tests-0123456789abcdef', CONSUMER_MAX_ATTEMPTS: '2', CONSUMER_RETRY_BASE_MS: '20',
+      MONITOR_WEBHOOK_URL: `${hook.url}/hook`,
+      MONITOR_WEBHOOK_DIGEST_SECONDS: '1',
+      EXPORTER_INTERNAL_URL: EXPORTER_URL,
+      EXPORTER_SERVICE_TOKEN: 'a-service-token-for-tests-0123456789abcdef',
+      CONSUMER_MAX_ATTEMPTS: '2',
+      CONSUMER_RETRY_BASE_MS: '20',
     });
     commands = kafka.consumer({ groupId: `${prefix}test-commands` });
     await commands.connect();
     const checkTopic = topicName(prefix, AllocationCheckRequested.definition.topic);
     await commands.subscribe({ topics: [topicName(prefix, RunRequested.definition.topic), checkTopic], fromBeginning: true });
-    await commands.run({ eachMessage: async ({ topic, message }) => void (topic === checkTopic ? checks : requested).push(JSON.parse(message.value!.toString())) });
+    await commands.run({
+      eachMessage: async ({ topic, message }) => void (topic === checkTopic ? checks : requested).push(JSON.parse(message.value!.toString())),
+    });
   });
 
   afterAll(async () => {
@@ -100,7 +109,10 @@ describe('monitor-api', () => {
     });
 
     it('keeps CORS closed and refuses big bodies', async () => {
-      const pre = await fetch(`${monitor.url}/api/runs`, { method: 'OPTIONS', headers: { origin: 'http://elsewhere.example', 'access-control-request-method': 'POST' } });
+      const pre = await fetch(`${monitor.url}/api/runs`, {
+        method: 'OPTIONS',
+        headers: { origin: 'http://elsewhere.example', 'access-control-request-method': 'POST' },
+      });
       expect(pre.headers.get('access-control-allow-origin')).toBeNull();
       const big = await http('POST', `${monitor.url}/api/runs`, { flow: 'invoices', documents: ['x'.repeat(120_000)] }, asOperator);
       expect(big.status).toBe(413);
@@ -138,8 +150,13 @@ describe('monitor-api', () => {
         return res.body.status === 'completed' && res.body.startedAt ? res.body : undefined;
       });
       expect(answered).toMatchObject(unsaid);
-      const { rows: [stored] } = await pool.query<{ view: object }>('select view from monitor.runs where run_id = $1', [run.runId]);
-      await pool.query(`update monitor.runs set view = view - array['fullRecheck', 'scope', 'scopeReason', 'changedSince', 'lnbRequests', 'changedOrders'] where run_id = $1`, [run.runId]);
+      const {
+        rows: [stored],
+      } = await pool.query<{ view: object }>('select view from monitor.runs where run_id = $1', [run.runId]);
+      await pool.query(
+        `update monitor.runs set view = view - array['fullRecheck', 'scope', 'scopeReason', 'changedSince', 'lnbRequests', 'changedOrders'] where run_id = $1`,
+        [run.runId],
+      );
       try {
         expect((await get(path)).body).toMatchObject({ status: 'completed', ...unsaid });
         const listed = await get<{ runs: { runId: string }[] }>('/api/runs?flow=invoices');
@@ -152,7 +169,9 @@ describe('monitor-api', () => {
     it('keeps a task log with plain messages and stable codes, filtered and downloadable', async () => {
       const log = await get<{ lines: { level: string; code: string | null; message: string }[] }>(`/api/runs/${run.runId}/log`);
       const messages = log.body.lines.map((l) => l.message);
-      expect(messages).toEqual(expect.arrayContaining(['Invoice INV-1 detected (revision rev-INV-)', 'Rejected: Missing EAN13 for SKU JKT-001-BLK-M', 'Exported to Xero as INV-1']));
+      expect(messages).toEqual(
+        expect.arrayContaining(['Invoice INV-1 detected (revision rev-INV-)', 'Rejected: Missing EAN13 for SKU JKT-001-BLK-M', 'Exported to Xero as INV-1']),
+      );
       expect(messages.filter((m) => m.startsWith('Rejected: Missing EAN13'))).toHaveLength(1);
       const errors = await get<{ lines: { code: string }[] }>(`/api/runs/${run.runId}/log?level=error`);
       expect(errors.body.lines.map((l) => l.code).sort()).toEqual(['LNB.MISSING_EAN13', 'LNB.MISSING_RETAILER_REFERENCE', 'XERO.VALIDATION']);
@@ -172,10 +191,16 @@ describe('monitor-api', () => {
       const bad400 = await get<{ message: string[] }>('/api/documents?state=lost&from=yesterday');
       expect(bad400.status).toBe(400);
       expect(bad400.body.message.join(' ')).toMatch(/state must be one of .*from must be a date/);
-      const doc = await get<{ state: string; xero: { url: string }; history: { message: string }[] }>(`/api/documents/${encodeURIComponent(run.keyOf('INV-1'))}`);
+      const doc = await get<{ state: string; xero: { url: string }; history: { message: string }[] }>(
+        `/api/documents/${encodeURIComponent(run.keyOf('INV-1'))}`,
+      );
       expect(doc.body.state).toBe('exported');
       expect(doc.body.xero.url).toMatch(/^https:\/\/go\.xero\.com\//);
-      expect(doc.body.history.map((h) => h.message)).toEqual(['Invoice INV-1 detected (revision rev-INV-)', expect.stringMatching(/^Invoice INV-1 ready for Xero/), 'Exported to Xero as INV-1']);
+      expect(doc.body.history.map((h) => h.message)).toEqual([
+        'Invoice INV-1 detected (revision rev-INV-)',
+        expect.stringMatching(/^Invoice INV-1 ready for Xero/),
+        'Exported to Xero as INV-1',
+      ]);
     });
 
     it('retries a failed document, and all failed documents of a run, as new runs sent to the poller', async () => {
@@ -187,7 +212,10 @@ describe('monitor-api', () => {
         const found = [one.body.runId, all.body.runId].map((id) => requested.find((r) => r.payload.runId === id));
         return found.every(Boolean) ? found.map((f) => f!.payload) : undefined;
       });
-      expect(sent.map((p) => [p.trigger, p.documents?.sort(), p.requestedBy])).toEqual([['retry', ['INV-3'], 'bootstrap-operator-1'], ['retry', ['INV-2', 'INV-3'], 'bootstrap-operator-1']]);
+      expect(sent.map((p) => [p.trigger, p.documents?.sort(), p.requestedBy])).toEqual([
+        ['retry', ['INV-3'], 'bootstrap-operator-1'],
+        ['retry', ['INV-2', 'INV-3'], 'bootstrap-operator-1'],
+      ]);
       expect((await http('POST', `${monitor.url}/api/documents/${encodeURIComponent(run.keyOf('INV-1'))}/retry`, undefined, asOperator)).status).toBe(409);
     });
 
@@ -213,10 +241,13 @@ describe('monitor-api', () => {
     });
 
     it('rebuilds the same read models from its journal', async () => {
-      const snapshot = async () => (await pool.query(`select
+      const snapshot = async () =>
+        (
+          await pool.query(`select
         (select json_agg(r order by run_id) from (select run_id, status, view from monitor.runs) r) as runs,
         (select json_agg(d order by document_key) from (select document_key, state, view from monitor.documents) d) as docs,
-        (select json_agg(l order by at, message) from (select run_id, at, level, code, message from monitor.log_lines) l) as lines`)).rows[0];
+        (select json_agg(l order by at, message) from (select run_id, at, level, code, message from monitor.log_lines) l) as lines`)
+        ).rows[0];
       const before = await snapshot();
       await pool.query('delete from monitor.documents');
       const counts = await rebuild(pool);
@@ -230,20 +261,38 @@ describe('monitor-api', () => {
       const run = aRun();
       await send(run.requested());
       const original = JSON.stringify({ ...run.detected('INV-DL'), payload: { broken: true } });
-      await publisher.sendRaw(topicName(prefix, 'lnb.invoice.detected.v1.dlq'), [{
-        key: run.keyOf('INV-DL'), value: original,
-        headers: { 'x-dlq-code': 'CONTRACT.BAD_PAYLOAD', 'x-dlq-reasons': '["payload.revision: should not be empty"]', 'x-original-topic': topicName(prefix, 'lnb.invoice.detected.v1'), 'x-original-partition': '1', 'x-original-offset': '12', 'x-consumer-group': `${prefix}mapper`, 'x-failed-at': new Date().toISOString() },
-      }]);
-      const line = await waitFor('the dead letter in the run log', async () =>
-        (await get<{ lines: { code: string; message: string; level: string }[] }>(`/api/runs/${run.runId}/log?code=CONTRACT.BAD_PAYLOAD`)).body.lines[0]);
-      expect(line).toMatchObject({ level: 'error', message: 'InvoiceDetected on lnb.invoice.detected.v1 was refused by mapper and set aside: payload.revision: should not be empty' });
+      await publisher.sendRaw(topicName(prefix, 'lnb.invoice.detected.v1.dlq'), [
+        {
+          key: run.keyOf('INV-DL'),
+          value: original,
+          headers: {
+            'x-dlq-code': 'CONTRACT.BAD_PAYLOAD',
+            'x-dlq-reasons': '["payload.revision: should not be empty"]',
+            'x-original-topic': topicName(prefix, 'lnb.invoice.detected.v1'),
+            'x-original-partition': '1',
+            'x-original-offset': '12',
+            'x-consumer-group': `${prefix}mapper`,
+            'x-failed-at': new Date().toISOString(),
+          },
+        },
+      ]);
+      const line = await waitFor(
+        'the dead letter in the run log',
+        async () =>
+          (await get<{ lines: { code: string; message: string; level: string }[] }>(`/api/runs/${run.runId}/log?code=CONTRACT.BAD_PAYLOAD`)).body.lines[0],
+      );
+      expect(line).toMatchObject({
+        level: 'error',
+        message: 'InvoiceDetected on lnb.invoice.detected.v1 was refused by mapper and set aside: payload.revision: should not be empty',
+      });
       expect(await metrics()).toMatch(/lnbx_dead_letters_seen_total\{topic="lnb.invoice.detected.v1",code="CONTRACT.BAD_PAYLOAD",service="monitor-api"\} 1/);
     });
 
     it('catches what its own consumer refuses, even bytes that are not JSON, as a run-less line', async () => {
       await publisher.sendRaw(topicName(prefix, 'mapper.document.mapped.v1'), [{ key: 'acme:invoice:X', value: '{"not json' }]);
       const line = await waitFor('the unreadable letter', async () =>
-        (await get<{ lines: { code: string; message: string }[] }>('/api/runs/unattached-log')).body.lines.find((l) => l.code === 'CONTRACT.NOT_JSON'));
+        (await get<{ lines: { code: string; message: string }[] }>('/api/runs/unattached-log')).body.lines.find((l) => l.code === 'CONTRACT.NOT_JSON'),
+      );
       expect(line.message).toMatch(/^A message on mapper.document.mapped.v1 was refused by monitor-api and set aside: not JSON/);
     });
   });
@@ -251,9 +300,20 @@ describe('monitor-api', () => {
   describe('preview', () => {
     it('lists what would be sent to Xero and what would be rejected, leaving the documents as they are', async () => {
       const preview = new RunEvents(undefined, 'credit_notes', 'preview');
-      await send(preview.requested(), preview.started(), preview.detected('CN-1'), preview.detected('CN-2'), preview.mapped('CN-1'), preview.rejected('CN-2', [missingEan13('TSH-014-NVY-S')]), preview.completed(2));
+      await send(
+        preview.requested(),
+        preview.started(),
+        preview.detected('CN-1'),
+        preview.detected('CN-2'),
+        preview.mapped('CN-1'),
+        preview.rejected('CN-2', [missingEan13('TSH-014-NVY-S')]),
+        preview.completed(2),
+      );
       const p = await waitFor('the preview', async () => {
-        const res = await get<{ wouldSend: { reference: string; xero: { number: string } }[]; wouldReject: { reference: string; problems: { code: string }[] }[] }>(`/api/runs/${preview.runId}/preview`);
+        const res = await get<{
+          wouldSend: { reference: string; xero: { number: string } }[];
+          wouldReject: { reference: string; problems: { code: string }[] }[];
+        }>(`/api/runs/${preview.runId}/preview`);
         return res.status === 200 && res.body.wouldSend.length + res.body.wouldReject.length === 2 ? res.body : undefined;
       });
       expect(p.wouldSend.map((d) => [d.reference, d.xero.number])).toEqual([['CN-1', 'CN-1']]);
@@ -262,14 +322,23 @@ describe('monitor-api', () => {
     });
   });
 
-  describe("credit notes in Xero and their allocations (never a failure)", () => {
+  describe('credit notes in Xero and their allocations (never a failure)', () => {
     const run = new RunEvents(undefined, 'credit_notes');
     const [waits, early, unallocated, done] = ['CN-A1', 'CN-A2', 'CN-A3', 'CN-A4'];
     const lifecycle = (ref: string) => [run.detected(ref), run.mapped(ref), run.exported(ref)];
-    type Allocation = { state: string; message: string; invoiceNumber: string; waitingFor: string[]; nextCheckAt: string | null; amount: number | null; code: string | null };
+    type Allocation = {
+      state: string;
+      message: string;
+      invoiceNumber: string;
+      waitingFor: string[];
+      nextCheckAt: string | null;
+      amount: number | null;
+      code: string | null;
+    };
     type Doc = { reference: string; state: string; allocation: Allocation | null; history: { level: string; code: string | null; message: string }[] };
     const docOf = (ref: string) => get<Doc>(`/api/documents/${encodeURIComponent(run.keyOf(ref))}`);
-    const refs = async (q: string) => (await get<{ documents: { reference: string }[] }>(`/api/documents?flow=credit_notes&${q}`)).body.documents.map((d) => d.reference).sort();
+    const refs = async (q: string) =>
+      (await get<{ documents: { reference: string }[] }>(`/api/documents?flow=credit_notes&${q}`)).body.documents.map((d) => d.reference).sort();
     const waitingEvent = run.allocationWaiting(early, { invoiceNumber: 'INV-000009', waitingFor: ['invoice_in_xero'] });
     const notPossible = run.allocationNotPossible(unallocated);
 
@@ -277,18 +346,27 @@ describe('monitor-api', () => {
       await send(run.requested(), run.started());
       // The exporter's word on CN-A2's allocation comes first, before anything else of the document (other topics).
       await send(waitingEvent);
-      await waitFor('the early allocation in the task log', async () =>
-        (await get<{ lines: { reference: string }[] }>(`/api/runs/${run.runId}/log`)).body.lines.some((l) => l.reference === early) || undefined);
+      await waitFor(
+        'the early allocation in the task log',
+        async () => (await get<{ lines: { reference: string }[] }>(`/api/runs/${run.runId}/log`)).body.lines.some((l) => l.reference === early) || undefined,
+      );
       await send(...lifecycle(waits), ...lifecycle(early), ...lifecycle(unallocated), ...lifecycle(done));
       await send(run.allocationWaiting(waits), notPossible, run.allocationWaiting(done), run.allocated(done), run.completed(4));
     });
 
     it('shows every credit note exported, none failed, each with its allocation, in the run and its documents', async () => {
       const summary = await waitFor('the run with four exported credit notes and their allocations', async () => {
-        const r = (await get<{ status: string; documents: { exported: number; failed: number }; allocations: Record<string, number> }>(`/api/runs/${run.runId}`)).body;
-        return r.status === 'completed' && r.documents.exported === 4 && r.allocations.waiting + r.allocations.allocated + r.allocations.notPossible === 4 ? r : undefined;
+        const r = (
+          await get<{ status: string; documents: { exported: number; failed: number }; allocations: Record<string, number> }>(`/api/runs/${run.runId}`)
+        ).body;
+        return r.status === 'completed' && r.documents.exported === 4 && r.allocations.waiting + r.allocations.allocated + r.allocations.notPossible === 4
+          ? r
+          : undefined;
       });
-      expect(summary).toMatchObject({ documents: { total: 4, exported: 4, failed: 0, rejected: 0 }, allocations: { waiting: 2, allocated: 1, notPossible: 1 } });
+      expect(summary).toMatchObject({
+        documents: { total: 4, exported: 4, failed: 0, rejected: 0 },
+        allocations: { waiting: 2, allocated: 1, notPossible: 1 },
+      });
       expect(await refs('allocation=waiting')).toEqual([waits, early]);
       expect(await refs('allocation=allocated')).toEqual([done]);
       expect(await refs('allocation=not_possible')).toEqual([unallocated]);
@@ -303,20 +381,37 @@ describe('monitor-api', () => {
       const doc = (await docOf(early)).body;
       expect(doc).toMatchObject({
         state: 'exported',
-        allocation: { state: 'waiting', invoiceNumber: 'INV-000009', waitingFor: ['invoice_in_xero'], nextCheckAt: waitingEvent.payload.nextCheckAt, message: waitingEvent.payload.message },
+        allocation: {
+          state: 'waiting',
+          invoiceNumber: 'INV-000009',
+          waitingFor: ['invoice_in_xero'],
+          nextCheckAt: waitingEvent.payload.nextCheckAt,
+          message: waitingEvent.payload.message,
+        },
       });
-      expect(doc.history.map((h) => [h.level, h.message])).toEqual(expect.arrayContaining([['info', waitingEvent.payload.message], ['info', `Exported to Xero as ${early}`]]));
-      const runDocs = (await get<{ documents: { reference: string; state: string; allocation: Allocation | null }[] }>(`/api/runs/${run.runId}/documents`)).body.documents;
+      expect(doc.history.map((h) => [h.level, h.message])).toEqual(
+        expect.arrayContaining([
+          ['info', waitingEvent.payload.message],
+          ['info', `Exported to Xero as ${early}`],
+        ]),
+      );
+      const runDocs = (await get<{ documents: { reference: string; state: string; allocation: Allocation | null }[] }>(`/api/runs/${run.runId}/documents`)).body
+        .documents;
       expect(runDocs.map((d) => [d.reference, d.state, d.allocation?.state])).toEqual([
-        [waits, 'exported', 'waiting'], [early, 'exported', 'waiting'], [unallocated, 'exported', 'not_possible'], [done, 'exported', 'allocated'],
+        [waits, 'exported', 'waiting'],
+        [early, 'exported', 'waiting'],
+        [unallocated, 'exported', 'not_possible'],
+        [done, 'exported', 'allocated'],
       ]);
       expect((await docOf(done)).body.allocation).toMatchObject({ state: 'allocated', amount: 96, invoiceNumber: 'INV-000007' });
       expect((await docOf(unallocated)).body.allocation).toMatchObject({ state: 'not_possible', code: 'XERO.ALLOCATION_INVOICE_PAID' });
     });
 
     it('writes waiting and allocated as info, not possible as a warning with its code, and no error', async () => {
-      const lines = (await get<{ lines: { level: string; code: string | null; reference: string | null; message: string }[] }>(`/api/runs/${run.runId}/log`)).body.lines;
-      const about = (ref: string) => lines.filter((l) => l.reference === ref && !/detected|ready for Xero|Exported to Xero/.test(l.message)).map((l) => [l.level, l.code, l.message]);
+      const lines = (await get<{ lines: { level: string; code: string | null; reference: string | null; message: string }[] }>(`/api/runs/${run.runId}/log`))
+        .body.lines;
+      const about = (ref: string) =>
+        lines.filter((l) => l.reference === ref && !/detected|ready for Xero|Exported to Xero/.test(l.message)).map((l) => [l.level, l.code, l.message]);
       expect(about(waits)).toEqual([['info', null, `Allocation of ${waits} to INV-000007 waits until ${waits} and INV-000007 are approved in Xero`]]);
       expect(about(unallocated)).toEqual([['warn', 'XERO.ALLOCATION_INVOICE_PAID', notPossible.payload.message]]);
       expect(about(done).map((l) => l[0])).toEqual(['info', 'info']);
@@ -376,11 +471,14 @@ describe('monitor-api', () => {
     });
 
     it('reads views stored before allocations existed, and upgrades and rebuilds them into the same read models', async () => {
-      const snapshot = async () => (await pool.query(`select
+      const snapshot = async () =>
+        (
+          await pool.query(`select
         (select json_agg(d order by document_key) from (select document_key, state, allocation, view from monitor.documents) d) as docs,
         (select json_agg(r order by run_id, document_key) from (select run_id, document_key, state, view from monitor.run_documents) r) as run_docs,
         (select json_agg(a order by document_key, run_id) from (select * from monitor.allocations) a) as allocations,
-        (select json_agg(l order by at, message) from (select run_id, at, level, code, message from monitor.log_lines) l) as lines`)).rows[0];
+        (select json_agg(l order by at, message) from (select run_id, at, level, code, message from monitor.log_lines) l) as lines`)
+        ).rows[0];
       const before = await snapshot();
       // The database as the monitor left it before this change (its last migration undone, no allocation
       // field in the stored views), then migrated again as an operator would.
@@ -390,7 +488,12 @@ describe('monitor-api', () => {
         commit`);
       await runMigrations(db.url, ['up', '--owner', 'monitor']);
       expect((await docOf(done)).body).toMatchObject({ state: 'exported', allocation: null });
-      expect((await get<{ documents: { allocation: unknown }[] }>(`/api/runs/${run.runId}/documents`)).body.documents.map((d) => d.allocation)).toEqual([null, null, null, null]);
+      expect((await get<{ documents: { allocation: unknown }[] }>(`/api/runs/${run.runId}/documents`)).body.documents.map((d) => d.allocation)).toEqual([
+        null,
+        null,
+        null,
+        null,
+      ]);
       await rebuild(pool);
       expect(await snapshot()).toEqual(before);
       expect((await docOf(done)).body.allocation).toMatchObject({ state: 'allocated' });
@@ -399,7 +502,12 @@ describe('monitor-api', () => {
 
   describe('schedules and selection rules', () => {
     it('validates a schedule, naming the field, and sends a good one to the poller', async () => {
-      const bad = await http<{ message: string[] }>('PUT', `${monitor.url}/api/flows/invoices/schedule`, { enabled: true, cron: '0 25 * * *', timeZone: 'Europe/Nowhere' }, asOperator);
+      const bad = await http<{ message: string[] }>(
+        'PUT',
+        `${monitor.url}/api/flows/invoices/schedule`,
+        { enabled: true, cron: '0 25 * * *', timeZone: 'Europe/Nowhere' },
+        asOperator,
+      );
       expect(bad.status).toBe(400);
       expect(bad.body.message.join(' ')).toMatch(/cron is not a valid expression.*timeZone must be an IANA time zone/);
       expect((await http('PUT', `${monitor.url}/api/flows/invoices/schedule`, { enabled: true }, asOperator)).status).toBe(400);
@@ -422,9 +530,18 @@ describe('monitor-api', () => {
       const sel = await get<{ pending: { value: { holdBack: string[]; currencies: string[] } } }>('/api/flows/invoices/selection');
       expect(sel.body.pending.value).toMatchObject({ holdBack: ['INV-HOLD'], currencies: ['EUR'] });
       // The poller confirms: the document now shows as held back.
-      await send(createEnvelope(SelectionChanged.definition, { flow: 'invoices', rules: sel.body.pending.value as never, requestedBy: 'bootstrap-operator-1' }, {
-        producer: 'lnb-poller', connectionId: 'acme', correlationId: 'sel', key: flowKey('acme', 'invoices'),
-      }));
+      await send(
+        createEnvelope(
+          SelectionChanged.definition,
+          { flow: 'invoices', rules: sel.body.pending.value as never, requestedBy: 'bootstrap-operator-1' },
+          {
+            producer: 'lnb-poller',
+            connectionId: 'acme',
+            correlationId: 'sel',
+            key: flowKey('acme', 'invoices'),
+          },
+        ),
+      );
       const docs = await waitFor('the held document', async () => {
         const r = await get<{ documents: { reference: string; heldBack: boolean }[] }>('/api/documents?state=held');
         return r.body.documents.length ? r.body.documents : undefined;
@@ -439,16 +556,30 @@ describe('monitor-api', () => {
     // Told before the loss below (its clock is a month earlier), as an exporter's states come before later ones.
     const xero = new RunEvents(undefined, 'invoices', 'export', { startAt: Date.parse('2026-02-01T08:00:00.000Z') });
     const status = async () => (await get<XeroStatus>('/api/xero/status')).body;
-    const told = (occurredAt: string) => waitFor(`the state told at ${occurredAt}`, async () => {
-      const s = await status();
-      return s.state?.at === occurredAt ? s : undefined;
+    const told = (occurredAt: string) =>
+      waitFor(`the state told at ${occurredAt}`, async () => {
+        const s = await status();
+        return s.state?.at === occurredAt ? s : undefined;
+      });
+    expect(await status()).toEqual({
+      connected: null,
+      message: 'The Xero exporter has not told the state of its Xero connection yet.',
+      state: null,
+      projected: null,
     });
-    expect(await status()).toEqual({ connected: null, message: 'The Xero exporter has not told the state of its Xero connection yet.', state: null, projected: null });
 
-    const never = xero.connectionChanged({ status: 'disconnected', change: 'announced', xeroTenantId: undefined, tenantName: undefined, connectedAt: undefined });
+    const never = xero.connectionChanged({
+      status: 'disconnected',
+      change: 'announced',
+      xeroTenantId: undefined,
+      tenantName: undefined,
+      connectedAt: undefined,
+    });
     await send(never);
     expect(await told(never.occurredAt)).toMatchObject({
-      connected: false, message: 'Not connected to Xero. Connect to start exporting.', state: { status: 'not_connected', grant: 'authorization_code', since: null },
+      connected: false,
+      message: 'Not connected to Xero. Connect to start exporting.',
+      state: { status: 'not_connected', grant: 'authorization_code', since: null },
     });
 
     const connected = xero.connectionChanged();
@@ -456,16 +587,23 @@ describe('monitor-api', () => {
     await send({ ...connected, payload: { ...connected.payload, accessToken: 'must-not-leak' } });
     const up = await told(connected.occurredAt);
     expect(up).toMatchObject({
-      connected: true, message: 'Connected to Xero (Demo Fashion Ltd).',
+      connected: true,
+      message: 'Connected to Xero (Demo Fashion Ltd).',
       state: { status: 'connected', xeroTenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd', since: '2026-03-01T09:00:00.000Z' },
     });
     expect(JSON.stringify(up)).not.toMatch(/must-not-leak|accessToken/);
 
-    const lost = xero.connectionChanged({ status: 'disconnected', change: 'lost', reason: 'Xero refused the refresh token (invalid_grant)', code: 'XERO.INVALID_GRANT' });
+    const lost = xero.connectionChanged({
+      status: 'disconnected',
+      change: 'lost',
+      reason: 'Xero refused the refresh token (invalid_grant)',
+      code: 'XERO.INVALID_GRANT',
+    });
     await send(lost);
     const down = await told(lost.occurredAt);
     expect(down).toMatchObject({
-      connected: false, message: 'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant). Reconnect in the Integration Center.',
+      connected: false,
+      message: 'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant). Reconnect in the Integration Center.',
       state: { status: 'lost', since: lost.occurredAt, code: 'XERO.INVALID_GRANT' },
     });
     await rebuild(pool);
@@ -486,8 +624,12 @@ describe('monitor-api', () => {
     await waitFor('the mapped document', async () => ((await get<{ state: string }>(`/api/documents/${key}`)).body.state === 'mapped' ? true : undefined));
     // As the exporter tells a loss: the loss, and the state it leaves.
     const reason = 'Xero refused the refresh token (invalid_grant): the connection must be authorised again';
-    await publisher.publish([run.connectionLost({ waitingDocuments: 1 }), run.connectionChanged({ status: 'disconnected', change: 'lost', reason, code: 'XERO.INVALID_GRANT' })]);
-    const said = 'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant): the connection must be authorised again. 1 document waits; reconnect in the Integration Center.';
+    await publisher.publish([
+      run.connectionLost({ waitingDocuments: 1 }),
+      run.connectionChanged({ status: 'disconnected', change: 'lost', reason, code: 'XERO.INVALID_GRANT' }),
+    ]);
+    const said =
+      'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant): the connection must be authorised again. 1 document waits; reconnect in the Integration Center.';
     const status = await waitFor('the loss in the Xero connection panel', async () => {
       const s = (await get<XeroStatus>('/api/xero/status')).body;
       return s.projected?.status === 'lost' && s.state?.status === 'lost' ? s : undefined;
@@ -497,7 +639,10 @@ describe('monitor-api', () => {
     expect(runLine).toEqual([expect.objectContaining({ level: 'error', message: said })]);
     const unattached = (await get<{ lines: { eventType: string; message: string }[] }>('/api/runs/unattached-log')).body.lines;
     expect(unattached.filter((l) => l.eventType === 'XeroConnectionLost').map((l) => l.message)).toEqual([said]);
-    expect((await get<{ state: string; waiting: { for: string } | null }>(`/api/documents/${key}`)).body).toMatchObject({ state: 'mapped', waiting: { for: 'xero_connection' } });
+    expect((await get<{ state: string; waiting: { for: string } | null }>(`/api/documents/${key}`)).body).toMatchObject({
+      state: 'mapped',
+      waiting: { for: 'xero_connection' },
+    });
     const digest = await waitFor('the loss in a digest', () => webhook.find((m) => m.text.includes('Demo Fashion Ltd was lost')));
     expect(digest.text).toContain('the connection must be authorised again (XERO.INVALID_GRANT). 1 document waits; reconnect in the Integration Center.');
     // Waiting is not stuck, however long it lasts: the connection-lost alert speaks for it.
@@ -510,7 +655,9 @@ describe('monitor-api', () => {
       return s.projected?.status === 'connected' && s.connected ? s : undefined;
     });
     expect(back.message).toBe('Connected to Xero (Demo Fashion Ltd).');
-    await waitFor('the restoration in a digest', () => webhook.find((m) => m.text.includes('The Xero connection to Demo Fashion Ltd was restored; 1 document resumes.')));
+    await waitFor('the restoration in a digest', () =>
+      webhook.find((m) => m.text.includes('The Xero connection to Demo Fashion Ltd was restored; 1 document resumes.')),
+    );
     const lines = (await get<{ lines: { message: string }[] }>(`/api/runs/${run.runId}/log`)).body.lines.map((l) => l.message);
     expect(lines).toContain('The Xero connection to Demo Fashion Ltd was restored; 1 document resumes.');
     expect((await get<{ waiting: unknown }>(`/api/documents/${key}`)).body.waiting).toBeNull();

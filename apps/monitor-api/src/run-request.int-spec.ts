@@ -31,20 +31,25 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     db = await createTestDatabase('smoke');
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('smoke') };
     const lnbEnv = { LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret };
-    [monitor, poller] = await Promise.all([spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}` }), spawnService('lnb-poller', { ...env, ...lnbEnv })]);
+    [monitor, poller] = await Promise.all([
+      spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}` }),
+      spawnService('lnb-poller', { ...env, ...lnbEnv }),
+    ]);
   });
 
   /**
    * The run as GET /api/runs/{runId} answers it, once completed and started: RunStarted and RunCompleted
    * travel on two topics, so the monitor may project the completion first.
    */
-  const completed = (runId: string) => waitFor(`run ${runId} to complete, its start known`, async () => {
-    const r = await http<RunAnswer>('GET', `${monitor.url}/api/runs/${runId}`, undefined, auth);
-    return r.body.status === 'completed' && r.body.startedAt !== null ? r.body : undefined;
-  });
+  const completed = (runId: string) =>
+    waitFor(`run ${runId} to complete, its start known`, async () => {
+      const r = await http<RunAnswer>('GET', `${monitor.url}/api/runs/${runId}`, undefined, auth);
+      return r.body.status === 'completed' && r.body.startedAt !== null ? r.body : undefined;
+    });
 
   /** The poller's own "run completed" log line (written after the commit that publishes the event, so maybe after the monitor has it). */
-  const loggedCompletion = (runId: string) => waitFor(`the poller to log run ${runId} completed`, () => poller.logs.find((l) => l.msg === 'run completed' && l.runId === runId));
+  const loggedCompletion = (runId: string) =>
+    waitFor(`the poller to log run ${runId} completed`, () => poller.logs.find((l) => l.msg === 'run completed' && l.runId === runId));
 
   afterAll(async () => {
     await Promise.all([monitor?.stop(), poller?.stop()]);
@@ -56,7 +61,10 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     for (const s of [monitor, poller]) {
       const ready = await http<{ status: string; checks: { name: string; status: string }[] }>('GET', `${s.url}/health/ready`);
       expect(ready.status).toBe(200);
-      expect(ready.body.checks).toEqual([{ name: 'postgres', status: 'up' }, { name: 'kafka', status: 'up' }]);
+      expect(ready.body.checks).toEqual([
+        { name: 'postgres', status: 'up' },
+        { name: 'kafka', status: 'up' },
+      ]);
     }
   });
 
@@ -67,7 +75,11 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     expect(run.startedAt).not.toBeNull();
     expect(run.counts.seen).toBe(25);
     expect(run.counts.emitted).toBeGreaterThan(0);
-    expect(run).toMatchObject({ scope: 'full', scopeReason: 'no run of this flow has completed yet: every document and its order are read', fullRecheck: false });
+    expect(run).toMatchObject({
+      scope: 'full',
+      scopeReason: 'no run of this flow has completed yet: every document and its order are read',
+      fullRecheck: false,
+    });
   });
 
   it('refuses a bad request with a 400 naming the field', async () => {
@@ -94,8 +106,12 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     // The REST answer says it too: what the run read, why, and what it cost in LNB requests (the poller's count).
     const finished = await loggedCompletion(res.body.runId);
     expect(run).toMatchObject({
-      fullRecheck: true, scope: 'full', scopeReason: 'a full re-check was requested: every document and its order are read again', changedSince: null,
-      lnbRequests: finished.lnbRequests, changedOrders: null,
+      fullRecheck: true,
+      scope: 'full',
+      scopeReason: 'a full re-check was requested: every document and its order are read again',
+      changedSince: null,
+      lnbRequests: finished.lnbRequests,
+      changedOrders: null,
     });
     // One request for each selected document's order, besides the token and the listings.
     expect(run.lnbRequests).toBeGreaterThan(run.counts.selected);
@@ -103,7 +119,12 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     await waitFor('the next run to start', () => poller.logs.find((l) => l.msg === 'run started' && l.runId === next.body.runId));
     expect(poller.logs.find((l) => l.msg === 'run started' && l.runId === next.body.runId)).toMatchObject({ scope: 'incremental' });
     const incremental = await completed(next.body.runId);
-    expect(incremental).toMatchObject({ fullRecheck: false, scope: 'incremental', scopeReason: expect.stringMatching(/^only what changed in Le New Black is read: /), changedOrders: 0 });
+    expect(incremental).toMatchObject({
+      fullRecheck: false,
+      scope: 'incremental',
+      scopeReason: expect.stringMatching(/^only what changed in Le New Black is read: /),
+      changedOrders: 0,
+    });
     expect(incremental.lnbRequests).toBe((await loggedCompletion(next.body.runId)).lnbRequests);
     expect(incremental.lnbRequests).toBeLessThan(run.lnbRequests!);
     const listed = await http<{ runs: RunAnswer[] }>('GET', `${monitor.url}/api/runs?flow=invoices`, undefined, auth);
@@ -114,7 +135,12 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     const notBoolean = await http<{ message: string[] }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices', fullRecheck: 'yes' }, auth);
     expect(notBoolean.status).toBe(400);
     expect(notBoolean.body.message).toEqual(['fullRecheck must be a boolean value']);
-    const named = await http<{ message: string[] }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices', fullRecheck: true, documents: ['INV-000001'] }, auth);
+    const named = await http<{ message: string[] }>(
+      'POST',
+      `${monitor.url}/api/runs`,
+      { flow: 'invoices', fullRecheck: true, documents: ['INV-000001'] },
+      auth,
+    );
     expect(named.status).toBe(400);
     expect(named.body.message).toEqual(['fullRecheck: a full re-check reads every document; leave documents out (a run naming documents reads exactly those)']);
   });

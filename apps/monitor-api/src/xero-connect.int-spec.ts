@@ -31,11 +31,13 @@ function freePort(): Promise<number> {
 
 /** The Set-Cookie headers of an answer as name -> value. */
 function cookiesOf(res: Response): Map<string, { value: string; attributes: string }> {
-  return new Map(res.headers.getSetCookie().map((c) => {
-    const [pair, ...attributes] = c.split(';');
-    const at = pair.indexOf('=');
-    return [pair.slice(0, at).trim(), { value: pair.slice(at + 1), attributes: attributes.join(';').trim() }];
-  }));
+  return new Map(
+    res.headers.getSetCookie().map((c) => {
+      const [pair, ...attributes] = c.split(';');
+      const at = pair.indexOf('=');
+      return [pair.slice(0, at).trim(), { value: pair.slice(at + 1), attributes: attributes.join(';').trim() }];
+    }),
+  );
 }
 
 describe('monitor-api: connecting Xero (an operator, through the exporter and the Xero sandbox)', () => {
@@ -55,13 +57,23 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     const env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('connect'), CONNECTION_ID: 'acme' };
     const ac = xero.clients.authorizationCode;
     exporter = await spawnService('xero-exporter', {
-      ...env, XERO_API_URL: xero.accountingBasePath, XERO_IDENTITY_URL: xero.url, XERO_GRANT: 'authorization_code',
-      XERO_CLIENT_ID: ac.clientId, XERO_CLIENT_SECRET: ac.clientSecret, XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
-      XERO_REDIRECT_URI: callbackUrl, EXPORTER_SERVICE_TOKEN: SERVICE_TOKEN, XERO_TENANT_ID: xero.tenantIds[0],
+      ...env,
+      XERO_API_URL: xero.accountingBasePath,
+      XERO_IDENTITY_URL: xero.url,
+      XERO_GRANT: 'authorization_code',
+      XERO_CLIENT_ID: ac.clientId,
+      XERO_CLIENT_SECRET: ac.clientSecret,
+      XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
+      XERO_REDIRECT_URI: callbackUrl,
+      EXPORTER_SERVICE_TOKEN: SERVICE_TOKEN,
+      XERO_TENANT_ID: xero.tenantIds[0],
     });
     monitor = await spawnService('monitor-api', {
-      ...env, HTTP_PORT: String(port), MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR},viewer:${VIEWER}`,
-      EXPORTER_INTERNAL_URL: exporter.url, EXPORTER_SERVICE_TOKEN: SERVICE_TOKEN,
+      ...env,
+      HTTP_PORT: String(port),
+      MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR},viewer:${VIEWER}`,
+      EXPORTER_INTERNAL_URL: exporter.url,
+      EXPORTER_SERVICE_TOKEN: SERVICE_TOKEN,
     });
   });
 
@@ -77,18 +89,29 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
    * What a refused callback must leave as it was: the exporter's connection (as a connect writes it; the upkeep
    * fills the organisation's short code in its own time), its told states, the monitor's requests.
    */
-  const world = async () => JSON.stringify((await pool.query(`select
+  const world = async () =>
+    JSON.stringify(
+      (
+        await pool.query(`select
       (select coalesce(json_agg(json_build_object('id', connection_id, 'status', status, 'tenant', xero_tenant_id, 'access', access_token,
         'refresh', refresh_token, 'connectedAt', connected_at) order by connection_id), '[]') from exporter.connections) as connections,
       (select count(*) from exporter.events where type = 'XeroConnectionChanged') as told,
-      (select coalesce(json_agg(a order by created_at), '[]') from monitor.xero_authorizations a) as requests`)).rows[0]);
+      (select coalesce(json_agg(a order by created_at), '[]') from monitor.xero_authorizations a) as requests`)
+      ).rows[0],
+    );
 
   /** An operator presses "Connect to Xero": the consent link, and the cookie the browser keeps for the callback. */
   async function start(key = OPERATOR): Promise<{ status: number; authorizeUrl: string; cookie: string; setCookie: string; body: Record<string, unknown> }> {
     const res = await fetch(`${monitor.url}/api/xero/connect`, { method: 'POST', headers: { 'x-api-key': key } });
     const body = (await res.json()) as Record<string, unknown>;
     const nonce = cookiesOf(res).get(NONCE_COOKIE);
-    return { status: res.status, body, authorizeUrl: String(body.authorizeUrl), cookie: nonce ? `${NONCE_COOKIE}=${nonce.value}` : '', setCookie: res.headers.get('set-cookie') ?? '' };
+    return {
+      status: res.status,
+      body,
+      authorizeUrl: String(body.authorizeUrl),
+      cookie: nonce ? `${NONCE_COOKIE}=${nonce.value}` : '',
+      setCookie: res.headers.get('set-cookie') ?? '',
+    };
   }
 
   /** Xero's consent (the sandbox consents by itself; `tenants` that match none is a refusal): where it sends the browser. */
@@ -130,7 +153,9 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     expect(link.searchParams.get('code_challenge_method')).toBe('S256');
     // Stored hashed, bound to the key and the connection.
     const stored = (await pool.query('select * from monitor.xero_authorizations')).rows;
-    expect(stored).toEqual([expect.objectContaining({ state_hash: hashOf(state), connection_id: 'acme', requested_by: 'bootstrap-operator-1', used_at: null })]);
+    expect(stored).toEqual([
+      expect.objectContaining({ state_hash: hashOf(state), connection_id: 'acme', requested_by: 'bootstrap-operator-1', used_at: null }),
+    ]);
     expect(JSON.stringify(stored)).not.toContain(state);
 
     const back = await consent(started.authorizeUrl);
@@ -160,7 +185,7 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     expect(await world()).toBe(before);
   });
 
-  it('refuses a callback without the cookie, with another browser\'s, then takes it with the right one (the refusals used nothing up)', async () => {
+  it("refuses a callback without the cookie, with another browser's, then takes it with the right one (the refusals used nothing up)", async () => {
     const started = await start();
     const back = await consent(started.authorizeUrl);
     const before = await world();
@@ -184,7 +209,9 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
   it('refuses an expired state and one made for another connection with a 400, changing nothing', async () => {
     const started = await start();
     const back = await consent(started.authorizeUrl);
-    await pool.query("update monitor.xero_authorizations set expires_at = now() - interval '1 second' where state_hash = $1", [hashOf(back.searchParams.get('state')!)]);
+    await pool.query("update monitor.xero_authorizations set expires_at = now() - interval '1 second' where state_hash = $1", [
+      hashOf(back.searchParams.get('state')!),
+    ]);
     const before = await world();
     const expired = await land(back, started.cookie);
     expect(expired.status).toBe(400);
@@ -194,8 +221,13 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     // A request another deployment's monitor made (CONNECTION_ID other) in the same database.
     const foreign = newAuthorization();
     await saveAuthorization(pool, {
-      stateHash: hashOf(foreign.state), browserHash: hashOf(foreign.nonce), connectionId: 'other', requestedBy: 'bootstrap-operator-1',
-      redirectUri: callbackUrl, codeVerifier: foreign.codeVerifier, expiresAt: new Date(Date.now() + 600_000),
+      stateHash: hashOf(foreign.state),
+      browserHash: hashOf(foreign.nonce),
+      connectionId: 'other',
+      requestedBy: 'bootstrap-operator-1',
+      redirectUri: callbackUrl,
+      codeVerifier: foreign.codeVerifier,
+      expiresAt: new Date(Date.now() + 600_000),
     });
     const code = (await consent((await start()).authorizeUrl)).searchParams.get('code')!;
     const beforeForeign = await world();
@@ -216,7 +248,8 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     const landed = await land(back, started.cookie);
     expect(landed.status).toBe(303);
     expect(outcomeOf(landed)).toEqual({
-      connected: false, message: 'Not connected to Xero: access was not allowed in Xero (the consent was cancelled or refused). Connect again when ready.',
+      connected: false,
+      message: 'Not connected to Xero: access was not allowed in Xero (the consent was cancelled or refused). Connect again when ready.',
     });
     expect((await pool.query<{ n: number }>("select count(*)::int as n from exporter.events where type = 'XeroConnectionChanged'")).rows[0].n).toBe(told);
     expect((await land(back, started.cookie)).status).toBe(400);

@@ -50,7 +50,10 @@ const identityUrls = (c: ExporterConfig) => {
 };
 
 const rateLimits = (c: ExporterConfig): RateLimits => ({
-  ...XERO_RATE_LIMITS, concurrent: c.xeroLimitConcurrent, perMinute: c.xeroLimitPerMinute, perDay: c.xeroLimitPerDay,
+  ...XERO_RATE_LIMITS,
+  concurrent: c.xeroLimitConcurrent,
+  perMinute: c.xeroLimitPerMinute,
+  perDay: c.xeroLimitPerDay,
 });
 /** A limit-minute in real milliseconds (shorter against a time-scaled sandbox). */
 const minuteMs = (c: ExporterConfig): number => 60_000 / c.xeroRateTimeScale;
@@ -66,27 +69,52 @@ function optionProviders(startWorkers: boolean): Provider[] {
     fromConfig(XERO_API_OPTIONS, (c): XeroApiOptions => ({ apiUrl: c.xeroApiUrl, timeoutMs: c.xeroTimeoutMs, limits: rateLimits(c), minuteMs: minuteMs(c) })),
     fromConfig(CONTACT_NAME_SUFFIX, (c): string => c.xeroContactNameSuffix),
     fromConfig(BATCH_OPTIONS, (c): BatchExporterOptions => ({
-      maxAttempts: c.xeroMaxAttempts, retryBaseMs: c.xeroRetryBaseMs, retryMaxMs: c.xeroRetryMaxMs,
-      batchSize: c.xeroBatchSize, changedAfterExport: c.xeroChangedAfterExport, attachPdf: c.xeroAttachPdf,
+      maxAttempts: c.xeroMaxAttempts,
+      retryBaseMs: c.xeroRetryBaseMs,
+      retryMaxMs: c.xeroRetryMaxMs,
+      batchSize: c.xeroBatchSize,
+      changedAfterExport: c.xeroChangedAfterExport,
+      attachPdf: c.xeroAttachPdf,
     })),
     fromConfig(FOLLOWUP_OPTIONS, (c): FollowupOptions => ({
-      maxAttempts: c.xeroMaxAttempts, retryBaseMs: c.xeroRetryBaseMs, retryMaxMs: c.xeroRetryMaxMs, pdfTimeoutMs: c.xeroPdfTimeoutMs,
+      maxAttempts: c.xeroMaxAttempts,
+      retryBaseMs: c.xeroRetryBaseMs,
+      retryMaxMs: c.xeroRetryMaxMs,
+      pdfTimeoutMs: c.xeroPdfTimeoutMs,
     })),
     fromConfig(ALLOCATION_OPTIONS, (c): AllocationOptions => ({
-      batchSize: ALLOCATION_BATCH, recheckBaseMs: c.xeroAllocationRecheckSeconds * 1000, recheckMaxMs: c.xeroAllocationRecheckMaxSeconds * 1000,
-      retryBaseMs: c.xeroRetryBaseMs, retryMaxMs: c.xeroRetryMaxMs,
+      batchSize: ALLOCATION_BATCH,
+      recheckBaseMs: c.xeroAllocationRecheckSeconds * 1000,
+      recheckMaxMs: c.xeroAllocationRecheckMaxSeconds * 1000,
+      retryBaseMs: c.xeroRetryBaseMs,
+      retryMaxMs: c.xeroRetryMaxMs,
     })),
     fromConfig(CONNECTION_OPTIONS, (c): ConnectionOptions => ({
-      grant: c.xeroGrant, clientId: c.xeroClientId, scopes: c.xeroScopes, authorizeUrl: identityUrls(c).authorize, redirectUri: c.xeroRedirectUri ?? '',
-      tenantId: c.xeroTenantId, concurrent: c.xeroLimitConcurrent,
+      grant: c.xeroGrant,
+      clientId: c.xeroClientId,
+      scopes: c.xeroScopes,
+      authorizeUrl: identityUrls(c).authorize,
+      redirectUri: c.xeroRedirectUri ?? '',
+      tenantId: c.xeroTenantId,
+      concurrent: c.xeroLimitConcurrent,
     })),
     fromConfig(SENDER_OPTIONS, (c): SenderOptions => ({
-      batchSize: c.xeroBatchSize, lingerMs: c.xeroBatchLingerMs, concurrent: c.xeroLimitConcurrent, intervalMs: c.xeroSenderIntervalMs,
-      minuteMs: minuteMs(c), allocationBatch: ALLOCATION_BATCH, allocationCallsPerMinute: c.xeroAllocationCallsPerMinute, startOnBoot: startWorkers,
+      batchSize: c.xeroBatchSize,
+      lingerMs: c.xeroBatchLingerMs,
+      concurrent: c.xeroLimitConcurrent,
+      intervalMs: c.xeroSenderIntervalMs,
+      minuteMs: minuteMs(c),
+      allocationBatch: ALLOCATION_BATCH,
+      allocationCallsPerMinute: c.xeroAllocationCallsPerMinute,
+      startOnBoot: startWorkers,
     })),
     fromConfig(UPKEEP_OPTIONS, (c): UpkeepOptions => ({
-      connectionId: c.connectionId, grant: c.xeroGrant, concurrent: c.xeroLimitConcurrent, reconnectMs: c.xeroReconnectSeconds * 1000,
-      referenceRefreshMinutes: c.xeroReferenceRefreshMinutes, startOnBoot: startWorkers,
+      connectionId: c.connectionId,
+      grant: c.xeroGrant,
+      concurrent: c.xeroLimitConcurrent,
+      reconnectMs: c.xeroReconnectSeconds * 1000,
+      referenceRefreshMinutes: c.xeroReferenceRefreshMinutes,
+      startOnBoot: startWorkers,
     })),
   ];
 }
@@ -114,8 +142,10 @@ export class AppModule {
         { provide: TRANSACT, inject: [Outbox], useFactory: (outbox: Outbox): Transact => outbox.store.withTransaction.bind(outbox.store) },
         // Documents' streams read through evolve and projected; published events go through the outbox.
         {
-          provide: DocumentLifecycleStore, inject: [Outbox],
-          useFactory: (outbox: Outbox) => new DocumentLifecycleStore(outbox.store, (tx, stream, envelopes, expected) => outbox.append(tx, stream, envelopes, expected)),
+          provide: DocumentLifecycleStore,
+          inject: [Outbox],
+          useFactory: (outbox: Outbox) =>
+            new DocumentLifecycleStore(outbox.store, (tx, stream, envelopes, expected) => outbox.append(tx, stream, envelopes, expected)),
         },
         { provide: TokenCipher, inject: [ExporterConfig], useFactory: (c: ExporterConfig) => TokenCipher.fromText(c.xeroTokenKey) },
         { provide: Limiters, inject: [XERO_API_OPTIONS], useFactory: (o: XeroApiOptions) => new Limiters(o.limits, o.minuteMs) },

@@ -44,10 +44,22 @@ describe('xero-exporter against the Xero sandbox', () => {
     return api;
   };
   /** "Check allocations now", as the monitor sends it. */
-  const checkNow = (documents?: string[]) => rig.publisher.publish([createEnvelope(AllocationCheckRequested.definition, { requestedBy: 'finance@brand', ...(documents ? { documents } : {}) }, {
-    producer: 'monitor-api', connectionId: 'acme', correlationId: allocationChecksKey('acme'), causationId: null, key: allocationChecksKey('acme'),
-  })]);
-  const calls = (method: string, path: string) => rig.sandbox.admin.calls({ tenantId: tenant, limit: 2000 }).recent.filter((c) => c.method === method && c.path === path);
+  const checkNow = (documents?: string[]) =>
+    rig.publisher.publish([
+      createEnvelope(
+        AllocationCheckRequested.definition,
+        { requestedBy: 'finance@brand', ...(documents ? { documents } : {}) },
+        {
+          producer: 'monitor-api',
+          connectionId: 'acme',
+          correlationId: allocationChecksKey('acme'),
+          causationId: null,
+          key: allocationChecksKey('acme'),
+        },
+      ),
+    ]);
+  const calls = (method: string, path: string) =>
+    rig.sandbox.admin.calls({ tenantId: tenant, limit: 2000 }).recent.filter((c) => c.method === method && c.path === path);
   /**
    * Documents that reach the exporter together: the sender is held until all are recorded, so they go as one
    * batch (an idle organisation's first document otherwise goes at once, alone, and the rest follow together).
@@ -58,7 +70,10 @@ describe('xero-exporter against the Xero sandbox', () => {
     try {
       await rig.publisher.publish(envs);
       const keys = envs.map((e) => e.payload.documentKey);
-      await waitFor('the documents recorded', async () => (await rig.pool.query('select count(*)::int as n from exporter.pending where document_key = any($1)', [keys])).rows[0].n === keys.length);
+      await waitFor(
+        'the documents recorded',
+        async () => (await rig.pool.query('select count(*)::int as n from exporter.pending where document_key = any($1)', [keys])).rows[0].n === keys.length,
+      );
     } finally {
       sender.start();
     }
@@ -71,13 +86,25 @@ describe('xero-exporter against the Xero sandbox', () => {
     expect(ref.payload.accounts.find((a) => a.code === '860')?.systemAccount).toBe('ROUNDING');
     const told = await rig.observer.waitChange('connected');
     expect(told).toMatchObject({ key: 'acme:xero-connection', connectionId: 'acme' });
-    expect(told.payload).toEqual({ status: 'connected', change: 'connected', grant: 'client_credentials', xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd', connectedAt: expect.any(String) });
+    expect(told.payload).toEqual({
+      status: 'connected',
+      change: 'connected',
+      grant: 'client_credentials',
+      xeroTenantId: tenant,
+      tenantName: 'Demo Fashion Ltd',
+      connectedAt: expect.any(String),
+    });
     expect(JSON.stringify(told)).not.toMatch(/token|secret/i);
     expect((await rig.pool.query("select status from exporter.connections where connection_id = 'acme'")).rows).toEqual([{ status: 'connected' }]);
   });
 
   it('sends a run of invoices as one batch, creates the contact once, and reports what Xero computed', async () => {
-    const envs = ['B-1', 'B-2', 'B-3', 'B-4'].map((n, i) => aMappedInvoice(n).inRun('run-batch').withLines({ quantity: i + 1, unitAmount: 10.5 }).envelope());
+    const envs = ['B-1', 'B-2', 'B-3', 'B-4'].map((n, i) =>
+      aMappedInvoice(n)
+        .inRun('run-batch')
+        .withLines({ quantity: i + 1, unitAmount: 10.5 })
+        .envelope(),
+    );
     const before = rig.sandbox.admin.calls({ tenantId: tenant }).stats.byStatus;
     await publishTogether(envs);
     const done = await Promise.all(envs.map((e) => rig.observer.waitExported(e.payload.documentKey)));
@@ -127,8 +154,15 @@ describe('xero-exporter against the Xero sandbox', () => {
     const cn = aMappedCreditNote('AL-CN-2').allocatingTo('AL-INV-2').envelope();
     await rig.publisher.publish([cn]);
     const refused = await rig.observer.waitAllocation(cn.payload.documentKey, 'CreditNoteLeftUnallocated');
-    expect(refused.payload).toMatchObject({ code: 'XERO.ALLOCATION_INVOICE_PAID', creditNoteNumber: 'AL-CN-2', invoiceNumber: 'AL-INV-2', runId: cn.payload.runId });
-    expect(refused.payload.message).toBe("Invoice AL-INV-2 has already been paid in Xero, so credit note AL-CN-2 was not allocated to it; its credit stays on the customer's account.");
+    expect(refused.payload).toMatchObject({
+      code: 'XERO.ALLOCATION_INVOICE_PAID',
+      creditNoteNumber: 'AL-CN-2',
+      invoiceNumber: 'AL-INV-2',
+      runId: cn.payload.runId,
+    });
+    expect(refused.payload.message).toBe(
+      "Invoice AL-INV-2 has already been paid in Xero, so credit note AL-CN-2 was not allocated to it; its credit stays on the customer's account.",
+    );
     expect(refused).toMatchObject({ correlationId: cn.payload.runId, key: cn.payload.documentKey, producer: 'xero-exporter' });
     expect(rig.observer.exportedOf(cn.payload.documentKey)[0].occurredAt <= refused.occurredAt).toBe(true);
     expect(rig.observer.failedOf(cn.payload.documentKey)).toEqual([]);
@@ -144,16 +178,22 @@ describe('xero-exporter against the Xero sandbox', () => {
     await rig.observer.waitExported(inv.payload.documentKey);
     await rig.observer.waitExported(cn.payload.documentKey);
     // The credit note may reach Xero before its invoice (another batch): then it first waits for the invoice too.
-    const waits = await waitFor('waiting for both approvals', () => rig.observer.allocationsOf(cn.payload.documentKey)
-      .find((e) => e.type === 'CreditNoteAllocationDeferred' && e.payload.waitingFor.join() === 'credit_note_approval,invoice_approval'));
+    const waits = await waitFor('waiting for both approvals', () =>
+      rig.observer
+        .allocationsOf(cn.payload.documentKey)
+        .find((e) => e.type === 'CreditNoteAllocationDeferred' && e.payload.waitingFor.join() === 'credit_note_approval,invoice_approval'),
+    );
     expect(waits.payload).toMatchObject({ invoiceNumber: 'DR-INV-1', creditNoteNumber: 'DR-CN-1' });
     expect(waits.payload.message).toContain('waits until DR-CN-1 and DR-INV-1 are approved in Xero');
 
     // Approved one at a time, as a person would in Xero; "check now" (the Integration Center's button) each time.
     rig.sandbox.admin.approve(tenant, 'creditNote', 'DR-CN-1');
     await checkNow();
-    const invoiceOnly = await waitFor('waiting for the invoice only', () => rig.observer.allocationsOf(cn.payload.documentKey)
-      .find((e) => e.type === 'CreditNoteAllocationDeferred' && e.payload.waitingFor.join() === 'invoice_approval'));
+    const invoiceOnly = await waitFor('waiting for the invoice only', () =>
+      rig.observer
+        .allocationsOf(cn.payload.documentKey)
+        .find((e) => e.type === 'CreditNoteAllocationDeferred' && e.payload.waitingFor.join() === 'invoice_approval'),
+    );
     expect(invoiceOnly.payload.message).toContain('waits until DR-INV-1 is approved in Xero');
     expect(invoice('DR-INV-1')?.AmountCredited).toBe(0);
 
@@ -166,8 +206,12 @@ describe('xero-exporter against the Xero sandbox', () => {
 
     // Asked again: nothing more happens in Xero.
     await checkNow(['DR-CN-1']);
-    await waitFor('the re-check answered', () => rig.observer.allocationsOf(cn.payload.documentKey).filter((e) => e.type === 'CreditNoteAllocated').length === 1
-      && calls('PUT', `/CreditNotes/${allocated.payload.creditNoteXeroId}/Allocations`).length === 1);
+    await waitFor(
+      'the re-check answered',
+      () =>
+        rig.observer.allocationsOf(cn.payload.documentKey).filter((e) => e.type === 'CreditNoteAllocated').length === 1 &&
+        calls('PUT', `/CreditNotes/${allocated.payload.creditNoteXeroId}/Allocations`).length === 1,
+    );
     expect(creditNote('DR-CN-1')?.Allocations).toHaveLength(1);
     expect(rig.observer.failedOf(cn.payload.documentKey)).toEqual([]);
   });
@@ -181,7 +225,9 @@ describe('xero-exporter against the Xero sandbox', () => {
     await rig.publisher.publish([cn]);
     const allocated = await rig.observer.waitAllocation(cn.payload.documentKey, 'CreditNoteAllocated');
     expect(allocated.payload).toMatchObject({ amount: 53.6, remainingCredit: 66.4, outcome: 'allocated' });
-    expect(allocated.payload.message).toBe("Allocated 53.60 GBP of credit note PT-CN-1 to invoice PT-INV-1. 66.40 GBP of credit stays on the customer's account: the invoice owed only 53.60 GBP.");
+    expect(allocated.payload.message).toBe(
+      "Allocated 53.60 GBP of credit note PT-CN-1 to invoice PT-INV-1. 66.40 GBP of credit stays on the customer's account: the invoice owed only 53.60 GBP.",
+    );
     expect(invoice('PT-INV-1')).toMatchObject({ Status: 'PAID', AmountDue: 0 });
     expect(creditNote('PT-CN-1')).toMatchObject({ Status: 'AUTHORISED', RemainingCredit: 66.4 });
     expect(rig.observer.failedOf(cn.payload.documentKey)).toEqual([]);
@@ -201,7 +247,9 @@ describe('xero-exporter against the Xero sandbox', () => {
     const env = aMappedInvoice('PDF-MISSING').withPdf(`${pdfUrl}/missing.pdf`).envelope();
     await rig.publisher.publish([env]);
     await rig.observer.waitExported(env.payload.documentKey);
-    await waitFor('the attachment given up', async () => /lnbx_xero_attachments_failed_total\{type="invoice"[^}]*\} 1/.test(await (await fetch(`${rig.service.url}/metrics`)).text()));
+    await waitFor('the attachment given up', async () =>
+      /lnbx_xero_attachments_failed_total\{type="invoice"[^}]*\} 1/.test(await (await fetch(`${rig.service.url}/metrics`)).text()),
+    );
     expect(rig.observer.failedOf(env.payload.documentKey)).toEqual([]);
     expect(invoice('PDF-MISSING')?.HasAttachments).toBe(false);
   });
@@ -218,18 +266,34 @@ describe('xero-exporter against the Xero sandbox', () => {
     await rig.observer.waitExported(envs[0].payload.documentKey);
     const codes = await Promise.all(envs.slice(1).map(async (e) => (await rig.observer.waitFailed(e.payload.documentKey)).payload));
     expect(codes.map((c) => [c.problems[0].code, c.retriable, c.attempt])).toEqual([
-      ['XERO.UNKNOWN_TAX_TYPE', false, 1], ['XERO.INVALID_ACCOUNT', false, 1], ['XERO.LOCK_DATE', false, 1],
+      ['XERO.UNKNOWN_TAX_TYPE', false, 1],
+      ['XERO.INVALID_ACCOUNT', false, 1],
+      ['XERO.LOCK_DATE', false, 1],
     ]);
     expect(calls('PUT', '/Invoices').length - before).toBe(1);
   });
 
   it('links an invoice already typed into Xero under the same number (already_present)', async () => {
     const api = await byHand();
-    const typed = await api.createInvoices(tenant, { invoices: [{
-      type: Invoice.TypeEnum.ACCREC, invoiceNumber: 'HAND-1', contact: { name: 'Walk-in customer' }, date: '2026-03-01', dueDate: '2026-03-31',
-      currencyCode: CurrencyCode.GBP, status: Invoice.StatusEnum.AUTHORISED, lineAmountTypes: LineAmountTypes.Exclusive,
-      lineItems: [{ description: 'Typed by hand', quantity: 1, unitAmount: 10, accountCode: '200', taxType: 'OUTPUT2' }],
-    }] }, false);
+    const typed = await api.createInvoices(
+      tenant,
+      {
+        invoices: [
+          {
+            type: Invoice.TypeEnum.ACCREC,
+            invoiceNumber: 'HAND-1',
+            contact: { name: 'Walk-in customer' },
+            date: '2026-03-01',
+            dueDate: '2026-03-31',
+            currencyCode: CurrencyCode.GBP,
+            status: Invoice.StatusEnum.AUTHORISED,
+            lineAmountTypes: LineAmountTypes.Exclusive,
+            lineItems: [{ description: 'Typed by hand', quantity: 1, unitAmount: 10, accountCode: '200', taxType: 'OUTPUT2' }],
+          },
+        ],
+      },
+      false,
+    );
     const env = aMappedInvoice('HAND-1').envelope();
     await rig.publisher.publish([env]);
     const done = await rig.observer.waitExported(env.payload.documentKey);
@@ -291,11 +355,15 @@ describe('xero-exporter against the Xero sandbox', () => {
 
   it('finds contacts by number, adopts a hand-made namesake, suffixes a clash and restores an archived one', async () => {
     const api = await byHand();
-    await api.createContacts(tenant, { contacts: [
-      { name: 'Hand Made Ltd' }, { name: 'Clash Ltd', contactNumber: 'OTHER-1' }, { name: 'Archived Ltd', contactNumber: 'RET-ARCH' },
-    ] }, false);
+    await api.createContacts(
+      tenant,
+      { contacts: [{ name: 'Hand Made Ltd' }, { name: 'Clash Ltd', contactNumber: 'OTHER-1' }, { name: 'Archived Ltd', contactNumber: 'RET-ARCH' }] },
+      false,
+    );
     const archived = rig.sandbox.admin.contacts(tenant).find((c) => c.ContactNumber === 'RET-ARCH')!;
-    await api.updateContact(tenant, String(archived.ContactID), { contacts: [{ contactID: String(archived.ContactID), contactStatus: Contact.ContactStatusEnum.ARCHIVED }] });
+    await api.updateContact(tenant, String(archived.ContactID), {
+      contacts: [{ contactID: String(archived.ContactID), contactStatus: Contact.ContactStatusEnum.ARCHIVED }],
+    });
     const envs = [
       aMappedInvoice('CT-1').withContact({ contactNumber: 'RET-HAND', name: 'Hand Made Ltd' }).envelope(),
       aMappedInvoice('CT-2').withContact({ contactNumber: 'RET-CLASH', name: 'Clash Ltd' }).envelope(),

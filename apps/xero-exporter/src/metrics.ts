@@ -16,12 +16,42 @@ export class ExporterMetrics {
 
   constructor(@Inject(METRICS) registry: Registry) {
     const registers = [registry];
-    this.calls = new Counter({ name: 'lnbx_xero_calls_total', help: 'Calls to the Xero Accounting API, by endpoint and HTTP status (0: no answer).', labelNames: ['endpoint', 'status'], registers });
-    this.rateRemaining = new Gauge({ name: 'lnbx_xero_rate_limit_remaining', help: 'Calls left in a Xero rate-limit window, as Xero last reported it.', labelNames: ['tenant', 'window'], registers });
-    this.connectionUp = new Gauge({ name: 'lnbx_xero_connection_up', help: '1 while the Xero organisation is connected, 0 when the connection is lost.', labelNames: ['tenant'], registers });
-    this.exported = new Counter({ name: 'lnbx_documents_exported_total', help: 'Documents exported to Xero, by outcome (created, updated, already_present).', labelNames: ['type', 'outcome'], registers });
-    this.failed = new Counter({ name: 'lnbx_documents_export_failed_total', help: 'Documents reported failed, by error code.', labelNames: ['type', 'code'], registers });
-    this.attachmentsFailed = new Counter({ name: 'lnbx_xero_attachments_failed_total', help: 'LNB PDFs that could not be attached (the export itself stands).', labelNames: ['type'], registers });
+    this.calls = new Counter({
+      name: 'lnbx_xero_calls_total',
+      help: 'Calls to the Xero Accounting API, by endpoint and HTTP status (0: no answer).',
+      labelNames: ['endpoint', 'status'],
+      registers,
+    });
+    this.rateRemaining = new Gauge({
+      name: 'lnbx_xero_rate_limit_remaining',
+      help: 'Calls left in a Xero rate-limit window, as Xero last reported it.',
+      labelNames: ['tenant', 'window'],
+      registers,
+    });
+    this.connectionUp = new Gauge({
+      name: 'lnbx_xero_connection_up',
+      help: '1 while the Xero organisation is connected, 0 when the connection is lost.',
+      labelNames: ['tenant'],
+      registers,
+    });
+    this.exported = new Counter({
+      name: 'lnbx_documents_exported_total',
+      help: 'Documents exported to Xero, by outcome (created, updated, already_present).',
+      labelNames: ['type', 'outcome'],
+      registers,
+    });
+    this.failed = new Counter({
+      name: 'lnbx_documents_export_failed_total',
+      help: 'Documents reported failed, by error code.',
+      labelNames: ['type', 'code'],
+      registers,
+    });
+    this.attachmentsFailed = new Counter({
+      name: 'lnbx_xero_attachments_failed_total',
+      help: 'LNB PDFs that could not be attached (the export itself stands).',
+      labelNames: ['type'],
+      registers,
+    });
   }
 
   recordFailed(type: DocumentType, codes: string[]): void {

@@ -12,7 +12,16 @@ import { Pool } from 'pg';
 import { TokenCipher } from './domain/token-cipher';
 import { xeroExporter } from './service';
 import { aMappedInvoice } from './testing';
-import { countByNumber, exporterEnv, type ExporterRig, Observer, startExporterRig, TEST_REDIRECT_URI, TEST_SERVICE_TOKEN, TEST_TOKEN_KEY } from './testing/harness';
+import {
+  countByNumber,
+  exporterEnv,
+  type ExporterRig,
+  Observer,
+  startExporterRig,
+  TEST_REDIRECT_URI,
+  TEST_SERVICE_TOKEN,
+  TEST_TOKEN_KEY,
+} from './testing/harness';
 import { sealContext } from './xero/tokens';
 
 const TIME_SCALE = 60;
@@ -36,12 +45,19 @@ describe('xero-exporter: authorization-code connections', () => {
   });
 
   const stored = async () => (await rig.pool.query('select access_token, refresh_token from exporter.connections where connection_id = $1', ['acme'])).rows[0];
-  const connection = async () => (await rig.pool.query<{ status: string; reason: string | null }>('select status, reason from exporter.connections where connection_id = $1', ['acme'])).rows[0];
+  const connection = async () =>
+    (await rig.pool.query<{ status: string; reason: string | null }>('select status, reason from exporter.connections where connection_id = $1', ['acme']))
+      .rows[0];
   const waiting = async () => (await rig.pool.query<{ n: number }>("select count(*)::int as n from exporter.pending where connection_id = 'acme'")).rows[0].n;
   const opened = async () => {
     const row = await stored();
     const cipher = TokenCipher.fromText(TEST_TOKEN_KEY);
-    return [row.access_token, row.refresh_token, cipher.decrypt(row.access_token, sealContext('acme', 'access_token')), cipher.decrypt(row.refresh_token, sealContext('acme', 'refresh_token'))];
+    return [
+      row.access_token,
+      row.refresh_token,
+      cipher.decrypt(row.access_token, sealContext('acme', 'access_token')),
+      cipher.decrypt(row.refresh_token, sealContext('acme', 'refresh_token')),
+    ];
   };
   /** What the monitor may read: the state, and nothing of the tokens, sealed or not. */
   const expectNoSecret = (env: EventEnvelope<XeroConnectionChanged.Value>, tokens: string[]) => {
@@ -71,7 +87,11 @@ describe('xero-exporter: authorization-code connections', () => {
     const authorize = new URL(String(link.body.url));
     expect(`${authorize.origin}${authorize.pathname}`).toBe(rig.sandbox.identity.authorizeUrl);
     expect(Object.fromEntries(authorize.searchParams)).toMatchObject({
-      redirect_uri: TEST_REDIRECT_URI, state, code_challenge: codeChallenge, code_challenge_method: 'S256', response_type: 'code',
+      redirect_uri: TEST_REDIRECT_URI,
+      state,
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
+      response_type: 'code',
     });
     expect(authorize.searchParams.get('scope')).toMatch(/offline_access/);
     const answer = await fetch(authorize, { redirect: 'manual' });
@@ -103,7 +123,8 @@ describe('xero-exporter: authorization-code connections', () => {
       expect((await internal('/internal/xero/exchange', { connectionId: 'acme', code: 'c', codeVerifier: 'v'.repeat(43) }, token)).status).toBe(401);
     }
     // The old open consent pages are gone; their paths are refused like any other.
-    for (const path of ['/connect', '/callback?code=a&state=b', '/connections/status']) expect([401, 404]).toContain((await fetch(`${rig.service.url}${path}`, { redirect: 'manual' })).status);
+    for (const path of ['/connect', '/callback?code=a&state=b', '/connections/status'])
+      expect([401, 404]).toContain((await fetch(`${rig.service.url}${path}`, { redirect: 'manual' })).status);
   });
 
   it('refuses a consent link or an exchange for another connection, a malformed state or challenge, naming the field', async () => {
@@ -111,9 +132,20 @@ describe('xero-exporter: authorization-code connections', () => {
     const other = await internal('/internal/xero/authorize-url', { connectionId: 'other', state: randomBytes(16).toString('base64url'), codeChallenge });
     expect(other.status).toBe(400);
     expect(JSON.stringify(other.body)).toMatch(/connectionId other is not the connection this exporter serves/);
-    expect(JSON.stringify((await internal('/internal/xero/authorize-url', { connectionId: 'acme', state: 'short', codeChallenge })).body)).toMatch(/state must be/);
-    expect(JSON.stringify((await internal('/internal/xero/authorize-url', { connectionId: 'acme', state: randomBytes(16).toString('base64url'), codeChallenge: 'plain' })).body)).toMatch(/codeChallenge/);
-    const extra = await internal('/internal/xero/authorize-url', { connectionId: 'acme', state: randomBytes(16).toString('base64url'), codeChallenge, redirectUri: 'http://evil.example/cb' });
+    expect(JSON.stringify((await internal('/internal/xero/authorize-url', { connectionId: 'acme', state: 'short', codeChallenge })).body)).toMatch(
+      /state must be/,
+    );
+    expect(
+      JSON.stringify(
+        (await internal('/internal/xero/authorize-url', { connectionId: 'acme', state: randomBytes(16).toString('base64url'), codeChallenge: 'plain' })).body,
+      ),
+    ).toMatch(/codeChallenge/);
+    const extra = await internal('/internal/xero/authorize-url', {
+      connectionId: 'acme',
+      state: randomBytes(16).toString('base64url'),
+      codeChallenge,
+      redirectUri: 'http://evil.example/cb',
+    });
     expect(extra.status).toBe(400);
     expect(JSON.stringify(extra.body)).toMatch(/redirectUri should not exist/);
     expect((await internal('/internal/xero/exchange', { connectionId: 'other', code: 'c', codeVerifier })).status).toBe(400);
@@ -146,7 +178,12 @@ describe('xero-exporter: authorization-code connections', () => {
     expect(await connection()).toMatchObject({ status: 'connected', reason: null });
     const told = await rig.observer.waitChange('connected');
     expect(told.payload).toEqual({
-      status: 'connected', change: 'connected', grant: 'authorization_code', xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd', connectedAt: expect.any(String),
+      status: 'connected',
+      change: 'connected',
+      grant: 'authorization_code',
+      xeroTenantId: tenant,
+      tenantName: 'Demo Fashion Ltd',
+      connectedAt: expect.any(String),
     });
     expectNoSecret(told, await opened());
     const row = await stored();
@@ -175,7 +212,10 @@ describe('xero-exporter: authorization-code connections', () => {
     // The user revokes the app's access in Xero: the grant ends, and its refresh token answers invalid_grant.
     await fetch(rig.sandbox.identity.revocationUrl, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-www-form-urlencoded', Authorization: `Basic ${Buffer.from(`${rig.sandbox.clients.authorizationCode.clientId}:${rig.sandbox.clients.authorizationCode.clientSecret}`).toString('base64')}` },
+      headers: {
+        'Content-Type': 'application/x-www-form-urlencoded',
+        Authorization: `Basic ${Buffer.from(`${rig.sandbox.clients.authorizationCode.clientId}:${rig.sandbox.clients.authorizationCode.clientSecret}`).toString('base64')}`,
+      },
       body: new URLSearchParams({ token: refresh }).toString(),
     });
     const tokens = await opened();
@@ -183,7 +223,13 @@ describe('xero-exporter: authorization-code connections', () => {
     await rig.publisher.publish(envs);
     const announced = await rig.observer.waitLost(1);
     const changed = await rig.observer.waitChange('lost');
-    expect(changed.payload).toMatchObject({ status: 'disconnected', grant: 'authorization_code', xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd', code: 'XERO.INVALID_GRANT' });
+    expect(changed.payload).toMatchObject({
+      status: 'disconnected',
+      grant: 'authorization_code',
+      xeroTenantId: tenant,
+      tenantName: 'Demo Fashion Ltd',
+      code: 'XERO.INVALID_GRANT',
+    });
     expect(changed.payload.reason).toMatch(/invalid_grant/);
     expectNoSecret(changed, tokens);
     expect(announced.key).toBe('acme:xero-connection');
@@ -219,7 +265,11 @@ describe('xero-exporter: authorization-code connections', () => {
     const lost = await rig.observer.waitLost(2);
     expect(lost.payload).toMatchObject({ xeroTenantId: tenant, code: 'XERO.CONSENT_REVOKED', waitingDocuments: 1 });
     expect(lost.payload.reason).toMatch(/no longer connected/);
-    expect((await rig.observer.waitChange('lost', before)).payload).toMatchObject({ status: 'disconnected', code: 'XERO.CONSENT_REVOKED', reason: lost.payload.reason });
+    expect((await rig.observer.waitChange('lost', before)).payload).toMatchObject({
+      status: 'disconnected',
+      code: 'XERO.CONSENT_REVOKED',
+      reason: lost.payload.reason,
+    });
     rig.sandbox.admin.restoreConnection(tenant);
     await connectAsAnOperator();
     expect((await rig.observer.waitRestored(2)).payload.resumedDocuments).toBe(1);
@@ -234,10 +284,15 @@ describe('xero-exporter: authorization-code connections', () => {
     const db = await createTestDatabase('exporter_announce');
     const pool = new Pool({ connectionString: db.url, max: 1 });
     const observer = new Observer(prefix);
-    const env = exporterEnv(rig.sandbox, { databaseUrl: db.url, prefix, timeScale: TIME_SCALE }, {
-      XERO_GRANT: 'authorization_code', XERO_CLIENT_ID: rig.sandbox.clients.authorizationCode.clientId,
-      XERO_CLIENT_SECRET: rig.sandbox.clients.authorizationCode.clientSecret,
-    });
+    const env = exporterEnv(
+      rig.sandbox,
+      { databaseUrl: db.url, prefix, timeScale: TIME_SCALE },
+      {
+        XERO_GRANT: 'authorization_code',
+        XERO_CLIENT_ID: rig.sandbox.clients.authorizationCode.clientId,
+        XERO_CLIENT_SECRET: rig.sandbox.clients.authorizationCode.clientSecret,
+      },
+    );
     const told = async () => (await pool.query<{ n: number }>("select count(*)::int as n from exporter.events where type = 'XeroConnectionChanged'")).rows[0].n;
     try {
       await pool.query(
@@ -249,8 +304,13 @@ describe('xero-exporter: authorization-code connections', () => {
       await observer.start();
       const announced = await observer.waitChange('announced').finally(() => first.close());
       expect(announced.payload).toEqual({
-        status: 'disconnected', change: 'announced', grant: 'authorization_code', xeroTenantId: tenant, tenantName: 'Demo Fashion Ltd',
-        connectedAt: '2026-03-01T09:00:00.000Z', reason: 'Xero refused the refresh token (invalid_grant)',
+        status: 'disconnected',
+        change: 'announced',
+        grant: 'authorization_code',
+        xeroTenantId: tenant,
+        tenantName: 'Demo Fashion Ltd',
+        connectedAt: '2026-03-01T09:00:00.000Z',
+        reason: 'Xero refused the refresh token (invalid_grant)',
       });
       expectNoSecret(announced, ['v1:sealed-a', 'v1:sealed-r']);
       // The start awaits the announcement: a second start finds it told and tells nothing more.

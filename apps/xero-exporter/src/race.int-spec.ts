@@ -26,7 +26,11 @@ describe('two xero-exporter processes racing on the same documents', () => {
     sandbox = await startXeroSandbox({ port: 0, timeScale: TIME_SCALE, faultSeed: 7 });
     tenant = sandbox.clients.clientCredentials.tenantId;
     db = await createTestDatabase('exporter_race');
-    const env = exporterEnv(sandbox, { databaseUrl: db.url, prefix, timeScale: TIME_SCALE }, { LOG_LEVEL: 'info', XERO_BATCH_SIZE: '10', XERO_BATCH_LINGER_MS: '100' });
+    const env = exporterEnv(
+      sandbox,
+      { databaseUrl: db.url, prefix, timeScale: TIME_SCALE },
+      { LOG_LEVEL: 'info', XERO_BATCH_SIZE: '10', XERO_BATCH_LINGER_MS: '100' },
+    );
     [a, b] = await Promise.all([spawnService('xero-exporter', { ...env, INSTANCE_ID: 'a' }), spawnService('xero-exporter', { ...env, INSTANCE_ID: 'b' })]);
     publisher = new EventPublisher(new Kafka({ clientId: 'exporter-race-test', brokers: env.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }), prefix);
     observer = new Observer(prefix);
@@ -48,9 +52,15 @@ describe('two xero-exporter processes racing on the same documents', () => {
     sandbox.admin.addFault({ ...faults, kind: 'error', status: 503, rate: 0.2, times: 6 });
     sandbox.admin.addFault({ ...faults, kind: 'drop', rate: 0.1, times: 3 });
 
-    const invoices = Array.from({ length: INVOICES }, (_, i) => aMappedInvoice(`RACE-${i}`).withContact({ contactNumber: `RET-${i % 12}`, name: `Retailer ${i % 12} Ltd` }));
-    const credits = Array.from({ length: CREDIT_NOTES }, (_, i) => aMappedCreditNote(`RACE-CN-${i}`).allocatingTo(`RACE-${i}`).withLines({ quantity: 1, unitAmount: 20 })
-      .withContact({ contactNumber: `RET-${i % 12}`, name: `Retailer ${i % 12} Ltd` }));
+    const invoices = Array.from({ length: INVOICES }, (_, i) =>
+      aMappedInvoice(`RACE-${i}`).withContact({ contactNumber: `RET-${i % 12}`, name: `Retailer ${i % 12} Ltd` }),
+    );
+    const credits = Array.from({ length: CREDIT_NOTES }, (_, i) =>
+      aMappedCreditNote(`RACE-CN-${i}`)
+        .allocatingTo(`RACE-${i}`)
+        .withLines({ quantity: 1, unitAmount: 20 })
+        .withContact({ contactNumber: `RET-${i % 12}`, name: `Retailer ${i % 12} Ltd` }),
+    );
     const first = [...invoices, ...credits].map((d) => d.envelope());
     await publisher.publish(first);
     // A retry run re-emits some of the same revisions while the first run is still being sent.
@@ -71,7 +81,9 @@ describe('two xero-exporter processes racing on the same documents', () => {
     expect(keys.map((k) => observer.settled(k)).filter((o) => o?.type !== 'DocumentExported')).toEqual([]);
     // Each credit note allocated to its invoice exactly once, whatever answers were lost on the way.
     const creditKeys = credits.map((_, i) => `acme:credit_note:RACE-CN-${i}`);
-    await waitFor('every credit note allocated', () => creditKeys.every((k) => observer.allocationsOf(k).some((e) => e.type === 'CreditNoteAllocated')), { timeoutMs: 90_000 });
+    await waitFor('every credit note allocated', () => creditKeys.every((k) => observer.allocationsOf(k).some((e) => e.type === 'CreditNoteAllocated')), {
+      timeoutMs: 90_000,
+    });
     const cnRecords = sandbox.admin.creditNotes(tenant).filter((c) => String(c.CreditNoteNumber).startsWith('RACE-CN-'));
     expect(cnRecords.map((c) => (c.Allocations as unknown[]).length)).toEqual(cnRecords.map(() => 1));
     for (let i = 0; i < CREDIT_NOTES; i++) {

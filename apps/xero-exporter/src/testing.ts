@@ -4,7 +4,13 @@ import { createEnvelope, DocumentMapped, type EventEnvelope, type XeroContact, t
 import { randomUUID } from 'node:crypto';
 
 export const aLine = (patch: Partial<XeroLineItem> = {}): XeroLineItem => ({
-  description: 'Biker jacket Black M', quantity: 2, unitAmount: 189, accountCode: '200', taxType: 'OUTPUT2', itemCode: 'JKT-001-BLK-M', ...patch,
+  description: 'Biker jacket Black M',
+  quantity: 2,
+  unitAmount: 189,
+  accountCode: '200',
+  taxType: 'OUTPUT2',
+  itemCode: 'JKT-001-BLK-M',
+  ...patch,
 });
 
 export class MappedBuilder {
@@ -15,13 +21,26 @@ export class MappedBuilder {
   constructor(type: 'invoice' | 'credit_note', number: string) {
     const credit = type === 'credit_note';
     const xero: XeroDocument = {
-      type: credit ? 'ACCRECCREDIT' : 'ACCREC', number, date: '2026-03-02', currencyCode: 'GBP', status: 'AUTHORISED',
-      lineAmountTypes: 'Exclusive', lineItems: [aLine()], expectedTotal: 453.6, unitdp: 2,
+      type: credit ? 'ACCRECCREDIT' : 'ACCREC',
+      number,
+      date: '2026-03-02',
+      currencyCode: 'GBP',
+      status: 'AUTHORISED',
+      lineAmountTypes: 'Exclusive',
+      lineItems: [aLine()],
+      expectedTotal: 453.6,
+      unitdp: 2,
       ...(credit ? {} : { dueDate: '2026-04-01', reference: 'PO-7781' }),
     };
     this.value = {
-      documentKey: `acme:${type}:${number}`, documentType: type, revision: 'r1', runId: this.runId, mode: 'export',
-      xero, contact: { contactNumber: 'RET-0042', name: 'Harbour & Hale Ltd', emailAddress: 'accounts@harbourhale.example' }, warnings: [],
+      documentKey: `acme:${type}:${number}`,
+      documentType: type,
+      revision: 'r1',
+      runId: this.runId,
+      mode: 'export',
+      xero,
+      contact: { contactNumber: 'RET-0042', name: 'Harbour & Hale Ltd', emailAddress: 'accounts@harbourhale.example' },
+      warnings: [],
     };
   }
 
@@ -30,14 +49,39 @@ export class MappedBuilder {
     this.value.documentKey = this.value.documentKey.replace(/^[^:]+:/, `${connectionId}:`);
     return this;
   }
-  inRun(runId: string): this { this.runId = runId; this.value.runId = runId; return this; }
-  withRevision(revision: string): this { this.value.revision = revision; return this; }
-  withContact(contact: Partial<XeroContact>): this { this.value.contact = { ...this.value.contact, ...contact }; return this; }
-  withLines(...lines: Partial<XeroLineItem>[]): this { this.value.xero.lineItems = lines.map((l) => aLine(l)); return this; }
-  withXero(patch: Partial<XeroDocument>): this { this.value.xero = { ...this.value.xero, ...patch }; return this; }
-  withPdf(url: string): this { this.value.pdfUrl = url; return this; }
-  allocatingTo(invoiceNumber: string): this { this.value.allocateToInvoiceNumber = invoiceNumber; return this; }
-  asPreview(): this { this.value.mode = 'preview'; return this; }
+  inRun(runId: string): this {
+    this.runId = runId;
+    this.value.runId = runId;
+    return this;
+  }
+  withRevision(revision: string): this {
+    this.value.revision = revision;
+    return this;
+  }
+  withContact(contact: Partial<XeroContact>): this {
+    this.value.contact = { ...this.value.contact, ...contact };
+    return this;
+  }
+  withLines(...lines: Partial<XeroLineItem>[]): this {
+    this.value.xero.lineItems = lines.map((l) => aLine(l));
+    return this;
+  }
+  withXero(patch: Partial<XeroDocument>): this {
+    this.value.xero = { ...this.value.xero, ...patch };
+    return this;
+  }
+  withPdf(url: string): this {
+    this.value.pdfUrl = url;
+    return this;
+  }
+  allocatingTo(invoiceNumber: string): this {
+    this.value.allocateToInvoiceNumber = invoiceNumber;
+    return this;
+  }
+  asPreview(): this {
+    this.value.mode = 'preview';
+    return this;
+  }
 
   build(): DocumentMapped.Value {
     return structuredClone(this.value);
@@ -45,7 +89,11 @@ export class MappedBuilder {
 
   envelope(): EventEnvelope<DocumentMapped.Value> {
     return createEnvelope(DocumentMapped.definition, this.build(), {
-      producer: 'mapper', connectionId: this.connectionId, correlationId: this.runId, causationId: randomUUID(), key: this.value.documentKey,
+      producer: 'mapper',
+      connectionId: this.connectionId,
+      correlationId: this.runId,
+      causationId: randomUUID(),
+      key: this.value.documentKey,
     });
   }
 }

@@ -8,7 +8,11 @@ import { deadLetterTopic, EVENTS } from './registry';
 
 const ctx = { producer: 'monitor-api' as const, connectionId: 'acme', correlationId: 'run-1', key: 'acme:invoices' };
 const runRequested: RunRequested.Value = {
-  runId: 'run-1', flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'ops@example.com',
+  runId: 'run-1',
+  flow: 'invoices',
+  mode: 'export',
+  trigger: 'manual',
+  requestedBy: 'ops@example.com',
 };
 
 describe('topic registry', () => {
@@ -59,10 +63,16 @@ describe('decode', () => {
   it('refuses a payload with a bad nested field, naming its path', () => {
     const env = createEnvelope(RunRequested.definition, runRequested, ctx);
     const bad = {
-      ...env, type: 'InvoiceDetected',
+      ...env,
+      type: 'InvoiceDetected',
       payload: {
-        documentKey: documentKey('acme', 'invoice', 'INV-1'), documentType: 'invoice', revision: 'r1', runId: 'run-1', mode: 'export',
-        retailer: {}, document: { reference_number: 'INV-1', items: [{ unit_price: 10, quantity: 'two', amount_tax_excl: 20 }] },
+        documentKey: documentKey('acme', 'invoice', 'INV-1'),
+        documentType: 'invoice',
+        revision: 'r1',
+        runId: 'run-1',
+        mode: 'export',
+        retailer: {},
+        document: { reference_number: 'INV-1', items: [{ unit_price: 10, quantity: 'two', amount_tax_excl: 20 }] },
       },
     };
     const out = decode(InvoiceDetected.definition.topic, JSON.stringify(bad));
@@ -89,27 +99,53 @@ describe('incremental runs: optional fields, old messages still decode', () => {
     return out.ok ? [] : out.reasons;
   };
   const started = { runId: 'run-1', flow: 'invoices', mode: 'export', trigger: 'schedule', requestedBy: 'schedule', startedAt: '2026-12-01T10:00:00.000Z' };
-  const completed = { runId: 'run-1', flow: 'invoices', completedAt: '2026-12-01T10:00:05.000Z', counts: { seen: 10, selected: 8, emitted: 1, unchanged: 7, excludedBySelection: 2, heldBack: 0 } };
+  const completed = {
+    runId: 'run-1',
+    flow: 'invoices',
+    completedAt: '2026-12-01T10:00:05.000Z',
+    counts: { seen: 10, selected: 8, emitted: 1, unchanged: 7, excludedBySelection: 2, heldBack: 0 },
+  };
 
   it('decodes RunRequested, RunStarted and RunCompleted as pollers and monitors wrote them before', () => {
-    for (const [definition, payload] of [[RunRequested.definition, runRequested], [RunStarted.definition, started], [RunCompleted.definition, completed]] as const) {
+    for (const [definition, payload] of [
+      [RunRequested.definition, runRequested],
+      [RunStarted.definition, started],
+      [RunCompleted.definition, completed],
+    ] as const) {
       const old = JSON.stringify({ ...createEnvelope(definition as never, payload as never, ctx) });
       expect(reasons(definition.topic, old)).toEqual([]);
     }
   });
 
   it('carries a full re-check request, the scope and its reason, and what the run cost LNB', () => {
-    expect(decode(RunRequested.definition.topic, encode(createEnvelope(RunRequested.definition, { ...runRequested, fullRecheck: true }, ctx)))).toMatchObject({ ok: true, envelope: { payload: { fullRecheck: true } } });
-    const withScope = createEnvelope(RunStarted.definition, { ...started, scope: 'incremental', scopeReason: 'orders changed since 09:45', changedSince: '2026-12-01T09:45:00.000Z' } as RunStarted.Value, { ...ctx, producer: 'lnb-poller' });
+    expect(decode(RunRequested.definition.topic, encode(createEnvelope(RunRequested.definition, { ...runRequested, fullRecheck: true }, ctx)))).toMatchObject({
+      ok: true,
+      envelope: { payload: { fullRecheck: true } },
+    });
+    const withScope = createEnvelope(
+      RunStarted.definition,
+      { ...started, scope: 'incremental', scopeReason: 'orders changed since 09:45', changedSince: '2026-12-01T09:45:00.000Z' } as RunStarted.Value,
+      { ...ctx, producer: 'lnb-poller' },
+    );
     expect(decode(RunStarted.definition.topic, encode(withScope))).toMatchObject({ ok: true, envelope: { payload: { scope: 'incremental' } } });
-    const withCosts = createEnvelope(RunCompleted.definition, { ...completed, counts: { ...completed.counts, enriched: 1 }, scope: 'incremental', changedOrders: 3, lnbRequests: 5 } as RunCompleted.Value, { ...ctx, producer: 'lnb-poller' });
-    expect(decode(RunCompleted.definition.topic, encode(withCosts))).toMatchObject({ ok: true, envelope: { payload: { lnbRequests: 5, counts: { enriched: 1 } } } });
+    const withCosts = createEnvelope(
+      RunCompleted.definition,
+      { ...completed, counts: { ...completed.counts, enriched: 1 }, scope: 'incremental', changedOrders: 3, lnbRequests: 5 } as RunCompleted.Value,
+      { ...ctx, producer: 'lnb-poller' },
+    );
+    expect(decode(RunCompleted.definition.topic, encode(withCosts))).toMatchObject({
+      ok: true,
+      envelope: { payload: { lnbRequests: 5, counts: { enriched: 1 } } },
+    });
   });
 
   it('refuses a bad value in a new field, naming it', () => {
     const bad = { ...createEnvelope(RunRequested.definition, runRequested, ctx), payload: { ...runRequested, fullRecheck: 'yes' } };
     expect(reasons(RunRequested.definition.topic, JSON.stringify(bad)).join('\n')).toMatch(/fullRecheck/);
-    const badScope = { ...createEnvelope(RunStarted.definition, started as RunStarted.Value, { ...ctx, producer: 'lnb-poller' }), payload: { ...started, scope: 'partial' } };
+    const badScope = {
+      ...createEnvelope(RunStarted.definition, started as RunStarted.Value, { ...ctx, producer: 'lnb-poller' }),
+      payload: { ...started, scope: 'partial' },
+    };
     expect(reasons(RunStarted.definition.topic, JSON.stringify(badScope)).join('\n')).toMatch(/scope/);
   });
 });

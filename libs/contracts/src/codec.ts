@@ -57,13 +57,16 @@ export function decode(baseTopic: string, bytes: Buffer | string | null): Decode
   }
   const env = validatePlain(EventEnvelope, raw);
   const r = raw as Record<string, unknown>;
-  const partial = typeof raw === 'object' && raw !== null ? {
-    eventId: typeof r.eventId === 'string' ? r.eventId : undefined,
-    type: typeof r.type === 'string' ? r.type : undefined,
-    correlationId: typeof r.correlationId === 'string' ? r.correlationId : undefined,
-    key: typeof r.key === 'string' ? r.key : undefined,
-    connectionId: typeof r.connectionId === 'string' ? r.connectionId : undefined,
-  } : undefined;
+  const partial =
+    typeof raw === 'object' && raw !== null
+      ? {
+          eventId: typeof r.eventId === 'string' ? r.eventId : undefined,
+          type: typeof r.type === 'string' ? r.type : undefined,
+          correlationId: typeof r.correlationId === 'string' ? r.correlationId : undefined,
+          key: typeof r.key === 'string' ? r.key : undefined,
+          connectionId: typeof r.connectionId === 'string' ? r.connectionId : undefined,
+        }
+      : undefined;
   if (!env.ok) return { ok: false, code: 'CONTRACT.BAD_ENVELOPE', reasons: env.reasons, partial };
   if (env.value.type !== definition.type || env.value.schemaVersion !== definition.schemaVersion) {
     return {

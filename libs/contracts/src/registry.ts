@@ -60,5 +60,4 @@ export const deadLetterTopic = (topic: string): string => `${topic}.dlq`;
  * each other's messages) before the registry's name.
  */
 export const topicName = (prefix: string, topic: string): string => `${prefix}${topic}`;
-export const baseTopic = (prefix: string, deployed: string): string =>
-  prefix && deployed.startsWith(prefix) ? deployed.slice(prefix.length) : deployed;
+export const baseTopic = (prefix: string, deployed: string): string => (prefix && deployed.startsWith(prefix) ? deployed.slice(prefix.length) : deployed);

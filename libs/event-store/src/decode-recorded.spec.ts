@@ -11,8 +11,16 @@ const requested = createEnvelope(
 /** A row as the store gives it back: the envelope as JSON data, the type beside it. */
 function recorded(data: unknown, over: Partial<RecordedEvent> = {}): RecordedEvent {
   return {
-    eventId: requested.eventId, streamId: 'run-run-1', streamVersion: 1, type: 'RunRequested', data, metadata: {},
-    topic: RunRequested.definition.topic, kafkaKey: 'acme:invoices', position: { transactionId: 1n, globalPosition: 1n }, recordedAt: new Date(),
+    eventId: requested.eventId,
+    streamId: 'run-run-1',
+    streamVersion: 1,
+    type: 'RunRequested',
+    data,
+    metadata: {},
+    topic: RunRequested.definition.topic,
+    kafkaKey: 'acme:invoices',
+    position: { transactionId: 1n, globalPosition: 1n },
+    recordedAt: new Date(),
     ...over,
   };
 }
@@ -34,20 +42,30 @@ describe('decodeRecorded', () => {
     expect(env.payload).toBeInstanceOf(RunRequested.Value);
   });
 
-  it('reads an event kept without a topic (never published) on its definition\'s topic', () => {
+  it("reads an event kept without a topic (never published) on its definition's topic", () => {
     expect(decodeRecorded(recorded(requested, { topic: null, kafkaKey: null }), RunRequested.definition).payload.runId).toBe('run-1');
   });
 
   it('refuses another event than the one asked for, naming the stream, version and event', () => {
     const err = failure(() => decodeRecorded(recorded(requested, { streamVersion: 3 }), RunStarted.definition));
     expect(err.message).toBe(`run-run-1 v3 (event ${requested.eventId}) cannot be read: it holds a RunRequested, not a RunStarted`);
-    expect([err.code, err.retriable, err.streamId, err.streamVersion, err.eventId]).toEqual(['STORE.UNREADABLE_EVENT', false, 'run-run-1', 3, requested.eventId]);
+    expect([err.code, err.retriable, err.streamId, err.streamVersion, err.eventId]).toEqual([
+      'STORE.UNREADABLE_EVENT',
+      false,
+      'run-run-1',
+      3,
+      requested.eventId,
+    ]);
     expect(isCodedError(err, 'STORE.UNREADABLE_EVENT')).toBe(true);
   });
 
   it('refuses a stored event its contract no longer accepts, with every reason', () => {
-    const err = failure(() => decodeRecorded(recorded({ ...requested, payload: { ...requested.payload, flow: 'orders', requestedBy: 7 } }), RunRequested.definition));
+    const err = failure(() =>
+      decodeRecorded(recorded({ ...requested, payload: { ...requested.payload, flow: 'orders', requestedBy: 7 } }), RunRequested.definition),
+    );
     expect(err.message).toMatch(/cannot be read: CONTRACT\.BAD_PAYLOAD: payload\.flow: .*; payload\.requestedBy: /);
-    expect(failure(() => decodeRecorded(recorded({ ...requested, eventId: 'not-a-uuid' }), RunRequested.definition)).message).toMatch(/CONTRACT\.BAD_ENVELOPE: eventId/);
+    expect(failure(() => decodeRecorded(recorded({ ...requested, eventId: 'not-a-uuid' }), RunRequested.definition)).message).toMatch(
+      /CONTRACT\.BAD_ENVELOPE: eventId/,
+    );
   });
 });

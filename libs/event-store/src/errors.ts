@@ -32,5 +32,4 @@ export const SQLSTATE = {
 export type SqlState = (typeof SQLSTATE)[keyof typeof SQLSTATE];
 
 /** Whether `err` is a Postgres error with this SQLSTATE. */
-export const hasSqlState = (err: unknown, state: SqlState): boolean =>
-  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === state;
+export const hasSqlState = (err: unknown, state: SqlState): boolean => typeof err === 'object' && err !== null && (err as { code?: unknown }).code === state;

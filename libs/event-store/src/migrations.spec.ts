@@ -4,7 +4,9 @@ import { EVENT_STORE_MIGRATION } from './migrations';
 
 describe('the event store migrations', () => {
   it('names the last migration of its folder as the one the code needs', () => {
-    const files = readdirSync(path.resolve(__dirname, '../migrations')).filter((f) => f.endsWith('.sql')).sort();
+    const files = readdirSync(path.resolve(__dirname, '../migrations'))
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
     expect(files.at(-1)).toBe(`${EVENT_STORE_MIGRATION}.sql`);
   });
 });

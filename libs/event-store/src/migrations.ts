@@ -26,7 +26,10 @@ export class SchemaNotMigratedError extends CodedError<'STORE.SCHEMA_NOT_MIGRATE
 /** Resolves when `schema` has every migration this code needs; otherwise says which is missing and what to run. */
 export async function assertMigrated(pool: Pool, required: RequiredMigrations): Promise<void> {
   const schema = checkSchemaName(required.schema);
-  const needed: [string, string][] = [[EVENT_STORE_MIGRATIONS_TABLE, EVENT_STORE_MIGRATION], ...(required.own ? [[OWN_MIGRATIONS_TABLE, required.own] as [string, string]] : [])];
+  const needed: [string, string][] = [
+    [EVENT_STORE_MIGRATIONS_TABLE, EVENT_STORE_MIGRATION],
+    ...(required.own ? [[OWN_MIGRATIONS_TABLE, required.own] as [string, string]] : []),
+  ];
   for (const [table, name] of needed) {
     const { rows } = await pool.query<{ t: string | null }>('select to_regclass($1) as t', [`${schema}.${table}`]);
     const ran = rows[0].t ? (await pool.query(`select 1 from ${schema}.${table} where name = $1`, [name])).rowCount : 0;

@@ -106,10 +106,10 @@ export class OutboxRelay {
   private async step(): Promise<StepOutcome> {
     const client = await this.connection();
     if (!this.leader) {
-      const { rows } = await client.query<{ locked: boolean }>(
-        'select pg_try_advisory_lock(hashtext($1), hashtext($2)) as locked',
-        ['lnbx.outbox-relay', `${this.store.schema}.${this.o.name}`],
-      );
+      const { rows } = await client.query<{ locked: boolean }>('select pg_try_advisory_lock(hashtext($1), hashtext($2)) as locked', [
+        'lnbx.outbox-relay',
+        `${this.store.schema}.${this.o.name}`,
+      ]);
       if (!rows[0].locked) return 'idle';
       this.leader = true;
       // The previous leader may have moved on since this instance last looked.

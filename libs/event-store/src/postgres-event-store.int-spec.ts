@@ -49,8 +49,15 @@ describe('PostgresEventStore (real Postgres)', () => {
     ]);
     const a = await store.readStream('doc-a');
     const b = await store.readStream('doc-b');
-    expect(a.map((e) => [e.streamVersion, e.data])).toEqual([[1, first.data], [2, { n: 1 }], [3, { n: 4 }]]);
-    expect(b.map((e) => [e.streamVersion, e.data, e.kafkaKey])).toEqual([[1, { n: 2 }, 'doc-b'], [2, { n: 3 }, 'k-b']]);
+    expect(a.map((e) => [e.streamVersion, e.data])).toEqual([
+      [1, first.data],
+      [2, { n: 1 }],
+      [3, { n: 4 }],
+    ]);
+    expect(b.map((e) => [e.streamVersion, e.data, e.kafkaKey])).toEqual([
+      [1, { n: 2 }, 'doc-b'],
+      [2, { n: 3 }, 'k-b'],
+    ]);
     expect(a[2].position.globalPosition).toBeGreaterThan(a[1].position.globalPosition);
     await expect(store.append('doc-b', [anEvent()], { expectedVersion: 2 })).resolves.toMatchObject({ nextVersion: 3 });
   });
@@ -91,9 +98,7 @@ describe('PostgresEventStore (real Postgres)', () => {
 
   it('lets exactly one of many concurrent creators of a stream win', async () => {
     const store = await fx.store();
-    const results = await Promise.allSettled(
-      Array.from({ length: 8 }, () => store.append('created-once', [anEvent()], { expectedVersion: 'no_stream' })),
-    );
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => store.append('created-once', [anEvent()], { expectedVersion: 'no_stream' })));
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((r) => r.status === 'rejected' && r.reason instanceof WrongExpectedVersionError)).toHaveLength(7);
   });

@@ -36,8 +36,15 @@ interface EventRecord {
 
 function eventRecord(tx: string, stream: string, version: number, e: NewEvent): EventRecord {
   return {
-    tx, stream, version, id: e.eventId ?? randomUUID(), type: e.type, data: e.data ?? null, meta: e.metadata ?? {},
-    topic: e.topic ?? null, key: e.topic === undefined ? null : (e.kafkaKey ?? stream),
+    tx,
+    stream,
+    version,
+    id: e.eventId ?? randomUUID(),
+    type: e.type,
+    data: e.data ?? null,
+    meta: e.metadata ?? {},
+    topic: e.topic ?? null,
+    key: e.topic === undefined ? null : (e.kafkaKey ?? stream),
   };
 }
 
@@ -68,7 +75,11 @@ export class PostgresEventStore implements EventStore {
     }
     const outbox = events.some((e) => e.topic !== undefined);
     const first = claim.version - events.length + 1;
-    const inserted = await this.insertEvents(c, events.map((e, i) => eventRecord(claim.transaction_id, streamId, first + i, e)), streamId);
+    const inserted = await this.insertEvents(
+      c,
+      events.map((e, i) => eventRecord(claim.transaction_id, streamId, first + i, e)),
+      streamId,
+    );
     // Delivered only at commit, so a relay never wakes for an event it cannot see yet.
     if (outbox) await c.query('select pg_notify($1, $2)', [outboxChannel(this.schema), '']);
     inserted.sort((a, b) => a.stream_version - b.stream_version);

@@ -16,8 +16,7 @@ export interface EventRow {
   recorded_at: Date;
 }
 
-export const EVENT_COLUMNS =
-  'global_position, transaction_id, stream_id, stream_version, event_id, type, data, metadata, topic, kafka_key, recorded_at';
+export const EVENT_COLUMNS = 'global_position, transaction_id, stream_id, stream_version, event_id, type, data, metadata, topic, kafka_key, recorded_at';
 
 /** As EVENT_COLUMNS, with data as the JSON text Postgres holds (pg leaves text unparsed). */
 export const OUTBOX_COLUMNS = EVENT_COLUMNS.replace(/\bdata\b/, 'data::text as data');
@@ -53,4 +52,3 @@ export function comparePositions(a: Position, b: Position): number {
 
 /** Bind parameters for a position: strings, because pg would send a bigint as a JS number. */
 export const positionParams = (p: Position): [string, string] => [p.transactionId.toString(), p.globalPosition.toString()];
-

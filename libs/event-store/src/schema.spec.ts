@@ -5,7 +5,7 @@ describe('checkSchemaName', () => {
     expect(checkSchemaName(name)).toBe(name);
   });
   it.each(['Poller', '2fast', 'a-b', 'x; drop table y', '', 'a'.repeat(64), 'pg_catalog', 'information_schema'])(
-    'refuses %j, which is not safe to splice into SQL or is PostgreSQL\'s own',
+    "refuses %j, which is not safe to splice into SQL or is PostgreSQL's own",
     (name) => {
       expect(() => checkSchemaName(name)).toThrow(/event store schema/);
     },

@@ -24,7 +24,9 @@ export async function migrateEventStore(pool: Pool, schema: string): Promise<voi
     await client.query('begin');
     await client.query(`create schema if not exists ${s}`);
     await client.query(`set local search_path to ${s}`);
-    for (const file of readdirSync(MIGRATIONS).filter((f) => f.endsWith('.sql')).sort()) {
+    for (const file of readdirSync(MIGRATIONS)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()) {
       await client.query(readFileSync(path.join(MIGRATIONS, file), 'utf8').split('-- Down Migration')[0]);
     }
     await client.query('commit');

@@ -1,6 +1,15 @@
 import fc from 'fast-check';
 import {
-  decodeComponent, inputProblems, isCalendarDay, jsonProblems, jsonTextDepth, parameterProblems, requestUrl, strictInteger, textProblem, visible,
+  decodeComponent,
+  inputProblems,
+  isCalendarDay,
+  jsonProblems,
+  jsonTextDepth,
+  parameterProblems,
+  requestUrl,
+  strictInteger,
+  textProblem,
+  visible,
 } from './index';
 
 const nested = (depth: number): unknown => {
@@ -35,11 +44,13 @@ describe('text shown to a person', () => {
   });
 
   it('never leaves an acting character behind (property)', () => {
-    fc.assert(fc.property(fc.string({ unit: 'binary' }), (s) => {
-      const out = visible(s);
-      expect(out).not.toMatch(/[\u2028\u2029\u202a-\u202e]/);
-      expect(textProblem(out)).toBeUndefined();
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        const out = visible(s);
+        expect(out).not.toMatch(/[\u2028\u2029\u202a-\u202e]/);
+        expect(textProblem(out)).toBeUndefined();
+      }),
+    );
   });
 });
 
@@ -56,7 +67,10 @@ describe('JSON bodies', () => {
       'the field name "rules.x\\u0001" must not contain control characters (\\u0001 at 1)',
     ]);
     expect(jsonProblems(JSON.parse('{"flow":"invoices","__proto__":{"x":1}}'))).toEqual(['property __proto__ should not exist']);
-    expect(jsonProblems({ rules: { constructor: 'x', prototype: 1 } })).toEqual(['property rules.constructor should not exist', 'property rules.prototype should not exist']);
+    expect(jsonProblems({ rules: { constructor: 'x', prototype: 1 } })).toEqual([
+      'property rules.constructor should not exist',
+      'property rules.prototype should not exist',
+    ]);
   });
 
   it('reads the depth of text before parsing it, strings aside', () => {
@@ -68,13 +82,16 @@ describe('JSON bodies', () => {
 
 describe('values from a URL', () => {
   it.each(['2026-02-28', '2024-02-29', '2026-12-31'])('%s is a day', (v) => expect(isCalendarDay(v)).toBe(true));
-  it.each(['2026-02-30', '2026-13-45', '2025-02-29', '2026-2-3', '20260101', '2026-01-01T00:00:00Z', '', 20260101])('%s is not', (v) => expect(isCalendarDay(v)).toBe(false));
+  it.each(['2026-02-30', '2026-13-45', '2025-02-29', '2026-2-3', '20260101', '2026-01-01T00:00:00Z', '', 20260101])('%s is not', (v) =>
+    expect(isCalendarDay(v)).toBe(false),
+  );
 
   it('reads integers in decimal digits within the safe range only', () => {
     expect(strictInteger('42')).toBe(42);
     expect(strictInteger('-3')).toBe(-3);
     expect(strictInteger('9007199254740991')).toBe(9_007_199_254_740_991);
-    for (const v of ['1e20', '9223372036854775808', '9007199254740993', '0x10', ' 7', '1.0', '', '+1', 'NaN', 'Infinity']) expect(strictInteger(v)).toBeUndefined();
+    for (const v of ['1e20', '9223372036854775808', '9007199254740993', '0x10', ' 7', '1.0', '', '+1', 'NaN', 'Infinity'])
+      expect(strictInteger(v)).toBeUndefined();
   });
 
   it('decodes what decodes and reads what is a URL, never throwing', () => {
@@ -96,7 +113,9 @@ describe('handler arguments', () => {
       'retailer must not contain control characters (\\u0000 at 0)',
       'flow must not contain control characters (\\u0001 at 1)',
     ]);
-    expect(inputProblems({ 'q\u0000': 'x' }, { type: 'query' })).toEqual(['the query parameter name "q\\u0000" must not contain control characters (\\u0000 at 1)']);
+    expect(inputProblems({ 'q\u0000': 'x' }, { type: 'query' })).toEqual([
+      'the query parameter name "q\\u0000" must not contain control characters (\\u0000 at 1)',
+    ]);
     expect(inputProblems({ documents: nested(50) }, { type: 'body' })).toEqual(['documents nests deeper than 32 levels']);
     expect(inputProblems({ anything: '\u0000' }, { type: 'custom' })).toEqual([]);
     expect(parameterProblems('q', ['\u0000', '\u0000'], 10)).toEqual(['q must not contain control characters (\\u0000 at 0)']);

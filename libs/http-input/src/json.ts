@@ -6,8 +6,7 @@ import { textProblem } from './text';
 /** Deep enough for any body this project takes (selection rules nest 2 levels), far from any stack's end. */
 export const MAX_JSON_DEPTH = 32;
 
-const path = (parent: string, key: string | number): string =>
-  typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key;
+const path = (parent: string, key: string | number): string => (typeof key === 'number' ? `${parent}[${key}]` : parent ? `${parent}.${key}` : key);
 
 /** The top-level field a path is in: a message names what the sender wrote, not 32 levels of it. */
 const fieldOf = (at: string): string => /^[^.[]*/.exec(at)?.[0] || 'the body';
@@ -72,7 +71,8 @@ export function jsonTextDepth(text: string, stopAfter = Infinity): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // a backslash escapes the next character
+      if (c === 0x5c)
+        i++; // a backslash escapes the next character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x5b || c === 0x7b) {

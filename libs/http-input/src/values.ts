@@ -4,8 +4,7 @@
 const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 /** A day the calendar has, YYYY-MM-DD: 2026-02-30 has the shape but never comes (PostgreSQL refuses it). */
-export const isCalendarDay = (v: unknown): v is string =>
-  typeof v === 'string' && DAY.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v;
+export const isCalendarDay = (v: unknown): v is string => typeof v === 'string' && DAY.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v;
 
 const INTEGER = /^-?\d{1,16}$/;
 

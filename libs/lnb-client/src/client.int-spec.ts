@@ -247,7 +247,12 @@ describe('LnbClient against a sandbox of 100,000 invoices', () => {
   it('reads the last page straight away', async () => {
     const big = await startLnbSandbox({ port: 0, seed: 5, invoices: 100_000 });
     try {
-      const lnb = new LnbClient({ baseUrl: big.url, clientId: big.clientId, clientSecret: big.clientSecret, retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 } });
+      const lnb = new LnbClient({
+        baseUrl: big.url,
+        clientId: big.clientId,
+        clientSecret: big.clientSecret,
+        retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 10 },
+      });
       const pages = await collect(lnb.pages<LnbInvoice>('/invoices', { fromPage: 200 }));
       expect(pages).toHaveLength(1);
       expect(pages[0].pagination).toEqual({ currentPage: 200, pageSize: 500, hasMore: false, totalPages: 200, totalItems: 100_000 });

@@ -16,7 +16,15 @@ const json = (status: number, body: unknown, headers: Record<string, string> = {
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
 /** A fake Le New Black: issues tokens tok-1, tok-2... and hands every other request to `route`. */
-function setup(route: Route, { tokenLifeMs = 3_600_000, maxAttempts = 3, cache = undefined as { maxEntries?: number; maxOrders?: number } | undefined, gate = undefined as LnbRequestGate | undefined } = {}) {
+function setup(
+  route: Route,
+  {
+    tokenLifeMs = 3_600_000,
+    maxAttempts = 3,
+    cache = undefined as { maxEntries?: number; maxOrders?: number } | undefined,
+    gate = undefined as LnbRequestGate | undefined,
+  } = {},
+) {
   let clock = Date.UTC(2026, 0, 1);
   let tokens = 0;
   const seen: Seen[] = [];
@@ -29,13 +37,28 @@ function setup(route: Route, { tokenLifeMs = 3_600_000, maxAttempts = 3, cache =
     seen.push(req);
     if (req.path === '/auth/token') {
       tokens++;
-      return json(200, { access_token: `tok-${tokens}-Zq8pW3xY`, expire_on: new Date(clock + tokenLifeMs).toISOString(), scope: 'wholesale', token_type: 'Bearer' });
+      return json(200, {
+        access_token: `tok-${tokens}-Zq8pW3xY`,
+        expire_on: new Date(clock + tokenLifeMs).toISOString(),
+        scope: 'wholesale',
+        token_type: 'Bearer',
+      });
     }
     return route(req);
   };
-  const logger = { log: (m: string) => logs.push(m), warn: (m: string) => logs.push(m), error: (m: string) => logs.push(m), debug: (m: string) => logs.push(m) };
+  const logger = {
+    log: (m: string) => logs.push(m),
+    warn: (m: string) => logs.push(m),
+    error: (m: string) => logs.push(m),
+    debug: (m: string) => logs.push(m),
+  };
   const client = new LnbClient({
-    baseUrl: `${BASE}/`, clientId: 'id', clientSecret: SECRET, fetch, logger, pageSize: 500,
+    baseUrl: `${BASE}/`,
+    clientId: 'id',
+    clientSecret: SECRET,
+    fetch,
+    logger,
+    pageSize: 500,
     retry: { maxAttempts, baseDelayMs: 100, maxDelayMs: 1_000, maxRetryAfterMs: 60_000 },
     onRequest: (e) => events.push(e),
     cache,
@@ -48,7 +71,11 @@ function setup(route: Route, { tokenLifeMs = 3_600_000, maxAttempts = 3, cache =
     random: () => 0.5,
   });
   return {
-    client, seen, sleeps, logs, events,
+    client,
+    seen,
+    sleeps,
+    logs,
+    events,
     advance: (ms: number) => {
       clock += ms;
     },
@@ -68,7 +95,9 @@ describe('LnbClient paging', () => {
     const invoices = await collect(t.client.invoices());
     expect(invoices.map((d) => d.reference_number)).toEqual(['INV-10', 'INV-11', 'INV-20', 'INV-21', 'INV-30', 'INV-31']);
     expect(t.dataRequests().map((r) => [r.path, r.query.get('page'), r.query.get('access_token')])).toEqual([
-      ['/invoices', '1', 'tok-1-Zq8pW3xY'], ['/invoices', '2', 'tok-1-Zq8pW3xY'], ['/invoices', '3', 'tok-1-Zq8pW3xY'],
+      ['/invoices', '1', 'tok-1-Zq8pW3xY'],
+      ['/invoices', '2', 'tok-1-Zq8pW3xY'],
+      ['/invoices', '3', 'tok-1-Zq8pW3xY'],
     ]);
     expect(t.tokenRequests()).toBe(1);
   });
@@ -90,7 +119,10 @@ describe('LnbClient paging', () => {
   it('resumes at a page and yields pages with their headers', async () => {
     const t = setup(({ query }) => json(200, docs(0, 1), { 'x-pagination-total-pages': '4', 'x-pagination-current-page': query.get('page') ?? '' }));
     const pages = await collect(t.client.pages('/invoices', { fromPage: 3 }));
-    expect(pages.map((p) => [p.page, p.pagination.currentPage, p.items.length])).toEqual([[3, 3, 1], [4, 4, 1]]);
+    expect(pages.map((p) => [p.page, p.pagination.currentPage, p.items.length])).toEqual([
+      [3, 3, 1],
+      [4, 4, 1],
+    ]);
   });
 
   it('refuses a listing body that is not an array of objects', async () => {
@@ -114,7 +146,9 @@ describe('LnbClient tokens', () => {
   });
 
   it('on a 401, fetches a new token and retries once', async () => {
-    const t = setup(({ query }) => (query.get('access_token') === 'tok-1-Zq8pW3xY' ? json(401, { error: 'invalid_token' }) : json(200, { reference_number: 'INV-1' })));
+    const t = setup(({ query }) =>
+      query.get('access_token') === 'tok-1-Zq8pW3xY' ? json(401, { error: 'invalid_token' }) : json(200, { reference_number: 'INV-1' }),
+    );
     expect((await t.client.invoice('INV-1')).reference_number).toBe('INV-1');
     expect(t.tokenRequests()).toBe(2);
     expect(t.sleeps).toEqual([]);
@@ -179,7 +213,12 @@ describe('LnbClient retries', () => {
       return json(200, { name: 'LNB', version: '2' });
     });
     expect(await t.client.version()).toEqual({ name: 'LNB', version: '2' });
-    expect(t.events.map((e) => [e.status, e.errorCode])).toEqual([[200, undefined], [0, 'LNB.UNAVAILABLE'], [200, 'LNB.MALFORMED_RESPONSE'], [200, undefined]]);
+    expect(t.events.map((e) => [e.status, e.errorCode])).toEqual([
+      [200, undefined],
+      [0, 'LNB.UNAVAILABLE'],
+      [200, 'LNB.MALFORMED_RESPONSE'],
+      [200, undefined],
+    ]);
   });
 
   it('surfaces a 422 with its field errors, without retrying', async () => {
@@ -270,7 +309,9 @@ describe('LnbClient orders updated in a range (the ASSUMED filter)', () => {
     await collect(t.client.ordersUpdated({ from: new Date('2026-12-01T10:00:00Z') }));
     expect(t.dataRequests()[0].query.has('update_time_to')).toBe(false);
     expect(() => t.client.ordersUpdated({ from: new Date('nonsense') }).next()).toThrow(/not a valid date/);
-    expect(() => t.client.ordersUpdated({ from: new Date('2026-12-02T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') }).next()).toThrow(/ends .* before it starts/);
+    expect(() => t.client.ordersUpdated({ from: new Date('2026-12-02T00:00:00Z'), to: new Date('2026-12-01T00:00:00Z') }).next()).toThrow(
+      /ends .* before it starts/,
+    );
   });
 });
 
@@ -282,10 +323,13 @@ describe('LnbClient request gate', () => {
       slowDown: (ms) => void order.push(`slow down ${ms}`),
     };
     const answers = [429, 200];
-    const t = setup(() => {
-      order.push('request');
-      return answers.shift() === 429 ? json(429, {}, { 'retry-after': '3' }) : json(200, { name: 'LNB', version: '2' });
-    }, { gate });
+    const t = setup(
+      () => {
+        order.push('request');
+        return answers.shift() === 429 ? json(429, {}, { 'retry-after': '3' }) : json(200, { name: 'LNB', version: '2' });
+      },
+      { gate },
+    );
     await t.client.version();
     // The token request is answered by setup() itself, so it shows as a permit without a 'request'.
     expect(order).toEqual(['acquire', 'acquire', 'request', 'slow down 3000', 'acquire', 'request']);
@@ -295,11 +339,17 @@ describe('LnbClient request gate', () => {
   it('tells the gate of a 429 without Retry-After, and of one too long to wait out', async () => {
     const slowDowns: (number | undefined)[] = [];
     const gate: LnbRequestGate = { acquire: async () => undefined, slowDown: (ms) => void slowDowns.push(ms) };
-    const answers: [number, Record<string, string>][] = [[429, {}], [429, { 'retry-after': '300' }]];
-    const t = setup(() => {
-      const [status, headers] = answers.shift() ?? [200, {}];
-      return json(status, {}, headers);
-    }, { gate });
+    const answers: [number, Record<string, string>][] = [
+      [429, {}],
+      [429, { 'retry-after': '300' }],
+    ];
+    const t = setup(
+      () => {
+        const [status, headers] = answers.shift() ?? [200, {}];
+        return json(status, {}, headers);
+      },
+      { gate },
+    );
     const err = await failure(t.client.version());
     expect([err.code, err.retryAfterMs]).toEqual(['LNB.RATE_LIMITED', 300_000]);
     expect(slowDowns).toEqual([undefined, 300_000]);

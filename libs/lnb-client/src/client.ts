@@ -92,8 +92,7 @@ interface Answer {
 
 type Query = Record<string, string>;
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /** Renew this long before expiry, at most a tenth of the token's life. */
 const RENEWAL_MARGIN_MS = 60_000;
@@ -166,9 +165,7 @@ export class LnbClient {
   }
 
   retailer(reference: string): Promise<LnbRetailer> {
-    return this.cached(this.retailerCache, reference, () =>
-      this.document<LnbRetailer>('/retailers/:reference', `/retailers/${encodeURIComponent(reference)}`),
-    );
+    return this.cached(this.retailerCache, reference, () => this.document<LnbRetailer>('/retailers/:reference', `/retailers/${encodeURIComponent(reference)}`));
   }
 
   async version(): Promise<LnbApiVersion> {
@@ -366,7 +363,9 @@ export class LnbClient {
     if (status === 404) return new LnbError('LNB.NOT_FOUND', `Le New Black has no such document: ${shown}${because}`, { status });
     if (status === 422) {
       const fieldErrors = this.fieldErrorsOf(payload.errors);
-      const listed = Object.entries(fieldErrors).map(([field, messages]) => `${field}: ${messages.join('; ')}`).join(', ');
+      const listed = Object.entries(fieldErrors)
+        .map(([field, messages]) => `${field}: ${messages.join('; ')}`)
+        .join(', ');
       return new LnbError('LNB.VALIDATION', `Le New Black rejected ${shown}${because}${listed ? ` (${this.redact(listed)})` : ''}`, { status, fieldErrors });
     }
     if (status === 429) {
@@ -391,7 +390,6 @@ export class LnbClient {
     return new LnbError('LNB.MALFORMED_RESPONSE', `Le New Black answered ${what} with something other than ${expected}`);
   }
 }
-
 
 function describe(err: unknown, timeoutMs?: number): string {
   if (!(err instanceof Error)) return String(err);

@@ -7,8 +7,13 @@ export const CREDIT_NOTES_PATH = '/credit_notes';
 export const creditNotePath = (reference: string): string => `${CREDIT_NOTES_PATH}/${encodeURIComponent(reference)}`;
 
 const DOCUMENT_AMOUNTS = [
-  'amount_order_tax_free', 'amount_shipping_tax_free', 'amount_discount_tax_free', 'amount_tax',
-  'amount_total_tax_inclusive', 'amount_deposit', 'amount_paid',
+  'amount_order_tax_free',
+  'amount_shipping_tax_free',
+  'amount_discount_tax_free',
+  'amount_tax',
+  'amount_total_tax_inclusive',
+  'amount_deposit',
+  'amount_paid',
 ] as const;
 
 const positive = (value: unknown): unknown => (typeof value === 'number' ? Math.abs(value) : value);
@@ -23,7 +28,11 @@ export function creditNoteFromApi(raw: Record<string, unknown>): LnbCreditNote {
   if (Array.isArray(raw.items)) {
     note.items = raw.items.map((item: unknown) =>
       typeof item === 'object' && item !== null
-        ? { ...item, quantity: positive((item as Record<string, unknown>).quantity), amount_tax_excl: positive((item as Record<string, unknown>).amount_tax_excl) }
+        ? {
+            ...item,
+            quantity: positive((item as Record<string, unknown>).quantity),
+            amount_tax_excl: positive((item as Record<string, unknown>).amount_tax_excl),
+          }
         : item,
     );
   }

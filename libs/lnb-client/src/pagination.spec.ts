@@ -4,10 +4,17 @@ const headers = (values: Record<string, string>) => new Headers(values);
 
 describe('X-Pagination headers', () => {
   it('reads all five, case-insensitively', () => {
-    expect(parsePagination(headers({
-      'X-Pagination-Current-Page': '2', 'x-pagination-page-size': '500', 'X-PAGINATION-HAS-MORE': 'true',
-      'X-Pagination-Total-Pages': '7', 'X-Pagination-Total-Items': '3200',
-    }))).toEqual({ currentPage: 2, pageSize: 500, hasMore: true, totalPages: 7, totalItems: 3200 });
+    expect(
+      parsePagination(
+        headers({
+          'X-Pagination-Current-Page': '2',
+          'x-pagination-page-size': '500',
+          'X-PAGINATION-HAS-MORE': 'true',
+          'X-Pagination-Total-Pages': '7',
+          'X-Pagination-Total-Items': '3200',
+        }),
+      ),
+    ).toEqual({ currentPage: 2, pageSize: 500, hasMore: true, totalPages: 7, totalItems: 3200 });
   });
 
   it('accepts 1/0 and yes/no for Has-More and drops unreadable values', () => {

@@ -18,8 +18,12 @@ afterAll(async () => {
 
 const client = (events: LnbRequestEvent[] = [], timeoutMs = 2_000) =>
   new LnbClient({
-    baseUrl: sandbox.url, clientId: sandbox.clientId, clientSecret: sandbox.clientSecret, timeoutMs,
-    retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 }, onRequest: (e) => events.push(e),
+    baseUrl: sandbox.url,
+    clientId: sandbox.clientId,
+    clientSecret: sandbox.clientSecret,
+    timeoutMs,
+    retry: { maxAttempts: 2, baseDelayMs: 5, maxDelayMs: 20 },
+    onRequest: (e) => events.push(e),
   });
 
 describe('LnbClient default transport', () => {
@@ -41,6 +45,9 @@ describe('LnbClient default transport', () => {
     sandbox.admin.injectFault({ kind: 'latency', path: '/version', latencyMs: 400 });
     const events: LnbRequestEvent[] = [];
     await client(events, 150).version();
-    expect(events.filter((e) => e.route === '/version').map((e) => [e.status, e.errorCode])).toEqual([[0, 'LNB.UNAVAILABLE'], [200, undefined]]);
+    expect(events.filter((e) => e.route === '/version').map((e) => [e.status, e.errorCode])).toEqual([
+      [0, 'LNB.UNAVAILABLE'],
+      [200, undefined],
+    ]);
   });
 });

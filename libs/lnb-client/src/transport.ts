@@ -51,22 +51,31 @@ export function nodeTransport(): Transport {
       const target = url;
       const protocol = target.protocol === 'https:' ? 'https:' : 'http:';
       const send = protocol === 'https:' ? https.request : http.request;
-      const req = send(target, { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: agents[protocol] }, (res) => {
-        // Bytes kept and decoded once at the end: decoding each chunk as it came (setEncoding) cost
-        // about twice the CPU on a 2 MB listing page, and left JSON.parse a string of pieces.
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => {
-          clearTimeout(timer);
-          const raw = res.headers;
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: { get: (name) => { const v = raw[name.toLowerCase()]; return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v; } },
-            text: chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+      const req = send(
+        target,
+        { method, headers: body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: agents[protocol] },
+        (res) => {
+          // Bytes kept and decoded once at the end: decoding each chunk as it came (setEncoding) cost
+          // about twice the CPU on a 2 MB listing page, and left JSON.parse a string of pieces.
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            clearTimeout(timer);
+            const raw = res.headers;
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: {
+                get: (name) => {
+                  const v = raw[name.toLowerCase()];
+                  return v === undefined ? null : Array.isArray(v) ? v.join(', ') : v;
+                },
+              },
+              text: chunks.length === 1 ? chunks[0].toString('utf8') : Buffer.concat(chunks).toString('utf8'),
+            });
           });
-        });
-        res.on('error', fail);
-      });
+          res.on('error', fail);
+        },
+      );
       // The whole exchange, body included, as AbortSignal.timeout bounds it for fetch.
       const timer = setTimeout(() => req.destroy(new TimeoutError(timeoutMs)), timeoutMs);
       function fail(err: Error): void {

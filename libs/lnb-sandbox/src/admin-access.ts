@@ -54,7 +54,9 @@ export class AdminAccess {
     this.variable = variable;
     if (token !== undefined) {
       if (token.length < MIN_TOKEN_LENGTH || !TOKEN_SHAPE.test(token)) {
-        throw new Error(`${sandbox}: ${variable} (option adminToken) must be at least ${MIN_TOKEN_LENGTH} printable characters without spaces (e.g. openssl rand -hex 32)`);
+        throw new Error(
+          `${sandbox}: ${variable} (option adminToken) must be at least ${MIN_TOKEN_LENGTH} printable characters without spaces (e.g. openssl rand -hex 32)`,
+        );
       }
       this.expected = digest(token);
     } else if (!isLoopbackHost(host)) {

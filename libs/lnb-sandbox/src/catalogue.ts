@@ -69,8 +69,15 @@ export const PRODUCTS: readonly Product[] = (() => {
     // 7 is coprime with 12, so the four colours of a product are distinct.
     const colours = [0, 1, 2, 3].map((k) => (index * 5 + k * 7) % COLOURS.length);
     return {
-      index, reference: `${category}-${String(model).padStart(3, '0')}`, name, composition, madeIn,
-      fabricPrint, priceCents, sizes, colours,
+      index,
+      reference: `${category}-${String(model).padStart(3, '0')}`,
+      name,
+      composition,
+      madeIn,
+      fabricPrint,
+      priceCents,
+      sizes,
+      colours,
     };
   });
 })();
@@ -113,19 +120,108 @@ export interface Country {
   vatNumber(rng: Rng): string | null;
 }
 
-const upper = (rng: Rng, count: number): string =>
-  Array.from({ length: count }, () => String.fromCharCode(65 + rng.int(0, 25))).join('');
+const upper = (rng: Rng, count: number): string => Array.from({ length: count }, () => String.fromCharCode(65 + rng.int(0, 25))).join('');
 
 export const COUNTRIES: readonly Country[] = [
-  { code: 'FR', currency: 'EUR', vatRate: 20, eu: true, cities: ['Paris', 'Lyon', 'Bordeaux', 'Marseille', 'Lille', 'Nantes'], phonePrefix: '+33 1', streets: ['rue de Turenne', 'rue du Faubourg Saint-Honoré', 'rue Sainte-Catherine', 'cours Mirabeau'], zipcode: (r) => r.digits(5), vatNumber: (r) => `FR${r.digits(11)}` },
-  { code: 'BE', currency: 'EUR', vatRate: 21, eu: true, cities: ['Brussels', 'Antwerp', 'Ghent'], phonePrefix: '+32 2', streets: ['Rue Antoine Dansaert', 'Kammenstraat', 'Veldstraat'], zipcode: (r) => String(r.int(1000, 9999)), vatNumber: (r) => `BE0${r.digits(9)}` },
-  { code: 'DE', currency: 'EUR', vatRate: 19, eu: true, cities: ['Berlin', 'Munich', 'Hamburg', 'Cologne'], phonePrefix: '+49 30', streets: ['Alte Schönhauser Straße', 'Maximilianstraße', 'Neuer Wall'], zipcode: (r) => r.digits(5), vatNumber: (r) => `DE${r.digits(9)}` },
-  { code: 'NL', currency: 'EUR', vatRate: 21, eu: true, cities: ['Amsterdam', 'Rotterdam', 'Utrecht'], phonePrefix: '+31 20', streets: ['Haarlemmerstraat', 'Oude Binnenweg', 'Twijnstraat'], zipcode: (r) => `${r.int(1000, 9999)} ${upper(r, 2)}`, vatNumber: (r) => `NL${r.digits(9)}B01` },
-  { code: 'IT', currency: 'EUR', vatRate: 22, eu: true, cities: ['Milan', 'Rome', 'Florence'], phonePrefix: '+39 02', streets: ['Corso Garibaldi', 'Via del Babuino', 'Via de\' Tornabuoni'], zipcode: (r) => r.digits(5), vatNumber: (r) => `IT${r.digits(11)}` },
-  { code: 'ES', currency: 'EUR', vatRate: 21, eu: true, cities: ['Madrid', 'Barcelona', 'Valencia'], phonePrefix: '+34 91', streets: ['Calle de Fuencarral', 'Carrer del Rec', 'Calle de Colón'], zipcode: (r) => r.digits(5), vatNumber: (r) => `ESB${r.digits(8)}` },
-  { code: 'IE', currency: 'EUR', vatRate: 23, eu: true, cities: ['Dublin', 'Cork'], phonePrefix: '+353 1', streets: ['Drury Street', 'Oliver Plunkett Street'], zipcode: (r) => `D${r.digits(2)} ${upper(r, 1)}${r.digits(3)}`, vatNumber: (r) => `IE${r.digits(7)}${upper(r, 1)}` },
-  { code: 'GB', currency: 'GBP', vatRate: 20, eu: false, cities: ['London', 'Manchester', 'Edinburgh', 'Bristol'], phonePrefix: '+44 20', streets: ['Lamb\'s Conduit Street', 'Marylebone High Street', 'Thomas Street'], zipcode: (r) => `${upper(r, 1)}${r.int(1, 20)} ${r.int(1, 9)}${upper(r, 2)}`, vatNumber: (r) => `GB${r.digits(9)}` },
-  { code: 'US', currency: 'USD', vatRate: 0, eu: false, cities: ['New York', 'Los Angeles', 'Chicago', 'Austin'], phonePrefix: '+1 212', streets: ['Orchard Street', 'Abbot Kinney Blvd', 'Armitage Avenue'], zipcode: (r) => r.digits(5), vatNumber: () => null },
+  {
+    code: 'FR',
+    currency: 'EUR',
+    vatRate: 20,
+    eu: true,
+    cities: ['Paris', 'Lyon', 'Bordeaux', 'Marseille', 'Lille', 'Nantes'],
+    phonePrefix: '+33 1',
+    streets: ['rue de Turenne', 'rue du Faubourg Saint-Honoré', 'rue Sainte-Catherine', 'cours Mirabeau'],
+    zipcode: (r) => r.digits(5),
+    vatNumber: (r) => `FR${r.digits(11)}`,
+  },
+  {
+    code: 'BE',
+    currency: 'EUR',
+    vatRate: 21,
+    eu: true,
+    cities: ['Brussels', 'Antwerp', 'Ghent'],
+    phonePrefix: '+32 2',
+    streets: ['Rue Antoine Dansaert', 'Kammenstraat', 'Veldstraat'],
+    zipcode: (r) => String(r.int(1000, 9999)),
+    vatNumber: (r) => `BE0${r.digits(9)}`,
+  },
+  {
+    code: 'DE',
+    currency: 'EUR',
+    vatRate: 19,
+    eu: true,
+    cities: ['Berlin', 'Munich', 'Hamburg', 'Cologne'],
+    phonePrefix: '+49 30',
+    streets: ['Alte Schönhauser Straße', 'Maximilianstraße', 'Neuer Wall'],
+    zipcode: (r) => r.digits(5),
+    vatNumber: (r) => `DE${r.digits(9)}`,
+  },
+  {
+    code: 'NL',
+    currency: 'EUR',
+    vatRate: 21,
+    eu: true,
+    cities: ['Amsterdam', 'Rotterdam', 'Utrecht'],
+    phonePrefix: '+31 20',
+    streets: ['Haarlemmerstraat', 'Oude Binnenweg', 'Twijnstraat'],
+    zipcode: (r) => `${r.int(1000, 9999)} ${upper(r, 2)}`,
+    vatNumber: (r) => `NL${r.digits(9)}B01`,
+  },
+  {
+    code: 'IT',
+    currency: 'EUR',
+    vatRate: 22,
+    eu: true,
+    cities: ['Milan', 'Rome', 'Florence'],
+    phonePrefix: '+39 02',
+    streets: ['Corso Garibaldi', 'Via del Babuino', "Via de' Tornabuoni"],
+    zipcode: (r) => r.digits(5),
+    vatNumber: (r) => `IT${r.digits(11)}`,
+  },
+  {
+    code: 'ES',
+    currency: 'EUR',
+    vatRate: 21,
+    eu: true,
+    cities: ['Madrid', 'Barcelona', 'Valencia'],
+    phonePrefix: '+34 91',
+    streets: ['Calle de Fuencarral', 'Carrer del Rec', 'Calle de Colón'],
+    zipcode: (r) => r.digits(5),
+    vatNumber: (r) => `ESB${r.digits(8)}`,
+  },
+  {
+    code: 'IE',
+    currency: 'EUR',
+    vatRate: 23,
+    eu: true,
+    cities: ['Dublin', 'Cork'],
+    phonePrefix: '+353 1',
+    streets: ['Drury Street', 'Oliver Plunkett Street'],
+    zipcode: (r) => `D${r.digits(2)} ${upper(r, 1)}${r.digits(3)}`,
+    vatNumber: (r) => `IE${r.digits(7)}${upper(r, 1)}`,
+  },
+  {
+    code: 'GB',
+    currency: 'GBP',
+    vatRate: 20,
+    eu: false,
+    cities: ['London', 'Manchester', 'Edinburgh', 'Bristol'],
+    phonePrefix: '+44 20',
+    streets: ["Lamb's Conduit Street", 'Marylebone High Street', 'Thomas Street'],
+    zipcode: (r) => `${upper(r, 1)}${r.int(1, 20)} ${r.int(1, 9)}${upper(r, 2)}`,
+    vatNumber: (r) => `GB${r.digits(9)}`,
+  },
+  {
+    code: 'US',
+    currency: 'USD',
+    vatRate: 0,
+    eu: false,
+    cities: ['New York', 'Los Angeles', 'Chicago', 'Austin'],
+    phonePrefix: '+1 212',
+    streets: ['Orchard Street', 'Abbot Kinney Blvd', 'Armitage Avenue'],
+    zipcode: (r) => r.digits(5),
+    vatNumber: () => null,
+  },
 ];
 
 /** Every rate the generator puts on a clean document; anything else is an unknown tax rate. */
@@ -140,11 +236,63 @@ export function priceIn(currency: Country['currency'], eurCents: number): number
 
 export const SHOP_PREFIXES = ['Maison', 'Atelier', 'Boutique', 'Studio', 'Galerie', 'Le Comptoir', 'Concept Store', 'The'] as const;
 export const SHOP_NAMES = [
-  'Colette', 'Lumière', 'Nord', 'Verde', 'Aurelia', 'Linen Room', 'Marlowe', 'Ostra', 'Juniper', 'Sable', 'Indigo',
-  'Fennel', 'Harbour', 'Odette', 'Kasbah', 'Wren', 'Mistral', 'Basalt', 'Clementine', 'Saffron', 'Tamarind', 'Vela',
+  'Colette',
+  'Lumière',
+  'Nord',
+  'Verde',
+  'Aurelia',
+  'Linen Room',
+  'Marlowe',
+  'Ostra',
+  'Juniper',
+  'Sable',
+  'Indigo',
+  'Fennel',
+  'Harbour',
+  'Odette',
+  'Kasbah',
+  'Wren',
+  'Mistral',
+  'Basalt',
+  'Clementine',
+  'Saffron',
+  'Tamarind',
+  'Vela',
 ] as const;
-export const FIRST_NAMES = ['Camille', 'Léa', 'Sophie', 'Emma', 'Lucas', 'Hugo', 'Giulia', 'Marco', 'Anna', 'Jonas', 'Olivia', 'James', 'Sara', 'Daan', 'Inès', 'Noah'] as const;
-export const LAST_NAMES = ['Martin', 'Bernard', 'Dubois', 'Rossi', 'Müller', 'Schmidt', 'de Vries', 'García', 'Murphy', 'Smith', 'Taylor', 'Leroy', 'Conti', 'Jansen'] as const;
+export const FIRST_NAMES = [
+  'Camille',
+  'Léa',
+  'Sophie',
+  'Emma',
+  'Lucas',
+  'Hugo',
+  'Giulia',
+  'Marco',
+  'Anna',
+  'Jonas',
+  'Olivia',
+  'James',
+  'Sara',
+  'Daan',
+  'Inès',
+  'Noah',
+] as const;
+export const LAST_NAMES = [
+  'Martin',
+  'Bernard',
+  'Dubois',
+  'Rossi',
+  'Müller',
+  'Schmidt',
+  'de Vries',
+  'García',
+  'Murphy',
+  'Smith',
+  'Taylor',
+  'Leroy',
+  'Conti',
+  'Jansen',
+] as const;
 export const SALES_REPS = ['claire.morel', 'antoine.girard', 'nina.weber', 'tom.baker'] as const;
 
 export const PAYMENT_TERMS = [

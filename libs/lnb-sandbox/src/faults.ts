@@ -52,7 +52,8 @@ export class Faults {
     if (times !== 'always' && !(Number.isInteger(times) && times > 0)) throw new SandboxRequestError(422, 'times must be a positive integer or "always"');
     const probability = spec.probability ?? 1;
     if (!(probability > 0 && probability <= 1)) throw new SandboxRequestError(422, 'probability must be in (0, 1]');
-    if (spec.skip !== undefined && !(Number.isInteger(spec.skip) && spec.skip >= 0)) throw new SandboxRequestError(422, 'skip must be an integer of at least 0');
+    if (spec.skip !== undefined && !(Number.isInteger(spec.skip) && spec.skip >= 0))
+      throw new SandboxRequestError(422, 'skip must be an integer of at least 0');
     if (spec.kind === 'server-error' && spec.status !== undefined && ![500, 502, 503, 504].includes(spec.status)) {
       throw new SandboxRequestError(422, 'status must be 500, 502, 503 or 504');
     }

@@ -1,8 +1,15 @@
 import { KNOWN_TAX_RATES, PRODUCTS } from './catalogue';
 import { isValidEan13 } from './ean13';
 import {
-  type GeneratedCreditNote, type GeneratedInvoice, type GeneratorConfig, generateCreditNote, generateInvoice, generateOrder,
-  generateRetailer, plannedCreditNoteDefect, plannedInvoiceDefect,
+  type GeneratedCreditNote,
+  type GeneratedInvoice,
+  type GeneratorConfig,
+  generateCreditNote,
+  generateInvoice,
+  generateOrder,
+  generateRetailer,
+  plannedCreditNoteDefect,
+  plannedInvoiceDefect,
 } from './generator';
 import { inspectDocument } from './inspect';
 

@@ -3,9 +3,25 @@
 // integer cents (unit prices in 1/10,000) and only turned into floats at the end, so a clean
 // document's totals add up exactly at 2 decimals.
 import {
-  COLLECTION_WINDOWS, COLLECTIONS, COLOURS, COUNTRIES, FIRST_NAMES, INCOTERMS, KNOWN_TAX_RATES, LAST_NAMES,
-  PAYMENT_TERMS, PRODUCTS, SALES_REPS, SHOP_NAMES, SHOP_PREFIXES, UNKNOWN_TAX_RATES, ean13Of, priceIn, skuOf,
-  type Country, type Product,
+  COLLECTION_WINDOWS,
+  COLLECTIONS,
+  COLOURS,
+  COUNTRIES,
+  FIRST_NAMES,
+  INCOTERMS,
+  KNOWN_TAX_RATES,
+  LAST_NAMES,
+  PAYMENT_TERMS,
+  PRODUCTS,
+  SALES_REPS,
+  SHOP_NAMES,
+  SHOP_PREFIXES,
+  UNKNOWN_TAX_RATES,
+  ean13Of,
+  priceIn,
+  skuOf,
+  type Country,
+  type Product,
 } from './catalogue';
 import { Rng } from './prng';
 
@@ -18,13 +34,7 @@ export interface GeneratorConfig {
   defectRate: number;
 }
 
-export const DEFECT_KINDS = [
-  'MISSING_EAN13',
-  'MISSING_RETAILER_REFERENCE',
-  'UNKNOWN_TAX_RATE',
-  'ZERO_QUANTITY_LINE',
-  'CREDITED_INVOICE_NOT_FOUND',
-] as const;
+export const DEFECT_KINDS = ['MISSING_EAN13', 'MISSING_RETAILER_REFERENCE', 'UNKNOWN_TAX_RATE', 'ZERO_QUANTITY_LINE', 'CREDITED_INVOICE_NOT_FOUND'] as const;
 export type DefectKind = (typeof DEFECT_KINDS)[number];
 
 const INVOICE_DEFECTS: readonly DefectKind[] = ['MISSING_EAN13', 'MISSING_RETAILER_REFERENCE', 'UNKNOWN_TAX_RATE', 'ZERO_QUANTITY_LINE'];
@@ -32,7 +42,15 @@ const INVOICE_DEFECTS: readonly DefectKind[] = ['MISSING_EAN13', 'MISSING_RETAIL
 // invoice defective too, so credit notes get an unknown credited invoice instead.
 const CREDIT_NOTE_DEFECTS: readonly DefectKind[] = ['CREDITED_INVOICE_NOT_FOUND', 'MISSING_RETAILER_REFERENCE', 'UNKNOWN_TAX_RATE', 'ZERO_QUANTITY_LINE'];
 
-const enum Stream { Retailer = 1, Order = 2, Invoice = 3, CreditNote = 4, InvoiceDefect = 5, CreditNoteDefect = 6, TaxRate = 7 }
+const enum Stream {
+  Retailer = 1,
+  Order = 2,
+  Invoice = 3,
+  CreditNote = 4,
+  InvoiceDefect = 5,
+  CreditNoteDefect = 6,
+  TaxRate = 7,
+}
 
 export interface PlannedDefect {
   kind: DefectKind;
@@ -72,7 +90,12 @@ export const plannedCreditNoteDefect = (cfg: GeneratorConfig, index: number): Pl
 const COUNTRY_WEIGHTS: Record<string, number> = { FR: 28, BE: 8, DE: 12, NL: 8, IT: 10, ES: 6, IE: 3, GB: 12, US: 13 };
 const WEIGHTED_COUNTRIES: readonly Country[] = COUNTRIES.flatMap((c) => Array<Country>(COUNTRY_WEIGHTS[c.code]).fill(c));
 
-const ascii = (text: string): string => text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').toLowerCase().replace(/[^a-z0-9]+/g, '');
+const ascii = (text: string): string =>
+  text
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '');
 
 function buildAddress(rng: Rng, country: Country, city: string, reference: string, company: string, contact: string, email: string, vat: string | null) {
   return {
@@ -112,7 +135,8 @@ function buildRetailer(rng: Rng, index: number, country: Country) {
   const store = buildAddress(rng, country, city, `${reference}-S`, name, `${first} ${last}`, email, vat);
   const billing = { ...store, reference: `${reference}-B`, contact_email: `accounts@${domain}` };
   const deliveries = [{ ...store, reference: `${reference}-D1` }];
-  if (rng.chance(0.25)) deliveries.push(buildAddress(rng, country, rng.pick(country.cities), `${reference}-D2`, `${name} (warehouse)`, `${first} ${last}`, email, vat));
+  if (rng.chance(0.25))
+    deliveries.push(buildAddress(rng, country, rng.pick(country.cities), `${reference}-D2`, `${name} (warehouse)`, `${first} ${last}`, email, vat));
   return {
     reference,
     name,
@@ -199,8 +223,14 @@ function orderCore(cfg: GeneratorConfig, index: number): OrderCore {
     const price4 = rng.chance(0.06) ? Math.round((cents * 100 * (300 - rng.int(1, 9))) / 300) : cents * 100;
     for (let z = start; z < start + runLength; z++) {
       lines.push({
-        product, colour, size: product.sizes[z], sku: skuOf(product, colour, product.sizes[z]),
-        ean13: ean13Of(product, colour, z), price4, orderedQty: rng.int(1, 8), collection,
+        product,
+        colour,
+        size: product.sizes[z],
+        sku: skuOf(product, colour, product.sizes[z]),
+        ean13: ean13Of(product, colour, z),
+        price4,
+        orderedQty: rng.int(1, 8),
+        collection,
       });
     }
   }
@@ -283,7 +313,12 @@ function documentBody(
   const { doc: retailer, country } = core.retailer;
   const terms = PAYMENT_TERMS.find((t) => t.label === retailer.terms_of_payment) ?? PAYMENT_TERMS[0];
   const incoterm = retailer.terms_of_delivery.slice(0, 3);
-  const totals = centTotals(billable.map((b) => ({ price4: b.line.price4, quantity: b.quantity })), retailer.discount_rate, opts.shippingCents, opts.taxRate);
+  const totals = centTotals(
+    billable.map((b) => ({ price4: b.line.price4, quantity: b.quantity })),
+    retailer.discount_rate,
+    opts.shippingCents,
+    opts.taxRate,
+  );
   const createMs = opts.dayMs + rng.int(8 * 60, 18 * 60) * 60_000;
   const updateMs = createMs + (opts.status === 'proforma' ? 0 : rng.int(0, 72) * 3_600_000);
   const depositCents = Math.round((totals.totalCents * terms.depositRate) / 100);
@@ -363,12 +398,19 @@ export function generateInvoice(cfg: GeneratorConfig, index: number) {
   const status = invoiceStatus(rng);
   const core = orderCore(cfg, index);
   const defect = plannedInvoiceDefect(cfg, index);
-  const billable = zeroOneLine(core.lines.slice(0, core.invoiced).map((line) => ({ line, quantity: line.orderedQty })), defect);
+  const billable = zeroOneLine(
+    core.lines.slice(0, core.invoiced).map((line) => ({ line, quantity: line.orderedQty })),
+    defect,
+  );
   const itemsCount = billable.reduce((n, b) => n + b.quantity, 0);
   const shippingCents = itemsCount >= 20 ? 0 : core.retailer.country.code === 'FR' ? 1500 : rng.int(25, 45) * 100;
   return documentBody(rng, core, billable, {
-    reference: invoiceReference(index), status, dayMs: core.invoiceDayMs, shippingCents,
-    taxRate: taxRateFor(cfg, index, core.retailer, defect), withRetailer: defect?.kind !== 'MISSING_RETAILER_REFERENCE',
+    reference: invoiceReference(index),
+    status,
+    dayMs: core.invoiceDayMs,
+    shippingCents,
+    taxRate: taxRateFor(cfg, index, core.retailer, defect),
+    withRetailer: defect?.kind !== 'MISSING_RETAILER_REFERENCE',
   });
 }
 export type GeneratedInvoice = ReturnType<typeof generateInvoice>;
@@ -399,11 +441,17 @@ export function generateCreditNote(cfg: GeneratorConfig, index: number) {
   const core = orderCore(cfg, invoiceIndex ?? start);
   const withEan = core.lines.slice(0, core.invoiced).filter((line) => line.ean13 !== null);
   const returned = withEan.filter((_, i) => i === 0 || rng.chance(0.3));
-  const billable = zeroOneLine(returned.map((line) => ({ line, quantity: rng.int(1, line.orderedQty) })), defect);
+  const billable = zeroOneLine(
+    returned.map((line) => ({ line, quantity: rng.int(1, line.orderedQty) })),
+    defect,
+  );
   const dayMs = core.invoiceDayMs + rng.int(10, 60) * MS_PER_DAY;
   const body = documentBody(rng, core, billable, {
-    reference: creditNoteReference(index), status: rng.chance(0.04) ? 'cancelled' : 'final', dayMs,
-    shippingCents: 0, taxRate: taxRateFor(cfg, core.index, core.retailer, defect),
+    reference: creditNoteReference(index),
+    status: rng.chance(0.04) ? 'cancelled' : 'final',
+    dayMs,
+    shippingCents: 0,
+    taxRate: taxRateFor(cfg, core.index, core.retailer, defect),
     withRetailer: defect?.kind !== 'MISSING_RETAILER_REFERENCE',
   });
   let credited: string | null = invoiceIndex === null ? null : invoiceReference(invoiceIndex);

@@ -2,8 +2,14 @@ export { startLnbSandbox, sandboxConfig, type LnbSandbox, type LnbSandboxAdmin, 
 export { AdminAccess, isLoopbackHost, type AdminAccessSettings, type AdminRefusal } from './admin-access';
 export { FAULT_KINDS, type ActiveFault, type FaultKind, type FaultSpec } from './faults';
 export {
-  DEFECT_KINDS, type DefectKind, type GeneratedAddress, type GeneratedCreditNote, type GeneratedInvoice,
-  type GeneratedOrder, type GeneratedRetailer, type GeneratorConfig,
+  DEFECT_KINDS,
+  type DefectKind,
+  type GeneratedAddress,
+  type GeneratedCreditNote,
+  type GeneratedInvoice,
+  type GeneratedOrder,
+  type GeneratedRetailer,
+  type GeneratorConfig,
 } from './generator';
 export type { Defect } from './inspect';
 export type { DocumentDefects, DocumentType } from './store';

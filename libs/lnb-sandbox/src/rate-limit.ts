@@ -46,7 +46,10 @@ export class RateLimiter {
   private limited = 0;
   private peak = 0;
 
-  constructor(private limit = 0, private windowMs = 60_000) {
+  constructor(
+    private limit = 0,
+    private windowMs = 60_000,
+  ) {
     this.check(limit, windowMs);
   }
 

@@ -20,7 +20,11 @@ const admin = (path: string): string => `${sandbox.adminUrl}${path}`;
 
 beforeAll(async () => {
   sandbox = await startLnbSandbox({ port: 0, seed: 2, invoices: 120, creditNotes: 10, retailers: 8, defectRate: 0.1, pageSize: 50 });
-  const granted = await call('POST', `${sandbox.url}/auth/token`, { client_id: sandbox.clientId, client_secret: sandbox.clientSecret, grant_type: 'client_credentials' });
+  const granted = await call('POST', `${sandbox.url}/auth/token`, {
+    client_id: sandbox.clientId,
+    client_secret: sandbox.clientSecret,
+    grant_type: 'client_credentials',
+  });
   token = (granted.body as { access_token: string }).access_token;
 });
 
@@ -46,7 +50,13 @@ describe('the LNB sandbox API', () => {
   it('pages with X-Pagination headers, 422 on a bad page, 404 on an unknown document or route', async () => {
     const last = await call('GET', api('/invoices', '&page=3'));
     expect((last.body as unknown[]).length).toBe(20);
-    expect(['current-page', 'page-size', 'has-more', 'total-pages', 'total-items'].map((h) => last.headers.get(`x-pagination-${h}`))).toEqual(['3', '50', 'false', '3', '120']);
+    expect(['current-page', 'page-size', 'has-more', 'total-pages', 'total-items'].map((h) => last.headers.get(`x-pagination-${h}`))).toEqual([
+      '3',
+      '50',
+      'false',
+      '3',
+      '120',
+    ]);
     expect((await call('GET', api('/invoices', '&page=0'))).status).toBe(422);
     expect((await call('GET', api('/invoices/INV-000121'))).status).toBe(404);
     expect((await call('GET', api('/products'))).status).toBe(404);
@@ -111,7 +121,11 @@ describe('the LNB sandbox admin API', () => {
 describe('orders changed in a time range, the clock, and the rate limit', () => {
   beforeAll(async () => {
     // The admin tests above revoked every token.
-    const granted = await call('POST', `${sandbox.url}/auth/token`, { client_id: sandbox.clientId, client_secret: sandbox.clientSecret, grant_type: 'client_credentials' });
+    const granted = await call('POST', `${sandbox.url}/auth/token`, {
+      client_id: sandbox.clientId,
+      client_secret: sandbox.clientSecret,
+      grant_type: 'client_credentials',
+    });
     token = (granted.body as { access_token: string }).access_token;
     await call('PUT', admin('/settings'), { pagingHeaders: true });
   });
@@ -131,7 +145,9 @@ describe('orders changed in a time range, the clock, and the rate limit', () => 
     expect((await call('GET', api('/orders', `&update_time_from=${justAfter}`))).body).toEqual([]);
     // An offset names the same instant; the upper end is included too.
     const plusOne = `${new Date(Date.parse(stamp) + 3_600_000).toISOString().slice(0, 23)}+01:00`;
-    expect((await call('GET', api('/orders', `&update_time_to=${encodeURIComponent(plusOne)}&update_time_from=${encodeURIComponent(plusOne)}`))).body).toEqual([changed.body]);
+    expect((await call('GET', api('/orders', `&update_time_to=${encodeURIComponent(plusOne)}&update_time_from=${encodeURIComponent(plusOne)}`))).body).toEqual([
+      changed.body,
+    ]);
     const all = await call('GET', api('/orders', '&update_time_from=2000-01-01'));
     expect(all.headers.get('x-pagination-total-items')).toBe(String(before.counts.orders));
   });
@@ -143,7 +159,9 @@ describe('orders changed in a time range, the clock, and the rate limit', () => 
     const zoneless = await call('GET', api('/orders', '&update_time_from=2026-03-10T09:00:00'));
     expect(Object.keys((zoneless.body as { errors: object }).errors)).toEqual(['update_time_from']);
     const inverted = await call('GET', api('/orders', '&update_time_from=2026-03-10&update_time_to=2026-03-09'));
-    expect((inverted.body as { errors: Record<string, string[]> }).errors.update_time_to).toEqual(['The update_time_to must be a date after or equal to update_time_from.']);
+    expect((inverted.body as { errors: Record<string, string[]> }).errors.update_time_to).toEqual([
+      'The update_time_to must be a date after or equal to update_time_from.',
+    ]);
   });
 
   it('stamps changes with its own clock, which may run behind', async () => {
@@ -202,7 +220,10 @@ describe('listing pages kept encoded until a document changes', () => {
 
   beforeAll(async () => {
     cached = await startLnbSandbox({ port: 0, seed: 5, invoices: 60, creditNotes: 4, retailers: 5, pageSize: 25, pageCacheMb: 1 });
-    key = ((await call('POST', `${cached.url}/auth/token`, { client_id: cached.clientId, client_secret: cached.clientSecret, grant_type: 'client_credentials' })).body as { access_token: string }).access_token;
+    key = (
+      (await call('POST', `${cached.url}/auth/token`, { client_id: cached.clientId, client_secret: cached.clientSecret, grant_type: 'client_credentials' }))
+        .body as { access_token: string }
+    ).access_token;
   });
 
   afterAll(async () => {

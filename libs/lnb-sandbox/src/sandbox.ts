@@ -2,9 +2,7 @@
 import { AdminAccess } from './admin-access';
 import { KNOWN_TAX_RATES } from './catalogue';
 import type { ActiveFault, FaultSpec } from './faults';
-import type {
-  DefectKind, GeneratedCreditNote, GeneratedInvoice, GeneratedOrder, GeneratedRetailer, GeneratorConfig,
-} from './generator';
+import type { DefectKind, GeneratedCreditNote, GeneratedInvoice, GeneratedOrder, GeneratedRetailer, GeneratorConfig } from './generator';
 import type { Defect } from './inspect';
 import type { RateLimitStats } from './rate-limit';
 import { ADMIN_BASE, API_BASE, type CallCounts, SandboxServer, type SandboxSettings } from './server';
@@ -158,7 +156,8 @@ export async function startLnbSandbox(options: LnbSandboxOptions = {}): Promise<
     tokensIssued: () => server.issuedTokens(),
     setPagingHeaders: (enabled) => void server.applySettings({ pagingHeaders: enabled }),
     setPageSize: (pageSize) => void server.applySettings({ pageSize }),
-    setRateLimit: (limit, windowMs) => void server.applySettings(windowMs === undefined ? { rateLimit: limit } : { rateLimit: limit, rateLimitWindowMs: windowMs }),
+    setRateLimit: (limit, windowMs) =>
+      void server.applySettings(windowMs === undefined ? { rateLimit: limit } : { rateLimit: limit, rateLimitWindowMs: windowMs }),
     rateLimit: () => server.rateLimiter.stats(),
     setClockOffset: (ms) => void server.applySettings({ clockOffsetMs: ms }),
     now: () => server.clock(),

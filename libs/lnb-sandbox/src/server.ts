@@ -87,7 +87,11 @@ export class SandboxServer {
   private readonly pages = new Map<string, { version: number; body: Buffer }>();
   private pageBytes = 0;
 
-  constructor(readonly store: SandboxStore, readonly settings: SandboxSettings, private readonly adminAccess: AdminAccess) {
+  constructor(
+    readonly store: SandboxStore,
+    readonly settings: SandboxSettings,
+    private readonly adminAccess: AdminAccess,
+  ) {
     this.faults = new Faults(store.config.seed);
     this.rateLimiter = new RateLimiter(settings.rateLimit, settings.rateLimitWindowMs);
     this.server = http.createServer((req, res) => {
@@ -248,17 +252,21 @@ export class SandboxServer {
 
   private set(collection: Listing): AnyDocumentSet {
     switch (collection) {
-      case 'invoices': return this.store.invoices;
-      case 'credit_notes': return this.store.creditNotes;
-      case 'orders': return this.store.orders;
-      case 'retailers': return this.store.retailers;
+      case 'invoices':
+        return this.store.invoices;
+      case 'credit_notes':
+        return this.store.creditNotes;
+      case 'orders':
+        return this.store.orders;
+      case 'retailers':
+        return this.store.retailers;
     }
   }
 
   private list(collection: Listing, params: URLSearchParams): Reply {
     const pageParam = params.get('page');
     // Laravel's integer rule: digits, not `1e3` or `0x10` (which Number() would read).
-    const page = pageParam === null ? 1 : strictInteger(pageParam) ?? NaN;
+    const page = pageParam === null ? 1 : (strictInteger(pageParam) ?? NaN);
     if (!Number.isInteger(page) || page < 1) {
       return reply(422, { message: 'The given data was invalid.', errors: { page: ['The page must be an integer of at least 1.'] } });
     }
@@ -280,7 +288,12 @@ export class SandboxServer {
           'x-pagination-total-items': String(total),
         }
       : {};
-    if (filtered) return reply(200, filtered.slice((page - 1) * size, page * size).map((i) => this.store.orders.at(i)), headers);
+    if (filtered)
+      return reply(
+        200,
+        filtered.slice((page - 1) * size, page * size).map((i) => this.store.orders.at(i)),
+        headers,
+      );
     return { status: 200, body: undefined, headers, encoded: this.encodedPage(collection, set, page, size) };
   }
 
@@ -391,8 +404,10 @@ export class SandboxServer {
       defectRate: this.store.config.defectRate,
       knownTaxRates: KNOWN_TAX_RATES,
       counts: {
-        invoices: this.store.invoices.size(), credit_notes: this.store.creditNotes.size(),
-        orders: this.store.orders.size(), retailers: this.store.retailers.size(),
+        invoices: this.store.invoices.size(),
+        credit_notes: this.store.creditNotes.size(),
+        orders: this.store.orders.size(),
+        retailers: this.store.retailers.size(),
       },
       faults: this.faults.list(),
       tokensIssued: this.tokensIssued,
@@ -413,7 +428,8 @@ export class SandboxServer {
     }
     if ('rateLimit' in changes) {
       const value = changes.rateLimit;
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new SandboxRequestError(422, 'rateLimit must be an integer of at least 0 (0: no limit)');
+      if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
+        throw new SandboxRequestError(422, 'rateLimit must be an integer of at least 0 (0: no limit)');
       this.settings.rateLimit = value;
     }
     if ('clockOffsetMs' in changes) {

@@ -1,16 +1,33 @@
 // The sandbox's documents: generated ones are rebuilt from their index on every read; only documents
 // an admin created or changed are held in memory.
 import {
-  type DefectKind, type GeneratedCreditNote, type GeneratedInvoice, type GeneratedOrder, type GeneratedRetailer,
-  type GeneratorConfig, creditNoteReference, generateCreditNote, generateInvoice, generateOrder, generateRetailer,
-  generatedCreditNotes, generatedOrderUpdateMs, invoiceReference, orderReference, plannedCreditNoteDefect, plannedInvoiceDefect,
+  type DefectKind,
+  type GeneratedCreditNote,
+  type GeneratedInvoice,
+  type GeneratedOrder,
+  type GeneratedRetailer,
+  type GeneratorConfig,
+  creditNoteReference,
+  generateCreditNote,
+  generateInvoice,
+  generateOrder,
+  generateRetailer,
+  generatedCreditNotes,
+  generatedOrderUpdateMs,
+  invoiceReference,
+  orderReference,
+  plannedCreditNoteDefect,
+  plannedInvoiceDefect,
   retailerReference,
 } from './generator';
 import { type Defect, type InspectionLookups, inspectDocument } from './inspect';
 
 /** An admin request the sandbox refuses, with the HTTP status it answers. */
 export class SandboxRequestError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -154,27 +171,40 @@ export class SandboxStore {
   /** Whole seconds, as LNB's timestamps are written. */
   readonly historyEndMs: number;
 
-  constructor(readonly config: GeneratorConfig, options: SandboxStoreOptions = {}) {
+  constructor(
+    readonly config: GeneratorConfig,
+    options: SandboxStoreOptions = {},
+  ) {
     const cfg = config;
     this.historyEndMs = Math.floor((options.historyEndMs ?? Date.now() - HOUR_MS) / 1000) * 1000;
     const historyEnd = isoSeconds(this.historyEndMs);
     this.invoices = new DocumentSet({
-      key: 'reference_number', referenceOf: invoiceReference, generate: (i) => generateInvoice(cfg, i), generatedSize: () => cfg.invoices,
+      key: 'reference_number',
+      referenceOf: invoiceReference,
+      generate: (i) => generateInvoice(cfg, i),
+      generatedSize: () => cfg.invoices,
     });
     this.creditNotes = new DocumentSet({
-      key: 'reference_number', referenceOf: creditNoteReference, generate: (i) => generateCreditNote(cfg, i),
+      key: 'reference_number',
+      referenceOf: creditNoteReference,
+      generate: (i) => generateCreditNote(cfg, i),
       generatedSize: () => generatedCreditNotes(cfg),
     });
     // One order per invoice index, created invoices included.
     this.orders = new DocumentSet({
-      key: 'reference', referenceOf: orderReference, generatedSize: () => this.invoices.size(),
+      key: 'reference',
+      referenceOf: orderReference,
+      generatedSize: () => this.invoices.size(),
       generate: (i) => {
         const order = generateOrder(cfg, i);
         return generatedOrderUpdateMs(i) > this.historyEndMs ? { ...order, update_time: historyEnd } : order;
       },
     });
     this.retailers = new DocumentSet({
-      key: 'reference', referenceOf: retailerReference, generate: (i) => generateRetailer(cfg, i), generatedSize: () => cfg.retailers,
+      key: 'reference',
+      referenceOf: retailerReference,
+      generate: (i) => generateRetailer(cfg, i),
+      generatedSize: () => cfg.retailers,
     });
   }
 
@@ -251,7 +281,11 @@ export class SandboxStore {
   /** How many documents of each defect kind: what the demo prints. */
   defectCounts(): Record<DefectKind, number> {
     const counts: Record<DefectKind, number> = {
-      MISSING_EAN13: 0, MISSING_RETAILER_REFERENCE: 0, UNKNOWN_TAX_RATE: 0, ZERO_QUANTITY_LINE: 0, CREDITED_INVOICE_NOT_FOUND: 0,
+      MISSING_EAN13: 0,
+      MISSING_RETAILER_REFERENCE: 0,
+      UNKNOWN_TAX_RATE: 0,
+      ZERO_QUANTITY_LINE: 0,
+      CREDITED_INVOICE_NOT_FOUND: 0,
     };
     for (const doc of this.defects()) for (const kind of new Set(doc.defects.map((d) => d.kind))) counts[kind]++;
     return counts;

@@ -5,7 +5,10 @@ import { deadLetterTopic, EVENTS, RunRequested, SERVICES, topicName } from '@lnb
 import { accessOf, aclPlan, readersOf, SHARED_WRITERS, TOPIC_OWNERS, writersOf } from './access';
 
 const grantsOn = (prefix: string, name: string, operation: string) =>
-  aclPlan(prefix).filter((g) => g.resourceType === 'topic' && g.name === name && g.operation === operation).map((g) => g.principal).sort();
+  aclPlan(prefix)
+    .filter((g) => g.resourceType === 'topic' && g.name === name && g.operation === operation)
+    .map((g) => g.principal)
+    .sort();
 
 describe('the Kafka access plan', () => {
   it('names an owner for every event of the registry, and nothing else', () => {
@@ -16,7 +19,10 @@ describe('the Kafka access plan', () => {
   it('gives every topic exactly one writer, besides the shared writers listed with their reason', () => {
     for (const d of EVENTS) {
       const shared = (SHARED_WRITERS[d.type] ?? []).map((w) => `User:${w.service}`);
-      expect({ topic: d.topic, writers: grantsOn('', d.topic, 'WRITE') }).toEqual({ topic: d.topic, writers: [`User:${TOPIC_OWNERS[d.type]}`, ...shared].sort() });
+      expect({ topic: d.topic, writers: grantsOn('', d.topic, 'WRITE') }).toEqual({
+        topic: d.topic,
+        writers: [`User:${TOPIC_OWNERS[d.type]}`, ...shared].sort(),
+      });
     }
     for (const writers of Object.values(SHARED_WRITERS)) {
       for (const w of writers ?? []) expect(w.why.length).toBeGreaterThan(20);
@@ -26,7 +32,12 @@ describe('the Kafka access plan', () => {
   it('lets only the consumers of a topic write its dead-letter topic, and only monitor-api read them', () => {
     for (const d of EVENTS) {
       const dlq = deadLetterTopic(d.topic);
-      expect({ dlq, writers: grantsOn('', dlq, 'WRITE') }).toEqual({ dlq, writers: readersOf(d.type).map((s) => `User:${s}`).sort() });
+      expect({ dlq, writers: grantsOn('', dlq, 'WRITE') }).toEqual({
+        dlq,
+        writers: readersOf(d.type)
+          .map((s) => `User:${s}`)
+          .sort(),
+      });
       expect({ dlq, readers: grantsOn('', dlq, 'READ') }).toEqual({ dlq, readers: ['User:monitor-api'] });
     }
   });

@@ -36,10 +36,12 @@ export const TOPIC_OWNERS: Readonly<Record<EventType, ServiceName>> = {
 
 /** Writers besides the owner, each with its reason. Every one is a principal that can forge that event. */
 export const SHARED_WRITERS: Readonly<Partial<Record<EventType, readonly { service: ServiceName; why: string }[]>>> = {
-  RunRequested: [{
-    service: 'lnb-poller',
-    why: 'its scheduler fires a due schedule as a RunRequested (trigger "schedule") through its own outbox, and runs it when it comes back',
-  }],
+  RunRequested: [
+    {
+      service: 'lnb-poller',
+      why: 'its scheduler fires a due schedule as a RunRequested (trigger "schedule") through its own outbox, and runs it when it comes back',
+    },
+  ],
 };
 
 /** The topics each service's @EventPattern handlers name ('every': all of the registry). */
@@ -159,7 +161,10 @@ export function renderAccessMatrix(): string {
     const shared = (SHARED_WRITERS[d.type] ?? []).map((w) => `\`${w.service}\` (shared: ${w.why})`);
     return `| \`${d.topic}\` | ${[list([TOPIC_OWNERS[d.type]]), ...shared].join(', ')} | ${list(readersOf(d.type))} |`;
   });
-  const groups = SERVICES.map((s) => `| \`User:${s}\` | ${CONSUMER_GROUPS[s].map((g) => `\`<prefix>${g}\``).join(', ')} | ${accessOf(s).observedGroups.length ? 'the offsets of every other group (the consumer-lag gauge)' : '-'} |`);
+  const groups = SERVICES.map(
+    (s) =>
+      `| \`User:${s}\` | ${CONSUMER_GROUPS[s].map((g) => `\`<prefix>${g}\``).join(', ')} | ${accessOf(s).observedGroups.length ? 'the offsets of every other group (the consumer-lag gauge)' : '-'} |`,
+  );
   return [
     '| topic | written by | read by (each also writes `<topic>.dlq`) |',
     '|---|---|---|',

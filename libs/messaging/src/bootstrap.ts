@@ -57,7 +57,9 @@ export async function startService<C extends ServiceConfig>(def: ServiceDefiniti
   await app.listen(config.httpPort, config.httpHost);
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   logger.info('service started', {
-    url, instance: config.instanceId ?? `${hostname()}-${process.pid}`, kafka: { security: kafkaSecurity.mode, principal: kafkaSecurity.username ? `User:${kafkaSecurity.username}` : null },
+    url,
+    instance: config.instanceId ?? `${hostname()}-${process.pid}`,
+    kafka: { security: kafkaSecurity.mode, principal: kafkaSecurity.username ? `User:${kafkaSecurity.username}` : null },
     config: describeConfig(config),
   });
   return { app, config, url, close: () => app.close() };

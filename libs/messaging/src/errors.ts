@@ -5,8 +5,7 @@ import { CodedError, type ErrorCode, isErrorCode } from '@lnbx/contracts';
 export { CodedError };
 
 /** Anything but an error that says it is not retriable is retried: an unexpected failure may well pass. */
-export const isRetriable = (err: unknown): boolean =>
-  !(typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === false);
+export const isRetriable = (err: unknown): boolean => !(typeof err === 'object' && err !== null && (err as { retriable?: unknown }).retriable === false);
 
 /** The error's catalogue code, or HANDLER.FAILED for an error that has none (a bug, a driver's error). */
 export const errorCode = (err: unknown): ErrorCode => {

@@ -21,12 +21,22 @@ export const CONSUMER_NAME = Symbol('CONSUMER_NAME');
 function toStored(env: EventEnvelope): NewEvent {
   const d = definitionForType(env.type);
   if (!d) throw new Error(`no topic is registered for ${env.type}`);
-  return { eventId: env.eventId, type: env.type, data: env, topic: d.topic, kafkaKey: env.key, metadata: { correlationId: env.correlationId, causationId: env.causationId } };
+  return {
+    eventId: env.eventId,
+    type: env.type,
+    data: env,
+    topic: d.topic,
+    kafkaKey: env.key,
+    metadata: { correlationId: env.correlationId, causationId: env.causationId },
+  };
 }
 
 @Injectable()
 export class Outbox {
-  constructor(@Inject(EVENT_STORE) readonly store: PostgresEventStore, @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay) {}
+  constructor(
+    @Inject(EVENT_STORE) readonly store: PostgresEventStore,
+    @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay,
+  ) {}
 
   async append(tx: Transaction, streamId: string, envelopes: EventEnvelope[], expectedVersion: ExpectedVersion = 'any'): Promise<void> {
     await this.store.append(streamId, envelopes.map(toStored), { expectedVersion }, tx);
@@ -34,7 +44,10 @@ export class Outbox {
 
   /** Many streams at once (e.g. one detected event per document of a page), each with expected version `any`. */
   async appendMany(tx: Transaction, batch: { streamId: string; envelopes: EventEnvelope[] }[]): Promise<void> {
-    await this.store.appendToStreams(batch.map((b) => ({ streamId: b.streamId, events: b.envelopes.map(toStored) })), tx);
+    await this.store.appendToStreams(
+      batch.map((b) => ({ streamId: b.streamId, events: b.envelopes.map(toStored) })),
+      tx,
+    );
   }
 
   /** Runs `fn` once per (consumer, eventId): a redelivered event is skipped, atomically with what `fn` writes. */
@@ -105,8 +118,12 @@ export class EventSourcingModule {
               pollIntervalMs: 500,
             });
             new Gauge({
-              name: 'lnbx_outbox_lag_events', help: 'Events stored but not yet published to Kafka.', registers: [metrics],
-              async collect() { this.set(await relay.lag().catch(() => -1)); },
+              name: 'lnbx_outbox_lag_events',
+              help: 'Events stored but not yet published to Kafka.',
+              registers: [metrics],
+              async collect() {
+                this.set(await relay.lag().catch(() => -1));
+              },
             });
             return relay;
           },

@@ -2,13 +2,33 @@
 // second, secured broker (KAFKA_SECURE=1 tools/kafka/kafka.sh on free ports, deleted afterwards) with the
 // topics and ACLs of the admin's setup step: no credentials, no access; a service writes only its own
 // topics; and a service's real messaging code works over SASL_SSL as its own principal.
-import { baseTopic, createEnvelope, deadLetterTopic, encode, EventEnvelope, InvoiceDetected, RunRequested, RunStarted, type ServiceName, topicName } from '@lnbx/contracts';
+import {
+  baseTopic,
+  createEnvelope,
+  deadLetterTopic,
+  encode,
+  EventEnvelope,
+  InvoiceDetected,
+  RunRequested,
+  RunStarted,
+  type ServiceName,
+  topicName,
+} from '@lnbx/contracts';
 import { JsonLogger, KafkaConfig, kafkaConnectionOptions, loadConfig } from '@lnbx/platform';
 import { createTestDatabase, spawnService, type SpawnedService, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
-import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, KafkaMessage, logLevel, ResourcePatternTypes, type KafkaConfig as KafkajsConfig } from 'kafkajs';
+import {
+  AclOperationTypes,
+  AclPermissionTypes,
+  AclResourceTypes,
+  Kafka,
+  KafkaMessage,
+  logLevel,
+  ResourcePatternTypes,
+  type KafkaConfig as KafkajsConfig,
+} from 'kafkajs';
 import { setUpKafka } from './kafka-setup';
 import { EventPublisher } from './publisher';
 import { KafkaEventContext, KafkaEventTransport } from './transport';
@@ -20,9 +40,12 @@ const INVOICES = InvoiceDetected.definition.topic;
 
 /** Two free TCP ports in a row (client and controller listeners), so runs on one machine never meet. */
 async function freePortPair(): Promise<number> {
-  const taken = (port: number) => new Promise<boolean>((resolve) => {
-    const server = createServer().once('error', () => resolve(true)).listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
-  });
+  const taken = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer()
+        .once('error', () => resolve(true))
+        .listen(port, '127.0.0.1', () => server.close(() => resolve(false)));
+    });
   for (;;) {
     const port = await new Promise<number>((resolve) => {
       const server = createServer().listen(0, '127.0.0.1', () => {
@@ -64,12 +87,22 @@ function errorChain(err: unknown): string[] {
 
 /** 'succeeded', or the error chain of the refusal, so an assertion shows what the broker said. */
 const failureOf = (work: Promise<unknown>): Promise<string> =>
-  work.then(() => 'succeeded', (err: unknown) => errorChain(err).join(' <- '));
+  work.then(
+    () => 'succeeded',
+    (err: unknown) => errorChain(err).join(' <- '),
+  );
 
 function aRunRequested(runId: string): EventEnvelope<RunRequested.Value> {
-  return createEnvelope(RunRequested.definition, { runId, flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'operator@acme' }, {
-    producer: 'monitor-api', connectionId: 'acme', correlationId: runId, key: 'acme:invoices',
-  });
+  return createEnvelope(
+    RunRequested.definition,
+    { runId, flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'operator@acme' },
+    {
+      producer: 'monitor-api',
+      connectionId: 'acme',
+      correlationId: runId,
+      key: 'acme:invoices',
+    },
+  );
 }
 
 describe('Kafka secured: SASL/SCRAM over TLS, one principal per service, ACLs from the registry', () => {
@@ -82,8 +115,10 @@ describe('Kafka secured: SASL/SCRAM over TLS, one principal per service, ACLs fr
   const publishers: EventPublisher[] = [];
   let transport: KafkaEventTransport | undefined;
   const deadLetters: { topic: string; message: KafkaMessage }[] = [];
-  const deadLetterOf = (topic: string, group: string) => waitFor(`a dead letter from ${topic} by ${group}`, () =>
-    deadLetters.find((d) => d.topic === deadLetterTopic(topic) && d.message.headers?.['x-consumer-group']?.toString() === `${prefix}${group}`));
+  const deadLetterOf = (topic: string, group: string) =>
+    waitFor(`a dead letter from ${topic} by ${group}`, () =>
+      deadLetters.find((d) => d.topic === deadLetterTopic(topic) && d.message.headers?.['x-consumer-group']?.toString() === `${prefix}${group}`),
+    );
 
   let service: SpawnedService | undefined;
   let db: TestDatabase | undefined;
@@ -91,16 +126,33 @@ describe('Kafka secured: SASL/SCRAM over TLS, one principal per service, ACLs fr
   /** A principal's settings as kafka.sh gives them: brokers, sasl_ssl, its user, the paths of its password and the CA. */
   async function envOf(principal: ServiceName | 'admin'): Promise<Record<string, string>> {
     const lines = await kafkaSh(['env', principal], scriptEnv);
-    return Object.fromEntries(lines.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+    return Object.fromEntries(
+      lines
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
   }
   /** The kafkajs options of a principal, through the services' own config class and builder. */
   const optionsOf = async (principal: ServiceName | 'admin'): Promise<Pick<KafkajsConfig, 'brokers' | 'ssl' | 'sasl'>> =>
     kafkaConnectionOptions(loadConfig(KafkaConfig, await envOf(principal)));
   const kafkaAs = async (principal: ServiceName | 'admin'): Promise<Kafka> =>
-    new Kafka({ clientId: `secured-test-${principal}`, ...(await optionsOf(principal)), logLevel: logLevel.NOTHING, retry: { retries: 2, initialRetryTime: 100 } });
+    new Kafka({
+      clientId: `secured-test-${principal}`,
+      ...(await optionsOf(principal)),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 2, initialRetryTime: 100 },
+    });
   /** A client that fails fast: refusals are what these tests wait for. */
   const brief = (extra: Partial<KafkajsConfig>): Kafka =>
-    new Kafka({ clientId: 'secured-test-intruder', brokers: brokers.split(','), logLevel: logLevel.NOTHING, connectionTimeout: 3000, retry: { retries: 1, initialRetryTime: 100 }, ...extra });
+    new Kafka({
+      clientId: 'secured-test-intruder',
+      brokers: brokers.split(','),
+      logLevel: logLevel.NOTHING,
+      connectionTimeout: 3000,
+      retry: { retries: 1, initialRetryTime: 100 },
+      ...extra,
+    });
   const tracked = <T extends { disconnect(): Promise<void> }>(c: T): T => (clients.push(c), c);
 
   beforeAll(async () => {
@@ -131,16 +183,22 @@ describe('Kafka secured: SASL/SCRAM over TLS, one principal per service, ACLs fr
 
   it('refuses a client without credentials (TLS only, or plaintext) and one with a wrong password: it can neither produce nor consume', async () => {
     const { ssl } = await optionsOf('mapper');
-    const forge = (kafka: Kafka) => failureOf((async () => {
-      const producer = tracked(kafka.producer());
-      await producer.connect();
-      await producer.send({ topic: topicName(prefix, REQUESTED), messages: [{ key: 'acme:invoices', value: encode(aRunRequested('forged')) }] });
-    })());
-    const read = (kafka: Kafka) => failureOf((async () => {
-      const consumer = tracked(kafka.consumer({ groupId: `${prefix}lnb-poller` }));
-      await consumer.connect();
-      await consumer.subscribe({ topic: topicName(prefix, REQUESTED), fromBeginning: true });
-    })());
+    const forge = (kafka: Kafka) =>
+      failureOf(
+        (async () => {
+          const producer = tracked(kafka.producer());
+          await producer.connect();
+          await producer.send({ topic: topicName(prefix, REQUESTED), messages: [{ key: 'acme:invoices', value: encode(aRunRequested('forged')) }] });
+        })(),
+      );
+    const read = (kafka: Kafka) =>
+      failureOf(
+        (async () => {
+          const consumer = tracked(kafka.consumer({ groupId: `${prefix}lnb-poller` }));
+          await consumer.connect();
+          await consumer.subscribe({ topic: topicName(prefix, REQUESTED), fromBeginning: true });
+        })(),
+      );
     // Over TLS without SASL the broker closes the connection at the first request past the handshake.
     const anonymous = brief({ ssl });
     expect(await forge(anonymous)).toMatch(/KafkaJSConnectionClosedError: Closed connection/);
@@ -162,12 +220,16 @@ describe('Kafka secured: SASL/SCRAM over TLS, one principal per service, ACLs fr
     const pollerRaw = new EventPublisher(poller, prefix);
     publishers.push(pollerRaw);
     for (const topic of ['xero.allocation.check-requested.v1', 'lnb.schedule.change-requested.v1', 'mapper.document.mapped.v1']) {
-      expect(await failureOf(pollerRaw.sendRaw(topicName(prefix, topic), [{ key: 'acme:x', value: '{}' }]))).toMatch(/KafkaJSProtocolError: TOPIC_AUTHORIZATION_FAILED/);
+      expect(await failureOf(pollerRaw.sendRaw(topicName(prefix, topic), [{ key: 'acme:x', value: '{}' }]))).toMatch(
+        /KafkaJSProtocolError: TOPIC_AUTHORIZATION_FAILED/,
+      );
     }
     // Nor may it use another service's consumer group (kafkajs reports the refusal as no coordinator), or create a topic.
     const admin = tracked(poller.admin());
     expect(await failureOf(admin.fetchOffsets({ groupId: `${prefix}lnb-poller`, topics: [topicName(prefix, REQUESTED)] }))).toBe('succeeded');
-    expect(await failureOf(admin.fetchOffsets({ groupId: `${prefix}mapper`, topics: [topicName(prefix, REQUESTED)] }))).toMatch(/KafkaJSGroupCoordinatorNotFound/);
+    expect(await failureOf(admin.fetchOffsets({ groupId: `${prefix}mapper`, topics: [topicName(prefix, REQUESTED)] }))).toMatch(
+      /KafkaJSGroupCoordinatorNotFound/,
+    );
     expect(await failureOf(admin.createTopics({ topics: [{ topic: `${prefix}intruder.v1` }] }))).toMatch(/KafkaJSCreateTopicError: TOPIC_AUTHORIZATION_FAILED/);
   });
 
@@ -179,15 +241,43 @@ describe('Kafka secured: SASL/SCRAM over TLS, one principal per service, ACLs fr
 
     const handled: string[] = [];
     transport = new KafkaEventTransport({
-      kafka: pollerKafka, groupId: `${prefix}lnb-poller`, topicPrefix: prefix, logger, publisher: poller,
-      service: 'lnb-poller', createTopics: false, maxAttempts: 2, retryBaseMs: 20,
+      kafka: pollerKafka,
+      groupId: `${prefix}lnb-poller`,
+      topicPrefix: prefix,
+      logger,
+      publisher: poller,
+      service: 'lnb-poller',
+      createTopics: false,
+      maxAttempts: 2,
+      retryBaseMs: 20,
     });
-    transport.addHandler(REQUESTED, async (env: EventEnvelope<RunRequested.Value>, _ctx: KafkaEventContext) => {
-      handled.push(env.payload.runId);
-      await poller.publish([createEnvelope(RunStarted.definition, { runId: env.payload.runId, flow: env.payload.flow, mode: env.payload.mode, trigger: env.payload.trigger, requestedBy: env.payload.requestedBy, startedAt: new Date().toISOString() }, {
-        producer: 'lnb-poller', connectionId: env.connectionId, correlationId: env.correlationId, causationId: env.eventId, key: env.key,
-      })]);
-    }, true);
+    transport.addHandler(
+      REQUESTED,
+      async (env: EventEnvelope<RunRequested.Value>, _ctx: KafkaEventContext) => {
+        handled.push(env.payload.runId);
+        await poller.publish([
+          createEnvelope(
+            RunStarted.definition,
+            {
+              runId: env.payload.runId,
+              flow: env.payload.flow,
+              mode: env.payload.mode,
+              trigger: env.payload.trigger,
+              requestedBy: env.payload.requestedBy,
+              startedAt: new Date().toISOString(),
+            },
+            {
+              producer: 'lnb-poller',
+              connectionId: env.connectionId,
+              correlationId: env.correlationId,
+              causationId: env.eventId,
+              key: env.key,
+            },
+          ),
+        ]);
+      },
+      true,
+    );
     await new Promise<void>((resolve, reject) => transport!.listen((err?: unknown) => (err ? reject(err) : resolve())));
 
     // monitor-api reads every topic, in its own group.
@@ -198,7 +288,10 @@ describe('Kafka secured: SASL/SCRAM over TLS, one principal per service, ACLs fr
     await reader.run({ eachMessage: async ({ topic, message }) => void seen.push({ topic, message }) });
 
     await monitor.publish([aRunRequested('run-1')]);
-    await monitor.sendRaw(topicName(prefix, REQUESTED), [{ key: 'acme:invoices', value: encode(aRunRequested('run-2')) }, { key: 'acme:invoices', value: '{"not an envelope' }]);
+    await monitor.sendRaw(topicName(prefix, REQUESTED), [
+      { key: 'acme:invoices', value: encode(aRunRequested('run-2')) },
+      { key: 'acme:invoices', value: '{"not an envelope' },
+    ]);
 
     const started = await waitFor('RunStarted of both runs, written by the poller', () => {
       const runs = seen.filter((s) => s.topic === topicName(prefix, STARTED)).map((s) => JSON.parse(String(s.message.value)).payload.runId);
@@ -229,8 +322,13 @@ describe('Kafka secured: SASL/SCRAM over TLS, one principal per service, ACLs fr
   it('the setup step is idempotent and takes back an ACL the plan does not hold', async () => {
     const admin = tracked((await kafkaAs('admin')).admin());
     const extra = {
-      resourceType: AclResourceTypes.TOPIC, resourceName: topicName(prefix, REQUESTED), resourcePatternType: ResourcePatternTypes.LITERAL,
-      principal: 'User:mapper', host: '*', operation: AclOperationTypes.WRITE, permissionType: AclPermissionTypes.ALLOW,
+      resourceType: AclResourceTypes.TOPIC,
+      resourceName: topicName(prefix, REQUESTED),
+      resourcePatternType: ResourcePatternTypes.LITERAL,
+      principal: 'User:mapper',
+      host: '*',
+      operation: AclOperationTypes.WRITE,
+      permissionType: AclPermissionTypes.ALLOW,
     };
     await admin.createAcls({ acl: [extra] });
     const again = await setUpKafka(admin, { prefix });

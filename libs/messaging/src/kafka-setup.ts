@@ -26,8 +26,13 @@ const RESOURCE = { topic: AclResourceTypes.TOPIC, group: AclResourceTypes.GROUP 
 const OPERATION = { READ: AclOperationTypes.READ, WRITE: AclOperationTypes.WRITE, DESCRIBE: AclOperationTypes.DESCRIBE } as const;
 
 const toEntry = (g: AclGrant): AclEntry => ({
-  resourceType: RESOURCE[g.resourceType], resourceName: g.name, resourcePatternType: ResourcePatternTypes.LITERAL,
-  principal: g.principal, host: '*', operation: OPERATION[g.operation], permissionType: AclPermissionTypes.ALLOW,
+  resourceType: RESOURCE[g.resourceType],
+  resourceName: g.name,
+  resourcePatternType: ResourcePatternTypes.LITERAL,
+  principal: g.principal,
+  host: '*',
+  operation: OPERATION[g.operation],
+  permissionType: AclPermissionTypes.ALLOW,
 });
 const keyOf = (e: Pick<AclEntry, 'resourceType' | 'resourceName' | 'principal' | 'operation' | 'permissionType' | 'resourcePatternType' | 'host'>): string =>
   [e.resourceType, e.resourcePatternType, e.resourceName, e.principal, e.host, e.operation, e.permissionType].join('|');
@@ -35,13 +40,22 @@ const keyOf = (e: Pick<AclEntry, 'resourceType' | 'resourceName' | 'principal' |
 /** Every ACL the broker holds, as entries. */
 async function describeAll(admin: Admin): Promise<AclEntry[]> {
   const { resources } = await admin.describeAcls({
-    resourceType: AclResourceTypes.ANY, resourcePatternType: ResourcePatternTypes.ANY,
-    operation: AclOperationTypes.ANY, permissionType: AclPermissionTypes.ANY,
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
   });
-  return resources.flatMap((r) => r.acls.map((a): AclEntry => ({
-    resourceType: r.resourceType, resourceName: r.resourceName, resourcePatternType: r.resourcePatternType,
-    principal: a.principal, host: a.host, operation: a.operation, permissionType: a.permissionType,
-  })));
+  return resources.flatMap((r) =>
+    r.acls.map((a): AclEntry => ({
+      resourceType: r.resourceType,
+      resourceName: r.resourceName,
+      resourcePatternType: r.resourcePatternType,
+      principal: a.principal,
+      host: a.host,
+      operation: a.operation,
+      permissionType: a.permissionType,
+    })),
+  );
 }
 
 /**
@@ -59,20 +73,31 @@ async function untilBroker(admin: Admin, what: string, done: (acls: AclEntry[]) 
   }
 }
 
-export async function setUpKafka(admin: Admin, { prefix, partitions = 3, replicationFactor = 1, principal = principalOf, timeoutMs = 60_000 }: KafkaSetupOptions): Promise<KafkaSetupResult> {
+export async function setUpKafka(
+  admin: Admin,
+  { prefix, partitions = 3, replicationFactor = 1, principal = principalOf, timeoutMs = 60_000 }: KafkaSetupOptions,
+): Promise<KafkaSetupResult> {
   const topics = await ensureTopics(admin, prefix, { partitions, replicationFactor });
   const plan = aclPlan(prefix, principal);
   const wanted = plan.map(toEntry);
   const wantedKeys = new Set(wanted.map(keyOf));
   await admin.createAcls({ acl: wanted });
-  const held = await untilBroker(admin, `the ${wanted.length} ACLs of the plan`, (acls) => {
-    const keys = new Set(acls.map(keyOf));
-    return wanted.every((w) => keys.has(keyOf(w)));
-  }, timeoutMs);
+  const held = await untilBroker(
+    admin,
+    `the ${wanted.length} ACLs of the plan`,
+    (acls) => {
+      const keys = new Set(acls.map(keyOf));
+      return wanted.every((w) => keys.has(keyOf(w)));
+    },
+    timeoutMs,
+  );
 
   // What else our principals hold on our resources: left over from an earlier plan (an owner moved).
   const principals = new Set(plan.map((g) => g.principal));
-  const ours = new Set([...registryTopics().map((t) => `topic|${prefix}${t}`), ...plan.filter((g) => g.resourceType === 'group').map((g) => `group|${g.name}`)]);
+  const ours = new Set([
+    ...registryTopics().map((t) => `topic|${prefix}${t}`),
+    ...plan.filter((g) => g.resourceType === 'group').map((g) => `group|${g.name}`),
+  ]);
   const kindOf = (e: AclEntry) => (e.resourceType === AclResourceTypes.TOPIC ? 'topic' : e.resourceType === AclResourceTypes.GROUP ? 'group' : undefined);
   const stale = held.filter((e) => principals.has(e.principal) && ours.has(`${kindOf(e)}|${e.resourceName}`) && !wantedKeys.has(keyOf(e)));
   if (stale.length) {
@@ -81,7 +106,9 @@ export async function setUpKafka(admin: Admin, { prefix, partitions = 3, replica
     await untilBroker(admin, `${stale.length} revoked ACL(s) gone`, (acls) => !acls.some((a) => gone.has(keyOf(a))), timeoutMs);
   }
   const revoked = stale.map((e): AclGrant => ({
-    principal: e.principal, resourceType: e.resourceType === AclResourceTypes.TOPIC ? 'topic' : 'group', name: e.resourceName,
+    principal: e.principal,
+    resourceType: e.resourceType === AclResourceTypes.TOPIC ? 'topic' : 'group',
+    name: e.resourceName,
     operation: (Object.entries(OPERATION).find(([, v]) => v === e.operation)?.[0] ?? String(e.operation)) as AclGrant['operation'],
   }));
   return { topics: topics.length, grants: plan.length, revoked };

@@ -30,7 +30,11 @@ describe('EventPublisher (real Kafka)', () => {
     // 40 events of 60 kB (a 150-line invoice is about that) for one partition: 2.4 MB in all.
     const filler = 'x'.repeat(60_000);
     const messages: StoredMessage[] = Array.from({ length: 40 }, (_, i) => ({
-      topic: TOPIC, key: `acme:invoice:${i % 2}`, type: 'InvoiceDetected', eventId: randomUUID(), json: JSON.stringify({ n: i, filler }),
+      topic: TOPIC,
+      key: `acme:invoice:${i % 2}`,
+      type: 'InvoiceDetected',
+      eventId: randomUUID(),
+      json: JSON.stringify({ n: i, filler }),
     }));
     await publisher.publishStored(messages);
 

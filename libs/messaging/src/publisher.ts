@@ -27,7 +27,10 @@ export class EventPublisher {
   private readonly producer: Producer;
   private connected?: Promise<void>;
 
-  constructor(kafka: Kafka, private readonly prefix: string) {
+  constructor(
+    kafka: Kafka,
+    private readonly prefix: string,
+  ) {
     this.producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
   }
 

@@ -17,26 +17,32 @@ export interface EnsureTopicsOptions {
 export const registryTopics = (): string[] => EVENTS.flatMap((d) => [d.topic, deadLetterTopic(d.topic)]);
 
 export class MissingTopicsError extends CodedError<'KAFKA.TOPICS_MISSING'> {
-  constructor(readonly topics: string[], cause?: unknown) {
+  constructor(
+    readonly topics: string[],
+    cause?: unknown,
+  ) {
     super(
       'KAFKA.TOPICS_MISSING',
       `Kafka topics missing: ${topics.join(', ')}. On a secured broker the services may not create topics: ` +
-        'run its setup step as admin (tools/kafka/kafka.sh setup, or docker-compose\'s kafka-setup)',
+        "run its setup step as admin (tools/kafka/kafka.sh setup, or docker-compose's kafka-setup)",
       { cause },
     );
   }
 }
 
 const isAuthorizationError = (err: unknown): boolean =>
-  /AUTHORIZATION_FAILED/.test(String((err as { type?: unknown })?.type ?? '')) ||
-  ((err as { errors?: unknown[] })?.errors ?? []).some(isAuthorizationError);
+  /AUTHORIZATION_FAILED/.test(String((err as { type?: unknown })?.type ?? '')) || ((err as { errors?: unknown[] })?.errors ?? []).some(isAuthorizationError);
 
 /**
  * Creates the registry's topics (and their dead-letter topics) under `prefix` if they are missing.
  * Idempotent: every service calls it at boot, in any order. On a secured broker (`create: false`) it
  * only checks that the topics a service uses exist.
  */
-export async function ensureTopics(admin: Admin, prefix: string, { partitions = 3, replicationFactor = 1, topics, create = true }: EnsureTopicsOptions = {}): Promise<string[]> {
+export async function ensureTopics(
+  admin: Admin,
+  prefix: string,
+  { partitions = 3, replicationFactor = 1, topics, create = true }: EnsureTopicsOptions = {},
+): Promise<string[]> {
   const wanted = (topics ?? registryTopics()).map((t) => topicName(prefix, t));
   await admin.connect();
   // On a secured broker this lists only the topics the principal may describe: enough for its own.

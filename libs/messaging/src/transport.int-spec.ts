@@ -14,9 +14,16 @@ import { KafkaEventContext, KafkaEventTransport } from './transport';
 const TOPIC = RunRequested.definition.topic;
 
 function aRunRequested(runId: string, key = 'acme:invoices'): EventEnvelope<RunRequested.Value> {
-  return createEnvelope(RunRequested.definition, { runId, flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'test' }, {
-    producer: 'monitor-api', connectionId: 'acme', correlationId: runId, key,
-  });
+  return createEnvelope(
+    RunRequested.definition,
+    { runId, flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'test' },
+    {
+      producer: 'monitor-api',
+      connectionId: 'acme',
+      correlationId: runId,
+      key,
+    },
+  );
 }
 
 describe('KafkaEventTransport', () => {
@@ -42,17 +49,28 @@ describe('KafkaEventTransport', () => {
     outbox = new Outbox(store, undefined as never);
 
     transport = new KafkaEventTransport({
-      kafka, groupId: `${prefix}group`, topicPrefix: prefix, logger, publisher,
-      maxAttempts: 3, retryBaseMs: 20, retryMaxMs: 100, partitionsConsumedConcurrently: 3,
+      kafka,
+      groupId: `${prefix}group`,
+      topicPrefix: prefix,
+      logger,
+      publisher,
+      maxAttempts: 3,
+      retryBaseMs: 20,
+      retryMaxMs: 100,
+      partitionsConsumedConcurrently: 3,
     });
-    transport.addHandler(TOPIC, async (env: EventEnvelope<RunRequested.Value>, ctx: KafkaEventContext) => {
-      await behaviour.get(env.payload.runId)?.(ctx.attempt);
-      // Idempotent consumption: the processed eventId and the state change commit together.
-      await outbox.once('transport-test', env.eventId, async (tx) => {
-        await tx.query('insert into mapper.applied (run_id, n) values ($1, 1) on conflict (run_id) do update set n = applied.n + 1', [env.payload.runId]);
-      });
-      seen.push({ runId: env.payload.runId, attempt: ctx.attempt, partition: ctx.partition });
-    }, true);
+    transport.addHandler(
+      TOPIC,
+      async (env: EventEnvelope<RunRequested.Value>, ctx: KafkaEventContext) => {
+        await behaviour.get(env.payload.runId)?.(ctx.attempt);
+        // Idempotent consumption: the processed eventId and the state change commit together.
+        await outbox.once('transport-test', env.eventId, async (tx) => {
+          await tx.query('insert into mapper.applied (run_id, n) values ($1, 1) on conflict (run_id) do update set n = applied.n + 1', [env.payload.runId]);
+        });
+        seen.push({ runId: env.payload.runId, attempt: ctx.attempt, partition: ctx.partition });
+      },
+      true,
+    );
     await new Promise<void>((resolve, reject) => transport.listen((err?: unknown) => (err ? reject(err) : resolve())));
 
     dlqConsumer = kafka.consumer({ groupId: `${prefix}dlq-reader` });
@@ -124,7 +142,10 @@ describe('KafkaEventTransport', () => {
     const raw = topicName(prefix, TOPIC);
     await publisher.sendRaw(raw, [{ key: 'acme:stuck', value: encode(aRunRequested('stuck', 'acme:stuck')), partition: 0 }]);
     await waitFor('stuck to fail once', () => attempts.length === 1);
-    await publisher.sendRaw(raw, others.map((o, i) => ({ key: o.key, value: encode(o), partition: 1 + (i % 2) })));
+    await publisher.sendRaw(
+      raw,
+      others.map((o, i) => ({ key: o.key, value: encode(o), partition: 1 + (i % 2) })),
+    );
     await waitFor('the other partitions handled', othersDone);
     const othersDoneAt = Date.now();
     const dead = await dlqFor('"stuck"');

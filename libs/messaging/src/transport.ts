@@ -3,7 +3,18 @@
 // contracts' decoder, sends what cannot be decoded (or keeps failing) to `<topic>.dlq` with the reason
 // and the original bytes, retries retriable failures with backoff by pausing that partition only, and
 // commits an offset only once its message is handled or dead-lettered.
-import { baseTopic, deadLetterTopic, decode, type ErrorCode, EventEnvelope, nextTry, type RetryPolicy, SERVICES, type ServiceName, topicName } from '@lnbx/contracts';
+import {
+  baseTopic,
+  deadLetterTopic,
+  decode,
+  type ErrorCode,
+  EventEnvelope,
+  nextTry,
+  type RetryPolicy,
+  SERVICES,
+  type ServiceName,
+  topicName,
+} from '@lnbx/contracts';
 import { applyDecorators, ArgumentsHost, Catch, Controller, RpcExceptionFilter, UseFilters } from '@nestjs/common';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import type { JsonLogger } from '@lnbx/platform';
@@ -93,9 +104,25 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     };
     const registers = options.metrics ? [options.metrics] : [];
     if (options.metrics) {
-      this.consumed = new Counter({ name: 'lnbx_messages_consumed_total', help: 'Messages consumed, by outcome (handled, dead_lettered, retried).', labelNames: ['topic', 'outcome'], registers });
-      this.deadLetters = new Counter({ name: 'lnbx_dead_letters_total', help: 'Messages sent to a dead-letter topic, by code.', labelNames: ['topic', 'code'], registers });
-      this.duration = new Histogram({ name: 'lnbx_handler_duration_seconds', help: 'Time to handle one message.', labelNames: ['topic'], registers, buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10] });
+      this.consumed = new Counter({
+        name: 'lnbx_messages_consumed_total',
+        help: 'Messages consumed, by outcome (handled, dead_lettered, retried).',
+        labelNames: ['topic', 'outcome'],
+        registers,
+      });
+      this.deadLetters = new Counter({
+        name: 'lnbx_dead_letters_total',
+        help: 'Messages sent to a dead-letter topic, by code.',
+        labelNames: ['topic', 'code'],
+        registers,
+      });
+      this.duration = new Histogram({
+        name: 'lnbx_handler_duration_seconds',
+        help: 'Time to handle one message.',
+        labelNames: ['topic'],
+        registers,
+        buckets: [0.001, 0.005, 0.02, 0.1, 0.5, 2, 10],
+      });
     }
   }
 
@@ -114,7 +141,10 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   }
 
   listen(callback: (err?: unknown) => void): void {
-    this.start().then(() => callback(), (err) => callback(err));
+    this.start().then(
+      () => callback(),
+      (err) => callback(err),
+    );
   }
 
   private async start(): Promise<void> {
@@ -216,13 +246,25 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       if (next.retry) {
         this.attempts.set(attemptKey, attempt);
         this.consumed?.inc({ topic: pattern, outcome: 'retried' });
-        this.options.logger.warn('handler failed; will retry', { topic: pattern, partition, offset: message.offset, eventId: env.eventId, code, reason, attempt, waitMs: next.delayMs });
+        this.options.logger.warn('handler failed; will retry', {
+          topic: pattern,
+          partition,
+          offset: message.offset,
+          eventId: env.eventId,
+          code,
+          reason,
+          attempt,
+          waitMs: next.delayMs,
+        });
         return { retryInMs: next.delayMs };
       }
       this.attempts.delete(attemptKey);
       const exhausted = next.because !== 'not_retriable';
       await this.deadLetter({
-        topic, partition, message, code: exhausted ? 'HANDLER.RETRIES_EXHAUSTED' : code,
+        topic,
+        partition,
+        message,
+        code: exhausted ? 'HANDLER.RETRIES_EXHAUSTED' : code,
         reasons: [exhausted ? `${code}: ${reason} (after ${attempt} attempts)` : reason],
       });
       return {};
@@ -231,21 +273,35 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     }
   }
 
-  private async deadLetter({ topic, partition, message, code, reasons }: { topic: string; partition: number; message: KafkaMessage; code: ErrorCode; reasons: string[] }): Promise<void> {
+  private async deadLetter({
+    topic,
+    partition,
+    message,
+    code,
+    reasons,
+  }: {
+    topic: string;
+    partition: number;
+    message: KafkaMessage;
+    code: ErrorCode;
+    reasons: string[];
+  }): Promise<void> {
     const dlq = deadLetterTopic(topic);
-    await this.options.publisher.sendRaw(dlq, [{
-      key: message.key,
-      value: message.value,
-      headers: {
-        'x-dlq-code': code,
-        'x-dlq-reasons': JSON.stringify(reasons),
-        'x-original-topic': topic,
-        'x-original-partition': String(partition),
-        'x-original-offset': message.offset,
-        'x-consumer-group': this.options.groupId,
-        'x-failed-at': new Date().toISOString(),
+    await this.options.publisher.sendRaw(dlq, [
+      {
+        key: message.key,
+        value: message.value,
+        headers: {
+          'x-dlq-code': code,
+          'x-dlq-reasons': JSON.stringify(reasons),
+          'x-original-topic': topic,
+          'x-original-partition': String(partition),
+          'x-original-offset': message.offset,
+          'x-consumer-group': this.options.groupId,
+          'x-failed-at': new Date().toISOString(),
+        },
       },
-    }]);
+    ]);
     const pattern = baseTopic(this.options.topicPrefix, topic);
     this.deadLetters?.inc({ topic: pattern, code });
     this.consumed?.inc({ topic: pattern, outcome: 'dead_lettered' });

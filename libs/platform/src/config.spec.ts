@@ -49,7 +49,7 @@ describe('JsonLogger', () => {
     expect(lines[0]).not.toMatch(/SECRET/);
   });
 
-  it('keeps an error\'s stack, code and cause wherever it sits among the fields, redacted too', () => {
+  it("keeps an error's stack, code and cause wherever it sits among the fields, redacted too", () => {
     const lines: string[] = [];
     const logger = new JsonLogger('svc', 'info', (l) => lines.push(l));
     const cause = new Error('socket hang up');
@@ -57,7 +57,11 @@ describe('JsonLogger', () => {
     logger.error('page failed', { err, other: new TypeError('bad') });
     logger.error(new Error('thrown at Nest'));
     const [first, second] = lines.map((l) => JSON.parse(l));
-    expect(first).toMatchObject({ level: 'error', msg: 'page failed', err: { type: 'Error', code: 'LNB.UNAVAILABLE', retriable: true, cause: { message: 'socket hang up' } } });
+    expect(first).toMatchObject({
+      level: 'error',
+      msg: 'page failed',
+      err: { type: 'Error', code: 'LNB.UNAVAILABLE', retriable: true, cause: { message: 'socket hang up' } },
+    });
     expect(first.err.stack).toMatch(/config\.spec\.ts/);
     expect(first.other).toMatchObject({ type: 'TypeError', message: 'bad', stack: expect.stringContaining('TypeError: bad') });
     expect(second).toMatchObject({ msg: 'thrown at Nest', err: { message: 'thrown at Nest', stack: expect.any(String) } });

@@ -56,7 +56,9 @@ export function loadConfig<T extends object>(cls: new () => T, env: NodeJS.Proce
     throw new ConfigError(
       errors.map((e) => {
         const variable = map[e.property] ?? e.property;
-        const why = Object.values(e.constraints ?? {}).map((m) => m.replace(e.property, variable)).join('; ');
+        const why = Object.values(e.constraints ?? {})
+          .map((m) => m.replace(e.property, variable))
+          .join('; ');
         const shown = secret.has(e.property) ? '(secret, not shown)' : JSON.stringify(env[variable] ?? null);
         return `${variable}=${shown}: ${why}`;
       }),
@@ -103,6 +105,7 @@ export function secretFromValueOrFile(o: { value?: string; file?: string; fileVa
   if (o.value !== undefined) return o.value.trim();
   if (o.file === undefined) return undefined;
   const secret = readSettingFile(o.fileVariable, o.file, o.what).trim();
-  if (secret.length < o.minLength) throw new ConfigError([`${o.fileVariable}=${JSON.stringify(o.file)}: the ${o.what} must be at least ${o.minLength} characters`]);
+  if (secret.length < o.minLength)
+    throw new ConfigError([`${o.fileVariable}=${JSON.stringify(o.file)}: the ${o.what} must be at least ${o.minLength} characters`]);
   return secret;
 }

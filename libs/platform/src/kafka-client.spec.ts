@@ -27,7 +27,9 @@ describe('Kafka security settings', () => {
   const secured = { KAFKA_BROKERS: 'kafka:9092', KAFKA_SECURITY: 'sasl_ssl', KAFKA_SASL_PASSWORD_FILE: passwordFile, KAFKA_SSL_CA_FILE: caFile };
 
   it('refuses an unset KAFKA_SECURITY once a broker is beyond this machine', () => {
-    expect(problemsOf({ KAFKA_BROKERS: 'kafka:9092' })).toMatch(/KAFKA_SECURITY=null: KAFKA_SECURITY must be set when a broker is not on this machine \(kafka:9092\)/);
+    expect(problemsOf({ KAFKA_BROKERS: 'kafka:9092' })).toMatch(
+      /KAFKA_SECURITY=null: KAFKA_SECURITY must be set when a broker is not on this machine \(kafka:9092\)/,
+    );
     expect(problemsOf({ KAFKA_BROKERS: '127.0.0.1:19092,10.0.0.5:9092' })).toMatch(/KAFKA_SECURITY must be set/);
     expect(problemsOf({ KAFKA_SECURITY: 'ssl' })).toMatch(/KAFKA_SECURITY="ssl": KAFKA_SECURITY must be sasl_ssl or plaintext/);
     expect(problemsOf({ KAFKA_BROKERS: 'kafka:9092', KAFKA_SECURITY: 'plaintext' })).toBe('');
@@ -44,7 +46,9 @@ describe('Kafka security settings', () => {
   });
 
   it('needs exactly one password with sasl_ssl, and refuses credentials that plaintext would ignore', () => {
-    expect(problemsOf({ ...secured, KAFKA_SASL_PASSWORD_FILE: '' })).toMatch(/KAFKA_SASL_PASSWORD=\(secret, not shown\): KAFKA_SECURITY=sasl_ssl needs KAFKA_SASL_PASSWORD_FILE/);
+    expect(problemsOf({ ...secured, KAFKA_SASL_PASSWORD_FILE: '' })).toMatch(
+      /KAFKA_SASL_PASSWORD=\(secret, not shown\): KAFKA_SECURITY=sasl_ssl needs KAFKA_SASL_PASSWORD_FILE/,
+    );
     expect(problemsOf({ ...secured, KAFKA_SASL_PASSWORD: 'hunter22' })).toMatch(/not both/);
     const plain = problemsOf({ KAFKA_SECURITY: 'plaintext', KAFKA_SASL_USERNAME: 'mapper', KAFKA_SASL_PASSWORD: 'hunter22', KAFKA_SSL_CA_FILE: caFile });
     expect(plain).toMatch(/KAFKA_SASL_USERNAME="mapper": KAFKA_SASL_USERNAME is set but KAFKA_SECURITY is not sasl_ssl/);
@@ -62,7 +66,9 @@ describe('Kafka security settings', () => {
     });
     expect(kafkaConnectionOptions(loadConfig(KafkaConfig, { ...secured, KAFKA_SASL_USERNAME: 'admin' }), 'mapper').sasl).toMatchObject({ username: 'admin' });
     expect(plaintextWarning(config)).toBeUndefined();
-    expect(JSON.stringify(describeConfig(loadConfig(ServiceConfig, { ...secured, KAFKA_SASL_PASSWORD_FILE: '', KAFKA_SASL_PASSWORD: 'hunter22' })))).not.toMatch(/hunter22/);
+    expect(
+      JSON.stringify(describeConfig(loadConfig(ServiceConfig, { ...secured, KAFKA_SASL_PASSWORD_FILE: '', KAFKA_SASL_PASSWORD: 'hunter22' }))),
+    ).not.toMatch(/hunter22/);
   });
 
   it('stops on a file it cannot read, naming the variable and never the content', () => {

@@ -25,16 +25,21 @@ export class JsonLogger implements LoggerService {
   private readonly pino: Pino;
 
   constructor(service: string, level: Level = 'info', sink?: (line: string) => void, parent?: Pino) {
-    this.pino = parent ?? pino({
-      level,
-      base: { service },
-      messageKey: 'msg',
-      timestamp: pino.stdTimeFunctions.isoTime,
-      formatters: { level: (label) => ({ level: label }) },
-      // Errors are serialized by `withErrors` under whatever key they sit; pino's own `err` serializer would drop their cause.
-      serializers: { err: (v: unknown) => (v instanceof Error ? errorFields(v) : v) },
-      hooks: { streamWrite: (line) => redact(line) },
-    }, sink ? { write: (line: string) => sink(line.endsWith('\n') ? line.slice(0, -1) : line) } : pino.destination({ dest: 1, sync: true }));
+    this.pino =
+      parent ??
+      pino(
+        {
+          level,
+          base: { service },
+          messageKey: 'msg',
+          timestamp: pino.stdTimeFunctions.isoTime,
+          formatters: { level: (label) => ({ level: label }) },
+          // Errors are serialized by `withErrors` under whatever key they sit; pino's own `err` serializer would drop their cause.
+          serializers: { err: (v: unknown) => (v instanceof Error ? errorFields(v) : v) },
+          hooks: { streamWrite: (line) => redact(line) },
+        },
+        sink ? { write: (line: string) => sink(line.endsWith('\n') ? line.slice(0, -1) : line) } : pino.destination({ dest: 1, sync: true }),
+      );
   }
 
   child(bindings: Record<string, unknown>): JsonLogger {

@@ -27,19 +27,23 @@ export interface PlatformOptions<C extends ServiceConfig> {
 
 /** Bridges kafkajs's own logging into our JSON logs. */
 export function kafkaLogCreator(logger: JsonLogger) {
-  return () => ({ level, log }: { level: number; log: { message: string } & Record<string, unknown> }) => {
-    const { message, timestamp: _t, logger: _l, ...rest } = log;
-    const fields = { ...rest, component: 'kafkajs' };
-    // kafkajs logs every retried protocol error ("Response Metadata ...") at ERROR; it retries them itself.
-    if (message.startsWith('Response ')) logger.debug(message, fields);
-    else if (level === KafkaLogLevel.ERROR) logger.error(message, fields);
-    else if (level === KafkaLogLevel.WARN) logger.warn(message, fields);
-    else if (level === KafkaLogLevel.INFO) logger.debug(message, fields);
-  };
+  return () =>
+    ({ level, log }: { level: number; log: { message: string } & Record<string, unknown> }) => {
+      const { message, timestamp: _t, logger: _l, ...rest } = log;
+      const fields = { ...rest, component: 'kafkajs' };
+      // kafkajs logs every retried protocol error ("Response Metadata ...") at ERROR; it retries them itself.
+      if (message.startsWith('Response ')) logger.debug(message, fields);
+      else if (level === KafkaLogLevel.ERROR) logger.error(message, fields);
+      else if (level === KafkaLogLevel.WARN) logger.warn(message, fields);
+      else if (level === KafkaLogLevel.INFO) logger.debug(message, fields);
+    };
 }
 
 class PlatformLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool, @Inject(KAFKA_ADMIN) private readonly admin: Admin) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    @Inject(KAFKA_ADMIN) private readonly admin: Admin,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
     await this.admin.disconnect().catch(() => undefined);
     await this.pool.end().catch(() => undefined);

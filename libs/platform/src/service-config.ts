@@ -1,5 +1,16 @@
 import {
-  IsInt, IsNotEmpty, IsIn, IsOptional, IsString, Matches, Max, Min, Validate, ValidationArguments, ValidatorConstraint, ValidatorConstraintInterface,
+  IsInt,
+  IsNotEmpty,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  Validate,
+  ValidationArguments,
+  ValidatorConstraint,
+  ValidatorConstraintInterface,
 } from 'class-validator';
 import { Env, Secret } from './config';
 
@@ -8,8 +19,7 @@ export type KafkaSecurity = (typeof KAFKA_SECURITY_MODES)[number];
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
 /** Whether every broker is on this machine, the only place plaintext may be left implicit. */
-export const brokersAreLocal = (brokers: string): boolean =>
-  brokers.split(',').every((b) => LOOPBACK.test(b.slice(0, b.lastIndexOf(':'))));
+export const brokersAreLocal = (brokers: string): boolean => brokers.split(',').every((b) => LOOPBACK.test(b.slice(0, b.lastIndexOf(':'))));
 
 /**
  * KAFKA_SECURITY: `sasl_ssl`, or `plaintext` (local development only; every service warns at start).
@@ -61,58 +71,93 @@ class OnePassword implements ValidatorConstraintInterface {
 
 /** Where Kafka is and how to reach it: what every service and the admin tools need. */
 export class KafkaConfig {
-  @Env('KAFKA_BROKERS') @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
+  @Env('KAFKA_BROKERS')
+  @Matches(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, { message: 'KAFKA_BROKERS must be host:port[,host:port...]' })
   kafkaBrokers = '127.0.0.1:19092';
 
   /** Prepended to every topic name: one per environment, or one per test run. */
-  @Env('KAFKA_TOPIC_PREFIX') @IsString() @Matches(/^[a-zA-Z0-9._-]*$/, { message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, dot, dash, underscore' })
+  @Env('KAFKA_TOPIC_PREFIX')
+  @IsString()
+  @Matches(/^[a-zA-Z0-9._-]*$/, { message: 'KAFKA_TOPIC_PREFIX may hold letters, digits, dot, dash, underscore' })
   topicPrefix = '';
 
-  @Env('KAFKA_SECURITY') @Validate(KafkaSecurityRule)
+  @Env('KAFKA_SECURITY')
+  @Validate(KafkaSecurityRule)
   kafkaSecurity?: KafkaSecurity;
 
   /** The SCRAM-SHA-512 user; a service's own name when unset (the principals and ACLs of docs/security.md). */
-  @Env('KAFKA_SASL_USERNAME') @Validate(OnlyWithSaslSsl, ['KAFKA_SASL_USERNAME']) @IsOptional() @IsString() @IsNotEmpty()
+  @Env('KAFKA_SASL_USERNAME')
+  @Validate(OnlyWithSaslSsl, ['KAFKA_SASL_USERNAME'])
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
   kafkaSaslUsername?: string;
 
-  @Env('KAFKA_SASL_PASSWORD') @Secret() @Validate(OnePassword)
+  @Env('KAFKA_SASL_PASSWORD')
+  @Secret()
+  @Validate(OnePassword)
   kafkaSaslPassword?: string;
 
   /** A file holding the password (a Docker secret, a mounted volume): kept out of the environment. */
-  @Env('KAFKA_SASL_PASSWORD_FILE') @Validate(OnlyWithSaslSsl, ['KAFKA_SASL_PASSWORD_FILE']) @IsOptional() @IsString() @IsNotEmpty()
+  @Env('KAFKA_SASL_PASSWORD_FILE')
+  @Validate(OnlyWithSaslSsl, ['KAFKA_SASL_PASSWORD_FILE'])
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
   kafkaSaslPasswordFile?: string;
 
   /** The CA that signed the brokers' certificates (PEM); the system's CAs when unset. */
-  @Env('KAFKA_SSL_CA_FILE') @Validate(OnlyWithSaslSsl, ['KAFKA_SSL_CA_FILE']) @IsOptional() @IsString() @IsNotEmpty()
+  @Env('KAFKA_SSL_CA_FILE')
+  @Validate(OnlyWithSaslSsl, ['KAFKA_SSL_CA_FILE'])
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
   kafkaSslCaFile?: string;
 }
 
 /** What every service needs: where Kafka and Postgres are, its HTTP port, its topic prefix. */
 export class ServiceConfig extends KafkaConfig {
-
-  @Env('DATABASE_URL') @Secret() @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
+  @Env('DATABASE_URL')
+  @Secret()
+  @IsString()
+  @Matches(/^postgres(ql)?:\/\//, { message: 'DATABASE_URL must be a postgres:// URL' })
   databaseUrl = 'postgres://postgres@127.0.0.1:5432/lnbx';
 
-  @Env('HTTP_PORT') @IsInt() @Min(0) @Max(65535)
+  @Env('HTTP_PORT')
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   httpPort = 0;
 
-  @Env('HTTP_HOST') @IsString() @IsNotEmpty()
+  @Env('HTTP_HOST')
+  @IsString()
+  @IsNotEmpty()
   httpHost = '127.0.0.1';
 
   /** The LNB connection (tenant) this deployment serves. */
-  @Env('CONNECTION_ID') @IsString() @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'CONNECTION_ID must be lowercase letters, digits and dashes' })
+  @Env('CONNECTION_ID')
+  @IsString()
+  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'CONNECTION_ID must be lowercase letters, digits and dashes' })
   connectionId = 'default';
 
-  @Env('LOG_LEVEL') @IsIn(['debug', 'info', 'warn', 'error'])
+  @Env('LOG_LEVEL')
+  @IsIn(['debug', 'info', 'warn', 'error'])
   logLevel: 'debug' | 'info' | 'warn' | 'error' = 'info';
 
   /** Consumer retries of a retriable handler failure before the message goes to the dead-letter topic. */
-  @Env('CONSUMER_MAX_ATTEMPTS') @IsInt() @Min(1) @Max(50)
+  @Env('CONSUMER_MAX_ATTEMPTS')
+  @IsInt()
+  @Min(1)
+  @Max(50)
   consumerMaxAttempts = 5;
 
-  @Env('CONSUMER_RETRY_BASE_MS') @IsInt() @Min(1)
+  @Env('CONSUMER_RETRY_BASE_MS')
+  @IsInt()
+  @Min(1)
   consumerRetryBaseMs = 200;
 
-  @Env('INSTANCE_ID') @IsOptional() @IsString()
+  @Env('INSTANCE_ID')
+  @IsOptional()
+  @IsString()
   instanceId?: string;
 }

@@ -59,10 +59,13 @@ export function scheduleProblems(s: Schedule, now: Date = new Date(), rules: Sch
   const gap = shortestGapMinutes(compiled.cron, wallClock(compiled.zone)(now.getTime()));
   if (gap !== null && gap < min) {
     const every = gap === 1 ? 'every minute' : `${gap} minutes apart`;
-    return [...compiled.problems, {
-      field: 'cron',
-      message: `cron fires too often: ${quote(s.cron)} fires ${every} at its closest, and runs must be at least ${min} minutes apart`,
-    }];
+    return [
+      ...compiled.problems,
+      {
+        field: 'cron',
+        message: `cron fires too often: ${quote(s.cron)} fires ${every} at its closest, and runs must be at least ${min} minutes apart`,
+      },
+    ];
   }
   return compiled.problems;
 }
@@ -196,7 +199,14 @@ function wallClock(zone: string): WallClock {
     // Spellings of zones are many (Intl ignores case): keep the cache small rather than complete.
     if (formatters.size >= 64) formatters.clear();
     format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
     });
     formatters.set(zone, format);
   }

@@ -61,7 +61,10 @@ function migratedTemplate(): Promise<string> {
         await c.query(`drop database if exists ${building}`);
       }
       // Templates of migrations that changed since are of no more use.
-      const stale = await c.query<{ datname: string }>(`select datname from pg_database where datname like 'lnbx\\_template\\_%' and datname <> $1 and datname !~ '_[0-9a-f]{6}$'`, [name]);
+      const stale = await c.query<{ datname: string }>(
+        `select datname from pg_database where datname like 'lnbx\\_template\\_%' and datname <> $1 and datname !~ '_[0-9a-f]{6}$'`,
+        [name],
+      );
       for (const { datname } of stale.rows) await c.query(`drop database if exists ${datname}`).catch(() => undefined);
     });
     return name;

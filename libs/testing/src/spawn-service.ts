@@ -56,10 +56,14 @@ export async function spawnService(
   const early = exited.then((code) => {
     throw new Error(`${app} exited with ${code} before it started: ${stderr.slice(-2000)}`);
   });
-  const started = waitFor(`${app} to start`, () => {
-    const line = logs.find((l) => l.msg === readyMessage);
-    return line ? String(line.url) : undefined;
-  }, { timeoutMs, intervalMs: 100 });
+  const started = waitFor(
+    `${app} to start`,
+    () => {
+      const line = logs.find((l) => l.msg === readyMessage);
+      return line ? String(line.url) : undefined;
+    },
+    { timeoutMs, intervalMs: 100 },
+  );
   early.catch(() => undefined);
   const url = await Promise.race([started, early]).catch((err) => {
     child.kill('SIGKILL');

@@ -120,9 +120,25 @@ function route(req: ApiRequest, deps: AccountingDeps): ApiResponse {
     case 'taxrates':
       return m === 'GET' && !sub ? listReference(req, 'TaxRates', req.tenant.taxRates.map(renderTaxRate), id, 'TaxType') : notFound();
     case 'accounts':
-      return m === 'GET' && !sub ? listReference(req, 'Accounts', req.tenant.accounts.map((a) => renderAccount(a, req.tenant.createdDateUTC)), id, 'AccountID') : notFound();
+      return m === 'GET' && !sub
+        ? listReference(
+            req,
+            'Accounts',
+            req.tenant.accounts.map((a) => renderAccount(a, req.tenant.createdDateUTC)),
+            id,
+            'AccountID',
+          )
+        : notFound();
     case 'currencies':
-      return m === 'GET' && !id ? listReference(req, 'Currencies', req.tenant.currencies.map((c) => ({ Code: c.Code, Description: c.Description })), undefined, 'Code') : notFound();
+      return m === 'GET' && !id
+        ? listReference(
+            req,
+            'Currencies',
+            req.tenant.currencies.map((c) => ({ Code: c.Code, Description: c.Description })),
+            undefined,
+            'Code',
+          )
+        : notFound();
     case 'trackingcategories': {
       if (m !== 'GET' || sub) return notFound();
       const all = req.tenant.trackingCategories.filter((c) => c.Status === 'ACTIVE' || req.query.get('includeArchived') === 'true');
@@ -193,7 +209,12 @@ function getDocument(req: ApiRequest, kind: DocKind, id: string): ApiResponse {
 
 function listParam(q: URLSearchParams, name: string): string[] | undefined {
   const v = q.get(name);
-  return v ? v.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return v
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }
 
 function applyOrder<T>(items: T[], order: string | null, view: (i: T) => Json): T[] {
@@ -246,7 +267,11 @@ function listDocuments(req: ApiRequest, kind: DocKind, deps: AccountingDeps): Ap
         ids && new Set(ids),
         numbers && index.lookupAny('#number', numbers),
         contactIds && index.lookupAny('Contact.ContactID', contactIds),
-        statuses && index.lookupAny('Status', statuses.map((s) => s.toLowerCase())),
+        statuses &&
+          index.lookupAny(
+            'Status',
+            statuses.map((s) => s.toLowerCase()),
+          ),
         since === undefined ? undefined : index.modifiedAfter(since),
         index.planned(compiled?.plan),
       ]);
@@ -447,7 +472,11 @@ function deleteAllocation(req: ApiRequest, creditNoteId: string, allocationId: s
     invoice.UpdatedDateUTC = req.now;
     storeDocument(t, invoice);
   }
-  return { status: 200, mutated: true, body: { AllocationID: alloc.AllocationID, Amount: alloc.Amount, IsDeleted: true, Date: msDate(Date.parse(`${alloc.Date}T00:00:00Z`)) } };
+  return {
+    status: 200,
+    mutated: true,
+    body: { AllocationID: alloc.AllocationID, Amount: alloc.Amount, IsDeleted: true, Date: msDate(Date.parse(`${alloc.Date}T00:00:00Z`)) },
+  };
 }
 
 // ---------- attachments ----------
@@ -483,11 +512,20 @@ function attachments(req: ApiRequest, kind: DocKind, docId: string, fileOrId: st
   }
   const existing = d.Attachments.find((x) => x.FileName === fileOrId);
   if (!existing && d.Attachments.length >= MAX_ATTACHMENTS) {
-    return { status: 400, reason: 'validation', body: { ErrorNumber: 10, Type: 'ValidationException', Message: `A maximum of ${MAX_ATTACHMENTS} attachments can be added to a document.`, Elements: [] } };
+    return {
+      status: 400,
+      reason: 'validation',
+      body: { ErrorNumber: 10, Type: 'ValidationException', Message: `A maximum of ${MAX_ATTACHMENTS} attachments can be added to a document.`, Elements: [] },
+    };
   }
-  const declared = String(req.headers['content-type'] ?? '').split(';')[0].trim();
+  const declared = String(req.headers['content-type'] ?? '')
+    .split(';')[0]
+    .trim();
   const ext = fileOrId.split('.').pop()?.toLowerCase() ?? '';
-  const mime = declared && declared !== 'application/octet-stream' && declared !== 'application/x-www-form-urlencoded' ? declared : (MIME_BY_EXT[ext] ?? 'application/octet-stream');
+  const mime =
+    declared && declared !== 'application/octet-stream' && declared !== 'application/x-www-form-urlencoded'
+      ? declared
+      : (MIME_BY_EXT[ext] ?? 'application/octet-stream');
   const rec = {
     AttachmentID: existing?.AttachmentID ?? randomUUID(),
     FileName: fileOrId,
@@ -570,7 +608,15 @@ function saveContacts(req: ApiRequest, deps: AccountingDeps, mode: 'create' | 'u
     }
     const rec: ContactRec = existing
       ? { ...existing, ...check.fields, UpdatedDateUTC: req.now }
-      : { ContactID: randomUUID(), IsCustomer: false, IsSupplier: false, ...check.fields, Name: check.fields.Name!, ContactStatus: check.fields.ContactStatus ?? 'ACTIVE', UpdatedDateUTC: req.now };
+      : {
+          ContactID: randomUUID(),
+          IsCustomer: false,
+          IsSupplier: false,
+          ...check.fields,
+          Name: check.fields.Name!,
+          ContactStatus: check.fields.ContactStatus ?? 'ACTIVE',
+          UpdatedDateUTC: req.now,
+        };
     storeContact(t, rec);
     mutated = true;
     results.push({ input, errors: [], rendered: renderContact(rec) });

@@ -66,7 +66,13 @@ const SUBJECTS: Subject[] = [
       return { admin: `${xero.url}/__admin`, faults: () => xero.admin.faults().length, close: () => xero.close() };
     },
     fault: { kind: 'error', status: 500, times: 1 },
-    app: { name: 'xero-sandbox', port: 'XERO_SANDBOX_PORT', host: 'XERO_SANDBOX_HOST', ready: 'xero sandbox listening', adminOf: (line) => `${String(line.url)}/__admin` },
+    app: {
+      name: 'xero-sandbox',
+      port: 'XERO_SANDBOX_PORT',
+      host: 'XERO_SANDBOX_HOST',
+      ready: 'xero sandbox listening',
+      adminOf: (line) => `${String(line.url)}/__admin`,
+    },
   },
 ];
 
@@ -155,7 +161,10 @@ describe.each(SUBJECTS)('$name admin API', (subject) => {
     await expect(subject.start({ host: '0.0.0.0' })).rejects.toThrow(new RegExp(`listening on 0\\.0\\.0\\.0.*set ${subject.variable}`));
     await expect(subject.start({ host: '::' })).rejects.toThrow(subject.variable);
     const short = 'only-13-chars';
-    const refusal = await subject.start({ host: '127.0.0.1', adminToken: short }).then(() => '', (err: Error) => err.message);
+    const refusal = await subject.start({ host: '127.0.0.1', adminToken: short }).then(
+      () => '',
+      (err: Error) => err.message,
+    );
     expect(refusal).toContain(subject.variable);
     expect(refusal).not.toContain(short);
   });
@@ -165,7 +174,12 @@ describe.each(SUBJECTS)('$name admin API', (subject) => {
     const base = { [app.port]: '0', [subject.variable]: '', XERO_SANDBOX_STATE_FILE: '', LNB_SANDBOX_INVOICES: '10' };
     // Run to its end (spawnService waits for a start line that never comes).
     const main = ['-r', path.join(ROOT, 'tools/runtime/register-ts.js'), path.join(ROOT, `apps/${app.name}/src/main.ts`)];
-    const refused = spawnSync(process.execPath, main, { cwd: ROOT, env: { ...process.env, ...base, [app.host]: '0.0.0.0' }, encoding: 'utf8', timeout: 60_000 });
+    const refused = spawnSync(process.execPath, main, {
+      cwd: ROOT,
+      env: { ...process.env, ...base, [app.host]: '0.0.0.0' },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect([refused.status, refused.stdout]).toEqual([1, '']);
     expect(refused.stderr).toContain(subject.variable);
 

@@ -51,8 +51,19 @@ export class SandboxContext {
     if (!firstTenant) throw new Error('the sandbox needs at least one tenant');
     const secrets = options.clientSecrets ?? {};
     this.clients = options.clients ?? [
-      { clientId: 'SANDBOX-AUTHCODE-CLIENT', clientSecret: secrets.authorizationCode ?? 'sandbox-authcode-secret', grant: 'authorization_code', appName: this.appName },
-      { clientId: 'SANDBOX-CUSTOM-CONNECTION', clientSecret: secrets.clientCredentials ?? 'sandbox-custom-secret', grant: 'client_credentials', tenantIds: [firstTenant], appName: this.appName },
+      {
+        clientId: 'SANDBOX-AUTHCODE-CLIENT',
+        clientSecret: secrets.authorizationCode ?? 'sandbox-authcode-secret',
+        grant: 'authorization_code',
+        appName: this.appName,
+      },
+      {
+        clientId: 'SANDBOX-CUSTOM-CONNECTION',
+        clientSecret: secrets.clientCredentials ?? 'sandbox-custom-secret',
+        grant: 'client_credentials',
+        tenantIds: [firstTenant],
+        appName: this.appName,
+      },
     ];
     this.identity = new IdentityService(
       {

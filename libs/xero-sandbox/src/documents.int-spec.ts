@@ -45,7 +45,22 @@ describe('invoices', () => {
     expect(byNumber.body.invoices!.map((i) => i.invoiceID)).toEqual([id]);
     const byWhere = await api.getInvoices(uk, undefined, `InvoiceNumber=="${number}" AND Status=="AUTHORISED"`);
     expect(byWhere.body.invoices!.map((i) => i.invoiceID)).toEqual([id]);
-    const paged = await api.getInvoices(uk, undefined, undefined, undefined, undefined, undefined, undefined, undefined, 1, undefined, undefined, undefined, undefined, 1);
+    const paged = await api.getInvoices(
+      uk,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      1,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      1,
+    );
     expect(paged.body.invoices).toHaveLength(1);
     expect(paged.body.pagination).toMatchObject({ page: 1, pageSize: 1 });
     expect((await expectXeroFailure(api.getInvoice(uk, '6f0e8d0a-0000-4000-8000-000000000000'))).statusCode).toBe(404);
@@ -89,7 +104,11 @@ describe('invoices', () => {
   });
 
   it.each([
-    ['an archived account', { lineItems: [aLine({ accountCode: '205' })] }, "Account code '205' has been archived, or has been deleted. Each line item must reference a valid account."],
+    [
+      'an archived account',
+      { lineItems: [aLine({ accountCode: '205' })] },
+      "Account code '205' has been archived, or has been deleted. Each line item must reference a valid account.",
+    ],
     ['an approved invoice without DueDate', { dueDate: undefined }, 'Due Date must be specified.'],
     ['a date in the locked year', { date: '2024-01-15' }, 'The document date cannot be before the end of year lock date, currently set at 31-Mar-2024'],
     ['a discount above the line', { lineItems: [aLine({ discountAmount: 1000 })] }, 'Discount must not be greater than the line total.'],
@@ -105,13 +124,31 @@ describe('invoices', () => {
     const rounding = aLine({ description: 'Rounding', quantity: 1, unitAmount: -0.01, accountCode: '860', taxType: 'NONE' });
     const fixed = (await api.createInvoices(uk, { invoices: [anInvoice({ lineItems: [...lines, rounding] })] }, false)).body.invoices![0];
     expect(fixed.total).toBe(36.14);
-    const fine = (await api.createInvoices(uk, { invoices: [anInvoice({ lineItems: [aLine({ quantity: 3, unitAmount: 1.2345 })] })] }, false, 4)).body.invoices![0];
+    const fine = (await api.createInvoices(uk, { invoices: [anInvoice({ lineItems: [aLine({ quantity: 3, unitAmount: 1.2345 })] })] }, false, 4)).body
+      .invoices![0];
     expect(fine.lineItems![0].unitAmount).toBe(1.2345);
     expect(fine.subTotal).toBe(3.7);
   });
 
   it('tracks lines by category and option name', async () => {
-    const res = await api.createInvoices(uk, { invoices: [anInvoice({ lineItems: [aLine({ tracking: [{ name: 'Season', option: 'AW25' }, { name: 'Collection', option: 'Capsule' }] })] })] }, false);
+    const res = await api.createInvoices(
+      uk,
+      {
+        invoices: [
+          anInvoice({
+            lineItems: [
+              aLine({
+                tracking: [
+                  { name: 'Season', option: 'AW25' },
+                  { name: 'Collection', option: 'Capsule' },
+                ],
+              }),
+            ],
+          }),
+        ],
+      },
+      false,
+    );
     expect(res.body.invoices![0].lineItems![0].tracking!.map((t) => t.option)).toEqual(['AW25', 'Capsule']);
   });
 });
@@ -151,29 +188,38 @@ describe('credit notes, allocations and attachments', () => {
   it('allocates a credit note to an invoice within what is outstanding, then locks the invoice', async () => {
     const inv = (await api.createInvoices(uk, { invoices: [anInvoice()] }, false)).body.invoices![0];
     const cnNumber = uniqueNumber('CN');
-    const cn = (await api.createCreditNotes(uk, { creditNotes: [aCreditNote({ creditNoteNumber: cnNumber, lineItems: [aLine({ quantity: 3 })] })] }, false)).body.creditNotes![0];
+    const cn = (await api.createCreditNotes(uk, { creditNotes: [aCreditNote({ creditNoteNumber: cnNumber, lineItems: [aLine({ quantity: 3 })] })] }, false))
+      .body.creditNotes![0];
     expect(cn).toMatchObject({ total: 432, remainingCredit: 432, statusAttributeString: 'OK' });
     const found = await api.getCreditNotes(uk, undefined, `CreditNoteNumber=="${cnNumber}"`);
     expect(found.body.creditNotes!.map((c) => c.creditNoteID)).toEqual([cn.creditNoteID]);
 
     const tooMuch = await expectXeroFailure(
-      api.createCreditNoteAllocation(uk, cn.creditNoteID!, { allocations: [{ invoice: { invoiceID: inv.invoiceID }, amount: 300, date: '2026-03-06' } as Allocation] }),
+      api.createCreditNoteAllocation(uk, cn.creditNoteID!, {
+        allocations: [{ invoice: { invoiceID: inv.invoiceID }, amount: 300, date: '2026-03-06' } as Allocation],
+      }),
     );
     expect(tooMuch.statusCode).toBe(400);
     expect(JSON.stringify(tooMuch.body)).toContain('Credit Note cannot be allocated as amount is greater than amount outstanding');
 
-    const alloc = await api.createCreditNoteAllocation(uk, cn.creditNoteID!, { allocations: [{ invoice: { invoiceID: inv.invoiceID }, amount: 288, date: '2026-03-06' } as Allocation] });
+    const alloc = await api.createCreditNoteAllocation(uk, cn.creditNoteID!, {
+      allocations: [{ invoice: { invoiceID: inv.invoiceID }, amount: 288, date: '2026-03-06' } as Allocation],
+    });
     expect(alloc.body.allocations![0].amount).toBe(288);
     const paid = (await api.getInvoice(uk, inv.invoiceID!)).body.invoices![0];
     expect(paid).toMatchObject({ status: 'PAID', amountDue: 0, amountCredited: 288 });
     expect((await api.getCreditNote(uk, cn.creditNoteID!)).body.creditNotes![0].remainingCredit).toBe(144);
 
     const again = await expectXeroFailure(
-      api.createCreditNoteAllocation(uk, cn.creditNoteID!, { allocations: [{ invoice: { invoiceID: inv.invoiceID }, amount: 1, date: '2026-03-06' } as Allocation] }),
+      api.createCreditNoteAllocation(uk, cn.creditNoteID!, {
+        allocations: [{ invoice: { invoiceID: inv.invoiceID }, amount: 1, date: '2026-03-06' } as Allocation],
+      }),
     );
     expect(JSON.stringify(again.body)).toContain('The invoice you are trying to allocate to has already been paid off');
     const edit = await api.updateOrCreateInvoices(uk, { invoices: [{ invoiceID: inv.invoiceID, reference: 'edit' }] }, false);
-    expect(edit.body.invoices![0].validationErrors!.map((e) => e.message)).toEqual(['This document cannot be edited as it has a payment or credit note allocated to it.']);
+    expect(edit.body.invoices![0].validationErrors!.map((e) => e.message)).toEqual([
+      'This document cannot be edited as it has a payment or credit note allocated to it.',
+    ]);
   });
 
   it('approves drafts as a person does in Xero (admin API over HTTP), under the rules an approval meets', async () => {
@@ -181,7 +227,8 @@ describe('credit notes, allocations and attachments', () => {
     const inv = (await api.createInvoices(uk, { invoices: [anInvoice({ status: Invoice.StatusEnum.DRAFT })] }, false)).body.invoices![0];
     const cn = (await api.createCreditNotes(uk, { creditNotes: [aCreditNote({ status: CreditNote.StatusEnum.DRAFT })] }, false)).body.creditNotes![0];
     expect([noDue.status, inv.status, cn.status]).toEqual(['DRAFT', 'DRAFT', 'DRAFT']);
-    const approve = (path: string) => fetch(`${sandbox.url}/__admin/tenants/${uk}/${path}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    const approve = (path: string) =>
+      fetch(`${sandbox.url}/__admin/tenants/${uk}/${path}/approve`, { method: 'POST', headers: { 'content-type': 'application/json' } });
 
     const refused = await approve(`invoices/${noDue.invoiceID}`);
     expect(refused.status).toBe(400);

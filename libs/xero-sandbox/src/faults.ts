@@ -44,7 +44,8 @@ export function validateFaultRule(input: unknown): string[] {
   if (!KINDS.includes(r.kind as FaultKind)) errors.push(`kind must be one of ${KINDS.join(', ')}`);
   if (r.rate !== undefined && (typeof r.rate !== 'number' || r.rate < 0 || r.rate > 1)) errors.push('rate must be a number from 0 to 1');
   if (r.times !== undefined && (!Number.isInteger(r.times) || (r.times as number) < 1)) errors.push('times must be a positive integer');
-  if (r.status !== undefined && (!Number.isInteger(r.status) || (r.status as number) < 400 || (r.status as number) > 599)) errors.push('status must be 400..599');
+  if (r.status !== undefined && (!Number.isInteger(r.status) || (r.status as number) < 400 || (r.status as number) > 599))
+    errors.push('status must be 400..599');
   for (const k of ['latencyMs', 'hangMs']) {
     if (r[k] !== undefined && (typeof r[k] !== 'number' || (r[k] as number) < 0)) errors.push(`${k} must be a non-negative number`);
   }

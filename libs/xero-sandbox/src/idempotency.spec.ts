@@ -26,7 +26,13 @@ describe('IdempotencyBook', () => {
 
   it('restores only the answers still within the window, and hands each remembered one to the journal once', () => {
     const book = new IdempotencyBook(1000);
-    book.restore([['old', entry(0)], ['new', entry(800)]], 1200);
+    book.restore(
+      [
+        ['old', entry(0)],
+        ['new', entry(800)],
+      ],
+      1200,
+    );
     expect(book.entries(1200).map(([k]) => k)).toEqual(['new']);
     book.remember('x', entry(1300));
     expect(book.takeUnsaved().map(([k]) => k)).toEqual(['x']);

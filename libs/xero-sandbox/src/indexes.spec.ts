@@ -23,9 +23,26 @@ function world(seed: number): World {
   return { t: buildTenant(DEMO_FASHION_UK, START), now: START, int, pick: (list) => list[int(list.length)], chance: (p) => random() < p };
 }
 
-function call(w: World, method: string, segments: string[], query: Record<string, string> = {}, body?: unknown, headers: Record<string, string> = {}, scan = false): ApiResponse {
+function call(
+  w: World,
+  method: string,
+  segments: string[],
+  query: Record<string, string> = {},
+  body?: unknown,
+  headers: Record<string, string> = {},
+  scan = false,
+): ApiResponse {
   return handleAccounting(
-    { method, segments, query: new URLSearchParams(query), headers, body: Buffer.from(body === undefined ? '' : JSON.stringify(body)), tenant: w.t, now: w.now, appName: 'indexes.spec' },
+    {
+      method,
+      segments,
+      query: new URLSearchParams(query),
+      headers,
+      body: Buffer.from(body === undefined ? '' : JSON.stringify(body)),
+      tenant: w.t,
+      now: w.now,
+      appName: 'indexes.spec',
+    },
     { validator: builtinValidator, scan },
   );
 }
@@ -60,7 +77,9 @@ function documentInput(w: World, kind: DocKind): Json {
     ...(kind === 'invoice' ? { InvoiceNumber: someCase(w, w.pick(NUMBERS)) } : w.chance(0.5) ? { CreditNoteNumber: someCase(w, `CN-${w.int(20)}`) } : {}),
     ...(reference ? { Reference: reference } : {}),
     Status: w.pick(STATUSES),
-    LineItems: [{ Description: 'Coat', Quantity: 1 + w.int(3), UnitAmount: 10 + w.int(200), AccountCode: sales ? '200' : '400', TaxType: sales ? 'OUTPUT2' : 'INPUT2' }],
+    LineItems: [
+      { Description: 'Coat', Quantity: 1 + w.int(3), UnitAmount: 10 + w.int(200), AccountCode: sales ? '200' : '400', TaxType: sales ? 'OUTPUT2' : 'INPUT2' },
+    ],
   };
 }
 
@@ -70,18 +89,43 @@ function populate(w: World, steps: number): void {
     w.now += w.chance(0.1) ? -w.int(60_000) : w.int(5_000);
     const r = w.int(100);
     if (r < 15) {
-      const items = Array.from({ length: 1 + w.int(4) }, () => ({ Name: w.pick(NAMES), ...(w.chance(0.8) ? { ContactNumber: someCase(w, w.pick(CONTACT_NUMBERS)) } : {}) }));
+      const items = Array.from({ length: 1 + w.int(4) }, () => ({
+        Name: w.pick(NAMES),
+        ...(w.chance(0.8) ? { ContactNumber: someCase(w, w.pick(CONTACT_NUMBERS)) } : {}),
+      }));
       call(w, w.chance(0.5) ? 'PUT' : 'POST', ['Contacts'], { summarizeErrors: 'false' }, { Contacts: items });
     } else if (r < 20) {
       const c = w.pick(contacts(w));
-      call(w, 'POST', ['Contacts', c.ContactID], {}, { Contacts: [{ ContactID: c.ContactID, ContactStatus: w.chance(0.5) ? 'ARCHIVED' : 'ACTIVE', ...(w.chance(0.3) ? { ContactNumber: w.pick(CONTACT_NUMBERS) } : {}) }] });
+      call(
+        w,
+        'POST',
+        ['Contacts', c.ContactID],
+        {},
+        {
+          Contacts: [
+            {
+              ContactID: c.ContactID,
+              ContactStatus: w.chance(0.5) ? 'ARCHIVED' : 'ACTIVE',
+              ...(w.chance(0.3) ? { ContactNumber: w.pick(CONTACT_NUMBERS) } : {}),
+            },
+          ],
+        },
+      );
     } else if (r < 60) {
       const kind: DocKind = w.chance(0.8) ? 'invoice' : 'creditNote';
       const items = Array.from({ length: 1 + w.int(5) }, () => documentInput(w, kind));
-      call(w, w.chance(0.7) ? 'PUT' : 'POST', [kind === 'invoice' ? 'Invoices' : 'CreditNotes'], { summarizeErrors: 'false' }, { [kind === 'invoice' ? 'Invoices' : 'CreditNotes']: items });
+      call(
+        w,
+        w.chance(0.7) ? 'PUT' : 'POST',
+        [kind === 'invoice' ? 'Invoices' : 'CreditNotes'],
+        { summarizeErrors: 'false' },
+        { [kind === 'invoice' ? 'Invoices' : 'CreditNotes']: items },
+      );
     } else if (r < 75 && w.t.invoices.size) {
       const d = w.pick([...w.t.invoices.values()]);
-      const change: Json = w.chance(0.5) ? { Status: w.pick(['AUTHORISED', 'DELETED', 'VOIDED']) } : { Reference: w.pick(REFERENCES) ?? 'none', Contact: contactRef(w) };
+      const change: Json = w.chance(0.5)
+        ? { Status: w.pick(['AUTHORISED', 'DELETED', 'VOIDED']) }
+        : { Reference: w.pick(REFERENCES) ?? 'none', Contact: contactRef(w) };
       call(w, 'POST', ['Invoices', d.id], {}, { Invoices: [{ ...change, InvoiceID: d.id }] });
     } else if (r < 82 && w.t.invoices.size) {
       const d = w.pick([...w.t.invoices.values()]);
@@ -90,7 +134,13 @@ function populate(w: World, steps: number): void {
     } else if (r < 90 && w.t.creditNotes.size && w.t.invoices.size) {
       const cn = w.pick([...w.t.creditNotes.values()]);
       const inv = w.pick([...w.t.invoices.values()]);
-      call(w, 'PUT', ['CreditNotes', cn.id, 'Allocations'], {}, { Allocations: [{ Invoice: { InvoiceID: inv.id }, Amount: 1 + w.int(20), Date: '2026-03-05' }] });
+      call(
+        w,
+        'PUT',
+        ['CreditNotes', cn.id, 'Allocations'],
+        {},
+        { Allocations: [{ Invoice: { InvoiceID: inv.id }, Amount: 1 + w.int(20), Date: '2026-03-05' }] },
+      );
     } else if (r < 95 && w.t.invoices.size) {
       const d = w.pick([...w.t.invoices.values()]);
       call(w, 'PUT', ['Invoices', d.id, 'Attachments', `file-${w.int(3)}.txt`], {}, `note ${i}`);
@@ -109,7 +159,8 @@ function documentQuery(w: World, kind: DocKind): { query: Record<string, string>
   const headers: Record<string, string> = {};
   const pickMany = (f: () => string) => Array.from({ length: 1 + w.int(5) }, f).join(',');
   if (w.chance(0.2)) query.IDs = pickMany(() => someCase(w, w.chance(0.9) ? someDoc().id : '00000000-0000-0000-0000-000000000001'));
-  if (w.chance(0.25)) query[kind === 'invoice' ? 'InvoiceNumbers' : 'CreditNoteNumbers'] = pickMany(() => someCase(w, w.chance(0.8) ? someDoc().Number : w.pick(NUMBERS)));
+  if (w.chance(0.25))
+    query[kind === 'invoice' ? 'InvoiceNumbers' : 'CreditNoteNumbers'] = pickMany(() => someCase(w, w.chance(0.8) ? someDoc().Number : w.pick(NUMBERS)));
   if (w.chance(0.2)) query.ContactIDs = pickMany(() => someCase(w, someDoc().ContactID));
   if (w.chance(0.2)) query.Statuses = pickMany(() => someCase(w, w.pick([...STATUSES, 'PAID', 'DELETED', 'VOIDED'])));
   if (w.chance(0.3)) headers['if-modified-since'] = new Date(START + w.int(w.now - START + 1)).toUTCString();
@@ -202,7 +253,8 @@ describe('indexes', () => {
       for (const n of [...NUMBERS, ...[...map.values()].map((d) => d.Number)]) {
         const wanted = someCase(w, n);
         const byInvoiceNumbers = kind === 'invoice' ? w.t.invoiceNumbers.get(wanted.toUpperCase()) : undefined;
-        const scanned = (byInvoiceNumbers ? map.get(byInvoiceNumbers) : undefined) ?? [...map.values()].find((d) => d.Number.toUpperCase() === wanted.toUpperCase());
+        const scanned =
+          (byInvoiceNumbers ? map.get(byInvoiceNumbers) : undefined) ?? [...map.values()].find((d) => d.Number.toUpperCase() === wanted.toUpperCase());
         expect({ wanted, found: findDocument(w.t, kind, wanted)?.id }).toEqual({ wanted, found: scanned?.id });
       }
     }
@@ -216,7 +268,9 @@ describe('indexes', () => {
     for (const name of NAMES) {
       const wanted = ` ${someCase(w, name)}`;
       const except = w.chance(0.3) ? w.pick(contacts(w)).ContactID : undefined;
-      const scanned = contacts(w).find((c) => c.ContactStatus === 'ACTIVE' && c.ContactID !== except && c.Name.trim().toLowerCase() === wanted.trim().toLowerCase());
+      const scanned = contacts(w).find(
+        (c) => c.ContactStatus === 'ACTIVE' && c.ContactID !== except && c.Name.trim().toLowerCase() === wanted.trim().toLowerCase(),
+      );
       expect({ wanted, found: findActiveContactByName(w.t, wanted, except)?.ContactID }).toEqual({ wanted, found: scanned?.ContactID });
     }
   });

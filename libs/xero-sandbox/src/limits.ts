@@ -21,8 +21,7 @@ export interface LimitHeaders {
 }
 
 export type Admission =
-  | { ok: true; headers: LimitHeaders; release: () => void }
-  | { ok: false; problem: LimitProblem; retryAfterSeconds: number; headers: LimitHeaders };
+  { ok: true; headers: LimitHeaders; release: () => void } | { ok: false; problem: LimitProblem; retryAfterSeconds: number; headers: LimitHeaders };
 
 /** Timestamps of admitted calls, oldest first, trimmed as the window slides. */
 class Window {

@@ -38,8 +38,12 @@ describe('computeLine', () => {
 
   it('applies discounts and refuses one above the line', () => {
     expect(computeLine({ Quantity: 2, UnitAmount: 50, DiscountRate: 10 }, 20, 'Exclusive', 2)).toMatchObject({ lineAmount: 90, taxAmount: 18, discount: 10 });
-    expect(computeLine({ Quantity: 1, UnitAmount: 50, DiscountAmount: 60 }, 20, 'Exclusive', 2).errors).toEqual(['Discount must not be greater than the line total.']);
-    expect(computeLine({ Quantity: 1, UnitAmount: 50, DiscountRate: 120 }, 20, 'Exclusive', 2).errors).toEqual(['Discount must not be greater than the line total.']);
+    expect(computeLine({ Quantity: 1, UnitAmount: 50, DiscountAmount: 60 }, 20, 'Exclusive', 2).errors).toEqual([
+      'Discount must not be greater than the line total.',
+    ]);
+    expect(computeLine({ Quantity: 1, UnitAmount: 50, DiscountRate: 120 }, 20, 'Exclusive', 2).errors).toEqual([
+      'Discount must not be greater than the line total.',
+    ]);
   });
 
   it('uses a tax override and flags a LineAmount that contradicts quantity times price', () => {
@@ -53,7 +57,10 @@ describe('computeLine', () => {
   it('always ends with Total = SubTotal + TotalTax at 2 decimals', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ q: fc.integer({ min: 1, max: 500 }), cents: fc.integer({ min: 1, max: 100_000 }), rate: fc.constantFrom(0, 5, 20) }), { minLength: 1, maxLength: 20 }),
+        fc.array(fc.record({ q: fc.integer({ min: 1, max: 500 }), cents: fc.integer({ min: 1, max: 100_000 }), rate: fc.constantFrom(0, 5, 20) }), {
+          minLength: 1,
+          maxLength: 20,
+        }),
         fc.constantFrom('Exclusive' as const, 'Inclusive' as const),
         (rows, lat) => {
           const lines = rows.map((r) => computeLine({ Quantity: r.q, UnitAmount: r.cents / 100 }, r.rate, lat, 2));

@@ -88,9 +88,18 @@ export function computeTotals(
   lines: ReadonlyArray<{ lineAmount: number; taxAmount: number; discount: number }>,
   lineAmountTypes: LineAmountType,
 ): DocumentTotals {
-  const sumLines = roundMoney(lines.reduce((s, l) => s + l.lineAmount, 0), 2);
-  const totalTax = roundMoney(lines.reduce((s, l) => s + l.taxAmount, 0), 2);
-  const totalDiscount = roundMoney(lines.reduce((s, l) => s + l.discount, 0), 2);
+  const sumLines = roundMoney(
+    lines.reduce((s, l) => s + l.lineAmount, 0),
+    2,
+  );
+  const totalTax = roundMoney(
+    lines.reduce((s, l) => s + l.taxAmount, 0),
+    2,
+  );
+  const totalDiscount = roundMoney(
+    lines.reduce((s, l) => s + l.discount, 0),
+    2,
+  );
   if (lineAmountTypes === 'Inclusive') {
     return { SubTotal: roundMoney(sumLines - totalTax, 2), TotalTax: totalTax, Total: sumLines, TotalDiscount: totalDiscount };
   }

@@ -18,10 +18,16 @@ function apiWith(token: string): AccountingApi {
   return api;
 }
 
-async function tokenCall(form: Record<string, string>, client = sandbox.clients.authorizationCode): Promise<{ status: number; body: TokenSet & { error?: string } }> {
+async function tokenCall(
+  form: Record<string, string>,
+  client = sandbox.clients.authorizationCode,
+): Promise<{ status: number; body: TokenSet & { error?: string } }> {
   const res = await fetch(sandbox.identity.tokenUrl, {
     method: 'POST',
-    headers: { Authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${client.clientId}:${client.clientSecret}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams(form).toString(),
   });
   return { status: res.status, body: (await res.json()) as TokenSet & { error?: string } };
@@ -30,7 +36,13 @@ async function tokenCall(form: Record<string, string>, client = sandbox.clients.
 const refresh = (rt: string) => tokenCall({ grant_type: 'refresh_token', refresh_token: rt });
 
 it('runs the authorization-code flow with auto-consent and lists the connections', async () => {
-  const q = new URLSearchParams({ response_type: 'code', client_id: sandbox.clients.authorizationCode.clientId, redirect_uri: 'http://127.0.0.1:9/cb', scope: 'offline_access accounting.invoices', state: 'xyz' });
+  const q = new URLSearchParams({
+    response_type: 'code',
+    client_id: sandbox.clients.authorizationCode.clientId,
+    redirect_uri: 'http://127.0.0.1:9/cb',
+    scope: 'offline_access accounting.invoices',
+    state: 'xyz',
+  });
   const consent = await fetch(`${sandbox.identity.authorizeUrl}?${q.toString()}`, { redirect: 'manual' });
   expect(consent.status).toBe(302);
   const back = new URL(consent.headers.get('location')!);
@@ -38,10 +50,15 @@ it('runs the authorization-code flow with auto-consent and lists the connections
   const tokens = await tokenCall({ grant_type: 'authorization_code', code: back.searchParams.get('code')!, redirect_uri: 'http://127.0.0.1:9/cb' });
   expect(tokens.status).toBe(200);
   expect(tokens.body).toMatchObject({ expires_in: 1800, token_type: 'Bearer', refresh_token: expect.any(String) });
-  const conns = (await (await fetch(sandbox.identity.connectionsUrl, { headers: { Authorization: `Bearer ${tokens.body.access_token}` } })).json()) as Record<string, string>[];
+  const conns = (await (await fetch(sandbox.identity.connectionsUrl, { headers: { Authorization: `Bearer ${tokens.body.access_token}` } })).json()) as Record<
+    string,
+    string
+  >[];
   expect(conns.map((c) => [c.tenantId, c.tenantName, c.tenantType])).toEqual(sandbox.tenants.map((t) => [t.tenantId, t.name, 'ORGANISATION']));
   expect((await apiWith(tokens.body.access_token).getOrganisations(conns[0].tenantId)).body.organisations![0].name).toBe(conns[0].tenantName);
-  const badClient = await fetch(`${sandbox.identity.authorizeUrl}?${new URLSearchParams({ ...Object.fromEntries(q), client_id: 'nobody' }).toString()}`, { redirect: 'manual' });
+  const badClient = await fetch(`${sandbox.identity.authorizeUrl}?${new URLSearchParams({ ...Object.fromEntries(q), client_id: 'nobody' }).toString()}`, {
+    redirect: 'manual',
+  });
   expect(badClient.status).toBe(400);
 });
 
@@ -91,7 +108,10 @@ it('revokes a refresh token through the revocation endpoint', async () => {
   const c = sandbox.clients.authorizationCode;
   const res = await fetch(sandbox.identity.revocationUrl, {
     method: 'POST',
-    headers: { Authorization: `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${c.clientId}:${c.clientSecret}`).toString('base64')}`,
+      'Content-Type': 'application/x-www-form-urlencoded',
+    },
     body: new URLSearchParams({ token: t.refresh_token! }).toString(),
   });
   expect(res.status).toBe(200);
@@ -99,13 +119,20 @@ it('revokes a refresh token through the revocation endpoint', async () => {
 });
 
 it("takes a deployment's own client secrets instead of the published ones (docker-compose sets them)", async () => {
-  const own = await startXeroSandbox({ limits: false, specPath: null, clientSecrets: { clientCredentials: 'deployment-cc-secret', authorizationCode: 'deployment-ac-secret' } });
+  const own = await startXeroSandbox({
+    limits: false,
+    specPath: null,
+    clientSecrets: { clientCredentials: 'deployment-cc-secret', authorizationCode: 'deployment-ac-secret' },
+  });
   try {
     expect((await own.clientCredentialsToken()).token_type).toBe('Bearer');
     expect((await own.connect()).token_type).toBe('Bearer');
     const published = await fetch(own.identity.tokenUrl, {
       method: 'POST',
-      headers: { Authorization: `Basic ${Buffer.from('SANDBOX-CUSTOM-CONNECTION:sandbox-custom-secret').toString('base64')}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+      headers: {
+        Authorization: `Basic ${Buffer.from('SANDBOX-CUSTOM-CONNECTION:sandbox-custom-secret').toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
       body: new URLSearchParams({ grant_type: 'client_credentials' }).toString(),
     });
     expect([published.status, await published.json()]).toEqual([400, { error: 'invalid_client' }]);

@@ -145,7 +145,12 @@ describe('IdentityService', () => {
     });
 
     it('refuses at the consent a challenge without S256 (plain, or no method) or of the wrong shape, and a method alone', () => {
-      for (const extra of [{ codeChallenge: challenge }, { codeChallenge: challenge, codeChallengeMethod: 'plain' }, { codeChallenge: 'abc', codeChallengeMethod: 'S256' }, { codeChallengeMethod: 'S256' }]) {
+      for (const extra of [
+        { codeChallenge: challenge },
+        { codeChallenge: challenge, codeChallengeMethod: 'plain' },
+        { codeChallenge: 'abc', codeChallengeMethod: 'S256' },
+        { codeChallengeMethod: 'S256' },
+      ]) {
         expect(authorize(extra)).toEqual({ ok: false, error: 'invalid_request' });
       }
     });

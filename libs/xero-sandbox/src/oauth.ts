@@ -120,16 +120,21 @@ export class IdentityService {
    * length S256 gives; the code then remembers the challenge.
    */
   authorize(q: {
-    clientId?: string; redirectUri?: string; responseType?: string; scope?: string; tenantIds?: string[]; codeChallenge?: string; codeChallengeMethod?: string;
-  }):
-    | { ok: true; code: string }
-    | { ok: false; error: string } {
+    clientId?: string;
+    redirectUri?: string;
+    responseType?: string;
+    scope?: string;
+    tenantIds?: string[];
+    codeChallenge?: string;
+    codeChallengeMethod?: string;
+  }): { ok: true; code: string } | { ok: false; error: string } {
     const client = q.clientId ? this.client(q.clientId) : undefined;
     if (!client || client.grant !== 'authorization_code') return { ok: false, error: 'unauthorized_client' };
     if (q.responseType !== 'code') return { ok: false, error: 'unsupported_response_type' };
     if (!q.redirectUri) return { ok: false, error: 'invalid_request' };
     if (q.codeChallengeMethod !== undefined && q.codeChallenge === undefined) return { ok: false, error: 'invalid_request' };
-    if (q.codeChallenge !== undefined && (q.codeChallengeMethod !== 'S256' || !PKCE_CHALLENGE.test(q.codeChallenge))) return { ok: false, error: 'invalid_request' };
+    if (q.codeChallenge !== undefined && (q.codeChallengeMethod !== 'S256' || !PKCE_CHALLENGE.test(q.codeChallenge)))
+      return { ok: false, error: 'invalid_request' };
     const known = new Set(this.allTenantIds());
     const tenantIds = (q.tenantIds?.length ? q.tenantIds : [...known]).filter((t) => known.has(t));
     if (tenantIds.length === 0) return { ok: false, error: 'access_denied' };
@@ -156,7 +161,13 @@ export class IdentityService {
         if (client.grant !== 'authorization_code') return { status: 400, body: { error: 'unauthorized_client' } };
         const code = this.codes.get(form.code ?? '');
         this.codes.delete(form.code ?? '');
-        if (!code || code.expiresAt < now || code.clientId !== client.clientId || code.redirectUri !== form.redirect_uri || !pkceHolds(code.codeChallenge, form.code_verifier)) {
+        if (
+          !code ||
+          code.expiresAt < now ||
+          code.clientId !== client.clientId ||
+          code.redirectUri !== form.redirect_uri ||
+          !pkceHolds(code.codeChallenge, form.code_verifier)
+        ) {
           return { status: 400, body: { error: 'invalid_grant' } };
         }
         const grant = this.newGrant(client.clientId, code.scope, code.tenantIds);

@@ -13,7 +13,9 @@ const goodInvoice = {
   Status: 'AUTHORISED',
   LineAmountTypes: 'Exclusive',
   CurrencyCode: 'GBP',
-  LineItems: [{ Description: 'Wool coat', Quantity: 2, UnitAmount: 120, AccountCode: '200', TaxType: 'OUTPUT2', Tracking: [{ Name: 'Season', Option: 'SS25' }] }],
+  LineItems: [
+    { Description: 'Wool coat', Quantity: 2, UnitAmount: 120, AccountCode: '200', TaxType: 'OUTPUT2', Tracking: [{ Name: 'Season', Option: 'SS25' }] },
+  ],
 };
 
 const badInvoices: [string, Record<string, unknown>, RegExp][] = [

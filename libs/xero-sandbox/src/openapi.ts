@@ -62,7 +62,12 @@ export function loadSchemaValidator(specPath: string): SchemaValidator {
 function describeErrors(errors: ErrorObject[]): string[] {
   const out = new Set<string>();
   for (const e of errors) {
-    const where = e.instancePath ? e.instancePath.slice(1).replace(/\/(\d+)/g, '[$1]').replace(/\//g, '.') : 'the document';
+    const where = e.instancePath
+      ? e.instancePath
+          .slice(1)
+          .replace(/\/(\d+)/g, '[$1]')
+          .replace(/\//g, '.')
+      : 'the document';
     if (e.keyword === 'enum') {
       const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues ?? [];
       out.add(`'${String(valueAt(e))}' is not a valid value for ${where}${allowed.length <= 12 ? ` (expected one of ${allowed.join(', ')})` : ''}.`);
@@ -91,19 +96,24 @@ export const builtinValidator: SchemaValidator = {
     const o = item as Record<string, unknown>;
     const out: string[] = [];
     const expectString = ['Type', 'Status', 'InvoiceNumber', 'CreditNoteNumber', 'Reference', 'Name', 'ContactNumber', 'Date', 'DueDate', 'CurrencyCode'];
-    for (const k of expectString) if (o[k] !== undefined && o[k] !== null && typeof o[k] !== 'string') out.push(`The value of ${k} is not valid: it must be string.`);
+    for (const k of expectString)
+      if (o[k] !== undefined && o[k] !== null && typeof o[k] !== 'string') out.push(`The value of ${k} is not valid: it must be string.`);
     if (o.LineItems !== undefined && !Array.isArray(o.LineItems)) out.push('The value of LineItems is not valid: it must be array.');
     const types = schema === 'Invoice' ? INVOICE_TYPES : schema === 'CreditNote' ? CREDIT_NOTE_TYPES : undefined;
     if (types && typeof o.Type === 'string' && !types.includes(o.Type)) out.push(`'${o.Type}' is not a valid value for Type.`);
     const contact = o.Contact as Record<string, unknown> | undefined;
-    if (contact && typeof contact.ContactID === 'string' && !GUID.test(contact.ContactID)) out.push('The value of Contact.ContactID is not valid: it must match format "uuid".');
+    if (contact && typeof contact.ContactID === 'string' && !GUID.test(contact.ContactID))
+      out.push('The value of Contact.ContactID is not valid: it must match format "uuid".');
     (Array.isArray(o.LineItems) ? (o.LineItems as Record<string, unknown>[]) : []).forEach((l, i) => {
       for (const k of ['Quantity', 'UnitAmount', 'LineAmount', 'TaxAmount', 'DiscountRate', 'DiscountAmount']) {
-        if (l && l[k] !== undefined && l[k] !== null && typeof l[k] !== 'number') out.push(`The value of LineItems[${i}].${k} is not valid: it must be number.`);
+        if (l && l[k] !== undefined && l[k] !== null && typeof l[k] !== 'number')
+          out.push(`The value of LineItems[${i}].${k} is not valid: it must be number.`);
       }
     });
-    if (typeof o.InvoiceNumber === 'string' && o.InvoiceNumber.length > 255) out.push('The value of InvoiceNumber is not valid: it must NOT have more than 255 characters.');
-    if (typeof o.ContactNumber === 'string' && o.ContactNumber.length > 50) out.push('The value of ContactNumber is not valid: it must NOT have more than 50 characters.');
+    if (typeof o.InvoiceNumber === 'string' && o.InvoiceNumber.length > 255)
+      out.push('The value of InvoiceNumber is not valid: it must NOT have more than 255 characters.');
+    if (typeof o.ContactNumber === 'string' && o.ContactNumber.length > 50)
+      out.push('The value of ContactNumber is not valid: it must NOT have more than 50 characters.');
     if (schema === 'Allocation') {
       for (const k of ['Amount', 'Invoice', 'Date']) if (o[k] === undefined) out.push(`${k} must be specified.`);
     }

@@ -57,12 +57,20 @@ export function fromPersisted(p: PersistedState): TenantState[] {
         if (inv) inv.Allocations = inv.Allocations.map((x) => (x.AllocationID === a.AllocationID ? a : x));
       }
     }
-    return { ...t, contacts: new Map(t.contacts.map((c) => [c.ContactID, c])), invoices, creditNotes, invoiceNumbers } as Omit<TenantState, 'index'> as TenantState;
+    return { ...t, contacts: new Map(t.contacts.map((c) => [c.ContactID, c])), invoices, creditNotes, invoiceNumbers } as Omit<
+      TenantState,
+      'index'
+    > as TenantState;
   });
 }
 
 /** Every record of a compacted state file, in the order that restores the same maps. */
-export function* compactedRecords(tenants: Iterable<TenantState>, identity: IdentitySnapshot, revokedTenants: string[], idempotency: [string, IdempotencyEntry][]): Generator<StateRecord> {
+export function* compactedRecords(
+  tenants: Iterable<TenantState>,
+  identity: IdentitySnapshot,
+  revokedTenants: string[],
+  idempotency: [string, IdempotencyEntry][],
+): Generator<StateRecord> {
   for (const t of tenants) {
     const { contacts, invoices, creditNotes, invoiceNumbers: _numbers, index: _index, ...tenant } = t;
     yield { r: 'tenant', tenant };
@@ -238,7 +246,12 @@ class Replay {
   result(): PersistedState {
     return {
       version: 1,
-      tenants: [...this.tenants.values()].map((t) => ({ ...t.meta, contacts: [...t.contacts.values()], invoices: [...t.invoices.values()], creditNotes: [...t.creditNotes.values()] })),
+      tenants: [...this.tenants.values()].map((t) => ({
+        ...t.meta,
+        contacts: [...t.contacts.values()],
+        invoices: [...t.invoices.values()],
+        creditNotes: [...t.creditNotes.values()],
+      })),
       identity: this.identity,
       revokedTenants: this.revokedTenants,
       idempotency: [...this.idempotency.entries()],

@@ -59,11 +59,29 @@ export function renderDocument(d: DocumentRec, tenant: TenantState, unitdp: 2 | 
     out.CreditNoteNumber = d.Number;
   }
   if (d.Reference !== undefined) out.Reference = d.Reference;
-  out.Payments = d.Payments.map((p) => ({ PaymentID: p.PaymentID, Date: msDate(dayMs(p.Date)), Amount: p.Amount, CurrencyRate: d.CurrencyRate, HasAccount: false, HasValidationErrors: false }));
+  out.Payments = d.Payments.map((p) => ({
+    PaymentID: p.PaymentID,
+    Date: msDate(dayMs(p.Date)),
+    Amount: p.Amount,
+    CurrencyRate: d.CurrencyRate,
+    HasAccount: false,
+    HasValidationErrors: false,
+  }));
   if (isInvoice) {
     out.CreditNotes = d.Allocations.map((a) => {
       const cn = tenant.creditNotes.get(a.CreditNoteID);
-      return { CreditNoteID: a.CreditNoteID, CreditNoteNumber: cn?.Number, ID: a.AllocationID, AppliedAmount: a.Amount, DateString: dateTimeString(a.Date), Date: msDate(dayMs(a.Date)), LineItems: [], Total: cn?.Total, HasAttachments: false, HasErrors: false };
+      return {
+        CreditNoteID: a.CreditNoteID,
+        CreditNoteNumber: cn?.Number,
+        ID: a.AllocationID,
+        AppliedAmount: a.Amount,
+        DateString: dateTimeString(a.Date),
+        Date: msDate(dayMs(a.Date)),
+        LineItems: [],
+        Total: cn?.Total,
+        HasAttachments: false,
+        HasErrors: false,
+      };
     });
     out.Prepayments = [];
     out.Overpayments = [];
@@ -75,7 +93,22 @@ export function renderDocument(d: DocumentRec, tenant: TenantState, unitdp: 2 | 
     out.RemainingCredit = amountDue(d);
     out.Allocations = d.Allocations.map((a) => {
       const inv = tenant.invoices.get(a.InvoiceID);
-      return { AllocationID: a.AllocationID, Amount: a.Amount, Date: msDate(dayMs(a.Date)), Invoice: { InvoiceID: a.InvoiceID, InvoiceNumber: inv?.Number, Payments: [], CreditNotes: [], Prepayments: [], Overpayments: [], HasErrors: false, IsDiscounted: false, LineItems: [] } };
+      return {
+        AllocationID: a.AllocationID,
+        Amount: a.Amount,
+        Date: msDate(dayMs(a.Date)),
+        Invoice: {
+          InvoiceID: a.InvoiceID,
+          InvoiceNumber: inv?.Number,
+          Payments: [],
+          CreditNotes: [],
+          Prepayments: [],
+          Overpayments: [],
+          HasErrors: false,
+          IsDiscounted: false,
+          LineItems: [],
+        },
+      };
     });
   }
   out.CurrencyRate = d.CurrencyRate;
@@ -210,7 +243,15 @@ export function renderTrackingCategory(c: TrackingCategoryDef): Record<string, u
     TrackingCategoryID: c.TrackingCategoryID,
     Name: c.Name,
     Status: c.Status,
-    Options: c.Options.map((o) => ({ TrackingOptionID: o.TrackingOptionID, Name: o.Name, Status: o.Status, HasValidationErrors: false, IsDeleted: false, IsArchived: o.Status === 'ARCHIVED', IsActive: o.Status === 'ACTIVE' })),
+    Options: c.Options.map((o) => ({
+      TrackingOptionID: o.TrackingOptionID,
+      Name: o.Name,
+      Status: o.Status,
+      HasValidationErrors: false,
+      IsDeleted: false,
+      IsArchived: o.Status === 'ARCHIVED',
+      IsActive: o.Status === 'ACTIVE',
+    })),
   };
 }
 

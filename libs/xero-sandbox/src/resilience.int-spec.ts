@@ -80,7 +80,11 @@ describe('idempotency and faults', () => {
 
   it('takes faults through the admin HTTP API too', async () => {
     const json = { 'content-type': 'application/json' };
-    const res = await fetch(`${sandbox.url}/__admin/faults`, { method: 'POST', headers: json, body: JSON.stringify({ kind: 'error', status: 500, times: 1, tenantId: uk }) });
+    const res = await fetch(`${sandbox.url}/__admin/faults`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify({ kind: 'error', status: 500, times: 1, tenantId: uk }),
+    });
     expect(res.status).toBe(200);
     expect((await expectXeroFailure(api.getContacts(uk))).statusCode).toBe(500);
     const bad = await fetch(`${sandbox.url}/__admin/faults`, { method: 'POST', headers: json, body: JSON.stringify({ kind: 'meteor' }) });
@@ -93,7 +97,9 @@ describe('idempotency and faults', () => {
     const { api: other, tokens } = await xeroNodeFor(sandbox);
     sandbox.admin.revokeConnection(uk);
     expect((await expectXeroFailure(other.getOrganisations(uk))).statusCode).toBe(403);
-    const conns = (await (await fetch(sandbox.identity.connectionsUrl, { headers: { Authorization: `Bearer ${tokens.access_token}` } })).json()) as { tenantId: string }[];
+    const conns = (await (await fetch(sandbox.identity.connectionsUrl, { headers: { Authorization: `Bearer ${tokens.access_token}` } })).json()) as {
+      tenantId: string;
+    }[];
     expect(conns.map((c) => c.tenantId)).toEqual([sandbox.tenantIds[1]]);
     sandbox.admin.restoreConnection(uk);
     expect((await other.getOrganisations(uk)).response.status).toBe(200);
@@ -117,12 +123,24 @@ describe('rate limits', () => {
     await waitFor('a fresh minute window', async () => (await api.getCurrencies(uk)).response.headers['x-minlimit-remaining'] === '2');
     expect((await api.getCurrencies(uk)).response.headers['x-minlimit-remaining']).toBe('1');
     const third = await api.getCurrencies(uk);
-    expect(third.response.headers).toMatchObject({ 'x-minlimit-remaining': '0', 'x-daylimit-remaining': expect.any(String), 'x-appminlimit-remaining': expect.any(String) });
+    expect(third.response.headers).toMatchObject({
+      'x-minlimit-remaining': '0',
+      'x-daylimit-remaining': expect.any(String),
+      'x-appminlimit-remaining': expect.any(String),
+    });
     const refused = await expectXeroFailure(api.getCurrencies(uk));
     expect(refused.statusCode).toBe(429);
     expect(refused.headers).toMatchObject({ 'retry-after': '1', 'x-rate-limit-problem': 'minute' });
     expect((await api.getCurrencies(eu)).response.status).toBe(200);
-    await waitFor('the minute window to slide', async () => (await api.getCurrencies(uk).then(() => true, () => false)) || undefined, { timeoutMs: 5000 });
+    await waitFor(
+      'the minute window to slide',
+      async () =>
+        (await api.getCurrencies(uk).then(
+          () => true,
+          () => false,
+        )) || undefined,
+      { timeoutMs: 5000 },
+    );
     expect(sandbox.admin.calls({ tenantId: uk }).stats.rejectedByReason['limit:minute']).toBeGreaterThanOrEqual(1);
   });
 
@@ -150,7 +168,15 @@ describe('rate limits', () => {
     expect(refused.headers['x-daylimit-remaining']).toBe('0');
     expect(Number(refused.headers['retry-after'])).toBe(1440);
     sandbox.admin.clearDayLimit(eu);
-    await waitFor('eu answers again', async () => (await api.getOrganisations(eu).then(() => true, () => false)) || undefined, { timeoutMs: 5000 });
+    await waitFor(
+      'eu answers again',
+      async () =>
+        (await api.getOrganisations(eu).then(
+          () => true,
+          () => false,
+        )) || undefined,
+      { timeoutMs: 5000 },
+    );
   });
 
   it('applies the app-wide minute limit across organisations', async () => {
@@ -254,11 +280,44 @@ describe('persistence', () => {
       const v2 = path.join(dir, 'v2.json');
       const source = await startXeroSandbox({ stateFile: v2, limits: false });
       await source.close();
-      const records = fs.readFileSync(v2, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-      const tenants = records.filter((r) => r.r === 'tenant').map((r) => ({ ...(r.tenant as Record<string, unknown>), contacts: [], invoices: [] as unknown[], creditNotes: [] }));
-      const invoice = { kind: 'invoice', id: created.body.invoices![0].invoiceID, Type: 'ACCREC', Number: number, ContactID: created.body.invoices![0].contact!.contactID, Date: '2026-03-02', Status: 'DRAFT', LineAmountTypes: 'Exclusive', CurrencyCode: 'GBP', CurrencyRate: 1, LineItems: [], SubTotal: 0, TotalTax: 0, Total: 0, TotalDiscount: 0, AmountPaid: 0, AmountAllocated: 0, Allocations: [], Payments: [], Attachments: [], CreatedDateUTC: 1, UpdatedDateUTC: 1 };
+      const records = fs
+        .readFileSync(v2, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const tenants = records
+        .filter((r) => r.r === 'tenant')
+        .map((r) => ({ ...(r.tenant as Record<string, unknown>), contacts: [], invoices: [] as unknown[], creditNotes: [] }));
+      const invoice = {
+        kind: 'invoice',
+        id: created.body.invoices![0].invoiceID,
+        Type: 'ACCREC',
+        Number: number,
+        ContactID: created.body.invoices![0].contact!.contactID,
+        Date: '2026-03-02',
+        Status: 'DRAFT',
+        LineAmountTypes: 'Exclusive',
+        CurrencyCode: 'GBP',
+        CurrencyRate: 1,
+        LineItems: [],
+        SubTotal: 0,
+        TotalTax: 0,
+        Total: 0,
+        TotalDiscount: 0,
+        AmountPaid: 0,
+        AmountAllocated: 0,
+        Allocations: [],
+        Payments: [],
+        Attachments: [],
+        CreatedDateUTC: 1,
+        UpdatedDateUTC: 1,
+      };
       tenants[0].invoices.push(invoice);
-      fs.writeFileSync(stateFile, JSON.stringify({ version: 1, tenants, identity: { grants: [], accessTokens: [], refreshTokens: [] }, revokedTenants: [], idempotency: [] }), { mode: 0o600 });
+      fs.writeFileSync(
+        stateFile,
+        JSON.stringify({ version: 1, tenants, identity: { grants: [], accessTokens: [], refreshTokens: [] }, revokedTenants: [], idempotency: [] }),
+        { mode: 0o600 },
+      );
 
       const migrated = await startXeroSandbox({ stateFile, limits: false });
       expect(migrated.admin.invoices(migrated.tenantIds[0]).map((i) => i.InvoiceNumber)).toEqual([number]);

@@ -30,7 +30,15 @@ function invoice(t: TenantState, over: Json = {}): Json {
 function stored(t: TenantState, over: Json = {}): DocumentRec {
   const out = checkDocument(invoice(t, over), undefined, ctx(t));
   if (!out.draft) throw new Error(out.errors.join('; '));
-  const doc: DocumentRec = { ...out.draft, id: `id-${out.draft.Number}`, Attachments: [], Allocations: [], Payments: [], CreatedDateUTC: NOW, UpdatedDateUTC: NOW };
+  const doc: DocumentRec = {
+    ...out.draft,
+    id: `id-${out.draft.Number}`,
+    Attachments: [],
+    Allocations: [],
+    Payments: [],
+    CreatedDateUTC: NOW,
+    UpdatedDateUTC: NOW,
+  };
   (doc.kind === 'invoice' ? t.invoices : t.creditNotes).set(doc.id, doc);
   if (doc.kind === 'invoice') t.invoiceNumbers.set(doc.Number.toUpperCase(), doc.id);
   return doc;
@@ -51,7 +59,9 @@ describe('checkDocument', () => {
     const first = stored(t);
     expect(errorsOf(t, { InvoiceNumber: 'lnb-1' })).toEqual(['Invoice # must be unique.']);
     expect(checkDocument(invoice(t), first, ctx(t)).errors).toEqual([]);
-    expect(errorsOf(t, { Type: 'ACCPAY', LineItems: [{ Description: 'Fabric', Quantity: 1, UnitAmount: 5, AccountCode: '310', TaxType: 'INPUT2' }] })).toEqual([]);
+    expect(errorsOf(t, { Type: 'ACCPAY', LineItems: [{ Description: 'Fabric', Quantity: 1, UnitAmount: 5, AccountCode: '310', TaxType: 'INPUT2' }] })).toEqual(
+      [],
+    );
   });
 
   it('accepts only tax types that exist and suit the document', () => {
@@ -81,7 +91,9 @@ describe('checkDocument', () => {
     expect(errorsOf(t, { DueDate: undefined, Status: 'DRAFT' })).toEqual([]);
     expect(errorsOf(t, { Date: '2024-03-31' })).toEqual(['The document date cannot be before the end of year lock date, currently set at 31-Mar-2024']);
     expect(errorsOf(t, { LineItems: [] })).toEqual(['At least one line item must be specified.']);
-    expect(errorsOf(t, { LineItems: [{ Quantity: 1, UnitAmount: 1, AccountCode: '200' }] })).toEqual(['The description field is mandatory for each line item.']);
+    expect(errorsOf(t, { LineItems: [{ Quantity: 1, UnitAmount: 1, AccountCode: '200' }] })).toEqual([
+      'The description field is mandatory for each line item.',
+    ]);
     expect(errorsOf(t, { Status: 'PAID' })).toEqual(['Invoice not of valid status for creation']);
     expect(errorsOf(t, { Date: '2026-02-30' })).toEqual(["The date '2026-02-30' is not a valid date."]);
   });
@@ -89,19 +101,38 @@ describe('checkDocument', () => {
   it('resolves tracking by name and allows at most two categories', () => {
     const t = tenant();
     const withTracking = (Tracking: Json[]) => ({ LineItems: [{ Description: 'x', Quantity: 1, UnitAmount: 10, AccountCode: '200', Tracking }] });
-    const ok = checkDocument(invoice(t, withTracking([{ Name: 'Season', Option: 'SS25' }, { Name: 'Collection', Option: 'Capsule' }])), undefined, ctx(t));
+    const ok = checkDocument(
+      invoice(
+        t,
+        withTracking([
+          { Name: 'Season', Option: 'SS25' },
+          { Name: 'Collection', Option: 'Capsule' },
+        ]),
+      ),
+      undefined,
+      ctx(t),
+    );
     expect(ok.draft?.LineItems[0].Tracking.map((x) => `${x.Name}:${x.Option}`)).toEqual(['Season:SS25', 'Collection:Capsule']);
     expect(errorsOf(t, withTracking([{ Name: 'Season', Option: 'XX' }]))).toEqual(["The tracking option 'XX' is not valid for tracking category 'Season'."]);
-    expect(errorsOf(t, withTracking([{ Name: 'A', Option: 'x' }, { Name: 'Season', Option: 'SS25' }, { Name: 'Collection', Option: 'Capsule' }]))).toContain(
-      'A line item can have a maximum of 2 tracking categories.',
-    );
+    expect(
+      errorsOf(
+        t,
+        withTracking([
+          { Name: 'A', Option: 'x' },
+          { Name: 'Season', Option: 'SS25' },
+          { Name: 'Collection', Option: 'Capsule' },
+        ]),
+      ),
+    ).toContain('A line item can have a maximum of 2 tracking categories.');
   });
 
   it('refuses to edit an invoice with a payment or allocation, and a voided one', () => {
     const t = tenant();
     const paid = stored(t);
     paid.AmountPaid = 10;
-    expect(checkDocument({ Reference: 'x' }, paid, ctx(t)).errors).toEqual(['This document cannot be edited as it has a payment or credit note allocated to it.']);
+    expect(checkDocument({ Reference: 'x' }, paid, ctx(t)).errors).toEqual([
+      'This document cannot be edited as it has a payment or credit note allocated to it.',
+    ]);
     const voided = stored(t, { InvoiceNumber: 'LNB-2' });
     voided.Status = 'VOIDED';
     expect(checkDocument({ Reference: 'x' }, voided, ctx(t)).errors).toEqual(['Invoice not of valid status for modification']);
@@ -114,10 +145,21 @@ describe('checkAllocation', () => {
   it('allocates up to what is outstanding on the invoice and left on the credit note', () => {
     const t = tenant();
     const inv = stored(t);
-    const out = checkDocument(invoice(t, { Type: 'ACCRECCREDIT', CreditNoteNumber: 'CN-1', InvoiceNumber: undefined, LineItems: [{ Description: 'Return', Quantity: 1, UnitAmount: 500, AccountCode: '200' }] }), undefined, ctx(t, 'creditNote'));
+    const out = checkDocument(
+      invoice(t, {
+        Type: 'ACCRECCREDIT',
+        CreditNoteNumber: 'CN-1',
+        InvoiceNumber: undefined,
+        LineItems: [{ Description: 'Return', Quantity: 1, UnitAmount: 500, AccountCode: '200' }],
+      }),
+      undefined,
+      ctx(t, 'creditNote'),
+    );
     const cn: DocumentRec = { ...out.draft!, id: 'cn', Attachments: [], Allocations: [], Payments: [], CreatedDateUTC: NOW, UpdatedDateUTC: NOW };
     expect(checkAllocation(cn, inv, { Amount: 100, Date: '2026-03-05' }, t, '2026-03-10')).toEqual({ errors: [], amount: 100, date: '2026-03-05' });
-    expect(checkAllocation(cn, inv, { Amount: 300 }, t, '2026-03-10').errors).toEqual(['Credit Note cannot be allocated as amount is greater than amount outstanding']);
+    expect(checkAllocation(cn, inv, { Amount: 300 }, t, '2026-03-10').errors).toEqual([
+      'Credit Note cannot be allocated as amount is greater than amount outstanding',
+    ]);
     inv.AmountAllocated = 288;
     expect(checkAllocation(cn, inv, { Amount: 1 }, t, '2026-03-10').errors).toEqual(['The invoice you are trying to allocate to has already been paid off']);
   });
@@ -131,7 +173,9 @@ describe('checkContact', () => {
     ]);
     expect(checkContact({ Name: 'Boutique Sample Ltd', ContactStatus: 'ARCHIVED' }, undefined, t).errors).toEqual([]);
     expect(checkContact({}, undefined, t).errors).toEqual(['The contact name must be specified.']);
-    expect(checkContact({ Name: 'X', ContactNumber: 'N'.repeat(51) }, undefined, t).errors).toEqual(['The ContactNumber must be no more than 50 characters long.']);
+    expect(checkContact({ Name: 'X', ContactNumber: 'N'.repeat(51) }, undefined, t).errors).toEqual([
+      'The ContactNumber must be no more than 50 characters long.',
+    ]);
   });
 });
 

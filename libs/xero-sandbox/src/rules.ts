@@ -36,8 +36,7 @@ const num = (v: unknown): number | undefined => (typeof v === 'number' && Number
 const isGuid = (v: string): boolean => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v);
 
 export type ContactResolution =
-  | { ok: true; contactId: string; create?: { Name: string; ContactNumber?: string; EmailAddress?: string } }
-  | { ok: false; message: string };
+  { ok: true; contactId: string; create?: { Name: string; ContactNumber?: string; EmailAddress?: string } } | { ok: false; message: string };
 
 /** How Xero matches the Contact on a document: ContactID, then ContactNumber, then Name (creating it if new). */
 export function resolveDocumentContact(tenant: TenantState, input: unknown): ContactResolution {
@@ -352,7 +351,18 @@ export function checkContact(input: Json, existing: ContactRec | undefined, tena
   if (currency && !tenant.currencies.some((c) => c.Code === currency)) errors.push(`Organisation is not subscribed to currency ${currency}`);
   if (errors.length > 0) return { errors };
   const fields: Partial<ContactRec> = { Name: name, ContactStatus: status };
-  for (const k of ['ContactNumber', 'AccountNumber', 'FirstName', 'LastName', 'EmailAddress', 'CompanyNumber', 'TaxNumber', 'DefaultCurrency', 'AccountsReceivableTaxType', 'SalesDefaultAccountCode'] as const) {
+  for (const k of [
+    'ContactNumber',
+    'AccountNumber',
+    'FirstName',
+    'LastName',
+    'EmailAddress',
+    'CompanyNumber',
+    'TaxNumber',
+    'DefaultCurrency',
+    'AccountsReceivableTaxType',
+    'SalesDefaultAccountCode',
+  ] as const) {
     const v = str(input[k]);
     if (v !== undefined) fields[k] = v;
   }

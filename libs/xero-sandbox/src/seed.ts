@@ -11,12 +11,32 @@ export function stableId(...parts: string[]): string {
 
 type TaxRateRow = TenantSeed['taxRates'][number];
 const sales = (TaxType: string, Name: string, Rate: number, ReportTaxType: string, Status: TaxRateRow['Status'] = 'ACTIVE'): TaxRateRow => ({
-  TaxType, Name, Rate, Status, ReportTaxType, CanApplyToRevenue: true, CanApplyToExpenses: false,
+  TaxType,
+  Name,
+  Rate,
+  Status,
+  ReportTaxType,
+  CanApplyToRevenue: true,
+  CanApplyToExpenses: false,
 });
 const purchases = (TaxType: string, Name: string, Rate: number, ReportTaxType: string): TaxRateRow => ({
-  TaxType, Name, Rate, Status: 'ACTIVE', ReportTaxType, CanApplyToRevenue: false, CanApplyToExpenses: true,
+  TaxType,
+  Name,
+  Rate,
+  Status: 'ACTIVE',
+  ReportTaxType,
+  CanApplyToRevenue: false,
+  CanApplyToExpenses: true,
 });
-const noTax = (Name: string): TaxRateRow => ({ TaxType: 'NONE', Name, Rate: 0, Status: 'ACTIVE', ReportTaxType: 'NONE', CanApplyToRevenue: true, CanApplyToExpenses: true });
+const noTax = (Name: string): TaxRateRow => ({
+  TaxType: 'NONE',
+  Name,
+  Rate: 0,
+  Status: 'ACTIVE',
+  ReportTaxType: 'NONE',
+  CanApplyToRevenue: true,
+  CanApplyToExpenses: true,
+});
 
 export const DEMO_FASHION_UK: TenantSeed = {
   name: 'Demo Fashion Ltd',

@@ -255,9 +255,7 @@ export function compileWhere(where: string): (record: Record<string, unknown>) =
  * field as a dotted path, the value as the predicate compares it: strings lower-cased), and the ANDs
  * and ORs over them. It narrows the records to look at; the predicate still decides each one.
  */
-export type WherePlan =
-  | { kind: 'eq'; field: string; value: string | number | boolean }
-  | { kind: 'and' | 'or'; parts: WherePlan[] };
+export type WherePlan = { kind: 'eq'; field: string; value: string | number | boolean } | { kind: 'and' | 'or'; parts: WherePlan[] };
 
 export interface CompiledWhere {
   matches: (record: Record<string, unknown>) => boolean;

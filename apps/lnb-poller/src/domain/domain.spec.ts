@@ -56,15 +56,24 @@ describe('revisionOf', () => {
 
 describe('enrichDocument', () => {
   it("takes each line's EAN13 and collection from the order item with the same SKU; null when it has none", () => {
-    const order = { collection_name: 'SS27 Main', items: [
-      { sku: 'JKT-001-BLK-M', ean13: '4006381333931', collection_name: 'SS27 Main' },
-      { sku: 'SHT-002-WHT-S', ean13: null },
-    ] };
-    const enriched = enrichDocument({ ...doc, items: [
-      { sku: 'JKT-001-BLK-M', unit_price: 10, quantity: 1, amount_tax_excl: 10 },
-      { sku: 'SHT-002-WHT-S', unit_price: 5, quantity: 2, amount_tax_excl: 10 },
-      { sku: 'UNKNOWN', unit_price: 5, quantity: 1, amount_tax_excl: 5 },
-    ] }, order);
+    const order = {
+      collection_name: 'SS27 Main',
+      items: [
+        { sku: 'JKT-001-BLK-M', ean13: '4006381333931', collection_name: 'SS27 Main' },
+        { sku: 'SHT-002-WHT-S', ean13: null },
+      ],
+    };
+    const enriched = enrichDocument(
+      {
+        ...doc,
+        items: [
+          { sku: 'JKT-001-BLK-M', unit_price: 10, quantity: 1, amount_tax_excl: 10 },
+          { sku: 'SHT-002-WHT-S', unit_price: 5, quantity: 2, amount_tax_excl: 10 },
+          { sku: 'UNKNOWN', unit_price: 5, quantity: 1, amount_tax_excl: 5 },
+        ],
+      },
+      order,
+    );
     expect(enriched.items.map((i) => [i.sku, i.ean13, i.collection_name])).toEqual([
       ['JKT-001-BLK-M', '4006381333931', 'SS27 Main'],
       ['SHT-002-WHT-S', null, 'SS27 Main'],
@@ -74,8 +83,12 @@ describe('enrichDocument', () => {
 
   it('describes the retailer, falling back to the invoice when LNB has none', () => {
     expect(describeRetailer(null, { retailer_reference: null, retailer_name: 'Walk-in' })).toMatchObject({ reference: null, name: 'Walk-in' });
-    expect(describeRetailer({ reference: 'RET-1', name: 'Boutique', billing_address: { contact_email: 'a@b.fr', vat_number: 'FR1' } }, {}))
-      .toMatchObject({ reference: 'RET-1', name: 'Boutique', email: 'a@b.fr', vat_number: 'FR1' });
+    expect(describeRetailer({ reference: 'RET-1', name: 'Boutique', billing_address: { contact_email: 'a@b.fr', vat_number: 'FR1' } }, {})).toMatchObject({
+      reference: 'RET-1',
+      name: 'Boutique',
+      email: 'a@b.fr',
+      vat_number: 'FR1',
+    });
   });
 });
 

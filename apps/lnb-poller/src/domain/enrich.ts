@@ -37,7 +37,10 @@ export function enrichDocument<D extends { items: { sku: string | null }[] }>(do
 }
 
 /** The retailer as the contact needs it; falls back to the invoice's own fields when LNB has no retailer. */
-export function describeRetailer(retailer: RetailerLike | null, doc: { retailer_reference?: string | null; retailer_name?: string | null; billing_address?: unknown }): RetailerDto {
+export function describeRetailer(
+  retailer: RetailerLike | null,
+  doc: { retailer_reference?: string | null; retailer_name?: string | null; billing_address?: unknown },
+): RetailerDto {
   const billing = (retailer?.billing_address ?? doc.billing_address ?? null) as AddressLike | null;
   return {
     reference: retailer?.reference ?? doc.retailer_reference ?? null,

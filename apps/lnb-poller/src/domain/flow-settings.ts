@@ -2,7 +2,14 @@
 // rules (selection-<flow>). Every accepted change is one event carrying the whole setting after it, so a
 // stream's state is its last event and its version; the tables the scheduler and the runs read are
 // projections of that state (store/flow-settings-store.ts).
-import { assertNever, type ErrorCode, type ScheduleChanged, type ScheduleChangeRequested, type SelectionChanged, type SelectionChangeRequested } from '@lnbx/contracts';
+import {
+  assertNever,
+  type ErrorCode,
+  type ScheduleChanged,
+  type ScheduleChangeRequested,
+  type SelectionChanged,
+  type SelectionChangeRequested,
+} from '@lnbx/contracts';
 import { scheduleProblems } from '@lnbx/scheduling';
 import { checkRules } from './selection';
 
@@ -13,8 +20,7 @@ export type FlowSettingCommand =
 
 /** A change made: the whole setting after it, and when it was made (the event's occurredAt). */
 export type FlowSettingEvent =
-  | { type: 'ScheduleChanged'; value: ScheduleChanged.Value; at: string }
-  | { type: 'SelectionChanged'; value: SelectionChanged.Value; at: string };
+  { type: 'ScheduleChanged'; value: ScheduleChanged.Value; at: string } | { type: 'SelectionChanged'; value: SelectionChanged.Value; at: string };
 
 /** One setting's stream, as its events tell it. */
 export interface FlowSettingState {

@@ -11,7 +11,8 @@ describe('chooseScope', () => {
     expect(chooseScope(exportRun, lastRun, now, policy)).toEqual({
       scope: 'incremental',
       changedSince: new Date('2026-12-01T10:45:00Z'),
-      reason: "only what changed in Le New Black is read: new or changed documents, and those whose order or retailer changed since 2026-12-01T10:45:00.000Z (the last run's start less 15 minutes)",
+      reason:
+        "only what changed in Le New Black is read: new or changed documents, and those whose order or retailer changed since 2026-12-01T10:45:00.000Z (the last run's start less 15 minutes)",
     });
   });
 
@@ -20,13 +21,21 @@ describe('chooseScope', () => {
     ['a requested full re-check', { ...exportRun, fullRecheck: true }, lastRun, 'a full re-check was requested: every document and its order are read again'],
     ['a preview', { ...exportRun, mode: 'preview' as const }, lastRun, 'a preview shows every selected document, so every one is read'],
     ['a poller that never made a full re-check', exportRun, { ...lastRun, lastFullAt: null }, 'the full re-check (every 7 days) has not been done yet'],
-    ['the weekly re-check, due to the minute', exportRun, { ...lastRun, lastFullAt: new Date(now.getTime() - 168 * HOUR) }, 'the full re-check (every 7 days) is due: the last one started 2026-11-24T12:00:00.000Z'],
+    [
+      'the weekly re-check, due to the minute',
+      exportRun,
+      { ...lastRun, lastFullAt: new Date(now.getTime() - 168 * HOUR) },
+      'the full re-check (every 7 days) is due: the last one started 2026-11-24T12:00:00.000Z',
+    ],
   ])('%s reads everything', (_name, request, progress, reason) => {
     expect(chooseScope(request, progress, now, policy)).toEqual({ scope: 'full', reason });
   });
 
   it('a run naming documents reads them, whatever else was asked', () => {
-    expect(chooseScope({ mode: 'export', named: true, fullRecheck: true }, undefined, now, policy)).toEqual({ scope: 'named', reason: 'the run reads the documents it names' });
+    expect(chooseScope({ mode: 'export', named: true, fullRecheck: true }, undefined, now, policy)).toEqual({
+      scope: 'named',
+      reason: 'the run reads the documents it names',
+    });
   });
 
   it('says the cadence as configured', () => {
@@ -67,7 +76,12 @@ describe('decideReading', () => {
   });
 
   it('another order or retailer changing is none of its business', () => {
-    expect(decideReading(doc, known, { orders: new Set(['ORD-2']), retailers: new Set(['RET-2']) }, neverHashed)).toEqual({ read: false, updateTimeMoved: false });
-    expect(decideReading({ ...doc, order_reference: null, retailer_reference: null }, known, { orders: new Set(['']), retailers: new Set(['']) }, neverHashed)).toEqual({ read: false, updateTimeMoved: false });
+    expect(decideReading(doc, known, { orders: new Set(['ORD-2']), retailers: new Set(['RET-2']) }, neverHashed)).toEqual({
+      read: false,
+      updateTimeMoved: false,
+    });
+    expect(
+      decideReading({ ...doc, order_reference: null, retailer_reference: null }, known, { orders: new Set(['']), retailers: new Set(['']) }, neverHashed),
+    ).toEqual({ read: false, updateTimeMoved: false });
   });
 });

@@ -19,11 +19,21 @@ function sortedCopy(value: unknown): unknown {
   return value;
 }
 const storedRevision = (document: object, retailer: object) =>
-  createHash('sha256').update(JSON.stringify(sortedCopy({ document, retailer }))).digest('hex').slice(0, 32);
+  createHash('sha256')
+    .update(JSON.stringify(sortedCopy({ document, retailer })))
+    .digest('hex')
+    .slice(0, 32);
 
 describe('revisionOf keeps the revisions already stored', () => {
   it('for a known document (its hash as computed before)', () => {
-    const invoice = { reference_number: 'INV-1', update_time: 'x', items: [{ sku: 'A', ean13: null, quantity: 1.5, note: 'é"\\\n' }], 10: 'a', 2: 'b', paid_on: null };
+    const invoice = {
+      reference_number: 'INV-1',
+      update_time: 'x',
+      items: [{ sku: 'A', ean13: null, quantity: 1.5, note: 'é"\\\n' }],
+      10: 'a',
+      2: 'b',
+      paid_on: null,
+    };
     expect(revisionOf(invoice, { name: 'R', buyers: [undefined] })).toBe('59c9f18b5522faf5879d717cb466fb9c');
   });
 

@@ -7,20 +7,44 @@ const T0 = Date.parse('2026-03-10T09:00:00.000Z');
 const at = (seconds: number): string => new Date(T0 + seconds * 1000).toISOString();
 
 const request: RunRequest = {
-  runId: RUN, flow: 'invoices', mode: 'export', trigger: 'manual', documents: null, requestedBy: 'finance@acme', requestEventId: 'request-1', fullRecheck: false,
+  runId: RUN,
+  flow: 'invoices',
+  mode: 'export',
+  trigger: 'manual',
+  documents: null,
+  requestedBy: 'finance@acme',
+  requestEventId: 'request-1',
+  fullRecheck: false,
 };
 const startedValue = (worker: string, scope: RunStarted.Value['scope'], startedAt = at(2)): RunStarted.Value => ({
-  runId: RUN, flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'finance@acme', startedAt, worker, scope, scopeReason: 'because',
+  runId: RUN,
+  flow: 'invoices',
+  mode: 'export',
+  trigger: 'manual',
+  requestedBy: 'finance@acme',
+  startedAt,
+  worker,
+  scope,
+  scopeReason: 'because',
 });
 const counts: RunCompleted.Counts = { seen: 10, selected: 8, emitted: 3, unchanged: 5, excludedBySelection: 2, heldBack: 0, enriched: 3 };
 const completedValue: RunCompleted.Value = { runId: RUN, flow: 'invoices', counts, completedAt: at(9), scope: 'incremental' };
-const failedValue: RunFailed.Value = { runId: RUN, flow: 'invoices', problem: { code: 'LNB.UNAVAILABLE', severity: 'error', message: 'down' }, failedAt: at(9) };
+const failedValue: RunFailed.Value = {
+  runId: RUN,
+  flow: 'invoices',
+  problem: { code: 'LNB.UNAVAILABLE', severity: 'error', message: 'down' },
+  failedAt: at(9),
+};
 
 // Events as a run's stream holds them.
 const queued: RunEvent = { type: 'RunQueued', request, at: at(0) };
 const claimedBy = (worker: string, seconds = 1): RunEvent => ({ type: 'RunClaimed', worker, leaseMs: LEASE_MS, at: at(seconds) });
-const startedBy = (worker: string, scope: RunStarted.Value['scope'] = 'incremental', seconds = 2): RunEvent =>
-  ({ type: 'RunStarted', value: startedValue(worker, scope, at(seconds)), eventId: `started-by-${worker}`, at: at(seconds) });
+const startedBy = (worker: string, scope: RunStarted.Value['scope'] = 'incremental', seconds = 2): RunEvent => ({
+  type: 'RunStarted',
+  value: startedValue(worker, scope, at(seconds)),
+  eventId: `started-by-${worker}`,
+  at: at(seconds),
+});
 /** As a poller older than incremental runs wrote it: no scope, no claim before it. */
 const legacyStart = (worker: string, seconds = 2): RunEvent => {
   const { scope: _scope, scopeReason: _reason, ...value } = startedValue(worker, undefined, at(seconds));
@@ -34,8 +58,14 @@ const given = (...events: RunEvent[]): RunState => events.reduce(evolveRun, newR
 /** The events a command makes from the state `events` leave, or its refusal. */
 const when = (command: RunCommand, ...events: RunEvent[]) => decideRun(command, given(...events));
 
-const claim = (worker: string, seconds: number, holderSeenAt: string | null = null): RunCommand =>
-  ({ type: 'ClaimRun', worker, leaseMs: LEASE_MS, at: at(seconds), holderSeenAt, request });
+const claim = (worker: string, seconds: number, holderSeenAt: string | null = null): RunCommand => ({
+  type: 'ClaimRun',
+  worker,
+  leaseMs: LEASE_MS,
+  at: at(seconds),
+  holderSeenAt,
+  request,
+});
 const start = (worker: string): RunCommand => ({ type: 'StartRun', worker, value: startedValue(worker, 'incremental'), eventId: 'started-new', at: at(2) });
 const storePage = (worker: string, n: number): RunCommand => ({ type: 'StorePage', worker, page: n, documents: 500, emitted: 3, at: at(3 + n) });
 const complete = (worker: string): RunCommand => ({ type: 'CompleteRun', worker, value: completedValue, eventId: 'completed-1', at: at(9) });
@@ -50,11 +80,16 @@ describe('a run requested and queued', () => {
     expect(when(command, queued)).toEqual(refused('RUN.ALREADY_REQUESTED'));
   });
 
-  it('a request read from Kafka joins the queue once: again, or for the scheduler\'s own run, nothing happens', () => {
+  it("a request read from Kafka joins the queue once: again, or for the scheduler's own run, nothing happens", () => {
     const command: RunCommand = { type: 'QueueRun', request, at: at(0) };
     expect(when(command)).toEqual({ ok: true, events: [queued] });
     expect(when(command, queued)).toEqual({ ok: true, events: [] });
-    const scheduled: RunEvent = { type: 'RunRequested', value: { runId: RUN, flow: 'invoices', mode: 'export', trigger: 'schedule', requestedBy: 'schedule' }, eventId: 'fired', at: at(0) };
+    const scheduled: RunEvent = {
+      type: 'RunRequested',
+      value: { runId: RUN, flow: 'invoices', mode: 'export', trigger: 'schedule', requestedBy: 'schedule' },
+      eventId: 'fired',
+      at: at(0),
+    };
     expect(when(command, scheduled)).toEqual({ ok: true, events: [] });
     expect(given(scheduled).request).toEqual({ ...request, trigger: 'schedule', requestedBy: 'schedule', requestEventId: 'fired' });
   });
@@ -65,7 +100,7 @@ describe('claiming a run: its lease', () => {
     expect(when(claim('a', 1), queued)).toEqual({ ok: true, events: [claimedBy('a')] });
   });
 
-  it('a run an older poller queued (no request in its stream) records the queue\'s request with the claim', () => {
+  it("a run an older poller queued (no request in its stream) records the queue's request with the claim", () => {
     expect(when(claim('a', 1))).toEqual({ ok: true, events: [{ ...queued, at: at(1) }, claimedBy('a')] });
   });
 
@@ -93,7 +128,10 @@ describe('running a run', () => {
   const running = [queued, claimedBy('a'), startedBy('a')];
 
   it('the holder starts it, once per claim; an instance that does not hold it cannot', () => {
-    expect(when(start('a'), queued, claimedBy('a'))).toEqual({ ok: true, events: [{ type: 'RunStarted', value: startedValue('a', 'incremental'), eventId: 'started-new', at: at(2) }] });
+    expect(when(start('a'), queued, claimedBy('a'))).toEqual({
+      ok: true,
+      events: [{ type: 'RunStarted', value: startedValue('a', 'incremental'), eventId: 'started-new', at: at(2) }],
+    });
     expect(when(start('a'), ...running)).toEqual(refused('RUN.ALREADY_STARTED'));
     expect(when(start('b'), queued, claimedBy('a'))).toEqual(refused('RUN.NOT_HELD'));
     expect(when(start('a'), queued)).toEqual(refused('RUN.NOT_HELD'));
@@ -131,7 +169,10 @@ describe('running a run', () => {
 
   it('its state counts its events and keeps its outcome', () => {
     expect(given(...running, page('a', 1), completed)).toMatchObject({
-      version: 5, status: 'completed', started: { eventId: 'started-by-a', startedAt: at(2), scope: 'incremental', lastPage: 1 }, ended: { type: 'RunCompleted', value: completedValue },
+      version: 5,
+      status: 'completed',
+      started: { eventId: 'started-by-a', startedAt: at(2), scope: 'incremental', lastPage: 1 },
+      ended: { type: 'RunCompleted', value: completedValue },
     });
   });
 });
@@ -161,7 +202,7 @@ describe('the progress a run makes for its flow', () => {
     expect(progressOf(given(queued, claimedBy('a'), preview, completed))).toBeNull();
   });
 
-  it('history is taken as it is: an older poller\'s run completed twice after a takeover keeps its first outcome', () => {
+  it("history is taken as it is: an older poller's run completed twice after a takeover keeps its first outcome", () => {
     const state = given(legacyStart('a'), legacyStart('b', 70), completed, { ...completed, eventId: 'completed-2' });
     expect(state).toMatchObject({ version: 4, status: 'completed', ended: { type: 'RunCompleted' }, lease: null });
   });

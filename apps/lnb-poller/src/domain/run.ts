@@ -101,13 +101,7 @@ export type RunCommand =
  * lost the run (another took it over, or ended it): it stops without a word on Kafka.
  */
 export type RunRefusalCode =
-  | 'RUN.ALREADY_REQUESTED'
-  | 'RUN.LEASE_HELD'
-  | 'RUN.NOT_HELD'
-  | 'RUN.FINISHED'
-  | 'RUN.ALREADY_STARTED'
-  | 'RUN.NOT_STARTED'
-  | 'RUN.PAGE_OUT_OF_ORDER';
+  'RUN.ALREADY_REQUESTED' | 'RUN.LEASE_HELD' | 'RUN.NOT_HELD' | 'RUN.FINISHED' | 'RUN.ALREADY_STARTED' | 'RUN.NOT_STARTED' | 'RUN.PAGE_OUT_OF_ORDER';
 export type RunRefusal = { ok: false; code: RunRefusalCode; message: string };
 export type RunDecision = { ok: true; events: RunEvent[] } | RunRefusal;
 
@@ -147,7 +141,9 @@ export function decideRun(command: RunCommand, state: RunState): RunDecision {
       return accept({ type: 'PageStored', worker, page, documents, emitted, at });
     }
     case 'CompleteRun':
-      return holding(state, command.worker) ?? notStarted(state) ?? accept({ type: 'RunCompleted', value: command.value, eventId: command.eventId, at: command.at });
+      return (
+        holding(state, command.worker) ?? notStarted(state) ?? accept({ type: 'RunCompleted', value: command.value, eventId: command.eventId, at: command.at })
+      );
     case 'FailRun':
       // A run may fail before it starts (its progress could not be read).
       return holding(state, command.worker) ?? accept({ type: 'RunFailed', value: command.value, eventId: command.eventId, at: command.at });
@@ -169,7 +165,13 @@ export function evolveRun(state: RunState, event: RunEvent): RunState {
     case 'RunQueued':
       return { ...next, status: status(state.status === 'new' ? 'requested' : state.status), request: state.request ?? event.request };
     case 'RunClaimed':
-      return { ...next, status: status('claimed'), lease: { worker: event.worker, claimedAt: event.at, leaseMs: event.leaseMs }, claims: state.claims + 1, started: null };
+      return {
+        ...next,
+        status: status('claimed'),
+        lease: { worker: event.worker, claimedAt: event.at, leaseMs: event.leaseMs },
+        claims: state.claims + 1,
+        started: null,
+      };
     case 'RunStarted': {
       const { flow, mode, scope, startedAt } = event.value;
       return { ...next, status: status('started'), started: { eventId: event.eventId, startedAt, flow, mode, ...(scope ? { scope } : {}), lastPage: 0 } };
@@ -178,7 +180,11 @@ export function evolveRun(state: RunState, event: RunEvent): RunState {
       return state.started ? { ...next, started: { ...state.started, lastPage: event.page } } : next;
     case 'RunCompleted':
     case 'RunFailed':
-      return { ...next, status: status(event.type === 'RunCompleted' ? 'completed' : 'failed'), ended: state.ended ?? { type: event.type, value: event.value, at: event.at } as RunState['ended'] };
+      return {
+        ...next,
+        status: status(event.type === 'RunCompleted' ? 'completed' : 'failed'),
+        ended: state.ended ?? ({ type: event.type, value: event.value, at: event.at } as RunState['ended']),
+      };
     default:
       return assertNever(event);
   }

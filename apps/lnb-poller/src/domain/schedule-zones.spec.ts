@@ -42,7 +42,11 @@ type ChildOutput = { zone: string; offsetInJanuary: number; results: { preview: 
 
 function runWithTz(tz: string): ChildOutput {
   const out = execFileSync(process.execPath, ['-r', './tools/runtime/register-ts.js', '-e', CHILD], {
-    cwd: ROOT, env: { ...process.env, TZ: tz }, input: JSON.stringify(CASES), encoding: 'utf8', timeout: 60_000,
+    cwd: ROOT,
+    env: { ...process.env, TZ: tz },
+    input: JSON.stringify(CASES),
+    encoding: 'utf8',
+    timeout: 60_000,
   });
   return JSON.parse(out);
 }
@@ -74,8 +78,12 @@ describe('a preview and a firing agree whatever zone the process runs in', () =>
   it('fires a schedule without a zone in UTC, not in the zone of the process', () => {
     expect(paris.results[0].fired).toEqual(['2026-03-03T06:00:00.000Z', '2026-03-04T06:00:00.000Z', '2026-03-05T06:00:00.000Z']);
     expect(paris.results[2].fired.slice(0, 6)).toEqual([
-      '2026-03-29T01:00:00.000Z', '2026-03-29T01:15:00.000Z', '2026-03-29T01:30:00.000Z', '2026-03-29T01:45:00.000Z',
-      '2026-03-29T02:00:00.000Z', '2026-03-29T02:15:00.000Z',
+      '2026-03-29T01:00:00.000Z',
+      '2026-03-29T01:15:00.000Z',
+      '2026-03-29T01:30:00.000Z',
+      '2026-03-29T01:45:00.000Z',
+      '2026-03-29T02:00:00.000Z',
+      '2026-03-29T02:15:00.000Z',
     ]);
     expect(paris.results[3].fired).toEqual(['2026-03-29T03:00:00.000Z', '2026-03-30T03:00:00.000Z']);
   });

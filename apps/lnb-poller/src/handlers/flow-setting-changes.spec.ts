@@ -9,7 +9,9 @@ import { FlowSettingChanges } from './flow-setting-changes';
 
 const AT = '2026-03-10T09:30:00.000Z';
 const earlier: FlowSettingEvent = {
-  type: 'ScheduleChanged', value: { flow: 'invoices', enabled: true, cron: '0 6 * * 1-5', timeZone: 'UTC', requestedBy: 'ops' }, at: '2026-03-01T08:00:00.000Z',
+  type: 'ScheduleChanged',
+  value: { flow: 'invoices', enabled: true, cron: '0 6 * * 1-5', timeZone: 'UTC', requestedBy: 'ops' },
+  at: '2026-03-01T08:00:00.000Z',
 };
 
 /** One stream in memory; `interfere` appends another writer's event just before the next `times` appends. */
@@ -42,9 +44,19 @@ class Fakes {
   } as unknown as FlowSettingsStore;
 }
 
-const request = (value: Partial<ScheduleChangeRequested.Value>) => createEnvelope(ScheduleChangeRequested.definition, {
-  flow: 'invoices', enabled: true, cron: '30 7 * * *', timeZone: 'Europe/Paris', requestedBy: 'finance@acme', ...value,
-}, { producer: 'monitor-api', connectionId: 'acme', correlationId: 'settings-1', key: flowKey('acme', 'invoices') });
+const request = (value: Partial<ScheduleChangeRequested.Value>) =>
+  createEnvelope(
+    ScheduleChangeRequested.definition,
+    {
+      flow: 'invoices',
+      enabled: true,
+      cron: '30 7 * * *',
+      timeZone: 'Europe/Paris',
+      requestedBy: 'finance@acme',
+      ...value,
+    },
+    { producer: 'monitor-api', connectionId: 'acme', correlationId: 'settings-1', key: flowKey('acme', 'invoices') },
+  );
 
 const apply = (fakes: Fakes, env: EventEnvelope<ScheduleChangeRequested.Value>) =>
   new FlowSettingChanges(fakes.outbox, fakes.store).apply('lnb-poller.commands', env, { type: 'ScheduleChangeRequested', change: env.payload, at: AT });
@@ -57,10 +69,17 @@ describe('FlowSettingChanges', () => {
     expect(fakes.appends).toHaveLength(1);
     const [{ stream, envelopes, expected }] = fakes.appends;
     expect({ stream, expected }).toEqual({ stream: 'schedule-invoices', expected: 1 });
-    expect(envelopes).toEqual([expect.objectContaining({
-      type: 'ScheduleChanged', occurredAt: AT, causationId: env.eventId, correlationId: 'settings-1', key: 'acme:invoices', producer: 'lnb-poller',
-      payload: env.payload,
-    })]);
+    expect(envelopes).toEqual([
+      expect.objectContaining({
+        type: 'ScheduleChanged',
+        occurredAt: AT,
+        causationId: env.eventId,
+        correlationId: 'settings-1',
+        key: 'acme:invoices',
+        producer: 'lnb-poller',
+        payload: env.payload,
+      }),
+    ]);
     expect(fakes.projected).toEqual([{ version: 2, current: { type: 'ScheduleChanged', value: env.payload, at: AT } }]);
     expect(fakes.processed).toEqual([env.eventId]);
   });
@@ -86,7 +105,11 @@ describe('FlowSettingChanges', () => {
     const fakes = new Fakes();
     const failure = apply(fakes, request({ cron: '0 0 31 2 *' }));
     await expect(failure).rejects.toBeInstanceOf(CodedError);
-    await expect(failure).rejects.toMatchObject({ code: 'POLLER.INVALID_SCHEDULE', retriable: false, message: expect.stringMatching(/^The invoices schedule was not changed: cron never fires/) });
+    await expect(failure).rejects.toMatchObject({
+      code: 'POLLER.INVALID_SCHEDULE',
+      retriable: false,
+      message: expect.stringMatching(/^The invoices schedule was not changed: cron never fires/),
+    });
     expect(fakes.appends).toEqual([]);
     expect(fakes.projected).toEqual([]);
     expect(fakes.processed).toEqual([]);

@@ -11,7 +11,10 @@ const ATTEMPTS = 3;
 
 @Injectable()
 export class FlowSettingChanges {
-  constructor(private readonly outbox: Outbox, private readonly settings: FlowSettingsStore) {}
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly settings: FlowSettingsStore,
+  ) {}
 
   /** Applies `command`, caused by `cause`, once per `consumer`; a refusal throws its CodedError (not retriable: dead-lettered). */
   async apply(consumer: string, cause: EventEnvelope, command: FlowSettingCommand): Promise<void> {
@@ -22,7 +25,12 @@ export class FlowSettingChanges {
           const state = await this.settings.load(tx, stream);
           const decision = decideFlowSetting(command, state);
           if (!decision.ok) throw new CodedError(decision.code, decision.message);
-          await this.outbox.append(tx, stream, decision.events.map((e) => envelopeOf(e, cause)), state.version);
+          await this.outbox.append(
+            tx,
+            stream,
+            decision.events.map((e) => envelopeOf(e, cause)),
+            state.version,
+          );
           await this.settings.project(tx, decision.events.reduce(evolveFlowSetting, state));
         });
         return;
@@ -38,8 +46,12 @@ export class FlowSettingChanges {
 /** The event as published: occurredAt is the time the state carries, so a rebuild finds the same. */
 function envelopeOf(event: FlowSettingEvent, cause: EventEnvelope): EventEnvelope {
   const ctx = {
-    producer: 'lnb-poller' as const, connectionId: cause.connectionId, correlationId: cause.correlationId, causationId: cause.eventId,
-    key: flowKey(cause.connectionId, event.value.flow), occurredAt: new Date(event.at),
+    producer: 'lnb-poller' as const,
+    connectionId: cause.connectionId,
+    correlationId: cause.correlationId,
+    causationId: cause.eventId,
+    key: flowKey(cause.connectionId, event.value.flow),
+    occurredAt: new Date(event.at),
   };
   switch (event.type) {
     case 'ScheduleChanged':

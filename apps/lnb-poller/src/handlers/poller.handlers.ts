@@ -21,7 +21,9 @@ export class PollerHandlers {
 
   @EventPattern(RunRequested.definition.topic)
   async onRunRequested(@Payload() env: EventEnvelope<RunRequested.Value>): Promise<void> {
-    await this.outbox.once(CONSUMER, env.eventId, (tx) => this.runs.queue(tx, requestOf({ value: env.payload, eventId: env.eventId }), new Date().toISOString()));
+    await this.outbox.once(CONSUMER, env.eventId, (tx) =>
+      this.runs.queue(tx, requestOf({ value: env.payload, eventId: env.eventId }), new Date().toISOString()),
+    );
     this.executor.poke();
   }
 

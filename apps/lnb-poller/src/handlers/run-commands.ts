@@ -13,7 +13,11 @@ export type RunOutcome = { ok: true; state: RunState } | RunRefusal;
 
 @Injectable()
 export class RunCommands {
-  constructor(private readonly outbox: Outbox, private readonly streams: RunStreams, private readonly runs: RunStore) {}
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly streams: RunStreams,
+    private readonly runs: RunStore,
+  ) {}
 
   /**
    * Decides `command` on `state` (the stream as the caller last saw it: an executor keeps the run it holds
@@ -26,7 +30,8 @@ export class RunCommands {
     if (!decision.events.length) return { ok: true, state };
     const after = await this.streams.append(tx, state, decision.events);
     // A stored page changes nothing the queue's row shows: no write per page.
-    if (decision.events.some((e) => e.type !== 'PageStored')) await this.runs.project(tx, after, { claimed: decision.events.some((e) => e.type === 'RunClaimed') });
+    if (decision.events.some((e) => e.type !== 'PageStored'))
+      await this.runs.project(tx, after, { claimed: decision.events.some((e) => e.type === 'RunClaimed') });
     const progress = decision.events.some((e) => e.type === 'RunCompleted') ? progressOf(after) : null;
     if (progress) await this.runs.projectProgress(tx, progress, null);
     return { ok: true, state: after };
@@ -57,7 +62,12 @@ export class RunCommands {
       for (const candidate of await this.runs.claimable(tx, leaseMs)) {
         const state = await this.streams.load(tx, candidate.request.runId);
         const command: RunCommand = {
-          type: 'ClaimRun', worker, leaseMs, at: candidate.now.toISOString(), holderSeenAt: candidate.heartbeatAt?.toISOString() ?? null, request: candidate.request,
+          type: 'ClaimRun',
+          worker,
+          leaseMs,
+          at: candidate.now.toISOString(),
+          holderSeenAt: candidate.heartbeatAt?.toISOString() ?? null,
+          request: candidate.request,
         };
         try {
           const outcome = await this.decide(tx, state, command);

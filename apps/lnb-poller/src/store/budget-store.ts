@@ -14,7 +14,11 @@ export interface BudgetStore {
 export class PostgresBudgetStore implements BudgetStore {
   private created = false;
 
-  constructor(private readonly pool: Pool, private readonly connectionId: string, private readonly policy: BudgetPolicy) {}
+  constructor(
+    private readonly pool: Pool,
+    private readonly connectionId: string,
+    private readonly policy: BudgetPolicy,
+  ) {}
 
   take(want: number): Promise<{ granted: number; waitMs: number }> {
     return this.update((state, nowMs) => {

@@ -3,9 +3,7 @@
 // from the document streams, through the same evolve and projection code the runs use, in one transaction.
 import { CodedError, CreditNoteDetected, InvoiceDetected, DOCUMENT_TYPES, RUN_MODES } from '@lnbx/contracts';
 import { comparePositions, type Position, type PostgresEventStore, type RecordedEvent, type Transaction } from '@lnbx/event-store';
-import {
-  DOCUMENT_STREAM_PREFIX, type DocumentDetected, evolvePublishedRevision, type PublishedRevision,
-} from '../domain/published-revision';
+import { DOCUMENT_STREAM_PREFIX, type DocumentDetected, evolvePublishedRevision, type PublishedRevision } from '../domain/published-revision';
 import { evolveRun, newRun, progressOf, type ProgressMade, type RunState } from '../domain/run';
 import type { RunStore } from './run-store';
 import { RUN_STREAM_PREFIX, runEvent } from './run-streams';
@@ -136,8 +134,15 @@ async function* streams<R extends StreamRow>(tx: Transaction, prefix: string, co
 
 function recordedOf(row: RunRow): RecordedEvent {
   return {
-    eventId: row.event_id, streamId: row.stream_id, streamVersion: row.stream_version, type: row.type, data: row.data, metadata: row.metadata ?? {},
-    topic: row.topic, kafkaKey: row.kafka_key, recordedAt: row.recorded_at,
+    eventId: row.event_id,
+    streamId: row.stream_id,
+    streamVersion: row.stream_version,
+    type: row.type,
+    data: row.data,
+    metadata: row.metadata ?? {},
+    topic: row.topic,
+    kafkaKey: row.kafka_key,
+    recordedAt: row.recorded_at,
     position: { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) },
   };
 }
@@ -152,5 +157,12 @@ function detectedOf(row: DocumentRow): DocumentDetected {
   if (!documentKey || !revision || runId === null || !DOCUMENT_TYPES.includes(documentType as never) || !RUN_MODES.includes(mode as never)) {
     throw new CodedError('STORE.UNREADABLE_EVENT', `${where}: its documentKey, documentType, revision, runId or mode is missing or not valid`);
   }
-  return { documentKey, documentType: documentType as DocumentDetected['documentType'], revision, runId, mode: mode as DocumentDetected['mode'], recordedAt: row.recorded_text };
+  return {
+    documentKey,
+    documentType: documentType as DocumentDetected['documentType'],
+    revision,
+    runId,
+    mode: mode as DocumentDetected['mode'],
+    recordedAt: row.recorded_text,
+  };
 }

@@ -77,10 +77,18 @@ export class RunStore {
     );
     return rows.map((r) => ({
       request: {
-        runId: r.run_id, flow: r.flow, mode: r.mode, trigger: r.trigger, documents: r.documents, requestedBy: r.requested_by,
-        requestEventId: r.correlation_event_id, fullRecheck: r.full_recheck,
+        runId: r.run_id,
+        flow: r.flow,
+        mode: r.mode,
+        trigger: r.trigger,
+        documents: r.documents,
+        requestedBy: r.requested_by,
+        requestEventId: r.correlation_event_id,
+        fullRecheck: r.full_recheck,
       },
-      worker: r.worker, heartbeatAt: r.heartbeat_at, now: r.now,
+      worker: r.worker,
+      heartbeatAt: r.heartbeat_at,
+      now: r.now,
     }));
   }
 
@@ -114,11 +122,24 @@ export class RunStore {
     await tx.query(
       `insert into poller.runs as r (run_id, flow, mode, trigger, documents, requested_by, status, worker, correlation_event_id, full_recheck, heartbeat_at)
        values ($1,$2,$3,$4,$5,$6,$7::text,$8,$9,$10, case when $7::text = 'queued' and not $11::boolean then null else now() end)
-       on conflict (run_id) ${ifMissing ? 'do nothing' : `do update set status = excluded.status, worker = excluded.worker,
-         heartbeat_at = case when $11 or r.status is distinct from excluded.status or r.worker is distinct from excluded.worker then now() else r.heartbeat_at end`}`,
+       on conflict (run_id) ${
+         ifMissing
+           ? 'do nothing'
+           : `do update set status = excluded.status, worker = excluded.worker,
+         heartbeat_at = case when $11 or r.status is distinct from excluded.status or r.worker is distinct from excluded.worker then now() else r.heartbeat_at end`
+       }`,
       [
-        state.runId, request.flow, request.mode, request.trigger, request.documents ? JSON.stringify(request.documents) : null, request.requestedBy, status, worker,
-        request.requestEventId, request.fullRecheck, claimed,
+        state.runId,
+        request.flow,
+        request.mode,
+        request.trigger,
+        request.documents ? JSON.stringify(request.documents) : null,
+        request.requestedBy,
+        status,
+        worker,
+        request.requestEventId,
+        request.fullRecheck,
+        claimed,
       ],
     );
   }
@@ -165,7 +186,12 @@ export class RunStore {
   async saveReads(tx: Transaction, reads: DocumentRead[]): Promise<void> {
     if (!reads.length) return;
     const row = (r: DocumentRead) => ({
-      key: r.key, update_time: r.updateTime, fingerprint: r.fingerprint, order_reference: r.orderReference, retailer_reference: r.retailerReference, recheck: r.recheck,
+      key: r.key,
+      update_time: r.updateTime,
+      fingerprint: r.fingerprint,
+      order_reference: r.orderReference,
+      retailer_reference: r.retailerReference,
+      recheck: r.recheck,
     });
     // A fingerprint not computed this time is kept while the listed document's update_time has not moved.
     await tx.query(

@@ -2,7 +2,19 @@
 // published ones through the outbox as their contract's envelopes, the poller's own (RunQueued, RunClaimed,
 // PageStored) with no topic, so they are stored and never published.
 import {
-  CodedError, createEnvelope, decode, type EventEnvelope, type Flow, flowKey, FLOWS, RUN_MODES, RUN_TRIGGERS, RunCompleted, RunFailed, RunRequested, RunStarted,
+  CodedError,
+  createEnvelope,
+  decode,
+  type EventEnvelope,
+  type Flow,
+  flowKey,
+  FLOWS,
+  RUN_MODES,
+  RUN_TRIGGERS,
+  RunCompleted,
+  RunFailed,
+  RunRequested,
+  RunStarted,
 } from '@lnbx/contracts';
 import type { NewEvent, RecordedEvent, Transaction } from '@lnbx/event-store';
 import { Outbox } from '@lnbx/messaging';
@@ -17,7 +29,10 @@ export const runStream = (runId: string): string => `${RUN_STREAM_PREFIX}${runId
 
 @Injectable()
 export class RunStreams {
-  constructor(private readonly outbox: Outbox, @Inject(CONFIG) private readonly config: PollerConfig) {}
+  constructor(
+    private readonly outbox: Outbox,
+    @Inject(CONFIG) private readonly config: PollerConfig,
+  ) {}
 
   /** A run's state, from what `tx` sees of its stream. */
   async load(tx: Transaction, runId: string): Promise<RunState> {
@@ -43,8 +58,13 @@ export class RunStreams {
   /** A published event as its envelope: occurredAt and eventId the event's, so the stream read back says the same. */
   private envelopeOf(event: Exclude<RunEvent, OwnRunEvent>, state: RunState): EventEnvelope {
     const ctx = (published: { eventId: string; at: string; value: { flow: Flow } }, causationId: string | null) => ({
-      producer: 'lnb-poller' as const, connectionId: this.config.connectionId, correlationId: state.runId, key: flowKey(this.config.connectionId, published.value.flow),
-      eventId: published.eventId, occurredAt: new Date(published.at), causationId,
+      producer: 'lnb-poller' as const,
+      connectionId: this.config.connectionId,
+      correlationId: state.runId,
+      key: flowKey(this.config.connectionId, published.value.flow),
+      eventId: published.eventId,
+      occurredAt: new Date(published.at),
+      causationId,
     });
     switch (event.type) {
       case 'RunRequested':
@@ -115,9 +135,15 @@ function ownEvent(type: string, data: unknown, where: string): RunEvent {
 
 function runRequest(value: unknown, where: string): RunRequest {
   const r = (value ?? {}) as Partial<RunRequest>;
-  const valid = typeof r.runId === 'string' && FLOWS.includes(r.flow!) && RUN_MODES.includes(r.mode!) && RUN_TRIGGERS.includes(r.trigger!)
-    && (r.documents === null || (Array.isArray(r.documents) && r.documents.every((x) => typeof x === 'string')))
-    && typeof r.requestedBy === 'string' && (r.requestEventId === null || typeof r.requestEventId === 'string') && typeof r.fullRecheck === 'boolean';
+  const valid =
+    typeof r.runId === 'string' &&
+    FLOWS.includes(r.flow!) &&
+    RUN_MODES.includes(r.mode!) &&
+    RUN_TRIGGERS.includes(r.trigger!) &&
+    (r.documents === null || (Array.isArray(r.documents) && r.documents.every((x) => typeof x === 'string'))) &&
+    typeof r.requestedBy === 'string' &&
+    (r.requestEventId === null || typeof r.requestEventId === 'string') &&
+    typeof r.fullRecheck === 'boolean';
   if (!valid) throw unreadable(`${where}: RunQueued.request is not a run request`);
   return r as RunRequest;
 }

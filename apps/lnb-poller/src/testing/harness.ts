@@ -2,8 +2,18 @@
 // Kafka observer that reads what is published (dead letters apart), poller processes (and any other
 // service a test needs) on that prefix, and a run requested the way monitor-api requests one.
 import {
-  createEnvelope, decode, type DetectedDocumentValue, type EventEnvelope, EVENTS, type Flow, flowKey, type RunCompleted, type RunFailed, RunRequested,
-  type RunStarted, topicName,
+  createEnvelope,
+  decode,
+  type DetectedDocumentValue,
+  type EventEnvelope,
+  EVENTS,
+  type Flow,
+  flowKey,
+  type RunCompleted,
+  type RunFailed,
+  RunRequested,
+  type RunStarted,
+  topicName,
 } from '@lnbx/contracts';
 import { type LnbSandbox, type LnbSandboxOptions, startLnbSandbox } from '@lnbx/lnb-sandbox';
 import { EventPublisher } from '@lnbx/messaging';
@@ -77,7 +87,9 @@ export class PollerHarness {
     const admin = this.kafka.admin();
     await admin.connect();
     try {
-      await admin.createTopics({ topics: EVENTS.flatMap((d) => [d.topic, `${d.topic}.dlq`]).map((t) => ({ topic: topicName(this.prefix, t), numPartitions: 3 })) });
+      await admin.createTopics({
+        topics: EVENTS.flatMap((d) => [d.topic, `${d.topic}.dlq`]).map((t) => ({ topic: topicName(this.prefix, t), numPartitions: 3 })),
+      });
     } finally {
       await admin.disconnect();
     }
@@ -100,7 +112,12 @@ export class PollerHarness {
 
   /** A poller process against the sandbox, with `extra` settings. */
   async startPoller(extra: Record<string, string> = {}): Promise<SpawnedService> {
-    const poller = await this.startService('lnb-poller', { LNB_BASE_URL: this.lnb.url, LNB_CLIENT_ID: this.lnb.clientId, LNB_CLIENT_SECRET: this.lnb.clientSecret, ...extra });
+    const poller = await this.startService('lnb-poller', {
+      LNB_BASE_URL: this.lnb.url,
+      LNB_CLIENT_ID: this.lnb.clientId,
+      LNB_CLIENT_SECRET: this.lnb.clientSecret,
+      ...extra,
+    });
     this.pollers.push(poller);
     return poller;
   }
@@ -116,9 +133,18 @@ export class PollerHarness {
   async request(payload: Partial<RunRequested.Value> = {}): Promise<string> {
     const runId = randomUUID();
     const flow = payload.flow ?? 'invoices';
-    await this.publisher.publish([createEnvelope(RunRequested.definition, { runId, flow, mode: 'export', trigger: 'manual', requestedBy: 'test', ...payload }, {
-      producer: 'monitor-api', connectionId: this.connectionId, correlationId: runId, key: flowKey(this.connectionId, flow),
-    })]);
+    await this.publisher.publish([
+      createEnvelope(
+        RunRequested.definition,
+        { runId, flow, mode: 'export', trigger: 'manual', requestedBy: 'test', ...payload },
+        {
+          producer: 'monitor-api',
+          connectionId: this.connectionId,
+          correlationId: runId,
+          key: flowKey(this.connectionId, flow),
+        },
+      ),
+    ]);
     return runId;
   }
 
@@ -128,7 +154,11 @@ export class PollerHarness {
 
   /** RunCompleted or RunFailed. */
   outcome(runId: string, { timeoutMs = 30_000 } = {}): Promise<RunOutcome> {
-    return waitFor(`run ${runId} to end`, () => this.received.find((e) => e.correlationId === runId && (e.type === 'RunCompleted' || e.type === 'RunFailed')) as RunOutcome | undefined, { timeoutMs });
+    return waitFor(
+      `run ${runId} to end`,
+      () => this.received.find((e) => e.correlationId === runId && (e.type === 'RunCompleted' || e.type === 'RunFailed')) as RunOutcome | undefined,
+      { timeoutMs },
+    );
   }
 
   /** RunStarted: it travels on a topic of its own, so it may be read after the outcome. */
@@ -158,7 +188,12 @@ export class PollerHarness {
   /** For afterEach, given `expect.getState()`: on a failed test, what the first poller said last. */
   reportFailure(state: { assertionCalls: number; numPassingAsserts: number }, lines = 40): void {
     if (this.pollers.length && state.assertionCalls > 0 && state.numPassingAsserts < state.assertionCalls) {
-      process.stderr.write(this.poller.logs.slice(-lines).map((l) => JSON.stringify(l)).join('\n') + '\n');
+      process.stderr.write(
+        this.poller.logs
+          .slice(-lines)
+          .map((l) => JSON.stringify(l))
+          .join('\n') + '\n',
+      );
     }
   }
 

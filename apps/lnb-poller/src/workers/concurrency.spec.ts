@@ -42,9 +42,11 @@ describe('readAhead', () => {
   it('a page that fails fails the loop when reached; stopping early closes the listing', async () => {
     const failing: string[] = [];
     const worked: number[] = [];
-    await expect((async () => {
-      for await (const page of readAhead(pages(failing, 5, 2))) worked.push(page);
-    })()).rejects.toThrow('page 2 failed');
+    await expect(
+      (async () => {
+        for await (const page of readAhead(pages(failing, 5, 2))) worked.push(page);
+      })(),
+    ).rejects.toThrow('page 2 failed');
     expect(worked).toEqual([1]);
     const stopped: string[] = [];
     for await (const page of readAhead(pages(stopped, 5))) if (page === 2) break;

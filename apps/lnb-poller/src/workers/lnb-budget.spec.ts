@@ -26,7 +26,10 @@ function sharedBucket(policy: BudgetPolicy) {
   /** Runs `work` to its end, moving the clock to the next wake-up whenever nothing else can happen. */
   async function drive<T>(work: Promise<T>): Promise<T> {
     let done = false;
-    work.then(() => (done = true), () => (done = true));
+    work.then(
+      () => (done = true),
+      () => (done = true),
+    );
     while (!done) {
       await new Promise((resolve) => setImmediate(resolve));
       if (done || !timers.length) continue;
@@ -44,12 +47,14 @@ function sharedBucket(policy: BudgetPolicy) {
 async function send(budget: LnbBudget, n: number, at: () => number, concurrency = 8): Promise<number[]> {
   const times: number[] = [];
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next++ < n) {
-      await budget.acquire();
-      times.push(at());
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next++ < n) {
+        await budget.acquire();
+        times.push(at());
+      }
+    }),
+  );
   return times;
 }
 
@@ -98,12 +103,16 @@ describe('LnbBudget', () => {
     const { poller, drive } = sharedBucket({ perMinute: 600, burst: 1 });
     const budget = poller();
     const order: string[] = [];
-    await drive(Promise.all(['invoices', 'credit_notes'].map(async (flow) => {
-      for (let i = 0; i < 4; i++) {
-        await budget.acquire();
-        order.push(flow);
-      }
-    })));
+    await drive(
+      Promise.all(
+        ['invoices', 'credit_notes'].map(async (flow) => {
+          for (let i = 0; i < 4; i++) {
+            await budget.acquire();
+            order.push(flow);
+          }
+        }),
+      ),
+    );
     expect(order).toEqual(['invoices', 'credit_notes', 'invoices', 'credit_notes', 'invoices', 'credit_notes', 'invoices', 'credit_notes']);
   });
 
@@ -111,7 +120,10 @@ describe('LnbBudget', () => {
     const errors: unknown[] = [];
     const broken: BudgetStore = { take: async () => Promise.reject(new Error('connection refused')), pause: async () => undefined };
     const budget = new LnbBudget(broken, policy, { onError: (err) => errors.push(err) });
-    const failure = await budget.acquire().then(() => undefined, (err: unknown) => err);
+    const failure = await budget.acquire().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(failure).toBeInstanceOf(BudgetUnavailableError);
     expect((failure as Error).message).toBe('the LNB request budget could not be read from the database: connection refused');
     expect(errors).toHaveLength(1);

@@ -51,7 +51,11 @@ export class LnbBudget implements LnbRequestGate {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
 
-  constructor(private readonly store: BudgetStore, policy: BudgetPolicy, options: LnbBudgetOptions = {}) {
+  constructor(
+    private readonly store: BudgetStore,
+    policy: BudgetPolicy,
+    options: LnbBudgetOptions = {},
+  ) {
     this.onError = options.onError ?? (() => undefined);
     this.onWaited = options.onWaited ?? (() => undefined);
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));

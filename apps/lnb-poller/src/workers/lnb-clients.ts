@@ -14,7 +14,11 @@ export const lnbBudgetProvider: Provider = {
   useFactory: (pool: Pool, config: PollerConfig, logger: JsonLogger, metrics: Registry) => {
     const policy = { perMinute: config.lnbRequestsPerMinute, burst: config.lnbRequestBurst };
     const log = logger.child({ component: 'lnb-budget' });
-    const waited = new Counter({ name: 'lnbx_lnb_budget_wait_seconds_total', help: 'Time LNB requests waited for the connection budget (or a 429 pause).', registers: [metrics] });
+    const waited = new Counter({
+      name: 'lnbx_lnb_budget_wait_seconds_total',
+      help: 'Time LNB requests waited for the connection budget (or a 429 pause).',
+      registers: [metrics],
+    });
     return new LnbBudget(new PostgresBudgetStore(pool, config.connectionId, policy), policy, {
       onError: (err) => log.warn('the LNB budget could not be read or written', { err }),
       onWaited: (ms) => waited.inc(ms / 1000),
@@ -28,7 +32,10 @@ export const lnbBudgetProvider: Provider = {
  * RunCompleted says how many). Every client spends the one shared budget.
  */
 export class LnbClients {
-  constructor(private readonly options: Omit<LnbClientOptions, 'onRequest'>, private readonly onRequest: (event: LnbRequestEvent) => void) {}
+  constructor(
+    private readonly options: Omit<LnbClientOptions, 'onRequest'>,
+    private readonly onRequest: (event: LnbRequestEvent) => void,
+  ) {}
 
   /** A client for one run; `count` hears of each request it sends. Close it at the end of the run. */
   forRun(count: (event: LnbRequestEvent) => void): LnbClient {
@@ -48,24 +55,32 @@ export const lnbClientsProvider: Provider = {
   inject: [PollerConfig, JsonLogger, LnbBudget, METRICS],
   useFactory: (config: PollerConfig, logger: JsonLogger, budget: LnbBudget, metrics: Registry) => {
     const log = logger.child({ component: 'lnb-client' });
-    const requests = new Counter({ name: 'lnbx_lnb_requests_total', help: 'Requests sent to LNB, by route and HTTP status (0: no answer).', labelNames: ['route', 'status'], registers: [metrics] });
-    return new LnbClients({
-      baseUrl: config.lnbBaseUrl,
-      clientId: config.lnbClientId,
-      clientSecret: config.lnbClientSecret,
-      timeoutMs: config.lnbTimeoutMs,
-      retry: { maxAttempts: config.lnbMaxAttempts, baseDelayMs: config.lnbRetryBaseMs, maxDelayMs: Math.max(config.lnbRetryBaseMs, 10_000) },
-      // An order is invoiced once, or a few times in a row (partial deliveries): a short memory of
-      // orders serves those, where 1,000 kept every order of the last pages alive for nothing.
-      cache: { maxOrders: 100 },
-      gate: budget,
-      // Without debug the client does not even write its per-request lines (a run makes 100,000s).
-      logger: {
-        log: (message) => log.log(message),
-        warn: (message) => log.warn(message),
-        error: (message) => log.error(message),
-        ...(log.enabled('debug') ? { debug: (message: string) => log.debug(message) } : {}),
+    const requests = new Counter({
+      name: 'lnbx_lnb_requests_total',
+      help: 'Requests sent to LNB, by route and HTTP status (0: no answer).',
+      labelNames: ['route', 'status'],
+      registers: [metrics],
+    });
+    return new LnbClients(
+      {
+        baseUrl: config.lnbBaseUrl,
+        clientId: config.lnbClientId,
+        clientSecret: config.lnbClientSecret,
+        timeoutMs: config.lnbTimeoutMs,
+        retry: { maxAttempts: config.lnbMaxAttempts, baseDelayMs: config.lnbRetryBaseMs, maxDelayMs: Math.max(config.lnbRetryBaseMs, 10_000) },
+        // An order is invoiced once, or a few times in a row (partial deliveries): a short memory of
+        // orders serves those, where 1,000 kept every order of the last pages alive for nothing.
+        cache: { maxOrders: 100 },
+        gate: budget,
+        // Without debug the client does not even write its per-request lines (a run makes 100,000s).
+        logger: {
+          log: (message) => log.log(message),
+          warn: (message) => log.warn(message),
+          error: (message) => log.error(message),
+          ...(log.enabled('debug') ? { debug: (message: string) => log.debug(message) } : {}),
+        },
       },
-    }, (event) => requests.inc({ route: `${event.method} ${event.route}`, status: String(event.status) }));
+      (event) => requests.inc({ route: `${event.method} ${event.route}`, status: String(event.status) }),
+    );
   },
 };

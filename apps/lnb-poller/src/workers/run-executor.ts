@@ -4,8 +4,18 @@
 // and emits one detected event per new or changed selected document, page by page. An incremental
 // run reads only what changed in LNB since the last run; a full one reads everything (domain/incremental.ts).
 import {
-  createEnvelope, CreditNoteDetected, documentKey, EventEnvelope, documentTypeOfFlow, InvoiceDetected, isCodedError, LnbDocument, Problem,
-  RunCompleted, RunScope, SelectionRules,
+  createEnvelope,
+  CreditNoteDetected,
+  documentKey,
+  EventEnvelope,
+  documentTypeOfFlow,
+  InvoiceDetected,
+  isCodedError,
+  LnbDocument,
+  Problem,
+  RunCompleted,
+  RunScope,
+  SelectionRules,
 } from '@lnbx/contracts';
 import { type StepOutcome, type Transaction, WorkLoop } from '@lnbx/event-store';
 import { isLnbError, LnbClient, LnbCreditNote, LnbInvoice, LnbOrder, LnbRetailer } from '@lnbx/lnb-client';
@@ -78,13 +88,26 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly logger: JsonLogger,
     @Inject(METRICS) metrics: Registry,
   ) {
-    this.detected = new Counter({ name: 'lnbx_documents_detected_total', help: 'Detected events emitted (new or changed revisions).', labelNames: ['type', 'mode'], registers: [metrics] });
-    this.duration = new Histogram({ name: 'lnbx_poller_run_duration_seconds', help: 'Duration of a run in the poller.', labelNames: ['flow', 'outcome'], registers: [metrics], buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 1800] });
+    this.detected = new Counter({
+      name: 'lnbx_documents_detected_total',
+      help: 'Detected events emitted (new or changed revisions).',
+      labelNames: ['type', 'mode'],
+      registers: [metrics],
+    });
+    this.duration = new Histogram({
+      name: 'lnbx_poller_run_duration_seconds',
+      help: 'Duration of a run in the poller.',
+      labelNames: ['flow', 'outcome'],
+      registers: [metrics],
+      buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 1800],
+    });
   }
 
   onApplicationBootstrap(): void {
     this.loop = new WorkLoop({
-      name: 'run executor', step: () => this.claimNext(), everyMs: CONSUMER_LOOP_IDLE_MS,
+      name: 'run executor',
+      step: () => this.claimNext(),
+      everyMs: CONSUMER_LOOP_IDLE_MS,
       backoff: { baseDelayMs: CONSUMER_LOOP_IDLE_MS, maxDelayMs: 10_000 },
       onError: (err) => this.logger.warn('could not claim a run', { err }),
     });
@@ -137,19 +160,33 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
       { fullRecheckEveryMs: this.config.fullRecheckEveryHours * 3_600_000, overlapMs: this.config.changesOverlapSeconds * 1000 },
     );
     const started = await held.decide({
-      type: 'StartRun', worker: this.worker, eventId: randomUUID(), at: startedAt.toISOString(),
+      type: 'StartRun',
+      worker: this.worker,
+      eventId: randomUUID(),
+      at: startedAt.toISOString(),
       value: {
-        runId: run.runId, flow: run.flow, mode: run.mode, trigger: run.trigger, requestedBy: run.requestedBy,
-        startedAt: startedAt.toISOString(), worker: this.worker, scope, scopeReason: reason, ...(changedSince ? { changedSince: changedSince.toISOString() } : {}),
+        runId: run.runId,
+        flow: run.flow,
+        mode: run.mode,
+        trigger: run.trigger,
+        requestedBy: run.requestedBy,
+        startedAt: startedAt.toISOString(),
+        worker: this.worker,
+        scope,
+        scopeReason: reason,
+        ...(changedSince ? { changedSince: changedSince.toISOString() } : {}),
       },
     });
     const startedEventId = started.started!.eventId;
     log.info('run started', { mode: run.mode, trigger: run.trigger, named: run.documents?.length ?? 0, scope, reason });
 
     // The lease is kept alive apart from the pages: at a slow LNB budget one page can take minutes.
-    const heartbeat = setInterval(() => {
-      this.runs.heartbeat(run.runId, this.worker).catch((err: unknown) => log.warn('could not renew the run lease', { err }));
-    }, Math.max(1000, Math.floor(this.config.runLeaseMs / 3)));
+    const heartbeat = setInterval(
+      () => {
+        this.runs.heartbeat(run.runId, this.worker).catch((err: unknown) => log.warn('could not renew the run lease', { err }));
+      },
+      Math.max(1000, Math.floor(this.config.runLeaseMs / 3)),
+    );
     const counts: RunCompleted.Counts = { ...emptyCounts(), enriched: 0 };
     const problems: Problem[] = [];
     const tally = { requests: 0 };
@@ -172,15 +209,27 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
         if (this.stopping) throw new Error('the poller is stopping; another instance will take the run over');
       }
       await storing;
-      await held.decide({
-        type: 'CompleteRun', worker: this.worker, eventId: randomUUID(), at: new Date().toISOString(),
-        value: {
-          runId: run.runId, flow: run.flow, counts, completedAt: new Date().toISOString(), ...(problems.length ? { problems } : {}),
-          scope, lnbRequests: tally.requests, ...(context.orders ? { changedOrders: context.orders.references.size } : {}),
+      await held.decide(
+        {
+          type: 'CompleteRun',
+          worker: this.worker,
+          eventId: randomUUID(),
+          at: new Date().toISOString(),
+          value: {
+            runId: run.runId,
+            flow: run.flow,
+            counts,
+            completedAt: new Date().toISOString(),
+            ...(problems.length ? { problems } : {}),
+            scope,
+            lnbRequests: tally.requests,
+            ...(context.orders ? { changedOrders: context.orders.references.size } : {}),
+          },
         },
-      }, async (tx) => {
-        if (run.mode === 'export' && scope !== 'named') await this.runs.saveRetailerFingerprints(tx, run.flow, context.retailers?.toSave ?? []);
-      });
+        async (tx) => {
+          if (run.mode === 'export' && scope !== 'named') await this.runs.saveRetailerFingerprints(tx, run.flow, context.retailers?.toSave ?? []);
+        },
+      );
       end({ outcome: 'completed' });
       log.info('run completed', { counts, scope, lnbRequests: tally.requests, changedOrders: context.orders?.references.size });
     } catch (err) {
@@ -194,7 +243,10 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
       }
       const problem = runProblem(err);
       await held.decide({
-        type: 'FailRun', worker: this.worker, eventId: randomUUID(), at: new Date().toISOString(),
+        type: 'FailRun',
+        worker: this.worker,
+        eventId: randomUUID(),
+        at: new Date().toISOString(),
         value: { runId: run.runId, flow: run.flow, problem, failedAt: new Date().toISOString() },
       });
       end({ outcome: 'failed' });
@@ -242,7 +294,12 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
         return run.flow === 'invoices' ? await lnb.invoice(ref) : await lnb.creditNote(ref);
       } catch (err) {
         if (isLnbError(err) && err.code === 'LNB.NOT_FOUND') {
-          problems.push({ code: 'LNB.DOCUMENT_NOT_FOUND', severity: 'warning', field: ref, message: `Le New Black has no ${run.flow === 'invoices' ? 'invoice' : 'credit note'} ${ref}.` });
+          problems.push({
+            code: 'LNB.DOCUMENT_NOT_FOUND',
+            severity: 'warning',
+            field: ref,
+            message: `Le New Black has no ${run.flow === 'invoices' ? 'invoice' : 'credit note'} ${ref}.`,
+          });
           return undefined;
         }
         throw err;
@@ -296,9 +353,11 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     const retailerRef = doc.retailer_reference;
     const [order, retailer, invoiceFound] = await Promise.all([
       orderRef ? (context.orders?.bodies.get(orderRef) ?? this.optional(() => lnb.order(orderRef))) : Promise.resolve(null),
-      !retailerRef ? Promise.resolve(null)
-        : context.retailers ? Promise.resolve(context.retailers.get(retailerRef) ?? null)
-        : this.optional(() => lnb.retailer(retailerRef)),
+      !retailerRef
+        ? Promise.resolve(null)
+        : context.retailers
+          ? Promise.resolve(context.retailers.get(retailerRef) ?? null)
+          : this.optional(() => lnb.retailer(retailerRef)),
       'invoice_reference_number' in doc && doc.invoice_reference_number
         ? this.optional(() => lnb.invoice(doc.invoice_reference_number!)).then((i) => i !== null)
         : Promise.resolve(undefined),
@@ -308,7 +367,10 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     const contact = describeRetailer(retailer as LnbRetailer | null, doc);
     const updateTime = doc.update_time ?? null;
     return {
-      key, document, retailer: contact, revision: revisionOf(document, contact),
+      key,
+      document,
+      retailer: contact,
+      revision: revisionOf(document, contact),
       read: {
         updateTime,
         // A full run hashes the listing only where update_time cannot tell (none sent): it reads every document anyway.
@@ -337,16 +399,29 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     if (prepared.length || (moved.length && run.mode === 'export')) {
       await held.step(async (tx) => {
         emitted.clear();
-        const known = await this.runs.revisions(tx, prepared.map((e) => e.key));
+        const known = await this.runs.revisions(
+          tx,
+          prepared.map((e) => e.key),
+        );
         const batch: { streamId: string; envelopes: EventEnvelope[] }[] = [];
         const published: PublishedRevision[] = [];
         for (const e of prepared) {
           if (!force && known.get(e.key) === e.revision) continue;
           // Built from typed, enriched LNB data; the payload's shape is proven by the poller's unit tests
           // and every consumer validates it again, so the per-document validation is skipped here.
-          const env = createEnvelope(definition, {
-            documentKey: e.key, documentType: type, revision: e.revision, runId: run.runId, mode: run.mode, document: e.document, retailer: e.retailer,
-          }, { producer: 'lnb-poller', connectionId: this.config.connectionId, correlationId: run.runId, causationId, key: e.key, validate: false });
+          const env = createEnvelope(
+            definition,
+            {
+              documentKey: e.key,
+              documentType: type,
+              revision: e.revision,
+              runId: run.runId,
+              mode: run.mode,
+              document: e.document,
+              retailer: e.retailer,
+            },
+            { producer: 'lnb-poller', connectionId: this.config.connectionId, correlationId: run.runId, causationId, key: e.key, validate: false },
+          );
           batch.push({ streamId: documentStream(e.key), envelopes: [env] });
           emitted.add(e.key);
           const revision = evolvePublishedRevision(null, { ...env.payload, recordedAt: null });
@@ -355,7 +430,10 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
         await this.outbox.appendMany(tx, batch);
         await this.runs.projectRevisions(tx, published);
         if (run.mode === 'export') {
-          await this.runs.saveReads(tx, prepared.map((e) => ({ key: e.key, ...e.read })));
+          await this.runs.saveReads(
+            tx,
+            prepared.map((e) => ({ key: e.key, ...e.read })),
+          );
           await this.runs.saveUpdateTimes(tx, moved);
         }
         return { type: 'StorePage', worker: this.worker, page: pageNumber, documents: prepared.length, emitted: emitted.size, at: new Date().toISOString() };
@@ -385,7 +463,12 @@ class RunLost extends Error {}
 
 /** The run this instance holds, as its stream stood after this instance's last write (no read per page). */
 class HeldRun {
-  constructor(private state: RunState, private readonly worker: string, private readonly commands: RunCommands, private readonly outbox: Outbox) {}
+  constructor(
+    private state: RunState,
+    private readonly worker: string,
+    private readonly commands: RunCommands,
+    private readonly outbox: Outbox,
+  ) {}
 
   get request(): RunRequest {
     return this.state.request!;

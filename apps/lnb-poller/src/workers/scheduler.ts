@@ -28,7 +28,9 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
 
   onApplicationBootstrap(): void {
     this.loop = new WorkLoop({
-      name: 'scheduler', step: async () => void (await this.tick(new Date())), everyMs: this.config.tickMs,
+      name: 'scheduler',
+      step: async () => void (await this.tick(new Date())),
+      everyMs: this.config.tickMs,
       onError: (err) => this.logger.warn('scheduler tick failed', { err }),
     });
     this.loop.start();
@@ -50,8 +52,10 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
         if (!(await this.schedules.claimFiring(tx, row.flow, fireAt))) return false;
         // Queued here at once, and published for monitor-api (every poller reads it back: queued already).
         await this.runs.request(tx, {
-          type: 'RequestRun', value: { runId: randomUUID(), flow: row.flow, mode: 'export', trigger: 'schedule', requestedBy: 'schedule' },
-          eventId: randomUUID(), at: new Date().toISOString(),
+          type: 'RequestRun',
+          value: { runId: randomUUID(), flow: row.flow, mode: 'export', trigger: 'schedule', requestedBy: 'schedule' },
+          eventId: randomUUID(),
+          at: new Date().toISOString(),
         });
         return true;
       });

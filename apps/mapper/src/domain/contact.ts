@@ -34,18 +34,30 @@ export function mapContact(doc: LnbDocument, retailer: LnbRetailer, problems: Pr
   const who = name ? `The retailer "${name}"` : 'The retailer';
 
   if (contactNumber === undefined) {
-    problems.push(error(CODES.MISSING_RETAILER_REFERENCE,
-      `${who} has no customer reference in Le New Black; Xero needs it to identify the customer (Contact Code).`,
-      'retailer_reference'));
+    problems.push(
+      error(
+        CODES.MISSING_RETAILER_REFERENCE,
+        `${who} has no customer reference in Le New Black; Xero needs it to identify the customer (Contact Code).`,
+        'retailer_reference',
+      ),
+    );
   } else if (contactNumber.length > CONTACT_NUMBER_MAX) {
-    problems.push(error(CODES.RETAILER_REFERENCE_TOO_LONG,
-      `${who} has a customer reference of ${contactNumber.length} characters; Xero's Contact Code holds at most ${CONTACT_NUMBER_MAX}.`,
-      'retailer_reference'));
+    problems.push(
+      error(
+        CODES.RETAILER_REFERENCE_TOO_LONG,
+        `${who} has a customer reference of ${contactNumber.length} characters; Xero's Contact Code holds at most ${CONTACT_NUMBER_MAX}.`,
+        'retailer_reference',
+      ),
+    );
   }
   if (name === undefined) {
-    problems.push(error(CODES.MISSING_RETAILER_NAME,
-      `The retailer${contactNumber ? ` ${contactNumber}` : ''} has no name in Le New Black; Xero needs a contact name.`,
-      'retailer_name'));
+    problems.push(
+      error(
+        CODES.MISSING_RETAILER_NAME,
+        `The retailer${contactNumber ? ` ${contactNumber}` : ''} has no name in Le New Black; Xero needs a contact name.`,
+        'retailer_name',
+      ),
+    );
   }
   if (contactNumber === undefined || name === undefined || contactNumber.length > CONTACT_NUMBER_MAX) return undefined;
 
@@ -55,8 +67,7 @@ export function mapContact(doc: LnbDocument, retailer: LnbRetailer, problems: Pr
   const taxNumber = clean(retailer.vat_number) ?? clean(billing?.vat_number);
   if (taxNumber) contact.taxNumber = taxNumber;
   // Xero calls the postal/billing address POBOX and the physical one STREET.
-  const addresses = [address('POBOX', billing), address('STREET', doc.delivery_address)]
-    .filter((a): a is XeroAddress => a !== undefined);
+  const addresses = [address('POBOX', billing), address('STREET', doc.delivery_address)].filter((a): a is XeroAddress => a !== undefined);
   if (addresses.length > 0) contact.addresses = addresses;
   return contact;
 }

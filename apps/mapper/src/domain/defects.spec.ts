@@ -16,7 +16,7 @@ interface Case {
 
 const seasons = aMappingConfig().withSeasonTracking();
 const err = (code: string, message: string, field?: string): Problem =>
-  (field === undefined ? { code, severity: 'error', message } : { code, severity: 'error', field, message });
+  field === undefined ? { code, severity: 'error', message } : { code, severity: 'error', field, message };
 
 const cases: Case[] = [
   {
@@ -32,12 +32,18 @@ const cases: Case[] = [
   {
     name: 'a missing retailer reference',
     input: anLnbInvoice().withoutRetailerReference().input(),
-    expected: err('LNB.MISSING_RETAILER_REFERENCE', 'The retailer "Harbour & Hale Ltd" has no customer reference in Le New Black; Xero needs it to identify the customer (Contact Code).', 'retailer_reference'),
+    expected: err(
+      'LNB.MISSING_RETAILER_REFERENCE',
+      'The retailer "Harbour & Hale Ltd" has no customer reference in Le New Black; Xero needs it to identify the customer (Contact Code).',
+      'retailer_reference',
+    ),
   },
   {
     name: 'a retailer with no name anywhere',
-    input: anLnbInvoice().with({ retailer_name: null, billing_address: null })
-      .retailer((r) => r.withName(null).with({ billing_address: null })).input(),
+    input: anLnbInvoice()
+      .with({ retailer_name: null, billing_address: null })
+      .retailer((r) => r.withName(null).with({ billing_address: null }))
+      .input(),
     expected: err('LNB.MISSING_RETAILER_NAME', 'The retailer RET-0042 has no name in Le New Black; Xero needs a contact name.', 'retailer_name'),
   },
   {
@@ -54,13 +60,21 @@ const cases: Case[] = [
     name: 'a credit note whose invoice does not exist (configured to reject)',
     input: anLnbCreditNote().creditingInvoice('INV-404', false).input(),
     config: aMappingConfig().with({ creditNoteWithoutInvoice: 'reject' }).build(),
-    expected: err('LNB.CREDIT_NOTE_WITHOUT_INVOICE', 'Credit note CN-2026-0007 credits invoice INV-404, which does not exist in Le New Black, so it cannot be allocated in Xero.', 'invoice_reference_number'),
+    expected: err(
+      'LNB.CREDIT_NOTE_WITHOUT_INVOICE',
+      'Credit note CN-2026-0007 credits invoice INV-404, which does not exist in Le New Black, so it cannot be allocated in Xero.',
+      'invoice_reference_number',
+    ),
   },
   {
     name: 'a credit note naming no invoice (configured to reject)',
     input: anLnbCreditNote().creditingInvoice(null).input(),
     config: aMappingConfig().with({ creditNoteWithoutInvoice: 'reject' }).build(),
-    expected: err('LNB.CREDIT_NOTE_WITHOUT_INVOICE', 'Credit note CN-2026-0007 does not say which invoice it credits, so it cannot be allocated to one in Xero.', 'invoice_reference_number'),
+    expected: err(
+      'LNB.CREDIT_NOTE_WITHOUT_INVOICE',
+      'Credit note CN-2026-0007 does not say which invoice it credits, so it cannot be allocated to one in Xero.',
+      'invoice_reference_number',
+    ),
   },
   {
     name: 'a zero-quantity line',
@@ -85,49 +99,83 @@ const cases: Case[] = [
   {
     name: 'no total',
     input: anLnbInvoice().withFigures({ amount_total_tax_inclusive: null }).input(),
-    expected: err('LNB.TOTAL_MISSING', "Invoice INV-2026-0001 has no total in Le New Black, so Xero's total cannot be checked against it.", 'amount_total_tax_inclusive'),
+    expected: err(
+      'LNB.TOTAL_MISSING',
+      "Invoice INV-2026-0001 has no total in Le New Black, so Xero's total cannot be checked against it.",
+      'amount_total_tax_inclusive',
+    ),
   },
   {
     name: 'a shipping charge with no shipping account configured',
     input: anLnbInvoice().withShipping(12.5).input(),
     config: aMappingConfig().withoutAccount('shipping').build(),
-    expected: err('MAP.NO_ACCOUNT_FOR_LINE', 'The document has shipping of 12.50 GBP, but the mapping names no Xero account for the shipping line (accounts.shipping).', 'amount_shipping_tax_free'),
+    expected: err(
+      'MAP.NO_ACCOUNT_FOR_LINE',
+      'The document has shipping of 12.50 GBP, but the mapping names no Xero account for the shipping line (accounts.shipping).',
+      'amount_shipping_tax_free',
+    ),
   },
   {
     name: 'a discount with no discount account configured',
     input: anLnbInvoice().withDiscountRate(10).input(),
     config: aMappingConfig().withoutAccount('discount').build(),
-    expected: err('MAP.NO_ACCOUNT_FOR_LINE', 'The document has a discount of 56.17 GBP, but the mapping names no Xero account for the discount line (accounts.discount).', 'amount_discount_tax_free'),
+    expected: err(
+      'MAP.NO_ACCOUNT_FOR_LINE',
+      'The document has a discount of 56.17 GBP, but the mapping names no Xero account for the discount line (accounts.discount).',
+      'amount_discount_tax_free',
+    ),
   },
   {
     name: 'a SKU too long for a Xero item code (when SKUs are item codes)',
     input: anLnbInvoice().withItem(0, { sku: 'JKT-001-BLK-M-LIMITED-EDITION-2027' }).input(),
     config: aMappingConfig().with({ itemCode: 'sku' }).build(),
-    expected: err('MAP.SKU_TOO_LONG_FOR_ITEM_CODE', 'SKU JKT-001-BLK-M-LIMITED-EDITION-2027 (line 1) is longer than the 30 characters a Xero item code allows.', 'items[0].sku'),
+    expected: err(
+      'MAP.SKU_TOO_LONG_FOR_ITEM_CODE',
+      'SKU JKT-001-BLK-M-LIMITED-EDITION-2027 (line 1) is longer than the 30 characters a Xero item code allows.',
+      'items[0].sku',
+    ),
   },
   {
     name: 'a tax type the Xero organisation does not have',
     input: anLnbInvoice().input(),
     reference: anOrgReference().withoutTaxType('OUTPUT2').build(),
-    expected: err('XERO.UNKNOWN_TAX_TYPE', 'The tax type OUTPUT2 (for Le New Black\'s 20% tax rate) does not exist in the Xero organisation "Demo Company (UK)".', 'tax_rate'),
+    expected: err(
+      'XERO.UNKNOWN_TAX_TYPE',
+      'The tax type OUTPUT2 (for Le New Black\'s 20% tax rate) does not exist in the Xero organisation "Demo Company (UK)".',
+      'tax_rate',
+    ),
   },
   {
     name: 'a purchases-only tax type',
     input: anLnbInvoice().input(),
     config: aMappingConfig().withTaxType(20, 'INPUT2').build(),
-    expected: err('XERO.TAX_TYPE_NOT_FOR_SALES', 'The tax type INPUT2 (for Le New Black\'s 20% tax rate) cannot be used on sales in the Xero organisation "Demo Company (UK)" (archived, or for purchases only).', 'tax_rate'),
+    expected: err(
+      'XERO.TAX_TYPE_NOT_FOR_SALES',
+      'The tax type INPUT2 (for Le New Black\'s 20% tax rate) cannot be used on sales in the Xero organisation "Demo Company (UK)" (archived, or for purchases only).',
+      'tax_rate',
+    ),
   },
   {
-    name: 'a tax type whose rate differs from LNB\'s',
+    name: "a tax type whose rate differs from LNB's",
     input: anLnbInvoice().withTaxRate(5.5).input(),
     config: aMappingConfig().withTaxType(5.5, 'RROUTPUT').build(),
-    expected: err('XERO.TAX_RATE_MISMATCH', 'The tax type RROUTPUT is 5% in the Xero organisation "Demo Company (UK)", but Le New Black\'s 5.5% tax rate needs 5.5%: Xero would compute different tax.', 'tax_rate'),
+    expected: err(
+      'XERO.TAX_RATE_MISMATCH',
+      'The tax type RROUTPUT is 5% in the Xero organisation "Demo Company (UK)", but Le New Black\'s 5.5% tax rate needs 5.5%: Xero would compute different tax.',
+      'tax_rate',
+    ),
   },
   {
     name: 'a rounding line whose tax type is not at 0% in Xero',
     input: anLnbInvoice().withFigures({ amount_total_tax_inclusive: 692.05 }).input(),
-    config: aMappingConfig().with({ rounding: { toleranceCents: 2, taxType: 'OUTPUT2' } }).build(),
-    expected: err('XERO.TAX_RATE_MISMATCH', 'The tax type OUTPUT2 is 20% in the Xero organisation "Demo Company (UK)", but the rounding line needs 0%: Xero would compute different tax.', 'tax_rate'),
+    config: aMappingConfig()
+      .with({ rounding: { toleranceCents: 2, taxType: 'OUTPUT2' } })
+      .build(),
+    expected: err(
+      'XERO.TAX_RATE_MISMATCH',
+      'The tax type OUTPUT2 is 20% in the Xero organisation "Demo Company (UK)", but the rounding line needs 0%: Xero would compute different tax.',
+      'tax_rate',
+    ),
   },
   {
     name: 'an account the Xero organisation does not have',
@@ -139,25 +187,39 @@ const cases: Case[] = [
     name: 'an archived account',
     input: anLnbInvoice().withDiscountRate(5).input(),
     reference: anOrgReference().withArchivedAccount('200').build(),
-    expected: err('XERO.ARCHIVED_ACCOUNT', 'The account 200 "Sales" (for goods lines and the discount line) is archived in the Xero organisation "Demo Company (UK)".'),
+    expected: err(
+      'XERO.ARCHIVED_ACCOUNT',
+      'The account 200 "Sales" (for goods lines and the discount line) is archived in the Xero organisation "Demo Company (UK)".',
+    ),
   },
   {
     name: 'a currency not enabled in Xero',
     input: anLnbInvoice().withCurrency('CHF').input(),
-    expected: err('XERO.CURRENCY_NOT_ENABLED', 'The currency CHF is not enabled in the Xero organisation "Demo Company (UK)"; add it under Settings > Currencies.', 'currency_code'),
+    expected: err(
+      'XERO.CURRENCY_NOT_ENABLED',
+      'The currency CHF is not enabled in the Xero organisation "Demo Company (UK)"; add it under Settings > Currencies.',
+      'currency_code',
+    ),
   },
   {
     name: 'a tracking option missing in Xero',
     input: anLnbInvoice().withItem(1, { collection_name: 'SS28 Preview' }).input(),
     config: seasons.build(),
-    expected: err('XERO.UNKNOWN_TRACKING_OPTION', 'The option "SS28" (line 2, Organic cotton T-shirt, Black, size M (SKU TSH-014-BLK-M)) does not exist in the tracking category "Season" in the Xero organisation "Demo Company (UK)".', 'items[1]'),
+    expected: err(
+      'XERO.UNKNOWN_TRACKING_OPTION',
+      'The option "SS28" (line 2, Organic cotton T-shirt, Black, size M (SKU TSH-014-BLK-M)) does not exist in the tracking category "Season" in the Xero organisation "Demo Company (UK)".',
+      'items[1]',
+    ),
   },
   {
     name: 'a tracking category missing in Xero',
     input: anLnbInvoice().input(),
     config: seasons.build(),
     reference: anOrgReference().withoutTrackingCategory('Season').build(),
-    expected: err('XERO.UNKNOWN_TRACKING_CATEGORY', 'The tracking category "Season" does not exist (or is archived) in the Xero organisation "Demo Company (UK)".'),
+    expected: err(
+      'XERO.UNKNOWN_TRACKING_CATEGORY',
+      'The tracking category "Season" does not exist (or is archived) in the Xero organisation "Demo Company (UK)".',
+    ),
   },
 ];
 
@@ -171,10 +233,15 @@ describe('mapDocument rejects, with a stable code and a plain message', () => {
 
 describe('mapDocument gives every reason at once', () => {
   it('reports all defects of one document, errors first, then warnings', () => {
-    const input = anLnbInvoice().withLines(20)
-      .withoutEan13('JKT-001-BLK-M').withoutEan13('SWT-007-NVY-M')
-      .withoutRetailerReference().withTaxRate(19).withZeroQuantityLine('DRS-203-BLK-M')
-      .withCurrency('CHF').withDeposit(100)
+    const input = anLnbInvoice()
+      .withLines(20)
+      .withoutEan13('JKT-001-BLK-M')
+      .withoutEan13('SWT-007-NVY-M')
+      .withoutRetailerReference()
+      .withTaxRate(19)
+      .withZeroQuantityLine('DRS-203-BLK-M')
+      .withCurrency('CHF')
+      .withDeposit(100)
       .input();
     const r = mapDocument(input, aMappingConfig().build(), anOrgReference().build());
     expect(r.ok ? [] : r.problems.map((p) => [p.code, p.severity, p.field])).toEqual([
@@ -203,9 +270,13 @@ describe('mapDocument gives every reason at once', () => {
     const r = mapDocument(anLnbInvoice().withZeroQuantityLine('DRS-203-BLK-M').input(), config, anOrgReference().build());
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     expect(r.xero.lineItems.map((l) => l.description)).not.toContain('Wrap dress, Black, size M (SKU DRS-203-BLK-M)');
-    expect(r.warnings).toEqual([{
-      code: 'LNB.ZERO_QUANTITY_LINE', severity: 'warning', field: 'items[2].quantity',
-      message: 'SKU DRS-203-BLK-M (line 3) has a quantity of 0 and was left out.',
-    }]);
+    expect(r.warnings).toEqual([
+      {
+        code: 'LNB.ZERO_QUANTITY_LINE',
+        severity: 'warning',
+        field: 'items[2].quantity',
+        message: 'SKU DRS-203-BLK-M (line 3) has a quantity of 0 and was left out.',
+      },
+    ]);
   });
 });

@@ -2,9 +2,7 @@ import type { Problem } from '@lnbx/contracts';
 import { type MapResult, mapDocument } from './map-document';
 import example from '../../mapping.example.json';
 import { applyMappingChange, parseMappingConfig } from './mapping-config';
-import {
-  aMappingConfig, anLnbCreditNote, anLnbInvoice, anOrgReference, ratesOf, xeroComputedCents,
-} from './testing';
+import { aMappingConfig, anLnbCreditNote, anLnbInvoice, anOrgReference, ratesOf, xeroComputedCents } from './testing';
 
 const config = aMappingConfig().build();
 const org = anOrgReference().build();
@@ -24,8 +22,15 @@ describe('mapDocument: an invoice', () => {
 
   it('becomes an ACCREC with LNB numbers, dates and references', () => {
     expect(r.xero).toMatchObject({
-      type: 'ACCREC', number: 'INV-2026-0001', reference: 'PO-7781', date: '2026-03-02', dueDate: '2026-04-01',
-      currencyCode: 'GBP', status: 'DRAFT', lineAmountTypes: 'Exclusive', unitdp: 2,
+      type: 'ACCREC',
+      number: 'INV-2026-0001',
+      reference: 'PO-7781',
+      date: '2026-03-02',
+      dueDate: '2026-04-01',
+      currencyCode: 'GBP',
+      status: 'DRAFT',
+      lineAmountTypes: 'Exclusive',
+      unitdp: 2,
     });
     expect(r.xero.expectedTotal).toBe(input.document.amount_total_tax_inclusive);
     expect(r.warnings).toEqual([]);
@@ -79,9 +84,10 @@ describe('mapDocument: lines and amounts', () => {
 
   it('overrides the tax of the largest line when LNB taxed the document total, so VAT and total match LNB', () => {
     // 3 x 0.125 at 20%: per line 0.03 each (0.09); on the total 0.375 * 0.2 = 0.075 -> 0.08.
-    const input = anLnbInvoice().withItems(
-      { unit_price: 0.125, quantity: 1 }, { unit_price: 0.125, quantity: 1 }, { unit_price: 0.125, quantity: 1 },
-    ).withShipping(0).input();
+    const input = anLnbInvoice()
+      .withItems({ unit_price: 0.125, quantity: 1 }, { unit_price: 0.125, quantity: 1 }, { unit_price: 0.125, quantity: 1 })
+      .withShipping(0)
+      .input();
     expect(input.document.amount_tax).toBe(0.08);
     const r = mapped(mapDocument(input, config, org));
     const cents = xeroComputedCents(r.xero, ratesOf(org));
@@ -95,7 +101,11 @@ describe('mapDocument: lines and amounts', () => {
     const total = input.document.amount_total_tax_inclusive! + 0.01;
     const r = mapped(mapDocument({ ...input, document: { ...input.document, amount_total_tax_inclusive: total } }, config, org));
     expect(r.xero.lineItems.at(-1)).toEqual({
-      description: 'Rounding difference with the Le New Black total', quantity: 1, unitAmount: 0.01, accountCode: '860', taxType: 'NONE',
+      description: 'Rounding difference with the Le New Black total',
+      quantity: 1,
+      unitAmount: 0.01,
+      accountCode: '860',
+      taxType: 'NONE',
     });
     expect(Number(xeroComputedCents(r.xero, ratesOf(org)).total)).toBe(Math.round(total * 100));
   });
@@ -105,9 +115,12 @@ describe('mapDocument: lines and amounts', () => {
     const input = anLnbInvoice().withFigures({ amount_total_tax_inclusive: 999.99 }).input();
     const [p] = rejected(mapDocument(input, config, org));
     expect(p).toEqual({
-      code: 'LNB.TOTALS_MISMATCH', severity: 'error', field: 'amount_total_tax_inclusive',
-      message: "Invoice INV-2026-0001: Le New Black's total is 999.99 GBP but Xero would compute 692.04 GBP. "
-        + 'The difference is more than the 0.04 the mapping allows for rounding.',
+      code: 'LNB.TOTALS_MISMATCH',
+      severity: 'error',
+      field: 'amount_total_tax_inclusive',
+      message:
+        "Invoice INV-2026-0001: Le New Black's total is 999.99 GBP but Xero would compute 692.04 GBP. " +
+        'The difference is more than the 0.04 the mapping allows for rounding.',
     });
   });
 
@@ -136,15 +149,29 @@ describe('mapDocument: lines and amounts', () => {
   });
 
   it('tracks lines by season or collection, and the price list on every line', () => {
-    const tracked = aMappingConfig().with({ tracking: [
-      { category: 'Season', source: 'season' }, { category: 'Price list', source: 'price_list_code', options: { 'WHOLESALE-GBP': 'Wholesale' } },
-    ] }).build();
+    const tracked = aMappingConfig()
+      .with({
+        tracking: [
+          { category: 'Season', source: 'season' },
+          { category: 'Price list', source: 'price_list_code', options: { 'WHOLESALE-GBP': 'Wholesale' } },
+        ],
+      })
+      .build();
     const ref = anOrgReference().withTrackingOptions('Price list', ['Wholesale', 'Retail']).build();
     const r = mapped(mapDocument(anLnbInvoice().input(), tracked, ref));
     expect(r.xero.lineItems.map((l) => l.tracking)).toEqual([
-      [{ name: 'Season', option: 'SS27' }, { name: 'Price list', option: 'Wholesale' }],
-      [{ name: 'Season', option: 'AW26' }, { name: 'Price list', option: 'Wholesale' }],
-      [{ name: 'Season', option: 'SS27' }, { name: 'Price list', option: 'Wholesale' }],
+      [
+        { name: 'Season', option: 'SS27' },
+        { name: 'Price list', option: 'Wholesale' },
+      ],
+      [
+        { name: 'Season', option: 'AW26' },
+        { name: 'Price list', option: 'Wholesale' },
+      ],
+      [
+        { name: 'Season', option: 'SS27' },
+        { name: 'Price list', option: 'Wholesale' },
+      ],
       [{ name: 'Price list', option: 'Wholesale' }],
     ]);
   });
@@ -152,13 +179,21 @@ describe('mapDocument: lines and amounts', () => {
 
 describe('mapDocument: configuration choices', () => {
   it('applies prefix, reference source, status, branding theme, SKU item codes and LNB due date', () => {
-    const custom = aMappingConfig().with({
-      numbering: { invoicePrefix: 'LNB-' }, reference: 'order_reference', status: 'AUTHORISED', itemCode: 'sku',
-      brandingThemeId: '5d4dd402-c851-497e-aae1-9ff265c0d15a',
-    }).build();
+    const custom = aMappingConfig()
+      .with({
+        numbering: { invoicePrefix: 'LNB-' },
+        reference: 'order_reference',
+        status: 'AUTHORISED',
+        itemCode: 'sku',
+        brandingThemeId: '5d4dd402-c851-497e-aae1-9ff265c0d15a',
+      })
+      .build();
     const r = mapped(mapDocument(anLnbInvoice().with({ due_on: '2026-05-15' }).input(), custom, org));
     expect(r.xero).toMatchObject({
-      number: 'LNB-INV-2026-0001', reference: 'ORD-5512', status: 'AUTHORISED', dueDate: '2026-05-15',
+      number: 'LNB-INV-2026-0001',
+      reference: 'ORD-5512',
+      status: 'AUTHORISED',
+      dueDate: '2026-05-15',
       brandingThemeID: '5d4dd402-c851-497e-aae1-9ff265c0d15a',
     });
     expect(r.xero.lineItems[0].itemCode).toBe('JKT-001-BLK-M');
@@ -199,7 +234,9 @@ describe('mapDocument: configuration choices', () => {
 
 describe('mapDocument: credit notes', () => {
   it('becomes an ACCRECCREDIT with the invoice to allocate to', () => {
-    const prefixed = aMappingConfig().with({ numbering: { invoicePrefix: 'LNB-', creditNotePrefix: 'LNBC-' } }).build();
+    const prefixed = aMappingConfig()
+      .with({ numbering: { invoicePrefix: 'LNB-', creditNotePrefix: 'LNBC-' } })
+      .build();
     const r = mapped(mapDocument(anLnbCreditNote().input(), prefixed, org));
     expect(r.xero).toMatchObject({ type: 'ACCRECCREDIT', number: 'LNBC-CN-2026-0007', reference: 'PO-7781' });
     expect(r.xero.dueDate).toBeUndefined();
@@ -210,21 +247,28 @@ describe('mapDocument: credit notes', () => {
   it('warns by default when the credited invoice does not exist, and maps without an allocation', () => {
     const r = mapped(mapDocument(anLnbCreditNote().creditingInvoice('INV-404', false).input(), config, org));
     expect(r.allocateToInvoiceNumber).toBeUndefined();
-    expect(r.warnings).toEqual([{
-      code: 'LNB.CREDIT_NOTE_WITHOUT_INVOICE', severity: 'warning', field: 'invoice_reference_number',
-      message: 'Credit note CN-2026-0007 credits invoice INV-404, which does not exist in Le New Black, so it cannot be allocated in Xero.',
-    }]);
+    expect(r.warnings).toEqual([
+      {
+        code: 'LNB.CREDIT_NOTE_WITHOUT_INVOICE',
+        severity: 'warning',
+        field: 'invoice_reference_number',
+        message: 'Credit note CN-2026-0007 credits invoice INV-404, which does not exist in Le New Black, so it cannot be allocated in Xero.',
+      },
+    ]);
   });
 });
 
 describe('mapDocument: deposits', () => {
   it('exports the full amount and warns that the deposit is to be recorded in Xero', () => {
     const r = mapped(mapDocument(anLnbInvoice().withDeposit(150).input(), config, org));
-    expect(r.warnings.map((w) => [w.code, w.severity, w.message])).toEqual([[
-      'LNB.DEPOSIT_NOT_EXPORTED', 'warning',
-      'Invoice INV-2026-0001 records a deposit of 150.00 GBP in Le New Black. Xero gets the full amount; '
-        + 'record the deposit in Xero as a payment against this invoice.',
-    ]]);
+    expect(r.warnings.map((w) => [w.code, w.severity, w.message])).toEqual([
+      [
+        'LNB.DEPOSIT_NOT_EXPORTED',
+        'warning',
+        'Invoice INV-2026-0001 records a deposit of 150.00 GBP in Le New Black. Xero gets the full amount; ' +
+          'record the deposit in Xero as a payment against this invoice.',
+      ],
+    ]);
     const quiet = aMappingConfig().with({ deposits: 'ignore' }).build();
     expect(mapped(mapDocument(anLnbInvoice().withDeposit(150).input(), quiet, org)).warnings).toEqual([]);
   });

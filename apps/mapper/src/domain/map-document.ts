@@ -1,7 +1,15 @@
 // LNB invoice or credit note -> Xero document + contact, or every reason it cannot be sent.
 import {
-  assertNever, type DocumentType, type LnbDocument, type LnbDocumentItem, type LnbRetailer, type Problem, type XeroContact, type XeroDocument,
-  type XeroLineItem, type XeroTracking,
+  assertNever,
+  type DocumentType,
+  type LnbDocument,
+  type LnbDocumentItem,
+  type LnbRetailer,
+  type Problem,
+  type XeroContact,
+  type XeroDocument,
+  type XeroLineItem,
+  type XeroTracking,
 } from '@lnbx/contracts';
 import { mapContact } from './contact';
 import type { LineKind, MappingConfig, TrackingMapping } from './mapping-config';
@@ -23,8 +31,7 @@ export interface MapInput {
 }
 
 export type MapResult =
-  | { ok: true; xero: XeroDocument; contact: XeroContact; allocateToInvoiceNumber?: string; warnings: Problem[] }
-  | { ok: false; problems: Problem[] };
+  { ok: true; xero: XeroDocument; contact: XeroContact; allocateToInvoiceNumber?: string; warnings: Problem[] } | { ok: false; problems: Problem[] };
 
 interface DraftLine extends LineFigures {
   kind: LineKind;
@@ -38,7 +45,10 @@ const RATE_ONE = 1_000_000;
 const NUMBER_MAX = 255;
 const ITEM_CODE_MAX = 30;
 const LINE_WORDS: Record<LineKind, string> = {
-  goods: 'goods lines', shipping: 'the shipping line', discount: 'the discount line', rounding: 'the rounding line',
+  goods: 'goods lines',
+  shipping: 'the shipping line',
+  discount: 'the discount line',
+  rounding: 'the rounding line',
 };
 
 const clean = (s: string | null | undefined): string | undefined => {
@@ -76,8 +86,9 @@ export function mapDocument(input: MapInput, config: MappingConfig, reference?: 
 
   const number = `${isCredit ? config.numbering.creditNotePrefix : config.numbering.invoicePrefix}${doc.reference_number}`;
   if (number.length > NUMBER_MAX) {
-    problems.push(error(CODES.NUMBER_TOO_LONG,
-      `${what}: the Xero number would be ${number.length} characters long; Xero allows ${NUMBER_MAX}.`, 'reference_number'));
+    problems.push(
+      error(CODES.NUMBER_TOO_LONG, `${what}: the Xero number would be ${number.length} characters long; Xero allows ${NUMBER_MAX}.`, 'reference_number'),
+    );
   }
 
   const totalCents = balance(doc, config, tax, lines, what, currencyText, problems);
@@ -126,8 +137,7 @@ function resolveTax(doc: LnbDocument, config: MappingConfig, what: string, probl
   const rate4 = toScaled(doc.tax_rate, 4);
   const mapping = config.taxTypes.find((t) => toScaled(t.rate, 4) === rate4);
   if (!mapping) {
-    problems.push(error(CODES.UNKNOWN_TAX_RATE,
-      `${what} charges tax at ${formatRate(rate4)}%, a rate with no Xero tax type in the mapping.`, 'tax_rate'));
+    problems.push(error(CODES.UNKNOWN_TAX_RATE, `${what} charges tax at ${formatRate(rate4)}%, a rate with no Xero tax type in the mapping.`, 'tax_rate'));
     return { taxType: undefined, rate4 };
   }
   // Zero-rating across borders depends on where the goods go: the delivery country decides, else billing.
@@ -188,12 +198,22 @@ function goodsLines(doc: LnbDocument, config: MappingConfig, tax: ResolvedTax, p
     if (sku === undefined) {
       problems.push(error(CODES.MISSING_SKU, `Line ${n} (${describe(item, undefined)}) has no SKU in Le New Black.`, `items[${i}].sku`));
     } else if (config.itemCode === 'sku' && sku.length > ITEM_CODE_MAX) {
-      problems.push(error(CODES.SKU_TOO_LONG_FOR_ITEM_CODE,
-        `SKU ${sku} (line ${n}) is longer than the ${ITEM_CODE_MAX} characters a Xero item code allows.`, `items[${i}].sku`));
+      problems.push(
+        error(
+          CODES.SKU_TOO_LONG_FOR_ITEM_CODE,
+          `SKU ${sku} (line ${n}) is longer than the ${ITEM_CODE_MAX} characters a Xero item code allows.`,
+          `items[${i}].sku`,
+        ),
+      );
     }
     if (clean(item.ean13) === undefined) {
-      problems.push(error(CODES.MISSING_EAN13,
-        sku ? `Missing EAN13 for SKU ${sku} (line ${n})` : `Missing EAN13 for line ${n}, which has no SKU either`, `items[${i}].ean13`));
+      problems.push(
+        error(
+          CODES.MISSING_EAN13,
+          sku ? `Missing EAN13 for SKU ${sku} (line ${n})` : `Missing EAN13 for line ${n}, which has no SKU either`,
+          `items[${i}].ean13`,
+        ),
+      );
     }
     if (item.quantity === 0) {
       const amount = toCents(item.amount_tax_excl);
@@ -201,9 +221,13 @@ function goodsLines(doc: LnbDocument, config: MappingConfig, tax: ResolvedTax, p
         problems.push(warning(CODES.ZERO_QUANTITY_LINE, `${cap(label)} has a quantity of 0 and was left out.`, `items[${i}].quantity`));
         return;
       }
-      problems.push(error(CODES.ZERO_QUANTITY_LINE, amount === 0
-        ? `${cap(label)} has a quantity of 0.`
-        : `${cap(label)} has a quantity of 0 but an amount of ${formatCents(amount)}.`, `items[${i}].quantity`));
+      problems.push(
+        error(
+          CODES.ZERO_QUANTITY_LINE,
+          amount === 0 ? `${cap(label)} has a quantity of 0.` : `${cap(label)} has a quantity of 0 but an amount of ${formatCents(amount)}.`,
+          `items[${i}].quantity`,
+        ),
+      );
     }
     const line: DraftLine = {
       kind: 'goods',
@@ -226,7 +250,12 @@ const cap = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
 /** A one-off line (shipping, discount, rounding) of a cent amount, net of tax. */
 function chargeLine(kind: LineKind, description: string, cents: number, rate4: number, taxType: string, config: MappingConfig, doc: LnbDocument): DraftLine {
   const line: DraftLine = {
-    kind, description, quantity4: 10_000, unit4: unitFor(cents * 100, rate4, config), rate4, taxType,
+    kind,
+    description,
+    quantity4: 10_000,
+    unit4: unitFor(cents * 100, rate4, config),
+    rate4,
+    taxType,
   };
   // Per-line sources (collection, season) make no sense on a document-wide line.
   const tracking = trackingOf(config, doc, undefined);
@@ -251,8 +280,7 @@ function addChargeLines(doc: LnbDocument, config: MappingConfig, tax: ResolvedTa
 }
 
 const noAccount = (kind: LineKind, amount: string, field: string): Problem =>
-  error(CODES.NO_ACCOUNT_FOR_LINE,
-    `The document has ${amount}, but the mapping names no Xero account for ${LINE_WORDS[kind]} (accounts.${kind}).`, field);
+  error(CODES.NO_ACCOUNT_FOR_LINE, `The document has ${amount}, but the mapping names no Xero account for ${LINE_WORDS[kind]} (accounts.${kind}).`, field);
 
 /** LNB's discount as a positive amount; computed from discount_rate only when LNB gives no amount. */
 function discountCents(doc: LnbDocument): number {
@@ -260,9 +288,10 @@ function discountCents(doc: LnbDocument): number {
     return Math.abs(toCents(doc.amount_discount_tax_free));
   }
   if (!doc.discount_rate) return 0;
-  const order = doc.amount_order_tax_free !== null && doc.amount_order_tax_free !== undefined
-    ? toCents(doc.amount_order_tax_free)
-    : doc.items.reduce((sum, item) => sum + toCents(item.amount_tax_excl), 0);
+  const order =
+    doc.amount_order_tax_free !== null && doc.amount_order_tax_free !== undefined
+      ? toCents(doc.amount_order_tax_free)
+      : doc.items.reduce((sum, item) => sum + toCents(item.amount_tax_excl), 0);
   return mulDivRound(order, toScaled(doc.discount_rate, 4), RATE_ONE);
 }
 
@@ -270,14 +299,23 @@ function creditedInvoice(input: MapInput, config: MappingConfig, what: string, p
   const invoice = clean(input.document.invoice_reference_number);
   const report = config.creditNoteWithoutInvoice === 'reject' ? error : warning;
   if (invoice === undefined) {
-    problems.push(report(CODES.CREDIT_NOTE_WITHOUT_INVOICE,
-      `${what} does not say which invoice it credits, so it cannot be allocated to one in Xero.`, 'invoice_reference_number'));
+    problems.push(
+      report(
+        CODES.CREDIT_NOTE_WITHOUT_INVOICE,
+        `${what} does not say which invoice it credits, so it cannot be allocated to one in Xero.`,
+        'invoice_reference_number',
+      ),
+    );
     return undefined;
   }
   if (input.creditedInvoiceExists === false) {
-    problems.push(report(CODES.CREDIT_NOTE_WITHOUT_INVOICE,
-      `${what} credits invoice ${invoice}, which does not exist in Le New Black, so it cannot be allocated in Xero.`,
-      'invoice_reference_number'));
+    problems.push(
+      report(
+        CODES.CREDIT_NOTE_WITHOUT_INVOICE,
+        `${what} credits invoice ${invoice}, which does not exist in Le New Black, so it cannot be allocated in Xero.`,
+        'invoice_reference_number',
+      ),
+    );
     return undefined;
   }
   return `${config.numbering.invoicePrefix}${invoice}`;
@@ -286,9 +324,14 @@ function creditedInvoice(input: MapInput, config: MappingConfig, what: string, p
 function depositWarning(doc: LnbDocument, config: MappingConfig, what: string, currency: string, problems: Problem[]): void {
   const deposit = toCents(doc.amount_deposit ?? 0);
   if (config.deposits === 'warn' && deposit !== 0) {
-    problems.push(warning(CODES.DEPOSIT_NOT_EXPORTED,
-      `${what} records a deposit of ${formatCents(deposit)} ${currency} in Le New Black. Xero gets the full amount; `
-      + 'record the deposit in Xero as a payment against this invoice.', 'amount_deposit'));
+    problems.push(
+      warning(
+        CODES.DEPOSIT_NOT_EXPORTED,
+        `${what} records a deposit of ${formatCents(deposit)} ${currency} in Le New Black. Xero gets the full amount; ` +
+          'record the deposit in Xero as a payment against this invoice.',
+        'amount_deposit',
+      ),
+    );
   }
 }
 
@@ -297,11 +340,18 @@ function depositWarning(doc: LnbDocument, config: MappingConfig, what: string, c
  * or reports both figures. Returns LNB's total in cents, undefined when it cannot be matched.
  */
 function balance(
-  doc: LnbDocument, config: MappingConfig, tax: ResolvedTax, lines: DraftLine[], what: string, currency: string, problems: Problem[],
+  doc: LnbDocument,
+  config: MappingConfig,
+  tax: ResolvedTax,
+  lines: DraftLine[],
+  what: string,
+  currency: string,
+  problems: Problem[],
 ): number | undefined {
   if (doc.amount_total_tax_inclusive === null || doc.amount_total_tax_inclusive === undefined) {
-    problems.push(error(CODES.TOTAL_MISSING, `${what} has no total in Le New Black, so Xero's total cannot be checked against it.`,
-      'amount_total_tax_inclusive'));
+    problems.push(
+      error(CODES.TOTAL_MISSING, `${what} has no total in Le New Black, so Xero's total cannot be checked against it.`, 'amount_total_tax_inclusive'),
+    );
     return undefined;
   }
   const totalCents = toCents(doc.amount_total_tax_inclusive);
@@ -317,9 +367,13 @@ function balance(
     if (target.taxCents !== null && r.taxGap !== 0) {
       parts.push(`tax ${formatCents(target.taxCents)} in Le New Black against ${formatCents(r.computed.totalTax)} in Xero`);
     }
-    problems.push(error(CODES.TOTALS_MISMATCH,
-      `${what}: ${parts.join('; ')}. The difference is more than the ${formatCents(tolerance)} the mapping allows for rounding.`,
-      'amount_total_tax_inclusive'));
+    problems.push(
+      error(
+        CODES.TOTALS_MISMATCH,
+        `${what}: ${parts.join('; ')}. The difference is more than the ${formatCents(tolerance)} the mapping allows for rounding.`,
+        'amount_total_tax_inclusive',
+      ),
+    );
     return totalCents;
   }
   if (r.override) lines[r.override.index].taxOverrideCents = r.override.taxCents;
@@ -359,9 +413,10 @@ function usage(config: MappingConfig, tax: ResolvedTax, lines: readonly DraftLin
     for (const t of l.tracking ?? []) {
       const options = use.tracking.get(t.name) ?? new Map<string, { where: string; field: string }>();
       if (!options.has(t.option)) {
-        options.set(t.option, l.kind === 'goods'
-          ? { where: `line ${i + 1}, ${l.description}`, field: `items[${i}]` }
-          : { where: LINE_WORDS[l.kind], field: 'price_list_code' });
+        options.set(
+          t.option,
+          l.kind === 'goods' ? { where: `line ${i + 1}, ${l.description}`, field: `items[${i}]` } : { where: LINE_WORDS[l.kind], field: 'price_list_code' },
+        );
       }
       use.tracking.set(t.name, options);
     }
@@ -385,10 +440,14 @@ function toXeroLine(l: DraftLine, accountCode: string): XeroLineItem {
 
 function referenceOf(doc: LnbDocument, config: MappingConfig): string | undefined {
   switch (config.reference) {
-    case 'purchase_order_reference': return clean(doc.purchase_order_reference);
-    case 'order_reference': return clean(doc.order_reference);
-    case 'reference_number': return clean(doc.reference_number);
-    case 'none': return undefined;
+    case 'purchase_order_reference':
+      return clean(doc.purchase_order_reference);
+    case 'order_reference':
+      return clean(doc.order_reference);
+    case 'reference_number':
+      return clean(doc.reference_number);
+    case 'none':
+      return undefined;
     default:
       return assertNever(config.reference);
   }

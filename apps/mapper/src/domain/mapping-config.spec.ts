@@ -23,40 +23,58 @@ describe('parseMappingConfig', () => {
   it('fills defaults for what a minimal file leaves out', () => {
     const config = parseMappingConfig({ taxTypes: [{ rate: 20, taxType: 'OUTPUT2' }], accounts: { goods: '200' } });
     expect(config).toMatchObject({
-      tracking: [], lineAmountTypes: 'Exclusive', status: 'DRAFT', reference: 'purchase_order_reference', itemCode: 'none',
-      numbering: { invoicePrefix: '', creditNotePrefix: '' }, dueDate: { rule: 'days_after_invoice', days: 30 },
-      rounding: { toleranceCents: 2, allowHalfCentPerLine: true, taxType: 'NONE' }, creditNoteWithoutInvoice: 'warning',
+      tracking: [],
+      lineAmountTypes: 'Exclusive',
+      status: 'DRAFT',
+      reference: 'purchase_order_reference',
+      itemCode: 'none',
+      numbering: { invoicePrefix: '', creditNotePrefix: '' },
+      dueDate: { rule: 'days_after_invoice', days: 30 },
+      rounding: { toleranceCents: 2, allowHalfCentPerLine: true, taxType: 'NONE' },
+      creditNoteWithoutInvoice: 'warning',
     });
     expect(config.accounts.shipping).toBeUndefined();
   });
 
   it('names every bad field at once', () => {
-    const errors = errorsOf(() => parseMappingConfig({
-      taxTypes: [{ rate: 20, taxType: '' }, { rate: 20, taxType: 'X' }, { rate: 120, taxType: 'Y' }],
-      accounts: { goods: 200, shipping: '12345678901' },
-      tracking: [{ category: 'A', source: 'colour' }, { category: 'B', source: 'season' }, { category: 'C', source: 'season' }],
-      lineAmountTypes: 'Gross',
-      status: 'PAID',
-      dueDate: { rule: 'days_after_invoice', days: -1 },
-      brandingThemeId: 'standard',
-      rounding: { toleranceCents: 0.5 },
-      acounts: {},
-    }));
-    expect(errors).toEqual(expect.arrayContaining([
-      'taxTypes[0].taxType must be a non-empty string',
-      'taxTypes[1].rate repeats the rate 20 (one entry per rate; use byCountry)',
-      'taxTypes[2].rate must be a percentage from 0 to 99.9999',
-      'accounts.goods must be a non-empty string',
-      'accounts.shipping must be at most 10 characters',
-      'tracking must have at most 2 entries (Xero allows two tracking categories a line)',
-      'tracking[0].source must be one of collection_name, season, price_list_code',
-      'lineAmountTypes must be one of Exclusive, Inclusive, NoTax',
-      'status must be one of DRAFT, AUTHORISED',
-      'dueDate.days must be a whole number from 0 to 365',
-      'brandingThemeId must be a Xero BrandingThemeID (a UUID)',
-      'rounding.toleranceCents must be a whole number from 0 to 1000',
-      'acounts is not a known setting',
-    ]));
+    const errors = errorsOf(() =>
+      parseMappingConfig({
+        taxTypes: [
+          { rate: 20, taxType: '' },
+          { rate: 20, taxType: 'X' },
+          { rate: 120, taxType: 'Y' },
+        ],
+        accounts: { goods: 200, shipping: '12345678901' },
+        tracking: [
+          { category: 'A', source: 'colour' },
+          { category: 'B', source: 'season' },
+          { category: 'C', source: 'season' },
+        ],
+        lineAmountTypes: 'Gross',
+        status: 'PAID',
+        dueDate: { rule: 'days_after_invoice', days: -1 },
+        brandingThemeId: 'standard',
+        rounding: { toleranceCents: 0.5 },
+        acounts: {},
+      }),
+    );
+    expect(errors).toEqual(
+      expect.arrayContaining([
+        'taxTypes[0].taxType must be a non-empty string',
+        'taxTypes[1].rate repeats the rate 20 (one entry per rate; use byCountry)',
+        'taxTypes[2].rate must be a percentage from 0 to 99.9999',
+        'accounts.goods must be a non-empty string',
+        'accounts.shipping must be at most 10 characters',
+        'tracking must have at most 2 entries (Xero allows two tracking categories a line)',
+        'tracking[0].source must be one of collection_name, season, price_list_code',
+        'lineAmountTypes must be one of Exclusive, Inclusive, NoTax',
+        'status must be one of DRAFT, AUTHORISED',
+        'dueDate.days must be a whole number from 0 to 365',
+        'brandingThemeId must be a Xero BrandingThemeID (a UUID)',
+        'rounding.toleranceCents must be a whole number from 0 to 1000',
+        'acounts is not a known setting',
+      ]),
+    );
     expect(errors).toHaveLength(13);
   });
 
@@ -90,12 +108,9 @@ describe('applyMappingChange', () => {
   });
 
   it('refuses a change that would make the configuration invalid, naming the field', () => {
-    expect(() => applyMappingChange(config, { type: 'SetOptions', options: { status: 'PAID' } }))
-      .toThrow('status must be one of DRAFT, AUTHORISED');
-    expect(() => applyMappingChange(config, { type: 'SetOptions', options: { taxTypes: [] } }))
-      .toThrow('taxTypes cannot be changed with SetOptions');
-    expect(() => applyMappingChange(config, { type: 'SetAccount', lineKind: 'goods', accountCode: null }))
-      .toThrow('accounts.goods must be a non-empty string');
+    expect(() => applyMappingChange(config, { type: 'SetOptions', options: { status: 'PAID' } })).toThrow('status must be one of DRAFT, AUTHORISED');
+    expect(() => applyMappingChange(config, { type: 'SetOptions', options: { taxTypes: [] } })).toThrow('taxTypes cannot be changed with SetOptions');
+    expect(() => applyMappingChange(config, { type: 'SetAccount', lineKind: 'goods', accountCode: null })).toThrow('accounts.goods must be a non-empty string');
     expect(() => applyMappingChange(config, { type: 'RemoveTaxType', rate: 7 })).toThrow('rate 7 is not mapped');
   });
 
@@ -121,11 +136,17 @@ describe('applyMappingChange', () => {
 
 describe('parseMappingChange', () => {
   it('accepts well-formed changes from an event and names what is wrong in others', () => {
-    expect(parseMappingChange({ type: 'SetAccount', lineKind: 'discount', accountCode: '4000' }))
-      .toEqual({ type: 'SetAccount', lineKind: 'discount', accountCode: '4000' });
-    expect(errorsOf(() => parseMappingChange({ type: 'SetTaxType', rate: 'twenty' })))
-      .toEqual(['change.rate must be a percentage from 0 to 99.9999', 'change.taxType must be a non-empty string']);
-    expect(errorsOf(() => parseMappingChange({ type: 'Drop' })))
-      .toEqual(['change.type must be one of SetTaxType, RemoveTaxType, SetAccount, SetTracking, SetOptions, Replace']);
+    expect(parseMappingChange({ type: 'SetAccount', lineKind: 'discount', accountCode: '4000' })).toEqual({
+      type: 'SetAccount',
+      lineKind: 'discount',
+      accountCode: '4000',
+    });
+    expect(errorsOf(() => parseMappingChange({ type: 'SetTaxType', rate: 'twenty' }))).toEqual([
+      'change.rate must be a percentage from 0 to 99.9999',
+      'change.taxType must be a non-empty string',
+    ]);
+    expect(errorsOf(() => parseMappingChange({ type: 'Drop' }))).toEqual([
+      'change.type must be one of SetTaxType, RemoveTaxType, SetAccount, SetTracking, SetOptions, Replace',
+    ]);
   });
 });

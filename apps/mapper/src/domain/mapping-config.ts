@@ -29,9 +29,7 @@ export interface TrackingMapping {
   options?: Record<string, string>;
 }
 
-export type DueDateRule =
-  | { rule: 'days_after_invoice'; days: number }
-  | { rule: 'day_of_following_month'; day: number };
+export type DueDateRule = { rule: 'days_after_invoice'; days: number } | { rule: 'day_of_following_month'; day: number };
 
 export interface MappingConfig {
   taxTypes: TaxMapping[];
@@ -70,7 +68,10 @@ export type MappingChange =
 
 /** Every bad field of a configuration (MAP.INVALID_CONFIG) or of a change to it (MAP.INVALID_CHANGE), each by path. */
 export class MappingConfigError extends CodedError<'MAP.INVALID_CONFIG' | 'MAP.INVALID_CHANGE'> {
-  constructor(readonly errors: string[], what: 'mapping configuration' | 'mapping change' = 'mapping configuration') {
+  constructor(
+    readonly errors: string[],
+    what: 'mapping configuration' | 'mapping change' = 'mapping configuration',
+  ) {
     super(what === 'mapping change' ? 'MAP.INVALID_CHANGE' : 'MAP.INVALID_CONFIG', `Invalid ${what}: ${errors.join('; ')}`);
   }
 }
@@ -90,8 +91,20 @@ const DEFAULTS = {
 };
 
 const TOP_LEVEL_KEYS = [
-  'taxTypes', 'accounts', 'tracking', 'lineAmountTypes', 'status', 'numbering', 'dueDate', 'brandingThemeId',
-  'reference', 'itemCode', 'rounding', 'creditNoteWithoutInvoice', 'zeroQuantityLines', 'deposits',
+  'taxTypes',
+  'accounts',
+  'tracking',
+  'lineAmountTypes',
+  'status',
+  'numbering',
+  'dueDate',
+  'brandingThemeId',
+  'reference',
+  'itemCode',
+  'rounding',
+  'creditNoteWithoutInvoice',
+  'zeroQuantityLines',
+  'deposits',
 ] as const;
 const OPTION_KEYS: readonly string[] = TOP_LEVEL_KEYS.filter((k) => !['taxTypes', 'accounts', 'tracking'].includes(k));
 
@@ -231,35 +244,39 @@ export function parseMappingConfig(json: unknown): MappingConfig {
   const has = (k: string) => o[k] !== undefined;
 
   const numberingObj = has('numbering') ? c.object(o.numbering, 'numbering', ['invoicePrefix', 'creditNotePrefix']) : undefined;
-  const prefix = (k: 'invoicePrefix' | 'creditNotePrefix') =>
-    numberingObj?.[k] === undefined ? '' : c.text(numberingObj[k], `numbering.${k}`, 50) ?? '';
+  const prefix = (k: 'invoicePrefix' | 'creditNotePrefix') => (numberingObj?.[k] === undefined ? '' : (c.text(numberingObj[k], `numbering.${k}`, 50) ?? ''));
   const roundingObj = has('rounding') ? c.object(o.rounding, 'rounding', ['toleranceCents', 'allowHalfCentPerLine', 'taxType']) : undefined;
 
   const config: MappingConfig = {
     taxTypes: checkTaxTypes(c, o.taxTypes),
     accounts: checkAccounts(c, o.accounts),
     tracking: has('tracking') ? checkTracking(c, o.tracking) : DEFAULTS.tracking,
-    lineAmountTypes: has('lineAmountTypes') ? c.oneOf(o.lineAmountTypes, 'lineAmountTypes', LINE_AMOUNT_TYPES) ?? DEFAULTS.lineAmountTypes : DEFAULTS.lineAmountTypes,
-    status: has('status') ? c.oneOf(o.status, 'status', CREATE_STATUSES) ?? DEFAULTS.status : DEFAULTS.status,
+    lineAmountTypes: has('lineAmountTypes')
+      ? (c.oneOf(o.lineAmountTypes, 'lineAmountTypes', LINE_AMOUNT_TYPES) ?? DEFAULTS.lineAmountTypes)
+      : DEFAULTS.lineAmountTypes,
+    status: has('status') ? (c.oneOf(o.status, 'status', CREATE_STATUSES) ?? DEFAULTS.status) : DEFAULTS.status,
     numbering: { invoicePrefix: prefix('invoicePrefix'), creditNotePrefix: prefix('creditNotePrefix') },
-    dueDate: has('dueDate') ? checkDueDate(c, o.dueDate) ?? DEFAULTS.dueDate : DEFAULTS.dueDate,
-    reference: has('reference') ? c.oneOf(o.reference, 'reference', REFERENCE_SOURCES) ?? DEFAULTS.reference : DEFAULTS.reference,
-    itemCode: has('itemCode') ? c.oneOf(o.itemCode, 'itemCode', ['sku', 'none'] as const) ?? DEFAULTS.itemCode : DEFAULTS.itemCode,
+    dueDate: has('dueDate') ? (checkDueDate(c, o.dueDate) ?? DEFAULTS.dueDate) : DEFAULTS.dueDate,
+    reference: has('reference') ? (c.oneOf(o.reference, 'reference', REFERENCE_SOURCES) ?? DEFAULTS.reference) : DEFAULTS.reference,
+    itemCode: has('itemCode') ? (c.oneOf(o.itemCode, 'itemCode', ['sku', 'none'] as const) ?? DEFAULTS.itemCode) : DEFAULTS.itemCode,
     rounding: {
-      toleranceCents: roundingObj?.toleranceCents === undefined ? DEFAULTS.rounding.toleranceCents
-        : c.integer(roundingObj.toleranceCents, 'rounding.toleranceCents', 0, 1000) ?? 0,
-      allowHalfCentPerLine: roundingObj?.allowHalfCentPerLine === undefined ? DEFAULTS.rounding.allowHalfCentPerLine
-        : c.boolean(roundingObj.allowHalfCentPerLine, 'rounding.allowHalfCentPerLine') ?? false,
-      taxType: roundingObj?.taxType === undefined ? DEFAULTS.rounding.taxType
-        : c.code(roundingObj.taxType, 'rounding.taxType', 50) ?? '',
+      toleranceCents:
+        roundingObj?.toleranceCents === undefined
+          ? DEFAULTS.rounding.toleranceCents
+          : (c.integer(roundingObj.toleranceCents, 'rounding.toleranceCents', 0, 1000) ?? 0),
+      allowHalfCentPerLine:
+        roundingObj?.allowHalfCentPerLine === undefined
+          ? DEFAULTS.rounding.allowHalfCentPerLine
+          : (c.boolean(roundingObj.allowHalfCentPerLine, 'rounding.allowHalfCentPerLine') ?? false),
+      taxType: roundingObj?.taxType === undefined ? DEFAULTS.rounding.taxType : (c.code(roundingObj.taxType, 'rounding.taxType', 50) ?? ''),
     },
     creditNoteWithoutInvoice: has('creditNoteWithoutInvoice')
-      ? c.oneOf(o.creditNoteWithoutInvoice, 'creditNoteWithoutInvoice', ['warning', 'reject'] as const) ?? DEFAULTS.creditNoteWithoutInvoice
+      ? (c.oneOf(o.creditNoteWithoutInvoice, 'creditNoteWithoutInvoice', ['warning', 'reject'] as const) ?? DEFAULTS.creditNoteWithoutInvoice)
       : DEFAULTS.creditNoteWithoutInvoice,
     zeroQuantityLines: has('zeroQuantityLines')
-      ? c.oneOf(o.zeroQuantityLines, 'zeroQuantityLines', ['reject', 'skip'] as const) ?? DEFAULTS.zeroQuantityLines
+      ? (c.oneOf(o.zeroQuantityLines, 'zeroQuantityLines', ['reject', 'skip'] as const) ?? DEFAULTS.zeroQuantityLines)
       : DEFAULTS.zeroQuantityLines,
-    deposits: has('deposits') ? c.oneOf(o.deposits, 'deposits', ['warn', 'ignore'] as const) ?? DEFAULTS.deposits : DEFAULTS.deposits,
+    deposits: has('deposits') ? (c.oneOf(o.deposits, 'deposits', ['warn', 'ignore'] as const) ?? DEFAULTS.deposits) : DEFAULTS.deposits,
   };
   if (has('brandingThemeId') && o.brandingThemeId !== null) {
     if (typeof o.brandingThemeId !== 'string' || !UUID.test(o.brandingThemeId)) c.fail('brandingThemeId', 'must be a Xero BrandingThemeID (a UUID)');
@@ -352,10 +369,7 @@ export function applyMappingChange(config: MappingConfig, change: MappingChange)
   return parseMappingConfig(next);
 }
 
-function changeTaxTypes(
-  taxTypes: TaxMapping[],
-  change: Extract<MappingChange, { type: 'SetTaxType' | 'RemoveTaxType' }>,
-): TaxMapping[] {
+function changeTaxTypes(taxTypes: TaxMapping[], change: Extract<MappingChange, { type: 'SetTaxType' | 'RemoveTaxType' }>): TaxMapping[] {
   const index = taxTypes.findIndex((t) => sameRate(t.rate, change.rate));
   const current = index >= 0 ? taxTypes[index] : undefined;
   let updated: TaxMapping | undefined;

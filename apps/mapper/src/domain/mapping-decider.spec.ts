@@ -14,8 +14,14 @@ const given: MappingState = { config, version: 3 };
 
 describe('the mapping configuration, decided and evolved from its stream', () => {
   it('a valid change becomes one MappingChanged carrying the whole configuration after it', () => {
-    const decision = decideMapping({ type: 'ChangeMapping', change: { type: 'SetAccount', lineKind: 'shipping', accountCode: '260' }, requestedBy: 'ops' }, given);
-    expect(decision).toEqual({ ok: true, events: [{ type: 'MappingChanged', requestedBy: 'ops', config: { ...config, accounts: { goods: '200', shipping: '260' } } }] });
+    const decision = decideMapping(
+      { type: 'ChangeMapping', change: { type: 'SetAccount', lineKind: 'shipping', accountCode: '260' }, requestedBy: 'ops' },
+      given,
+    );
+    expect(decision).toEqual({
+      ok: true,
+      events: [{ type: 'MappingChanged', requestedBy: 'ops', config: { ...config, accounts: { goods: '200', shipping: '260' } } }],
+    });
     // The state it was decided on is left as it was.
     expect(given.config.accounts).toEqual({ goods: '200' });
   });
@@ -26,15 +32,21 @@ describe('the mapping configuration, decided and evolved from its stream', () =>
   });
 
   it('an unknown kind of change is refused the same way', () => {
-    expect(decideMapping({ type: 'ChangeMapping', change: { type: 'Explode' }, requestedBy: 'ops' }, given)).toMatchObject({ ok: false, code: 'MAP.INVALID_CHANGE' });
+    expect(decideMapping({ type: 'ChangeMapping', change: { type: 'Explode' }, requestedBy: 'ops' }, given)).toMatchObject({
+      ok: false,
+      code: 'MAP.INVALID_CHANGE',
+    });
   });
 
   it('evolving by the events decided gives the configuration they carry, one stream version further each', () => {
-    const afterFirst = eventsOf(decideMapping({ type: 'ChangeMapping', change: { type: 'SetOptions', options: { status: 'AUTHORISED' } }, requestedBy: 'a' }, given)).reduce(evolveMapping, given);
+    const afterFirst = eventsOf(
+      decideMapping({ type: 'ChangeMapping', change: { type: 'SetOptions', options: { status: 'AUTHORISED' } }, requestedBy: 'a' }, given),
+    ).reduce(evolveMapping, given);
     expect(afterFirst).toEqual({ config: { ...config, status: 'AUTHORISED' }, version: 4 });
     const second = decideMapping({ type: 'ChangeMapping', change: { type: 'SetTaxType', rate: 5.5, taxType: 'REDUCED' }, requestedBy: 'b' }, afterFirst);
     expect(eventsOf(second).reduce(evolveMapping, afterFirst)).toEqual({
-      config: { ...config, status: 'AUTHORISED', taxTypes: [...config.taxTypes, { rate: 5.5, taxType: 'REDUCED' }] }, version: 5,
+      config: { ...config, status: 'AUTHORISED', taxTypes: [...config.taxTypes, { rate: 5.5, taxType: 'REDUCED' }] },
+      version: 5,
     });
   });
 });

@@ -14,9 +14,7 @@ export type MappingCommand = { type: 'ChangeMapping'; change: Record<string, unk
 
 export type MappingEvent = { type: 'MappingChanged'; config: MappingConfig; requestedBy: string };
 
-export type MappingDecision =
-  | { ok: true; events: MappingEvent[] }
-  | { ok: false; code: 'MAP.INVALID_CHANGE'; message: string };
+export type MappingDecision = { ok: true; events: MappingEvent[] } | { ok: false; code: 'MAP.INVALID_CHANGE'; message: string };
 
 /** What a command makes happen: the events to append, or why it is refused (the same every time it is tried). */
 export function decideMapping(command: MappingCommand, state: MappingState): MappingDecision {

@@ -3,7 +3,14 @@ import { divRound, formatCents, mulDivRound, toCents, toScaled } from './money';
 
 describe('money', () => {
   it.each([
-    [1.005, 101], [0.285, 29], [-1.005, -101], [2.675, 268], [19.99, 1999], [0.1 + 0.2, 30], [-0.5 / 100, -1], [1e-9, 0],
+    [1.005, 101],
+    [0.285, 29],
+    [-1.005, -101],
+    [2.675, 268],
+    [19.99, 1999],
+    [0.1 + 0.2, 30],
+    [-0.5 / 100, -1],
+    [1e-9, 0],
   ])('toCents(%p) = %p: float noise removed, halves away from zero', (value, cents) => {
     expect(toCents(value)).toBe(cents);
   });
@@ -26,10 +33,14 @@ describe('money', () => {
       const q = ((n < 0n ? -n : n) * 2n + d) / (2n * d);
       return Number(n < 0n ? -q : q);
     };
-    fc.assert(fc.property(
-      fc.integer({ min: -1e12, max: 1e12 }), fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 1, max: 2e6 }),
-      (a, b, d) => mulDivRound(a, b, d) === big(BigInt(a), BigInt(b), BigInt(d)),
-    ));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -1e12, max: 1e12 }),
+        fc.integer({ min: -1e9, max: 1e9 }),
+        fc.integer({ min: 1, max: 2e6 }),
+        (a, b, d) => mulDivRound(a, b, d) === big(BigInt(a), BigInt(b), BigInt(d)),
+      ),
+    );
   });
 
   it('toCents of a two-decimal amount written as a float gives back its cents', () => {
@@ -37,9 +48,11 @@ describe('money', () => {
   });
 
   it('rounds a written half-cent away from zero, whatever its binary float says', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 1e10 }), fc.boolean(), (k, negative) => {
-      const written = Number(`${negative ? '-' : ''}${Math.floor(k / 100)}.${String(k % 100).padStart(2, '0')}5`);
-      return toCents(written) === (negative ? -(k + 1) : k + 1);
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 1e10 }), fc.boolean(), (k, negative) => {
+        const written = Number(`${negative ? '-' : ''}${Math.floor(k / 100)}.${String(k % 100).padStart(2, '0')}5`);
+        return toCents(written) === (negative ? -(k + 1) : k + 1);
+      }),
+    );
   });
 });

@@ -23,14 +23,28 @@ function indexOf(ref: OrgReferenceData): ReferenceIndex {
     idx = {
       org: ref.organisationName,
       currencies: new Set([ref.baseCurrency, ...ref.currencies].map((c) => c.toUpperCase())),
-      taxRates: new Map(ref.taxRates.map((t) => [t.taxType, {
-        rate4: toScaled(t.rate, 4), usable: t.status === 'ACTIVE' && t.canApplyToRevenue,
-      }])),
+      taxRates: new Map(
+        ref.taxRates.map((t) => [
+          t.taxType,
+          {
+            rate4: toScaled(t.rate, 4),
+            usable: t.status === 'ACTIVE' && t.canApplyToRevenue,
+          },
+        ]),
+      ),
       accounts: new Map(ref.accounts.map((a) => [a.code, { active: a.status === 'ACTIVE', name: a.name }])),
       // Xero matches tracking names and options without regard to case.
-      tracking: new Map(ref.trackingCategories.filter((c) => c.status === 'ACTIVE').map((c) => [c.name.toLowerCase(), {
-        name: c.name, options: new Set(c.options.map((o) => o.toLowerCase())),
-      }])),
+      tracking: new Map(
+        ref.trackingCategories
+          .filter((c) => c.status === 'ACTIVE')
+          .map((c) => [
+            c.name.toLowerCase(),
+            {
+              name: c.name,
+              options: new Set(c.options.map((o) => o.toLowerCase())),
+            },
+          ]),
+      ),
     };
     indexes.set(ref, idx);
   }
@@ -53,20 +67,30 @@ export function checkAgainstOrganisation(ref: OrgReferenceData, use: Usage, prob
   const inOrg = `in the Xero organisation "${idx.org}"`;
 
   if (use.currency !== undefined && !idx.currencies.has(use.currency)) {
-    problems.push(error(CODES.CURRENCY_NOT_ENABLED,
-      `The currency ${use.currency} is not enabled ${inOrg}; add it under Settings > Currencies.`, 'currency_code'));
+    problems.push(
+      error(CODES.CURRENCY_NOT_ENABLED, `The currency ${use.currency} is not enabled ${inOrg}; add it under Settings > Currencies.`, 'currency_code'),
+    );
   }
   for (const { taxType, rate4, usedFor } of use.taxTypes.values()) {
     const t = idx.taxRates.get(taxType);
     if (!t) {
       problems.push(error(CODES.UNKNOWN_TAX_TYPE, `The tax type ${taxType} (for ${usedFor}) does not exist ${inOrg}.`, 'tax_rate'));
     } else if (!t.usable) {
-      problems.push(error(CODES.TAX_TYPE_NOT_FOR_SALES,
-        `The tax type ${taxType} (for ${usedFor}) cannot be used on sales ${inOrg} (archived, or for purchases only).`, 'tax_rate'));
+      problems.push(
+        error(
+          CODES.TAX_TYPE_NOT_FOR_SALES,
+          `The tax type ${taxType} (for ${usedFor}) cannot be used on sales ${inOrg} (archived, or for purchases only).`,
+          'tax_rate',
+        ),
+      );
     } else if (t.rate4 !== rate4) {
-      problems.push(error(CODES.TAX_RATE_MISMATCH,
-        `The tax type ${taxType} is ${formatRate(t.rate4)}% ${inOrg}, but ${usedFor} needs ${formatRate(rate4)}%: Xero would compute different tax.`,
-        'tax_rate'));
+      problems.push(
+        error(
+          CODES.TAX_RATE_MISMATCH,
+          `The tax type ${taxType} is ${formatRate(t.rate4)}% ${inOrg}, but ${usedFor} needs ${formatRate(rate4)}%: Xero would compute different tax.`,
+          'tax_rate',
+        ),
+      );
     }
   }
   for (const [code, usedFor] of use.accounts) {
@@ -81,14 +105,14 @@ export function checkAgainstOrganisation(ref: OrgReferenceData, use: Usage, prob
   for (const [category, options] of use.tracking) {
     const c = idx.tracking.get(category.toLowerCase());
     if (!c) {
-      problems.push(error(CODES.UNKNOWN_TRACKING_CATEGORY,
-        `The tracking category "${category}" does not exist (or is archived) ${inOrg}.`));
+      problems.push(error(CODES.UNKNOWN_TRACKING_CATEGORY, `The tracking category "${category}" does not exist (or is archived) ${inOrg}.`));
       continue;
     }
     for (const [option, { where, field }] of options) {
       if (!c.options.has(option.toLowerCase())) {
-        problems.push(error(CODES.UNKNOWN_TRACKING_OPTION,
-          `The option "${option}" (${where}) does not exist in the tracking category "${c.name}" ${inOrg}.`, field));
+        problems.push(
+          error(CODES.UNKNOWN_TRACKING_OPTION, `The option "${option}" (${where}) does not exist in the tracking category "${c.name}" ${inOrg}.`, field),
+        );
       }
     }
   }

@@ -13,7 +13,12 @@ const PRODUCTS = [
   { code: 'JNS-110', name: 'Straight jeans', price: 59.95 },
   { code: 'SWT-007', name: 'Merino sweater', price: 89 },
 ];
-const COLOURS = [['BLK', 'Black'], ['NVY', 'Navy'], ['ECR', 'Ecru'], ['OLV', 'Olive']] as const;
+const COLOURS = [
+  ['BLK', 'Black'],
+  ['NVY', 'Navy'],
+  ['ECR', 'Ecru'],
+  ['OLV', 'Olive'],
+] as const;
 const SIZES = ['M', 'S', 'L', 'XL'];
 const COLLECTIONS = ['SS27 Main', 'AW26 Core'];
 
@@ -69,12 +74,28 @@ export class RetailerBuilder {
     vat_number: 'GB123456789',
     billing_address: anAddress(),
   };
-  withReference(reference: string | null): this { this.retailer.reference = reference; return this; }
-  withoutReference(): this { return this.withReference(null); }
-  withName(name: string | null): this { this.retailer.name = name; return this; }
-  withCountry(country: string): this { this.retailer.billing_address = anAddress(country); return this; }
-  with(patch: Partial<LnbRetailer>): this { this.retailer = { ...this.retailer, ...patch }; return this; }
-  build(): LnbRetailer { return structuredClone(this.retailer); }
+  withReference(reference: string | null): this {
+    this.retailer.reference = reference;
+    return this;
+  }
+  withoutReference(): this {
+    return this.withReference(null);
+  }
+  withName(name: string | null): this {
+    this.retailer.name = name;
+    return this;
+  }
+  withCountry(country: string): this {
+    this.retailer.billing_address = anAddress(country);
+    return this;
+  }
+  with(patch: Partial<LnbRetailer>): this {
+    this.retailer = { ...this.retailer, ...patch };
+    return this;
+  }
+  build(): LnbRetailer {
+    return structuredClone(this.retailer);
+  }
 }
 export const aRetailer = (): RetailerBuilder => new RetailerBuilder();
 
@@ -117,8 +138,14 @@ export class LnbDocumentBuilder {
     };
   }
 
-  withReference(reference: string): this { this.doc.reference_number = reference; return this; }
-  withLines(n: number): this { this.items = Array.from({ length: n }, (_, i) => anItem(i)); return this; }
+  withReference(reference: string): this {
+    this.doc.reference_number = reference;
+    return this;
+  }
+  withLines(n: number): this {
+    this.items = Array.from({ length: n }, (_, i) => anItem(i));
+    return this;
+  }
   withItems(...items: Array<Partial<LnbDocumentItem>>): this {
     this.items = items.map((patch, i) => ({ ...anItem(i), ...patch }));
     return this;
@@ -139,11 +166,26 @@ export class LnbDocumentBuilder {
   withZeroQuantityLine(skuOrIndex: string | number = this.items.length - 1): this {
     return this.withItem(skuOrIndex, { quantity: 0 });
   }
-  withTaxRate(rate: number | null): this { this.doc.tax_rate = rate; return this; }
-  withDiscountRate(rate: number): this { this.doc.discount_rate = rate; return this; }
-  withShipping(amount: number): this { this.doc.amount_shipping_tax_free = amount; return this; }
-  withCurrency(code: string | null): this { this.doc.currency_code = code; return this; }
-  withDeposit(amount: number): this { this.doc.amount_deposit = amount; return this; }
+  withTaxRate(rate: number | null): this {
+    this.doc.tax_rate = rate;
+    return this;
+  }
+  withDiscountRate(rate: number): this {
+    this.doc.discount_rate = rate;
+    return this;
+  }
+  withShipping(amount: number): this {
+    this.doc.amount_shipping_tax_free = amount;
+    return this;
+  }
+  withCurrency(code: string | null): this {
+    this.doc.currency_code = code;
+    return this;
+  }
+  withDeposit(amount: number): this {
+    this.doc.amount_deposit = amount;
+    return this;
+  }
   /** Where the goods go (delivery and billing), e.g. "DE" for an intra-EU zero-rated sale. */
   withCountry(country: string): this {
     this.doc.billing_address = anAddress(country);
@@ -163,10 +205,19 @@ export class LnbDocumentBuilder {
     return this;
   }
   /** Overrides a computed figure (e.g. a total LNB got wrong). */
-  withFigures(override: Override): this { this.override = { ...this.override, ...override }; return this; }
+  withFigures(override: Override): this {
+    this.override = { ...this.override, ...override };
+    return this;
+  }
   /** Any field, applied last. */
-  with(patch: Partial<LnbDocument>): this { this.patch = { ...this.patch, ...patch }; return this; }
-  retailer(configure: (r: RetailerBuilder) => RetailerBuilder): this { configure(this.retailerBuilder); return this; }
+  with(patch: Partial<LnbDocument>): this {
+    this.patch = { ...this.patch, ...patch };
+    return this;
+  }
+  retailer(configure: (r: RetailerBuilder) => RetailerBuilder): this {
+    configure(this.retailerBuilder);
+    return this;
+  }
 
   build(): LnbDocument {
     const items = this.items.map((it) => ({
@@ -215,8 +266,33 @@ export const anLnbCreditNote = (): LnbDocumentBuilder => new LnbDocumentBuilder(
 
 /** The EU member states, for intra-EU zero rating. */
 export const EU_COUNTRIES = [
-  'AT', 'BE', 'BG', 'HR', 'CY', 'CZ', 'DK', 'EE', 'FI', 'FR', 'DE', 'GR', 'HU', 'IE', 'IT', 'LV', 'LT', 'LU', 'MT', 'NL',
-  'PL', 'PT', 'RO', 'SK', 'SI', 'ES', 'SE',
+  'AT',
+  'BE',
+  'BG',
+  'HR',
+  'CY',
+  'CZ',
+  'DK',
+  'EE',
+  'FI',
+  'FR',
+  'DE',
+  'GR',
+  'HU',
+  'IE',
+  'IT',
+  'LV',
+  'LT',
+  'LU',
+  'MT',
+  'NL',
+  'PL',
+  'PT',
+  'RO',
+  'SK',
+  'SI',
+  'ES',
+  'SE',
 ];
 
 export class MappingConfigBuilder {
@@ -229,7 +305,10 @@ export class MappingConfigBuilder {
     accounts: { goods: '200', shipping: '260', discount: '200', rounding: '860' },
     tracking: [],
   };
-  with(patch: Record<string, unknown>): this { this.json = { ...this.json, ...patch }; return this; }
+  with(patch: Record<string, unknown>): this {
+    this.json = { ...this.json, ...patch };
+    return this;
+  }
   withTaxType(rate: number, taxType: string, byCountry?: Record<string, string>): this {
     const others = (this.json.taxTypes as Array<{ rate: number }>).filter((t) => t.rate !== rate);
     return this.with({ taxTypes: [...others, byCountry ? { rate, taxType, byCountry } : { rate, taxType }] });
@@ -237,9 +316,15 @@ export class MappingConfigBuilder {
   withAccounts(accounts: Record<string, string | undefined>): this {
     return this.with({ accounts: { ...(this.json.accounts as object), ...accounts } });
   }
-  withoutAccount(kind: 'shipping' | 'discount' | 'rounding'): this { return this.withAccounts({ [kind]: undefined }); }
-  withSeasonTracking(): this { return this.with({ tracking: [{ category: 'Season', source: 'season' }] }); }
-  build(): MappingConfig { return parseMappingConfig(structuredClone(this.json)); }
+  withoutAccount(kind: 'shipping' | 'discount' | 'rounding'): this {
+    return this.withAccounts({ [kind]: undefined });
+  }
+  withSeasonTracking(): this {
+    return this.with({ tracking: [{ category: 'Season', source: 'season' }] });
+  }
+  build(): MappingConfig {
+    return parseMappingConfig(structuredClone(this.json));
+  }
 }
 export const aMappingConfig = (): MappingConfigBuilder => new MappingConfigBuilder();
 
@@ -272,29 +357,37 @@ export class OrgReferenceBuilder {
     ],
     fetchedAt: '2026-03-02T08:00:00.000Z',
   };
-  withCurrencies(...codes: string[]): this { this.ref.currencies = codes; return this; }
-  withoutTaxType(taxType: string): this { this.ref.taxRates = this.ref.taxRates.filter((t) => t.taxType !== taxType); return this; }
+  withCurrencies(...codes: string[]): this {
+    this.ref.currencies = codes;
+    return this;
+  }
+  withoutTaxType(taxType: string): this {
+    this.ref.taxRates = this.ref.taxRates.filter((t) => t.taxType !== taxType);
+    return this;
+  }
   withTaxRate(taxType: string, rate: number): this {
     this.ref.taxRates = this.ref.taxRates.map((t) => (t.taxType === taxType ? { ...t, rate } : t));
     return this;
   }
-  withoutAccount(code: string): this { this.ref.accounts = this.ref.accounts.filter((a) => a.code !== code); return this; }
+  withoutAccount(code: string): this {
+    this.ref.accounts = this.ref.accounts.filter((a) => a.code !== code);
+    return this;
+  }
   withArchivedAccount(code: string): this {
     this.ref.accounts = this.ref.accounts.map((a) => (a.code === code ? { ...a, status: 'ARCHIVED' } : a));
     return this;
   }
   withTrackingOptions(category: string, options: string[]): this {
-    this.ref.trackingCategories = [
-      ...this.ref.trackingCategories.filter((c) => c.name !== category),
-      { name: category, status: 'ACTIVE', options },
-    ];
+    this.ref.trackingCategories = [...this.ref.trackingCategories.filter((c) => c.name !== category), { name: category, status: 'ACTIVE', options }];
     return this;
   }
   withoutTrackingCategory(category: string): this {
     this.ref.trackingCategories = this.ref.trackingCategories.filter((c) => c.name !== category);
     return this;
   }
-  build(): OrgReferenceData { return structuredClone(this.ref); }
+  build(): OrgReferenceData {
+    return structuredClone(this.ref);
+  }
 }
 export const anOrgReference = (): OrgReferenceBuilder => new OrgReferenceBuilder();
 
@@ -334,8 +427,10 @@ export function xeroComputedCents(
 }
 
 /** Tax rates by TaxType, from reference data, for xeroComputedCents. */
-export const ratesOf = (ref: OrgReferenceData) => (taxType: string): number => {
-  const t = ref.taxRates.find((r) => r.taxType === taxType);
-  if (!t) throw new Error(`no tax type ${taxType} in the reference data`);
-  return t.rate;
-};
+export const ratesOf =
+  (ref: OrgReferenceData) =>
+  (taxType: string): number => {
+    const t = ref.taxRates.find((r) => r.taxType === taxType);
+    if (!t) throw new Error(`no tax type ${taxType} in the reference data`);
+    return t.rate;
+  };

@@ -19,9 +19,7 @@ export const lineAmountCents = (l: LineFigures): number => mulDivRound(l.quantit
 /** Xero's computed tax of one line (before any override). */
 export function computedTaxCents(lineAmount: number, rate4: number, mode: LineAmountType): number {
   if (mode === 'NoTax' || rate4 === 0) return 0;
-  return mode === 'Exclusive'
-    ? mulDivRound(lineAmount, rate4, RATE_ONE)
-    : mulDivRound(lineAmount, rate4, RATE_ONE + rate4);
+  return mode === 'Exclusive' ? mulDivRound(lineAmount, rate4, RATE_ONE) : mulDivRound(lineAmount, rate4, RATE_ONE + rate4);
 }
 
 export interface Totals {
@@ -43,7 +41,7 @@ export function xeroTotals(lines: readonly LineFigures[], mode: LineAmountType):
     const computed = computedTaxCents(amount, l.rate4, mode);
     lineTax[i] = computed;
     amounts += amount;
-    totalTax += mode === 'NoTax' ? 0 : l.taxOverrideCents ?? computed;
+    totalTax += mode === 'NoTax' ? 0 : (l.taxOverrideCents ?? computed);
   }
   // Inclusive line amounts already hold their tax: an override moves money between net and tax only.
   const total = mode === 'Inclusive' ? amounts : amounts + totalTax;
@@ -72,9 +70,7 @@ export type Reconciliation =
  * the VAT printed on LNB's invoice; what remains of the total gap (net cents) goes to a rounding line.
  * Beyond the tolerance (either gap), nothing is adjusted and the caller rejects with both figures.
  */
-export function reconcile(
-  lines: readonly LineFigures[], mode: LineAmountType, target: Target, toleranceCents: number,
-): Reconciliation {
+export function reconcile(lines: readonly LineFigures[], mode: LineAmountType, target: Target, toleranceCents: number): Reconciliation {
   const computed = xeroTotals(lines, mode);
   const taxGap = target.taxCents === null || mode === 'NoTax' ? 0 : target.taxCents - computed.totalTax;
   const totalGap = target.totalCents - computed.total;

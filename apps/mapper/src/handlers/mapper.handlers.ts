@@ -1,8 +1,18 @@
 // The mapper's consumers: LNB documents in, DocumentMapped or DocumentRejected out; the mapping
 // configuration and the Xero reference data the mapping depends on, kept in the mapper's own streams.
 import {
-  createEnvelope, CreditNoteDetected, DetectedDocumentValue, DocumentMapped, DocumentRejected, EventEnvelope, InvoiceDetected,
-  CodedError, isCodedError, MappingChanged, MappingChangeRequested, OrgReferenceDataPublished,
+  createEnvelope,
+  CreditNoteDetected,
+  DetectedDocumentValue,
+  DocumentMapped,
+  DocumentRejected,
+  EventEnvelope,
+  InvoiceDetected,
+  CodedError,
+  isCodedError,
+  MappingChanged,
+  MappingChangeRequested,
+  OrgReferenceDataPublished,
 } from '@lnbx/contracts';
 import { EVENT_STORE, EventHandlers, Outbox } from '@lnbx/messaging';
 import type { EventStore } from '@lnbx/event-store';
@@ -39,9 +49,19 @@ export class MapperHandlers {
   async onOrgReferenceDataPublished(@Payload() env: EventEnvelope<OrgReferenceDataPublished.Value>): Promise<void> {
     const handled = await this.outbox.once(CONSUMER.reference, env.eventId, async (tx) => {
       // No topic: kept for the mapper's restarts, not published again.
-      await this.store.append(REFERENCE_STREAM, [{
-        eventId: env.eventId, type: env.type, data: env, metadata: { correlationId: env.correlationId, causationId: env.causationId },
-      }], { expectedVersion: 'any' }, tx);
+      await this.store.append(
+        REFERENCE_STREAM,
+        [
+          {
+            eventId: env.eventId,
+            type: env.type,
+            data: env,
+            metadata: { correlationId: env.correlationId, causationId: env.causationId },
+          },
+        ],
+        { expectedVersion: 'any' },
+        tx,
+      );
     });
     // A redelivery must not put back data that a later snapshot already replaced.
     if (handled) this.state.setReference(env.connectionId, env.payload);
@@ -58,9 +78,16 @@ export class MapperHandlers {
           // The same change would be refused the same way every time: straight to the dead-letter topic, every field named.
           if (!decision.ok) throw new CodedError(decision.code, decision.message);
           const ctx = { producer: 'mapper' as const, connectionId: env.connectionId, correlationId: env.correlationId, causationId: env.eventId, key: env.key };
-          const events = decision.events.map((e) => createEnvelope(MappingChanged.definition, {
-            config: e.config as unknown as Record<string, unknown>, requestedBy: e.requestedBy,
-          }, ctx));
+          const events = decision.events.map((e) =>
+            createEnvelope(
+              MappingChanged.definition,
+              {
+                config: e.config as unknown as Record<string, unknown>,
+                requestedBy: e.requestedBy,
+              },
+              ctx,
+            ),
+          );
           // The expected version catches another instance that changed the configuration meanwhile.
           await this.outbox.append(tx, MAPPING_STREAM, events, before.version);
           after = decision.events.reduce(evolveMapping, before);
@@ -82,7 +109,13 @@ export class MapperHandlers {
       const done = this.metrics.duration.startTimer();
       result = this.mapping.map(env.connectionId, input);
       done();
-      const ctx = { producer: 'mapper' as const, connectionId: env.connectionId, correlationId: env.correlationId, causationId: env.eventId, key: v.documentKey };
+      const ctx = {
+        producer: 'mapper' as const,
+        connectionId: env.connectionId,
+        correlationId: env.correlationId,
+        causationId: env.eventId,
+        key: v.documentKey,
+      };
       const common = { documentKey: v.documentKey, documentType: v.documentType, revision: v.revision, runId: v.runId, mode: v.mode };
       const out = outcome(result, common, ctx, v.document.pdf_url);
       await this.outbox.append(tx, `document-${v.documentKey}`, [out]);

@@ -7,7 +7,9 @@ import { MAPPING_STREAM, MapperState, REFERENCE_STREAM } from './mapper.state';
 function storeWith(streams: Record<string, EventEnvelope[]>): EventStore {
   return {
     async readStream(id: string, { fromVersion = 1, maxCount }: ReadStreamOptions = {}) {
-      const events = (streams[id] ?? []).map((data, i) => ({ eventId: `e${i}`, streamId: id, streamVersion: i + 1, type: data.type, data }) as unknown as RecordedEvent);
+      const events = (streams[id] ?? []).map(
+        (data, i) => ({ eventId: `e${i}`, streamId: id, streamVersion: i + 1, type: data.type, data }) as unknown as RecordedEvent,
+      );
       return events.filter((e) => e.streamVersion >= fromVersion).slice(0, maxCount);
     },
   } as EventStore;
@@ -63,8 +65,15 @@ describe('MapperState.serially', () => {
     const order: string[] = [];
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const a = state.serially(async () => { await gate; order.push('a'); throw new Error('a failed'); });
-    const b = state.serially(async () => { order.push('b'); return 'b done'; });
+    const a = state.serially(async () => {
+      await gate;
+      order.push('a');
+      throw new Error('a failed');
+    });
+    const b = state.serially(async () => {
+      order.push('b');
+      return 'b done';
+    });
     release();
     await expect(a).rejects.toThrow('a failed');
     await expect(b).resolves.toBe('b done');

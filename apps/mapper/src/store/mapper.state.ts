@@ -14,7 +14,10 @@ export class MapperState {
   private readonly references = new Map<string, OrgReferenceData>();
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private current: MappingConfig, private version = 0) {}
+  constructor(
+    private current: MappingConfig,
+    private version = 0,
+  ) {}
 
   /**
    * Boot. The rule: the file is the base; the last MappingChanged in the stream, if any, replaces it
@@ -62,7 +65,11 @@ export class MapperState {
       this.setMapping(state.config, state.version);
     } catch (err) {
       // Never fall back to the file silently: documents would be mapped with a configuration nobody chose.
-      throw new CodedError('MAP.INVALID_CONFIG', `${MAPPING_STREAM} v${last.streamVersion} (event ${last.eventId}) is no longer a valid configuration: ${(err as Error).message}`, { cause: err });
+      throw new CodedError(
+        'MAP.INVALID_CONFIG',
+        `${MAPPING_STREAM} v${last.streamVersion} (event ${last.eventId}) is no longer a valid configuration: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 

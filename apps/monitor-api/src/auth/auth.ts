@@ -3,7 +3,15 @@
 // viewer key; what triggers or edits needs @Roles('operator').
 import { HealthController, JsonLogger, MetricsController, PG_POOL } from '@lnbx/platform';
 import {
-  CanActivate, createParamDecorator, ExecutionContext, ForbiddenException, Inject, Injectable, OnModuleDestroy, OnModuleInit, SetMetadata,
+  CanActivate,
+  createParamDecorator,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  OnModuleDestroy,
+  OnModuleInit,
+  SetMetadata,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
@@ -53,7 +61,10 @@ export class ApiKeyVerifier implements OnModuleInit, OnModuleDestroy {
   private retry?: NodeJS.Timeout;
   private failures = 0;
 
-  constructor(@Inject(PG_POOL) private readonly pool: Pool, private readonly logger: JsonLogger) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly logger: JsonLogger,
+  ) {}
 
   async onModuleInit(): Promise<void> {
     await this.listen();
@@ -125,7 +136,10 @@ export class ApiKeyVerifier implements OnModuleInit, OnModuleDestroy {
 
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector, private readonly verifier: ApiKeyVerifier) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly verifier: ApiKeyVerifier,
+  ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;

@@ -24,7 +24,8 @@ async function main([command, ...args]: string[]): Promise<void> {
       const created = await createApiKey(pool, name, role as Role);
       process.stdout.write(`${created.role} key "${created.name}": ${created.key}\n`);
     } else if (command === 'list') {
-      for (const k of await listApiKeys(pool)) process.stdout.write(`${k.name}\t${k.role}\t${new Date(k.createdAt).toISOString()}${k.revokedAt ? '\trevoked' : ''}\n`);
+      for (const k of await listApiKeys(pool))
+        process.stdout.write(`${k.name}\t${k.role}\t${new Date(k.createdAt).toISOString()}${k.revokedAt ? '\trevoked' : ''}\n`);
     } else if (command === 'revoke') {
       if (!args[0]) throw new Error(USAGE);
       process.stdout.write((await revokeApiKey(pool, args[0])) ? `revoked ${args[0]}\n` : `no active key named ${args[0]}\n`);

@@ -51,14 +51,18 @@ export function keyFromHeaders(headers: Record<string, string | string[] | undef
 export function parseBootstrapKeys(raw: string): { ok: true; keys: { role: Role; key: string }[] } | { ok: false; problems: string[] } {
   const keys: { role: Role; key: string }[] = [];
   const problems: string[] = [];
-  raw.split(',').map((s) => s.trim()).filter(Boolean).forEach((entry, i) => {
-    const at = entry.indexOf(':');
-    const role = at > 0 ? entry.slice(0, at) : '';
-    const key = at > 0 ? entry.slice(at + 1) : '';
-    if (!(ROLES as readonly string[]).includes(role)) problems.push(`entry ${i + 1} must start with viewer: or operator:`);
-    else if (key.length < MIN_KEY_LENGTH) problems.push(`entry ${i + 1} (${role}): the key must be at least ${MIN_KEY_LENGTH} characters`);
-    else if (!KEY_CHARS.test(key)) problems.push(`entry ${i + 1} (${role}): the key may hold letters, digits and . _ ~ + / = - only`);
-    else keys.push({ role: role as Role, key });
-  });
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .forEach((entry, i) => {
+      const at = entry.indexOf(':');
+      const role = at > 0 ? entry.slice(0, at) : '';
+      const key = at > 0 ? entry.slice(at + 1) : '';
+      if (!(ROLES as readonly string[]).includes(role)) problems.push(`entry ${i + 1} must start with viewer: or operator:`);
+      else if (key.length < MIN_KEY_LENGTH) problems.push(`entry ${i + 1} (${role}): the key must be at least ${MIN_KEY_LENGTH} characters`);
+      else if (!KEY_CHARS.test(key)) problems.push(`entry ${i + 1} (${role}): the key may hold letters, digits and . _ ~ + / = - only`);
+      else keys.push({ role: role as Role, key });
+    });
   return problems.length ? { ok: false, problems } : { ok: true, keys };
 }

@@ -26,7 +26,10 @@ const plural = (n: number, one: string, many: string): string => `${n} ${n === 1
 function countCodes(codeLists: string[][]): string {
   const counts = new Map<string, number>();
   for (const codes of codeLists) for (const c of codes) counts.set(c, (counts.get(c) ?? 0) + 1);
-  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([c, n]) => `${n} x ${c}`).join(', ');
+  return [...counts]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([c, n]) => `${n} x ${c}`)
+    .join(', ');
 }
 
 const codesIn = (codeLists: string[][]): string => {
@@ -51,10 +54,12 @@ export function summarise(notices: Notice[], runNumbers: ReadonlyMap<string, num
     const rejected = items.flatMap((n) => (n.kind === 'rejected' ? [n] : []));
     if (rejected.length) lines.push(`${head}: ${plural(rejected.length, 'document', 'documents')} rejected${codesIn(rejected.map((r) => r.codes))}`);
     const failed = items.flatMap((n) => (n.kind === 'export_failed' ? [n] : []));
-    if (failed.length) lines.push(`${head}: ${plural(failed.length, 'document', 'documents')} could not be exported to Xero${codesIn(failed.map((r) => r.codes))}`);
+    if (failed.length)
+      lines.push(`${head}: ${plural(failed.length, 'document', 'documents')} could not be exported to Xero${codesIn(failed.map((r) => r.codes))}`);
     // Not a failure: the credit notes are in Xero; finance decides what to do with the credit left on them.
     const unallocated = items.flatMap((n) => (n.kind === 'allocation_not_possible' ? [n] : []));
-    if (unallocated.length) lines.push(`${head}: ${plural(unallocated.length, 'credit note', 'credit notes')} left unallocated in Xero${codesIn(unallocated.map((n) => [n.code]))}`);
+    if (unallocated.length)
+      lines.push(`${head}: ${plural(unallocated.length, 'credit note', 'credit notes')} left unallocated in Xero${codesIn(unallocated.map((n) => [n.code]))}`);
   }
   const text = lines.join('\n');
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };

@@ -4,8 +4,17 @@
 // A credit note's allocation to its invoice is a step of its own after the export, on three more
 // topics: it never moves the lifecycle state (a credit note in Xero stays exported, whatever its allocation).
 import {
-  assertNever, flowOfDocumentType, parseDocumentKey, type AllocationWait, type DocumentExported, type DocumentType, type Flow, type Problem, type RunMode,
-  type XeroContact, type XeroDocument,
+  assertNever,
+  flowOfDocumentType,
+  parseDocumentKey,
+  type AllocationWait,
+  type DocumentExported,
+  type DocumentType,
+  type Flow,
+  type Problem,
+  type RunMode,
+  type XeroContact,
+  type XeroDocument,
 } from '@lnbx/contracts';
 import type { AllocationEvent, DocumentEvent } from './events';
 
@@ -140,18 +149,43 @@ function outcomeOf(e: DocumentEvent): { problems: Problem[]; exported: DocumentE
 /** The run mode an event states; the exporter's events carry none (it only ever acts on export runs). */
 export const modeOf = (e: DocumentEvent): RunMode | null => ('mode' in e.payload ? e.payload.mode : null);
 
-const positionOf = (e: DocumentEvent): Position => ({ runId: e.payload.runId || e.correlationId, revision: e.payload.revision, state: stateOf(e), lastEventAt: e.occurredAt });
+const positionOf = (e: DocumentEvent): Position => ({
+  runId: e.payload.runId || e.correlationId,
+  revision: e.payload.revision,
+  state: stateOf(e),
+  lastEventAt: e.occurredAt,
+});
 
 /** The document's new current state, or null when the event does not touch it (a preview run's). */
 export function evolveDocument(doc: DocumentView | null, e: DocumentEvent): DocumentView | null {
   if (modeOf(e) === 'preview') return null;
   const p = e.payload;
   const reference = parseDocumentKey(p.documentKey)?.reference ?? p.documentKey;
-  const base: DocumentView = doc ? readStoredView<DocumentView>(doc) : {
-    documentKey: p.documentKey, connectionId: e.connectionId, type: p.documentType, flow: flowOfDocumentType(p.documentType), reference,
-    runId: '', revision: '', state: 'detected', lastEventAt: '', retailerReference: null, retailerName: null, documentDate: null,
-    currency: null, total: null, xeroId: null, xeroNumber: null, xeroUrl: null, problems: [], detectedAt: null, exportedAt: null, allocation: null,
-  };
+  const base: DocumentView = doc
+    ? readStoredView<DocumentView>(doc)
+    : {
+        documentKey: p.documentKey,
+        connectionId: e.connectionId,
+        type: p.documentType,
+        flow: flowOfDocumentType(p.documentType),
+        reference,
+        runId: '',
+        revision: '',
+        state: 'detected',
+        lastEventAt: '',
+        retailerReference: null,
+        retailerName: null,
+        documentDate: null,
+        currency: null,
+        total: null,
+        xeroId: null,
+        xeroNumber: null,
+        xeroUrl: null,
+        problems: [],
+        detectedAt: null,
+        exportedAt: null,
+        allocation: null,
+      };
   const pos = positionOf(e);
   const sameRevision = !doc || doc.revision === p.revision;
   let next: DocumentView = base;
@@ -171,22 +205,37 @@ export function evolveDocument(doc: DocumentView | null, e: DocumentEvent): Docu
   if (!supersedes(doc, pos)) return next;
   const { problems, exported } = outcomeOf(e);
   next = { ...next, ...pos, problems };
-  return exported ? { ...next, xeroId: exported.xeroId, xeroNumber: exported.number, xeroUrl: exported.url, exportedAt: e.occurredAt, total: next.total ?? exported.total } : next;
+  return exported
+    ? { ...next, xeroId: exported.xeroId, xeroNumber: exported.number, xeroUrl: exported.url, exportedAt: e.occurredAt, total: next.total ?? exported.total }
+    : next;
 }
 
 /** The document within one run (preview runs included): what the run did with it. */
 export function evolveRunDocument(rd: RunDocumentView | null, e: DocumentEvent): RunDocumentView {
   const p = e.payload;
-  const base: RunDocumentView = rd ? readStoredView<RunDocumentView>(rd) : {
-    documentKey: p.documentKey, type: p.documentType, reference: parseDocumentKey(p.documentKey)?.reference ?? p.documentKey,
-    runId: p.runId || e.correlationId, revision: p.revision, state: 'detected', lastEventAt: '', mode: null, mapped: null, problems: [], xeroNumber: null, xeroUrl: null,
-    allocation: null,
-  };
+  const base: RunDocumentView = rd
+    ? readStoredView<RunDocumentView>(rd)
+    : {
+        documentKey: p.documentKey,
+        type: p.documentType,
+        reference: parseDocumentKey(p.documentKey)?.reference ?? p.documentKey,
+        runId: p.runId || e.correlationId,
+        revision: p.revision,
+        state: 'detected',
+        lastEventAt: '',
+        mode: null,
+        mapped: null,
+        problems: [],
+        xeroNumber: null,
+        xeroUrl: null,
+        allocation: null,
+      };
   const withMode = { ...base, mode: base.mode ?? modeOf(e) };
   // The mapped payload is kept whatever the order: it is what the preview shows.
-  const mapped = e.type === 'DocumentMapped'
-    ? { xero: e.payload.xero, contact: e.payload.contact, warnings: e.payload.warnings, allocateToInvoiceNumber: e.payload.allocateToInvoiceNumber ?? null }
-    : withMode.mapped;
+  const mapped =
+    e.type === 'DocumentMapped'
+      ? { xero: e.payload.xero, contact: e.payload.contact, warnings: e.payload.warnings, allocateToInvoiceNumber: e.payload.allocateToInvoiceNumber ?? null }
+      : withMode.mapped;
   const pos = positionOf(e);
   if (!supersedes(rd && rd.lastEventAt ? rd : null, pos)) return { ...withMode, mapped };
   const { problems, exported } = outcomeOf(e);

@@ -69,14 +69,21 @@ export function effectsOf(e: Known, docBefore: DocumentView | null, runAfter: Ru
       metrics.push({ metric: 'documents_detected_total', labels: { type: p.documentType } });
       // The export can be projected first (another topic, another service): time it when its detection arrives.
       if (docBefore?.exportedAt && !docBefore.detectedAt && docBefore.revision === p.revision) {
-        metrics.push({ metric: 'detected_to_exported_seconds', labels: { type: p.documentType }, value: Math.max(0, (Date.parse(docBefore.exportedAt) - Date.parse(e.occurredAt)) / 1000) });
+        metrics.push({
+          metric: 'detected_to_exported_seconds',
+          labels: { type: p.documentType },
+          value: Math.max(0, (Date.parse(docBefore.exportedAt) - Date.parse(e.occurredAt)) / 1000),
+        });
       }
       break;
     }
     case 'DocumentRejected':
       if (e.payload.mode === 'export') {
         notices.push({
-          kind: 'rejected', runId: e.payload.runId, flow: flowOfDocumentType(e.payload.documentType), reference: referenceOf(e.payload.documentKey),
+          kind: 'rejected',
+          runId: e.payload.runId,
+          flow: flowOfDocumentType(e.payload.documentType),
+          reference: referenceOf(e.payload.documentKey),
           codes: rejectingCodes(e.payload.problems),
         });
       }
@@ -85,7 +92,11 @@ export function effectsOf(e: Known, docBefore: DocumentView | null, runAfter: Ru
       const p = e.payload;
       metrics.push({ metric: 'documents_exported_total', labels: { type: p.documentType, outcome: p.outcome } });
       if (docBefore?.detectedAt && docBefore.revision === p.revision) {
-        metrics.push({ metric: 'detected_to_exported_seconds', labels: { type: p.documentType }, value: Math.max(0, (Date.parse(e.occurredAt) - Date.parse(docBefore.detectedAt)) / 1000) });
+        metrics.push({
+          metric: 'detected_to_exported_seconds',
+          labels: { type: p.documentType },
+          value: Math.max(0, (Date.parse(e.occurredAt) - Date.parse(docBefore.detectedAt)) / 1000),
+        });
       }
       break;
     }
@@ -94,12 +105,20 @@ export function effectsOf(e: Known, docBefore: DocumentView | null, runAfter: Ru
       const codes = uniq(p.problems.map((x) => x.code));
       metrics.push({ metric: 'documents_export_failed_total', labels: { type: p.documentType, code: codes[0] ?? 'XERO.UNKNOWN' } });
       // A retriable failure is tried again by the exporter: only the final one is news.
-      if (!p.retriable) notices.push({ kind: 'export_failed', runId: p.runId, flow: flowOfDocumentType(p.documentType), reference: referenceOf(p.documentKey), codes });
+      if (!p.retriable)
+        notices.push({ kind: 'export_failed', runId: p.runId, flow: flowOfDocumentType(p.documentType), reference: referenceOf(p.documentKey), codes });
       break;
     }
     case 'XeroConnectionLost': {
       const p = e.payload;
-      notices.push({ kind: 'connection_lost', source: 'event', tenant: p.tenantName ?? p.xeroTenantId, reason: p.reason, code: p.code, waitingDocuments: p.waitingDocuments });
+      notices.push({
+        kind: 'connection_lost',
+        source: 'event',
+        tenant: p.tenantName ?? p.xeroTenantId,
+        reason: p.reason,
+        code: p.code,
+        waitingDocuments: p.waitingDocuments,
+      });
       break;
     }
     case 'XeroConnectionRestored':
@@ -111,7 +130,13 @@ export function effectsOf(e: Known, docBefore: DocumentView | null, runAfter: Ru
     case 'CreditNoteLeftUnallocated': {
       const p = e.payload;
       metrics.push({ metric: 'credit_note_allocations_total', labels: { outcome: 'not_possible' } });
-      notices.push({ kind: 'allocation_not_possible', runId: p.runId || e.correlationId, flow: flowOfDocumentType(p.documentType), reference: referenceOf(p.documentKey), code: p.code });
+      notices.push({
+        kind: 'allocation_not_possible',
+        runId: p.runId || e.correlationId,
+        flow: flowOfDocumentType(p.documentType),
+        reference: referenceOf(p.documentKey),
+        code: p.code,
+      });
       break;
     }
     default:

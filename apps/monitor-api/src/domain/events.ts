@@ -1,10 +1,31 @@
 // The envelopes the monitor projects, as one discriminated union on `type`, so every projection can
 // switch over them exhaustively (a new event added here fails the build until every switch handles it).
 import type {
-  AllocationCheckRequested, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, CreditNoteDetected,
-  DocumentExported, DocumentExportFailed, DocumentMapped, DocumentRejected, EventEnvelope, InvoiceDetected, MappingChanged,
-  MappingChangeRequested, OrgReferenceDataPublished, RunCompleted, RunFailed, RunRequested, RunStarted, ScheduleChanged,
-  ScheduleChangeRequested, SelectionChanged, SelectionChangeRequested, XeroConnectionChanged, XeroConnectionLost, XeroConnectionRestored,
+  AllocationCheckRequested,
+  CreditNoteAllocated,
+  CreditNoteLeftUnallocated,
+  CreditNoteAllocationDeferred,
+  CreditNoteDetected,
+  DocumentExported,
+  DocumentExportFailed,
+  DocumentMapped,
+  DocumentRejected,
+  EventEnvelope,
+  InvoiceDetected,
+  MappingChanged,
+  MappingChangeRequested,
+  OrgReferenceDataPublished,
+  RunCompleted,
+  RunFailed,
+  RunRequested,
+  RunStarted,
+  ScheduleChanged,
+  ScheduleChangeRequested,
+  SelectionChanged,
+  SelectionChangeRequested,
+  XeroConnectionChanged,
+  XeroConnectionLost,
+  XeroConnectionRestored,
 } from '@lnbx/contracts';
 
 export interface Payloads {
@@ -36,10 +57,30 @@ export interface Payloads {
 
 /** The types the projections know; a unit test holds this equal to the registry's (its types are plain strings). */
 export const PROJECTED_TYPES: readonly (keyof Payloads)[] = [
-  'RunRequested', 'RunStarted', 'RunCompleted', 'RunFailed', 'ScheduleChangeRequested', 'ScheduleChanged', 'SelectionChangeRequested',
-  'SelectionChanged', 'MappingChangeRequested', 'MappingChanged', 'InvoiceDetected', 'CreditNoteDetected', 'DocumentMapped',
-  'DocumentRejected', 'DocumentExported', 'DocumentExportFailed', 'OrgReferenceDataPublished', 'XeroConnectionLost', 'XeroConnectionRestored', 'XeroConnectionChanged',
-  'CreditNoteAllocationDeferred', 'CreditNoteAllocated', 'CreditNoteLeftUnallocated', 'AllocationCheckRequested',
+  'RunRequested',
+  'RunStarted',
+  'RunCompleted',
+  'RunFailed',
+  'ScheduleChangeRequested',
+  'ScheduleChanged',
+  'SelectionChangeRequested',
+  'SelectionChanged',
+  'MappingChangeRequested',
+  'MappingChanged',
+  'InvoiceDetected',
+  'CreditNoteDetected',
+  'DocumentMapped',
+  'DocumentRejected',
+  'DocumentExported',
+  'DocumentExportFailed',
+  'OrgReferenceDataPublished',
+  'XeroConnectionLost',
+  'XeroConnectionRestored',
+  'XeroConnectionChanged',
+  'CreditNoteAllocationDeferred',
+  'CreditNoteAllocated',
+  'CreditNoteLeftUnallocated',
+  'AllocationCheckRequested',
 ];
 
 export type Known = { [K in keyof Payloads]: EventEnvelope<Payloads[K]> & { type: K } }[keyof Payloads];
@@ -47,7 +88,10 @@ export type Known = { [K in keyof Payloads]: EventEnvelope<Payloads[K]> & { type
 /** The envelope as the union; the decoder already checked that its payload matches its type. */
 export const known = (env: EventEnvelope): Known => env as Known;
 
-export type DocumentEvent = Extract<Known, { type: 'InvoiceDetected' | 'CreditNoteDetected' | 'DocumentMapped' | 'DocumentRejected' | 'DocumentExported' | 'DocumentExportFailed' }>;
+export type DocumentEvent = Extract<
+  Known,
+  { type: 'InvoiceDetected' | 'CreditNoteDetected' | 'DocumentMapped' | 'DocumentRejected' | 'DocumentExported' | 'DocumentExportFailed' }
+>;
 export type RunEvent = Extract<Known, { type: 'RunRequested' | 'RunStarted' | 'RunCompleted' | 'RunFailed' }>;
 export type XeroConnectionEvent = Extract<Known, { type: 'XeroConnectionLost' | 'XeroConnectionRestored' }>;
 /** The Xero connection told whole by the exporter (what the panel shows). */

@@ -1,6 +1,15 @@
 // A run's task log in words a finance person reads: one line per event (one per problem when an event
 // carries several, so each line has its own stable code to filter on).
-import { assertNever, parseDocumentKey, type DocumentType, type Problem, type RunCompleted, type RunStarted, type ScheduleValue, type SelectionRules } from '@lnbx/contracts';
+import {
+  assertNever,
+  parseDocumentKey,
+  type DocumentType,
+  type Problem,
+  type RunCompleted,
+  type RunStarted,
+  type ScheduleValue,
+  type SelectionRules,
+} from '@lnbx/contracts';
 import { visible } from '@lnbx/http-input';
 import type { Known } from './events';
 import { SCOPE_LABEL } from './runs';
@@ -28,8 +37,7 @@ export interface LogLine {
 const LABEL: Record<DocumentType, string> = { invoice: 'Invoice', credit_note: 'Credit note' };
 const FLOW_LABEL: Record<string, string> = { invoices: 'invoices', credit_notes: 'credit notes' };
 
-export const documentLabel = (documentKey: string, type: DocumentType): string =>
-  `${LABEL[type]} ${parseDocumentKey(documentKey)?.reference ?? documentKey}`;
+export const documentLabel = (documentKey: string, type: DocumentType): string => `${LABEL[type]} ${parseDocumentKey(documentKey)?.reference ?? documentKey}`;
 export const shortRevision = (revision: string): string => revision.slice(0, 8);
 export const flowLabel = (flow: string): string => FLOW_LABEL[flow] ?? flow;
 
@@ -74,7 +82,16 @@ function costSentence(p: RunCompleted.Value): string {
 
 /** The task log lines of one event. */
 export function logLinesFor(e: Known): LogLine[] {
-  const base = { runId: e.correlationId, at: e.occurredAt, eventType: e.type, sourceId: e.eventId, documentKey: null, reference: null, revision: null, code: null };
+  const base = {
+    runId: e.correlationId,
+    at: e.occurredAt,
+    eventType: e.type,
+    sourceId: e.eventId,
+    documentKey: null,
+    reference: null,
+    revision: null,
+    code: null,
+  };
   const line = (level: LogLevel, message: string, extra: Partial<LogLine> = {}): LogLine => ({ ...base, level, message, ...extra });
   const doc = (documentKey: string, revision: string) => ({ documentKey, reference: parseDocumentKey(documentKey)?.reference ?? null, revision });
 
@@ -89,7 +106,12 @@ export function logLinesFor(e: Known): LogLine[] {
       return [line('info', `Run started (${e.payload.mode}, ${e.payload.trigger}, requested by ${e.payload.requestedBy})${scopeSentence(e.payload)}`)];
     case 'RunCompleted': {
       const c = e.payload.counts;
-      return [line('info', `Run completed: ${c.seen} seen, ${c.selected} selected, ${c.emitted} new or changed, ${c.unchanged} unchanged, ${c.excludedBySelection} excluded by the selection, ${c.heldBack} held back${costSentence(e.payload)}`)];
+      return [
+        line(
+          'info',
+          `Run completed: ${c.seen} seen, ${c.selected} selected, ${c.emitted} new or changed, ${c.unchanged} unchanged, ${c.excludedBySelection} excluded by the selection, ${c.heldBack} held back${costSentence(e.payload)}`,
+        ),
+      ];
     }
     case 'RunFailed':
       return [line('error', `Run failed: ${e.payload.problem.message}`, { code: e.payload.problem.code })];
@@ -100,14 +122,22 @@ export function logLinesFor(e: Known): LogLine[] {
     }
     case 'DocumentMapped': {
       const p = e.payload;
-      const lines = [line('info', `${documentLabel(p.documentKey, p.documentType)} ready for Xero: ${p.xero.lineItems.length} line(s), total ${money(p.xero.expectedTotal, p.xero.currencyCode)}, contact ${p.contact.name}`, doc(p.documentKey, p.revision))];
+      const lines = [
+        line(
+          'info',
+          `${documentLabel(p.documentKey, p.documentType)} ready for Xero: ${p.xero.lineItems.length} line(s), total ${money(p.xero.expectedTotal, p.xero.currencyCode)}, contact ${p.contact.name}`,
+          doc(p.documentKey, p.revision),
+        ),
+      ];
       for (const w of p.warnings) lines.push(line('warn', `Warning: ${w.message}`, { ...doc(p.documentKey, p.revision), code: w.code }));
       return lines;
     }
     case 'DocumentRejected': {
       const p = e.payload;
       // A warning stays a warning, even on a document that another problem rejected.
-      return p.problems.map((pr) => line(problemLevel(pr), `${pr.severity === 'warning' ? 'Warning' : 'Rejected'}: ${pr.message}`, { ...doc(p.documentKey, p.revision), code: pr.code }));
+      return p.problems.map((pr) =>
+        line(problemLevel(pr), `${pr.severity === 'warning' ? 'Warning' : 'Rejected'}: ${pr.message}`, { ...doc(p.documentKey, p.revision), code: pr.code }),
+      );
     }
     case 'DocumentExported': {
       const p = e.payload;
@@ -118,7 +148,9 @@ export function logLinesFor(e: Known): LogLine[] {
       const p = e.payload;
       const then = p.retriable ? ` (attempt ${p.attempt}, will retry)` : '';
       const problems = p.problems.length ? p.problems : [{ code: 'XERO.UNKNOWN', message: 'no reason given', severity: 'error' as const }];
-      return problems.map((pr) => line(p.retriable ? 'warn' : 'error', `Export to Xero failed: ${pr.message}${then}`, { ...doc(p.documentKey, p.revision), code: pr.code }));
+      return problems.map((pr) =>
+        line(p.retriable ? 'warn' : 'error', `Export to Xero failed: ${pr.message}${then}`, { ...doc(p.documentKey, p.revision), code: pr.code }),
+      );
     }
     case 'ScheduleChangeRequested':
       return [line('info', `Schedule of ${flowLabel(e.payload.flow)} change requested by ${e.payload.requestedBy}: ${describeSchedule(e.payload)}`)];
@@ -134,11 +166,18 @@ export function logLinesFor(e: Known): LogLine[] {
       return [line('info', `Mapping configuration changed (requested by ${e.payload.requestedBy})`)];
     case 'OrgReferenceDataPublished': {
       const p = e.payload;
-      return [line('info', `Xero organisation "${p.organisationName}" reference data refreshed: ${p.accounts.length} accounts, ${p.taxRates.length} tax rates, ${p.trackingCategories.length} tracking categories`)];
+      return [
+        line(
+          'info',
+          `Xero organisation "${p.organisationName}" reference data refreshed: ${p.accounts.length} accounts, ${p.taxRates.length} tax rates, ${p.trackingCategories.length} tracking categories`,
+        ),
+      ];
     }
     case 'XeroConnectionLost': {
       const p = e.payload;
-      return [line('error', lostSentence({ tenant: p.tenantName ?? p.xeroTenantId, reason: p.reason, waitingDocuments: p.waitingDocuments }), { code: p.code })];
+      return [
+        line('error', lostSentence({ tenant: p.tenantName ?? p.xeroTenantId, reason: p.reason, waitingDocuments: p.waitingDocuments }), { code: p.code }),
+      ];
     }
     case 'XeroConnectionRestored':
       return [line('info', restoredSentence({ tenant: e.payload.tenantName ?? e.payload.xeroTenantId, resumedDocuments: e.payload.resumedDocuments }))];
@@ -203,5 +242,9 @@ export function deadLetterLine(d: DeadLetterRecord): LogLine {
  * its escape (`\u001b[31m`), so a terminal or an editor neither colours nor breaks the line on it.
  */
 export function renderLogText(lines: Pick<LogLine, 'at' | 'level' | 'code' | 'reference' | 'message'>[]): string {
-  return lines.map((l) => [l.at, l.level.toUpperCase().padEnd(5), l.code ?? '-', l.reference ?? '-', l.message.replace(/\s+/g, ' ')].map(visible).join('  ')).join('\n') + (lines.length ? '\n' : '');
+  return (
+    lines
+      .map((l) => [l.at, l.level.toUpperCase().padEnd(5), l.code ?? '-', l.reference ?? '-', l.message.replace(/\s+/g, ' ')].map(visible).join('  '))
+      .join('\n') + (lines.length ? '\n' : '')
+  );
 }

@@ -58,22 +58,39 @@ describe('the failure digest', () => {
       ...effectsOf(k(run.connectionLost({ reason: 'the token was revoked', waitingDocuments: 3 })), null, null).notices,
     ];
     const msg = summarise(notices, new Map([['run-a', 12]]))!;
-    expect(msg.text).toBe([
-      'The Xero connection to Demo Fashion Ltd was lost: the token was revoked (XERO.INVALID_GRANT). 3 documents wait; reconnect in the Integration Center.',
-      'Run 12 of invoices: 3 documents rejected (2 x LNB.MISSING_EAN13, 1 x LNB.MISSING_RETAILER_REFERENCE)',
-    ].join('\n'));
+    expect(msg.text).toBe(
+      [
+        'The Xero connection to Demo Fashion Ltd was lost: the token was revoked (XERO.INVALID_GRANT). 3 documents wait; reconnect in the Integration Center.',
+        'Run 12 of invoices: 3 documents rejected (2 x LNB.MISSING_EAN13, 1 x LNB.MISSING_RETAILER_REFERENCE)',
+      ].join('\n'),
+    );
     expect(msg.blocks[0].text.text).toBe(msg.text);
   });
 
   it('tells a loss once: what the status poll noticed is dropped when the event told it too; and tells the restoration', () => {
     const run = aRun();
-    const polled = { kind: 'connection_lost' as const, source: 'poll' as const, tenant: null, reason: 'the Xero exporter reports it is no longer connected', code: null, waitingDocuments: null };
-    expect(summarise([polled])?.text).toBe('The Xero connection was lost: the Xero exporter reports it is no longer connected. Reconnect in the Integration Center.');
-    const told = [polled, ...effectsOf(k(run.connectionLost({ waitingDocuments: 1 })), null, null).notices, ...effectsOf(k(run.connectionRestored({ resumedDocuments: 1 })), null, null).notices];
-    expect(summarise(told)?.text).toBe([
-      'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant): the connection must be authorised again (XERO.INVALID_GRANT). 1 document waits; reconnect in the Integration Center.',
-      'The Xero connection to Demo Fashion Ltd was restored; 1 document resumes.',
-    ].join('\n'));
+    const polled = {
+      kind: 'connection_lost' as const,
+      source: 'poll' as const,
+      tenant: null,
+      reason: 'the Xero exporter reports it is no longer connected',
+      code: null,
+      waitingDocuments: null,
+    };
+    expect(summarise([polled])?.text).toBe(
+      'The Xero connection was lost: the Xero exporter reports it is no longer connected. Reconnect in the Integration Center.',
+    );
+    const told = [
+      polled,
+      ...effectsOf(k(run.connectionLost({ waitingDocuments: 1 })), null, null).notices,
+      ...effectsOf(k(run.connectionRestored({ resumedDocuments: 1 })), null, null).notices,
+    ];
+    expect(summarise(told)?.text).toBe(
+      [
+        'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant): the connection must be authorised again (XERO.INVALID_GRANT). 1 document waits; reconnect in the Integration Center.',
+        'The Xero connection to Demo Fashion Ltd was restored; 1 document resumes.',
+      ].join('\n'),
+    );
   });
 
   it('names a failed run with its reason, and sends nothing for an empty window', () => {
@@ -86,21 +103,54 @@ describe('the failure digest', () => {
 
 describe('dead letters', () => {
   const headers = {
-    'x-dlq-code': Buffer.from('CONTRACT.BAD_PAYLOAD'), 'x-dlq-reasons': Buffer.from('["payload.flow: must be one of", "second"]'),
-    'x-original-topic': Buffer.from('p1.lnb.run.requested.v1'), 'x-original-partition': Buffer.from('2'), 'x-original-offset': Buffer.from('41'),
-    'x-consumer-group': Buffer.from('p1.lnb-poller'), 'x-failed-at': Buffer.from('2026-03-02T08:00:00.000Z'),
+    'x-dlq-code': Buffer.from('CONTRACT.BAD_PAYLOAD'),
+    'x-dlq-reasons': Buffer.from('["payload.flow: must be one of", "second"]'),
+    'x-original-topic': Buffer.from('p1.lnb.run.requested.v1'),
+    'x-original-partition': Buffer.from('2'),
+    'x-original-offset': Buffer.from('41'),
+    'x-consumer-group': Buffer.from('p1.lnb-poller'),
+    'x-failed-at': Buffer.from('2026-03-02T08:00:00.000Z'),
   };
 
   it('reads the headers, and the run from the original bytes when they are an envelope', () => {
-    const d = parseDeadLetter({ dlqTopic: 'p1.lnb.run.requested.v1.dlq', partition: 0, offset: '3', key: Buffer.from('acme:invoices'), value: Buffer.from(JSON.stringify({ correlationId: 'run-9', type: 'RunRequested', key: 'acme:invoices' })), headers, timestamp: '0' }, 'p1.');
+    const d = parseDeadLetter(
+      {
+        dlqTopic: 'p1.lnb.run.requested.v1.dlq',
+        partition: 0,
+        offset: '3',
+        key: Buffer.from('acme:invoices'),
+        value: Buffer.from(JSON.stringify({ correlationId: 'run-9', type: 'RunRequested', key: 'acme:invoices' })),
+        headers,
+        timestamp: '0',
+      },
+      'p1.',
+    );
     expect(d).toEqual({
-      id: 'p1.lnb.run.requested.v1/2/41/p1.lnb-poller', topic: 'lnb.run.requested.v1', code: 'CONTRACT.BAD_PAYLOAD', reasons: ['payload.flow: must be one of', 'second'],
-      consumerGroup: 'lnb-poller', failedAt: '2026-03-02T08:00:00.000Z', correlationId: 'run-9', eventType: 'RunRequested', key: 'acme:invoices',
+      id: 'p1.lnb.run.requested.v1/2/41/p1.lnb-poller',
+      topic: 'lnb.run.requested.v1',
+      code: 'CONTRACT.BAD_PAYLOAD',
+      reasons: ['payload.flow: must be one of', 'second'],
+      consumerGroup: 'lnb-poller',
+      failedAt: '2026-03-02T08:00:00.000Z',
+      correlationId: 'run-9',
+      eventType: 'RunRequested',
+      key: 'acme:invoices',
     });
   });
 
   it('belongs to no run when the bytes are not JSON, and survives missing headers', () => {
-    const d = parseDeadLetter({ dlqTopic: 'lnb.invoice.detected.v1.dlq', partition: 1, offset: '7', key: null, value: Buffer.from('{"broken'), headers: {}, timestamp: '1772438400000' }, '');
+    const d = parseDeadLetter(
+      {
+        dlqTopic: 'lnb.invoice.detected.v1.dlq',
+        partition: 1,
+        offset: '7',
+        key: null,
+        value: Buffer.from('{"broken'),
+        headers: {},
+        timestamp: '1772438400000',
+      },
+      '',
+    );
     expect(d).toMatchObject({ topic: 'lnb.invoice.detected.v1', code: 'DLQ.UNKNOWN', reasons: [], correlationId: null, failedAt: '2026-03-02T08:00:00.000Z' });
   });
 });
@@ -115,7 +165,13 @@ describe('API keys', () => {
   });
 
   it('reads MONITOR_BOOTSTRAP_KEYS, naming bad entries by position, never by key', () => {
-    expect(parseBootstrapKeys('viewer:vvvvvvvvvvvvvvvvvvvvvv, operator:oooooooooooooooooooooo')).toEqual({ ok: true, keys: [{ role: 'viewer', key: 'vvvvvvvvvvvvvvvvvvvvvv' }, { role: 'operator', key: 'oooooooooooooooooooooo' }] });
+    expect(parseBootstrapKeys('viewer:vvvvvvvvvvvvvvvvvvvvvv, operator:oooooooooooooooooooooo')).toEqual({
+      ok: true,
+      keys: [
+        { role: 'viewer', key: 'vvvvvvvvvvvvvvvvvvvvvv' },
+        { role: 'operator', key: 'oooooooooooooooooooooo' },
+      ],
+    });
     const bad = parseBootstrapKeys('admin:xxxxxxxxxxxxxxxxxxxxxxxx,viewer:short');
     expect(bad).toEqual({ ok: false, problems: ['entry 1 must start with viewer: or operator:', 'entry 2 (viewer): the key must be at least 20 characters'] });
     expect(JSON.stringify(bad)).not.toMatch(/xxxx|short/);
@@ -148,7 +204,10 @@ describe('the Xero connection status', () => {
 
   it('shows a mapped document as waiting, not failed, while the connection is lost', () => {
     const lost = foldXero([k(aRun().connectionLost())])!;
-    expect(waitingForXero('mapped', lost)).toEqual({ for: 'xero_connection', message: 'Waiting for the Xero connection to Demo Fashion Ltd: reconnect in the Integration Center.' });
+    expect(waitingForXero('mapped', lost)).toEqual({
+      for: 'xero_connection',
+      message: 'Waiting for the Xero connection to Demo Fashion Ltd: reconnect in the Integration Center.',
+    });
     expect(waitingForXero('exported', lost)).toBeNull();
     expect(waitingForXero('mapped', { ...lost, status: 'connected' })).toBeNull();
     expect(waitingForXero('mapped', undefined)).toBeNull();

@@ -23,7 +23,14 @@ describe('runs', () => {
   it('folds a run from request to completion', () => {
     const run = aRun();
     const view = foldRun([run.requested('manual', ['INV-1']), run.started(), run.completed(3)].map(k))!;
-    expect(view).toMatchObject({ status: 'completed', flow: 'invoices', mode: 'export', trigger: 'manual', requestedBy: 'test', requestedDocuments: ['INV-1'] });
+    expect(view).toMatchObject({
+      status: 'completed',
+      flow: 'invoices',
+      mode: 'export',
+      trigger: 'manual',
+      requestedBy: 'test',
+      requestedDocuments: ['INV-1'],
+    });
     expect(view.counts?.emitted).toBe(3);
     expect(runDurationSeconds(view)).toBeGreaterThan(0);
   });
@@ -39,7 +46,10 @@ describe('runs', () => {
 
   it('keeps the reason of a failed run', () => {
     const run = aRun();
-    expect(foldRun([run.started(), run.failed('LNB.AUTH_REFUSED', 'LNB refused the token')].map(k))).toMatchObject({ status: 'failed', problem: { code: 'LNB.AUTH_REFUSED' } });
+    expect(foldRun([run.started(), run.failed('LNB.AUTH_REFUSED', 'LNB refused the token')].map(k))).toMatchObject({
+      status: 'failed',
+      problem: { code: 'LNB.AUTH_REFUSED' },
+    });
   });
 });
 
@@ -47,14 +57,25 @@ describe('documents', () => {
   it('follows a document from detection to Xero', () => {
     const run = aRun();
     const doc = foldDoc([run.detected('INV-1', { retailer: 'RET-9', invoiceOn: '2026-02-27' }), run.mapped('INV-1'), run.exported('INV-1')].map(k))!;
-    expect(doc).toMatchObject({ state: 'exported', reference: 'INV-1', retailerReference: 'RET-9', documentDate: '2026-02-27', xeroId: 'xero-INV-1', problems: [] });
+    expect(doc).toMatchObject({
+      state: 'exported',
+      reference: 'INV-1',
+      retailerReference: 'RET-9',
+      documentDate: '2026-02-27',
+      xeroId: 'xero-INV-1',
+      problems: [],
+    });
     expect(doc.detectedAt).not.toBeNull();
   });
 
   it("lands on the last stage whatever order the three services' events arrive in", () => {
     const run = aRun();
     const [detected, mapped, exported] = [run.detected('INV-1'), run.mapped('INV-1'), run.exported('INV-1')];
-    for (const order of [[exported, mapped, detected], [mapped, exported, detected], [detected, exported, mapped]]) {
+    for (const order of [
+      [exported, mapped, detected],
+      [mapped, exported, detected],
+      [detected, exported, mapped],
+    ]) {
       const doc = foldDoc(order.map(k))!;
       expect(doc.state).toBe('exported');
       expect(doc.retailerReference).toBe('RET-01');
@@ -67,13 +88,18 @@ describe('documents', () => {
     expect(rejected.state).toBe('rejected');
     expect(rejected.problems.map((p) => p.code)).toEqual(['LNB.MISSING_EAN13', 'LNB.MISSING_RETAILER_REFERENCE']);
     const retry = new RunEvents(undefined, 'credit_notes', 'export', { startAt: Date.parse('2026-03-03T08:00:00Z') });
-    const after = [retry.detected('CN-1'), retry.mapped('CN-1'), retry.exported('CN-1')].reduce<DocumentView>((d, e) => evolveDocument(d, k(e) as DocumentEvent) ?? d, rejected);
+    const after = [retry.detected('CN-1'), retry.mapped('CN-1'), retry.exported('CN-1')].reduce<DocumentView>(
+      (d, e) => evolveDocument(d, k(e) as DocumentEvent) ?? d,
+      rejected,
+    );
     expect(after).toMatchObject({ state: 'exported', problems: [], runId: retry.runId });
   });
 
   it('keeps the exporter retrying: a later success of the same run wins over the failed attempt', () => {
     const run = aRun();
-    const doc = foldDoc([run.detected('INV-2'), run.mapped('INV-2'), run.exportFailed('INV-2', [xeroValidation()], { retriable: true }), run.exported('INV-2')].map(k))!;
+    const doc = foldDoc(
+      [run.detected('INV-2'), run.mapped('INV-2'), run.exportFailed('INV-2', [xeroValidation()], { retriable: true }), run.exported('INV-2')].map(k),
+    )!;
     expect(doc.state).toBe('exported');
   });
 
@@ -97,8 +123,11 @@ describe('documents', () => {
 describe('task log lines', () => {
   it('says in plain words what happened, with the stable code', () => {
     const run = aRun();
-    const lines = [run.detected('INV-1001', { revision: 'abc1234567890' }), run.rejected('INV-1001', [missingEan13('JKT-001-BLK-M'), missingRetailerReference()]), run.exported('INV-1001')]
-      .flatMap((e) => logLinesFor(k(e)));
+    const lines = [
+      run.detected('INV-1001', { revision: 'abc1234567890' }),
+      run.rejected('INV-1001', [missingEan13('JKT-001-BLK-M'), missingRetailerReference()]),
+      run.exported('INV-1001'),
+    ].flatMap((e) => logLinesFor(k(e)));
     expect(lines.map((l) => [l.level, l.code, l.message])).toEqual([
       ['info', null, 'Invoice INV-1001 detected (revision abc12345)'],
       ['error', 'LNB.MISSING_EAN13', 'Rejected: Missing EAN13 for SKU JKT-001-BLK-M'],
@@ -120,21 +149,38 @@ describe('task log lines', () => {
     const run = aRun();
     const [lost] = logLinesFor(k(run.connectionLost({ reason: 'Xero refused the refresh token (invalid_grant).' })));
     expect(lost).toMatchObject({
-      runId: 'acme:xero-connection', level: 'error', code: 'XERO.INVALID_GRANT', documentKey: null, eventType: 'XeroConnectionLost',
-      message: 'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant). 12 documents wait; reconnect in the Integration Center.',
+      runId: 'acme:xero-connection',
+      level: 'error',
+      code: 'XERO.INVALID_GRANT',
+      documentKey: null,
+      eventType: 'XeroConnectionLost',
+      message:
+        'The Xero connection to Demo Fashion Ltd was lost: Xero refused the refresh token (invalid_grant). 12 documents wait; reconnect in the Integration Center.',
     });
     const [restored] = logLinesFor(k(run.connectionRestored({ tenantName: undefined, resumedDocuments: 1 })));
     expect(restored).toMatchObject({ level: 'info', code: null, message: 'The Xero connection to tenant-1 was restored; 1 document resumes.' });
   });
 
   it('writes a dead letter as an error line in its run, or in none', () => {
-    const line = deadLetterLine({ id: 'x/0/5/g', topic: 'lnb.invoice.detected.v1', code: 'CONTRACT.BAD_PAYLOAD', reasons: ['payload.revision: should not be empty'], consumerGroup: 'mapper', failedAt: '2026-03-02T08:00:00.000Z', correlationId: 'run-1', eventType: 'InvoiceDetected', key: 'acme:invoice:INV-7' });
+    const line = deadLetterLine({
+      id: 'x/0/5/g',
+      topic: 'lnb.invoice.detected.v1',
+      code: 'CONTRACT.BAD_PAYLOAD',
+      reasons: ['payload.revision: should not be empty'],
+      consumerGroup: 'mapper',
+      failedAt: '2026-03-02T08:00:00.000Z',
+      correlationId: 'run-1',
+      eventType: 'InvoiceDetected',
+      key: 'acme:invoice:INV-7',
+    });
     expect(line).toMatchObject({ runId: 'run-1', level: 'error', code: 'CONTRACT.BAD_PAYLOAD', reference: 'INV-7' });
     expect(line.message).toBe('InvoiceDetected on lnb.invoice.detected.v1 was refused by mapper and set aside: payload.revision: should not be empty');
   });
 
   it('renders a text file, one line each', () => {
-    const text = renderLogText([{ at: '2026-03-02T08:00:00.000Z', level: 'error', code: 'LNB.MISSING_EAN13', reference: 'INV-1', message: 'Rejected:\nMissing EAN13' }]);
+    const text = renderLogText([
+      { at: '2026-03-02T08:00:00.000Z', level: 'error', code: 'LNB.MISSING_EAN13', reference: 'INV-1', message: 'Rejected:\nMissing EAN13' },
+    ]);
     expect(text).toBe('2026-03-02T08:00:00.000Z  ERROR  LNB.MISSING_EAN13  INV-1  Rejected: Missing EAN13\n');
   });
 });

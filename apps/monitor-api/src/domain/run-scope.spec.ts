@@ -7,7 +7,8 @@ import { logLinesFor } from './log-lines';
 import { evolveRun, readStoredRun, type RunView, type StoredRunView } from './runs';
 import { aRun, k, type RunEvents } from './testing';
 
-const INCREMENTAL_REASON = "only what changed in Le New Black is read: new or changed documents, and those whose order or retailer changed since 2026-03-02T06:45:00.000Z (the last run's start less 15 minutes)";
+const INCREMENTAL_REASON =
+  "only what changed in Le New Black is read: new or changed documents, and those whose order or retailer changed since 2026-03-02T06:45:00.000Z (the last run's start less 15 minutes)";
 const RECHECK_REASON = 'a full re-check was requested: every document and its order are read again';
 
 /** The poller's events of today: the builders' (as an older poller sent them) with what incremental runs added. */
@@ -24,7 +25,10 @@ const completed = (run: RunEvents, extra: Partial<RunCompleted.Value>, enriched?
   return { ...e, payload: { ...e.payload, counts: { ...e.payload.counts, ...(enriched === undefined ? {} : { enriched }) }, ...extra } };
 };
 const fold = (events: EventEnvelope[], from: StoredRunView | null = null): RunView =>
-  events.map(k).filter(isRunEvent).reduce<RunView | null>((r, e) => evolveRun(r, e as RunEvent), from as RunView | null)!;
+  events
+    .map(k)
+    .filter(isRunEvent)
+    .reduce<RunView | null>((r, e) => evolveRun(r, e as RunEvent), from as RunView | null)!;
 const message = (e: EventEnvelope): string => logLinesFor(k(e))[0].message;
 
 describe('what a run read from LNB, in its view', () => {
@@ -36,8 +40,14 @@ describe('what a run read from LNB, in its view', () => {
       completed(run, { scope: 'incremental', lnbRequests: 203, changedOrders: 2 }, 5),
     ]);
     expect(view).toMatchObject({
-      status: 'completed', fullRecheck: false, scope: 'incremental', scopeReason: INCREMENTAL_REASON, changedSince: '2026-03-02T06:45:00.000Z',
-      lnbRequests: 203, changedOrders: 2, counts: { enriched: 5 },
+      status: 'completed',
+      fullRecheck: false,
+      scope: 'incremental',
+      scopeReason: INCREMENTAL_REASON,
+      changedSince: '2026-03-02T06:45:00.000Z',
+      lnbRequests: 203,
+      changedOrders: 2,
+      counts: { enriched: 5 },
     });
   });
 
@@ -52,10 +62,17 @@ describe('what a run read from LNB, in its view', () => {
   it('lands on the same view whatever order the run events arrive in (they travel on four topics)', () => {
     const run = aRun();
     const events = [
-      requested(run, { fullRecheck: true }), started(run, { scope: 'full', scopeReason: RECHECK_REASON }), completed(run, { scope: 'full', lnbRequests: 40 }),
+      requested(run, { fullRecheck: true }),
+      started(run, { scope: 'full', scopeReason: RECHECK_REASON }),
+      completed(run, { scope: 'full', lnbRequests: 40 }),
     ];
     const expected = fold(events);
-    for (const order of [[2, 1, 0], [1, 2, 0], [2, 0, 1], [0, 2, 1]]) {
+    for (const order of [
+      [2, 1, 0],
+      [1, 2, 0],
+      [2, 0, 1],
+      [0, 2, 1],
+    ]) {
       expect(fold(order.map((i) => events[i]))).toEqual(expected);
     }
     expect(expected).toMatchObject({ status: 'completed', fullRecheck: true, scope: 'full', scopeReason: RECHECK_REASON, lnbRequests: 40 });
@@ -65,43 +82,82 @@ describe('what a run read from LNB, in its view', () => {
     const run = aRun();
     const early = fold([completed(run, { scope: 'incremental', lnbRequests: 4, changedOrders: 0 })]);
     expect(early).toMatchObject({ scope: 'incremental', scopeReason: null, lnbRequests: 4, changedOrders: 0 });
-    expect(fold([started(run, { scope: 'incremental', scopeReason: INCREMENTAL_REASON })], early)).toMatchObject({ scope: 'incremental', scopeReason: INCREMENTAL_REASON, lnbRequests: 4 });
+    expect(fold([started(run, { scope: 'incremental', scopeReason: INCREMENTAL_REASON })], early)).toMatchObject({
+      scope: 'incremental',
+      scopeReason: INCREMENTAL_REASON,
+      lnbRequests: 4,
+    });
   });
 
   it('shows nothing of it for the events of a poller older than incremental runs: null, never absent', () => {
     const run = aRun();
     const view = fold([run.requested(), run.started(), run.completed(3)]);
-    expect(view).toMatchObject({ status: 'completed', fullRecheck: false, scope: null, scopeReason: null, changedSince: null, lnbRequests: null, changedOrders: null });
-    expect(Object.keys(JSON.parse(JSON.stringify(view)))).toEqual(expect.arrayContaining(['fullRecheck', 'scope', 'scopeReason', 'changedSince', 'lnbRequests', 'changedOrders']));
+    expect(view).toMatchObject({
+      status: 'completed',
+      fullRecheck: false,
+      scope: null,
+      scopeReason: null,
+      changedSince: null,
+      lnbRequests: null,
+      changedOrders: null,
+    });
+    expect(Object.keys(JSON.parse(JSON.stringify(view)))).toEqual(
+      expect.arrayContaining(['fullRecheck', 'scope', 'scopeReason', 'changedSince', 'lnbRequests', 'changedOrders']),
+    );
   });
 
   it('reads a view stored before incremental runs, and goes on from it', () => {
     const run = aRun();
     const {
-      fullRecheck: _f, scope: _s, scopeReason: _r, changedSince: _c, lnbRequests: _l, changedOrders: _o, ...stored
+      fullRecheck: _f,
+      scope: _s,
+      scopeReason: _r,
+      changedSince: _c,
+      lnbRequests: _l,
+      changedOrders: _o,
+      ...stored
     } = fold([run.requested(), run.started()]);
-    expect(readStoredRun(stored)).toMatchObject({ status: 'running', fullRecheck: false, scope: null, scopeReason: null, changedSince: null, lnbRequests: null, changedOrders: null });
-    expect(fold([completed(run, { scope: 'incremental', lnbRequests: 12 })], stored)).toMatchObject({ status: 'completed', scope: 'incremental', lnbRequests: 12, scopeReason: null });
+    expect(readStoredRun(stored)).toMatchObject({
+      status: 'running',
+      fullRecheck: false,
+      scope: null,
+      scopeReason: null,
+      changedSince: null,
+      lnbRequests: null,
+      changedOrders: null,
+    });
+    expect(fold([completed(run, { scope: 'incremental', lnbRequests: 12 })], stored)).toMatchObject({
+      status: 'completed',
+      scope: 'incremental',
+      lnbRequests: 12,
+      scopeReason: null,
+    });
   });
 });
 
 describe('what a run read from LNB, in its task log', () => {
   it('names a full re-check where it is requested', () => {
     expect(message(requested(aRun(), { fullRecheck: true, requestedBy: 'ops' }))).toBe('Full re-check of invoices requested by ops (manual)');
-    expect(message(requested(aRun().ofCreditNotes(), { fullRecheck: true, requestedBy: 'ops' }))).toBe('Full re-check of credit notes requested by ops (manual)');
+    expect(message(requested(aRun().ofCreditNotes(), { fullRecheck: true, requestedBy: 'ops' }))).toBe(
+      'Full re-check of credit notes requested by ops (manual)',
+    );
   });
 
   it('says at the start what the run reads and why', () => {
-    expect(message(started(aRun(), { scope: 'incremental', scopeReason: INCREMENTAL_REASON })))
-      .toBe(`Run started (export, manual, requested by test). Incremental: ${INCREMENTAL_REASON}`);
-    expect(message(started(aRun(), { scope: 'full', scopeReason: RECHECK_REASON }))).toBe(`Run started (export, manual, requested by test). Full re-check: ${RECHECK_REASON}`);
+    expect(message(started(aRun(), { scope: 'incremental', scopeReason: INCREMENTAL_REASON }))).toBe(
+      `Run started (export, manual, requested by test). Incremental: ${INCREMENTAL_REASON}`,
+    );
+    expect(message(started(aRun(), { scope: 'full', scopeReason: RECHECK_REASON }))).toBe(
+      `Run started (export, manual, requested by test). Full re-check: ${RECHECK_REASON}`,
+    );
     expect(message(started(aRun(), { scope: 'named' }))).toBe('Run started (export, manual, requested by test). Named documents');
   });
 
   it('says at the end what the run cost in LNB', () => {
     const counts = 'Run completed: 3 seen, 3 selected, 3 new or changed, 0 unchanged, 0 excluded by the selection, 0 held back';
-    expect(message(completed(aRun(), { scope: 'incremental', lnbRequests: 203, changedOrders: 2 }, 5)))
-      .toBe(`${counts}. Incremental: 203 LNB requests, 5 documents read with their order, 2 orders changed in LNB`);
+    expect(message(completed(aRun(), { scope: 'incremental', lnbRequests: 203, changedOrders: 2 }, 5))).toBe(
+      `${counts}. Incremental: 203 LNB requests, 5 documents read with their order, 2 orders changed in LNB`,
+    );
     expect(message(completed(aRun(), { scope: 'full', lnbRequests: 1 }, 1))).toBe(`${counts}. Full re-check: 1 LNB request, 1 document read with its order`);
     expect(message(completed(aRun(), { lnbRequests: 0 }))).toBe(`${counts}. 0 LNB requests`);
   });

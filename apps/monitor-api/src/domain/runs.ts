@@ -48,8 +48,13 @@ export type StoredRunView = Omit<RunView, AddedLater> & Partial<Pick<RunView, Ad
 /** What a stored view lacks reads as unknown (null), never undefined. */
 export function readStoredRun(stored: StoredRunView): RunView {
   return {
-    ...stored, fullRecheck: stored.fullRecheck ?? false, scope: stored.scope ?? null, scopeReason: stored.scopeReason ?? null,
-    changedSince: stored.changedSince ?? null, lnbRequests: stored.lnbRequests ?? null, changedOrders: stored.changedOrders ?? null,
+    ...stored,
+    fullRecheck: stored.fullRecheck ?? false,
+    scope: stored.scope ?? null,
+    scopeReason: stored.scopeReason ?? null,
+    changedSince: stored.changedSince ?? null,
+    lnbRequests: stored.lnbRequests ?? null,
+    changedOrders: stored.changedOrders ?? null,
   };
 }
 
@@ -58,17 +63,39 @@ const RANK: Record<RunStatus, number> = { requested: 0, running: 1, completed: 2
 const later = (current: RunStatus, next: RunStatus): RunStatus => (RANK[next] > RANK[current] ? next : current);
 
 export function evolveRun(run: StoredRunView | null, e: RunEvent): RunView {
-  const base: RunView = run ? readStoredRun(run) : {
-    runId: e.payload.runId, connectionId: e.connectionId, flow: e.payload.flow, mode: null, trigger: null, requestedBy: null,
-    requestedDocuments: null, status: 'requested', requestedAt: null, startedAt: null, endedAt: null, counts: null, problem: null,
-    fullRecheck: false, scope: null, scopeReason: null, changedSince: null, lnbRequests: null, changedOrders: null,
-  };
+  const base: RunView = run
+    ? readStoredRun(run)
+    : {
+        runId: e.payload.runId,
+        connectionId: e.connectionId,
+        flow: e.payload.flow,
+        mode: null,
+        trigger: null,
+        requestedBy: null,
+        requestedDocuments: null,
+        status: 'requested',
+        requestedAt: null,
+        startedAt: null,
+        endedAt: null,
+        counts: null,
+        problem: null,
+        fullRecheck: false,
+        scope: null,
+        scopeReason: null,
+        changedSince: null,
+        lnbRequests: null,
+        changedOrders: null,
+      };
   switch (e.type) {
     case 'RunRequested': {
       const p = e.payload;
       return {
-        ...base, mode: base.mode ?? p.mode, trigger: base.trigger ?? p.trigger, requestedBy: base.requestedBy ?? p.requestedBy,
-        requestedDocuments: p.documents?.length ? p.documents : base.requestedDocuments, requestedAt: e.occurredAt,
+        ...base,
+        mode: base.mode ?? p.mode,
+        trigger: base.trigger ?? p.trigger,
+        requestedBy: base.requestedBy ?? p.requestedBy,
+        requestedDocuments: p.documents?.length ? p.documents : base.requestedDocuments,
+        requestedAt: e.occurredAt,
         fullRecheck: base.fullRecheck || p.fullRecheck === true,
       };
     }
@@ -76,15 +103,27 @@ export function evolveRun(run: StoredRunView | null, e: RunEvent): RunView {
       const p = e.payload;
       // An older poller says nothing of its scope: what a RunCompleted brought first stays.
       return {
-        ...base, mode: p.mode, trigger: p.trigger, requestedBy: p.requestedBy, startedAt: p.startedAt, status: later(base.status, 'running'),
-        scope: p.scope ?? base.scope, scopeReason: p.scopeReason ?? base.scopeReason, changedSince: p.changedSince ?? base.changedSince,
+        ...base,
+        mode: p.mode,
+        trigger: p.trigger,
+        requestedBy: p.requestedBy,
+        startedAt: p.startedAt,
+        status: later(base.status, 'running'),
+        scope: p.scope ?? base.scope,
+        scopeReason: p.scopeReason ?? base.scopeReason,
+        changedSince: p.changedSince ?? base.changedSince,
       };
     }
     case 'RunCompleted': {
       const p = e.payload;
       return {
-        ...base, status: later(base.status, 'completed'), endedAt: p.completedAt, counts: p.counts,
-        scope: base.scope ?? p.scope ?? null, lnbRequests: p.lnbRequests ?? null, changedOrders: p.changedOrders ?? null,
+        ...base,
+        status: later(base.status, 'completed'),
+        endedAt: p.completedAt,
+        counts: p.counts,
+        scope: base.scope ?? p.scope ?? null,
+        lnbRequests: p.lnbRequests ?? null,
+        changedOrders: p.changedOrders ?? null,
       };
     }
     case 'RunFailed':

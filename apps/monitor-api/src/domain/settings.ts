@@ -30,12 +30,18 @@ export function evolveSettings(s: FlowSettings | null, e: SettingsEvent): FlowSe
   switch (e.type) {
     case 'ScheduleChangeRequested': {
       const { enabled, cron, timeZone } = e.payload;
-      return newer(cur.pendingSchedule, at) && newer(cur.schedule, at) ? { ...cur, pendingSchedule: { value: { enabled, cron: cron ?? null, timeZone: timeZone ?? null }, at, by } } : cur;
+      return newer(cur.pendingSchedule, at) && newer(cur.schedule, at)
+        ? { ...cur, pendingSchedule: { value: { enabled, cron: cron ?? null, timeZone: timeZone ?? null }, at, by } }
+        : cur;
     }
     case 'ScheduleChanged': {
       if (!newer(cur.schedule, at)) return cur;
       const { enabled, cron, timeZone } = e.payload;
-      return { ...cur, schedule: { value: { enabled, cron: cron ?? null, timeZone: timeZone ?? null }, at, by }, pendingSchedule: stillPending(cur.pendingSchedule, at) };
+      return {
+        ...cur,
+        schedule: { value: { enabled, cron: cron ?? null, timeZone: timeZone ?? null }, at, by },
+        pendingSchedule: stillPending(cur.pendingSchedule, at),
+      };
     }
     case 'SelectionChangeRequested':
       return newer(cur.pendingSelection, at) && newer(cur.selection, at) ? { ...cur, pendingSelection: { value: e.payload.rules, at, by } } : cur;

@@ -57,9 +57,9 @@ export interface CookieOptions {
  * which carries Lax cookies; a request another site makes in the background does not.
  */
 export function setCookie(name: string, value: string, o: CookieOptions): string {
-  return [
-    `${name}=${value}`, `Path=${o.path}`, `Max-Age=${o.maxAgeSeconds}`, 'SameSite=Lax', o.httpOnly ? 'HttpOnly' : '', o.secure ? 'Secure' : '',
-  ].filter(Boolean).join('; ');
+  return [`${name}=${value}`, `Path=${o.path}`, `Max-Age=${o.maxAgeSeconds}`, 'SameSite=Lax', o.httpOnly ? 'HttpOnly' : '', o.secure ? 'Secure' : '']
+    .filter(Boolean)
+    .join('; ');
 }
 
 /** What is stored of a request, as the callback looks at it. */
@@ -91,8 +91,10 @@ export function refusalMessage(r: Refusal): string {
     case 'no_state':
       return `This address is not a Xero connection link: state is missing. ${START_AGAIN}`;
     case 'no_cookie':
-      return 'This browser did not start this Xero connection (its cookie is missing: the Integration Center must be open at the '
-        + `same address as the connector's XERO_REDIRECT_URI, in the same browser). ${START_AGAIN}`;
+      return (
+        'This browser did not start this Xero connection (its cookie is missing: the Integration Center must be open at the ' +
+        `same address as the connector's XERO_REDIRECT_URI, in the same browser). ${START_AGAIN}`
+      );
     case 'unknown':
       return `This Xero connection link is unknown: state does not match any request. ${START_AGAIN}`;
     case 'used':
@@ -108,7 +110,8 @@ export function refusalMessage(r: Refusal): string {
 
 /** What Xero's error parameter means, for the operator (RFC 6749 4.1.2.1). */
 export function xeroRefusalMessage(error: string): string {
-  if (error === 'access_denied') return 'Not connected to Xero: access was not allowed in Xero (the consent was cancelled or refused). Connect again when ready.';
+  if (error === 'access_denied')
+    return 'Not connected to Xero: access was not allowed in Xero (the consent was cancelled or refused). Connect again when ready.';
   return `Not connected to Xero: Xero answered "${error}". ${START_AGAIN}`;
 }
 

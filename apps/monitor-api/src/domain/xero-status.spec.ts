@@ -15,13 +15,35 @@ const REFUSED = 'Xero refused the refresh token (invalid_grant): the connection 
 describe('the Xero connection as the exporter tells it', () => {
   it('is not connected until an organisation is, then connected to it since it connected', () => {
     const run = aRun();
-    const never = run.connectionChanged({ status: 'disconnected', change: 'announced', xeroTenantId: undefined, tenantName: undefined, connectedAt: undefined });
+    const never = run.connectionChanged({
+      status: 'disconnected',
+      change: 'announced',
+      xeroTenantId: undefined,
+      tenantName: undefined,
+      connectedAt: undefined,
+    });
     expect(fold([k(never)])).toEqual({
-      connectionId: 'acme', status: 'not_connected', grant: 'authorization_code', xeroTenantId: null, tenantName: null, connectedAt: null,
-      since: null, reason: null, code: null, change: 'announced', at: never.occurredAt,
+      connectionId: 'acme',
+      status: 'not_connected',
+      grant: 'authorization_code',
+      xeroTenantId: null,
+      tenantName: null,
+      connectedAt: null,
+      since: null,
+      reason: null,
+      code: null,
+      change: 'announced',
+      at: never.occurredAt,
     });
     const connected = fold([k(never), k(run.connectionChanged())]);
-    expect(connected).toMatchObject({ status: 'connected', xeroTenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd', since: '2026-03-01T09:00:00.000Z', reason: null, change: 'connected' });
+    expect(connected).toMatchObject({
+      status: 'connected',
+      xeroTenantId: 'tenant-1',
+      tenantName: 'Demo Fashion Ltd',
+      since: '2026-03-01T09:00:00.000Z',
+      reason: null,
+      change: 'connected',
+    });
   });
 
   it('is lost from the loss on, with its reason and code, kept when the same state is announced again', () => {
@@ -62,23 +84,44 @@ describe("the Xero panel's answer", () => {
 
   it('says what to do when nothing was ever connected, by grant', () => {
     const run = aRun();
-    const consent = fold([k(run.connectionChanged({ status: 'disconnected', change: 'announced', xeroTenantId: undefined, tenantName: undefined, connectedAt: undefined }))]);
+    const consent = fold([
+      k(run.connectionChanged({ status: 'disconnected', change: 'announced', xeroTenantId: undefined, tenantName: undefined, connectedAt: undefined })),
+    ]);
     expect(describeXero(consent, null)).toMatchObject({ connected: false, message: 'Not connected to Xero. Connect to start exporting.' });
-    const custom = fold([k(run.connectionChanged({
-      status: 'disconnected', change: 'not_connected', grant: 'client_credentials', xeroTenantId: undefined, tenantName: undefined, connectedAt: undefined,
-      reason: "Xero refused the app's credentials (invalid_client)", code: 'XERO.INVALID_CLIENT',
-    }))]);
+    const custom = fold([
+      k(
+        run.connectionChanged({
+          status: 'disconnected',
+          change: 'not_connected',
+          grant: 'client_credentials',
+          xeroTenantId: undefined,
+          tenantName: undefined,
+          connectedAt: undefined,
+          reason: "Xero refused the app's credentials (invalid_client)",
+          code: 'XERO.INVALID_CLIENT',
+        }),
+      ),
+    ]);
     expect(describeXero(custom, null)).toMatchObject({
-      connected: false, message: "Not connected to Xero: Xero refused the app's credentials (invalid_client). The exporter tries again by itself (a Xero custom connection).",
+      connected: false,
+      message: "Not connected to Xero: Xero refused the app's credentials (invalid_client). The exporter tries again by itself (a Xero custom connection).",
     });
   });
 
   it('reads an exporter that never told its state from its losses and restorations, and says when it knows nothing', () => {
     const run = aRun();
     const lost = foldLosses([k(run.connectionLost({ waitingDocuments: 2 }))]);
-    expect(describeXero(null, lost)).toMatchObject({ connected: false, message: expect.stringMatching(/^The Xero connection to Demo Fashion Ltd was lost: .* 2 documents wait;/) });
+    expect(describeXero(null, lost)).toMatchObject({
+      connected: false,
+      message: expect.stringMatching(/^The Xero connection to Demo Fashion Ltd was lost: .* 2 documents wait;/),
+    });
     const restored = foldLosses([k(run.connectionLost()), k(run.connectionRestored())]);
     expect(describeXero(null, restored)).toMatchObject({ connected: true, message: 'Connected to Xero (Demo Fashion Ltd).' });
-    expect(describeXero(null, null)).toEqual({ connected: null, message: 'The Xero exporter has not told the state of its Xero connection yet.', state: null, projected: null });
+    expect(describeXero(null, null)).toEqual({
+      connected: null,
+      message: 'The Xero exporter has not told the state of its Xero connection yet.',
+      state: null,
+      projected: null,
+    });
   });
 });

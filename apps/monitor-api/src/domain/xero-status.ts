@@ -23,17 +23,34 @@ export interface XeroConnectionView {
 /** Both events share one Kafka key, so they arrive in order; the time check only guards a replayed old one. */
 export function evolveXeroConnection(view: XeroConnectionView | null, e: XeroConnectionEvent): XeroConnectionView {
   if (view && e.occurredAt < view.lastEventAt) return view;
-  const base = { connectionId: e.connectionId, xeroTenantId: e.payload.xeroTenantId, tenantName: e.payload.tenantName ?? view?.tenantName ?? null, lastEventAt: e.occurredAt };
+  const base = {
+    connectionId: e.connectionId,
+    xeroTenantId: e.payload.xeroTenantId,
+    tenantName: e.payload.tenantName ?? view?.tenantName ?? null,
+    lastEventAt: e.occurredAt,
+  };
   switch (e.type) {
     case 'XeroConnectionLost':
       return {
-        ...base, status: 'lost', reason: e.payload.reason, code: e.payload.code, waitingDocuments: e.payload.waitingDocuments,
-        resumedDocuments: null, lostAt: e.occurredAt, restoredAt: view?.restoredAt ?? null,
+        ...base,
+        status: 'lost',
+        reason: e.payload.reason,
+        code: e.payload.code,
+        waitingDocuments: e.payload.waitingDocuments,
+        resumedDocuments: null,
+        lostAt: e.occurredAt,
+        restoredAt: view?.restoredAt ?? null,
       };
     case 'XeroConnectionRestored':
       return {
-        ...base, status: 'connected', reason: view?.reason ?? null, code: view?.code ?? null, waitingDocuments: 0,
-        resumedDocuments: e.payload.resumedDocuments, lostAt: view?.lostAt ?? null, restoredAt: e.occurredAt,
+        ...base,
+        status: 'connected',
+        reason: view?.reason ?? null,
+        code: view?.code ?? null,
+        waitingDocuments: 0,
+        resumedDocuments: e.payload.resumedDocuments,
+        lostAt: view?.lostAt ?? null,
+        restoredAt: e.occurredAt,
       };
     default:
       return assertNever(e);
@@ -45,16 +62,20 @@ const organisation = (tenant: string | null): string => (tenant ? ` to ${tenant}
 
 /** One sentence for the task log, the digest and the panel: what was lost, why, what waits, what to do. */
 export function lostSentence(l: { tenant: string | null; reason: string; waitingDocuments: number | null; code?: string | null }): string {
-  const then = l.waitingDocuments === null
-    ? 'Reconnect in the Integration Center.'
-    : `${documents(l.waitingDocuments, 'waits', 'wait')}; reconnect in the Integration Center.`;
+  const then =
+    l.waitingDocuments === null
+      ? 'Reconnect in the Integration Center.'
+      : `${documents(l.waitingDocuments, 'waits', 'wait')}; reconnect in the Integration Center.`;
   return `The Xero connection${organisation(l.tenant)} was lost: ${l.reason.replace(/[.\s]+$/, '')}${l.code ? ` (${l.code})` : ''}. ${then}`;
 }
 
 /** What a mapped document shows while its connection is lost: it waits, it did not fail. */
 export function waitingForXero(state: string | null, c: XeroConnectionView | undefined): { for: 'xero_connection'; message: string } | null {
   if (state !== 'mapped' || c?.status !== 'lost') return null;
-  return { for: 'xero_connection', message: `Waiting for the Xero connection${organisation(c.tenantName ?? c.xeroTenantId)}: reconnect in the Integration Center.` };
+  return {
+    for: 'xero_connection',
+    message: `Waiting for the Xero connection${organisation(c.tenantName ?? c.xeroTenantId)}: reconnect in the Integration Center.`,
+  };
 }
 
 export const restoredSentence = (r: { tenant: string | null; resumedDocuments: number }): string =>
@@ -88,7 +109,7 @@ export function evolveXeroConnectionState(before: XeroConnectionState | null, e:
   if (before && e.occurredAt < before.at) return before;
   const p = e.payload;
   const status = p.status === 'connected' ? 'connected' : p.xeroTenantId ? 'lost' : 'not_connected';
-  const reason = status === 'connected' ? null : p.reason ?? null;
+  const reason = status === 'connected' ? null : (p.reason ?? null);
   const same = before?.status === status;
   let since: string | null;
   if (status === 'connected') since = p.connectedAt ?? e.occurredAt;
@@ -96,10 +117,17 @@ export function evolveXeroConnectionState(before: XeroConnectionState | null, e:
   // It changed now (or is a loss); a first state told that is already "not connected" began at an unknown time.
   else since = before || p.change === 'lost' ? e.occurredAt : null;
   return {
-    connectionId: e.connectionId, status, grant: p.grant, xeroTenantId: p.xeroTenantId ?? null, tenantName: p.tenantName ?? null,
-    connectedAt: p.connectedAt ?? null, since,
-    reason, code: status === 'connected' ? null : p.code ?? (same && before.reason === reason ? before.code : null),
-    change: p.change, at: e.occurredAt,
+    connectionId: e.connectionId,
+    status,
+    grant: p.grant,
+    xeroTenantId: p.xeroTenantId ?? null,
+    tenantName: p.tenantName ?? null,
+    connectedAt: p.connectedAt ?? null,
+    since,
+    reason,
+    code: status === 'connected' ? null : (p.code ?? (same && before.reason === reason ? before.code : null)),
+    change: p.change,
+    at: e.occurredAt,
   };
 }
 
@@ -116,7 +144,9 @@ export interface XeroStatus {
 
 const tenantOf = (v: { tenantName: string | null; xeroTenantId: string | null }): string | null => v.tenantName ?? v.xeroTenantId;
 const projectedMessage = (v: XeroConnectionView): string =>
-  v.status === 'lost' ? lostSentence({ tenant: tenantOf(v), reason: v.reason ?? 'no reason given', waitingDocuments: v.waitingDocuments }) : `Connected to Xero${inBrackets(tenantOf(v))}.`;
+  v.status === 'lost'
+    ? lostSentence({ tenant: tenantOf(v), reason: v.reason ?? 'no reason given', waitingDocuments: v.waitingDocuments })
+    : `Connected to Xero${inBrackets(tenantOf(v))}.`;
 const inBrackets = (tenant: string | null): string => (tenant ? ` (${tenant})` : '');
 
 function stateMessage(s: XeroConnectionState, history: XeroConnectionView | null): string {

@@ -40,7 +40,18 @@ export class DeadLettersConsumer implements OnApplicationBootstrap, OnApplicatio
     await this.consumer.subscribe({ topics, fromBeginning: true });
     await this.consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
-        const record = parseDeadLetter({ dlqTopic: topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers ?? {}, timestamp: message.timestamp }, prefix);
+        const record = parseDeadLetter(
+          {
+            dlqTopic: topic,
+            partition,
+            offset: message.offset,
+            key: message.key,
+            value: message.value,
+            headers: message.headers ?? {},
+            timestamp: message.timestamp,
+          },
+          prefix,
+        );
         // Idempotent by the letter's origin: a redelivery after a crash writes nothing twice.
         const fresh = await this.store.withTransaction((tx) => takeDeadLetter(tx, record, topic));
         if (fresh) {

@@ -9,7 +9,11 @@ import { PROJECTION_CONSUMER, take } from '../store/projector';
 /** Projects envelopes once per eventId, then applies their effects (metrics, notices) after the commit. */
 @Injectable()
 export class ProjectionService {
-  constructor(private readonly outbox: Outbox, private readonly metrics: MonitorMetrics, private readonly notifier: Notifier) {}
+  constructor(
+    private readonly outbox: Outbox,
+    private readonly metrics: MonitorMetrics,
+    private readonly notifier: Notifier,
+  ) {}
 
   /** An event from Kafka. */
   async consume(env: EventEnvelope): Promise<void> {

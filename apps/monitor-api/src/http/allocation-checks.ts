@@ -11,7 +11,10 @@ import { ProjectionService } from '../handlers/projection.service';
  */
 @Injectable()
 export class AllocationChecks {
-  constructor(private readonly projection: ProjectionService, @Inject(CONFIG) private readonly config: MonitorConfig) {}
+  constructor(
+    private readonly projection: ProjectionService,
+    @Inject(CONFIG) private readonly config: MonitorConfig,
+  ) {}
 
   async request(r: { requestedBy: string; documents?: string[] }): Promise<{ eventId: string; documents: string[] | null }> {
     const key = allocationChecksKey(this.config.connectionId);

@@ -8,9 +8,18 @@ import { AllocationChecks } from './allocation-checks';
 
 export class CheckAllocationsDto {
   @ApiPropertyOptional({
-    ...REFERENCES, minItems: 0, example: ['CN-000002'], description: 'LNB reference numbers of credit notes to check; every waiting allocation when absent or empty',
+    ...REFERENCES,
+    minItems: 0,
+    example: ['CN-000002'],
+    description: 'LNB reference numbers of credit notes to check; every waiting allocation when absent or empty',
   })
-  @LeftOutOrValid() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @MinLength(1, { each: true }) @MaxLength(120, { each: true }) documents?: string[];
+  @LeftOutOrValid()
+  @IsArray()
+  @ArrayMaxSize(1000)
+  @IsString({ each: true })
+  @MinLength(1, { each: true })
+  @MaxLength(120, { each: true })
+  documents?: string[];
 }
 
 export interface AllocationCheckAccepted {
@@ -29,7 +38,8 @@ export class AllocationsController {
   @HttpCode(202)
   @Roles('operator')
   @ApiOperation({
-    summary: 'Check allocations now: the exporter looks again at once at the credit notes whose allocation to their invoice waits (e.g. for both to be approved in Xero)',
+    summary:
+      'Check allocations now: the exporter looks again at once at the credit notes whose allocation to their invoice waits (e.g. for both to be approved in Xero)',
   })
   @ApiAcceptedResponse({ description: "The check was asked for; what it finds shows in each credit note's allocation and history" })
   @ApiBadRequestResponse({ description: 'The body is not { documents?: string[] }; the message names the field' })

@@ -19,12 +19,21 @@ const MAX_OFFSET = 1_000_000;
 export class ListDocumentsQuery {
   @ApiPropertyOptional({ enum: DOCUMENT_FILTER_STATES }) @IsOptional() @IsIn(DOCUMENT_FILTER_STATES) state?: DocumentFilterState;
   @CodeQuery() code?: string;
-  @ApiPropertyOptional({ type: String, maxLength: 120, description: "Part of the retailer's reference or name" }) @IsOptional() @IsString() @MaxLength(120) retailer?: string;
+  @ApiPropertyOptional({ type: String, maxLength: 120, description: "Part of the retailer's reference or name" })
+  @IsOptional()
+  @IsString()
+  @MaxLength(120)
+  retailer?: string;
   @ApiPropertyOptional({ enum: FLOWS }) @IsOptional() @IsIn(FLOWS) flow?: Flow;
   @DayQuery('Document date from (YYYY-MM-DD, inclusive)') from?: string;
   @DayQuery('Document date to (YYYY-MM-DD, inclusive)') to?: string;
-  @ApiPropertyOptional({ enum: ALLOCATION_STATES, description: "Credit notes whose allocation to their invoice waits, is made, or cannot be made (the document's state stays exported)" })
-  @IsOptional() @IsIn(ALLOCATION_STATES) allocation?: AllocationState;
+  @ApiPropertyOptional({
+    enum: ALLOCATION_STATES,
+    description: "Credit notes whose allocation to their invoice waits, is made, or cannot be made (the document's state stays exported)",
+  })
+  @IsOptional()
+  @IsIn(ALLOCATION_STATES)
+  allocation?: AllocationState;
   @IntegerQuery({ min: 1, max: 500, default: 100 }) limit?: number;
   @IntegerQuery({ min: 0, max: MAX_OFFSET, default: 0 }) offset?: number;
 }
@@ -48,7 +57,10 @@ export class DocumentsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: "Documents and their current state (a credit note's allocation included); filter by state (held included), allocation, code, retailer, flow and document date" })
+  @ApiOperation({
+    summary:
+      "Documents and their current state (a credit note's allocation included); filter by state (held included), allocation, code, retailer, flow and document date",
+  })
   async list(@Query() q: ListDocumentsQuery): Promise<{ documents: DocumentOut[] }> {
     if (q.from && q.to && q.from > q.to) throw new BadRequestException(['to must not be before from']);
     return { documents: await listDocuments(this.pool, this.config.connectionId, { ...q, limit: q.limit ?? 100, offset: q.offset ?? 0 }) };
@@ -73,7 +85,8 @@ export class DocumentsController {
     const { flow, reference } = this.parse(key);
     const doc = await getDocument(this.pool, key, flow, reference);
     if (!doc?.state) throw new NotFoundException(`The monitor has seen nothing of document ${key}.`);
-    if (!RETRYABLE_STATES.includes(doc.state)) throw new ConflictException(`Document ${reference} is ${doc.state}: only rejected or failed documents are retried.`);
+    if (!RETRYABLE_STATES.includes(doc.state))
+      throw new ConflictException(`Document ${reference} is ${doc.state}: only rejected or failed documents are retried.`);
     const runId = await this.runs.request({ flow, mode: 'export', trigger: 'retry', documents: [reference], requestedBy: who.name });
     return { runId, documents: [reference] };
   }
@@ -82,10 +95,15 @@ export class DocumentsController {
   @HttpCode(202)
   @Roles('operator')
   @ApiParam(KEY_DOC)
-  @ApiParam({ name: 'action', enum: HOLD_ACTIONS, description: "hold-back: put it on its flow's hold-back list (never exported, not even when named); release: take it off" })
+  @ApiParam({
+    name: 'action',
+    enum: HOLD_ACTIONS,
+    description: "hold-back: put it on its flow's hold-back list (never exported, not even when named); release: take it off",
+  })
   @ApiOperation({ summary: 'Hold a document back, or release it' })
   async hold(@Param('key') key: string, @Param('action') action: string, @Caller() who: Principal) {
-    if (!(HOLD_ACTIONS as readonly string[]).includes(action)) throw new NotFoundException(`There is no action ${action} on a document: use ${HOLD_ACTIONS.join(' or ')}.`);
+    if (!(HOLD_ACTIONS as readonly string[]).includes(action))
+      throw new NotFoundException(`There is no action ${action} on a document: use ${HOLD_ACTIONS.join(' or ')}.`);
     const { flow, reference } = this.parse(key);
     return { flow, reference, status: 'requested', ...(await this.settings.holdBack(flow, reference, action === 'hold-back', who.name)) };
   }
@@ -93,7 +111,8 @@ export class DocumentsController {
   private parse(key: string): { flow: Flow; reference: string } {
     const parsed = parseDocumentKey(key);
     if (!parsed) throw new BadRequestException(['key must be <connection>:<invoice|credit_note>:<reference>']);
-    if (parsed.connectionId !== this.config.connectionId) throw new NotFoundException(`Document ${key} belongs to connection ${parsed.connectionId}; this monitor serves ${this.config.connectionId}.`);
+    if (parsed.connectionId !== this.config.connectionId)
+      throw new NotFoundException(`Document ${key} belongs to connection ${parsed.connectionId}; this monitor serves ${this.config.connectionId}.`);
     return { flow: flowOfDocumentType(parsed.type), reference: parsed.reference };
   }
 }

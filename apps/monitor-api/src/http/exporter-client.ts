@@ -9,14 +9,21 @@ import { MIN_SERVICE_TOKEN_LENGTH, MonitorConfig } from '../config';
 export const EXPORTER_SERVICE_TOKEN = Symbol('ExporterServiceToken');
 
 /** EXPORTER_SERVICE_TOKEN, or the file EXPORTER_SERVICE_TOKEN_FILE names (read at start: an unreadable one stops it). */
-export const exporterServiceTokenOf = (config: Pick<MonitorConfig, 'exporterServiceToken' | 'exporterServiceTokenFile'>): string | undefined => secretFromValueOrFile({
-  value: config.exporterServiceToken, file: config.exporterServiceTokenFile, fileVariable: 'EXPORTER_SERVICE_TOKEN_FILE', what: 'service token',
-  minLength: MIN_SERVICE_TOKEN_LENGTH,
-});
+export const exporterServiceTokenOf = (config: Pick<MonitorConfig, 'exporterServiceToken' | 'exporterServiceTokenFile'>): string | undefined =>
+  secretFromValueOrFile({
+    value: config.exporterServiceToken,
+    file: config.exporterServiceTokenFile,
+    fileVariable: 'EXPORTER_SERVICE_TOKEN_FILE',
+    what: 'service token',
+    minLength: MIN_SERVICE_TOKEN_LENGTH,
+  });
 
 /** The exporter did not do what was asked: its status (0: no answer) and its words, which name no secret. */
 export class ExporterCallError extends Error {
-  constructor(readonly status: number, message: string) {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -28,7 +35,10 @@ const TIMEOUT_MS = { authorizeUrl: 10_000, exchange: 75_000 } as const;
 export class ExporterClient {
   private readonly base: string;
 
-  constructor(@Inject(CONFIG) config: MonitorConfig, @Inject(EXPORTER_SERVICE_TOKEN) private readonly token: string | undefined) {
+  constructor(
+    @Inject(CONFIG) config: MonitorConfig,
+    @Inject(EXPORTER_SERVICE_TOKEN) private readonly token: string | undefined,
+  ) {
     this.base = config.exporterInternalUrl.replace(/\/+$/, '');
   }
 

@@ -53,12 +53,24 @@ export class FlowsController {
   @Put('selection')
   @HttpCode(202)
   @Roles('operator')
-  @ApiOperation({ summary: 'Replace the selection rules, every field said ([] or null for no restriction); the poller applies them and confirms with SelectionChanged' })
+  @ApiOperation({
+    summary: 'Replace the selection rules, every field said ([] or null for no restriction); the poller applies them and confirms with SelectionChanged',
+  })
   async setSelection(@Param('flow', FlowPipe) flow: Flow, @Body() b: SelectionDto, @Caller() who: Principal) {
-    const eventId = await this.commands.changeSelection(flow, {
-      statuses: b.statuses, dateFrom: b.dateFrom, dateTo: b.dateTo, includeRetailers: b.includeRetailers,
-      excludeRetailers: b.excludeRetailers, currencies: b.currencies, onlyReferences: b.onlyReferences, holdBack: b.holdBack,
-    }, who.name);
+    const eventId = await this.commands.changeSelection(
+      flow,
+      {
+        statuses: b.statuses,
+        dateFrom: b.dateFrom,
+        dateTo: b.dateTo,
+        includeRetailers: b.includeRetailers,
+        excludeRetailers: b.excludeRetailers,
+        currencies: b.currencies,
+        onlyReferences: b.onlyReferences,
+        holdBack: b.holdBack,
+      },
+      who.name,
+    );
     return { flow, status: 'requested', eventId };
   }
 

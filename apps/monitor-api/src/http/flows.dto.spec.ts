@@ -8,7 +8,10 @@ const pipe = new MonitorValidationPipe();
 const check = (body: object) => pipe.transform(body, { type: 'body', metatype: ScheduleDto });
 
 async function refusal(body: object): Promise<{ statusCode: number; message: string[]; error: string }> {
-  const err = await check(body).then(() => null, (e: unknown) => e);
+  const err = await check(body).then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(BadRequestException);
   return (err as BadRequestException).getResponse() as { statusCode: number; message: string[]; error: string };
 }
@@ -23,7 +26,8 @@ describe('PUT /api/flows/:flow/schedule body', () => {
 
   it('refuses six fields, naming cron', async () => {
     expect(await refusal({ enabled: true, cron: '* * * * * *', timeZone: 'Europe/Paris' })).toEqual({
-      statusCode: 400, error: 'Bad Request',
+      statusCode: 400,
+      error: 'Bad Request',
       message: ['cron must have exactly 5 fields (minute hour day-of-month month day-of-week), got 6: a sixth field (seconds) is not supported'],
     });
   });
@@ -50,12 +54,22 @@ describe('PUT and PATCH /api/flows/:flow/selection bodies', () => {
   const put = (body: object) => pipe.transform(body, { type: 'body', metatype: SelectionDto });
   const patch = (body: object) => pipe.transform(body, { type: 'body', metatype: SelectionPatchDto });
   const messages = async (p: Promise<unknown>): Promise<string[]> => {
-    const err = await p.then(() => null, (e: unknown) => e);
+    const err = await p.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(BadRequestException);
     return ((err as BadRequestException).getResponse() as { message: string[] }).message;
   };
   const whole = {
-    statuses: ['final'], dateFrom: null, dateTo: null, includeRetailers: [], excludeRetailers: [], currencies: [], onlyReferences: [], holdBack: ['INV-9'],
+    statuses: ['final'],
+    dateFrom: null,
+    dateTo: null,
+    includeRetailers: [],
+    excludeRetailers: [],
+    currencies: [],
+    onlyReferences: [],
+    holdBack: ['INV-9'],
   };
 
   it('PUT takes the whole selection, every field said, [] and null as explicit "no restriction"', async () => {

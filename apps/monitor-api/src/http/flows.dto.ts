@@ -4,7 +4,19 @@ import { ApiProperty, ApiPropertyOptional, type ApiPropertyOptions } from '@nest
 import { ArgumentMetadata, BadRequestException, Injectable, PipeTransform } from '@nestjs/common';
 import { scheduleProblems, type ScheduleProblem } from '@lnbx/scheduling';
 import {
-  ArrayMaxSize, ArrayNotEmpty, IsArray, IsBoolean, IsDefined, IsIn, IsOptional, IsString, Matches, MaxLength, ValidateBy, ValidateIf, ValidationArguments,
+  ArrayMaxSize,
+  ArrayNotEmpty,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  ValidateBy,
+  ValidateIf,
+  ValidationArguments,
 } from 'class-validator';
 import { apply, LeftOutOrValid } from './params';
 
@@ -36,25 +48,34 @@ function scheduleProblem(field: ScheduleProblem['field'], a?: ValidationArgument
 }
 
 /** A value that is not a string is IsString's to report. */
-const IsValidScheduleField = (field: ScheduleProblem['field']) => ValidateBy({
-  name: `isSchedule${field}`,
-  validator: {
-    validate: (_v: unknown, a?: ValidationArguments) => scheduleProblem(field, a) === undefined,
-    defaultMessage: (a?: ValidationArguments) => scheduleProblem(field, a) ?? `${field} is not valid`,
-  },
-});
+const IsValidScheduleField = (field: ScheduleProblem['field']) =>
+  ValidateBy({
+    name: `isSchedule${field}`,
+    validator: {
+      validate: (_v: unknown, a?: ValidationArguments) => scheduleProblem(field, a) === undefined,
+      defaultMessage: (a?: ValidationArguments) => scheduleProblem(field, a) ?? `${field} is not valid`,
+    },
+  });
 
 export class ScheduleDto {
   @ApiProperty({ description: 'false turns the schedule off' }) @IsBoolean() enabled!: boolean;
   @ApiPropertyOptional({
-    type: String, nullable: true, maxLength: 120, example: '0 6 * * 1-5',
+    type: String,
+    nullable: true,
+    maxLength: 120,
+    example: '0 6 * * 1-5',
     description: 'Exactly 5 fields: minute hour day-of-month month day-of-week (no seconds); must fire within 10 years; required when enabled',
   })
   @ValidateIf((o: ScheduleDto) => o.enabled === true || (o.cron !== undefined && o.cron !== null))
-  @IsString() @MaxLength(120) @IsValidScheduleField('cron')
+  @IsString()
+  @MaxLength(120)
+  @IsValidScheduleField('cron')
   cron?: string | null;
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64, example: 'Europe/Paris', description: 'IANA time zone; UTC when absent' })
-  @IsOptional() @IsString() @MaxLength(64) @IsValidScheduleField('timeZone')
+  @IsOptional()
+  @IsString()
+  @MaxLength(64)
+  @IsValidScheduleField('timeZone')
   timeZone?: string | null;
 }
 
@@ -62,43 +83,50 @@ const MAX_ITEMS = 1000;
 const LIST: ApiPropertyOptions = { type: 'array', items: { type: 'string', maxLength: 120 }, maxItems: MAX_ITEMS };
 const list = (each: number) => [IsArray(), ArrayMaxSize(MAX_ITEMS), IsString({ each: true }), MaxLength(each, { each: true })];
 
-const NotBefore = (other: 'dateFrom') => ValidateBy({
-  name: 'notBefore',
-  validator: {
-    validate: (v: unknown, a?: ValidationArguments) => {
-      const from = (a?.object as Record<string, unknown>)[other];
-      return typeof v !== 'string' || typeof from !== 'string' || from <= v;
+const NotBefore = (other: 'dateFrom') =>
+  ValidateBy({
+    name: 'notBefore',
+    validator: {
+      validate: (v: unknown, a?: ValidationArguments) => {
+        const from = (a?.object as Record<string, unknown>)[other];
+        return typeof v !== 'string' || typeof from !== 'string' || from <= v;
+      },
+      defaultMessage: () => `dateTo must not be before ${other}`,
     },
-    defaultMessage: () => `dateTo must not be before ${other}`,
-  },
-});
+  });
 
 /** Every rule field, for PATCH to name what it changes and for a refusal to name what is missing. */
 export const SELECTION_FIELDS = ['statuses', 'dateFrom', 'dateTo', 'includeRetailers', 'excludeRetailers', 'currencies', 'onlyReferences', 'holdBack'] as const;
 
 /** PATCH leaves out what it does not change, but a field it names must hold a value (null only for dates). */
-const Present = (required: boolean, message: string): PropertyDecorator =>
-  required ? IsDefined({ message }) : LeftOutOrValid();
-const STATUSES = (required: boolean) => apply([
-  Present(required, 'statuses is required: list the LNB statuses to export (proforma, final, cancelled)'),
-  IsArray(), ArrayNotEmpty({ message: 'statuses must name at least one LNB status: an empty list would export every status' }), IsIn(LNB_STATUSES, { each: true }),
-]);
+const Present = (required: boolean, message: string): PropertyDecorator => (required ? IsDefined({ message }) : LeftOutOrValid());
+const STATUSES = (required: boolean) =>
+  apply([
+    Present(required, 'statuses is required: list the LNB statuses to export (proforma, final, cancelled)'),
+    IsArray(),
+    ArrayNotEmpty({ message: 'statuses must name at least one LNB status: an empty list would export every status' }),
+    IsIn(LNB_STATUSES, { each: true }),
+  ]);
 /** A date, or null for no limit; when required, null must be said (a field left out is a mistake, not "no limit"). */
-const DATE_FIELD = (name: 'dateFrom' | 'dateTo', required: boolean) => ValidateBy({
-  name: 'dateOrNull',
-  validator: {
-    validate: (v: unknown) => (v === undefined ? !required : v === null || isCalendarDay(v)),
-    defaultMessage: (a?: ValidationArguments) => (a?.value === undefined
-      ? `${name} is required: a date YYYY-MM-DD, or null for no limit`
-      : `${name} must be a day of the calendar YYYY-MM-DD, or null for no limit`),
-  },
-});
+const DATE_FIELD = (name: 'dateFrom' | 'dateTo', required: boolean) =>
+  ValidateBy({
+    name: 'dateOrNull',
+    validator: {
+      validate: (v: unknown) => (v === undefined ? !required : v === null || isCalendarDay(v)),
+      defaultMessage: (a?: ValidationArguments) =>
+        a?.value === undefined
+          ? `${name} is required: a date YYYY-MM-DD, or null for no limit`
+          : `${name} must be a day of the calendar YYYY-MM-DD, or null for no limit`,
+    },
+  });
 const LIST_FIELD = (name: string, each: number, required: boolean) => apply([Present(required, `${name} is required: a list, [] for none`), ...list(each)]);
 const CURRENCY = /^[A-Z]{3}$/;
-const CURRENCIES = (required: boolean) => apply([
-  Present(required, 'currencies is required: a list, [] for any currency'),
-  IsArray(), Matches(CURRENCY, { each: true, message: 'currencies must be ISO codes such as EUR' }),
-]);
+const CURRENCIES = (required: boolean) =>
+  apply([
+    Present(required, 'currencies is required: a list, [] for any currency'),
+    IsArray(),
+    Matches(CURRENCY, { each: true, message: 'currencies must be ISO codes such as EUR' }),
+  ]);
 
 /**
  * PUT: the whole selection, every field said. A field left out is refused rather than read as "no
@@ -106,9 +134,15 @@ const CURRENCIES = (required: boolean) => apply([
  */
 export class SelectionDto {
   @ApiProperty({ type: [String], enum: LNB_STATUSES, minItems: 1, description: 'LNB statuses to export; at least one' })
-  @STATUSES(true) statuses!: string[];
-  @ApiProperty({ example: '2026-01-01', nullable: true, type: String, format: 'date', description: 'null: no lower limit' }) @DATE_FIELD('dateFrom', true) dateFrom!: string | null;
-  @ApiProperty({ example: '2026-12-31', nullable: true, type: String, format: 'date', description: 'null: no upper limit' }) @DATE_FIELD('dateTo', true) @NotBefore('dateFrom') dateTo!: string | null;
+  @STATUSES(true)
+  statuses!: string[];
+  @ApiProperty({ example: '2026-01-01', nullable: true, type: String, format: 'date', description: 'null: no lower limit' })
+  @DATE_FIELD('dateFrom', true)
+  dateFrom!: string | null;
+  @ApiProperty({ example: '2026-12-31', nullable: true, type: String, format: 'date', description: 'null: no upper limit' })
+  @DATE_FIELD('dateTo', true)
+  @NotBefore('dateFrom')
+  dateTo!: string | null;
   @ApiProperty({ ...LIST, description: '[]: any retailer' }) @LIST_FIELD('includeRetailers', 120, true) includeRetailers!: string[];
   @ApiProperty({ ...LIST, description: '[]: none excluded' }) @LIST_FIELD('excludeRetailers', 120, true) excludeRetailers!: string[];
   @ApiProperty({ type: [String], pattern: CURRENCY.source, example: ['EUR'], description: '[]: any currency' }) @CURRENCIES(true) currencies!: string[];

@@ -27,7 +27,11 @@ describe('monitor-api: no 5xx from input', () => {
   beforeAll(async () => {
     db = await createTestDatabase('input');
     monitor = await spawnService('monitor-api', {
-      DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme', MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      CONNECTION_ID: 'acme',
+      MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,
     });
   });
 
@@ -60,18 +64,24 @@ describe('monitor-api: no 5xx from input', () => {
 
   it('refuses JSON nested 10,000 deep, naming the field, on every body', async () => {
     expect(await raw('POST', '/api/runs', `{"flow":"invoices","documents":${DEEP}}`)).toEqual({
-      status: 400, body: expect.objectContaining({ message: ['documents nests deeper than 32 levels'] }),
+      status: 400,
+      body: expect.objectContaining({ message: ['documents nests deeper than 32 levels'] }),
     });
     expect((await raw('PUT', '/api/flows/invoices/selection', DEEP)).body.message).toEqual(['the body nests deeper than 32 levels']);
-    expect((await raw('POST', '/api/allocations/check', `{"documents":["a\\u0000"]}`)).body.message).toEqual(['documents[0] must not contain control characters (\\u0000 at 1)']);
+    expect((await raw('POST', '/api/allocations/check', `{"documents":["a\\u0000"]}`)).body.message).toEqual([
+      'documents[0] must not contain control characters (\\u0000 at 1)',
+    ]);
   });
 
   it('refuses documents: [] (it never means "all documents"), and a null where a value belongs', async () => {
     expect(await call('POST', '/api/runs', { flow: 'invoices', documents: [] })).toMatchObject({
-      status: 400, body: { message: ['documents must name at least one LNB reference: leave documents out to run over every selected document'] },
+      status: 400,
+      body: { message: ['documents must name at least one LNB reference: leave documents out to run over every selected document'] },
     });
     expect((await call('POST', '/api/runs', { flow: 'invoices', mode: null })).status).toBe(400);
-    expect((await call('POST', '/api/runs', { flow: 'invoices', constructor: { prototype: 1 } })).body.message).toEqual(['property constructor should not exist']);
+    expect((await call('POST', '/api/runs', { flow: 'invoices', constructor: { prototype: 1 } })).body.message).toEqual([
+      'property constructor should not exist',
+    ]);
   });
 
   it('shows the escape sequences LNB wrote in the downloaded task log as text, not as escapes', async () => {
@@ -94,7 +104,10 @@ describe('monitor-api: no 5xx from input', () => {
     await producer.send({ topic: topicName(prefix, RunRequested.definition.topic), messages: [{ key: 'acme:invoices', value: 'not json' }] });
     await producer.disconnect();
     type Lines = { lines: { level: string; code: string | null; message: string }[] };
-    await waitFor('the dead letter in the run-less log', async () => (await call<Lines>('GET', '/api/runs/unattached-log')).body.lines.some((l) => l.code === 'CONTRACT.NOT_JSON') || undefined);
+    await waitFor(
+      'the dead letter in the run-less log',
+      async () => (await call<Lines>('GET', '/api/runs/unattached-log')).body.lines.some((l) => l.code === 'CONTRACT.NOT_JSON') || undefined,
+    );
     const all = (await call<Lines>('GET', '/api/runs/unattached-log')).body.lines;
     expect(new Set(all.map((l) => l.level))).toEqual(new Set(['info', 'error']));
     const errors = (await call<Lines>('GET', '/api/runs/unattached-log?level=error')).body.lines;

@@ -13,11 +13,17 @@ const ASSET_TYPES: ReadonlyMap<string, string> = new Map([
   ['app.js', 'text/javascript; charset=utf-8'],
   ['style.css', 'text/css; charset=utf-8'],
 ]);
-const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+const CSP =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /** Beside the sources (apps/monitor-api/public), from the sources or from dist/, unless MONITOR_PUBLIC_DIR says. */
 export function publicDir(configured?: string): string {
-  const candidates = [configured, path.resolve(__dirname, '../../public'), path.resolve(__dirname, '../../../../../apps/monitor-api/public'), path.resolve(process.cwd(), 'apps/monitor-api/public')];
+  const candidates = [
+    configured,
+    path.resolve(__dirname, '../../public'),
+    path.resolve(__dirname, '../../../../../apps/monitor-api/public'),
+    path.resolve(process.cwd(), 'apps/monitor-api/public'),
+  ];
   const found = candidates.find((c): c is string => Boolean(c) && existsSync(path.join(c as string, 'index.html')));
   if (!found) throw new Error(`the Integration Center's files (index.html) are in none of: ${candidates.filter(Boolean).join(', ')}; set MONITOR_PUBLIC_DIR`);
   return found;

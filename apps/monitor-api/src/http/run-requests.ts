@@ -13,14 +13,22 @@ import { ProjectionService } from '../handlers/projection.service';
  */
 @Injectable()
 export class RunRequests {
-  constructor(private readonly projection: ProjectionService, @Inject(CONFIG) private readonly config: MonitorConfig) {}
+  constructor(
+    private readonly projection: ProjectionService,
+    @Inject(CONFIG) private readonly config: MonitorConfig,
+  ) {}
 
   async request(r: { flow: Flow; mode?: RunMode; trigger: RunTrigger; documents?: string[]; requestedBy: string; fullRecheck?: boolean }): Promise<string> {
     const runId = randomUUID();
     const env = createEnvelope(
       RunRequested.definition,
       {
-        runId, flow: r.flow, mode: r.mode ?? 'export', trigger: r.trigger, documents: r.documents?.length ? r.documents : undefined, requestedBy: r.requestedBy,
+        runId,
+        flow: r.flow,
+        mode: r.mode ?? 'export',
+        trigger: r.trigger,
+        documents: r.documents?.length ? r.documents : undefined,
+        requestedBy: r.requestedBy,
         ...(r.fullRecheck ? { fullRecheck: true } : {}),
       },
       { producer: 'monitor-api', connectionId: this.config.connectionId, correlationId: runId, key: flowKey(this.config.connectionId, r.flow) },

@@ -21,20 +21,31 @@ const RunIdParam = () => ApiParam({ name: 'runId', schema: { type: 'string', min
 @ApiSecurity('api-key')
 @Controller('api/runs')
 export class RunsController {
-  constructor(private readonly runs: RunRequests, @Inject(PG_POOL) private readonly pool: Pool) {}
+  constructor(
+    private readonly runs: RunRequests,
+    @Inject(PG_POOL) private readonly pool: Pool,
+  ) {}
 
   @Post()
   @HttpCode(202)
   @Roles('operator')
   @ApiOperation({
-    summary: 'Request a run of one flow now ("Export invoices now"), optionally for named documents, optionally as a preview, optionally as a full re-check ("Full re-check")',
+    summary:
+      'Request a run of one flow now ("Export invoices now"), optionally for named documents, optionally as a preview, optionally as a full re-check ("Full re-check")',
   })
   @ApiAcceptedResponse({ description: 'The run was requested; the poller starts it' })
   async request(@Body() body: RequestRunDto, @Caller() who: Principal): Promise<{ runId: string }> {
     if (body.fullRecheck && body.documents?.length) {
       throw new BadRequestException(['fullRecheck: a full re-check reads every document; leave documents out (a run naming documents reads exactly those)']);
     }
-    const runId = await this.runs.request({ flow: body.flow, mode: body.mode, trigger: 'manual', documents: body.documents, requestedBy: who.name, fullRecheck: body.fullRecheck });
+    const runId = await this.runs.request({
+      flow: body.flow,
+      mode: body.mode,
+      trigger: 'manual',
+      documents: body.documents,
+      requestedBy: who.name,
+      fullRecheck: body.fullRecheck,
+    });
     return { runId };
   }
 
@@ -45,7 +56,9 @@ export class RunsController {
   }
 
   @Get('unattached-log')
-  @ApiOperation({ summary: 'Task log lines that belong to no run (unreadable dead letters, configuration changes), newest first (filter by level, code, text)' })
+  @ApiOperation({
+    summary: 'Task log lines that belong to no run (unreadable dead letters, configuration changes), newest first (filter by level, code, text)',
+  })
   async unattached(@Query() q: RunLogQuery): Promise<{ lines: Awaited<ReturnType<typeof runlessLog>> }> {
     return { lines: await runlessLog(this.pool, { ...q, limit: q.limit ?? 200 }) };
   }
@@ -94,9 +107,15 @@ export class RunsController {
     const run = await this.mustExist(runId);
     const docs = await runDocuments(this.pool, runId);
     return {
-      runId, mode: run.mode, status: run.status,
-      wouldSend: docs.filter((d) => d.mapped && d.state !== 'rejected').map((d) => ({ documentKey: d.documentKey, reference: d.reference, revision: d.revision, ...d.mapped })),
-      wouldReject: docs.filter((d) => d.state === 'rejected').map((d) => ({ documentKey: d.documentKey, reference: d.reference, revision: d.revision, problems: d.problems })),
+      runId,
+      mode: run.mode,
+      status: run.status,
+      wouldSend: docs
+        .filter((d) => d.mapped && d.state !== 'rejected')
+        .map((d) => ({ documentKey: d.documentKey, reference: d.reference, revision: d.revision, ...d.mapped })),
+      wouldReject: docs
+        .filter((d) => d.state === 'rejected')
+        .map((d) => ({ documentKey: d.documentKey, reference: d.reference, revision: d.revision, problems: d.problems })),
       waiting: docs.filter((d) => d.state === 'detected').map((d) => ({ documentKey: d.documentKey, reference: d.reference })),
     };
   }

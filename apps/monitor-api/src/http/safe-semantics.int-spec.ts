@@ -26,8 +26,12 @@ describe('monitor-api commands: whole PUTs, named PATCHes, schedules not too oft
     db = await createTestDatabase('semantics');
     pool = new Pool({ connectionString: db.url });
     monitor = await spawnService('monitor-api', {
-      DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme',
-      MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`, SCHEDULE_MIN_INTERVAL_MINUTES: '15',
+      DATABASE_URL: db.url,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TOPIC_PREFIX: prefix,
+      CONNECTION_ID: 'acme',
+      MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,
+      SCHEDULE_MIN_INTERVAL_MINUTES: '15',
     });
   });
 
@@ -44,7 +48,14 @@ describe('monitor-api commands: whole PUTs, named PATCHes, schedules not too oft
     expect(empty.body.message).toHaveLength(8);
     expect(empty.body.message[0]).toBe('statuses is required: list the LNB statuses to export (proforma, final, cancelled)');
     const noStatus = await call<{ message: string[] }>('PUT', '/api/flows/invoices/selection', {
-      statuses: [], dateFrom: null, dateTo: null, includeRetailers: [], excludeRetailers: [], currencies: [], onlyReferences: [], holdBack: [],
+      statuses: [],
+      dateFrom: null,
+      dateTo: null,
+      includeRetailers: [],
+      excludeRetailers: [],
+      currencies: [],
+      onlyReferences: [],
+      holdBack: [],
     });
     expect(noStatus.status).toBe(400);
     expect((await call<Selection>('GET', '/api/flows/invoices/selection')).body).toEqual({ flow: 'invoices', current: null, pending: null });
@@ -53,11 +64,27 @@ describe('monitor-api commands: whole PUTs, named PATCHes, schedules not too oft
   it('PATCH selection changes only what it names, on top of the rules the poller confirmed', async () => {
     expect((await call('PATCH', '/api/flows/invoices/selection', { holdBack: ['INV-1'] })).status).toBe(409);
     const confirmed: SelectionRules = {
-      statuses: ['final'], dateFrom: '2026-01-01', dateTo: null, includeRetailers: [], excludeRetailers: ['RET-00009'], currencies: ['EUR'], onlyReferences: [], holdBack: [],
+      statuses: ['final'],
+      dateFrom: '2026-01-01',
+      dateTo: null,
+      includeRetailers: [],
+      excludeRetailers: ['RET-00009'],
+      currencies: ['EUR'],
+      onlyReferences: [],
+      holdBack: [],
     };
-    await publisher.publish([createEnvelope(SelectionChanged.definition, { flow: 'invoices', rules: confirmed, requestedBy: 'poller-test' }, {
-      producer: 'lnb-poller', connectionId: 'acme', correlationId: 'semantics', key: flowKey('acme', 'invoices'),
-    })]);
+    await publisher.publish([
+      createEnvelope(
+        SelectionChanged.definition,
+        { flow: 'invoices', rules: confirmed, requestedBy: 'poller-test' },
+        {
+          producer: 'lnb-poller',
+          connectionId: 'acme',
+          correlationId: 'semantics',
+          key: flowKey('acme', 'invoices'),
+        },
+      ),
+    ]);
     await waitFor('the confirmed selection', async () => (await call<Selection>('GET', '/api/flows/invoices/selection')).body.current ?? undefined);
     expect((await call<{ message: string[] }>('PATCH', '/api/flows/invoices/selection', {})).body.message).toEqual([
       'name at least one rule to change: statuses, dateFrom, dateTo, includeRetailers, excludeRetailers, currencies, onlyReferences, holdBack',
@@ -72,7 +99,9 @@ describe('monitor-api commands: whole PUTs, named PATCHes, schedules not too oft
   it('refuses a schedule firing more often than the deployment allows, naming cron', async () => {
     const often = await call<{ message: string[] }>('PUT', '/api/flows/invoices/schedule', { enabled: true, cron: '*/10 * * * *', timeZone: 'Europe/Paris' });
     expect(often.status).toBe(400);
-    expect(often.body.message).toEqual(['cron fires too often: "*/10 * * * *" fires 10 minutes apart at its closest, and runs must be at least 15 minutes apart']);
+    expect(often.body.message).toEqual([
+      'cron fires too often: "*/10 * * * *" fires 10 minutes apart at its closest, and runs must be at least 15 minutes apart',
+    ]);
     expect((await call('PUT', '/api/flows/invoices/schedule', { enabled: true, cron: '*/15 * * * *', timeZone: 'Europe/Paris' })).status).toBe(202);
   });
 
@@ -84,7 +113,10 @@ describe('monitor-api commands: whole PUTs, named PATCHes, schedules not too oft
     expect((await call('GET', '/api/runs', undefined, { 'x-api-key': key })).status).toBe(200);
     const revokedAt = Date.now();
     expect(await revokeApiKey(pool, 'soon-revoked')).toBe(true);
-    await waitFor('the revoked key refused', async () => (await call('GET', '/api/runs', undefined, { 'x-api-key': key })).status === 401, { timeoutMs: 1_000, intervalMs: 20 });
+    await waitFor('the revoked key refused', async () => (await call('GET', '/api/runs', undefined, { 'x-api-key': key })).status === 401, {
+      timeoutMs: 1_000,
+      intervalMs: 20,
+    });
     expect(Date.now() - revokedAt).toBeLessThan(1_000);
   });
 });

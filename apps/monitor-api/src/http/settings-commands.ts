@@ -19,11 +19,20 @@ export class SettingsCommands {
 
   private ctx(flow: Flow) {
     // A configuration change belongs to no run: its own id correlates what follows from it.
-    return { producer: 'monitor-api' as const, connectionId: this.config.connectionId, correlationId: randomUUID(), key: flowKey(this.config.connectionId, flow) };
+    return {
+      producer: 'monitor-api' as const,
+      connectionId: this.config.connectionId,
+      correlationId: randomUUID(),
+      key: flowKey(this.config.connectionId, flow),
+    };
   }
 
   async changeSchedule(flow: Flow, s: { enabled: boolean; cron?: string | null; timeZone?: string | null }, requestedBy: string): Promise<string> {
-    const env = createEnvelope(ScheduleChangeRequested.definition, { flow, enabled: s.enabled, cron: s.cron ?? null, timeZone: s.timeZone ?? null, requestedBy }, this.ctx(flow));
+    const env = createEnvelope(
+      ScheduleChangeRequested.definition,
+      { flow, enabled: s.enabled, cron: s.cron ?? null, timeZone: s.timeZone ?? null, requestedBy },
+      this.ctx(flow),
+    );
     await this.projection.emit(`schedule-${this.config.connectionId}-${flow}`, [env]);
     return env.eventId;
   }
@@ -56,7 +65,9 @@ export class SettingsCommands {
   private async knownRules(flow: Flow): Promise<SelectionRules> {
     const rules = latestSelection(await flowSettings(this.pool, flow));
     if (!rules) {
-      throw new ConflictException(`The selection rules of ${flow} are not known yet (the poller has not published them): set them first (PUT /api/flows/${flow}/selection).`);
+      throw new ConflictException(
+        `The selection rules of ${flow} are not known yet (the poller has not published them): set them first (PUT /api/flows/${flow}/selection).`,
+      );
     }
     return rules;
   }

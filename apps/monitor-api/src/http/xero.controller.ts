@@ -7,7 +7,17 @@
 import { redact } from '@lnbx/contracts';
 import { CONFIG, JsonLogger, PG_POOL } from '@lnbx/platform';
 import {
-  BadGatewayException, ConflictException, Controller, Get, Headers, HttpCode, Inject, Post, Query, Res, ServiceUnavailableException,
+  BadGatewayException,
+  ConflictException,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Post,
+  Query,
+  Res,
+  ServiceUnavailableException,
 } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
@@ -16,8 +26,20 @@ import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { Caller, Principal, Public, Roles } from '../auth/auth';
 import { MonitorConfig } from '../config';
 import {
-  AUTHORIZATION_TTL_MS, connectedOutcome, cookieValue, failedOutcome, hashOf, newAuthorization, NONCE_COOKIE, type Outcome, OUTCOME_COOKIE,
-  type Refusal, refusalMessage, setCookie, whyRefused, xeroRefusalMessage,
+  AUTHORIZATION_TTL_MS,
+  connectedOutcome,
+  cookieValue,
+  failedOutcome,
+  hashOf,
+  newAuthorization,
+  NONCE_COOKIE,
+  type Outcome,
+  OUTCOME_COOKIE,
+  type Refusal,
+  refusalMessage,
+  setCookie,
+  whyRefused,
+  xeroRefusalMessage,
 } from '../domain/xero-connect';
 import { describeXero, type XeroStatus } from '../domain/xero-status';
 import { xeroConnectionOf } from '../store/queries';
@@ -43,28 +65,52 @@ const integrationCenterOf = (redirectUri: string): URL => new URL('../../', redi
 /** What Xero's redirect may carry (RFC 6749 4.1.2, OpenID's session_state, RFC 9207's iss); anything else is refused. */
 export class XeroCallbackQuery {
   @ApiPropertyOptional({ type: String, maxLength: 512, description: "Xero's authorization code (single-use, minutes)" })
-  @IsOptional() @IsString() @MaxLength(512) code?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  code?: string;
 
   @ApiPropertyOptional({ type: String, maxLength: 128, description: 'The state of the authorization request POST /api/xero/connect made' })
-  @IsOptional() @IsString() @MaxLength(128) state?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(128)
+  state?: string;
 
   @ApiPropertyOptional({ type: String, pattern: '^[A-Za-z0-9_.-]{1,100}$', description: "Xero's error code, e.g. access_denied when the consent was refused" })
-  @IsOptional() @IsString() @Matches(/^[A-Za-z0-9_.-]{1,100}$/, { message: 'error must be an OAuth error code (letters, digits, _ . -; at most 100)' }) error?: string;
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_.-]{1,100}$/, { message: 'error must be an OAuth error code (letters, digits, _ . -; at most 100)' })
+  error?: string;
 
   @ApiPropertyOptional({ type: String, maxLength: 500 })
-  @IsOptional() @IsString() @MaxLength(500) error_description?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  error_description?: string;
 
   @ApiPropertyOptional({ type: String, maxLength: 500 })
-  @IsOptional() @IsString() @MaxLength(500) error_uri?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  error_uri?: string;
 
   @ApiPropertyOptional({ type: String, maxLength: 1000, description: 'The scopes granted, as Xero lists them' })
-  @IsOptional() @IsString() @MaxLength(1000) scope?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(1000)
+  scope?: string;
 
   @ApiPropertyOptional({ type: String, maxLength: 512 })
-  @IsOptional() @IsString() @MaxLength(512) session_state?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  session_state?: string;
 
   @ApiPropertyOptional({ type: String, maxLength: 500 })
-  @IsOptional() @IsString() @MaxLength(500) iss?: string;
+  @IsOptional()
+  @IsString()
+  @MaxLength(500)
+  iss?: string;
 }
 
 const REFUSED_PAGE_HEADERS = {
@@ -110,10 +156,11 @@ export class XeroController {
   @HttpCode(201)
   @ApiCreatedResponse({ type: ConnectAnswer })
   @ApiOperation({
-    summary: "Starts connecting this connection's Xero organisation (operator): an authorization request valid for 10 minutes, bound to this "
-      + 'API key, the connection, a PKCE verifier and this browser (an HttpOnly cookie for the callback). Answers the consent link to open in '
-      + 'the same browser; Xero then sends it to GET /api/xero/callback. 409 when the exporter uses a custom connection (nothing to '
-      + 'authorise); 503 when EXPORTER_INTERNAL_URL is not set; 502 when the exporter did not give a link.',
+    summary:
+      "Starts connecting this connection's Xero organisation (operator): an authorization request valid for 10 minutes, bound to this " +
+      'API key, the connection, a PKCE verifier and this browser (an HttpOnly cookie for the callback). Answers the consent link to open in ' +
+      'the same browser; Xero then sends it to GET /api/xero/callback. 409 when the exporter uses a custom connection (nothing to ' +
+      'authorise); 503 when EXPORTER_INTERNAL_URL is not set; 502 when the exporter did not give a link.',
   })
   async connect(@Caller() caller: Principal, @Res({ passthrough: true }) res: ServerResponse): Promise<ConnectAnswer> {
     if (!this.exporter.configured) {
@@ -122,7 +169,9 @@ export class XeroController {
     const connectionId = this.config.connectionId;
     const { state } = await xeroConnectionOf(this.pool, connectionId);
     if (state?.grant === 'client_credentials') {
-      throw new ConflictException('The Xero exporter uses a Xero custom connection (XERO_GRANT=client_credentials): there is nothing to authorise, it connects by itself.');
+      throw new ConflictException(
+        'The Xero exporter uses a Xero custom connection (XERO_GRANT=client_credentials): there is nothing to authorise, it connects by itself.',
+      );
     }
     const request = newAuthorization();
     let link: { url: string; redirectUri: string };
@@ -134,16 +183,29 @@ export class XeroController {
     }
     const callback = callbackUrl(link.redirectUri);
     if (!callback) {
-      throw new BadGatewayException(`The exporter's XERO_REDIRECT_URI must be this monitor's ${CALLBACK_PATH} as a browser reaches it; it is ${link.redirectUri}.`);
+      throw new BadGatewayException(
+        `The exporter's XERO_REDIRECT_URI must be this monitor's ${CALLBACK_PATH} as a browser reaches it; it is ${link.redirectUri}.`,
+      );
     }
     const expiresAt = new Date(Date.now() + AUTHORIZATION_TTL_MS);
     await saveAuthorization(this.pool, {
-      stateHash: hashOf(request.state), browserHash: hashOf(request.nonce), connectionId, requestedBy: caller.name,
-      redirectUri: link.redirectUri, codeVerifier: request.codeVerifier, expiresAt,
+      stateHash: hashOf(request.state),
+      browserHash: hashOf(request.nonce),
+      connectionId,
+      requestedBy: caller.name,
+      redirectUri: link.redirectUri,
+      codeVerifier: request.codeVerifier,
+      expiresAt,
     });
-    res.setHeader('Set-Cookie', setCookie(NONCE_COOKIE, request.nonce, {
-      path: callback.pathname, maxAgeSeconds: AUTHORIZATION_TTL_MS / 1000, secure: callback.protocol === 'https:', httpOnly: true,
-    }));
+    res.setHeader(
+      'Set-Cookie',
+      setCookie(NONCE_COOKIE, request.nonce, {
+        path: callback.pathname,
+        maxAgeSeconds: AUTHORIZATION_TTL_MS / 1000,
+        secure: callback.protocol === 'https:',
+        httpOnly: true,
+      }),
+    );
     res.setHeader('Cache-Control', 'no-store');
     this.logger.info('xero connection requested', { connectionId, requestedBy: caller.name, expiresAt: expiresAt.toISOString() });
     return { authorizeUrl: link.url, expiresAt: expiresAt.toISOString() };
@@ -152,14 +214,16 @@ export class XeroController {
   @Get('callback')
   @Public()
   @ApiOperation({
-    summary: 'Where Xero sends the browser back after its consent (no API key: the state and the cookie POST /api/xero/connect set are the proof). '
-      + 'A state unknown, used, expired, made for another connection or without its cookie is refused with a 400 page and changes nothing; '
-      + 'otherwise the request is used up, the exporter exchanges the code, and the browser goes back to the Integration Center (303) with '
-      + 'the outcome in plain words ("Connected to <organisation>." or why not).',
+    summary:
+      'Where Xero sends the browser back after its consent (no API key: the state and the cookie POST /api/xero/connect set are the proof). ' +
+      'A state unknown, used, expired, made for another connection or without its cookie is refused with a 400 page and changes nothing; ' +
+      'otherwise the request is used up, the exporter exchanges the code, and the browser goes back to the Integration Center (303) with ' +
+      'the outcome in plain words ("Connected to <organisation>." or why not).',
   })
   async callback(@Query() q: XeroCallbackQuery, @Headers('cookie') cookies: string | undefined, @Res() res: ServerResponse): Promise<void> {
     if (!q.state) return this.refuse(res, 'no_state');
-    if (!q.code && !q.error) return this.page(res, 400, 'The callback needs code (or error) from Xero. Start again with "Connect to Xero" in the Integration Center.');
+    if (!q.code && !q.error)
+      return this.page(res, 400, 'The callback needs code (or error) from Xero. Start again with "Connect to Xero" in the Integration Center.');
     const connectionId = this.config.connectionId;
     const stateHash = hashOf(q.state);
     const nonce = cookieValue(cookies, NONCE_COOKIE);
@@ -167,9 +231,15 @@ export class XeroController {
     const taken = browserHash ? await takeAuthorization(this.pool, stateHash, browserHash, connectionId) : undefined;
     if (!taken) return this.refuse(res, whyRefused(await findAuthorization(this.pool, stateHash), { browserHash, connectionId }) ?? 'unknown');
 
-    const outcome = q.error ? { connected: false, message: xeroRefusalMessage(q.error) } : await this.exchange(connectionId, q.code!, taken.codeVerifier, [q.state, q.code]);
+    const outcome = q.error
+      ? { connected: false, message: xeroRefusalMessage(q.error) }
+      : await this.exchange(connectionId, q.code!, taken.codeVerifier, [q.state, q.code]);
     await finishAuthorization(this.pool, stateHash, outcome.message);
-    this.logger.info(outcome.connected ? 'xero connected by an operator' : 'xero connection not made', { connectionId, requestedBy: taken.requestedBy, outcome: outcome.message });
+    this.logger.info(outcome.connected ? 'xero connected by an operator' : 'xero connection not made', {
+      connectionId,
+      requestedBy: taken.requestedBy,
+      outcome: outcome.message,
+    });
 
     const callback = new URL(taken.redirectUri);
     const center = integrationCenterOf(taken.redirectUri);

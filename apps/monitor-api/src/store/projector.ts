@@ -4,11 +4,27 @@ import type { EventEnvelope } from '@lnbx/contracts';
 import type { ClientBase, Pool } from 'pg';
 import { deadLetterLine, logLinesFor, type DeadLetterRecord, type LogLine } from '../domain/log-lines';
 import {
-  allocationOf, evolveDocument, evolveRunDocument, laterAllocation, readStoredView, withAllocations, type AllocationView, type DocumentView, type RunDocumentView,
+  allocationOf,
+  evolveDocument,
+  evolveRunDocument,
+  laterAllocation,
+  readStoredView,
+  withAllocations,
+  type AllocationView,
+  type DocumentView,
+  type RunDocumentView,
 } from '../domain/documents';
 import { effectsOf, type Effects } from '../domain/effects';
 import {
-  isAllocationEvent, isDocumentEvent, isRunEvent, isSettingsEvent, isXeroConnectionEvent, known, type AllocationEvent, type Known, type XeroConnectionEvent,
+  isAllocationEvent,
+  isDocumentEvent,
+  isRunEvent,
+  isSettingsEvent,
+  isXeroConnectionEvent,
+  known,
+  type AllocationEvent,
+  type Known,
+  type XeroConnectionEvent,
   type XeroConnectionStateEvent,
 } from '../domain/events';
 import { evolveRun, type RunView } from '../domain/runs';
@@ -53,8 +69,18 @@ async function saveDocument(tx: ClientBase, d: DocumentView): Promise<void> {
      on conflict (document_key) do update set state = excluded.state, retailer_reference = excluded.retailer_reference, retailer_name = excluded.retailer_name,
        document_date = excluded.document_date, codes = excluded.codes, last_event_at = excluded.last_event_at, allocation = excluded.allocation, view = excluded.view`,
     [
-      d.documentKey, d.flow, d.type, d.reference, d.state, d.retailerReference, d.retailerName, d.documentDate, d.problems.map((p) => p.code), d.lastEventAt,
-      d.allocation?.state ?? null, JSON.stringify(d),
+      d.documentKey,
+      d.flow,
+      d.type,
+      d.reference,
+      d.state,
+      d.retailerReference,
+      d.retailerName,
+      d.documentDate,
+      d.problems.map((p) => p.code),
+      d.lastEventAt,
+      d.allocation?.state ?? null,
+      JSON.stringify(d),
     ],
   );
 }
@@ -72,7 +98,8 @@ const loadRunDocument = async (tx: ClientBase, runId: string, key: string): Prom
 /** What the exporter said of a document's allocation, per run (only of `runId` when given). */
 async function allocationsOf(tx: ClientBase, key: string, runId?: string): Promise<AllocationView[]> {
   const { rows } = await tx.query<{ view: AllocationView }>(
-    'select view from monitor.allocations where document_key = $1 and ($2::text is null or run_id = $2) order by run_id', [key, runId ?? null],
+    'select view from monitor.allocations where document_key = $1 and ($2::text is null or run_id = $2) order by run_id',
+    [key, runId ?? null],
   );
   return rows.map((r) => r.view);
 }
@@ -107,10 +134,16 @@ async function saveRunDocument(tx: ClientBase, rd: RunDocumentView): Promise<voi
 }
 
 async function saveSettings(tx: ClientBase, s: FlowSettings, holdBackChanged: boolean): Promise<void> {
-  await tx.query(`insert into monitor.flow_settings (flow, view) values ($1,$2) on conflict (flow) do update set view = excluded.view`, [s.flow, JSON.stringify(s)]);
+  await tx.query(`insert into monitor.flow_settings (flow, view) values ($1,$2) on conflict (flow) do update set view = excluded.view`, [
+    s.flow,
+    JSON.stringify(s),
+  ]);
   if (!holdBackChanged) return;
   await tx.query('delete from monitor.held where flow = $1', [s.flow]);
-  await tx.query('insert into monitor.held (flow, reference) select $1, unnest($2::text[]) on conflict do nothing', [s.flow, s.selection?.value.holdBack ?? []]);
+  await tx.query('insert into monitor.held (flow, reference) select $1, unnest($2::text[]) on conflict do nothing', [
+    s.flow,
+    s.selection?.value.holdBack ?? [],
+  ]);
 }
 
 /**
@@ -130,10 +163,10 @@ async function saveXeroConnection(tx: ClientBase, e: XeroConnectionEvent): Promi
   await lock(tx, `xero-connection:${e.connectionId}`);
   const before = await one<XeroConnectionView>(tx, 'select view from monitor.xero_connections where connection_id = $1', [e.connectionId]);
   const after = evolveXeroConnection(before, e);
-  await tx.query(
-    'insert into monitor.xero_connections (connection_id, view) values ($1, $2) on conflict (connection_id) do update set view = excluded.view',
-    [e.connectionId, JSON.stringify(after)],
-  );
+  await tx.query('insert into monitor.xero_connections (connection_id, view) values ($1, $2) on conflict (connection_id) do update set view = excluded.view', [
+    e.connectionId,
+    JSON.stringify(after),
+  ]);
   const lines = logLinesFor(e);
   const runs = await runsWaitingForXero(tx, e.connectionId);
   return [...lines, ...runs.flatMap((runId) => lines.map((l) => ({ ...l, runId })))];
@@ -227,7 +260,8 @@ export async function rebuild(pool: Pool, { batchSize = 500 } = {}): Promise<{ e
     let after = 0;
     for (;;) {
       const { rows } = await client.query<{ seq: string; kind: string; body: unknown }>(
-        'select seq, kind, body from monitor.journal where seq > $1 order by seq limit $2', [after, batchSize],
+        'select seq, kind, body from monitor.journal where seq > $1 order by seq limit $2',
+        [after, batchSize],
       );
       if (!rows.length) break;
       for (const row of rows) {
@@ -250,4 +284,3 @@ export async function rebuild(pool: Pool, { batchSize = 500 } = {}): Promise<{ e
     client.release();
   }
 }
-

@@ -1,7 +1,14 @@
 // The read side: what the REST API returns, straight from the read models.
 import { documentKey, documentTypeOfFlow, type Flow } from '@lnbx/contracts';
 import type { Pool } from 'pg';
-import { readStoredView, type AllocationState, type AllocationView, type DocumentFilterState, type DocumentView, type RunDocumentView } from '../domain/documents';
+import {
+  readStoredView,
+  type AllocationState,
+  type AllocationView,
+  type DocumentFilterState,
+  type DocumentView,
+  type RunDocumentView,
+} from '../domain/documents';
 import type { LogLevel } from '../domain/log-lines';
 import { readStoredRun, runDurationSeconds, type RunStatus, type RunView, type StoredRunView } from '../domain/runs';
 import { emptySettings, type FlowSettings } from '../domain/settings';
@@ -31,8 +38,18 @@ const RUN_SELECT = `
   from monitor.runs r left join monitor.run_documents d on d.run_id = r.run_id`;
 
 type RunRow = {
-  number: string; view: StoredRunView; total: string; detected: string; mapped: string; rejected: string; exported: string; failed: string;
-  allocation_waiting: string; allocated: string; allocation_not_possible: string; dead_letters: string;
+  number: string;
+  view: StoredRunView;
+  total: string;
+  detected: string;
+  mapped: string;
+  rejected: string;
+  exported: string;
+  failed: string;
+  allocation_waiting: string;
+  allocated: string;
+  allocation_not_possible: string;
+  dead_letters: string;
 };
 
 function toSummary(r: RunRow): RunSummary {
@@ -91,10 +108,10 @@ const logFilter = (first: number): string => `($${first}::text is null or level 
 const logFilterValues = (f: LogFilter) => [f.level ?? null, f.code ?? null, f.q ?? null, f.limit];
 
 export async function runLog(pool: Pool, runId: string, f: LogFilter): Promise<LogLineOut[]> {
-  const { rows } = await pool.query(
-    `select ${LOG_COLUMNS} from monitor.log_lines where run_id = $1 and ${logFilter(2)} order by at, seq limit $5`,
-    [runId, ...logFilterValues(f)],
-  );
+  const { rows } = await pool.query(`select ${LOG_COLUMNS} from monitor.log_lines where run_id = $1 and ${logFilter(2)} order by at, seq limit $5`, [
+    runId,
+    ...logFilterValues(f),
+  ]);
   return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
 }
 
@@ -147,13 +164,25 @@ export async function xeroConnections(pool: Pool): Promise<Map<string, XeroConne
 
 function toDocument(view: DocumentView | null, flow: Flow, reference: string, key: string, held: boolean, xero: Map<string, XeroConnectionView>): DocumentOut {
   return {
-    documentKey: key, flow, type: documentTypeOfFlow(flow), reference, state: view?.state ?? null, heldBack: held,
-    revision: view?.revision ?? null, runId: view?.runId ?? null,
+    documentKey: key,
+    flow,
+    type: documentTypeOfFlow(flow),
+    reference,
+    state: view?.state ?? null,
+    heldBack: held,
+    revision: view?.revision ?? null,
+    runId: view?.runId ?? null,
     retailer: { reference: view?.retailerReference ?? null, name: view?.retailerName ?? null },
-    documentDate: view?.documentDate ?? null, currency: view?.currency ?? null, total: view?.total ?? null,
+    documentDate: view?.documentDate ?? null,
+    currency: view?.currency ?? null,
+    total: view?.total ?? null,
     xero: view?.xeroId ? { id: view.xeroId, number: view.xeroNumber, url: view.xeroUrl } : null,
-    problems: view?.problems ?? [], waiting: waitingForXero(view?.state ?? null, view ? xero.get(view.connectionId) : undefined),
-    allocation: view?.allocation ?? null, lastEventAt: view?.lastEventAt ?? null, detectedAt: view?.detectedAt ?? null, exportedAt: view?.exportedAt ?? null,
+    problems: view?.problems ?? [],
+    waiting: waitingForXero(view?.state ?? null, view ? xero.get(view.connectionId) : undefined),
+    allocation: view?.allocation ?? null,
+    lastEventAt: view?.lastEventAt ?? null,
+    detectedAt: view?.detectedAt ?? null,
+    exportedAt: view?.exportedAt ?? null,
   };
 }
 
@@ -194,10 +223,24 @@ export async function listDocuments(pool: Pool, connectionId: string, f: Documen
      order by last_event_at desc nulls first, reference limit $7 offset $8`,
     [f.state ?? null, f.code ?? null, f.retailer ?? null, f.flow ?? null, f.from ?? null, f.to ?? null, f.limit, f.offset, f.allocation ?? null],
   );
-  return rows.map((r) => toDocument(r.view && readStoredView<DocumentView>(r.view), r.flow, r.reference, r.document_key ?? documentKey(connectionId, documentTypeOfFlow(r.flow), r.reference), r.held, xero));
+  return rows.map((r) =>
+    toDocument(
+      r.view && readStoredView<DocumentView>(r.view),
+      r.flow,
+      r.reference,
+      r.document_key ?? documentKey(connectionId, documentTypeOfFlow(r.flow), r.reference),
+      r.held,
+      xero,
+    ),
+  );
 }
 
-export async function getDocument(pool: Pool, key: string, flow: Flow, reference: string): Promise<(DocumentOut & { history: LogLineOut[]; runs: Pick<RunDocumentView, 'runId' | 'state' | 'mode' | 'revision' | 'lastEventAt'>[] }) | null> {
+export async function getDocument(
+  pool: Pool,
+  key: string,
+  flow: Flow,
+  reference: string,
+): Promise<(DocumentOut & { history: LogLineOut[]; runs: Pick<RunDocumentView, 'runId' | 'state' | 'mode' | 'revision' | 'lastEventAt'>[] }) | null> {
   const [doc, held, history, runs, xero] = await Promise.all([
     pool.query<{ view: DocumentView }>('select view from monitor.documents where document_key = $1', [key]),
     pool.query('select 1 from monitor.held where flow = $1 and reference = $2', [flow, reference]),

@@ -10,5 +10,13 @@ export const SCHEMA = 'monitor';
 export const REQUIRED_MIGRATION = '0004_xero-authorizations';
 
 export const READ_MODEL_TABLES = [
-  'runs', 'documents', 'run_documents', 'log_lines', 'flow_settings', 'held', 'xero_connections', 'allocations', 'xero_connection_state',
+  'runs',
+  'documents',
+  'run_documents',
+  'log_lines',
+  'flow_settings',
+  'held',
+  'xero_connections',
+  'allocations',
+  'xero_connection_state',
 ] as const;

@@ -27,7 +27,12 @@ export async function saveAuthorization(pool: Pool, r: AuthorizationRequest): Pr
  * Marks the request used, in one statement and only if everything holds (unused, unexpired, this browser, this
  * connection): of two callbacks with one state, one gets it. A refused callback changes nothing.
  */
-export async function takeAuthorization(pool: Pool, stateHash: string, browserHash: string, connectionId: string): Promise<{ requestedBy: string; redirectUri: string; codeVerifier: string } | undefined> {
+export async function takeAuthorization(
+  pool: Pool,
+  stateHash: string,
+  browserHash: string,
+  connectionId: string,
+): Promise<{ requestedBy: string; redirectUri: string; codeVerifier: string } | undefined> {
   const { rows } = await pool.query<{ requestedBy: string; redirectUri: string; codeVerifier: string }>(
     `update monitor.xero_authorizations set used_at = now()
      where state_hash = $1 and browser_hash = $2 and connection_id = $3 and used_at is null and expires_at > now()

@@ -36,12 +36,17 @@ export class Notifier implements OnApplicationShutdown {
     if (!items.length) return;
     const send = async () => {
       const runIds = [...new Set(items.filter(isRunNotice).map((n) => n.runId))];
-      const { rows } = await this.pool.query<{ run_id: string; number: string }>('select run_id, number from monitor.runs where run_id = any($1)', [runIds]).catch(() => ({ rows: [] }));
+      const { rows } = await this.pool
+        .query<{ run_id: string; number: string }>('select run_id, number from monitor.runs where run_id = any($1)', [runIds])
+        .catch(() => ({ rows: [] }));
       const message = summarise(items, new Map(rows.map((r) => [r.run_id, Number(r.number)])));
       if (!message) return;
       try {
         const res = await fetch(this.config.webhookUrl, {
-          method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(message), signal: AbortSignal.timeout(5_000),
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(message),
+          signal: AbortSignal.timeout(5_000),
         });
         if (!res.ok) this.logger.warn('failure webhook refused the digest', { status: res.status, notices: items.length });
         else this.logger.info('failure digest sent', { notices: items.length });

@@ -67,7 +67,11 @@ export function decideAllocation(s: AllocationSubject, credit: CreditFacts | und
   const cn = s.creditNoteNumber;
   const inv = s.invoiceNumber;
   if (!credit || GONE.includes(credit.status)) {
-    return { kind: 'not_possible', code: ALLOCATION_CODES.voided, message: `Credit note ${cn} is ${credit ? credit.status.toLowerCase() : 'no longer'} in Xero, so it cannot be allocated to invoice ${inv}.` };
+    return {
+      kind: 'not_possible',
+      code: ALLOCATION_CODES.voided,
+      message: `Credit note ${cn} is ${credit ? credit.status.toLowerCase() : 'no longer'} in Xero, so it cannot be allocated to invoice ${inv}.`,
+    };
   }
   const currency = credit.currency ?? '';
   if (invoice) {
@@ -75,13 +79,21 @@ export function decideAllocation(s: AllocationSubject, credit: CreditFacts | und
     if (already.length) {
       const amount = already.reduce((sum, a) => sum + cents(a.amount), 0) / 100;
       return {
-        kind: 'done', invoice, amount, remainingCredit: credit.outstanding, currency,
+        kind: 'done',
+        invoice,
+        amount,
+        remainingCredit: credit.outstanding,
+        currency,
         message: `Credit note ${cn} is allocated to invoice ${inv} in Xero (${money(amount, currency)}).`,
       };
     }
   }
   if (credit.status !== 'DRAFT' && credit.status !== 'SUBMITTED' && cents(credit.outstanding) <= 0) {
-    return { kind: 'not_possible', code: ALLOCATION_CODES.noCreditLeft, message: `Credit note ${cn} has no credit left in Xero (it was allocated or refunded there), so nothing was allocated to invoice ${inv}.` };
+    return {
+      kind: 'not_possible',
+      code: ALLOCATION_CODES.noCreditLeft,
+      message: `Credit note ${cn} has no credit left in Xero (it was allocated or refunded there), so nothing was allocated to invoice ${inv}.`,
+    };
   }
   if (!invoice) {
     const waits: AllocationWait[] = ['invoice_in_xero'];
@@ -89,16 +101,32 @@ export function decideAllocation(s: AllocationSubject, credit: CreditFacts | und
     return waiting(s, waits);
   }
   if (GONE.includes(invoice.status)) {
-    return { kind: 'not_possible', code: ALLOCATION_CODES.voided, message: `Invoice ${inv} is ${invoice.status.toLowerCase()} in Xero, so credit note ${cn} cannot be allocated to it; its credit stays on the customer's account.` };
+    return {
+      kind: 'not_possible',
+      code: ALLOCATION_CODES.voided,
+      message: `Invoice ${inv} is ${invoice.status.toLowerCase()} in Xero, so credit note ${cn} cannot be allocated to it; its credit stays on the customer's account.`,
+    };
   }
   if (invoice.status === 'PAID' || (invoice.status === 'AUTHORISED' && cents(invoice.outstanding) <= 0)) {
-    return { kind: 'not_possible', code: ALLOCATION_CODES.invoicePaid, message: `Invoice ${inv} has already been paid in Xero, so credit note ${cn} was not allocated to it; its credit stays on the customer's account.` };
+    return {
+      kind: 'not_possible',
+      code: ALLOCATION_CODES.invoicePaid,
+      message: `Invoice ${inv} has already been paid in Xero, so credit note ${cn} was not allocated to it; its credit stays on the customer's account.`,
+    };
   }
   if (credit.contactId && invoice.contactId && credit.contactId.toLowerCase() !== invoice.contactId.toLowerCase()) {
-    return { kind: 'not_possible', code: ALLOCATION_CODES.contactMismatch, message: `Credit note ${cn} and invoice ${inv} belong to different contacts in Xero; a credit note can only be allocated to its own customer's invoice.` };
+    return {
+      kind: 'not_possible',
+      code: ALLOCATION_CODES.contactMismatch,
+      message: `Credit note ${cn} and invoice ${inv} belong to different contacts in Xero; a credit note can only be allocated to its own customer's invoice.`,
+    };
   }
   if (credit.currency && invoice.currency && credit.currency !== invoice.currency) {
-    return { kind: 'not_possible', code: ALLOCATION_CODES.currencyMismatch, message: `Credit note ${cn} is in ${credit.currency} and invoice ${inv} in ${invoice.currency}; Xero allocates only within one currency.` };
+    return {
+      kind: 'not_possible',
+      code: ALLOCATION_CODES.currencyMismatch,
+      message: `Credit note ${cn} is in ${credit.currency} and invoice ${inv} in ${invoice.currency}; Xero allocates only within one currency.`,
+    };
   }
   const waits: AllocationWait[] = [];
   if (credit.status !== 'AUTHORISED') waits.push('credit_note_approval');
@@ -108,17 +136,38 @@ export function decideAllocation(s: AllocationSubject, credit: CreditFacts | und
   const amount = allocationAmount(credit.outstanding, invoice.outstanding);
   const remainingCredit = (cents(credit.outstanding) - cents(amount)) / 100;
   // Dated when the credit was issued, but never before the invoice it pays.
-  const date = [s.date ?? credit.date, invoice.date].filter((d): d is string => !!d).sort().pop() ?? today;
-  const rest = remainingCredit > 0
-    ? ` ${money(remainingCredit, currency)} of credit stays on the customer's account: the invoice owed only ${money(invoice.outstanding, currency)}.`
-    : '';
-  return { kind: 'allocate', invoice, amount, date, remainingCredit, currency, message: `Allocated ${money(amount, currency)} of credit note ${cn} to invoice ${inv}.${rest}` };
+  const date =
+    [s.date ?? credit.date, invoice.date]
+      .filter((d): d is string => !!d)
+      .sort()
+      .pop() ?? today;
+  const rest =
+    remainingCredit > 0
+      ? ` ${money(remainingCredit, currency)} of credit stays on the customer's account: the invoice owed only ${money(invoice.outstanding, currency)}.`
+      : '';
+  return {
+    kind: 'allocate',
+    invoice,
+    amount,
+    date,
+    remainingCredit,
+    currency,
+    message: `Allocated ${money(amount, currency)} of credit note ${cn} to invoice ${inv}.${rest}`,
+  };
 }
 
 /** What Xero said when it refused an allocation, read as a decision (its words kept for the finance team). */
 export function refusal(s: AllocationSubject, xeroMessage: string): Extract<AllocationDecision, { kind: 'not_possible' }> {
   if (/already been paid/i.test(xeroMessage)) {
-    return { kind: 'not_possible', code: ALLOCATION_CODES.invoicePaid, message: `Invoice ${s.invoiceNumber} has already been paid in Xero, so credit note ${s.creditNoteNumber} was not allocated to it; its credit stays on the customer's account.` };
+    return {
+      kind: 'not_possible',
+      code: ALLOCATION_CODES.invoicePaid,
+      message: `Invoice ${s.invoiceNumber} has already been paid in Xero, so credit note ${s.creditNoteNumber} was not allocated to it; its credit stays on the customer's account.`,
+    };
   }
-  return { kind: 'not_possible', code: ALLOCATION_CODES.refused, message: `Xero refused to allocate credit note ${s.creditNoteNumber} to invoice ${s.invoiceNumber}: ${xeroMessage}` };
+  return {
+    kind: 'not_possible',
+    code: ALLOCATION_CODES.refused,
+    message: `Xero refused to allocate credit note ${s.creditNoteNumber} to invoice ${s.invoiceNumber}: ${xeroMessage}`,
+  };
 }

@@ -27,7 +27,11 @@ export function decideContact(wanted: XeroContact, byNumber: KnownContact[], byN
   const archived = numbered.find((c) => c.status === 'ARCHIVED');
   if (archived) {
     const clash = byName.find((c) => c.status === 'ACTIVE' && c.contactId !== archived.contactId && same(c.name, archived.name));
-    return { action: 'unarchive', contactId: archived.contactId, name: clash ? suffixedName(archived.name, suffixTemplate, wanted.contactNumber) : archived.name };
+    return {
+      action: 'unarchive',
+      contactId: archived.contactId,
+      name: clash ? suffixedName(archived.name, suffixTemplate, wanted.contactNumber) : archived.name,
+    };
   }
   const namesake = byName.find((c) => c.status === 'ACTIVE' && same(c.name, wanted.name));
   if (!namesake) return { action: 'create', name: wanted.name };

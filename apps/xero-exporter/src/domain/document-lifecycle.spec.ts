@@ -2,14 +2,37 @@
 // appends (or why it may not), and the state they leave.
 import type { DocumentRef } from './events';
 import {
-  decideDocument, type DocumentCommand, type DocumentEvent, type DocumentState, evolveDocument, type LegacyRows, NO_DOCUMENT, withLegacyRows,
+  decideDocument,
+  type DocumentCommand,
+  type DocumentEvent,
+  type DocumentState,
+  evolveDocument,
+  type LegacyRows,
+  NO_DOCUMENT,
+  withLegacyRows,
 } from './document-lifecycle';
 
 const AT = '2026-03-10T09:30:00.000Z';
 const ref = (over: Partial<DocumentRef> = {}): DocumentRef => ({
-  documentKey: 'acme:credit_note:CN-7', connectionId: 'acme', docType: 'credit_note', revision: 'r1', runId: 'run-1', correlationId: 'run-1', causationId: 'mapped-1', ...over,
+  documentKey: 'acme:credit_note:CN-7',
+  connectionId: 'acme',
+  docType: 'credit_note',
+  revision: 'r1',
+  runId: 'run-1',
+  correlationId: 'run-1',
+  causationId: 'mapped-1',
+  ...over,
 });
-const facts = { xeroTenantId: 't-1', xeroId: 'x-7', number: 'CN-7', status: 'AUTHORISED', subTotal: 10, totalTax: 2, total: 12, url: 'https://go.xero.com/x-7' };
+const facts = {
+  xeroTenantId: 't-1',
+  xeroId: 'x-7',
+  number: 'CN-7',
+  status: 'AUTHORISED',
+  subTotal: 10,
+  totalTax: 2,
+  total: 12,
+  url: 'https://go.xero.com/x-7',
+};
 
 const given = (...events: DocumentEvent[]): DocumentState => events.reduce(evolveDocument, NO_DOCUMENT);
 /** The events `command` appends after `history`, or its refusal. */
@@ -26,34 +49,64 @@ function story(...commands: DocumentCommand[]): DocumentEvent[] {
 }
 
 const queue = (over: Partial<DocumentRef> = {}): DocumentCommand => ({ type: 'Queue', ref: ref(over), number: 'CN-7', at: AT });
-const exported = (over: Partial<DocumentRef> = {}, allocateTo?: { invoiceNumber: string; creditNoteDate?: string }): DocumentCommand =>
-  ({ type: 'RecordExport', ref: ref(over), facts, outcome: 'created', allocateTo, at: AT });
+const exported = (over: Partial<DocumentRef> = {}, allocateTo?: { invoiceNumber: string; creditNoteDate?: string }): DocumentCommand => ({
+  type: 'RecordExport',
+  ref: ref(over),
+  facts,
+  outcome: 'created',
+  allocateTo,
+  at: AT,
+});
 const types = (d: ReturnType<typeof when>) => (d.ok ? d.events.map((e) => e.type) : d.code);
 
 describe('a document queued and exported', () => {
   it('given nothing, queueing is one DocumentQueued (not published) and the document is queued', () => {
     const d = when(queue());
     expect(d).toEqual({ ok: true, events: [{ type: 'DocumentQueued', at: AT, data: { ...ref(), number: 'CN-7' } }] });
-    expect(given(...story(queue()))).toMatchObject({ version: 1, phase: 'queued', connectionId: 'acme', docType: 'credit_note', lifecycle: true, needsLookup: false });
+    expect(given(...story(queue()))).toMatchObject({
+      version: 1,
+      phase: 'queued',
+      connectionId: 'acme',
+      docType: 'credit_note',
+      lifecycle: true,
+      needsLookup: false,
+    });
   });
 
   it('given this revision in Xero, queueing it again says DocumentExported already_present from what Xero holds, and queues nothing', () => {
     const history = story(queue(), exported());
     const d = when(queue({ runId: 'run-2', correlationId: 'run-2', causationId: 'mapped-2' }), history);
-    expect(d).toEqual({ ok: true, events: [{
-      type: 'DocumentExported', at: AT, ctx: { connectionId: 'acme', correlationId: 'run-2', causationId: 'mapped-2' },
-      data: {
-        documentKey: 'acme:credit_note:CN-7', documentType: 'credit_note', revision: 'r1', runId: 'run-2', xeroTenantId: 't-1', xeroId: 'x-7', number: 'CN-7',
-        url: 'https://go.xero.com/x-7', subTotal: 10, totalTax: 2, total: 12, outcome: 'already_present',
-      },
-    }] });
+    expect(d).toEqual({
+      ok: true,
+      events: [
+        {
+          type: 'DocumentExported',
+          at: AT,
+          ctx: { connectionId: 'acme', correlationId: 'run-2', causationId: 'mapped-2' },
+          data: {
+            documentKey: 'acme:credit_note:CN-7',
+            documentType: 'credit_note',
+            revision: 'r1',
+            runId: 'run-2',
+            xeroTenantId: 't-1',
+            xeroId: 'x-7',
+            number: 'CN-7',
+            url: 'https://go.xero.com/x-7',
+            subTotal: 10,
+            totalTax: 2,
+            total: 12,
+            outcome: 'already_present',
+          },
+        },
+      ],
+    });
   });
 
   it('given an older revision in Xero, a new one is queued (it will be updated, never created)', () => {
     expect(types(when(queue({ revision: 'r2' }), story(queue(), exported())))).toEqual(['DocumentQueued']);
   });
 
-  it('records an export as the published DocumentExported plus Xero\'s status (not published)', () => {
+  it("records an export as the published DocumentExported plus Xero's status (not published)", () => {
     const d = when(exported(), story(queue()));
     expect(types(d)).toEqual(['DocumentExported', 'DocumentStatusInXero']);
     const state = given(...story(queue(), exported()));
@@ -89,28 +142,64 @@ describe('a failure', () => {
   });
 });
 
-describe('a credit note\'s allocation', () => {
+describe("a credit note's allocation", () => {
   const toInvoice = { invoiceNumber: 'INV-9', creditNoteDate: '2026-03-05' };
   const allocating = (...then: DocumentCommand[]) => story(queue(), exported({}, toInvoice), ...then);
-  const defer = (message: string): DocumentCommand => ({ type: 'DeferAllocation', message, waitingFor: ['invoice_in_xero'], nextCheckAt: '2026-03-10T09:32:00.000Z', at: AT });
+  const defer = (message: string): DocumentCommand => ({
+    type: 'DeferAllocation',
+    message,
+    waitingFor: ['invoice_in_xero'],
+    nextCheckAt: '2026-03-10T09:32:00.000Z',
+    at: AT,
+  });
   const allocated: DocumentCommand = {
-    type: 'RecordAllocation', message: 'Allocated 12.00 GBP', invoiceXeroId: 'i-9', amount: 12, currency: 'GBP', remainingCredit: 0, outcome: 'allocated', at: AT,
+    type: 'RecordAllocation',
+    message: 'Allocated 12.00 GBP',
+    invoiceXeroId: 'i-9',
+    amount: 12,
+    currency: 'GBP',
+    remainingCredit: 0,
+    outcome: 'allocated',
+    at: AT,
   };
-  const unallocated: DocumentCommand = { type: 'LeaveUnallocated', message: 'Invoice INV-9 has already been paid', code: 'XERO.ALLOCATION_INVOICE_PAID', at: AT };
+  const unallocated: DocumentCommand = {
+    type: 'LeaveUnallocated',
+    message: 'Invoice INV-9 has already been paid',
+    code: 'XERO.ALLOCATION_INVOICE_PAID',
+    at: AT,
+  };
 
   it('is asked for by the export (not published), waiting, with nothing said yet', () => {
     expect(allocating().map((e) => e.type)).toEqual(['DocumentQueued', 'DocumentExported', 'DocumentStatusInXero', 'CreditNoteAllocationRequested']);
     expect(given(...allocating()).allocation).toMatchObject({
-      state: 'waiting', message: null, invoiceNumber: 'INV-9', creditNoteDate: '2026-03-05', creditNoteXeroId: 'x-7', creditNoteNumber: 'CN-7', ref: ref(),
+      state: 'waiting',
+      message: null,
+      invoiceNumber: 'INV-9',
+      creditNoteDate: '2026-03-05',
+      creditNoteXeroId: 'x-7',
+      creditNoteNumber: 'CN-7',
+      ref: ref(),
     });
   });
 
   it('says a wait once: the same message again appends nothing, a new one is said', () => {
     const first = when(defer('waits for INV-9'), allocating());
-    expect(first).toMatchObject({ ok: true, events: [{
-      type: 'CreditNoteAllocationDeferred', ctx: { correlationId: 'run-1', causationId: 'mapped-1' },
-      data: { documentKey: 'acme:credit_note:CN-7', creditNoteNumber: 'CN-7', invoiceNumber: 'INV-9', message: 'waits for INV-9', waitingFor: ['invoice_in_xero'] },
-    }] });
+    expect(first).toMatchObject({
+      ok: true,
+      events: [
+        {
+          type: 'CreditNoteAllocationDeferred',
+          ctx: { correlationId: 'run-1', causationId: 'mapped-1' },
+          data: {
+            documentKey: 'acme:credit_note:CN-7',
+            creditNoteNumber: 'CN-7',
+            invoiceNumber: 'INV-9',
+            message: 'waits for INV-9',
+            waitingFor: ['invoice_in_xero'],
+          },
+        },
+      ],
+    });
     const waited = allocating(defer('waits for INV-9'));
     expect(types(when(defer('waits for INV-9'), waited))).toEqual([]);
     expect(types(when(defer('waits for approval'), waited))).toEqual(['CreditNoteAllocationDeferred']);
@@ -120,7 +209,10 @@ describe('a credit note\'s allocation', () => {
     expect(types(when(allocated, allocating()))).toEqual(['CreditNoteAllocated']);
     expect(given(...allocating(allocated)).allocation).toMatchObject({ state: 'allocated', message: 'Allocated 12.00 GBP' });
     expect(given(...allocating(unallocated)).allocation).toMatchObject({ state: 'not_possible', message: 'Invoice INV-9 has already been paid' });
-    expect(when(unallocated, allocating())).toMatchObject({ ok: true, events: [{ type: 'CreditNoteLeftUnallocated', data: { code: 'XERO.ALLOCATION_INVOICE_PAID' } }] });
+    expect(when(unallocated, allocating())).toMatchObject({
+      ok: true,
+      events: [{ type: 'CreditNoteLeftUnallocated', data: { code: 'XERO.ALLOCATION_INVOICE_PAID' } }],
+    });
   });
 
   it('re-opens only what was found not possible, and a new revision starts over unless it is allocated already', () => {
@@ -130,20 +222,33 @@ describe('a credit note\'s allocation', () => {
     expect(given(...allocating(unallocated, reopen)).allocation).toMatchObject({ state: 'waiting', message: 'Invoice INV-9 has already been paid' });
     expect(types(when(reopen, allocating()))).toEqual([]);
     expect(types(when(reopen, allocating(allocated)))).toEqual([]);
-    expect(types(when(exported({ revision: 'r2' }, toInvoice), notPossible))).toEqual(['DocumentExported', 'DocumentStatusInXero', 'CreditNoteAllocationRequested']);
+    expect(types(when(exported({ revision: 'r2' }, toInvoice), notPossible))).toEqual([
+      'DocumentExported',
+      'DocumentStatusInXero',
+      'CreditNoteAllocationRequested',
+    ]);
     expect(types(when(exported({ revision: 'r2' }, toInvoice), allocating(allocated)))).toEqual(['DocumentExported', 'DocumentStatusInXero']);
   });
 
   it('refuses what is said of an allocation that was never asked for', () => {
     for (const command of [defer('x'), allocated, unallocated, { type: 'ReopenAllocation', at: AT } as DocumentCommand]) {
-      expect(when(command, story(queue(), exported()))).toEqual({ ok: false, code: 'EXPORTER.NO_ALLOCATION', message: 'the document has no allocation to its invoice' });
+      expect(when(command, story(queue(), exported()))).toEqual({
+        ok: false,
+        code: 'EXPORTER.NO_ALLOCATION',
+        message: 'the document has no allocation to its invoice',
+      });
     }
   });
 });
 
 describe('a stream a previous release wrote (no lifecycle events)', () => {
   const legacy: LegacyRows = {
-    connectionId: 'acme', docType: 'credit_note', needsLookup: true, inXero: null, allocation: null, updatedAt: '2026-03-01T08:00:00.000Z',
+    connectionId: 'acme',
+    docType: 'credit_note',
+    needsLookup: true,
+    inXero: null,
+    allocation: null,
+    updatedAt: '2026-03-01T08:00:00.000Z',
   };
 
   it('takes what its rows say (a look-up pending), and the first decision that appends adopts them into the stream', () => {
@@ -159,14 +264,31 @@ describe('a stream a previous release wrote (no lifecycle events)', () => {
 
   it('learns an allocation from its published events when no row says more', () => {
     const deferred: DocumentEvent = {
-      type: 'CreditNoteAllocationDeferred', at: AT, ctx: { connectionId: 'acme', correlationId: 'run-1', causationId: 'mapped-1' },
+      type: 'CreditNoteAllocationDeferred',
+      at: AT,
+      ctx: { connectionId: 'acme', correlationId: 'run-1', causationId: 'mapped-1' },
       data: {
-        documentKey: 'acme:credit_note:CN-7', documentType: 'credit_note', revision: 'r1', runId: 'run-1', creditNoteNumber: 'CN-7', creditNoteXeroId: 'x-7',
-        invoiceNumber: 'INV-9', message: 'waits', waitingFor: ['invoice_in_xero'], nextCheckAt: AT,
+        documentKey: 'acme:credit_note:CN-7',
+        documentType: 'credit_note',
+        revision: 'r1',
+        runId: 'run-1',
+        creditNoteNumber: 'CN-7',
+        creditNoteXeroId: 'x-7',
+        invoiceNumber: 'INV-9',
+        message: 'waits',
+        waitingFor: ['invoice_in_xero'],
+        nextCheckAt: AT,
       },
     };
     expect(given(deferred).allocation).toEqual({
-      state: 'waiting', message: 'waits', ref: ref(), creditNoteXeroId: 'x-7', creditNoteNumber: 'CN-7', invoiceNumber: 'INV-9', creditNoteDate: null, updatedAt: AT,
+      state: 'waiting',
+      message: 'waits',
+      ref: ref(),
+      creditNoteXeroId: 'x-7',
+      creditNoteNumber: 'CN-7',
+      invoiceNumber: 'INV-9',
+      creditNoteDate: null,
+      updatedAt: AT,
     });
     expect(withLegacyRows(given(...story(queue())), legacy).needsLookup).toBe(false);
   });

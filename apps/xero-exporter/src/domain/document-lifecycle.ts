@@ -6,8 +6,14 @@
 // is appended beside them without a topic. exporter.documents and exporter.allocations' state are
 // projections of this state (store/document-lifecycle-store.ts).
 import type {
-  AllocationWait, CreditNoteAllocated, CreditNoteAllocationDeferred, CreditNoteLeftUnallocated, DocumentExported, DocumentExportFailed,
-  DocumentType, Problem,
+  AllocationWait,
+  CreditNoteAllocated,
+  CreditNoteAllocationDeferred,
+  CreditNoteLeftUnallocated,
+  DocumentExported,
+  DocumentExportFailed,
+  DocumentType,
+  Problem,
 } from '@lnbx/contracts';
 import type { XeroFacts } from './documents';
 import type { DocumentRef } from './events';
@@ -77,8 +83,18 @@ export interface DocumentState {
 }
 
 export const NO_DOCUMENT: DocumentState = {
-  version: 0, connectionId: null, docType: null, phase: 'unknown', queued: null, needsLookup: false, inXero: null, failure: null,
-  allocation: null, updatedAt: null, lifecycle: false, unadopted: null,
+  version: 0,
+  connectionId: null,
+  docType: null,
+  phase: 'unknown',
+  queued: null,
+  needsLookup: false,
+  inXero: null,
+  failure: null,
+  allocation: null,
+  updatedAt: null,
+  lifecycle: false,
+  unadopted: null,
 };
 
 /** The revision accepted for export, and the number it goes to Xero under. */
@@ -115,8 +131,13 @@ export type PublishedEvent =
 export type DocumentEvent = InternalEvent | PublishedEvent;
 
 export const INTERNAL_EVENT_TYPES: readonly InternalEvent['type'][] = [
-  'DocumentQueued', 'DocumentMarkedForLookup', 'DocumentLookupCleared', 'DocumentStatusInXero', 'CreditNoteAllocationRequested',
-  'CreditNoteAllocationReopened', 'DocumentAdopted',
+  'DocumentQueued',
+  'DocumentMarkedForLookup',
+  'DocumentLookupCleared',
+  'DocumentStatusInXero',
+  'CreditNoteAllocationRequested',
+  'CreditNoteAllocationReopened',
+  'DocumentAdopted',
 ];
 export const isInternal = (e: DocumentEvent): e is InternalEvent => (INTERNAL_EVENT_TYPES as readonly string[]).includes(e.type);
 
@@ -135,16 +156,26 @@ export type DocumentCommand =
   /** The create's answer was read, or the document was found not in Xero. */
   | { type: 'ClearLookup'; revision: string; at: string }
   | {
-    type: 'RecordExport'; ref: DocumentRef; facts: ExportFacts; outcome: DocumentExported.Value['outcome'];
-    /** A credit note to allocate to this invoice once in Xero. */
-    allocateTo?: { invoiceNumber: string; creditNoteDate?: string }; at: string;
-  }
+      type: 'RecordExport';
+      ref: DocumentRef;
+      facts: ExportFacts;
+      outcome: DocumentExported.Value['outcome'];
+      /** A credit note to allocate to this invoice once in Xero. */
+      allocateTo?: { invoiceNumber: string; creditNoteDate?: string };
+      at: string;
+    }
   | { type: 'RecordFailure'; ref: DocumentRef; problems: Problem[]; retriable: boolean; attempt: number; at: string }
   | { type: 'DeferAllocation'; message: string; waitingFor: AllocationWait[]; nextCheckAt: string; at: string }
   | {
-    type: 'RecordAllocation'; message: string; invoiceXeroId: string; amount: number; currency: string; remainingCredit: number;
-    outcome: CreditNoteAllocated.Value['outcome']; at: string;
-  }
+      type: 'RecordAllocation';
+      message: string;
+      invoiceXeroId: string;
+      amount: number;
+      currency: string;
+      remainingCredit: number;
+      outcome: CreditNoteAllocated.Value['outcome'];
+      at: string;
+    }
   | { type: 'LeaveUnallocated'; message: string; code: string; at: string }
   /** "Check allocations now" naming this credit note: looked at again even when it was found not possible. */
   | { type: 'ReopenAllocation'; at: string };
@@ -176,15 +207,40 @@ function decide(command: DocumentCommand, state: DocumentState): DocumentDecisio
       const x = state.inXero;
       if (x && x.revision === ref.revision) {
         // The same revision again (a retry run): it is in Xero already; said without a call.
-        return accept({ type: 'DocumentExported', ctx: contextOf(ref), at, data: {
-          documentKey: ref.documentKey, documentType: ref.docType, revision: ref.revision, runId: ref.runId, xeroTenantId: x.xeroTenantId,
-          xeroId: x.xeroId, number: x.number || command.number, url: x.url, subTotal: x.subTotal, totalTax: x.totalTax, total: x.total, outcome: 'already_present',
-        } });
+        return accept({
+          type: 'DocumentExported',
+          ctx: contextOf(ref),
+          at,
+          data: {
+            documentKey: ref.documentKey,
+            documentType: ref.docType,
+            revision: ref.revision,
+            runId: ref.runId,
+            xeroTenantId: x.xeroTenantId,
+            xeroId: x.xeroId,
+            number: x.number || command.number,
+            url: x.url,
+            subTotal: x.subTotal,
+            totalTax: x.totalTax,
+            total: x.total,
+            outcome: 'already_present',
+          },
+        });
       }
-      return accept({ type: 'DocumentQueued', at, data: {
-        documentKey: ref.documentKey, connectionId: ref.connectionId, docType: ref.docType, revision: ref.revision, runId: ref.runId,
-        correlationId: ref.correlationId, causationId: ref.causationId, number: command.number,
-      } });
+      return accept({
+        type: 'DocumentQueued',
+        at,
+        data: {
+          documentKey: ref.documentKey,
+          connectionId: ref.connectionId,
+          docType: ref.docType,
+          revision: ref.revision,
+          runId: ref.runId,
+          correlationId: ref.correlationId,
+          causationId: ref.causationId,
+          number: command.number,
+        },
+      });
     }
     case 'MarkForLookup':
       // Never twice: a document Xero holds is updated, never created again.
@@ -194,43 +250,93 @@ function decide(command: DocumentCommand, state: DocumentState): DocumentDecisio
       return state.needsLookup ? accept({ type: 'DocumentLookupCleared', data: { revision: command.revision }, at }) : accept();
     case 'RecordExport': {
       const { ref, facts } = command;
-      const events: DocumentEvent[] = [{ type: 'DocumentExported', ctx: contextOf(ref), at, data: {
-        documentKey: ref.documentKey, documentType: ref.docType, revision: ref.revision, runId: ref.runId, xeroTenantId: facts.xeroTenantId,
-        xeroId: facts.xeroId, number: facts.number, url: facts.url, subTotal: facts.subTotal, totalTax: facts.totalTax, total: facts.total, outcome: command.outcome,
-      } }];
+      const events: DocumentEvent[] = [
+        {
+          type: 'DocumentExported',
+          ctx: contextOf(ref),
+          at,
+          data: {
+            documentKey: ref.documentKey,
+            documentType: ref.docType,
+            revision: ref.revision,
+            runId: ref.runId,
+            xeroTenantId: facts.xeroTenantId,
+            xeroId: facts.xeroId,
+            number: facts.number,
+            url: facts.url,
+            subTotal: facts.subTotal,
+            totalTax: facts.totalTax,
+            total: facts.total,
+            outcome: command.outcome,
+          },
+        },
+      ];
       if (facts.status) events.push({ type: 'DocumentStatusInXero', data: { xeroId: facts.xeroId, status: facts.status }, at });
       // A new revision's allocation starts over, unless the credit note is allocated already.
       if (ref.docType === 'credit_note' && command.allocateTo && state.allocation?.state !== 'allocated') {
-        events.push({ type: 'CreditNoteAllocationRequested', at, data: {
-          ref, creditNoteXeroId: facts.xeroId, creditNoteNumber: facts.number, invoiceNumber: command.allocateTo.invoiceNumber,
-          creditNoteDate: command.allocateTo.creditNoteDate ?? null,
-        } });
+        events.push({
+          type: 'CreditNoteAllocationRequested',
+          at,
+          data: {
+            ref,
+            creditNoteXeroId: facts.xeroId,
+            creditNoteNumber: facts.number,
+            invoiceNumber: command.allocateTo.invoiceNumber,
+            creditNoteDate: command.allocateTo.creditNoteDate ?? null,
+          },
+        });
       }
       return { ok: true, events };
     }
     case 'RecordFailure': {
       const { ref } = command;
-      return accept({ type: 'DocumentExportFailed', ctx: contextOf(ref), at, data: {
-        documentKey: ref.documentKey, documentType: ref.docType, revision: ref.revision, runId: ref.runId,
-        problems: command.problems, retriable: command.retriable, attempt: Math.max(1, command.attempt),
-      } });
+      return accept({
+        type: 'DocumentExportFailed',
+        ctx: contextOf(ref),
+        at,
+        data: {
+          documentKey: ref.documentKey,
+          documentType: ref.docType,
+          revision: ref.revision,
+          runId: ref.runId,
+          problems: command.problems,
+          retriable: command.retriable,
+          attempt: Math.max(1, command.attempt),
+        },
+      });
     }
     case 'DeferAllocation': {
       const a = state.allocation;
       if (!a) return noAllocation();
       // An event only when what is said changes: a re-check that finds nothing new stays quiet.
       if (a.state === 'waiting' && a.message === command.message) return accept();
-      return accept({ type: 'CreditNoteAllocationDeferred', ctx: contextOf(a.ref), at, data: {
-        ...allocationSubject(a, command.message), waitingFor: command.waitingFor, nextCheckAt: command.nextCheckAt,
-      } });
+      return accept({
+        type: 'CreditNoteAllocationDeferred',
+        ctx: contextOf(a.ref),
+        at,
+        data: {
+          ...allocationSubject(a, command.message),
+          waitingFor: command.waitingFor,
+          nextCheckAt: command.nextCheckAt,
+        },
+      });
     }
     case 'RecordAllocation': {
       const a = state.allocation;
       if (!a) return noAllocation();
-      return accept({ type: 'CreditNoteAllocated', ctx: contextOf(a.ref), at, data: {
-        ...allocationSubject(a, command.message), invoiceXeroId: command.invoiceXeroId, amount: command.amount, currency: command.currency,
-        remainingCredit: command.remainingCredit, outcome: command.outcome,
-      } });
+      return accept({
+        type: 'CreditNoteAllocated',
+        ctx: contextOf(a.ref),
+        at,
+        data: {
+          ...allocationSubject(a, command.message),
+          invoiceXeroId: command.invoiceXeroId,
+          amount: command.amount,
+          currency: command.currency,
+          remainingCredit: command.remainingCredit,
+          outcome: command.outcome,
+        },
+      });
     }
     case 'LeaveUnallocated': {
       const a = state.allocation;
@@ -264,10 +370,20 @@ export function evolveDocument(state: DocumentState, event: DocumentEvent): Docu
       // Xero's status follows in its own event; a re-announcement of the same document keeps it.
       const status = state.inXero?.xeroId === v.xeroId ? state.inXero.status : null;
       return {
-        ...known(next, event.ctx.connectionId, v.documentType), phase: 'exported', needsLookup: false, failure: null,
+        ...known(next, event.ctx.connectionId, v.documentType),
+        phase: 'exported',
+        needsLookup: false,
+        failure: null,
         inXero: {
-          xeroTenantId: v.xeroTenantId, xeroId: v.xeroId, number: v.number, revision: v.revision, status, subTotal: v.subTotal,
-          totalTax: v.totalTax, total: v.total, url: v.url,
+          xeroTenantId: v.xeroTenantId,
+          xeroId: v.xeroId,
+          number: v.number,
+          revision: v.revision,
+          status,
+          subTotal: v.subTotal,
+          totalTax: v.totalTax,
+          total: v.total,
+          url: v.url,
         },
       };
     }
@@ -276,16 +392,24 @@ export function evolveDocument(state: DocumentState, event: DocumentEvent): Docu
     case 'DocumentExportFailed': {
       const v = event.data;
       return {
-        ...known(next, event.ctx.connectionId, v.documentType), phase: 'failed',
+        ...known(next, event.ctx.connectionId, v.documentType),
+        phase: 'failed',
         failure: { revision: v.revision, retriable: v.retriable, attempt: v.attempt, codes: v.problems.map((p) => p.code) },
       };
     }
     case 'CreditNoteAllocationRequested': {
       const r = event.data;
       return {
-        ...next, allocation: {
-          state: 'waiting', message: null, ref: r.ref, creditNoteXeroId: r.creditNoteXeroId, creditNoteNumber: r.creditNoteNumber,
-          invoiceNumber: r.invoiceNumber, creditNoteDate: r.creditNoteDate, updatedAt: event.at,
+        ...next,
+        allocation: {
+          state: 'waiting',
+          message: null,
+          ref: r.ref,
+          creditNoteXeroId: r.creditNoteXeroId,
+          creditNoteNumber: r.creditNoteNumber,
+          invoiceNumber: r.invoiceNumber,
+          creditNoteDate: r.creditNoteDate,
+          updatedAt: event.at,
         },
       };
     }
@@ -323,8 +447,11 @@ function adopt(state: DocumentState, rows: LegacyRows): DocumentState {
   };
 }
 
-const known = (state: DocumentState, connectionId: string, docType: DocumentType): DocumentState =>
-  ({ ...state, connectionId: state.connectionId ?? connectionId, docType: state.docType ?? docType });
+const known = (state: DocumentState, connectionId: string, docType: DocumentType): DocumentState => ({
+  ...state,
+  connectionId: state.connectionId ?? connectionId,
+  docType: state.docType ?? docType,
+});
 
 type AllocationEvent = Extract<PublishedEvent, { type: 'CreditNoteAllocationDeferred' | 'CreditNoteAllocated' | 'CreditNoteLeftUnallocated' }>;
 
@@ -333,20 +460,36 @@ function allocationSaid(state: DocumentState, event: AllocationEvent, to: Alloca
   const v = event.data;
   const before = state.allocation;
   const ref: DocumentRef = before?.ref ?? {
-    documentKey: v.documentKey, docType: v.documentType, revision: v.revision, runId: v.runId, ...event.ctx,
+    documentKey: v.documentKey,
+    docType: v.documentType,
+    revision: v.revision,
+    runId: v.runId,
+    ...event.ctx,
   };
   return {
     ...known(state, event.ctx.connectionId, v.documentType),
     allocation: {
-      state: to, message: v.message, ref, creditNoteXeroId: v.creditNoteXeroId, creditNoteNumber: v.creditNoteNumber,
-      invoiceNumber: v.invoiceNumber, creditNoteDate: before?.creditNoteDate ?? null, updatedAt: event.at,
+      state: to,
+      message: v.message,
+      ref,
+      creditNoteXeroId: v.creditNoteXeroId,
+      creditNoteNumber: v.creditNoteNumber,
+      invoiceNumber: v.invoiceNumber,
+      creditNoteDate: before?.creditNoteDate ?? null,
+      updatedAt: event.at,
     },
   };
 }
 
 const allocationSubject = (a: AllocationState, message: string) => ({
-  documentKey: a.ref.documentKey, documentType: a.ref.docType, revision: a.ref.revision, runId: a.ref.runId,
-  creditNoteNumber: a.creditNoteNumber, creditNoteXeroId: a.creditNoteXeroId, invoiceNumber: a.invoiceNumber, message,
+  documentKey: a.ref.documentKey,
+  documentType: a.ref.docType,
+  revision: a.ref.revision,
+  runId: a.ref.runId,
+  creditNoteNumber: a.creditNoteNumber,
+  creditNoteXeroId: a.creditNoteXeroId,
+  invoiceNumber: a.invoiceNumber,
+  message,
 });
 
 const contextOf = (r: EventContext): EventContext => ({ connectionId: r.connectionId, correlationId: r.correlationId, causationId: r.causationId });

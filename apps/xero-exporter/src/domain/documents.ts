@@ -134,7 +134,10 @@ export function decideChange(policy: ChangePolicy, current: Pick<XeroFacts, 'sta
     return { send: false, reason: `${current.number} changed in Le New Black after export, but it is ${current.status} in Xero and can no longer be edited.` };
   }
   if (current.settled > 0) {
-    return { send: false, reason: `${current.number} changed in Le New Black after export, but Xero already has payments or credits against it, so it can no longer be edited.` };
+    return {
+      send: false,
+      reason: `${current.number} changed in Le New Black after export, but Xero already has payments or credits against it, so it can no longer be edited.`,
+    };
   }
   return { send: true };
 }

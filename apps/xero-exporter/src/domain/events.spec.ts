@@ -9,10 +9,22 @@ const SEALED_REFRESH = 'v1:nonce:tag:c2VhbGVkLXJlZnJlc2gtdG9rZW4=';
 
 /** A stored row as the store reads it, its sealed tokens and pause included. */
 const aStoredRow = (over: Partial<ConnectionFacts> = {}) => ({
-  connectionId: 'acme', grantType: 'authorization_code' as const, status: 'connected' as const, reason: null, xeroTenantId: 'tenant-1',
-  tenantName: 'Demo Fashion Ltd', shortCode: '!abcd', accessToken: SEALED_ACCESS, accessExpiresAt: new Date('2026-03-02T08:30:00Z'),
-  refreshToken: SEALED_REFRESH, pausedUntil: null, pauseReason: null, referencePublishedAt: null,
-  connectedAt: new Date('2026-03-02T08:00:00.000Z'), updatedAt: new Date('2026-03-02T08:00:00.000Z'), ...over,
+  connectionId: 'acme',
+  grantType: 'authorization_code' as const,
+  status: 'connected' as const,
+  reason: null,
+  xeroTenantId: 'tenant-1',
+  tenantName: 'Demo Fashion Ltd',
+  shortCode: '!abcd',
+  accessToken: SEALED_ACCESS,
+  accessExpiresAt: new Date('2026-03-02T08:30:00Z'),
+  refreshToken: SEALED_REFRESH,
+  pausedUntil: null,
+  pauseReason: null,
+  referencePublishedAt: null,
+  connectedAt: new Date('2026-03-02T08:00:00.000Z'),
+  updatedAt: new Date('2026-03-02T08:00:00.000Z'),
+  ...over,
 });
 
 describe('XeroConnectionChanged, built from the stored connection', () => {
@@ -26,18 +38,37 @@ describe('XeroConnectionChanged, built from the stored connection', () => {
     expect(Object.keys(env.payload).filter((k) => TOKEN_LIKE.test(k))).toEqual([]);
     expect(JSON.stringify(env)).not.toContain(SEALED_ACCESS);
     expect(JSON.stringify(env)).not.toContain(SEALED_REFRESH);
-    expect(Object.keys(env.payload).every((k) => ['status', 'change', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason', 'code'].includes(k))).toBe(true);
+    expect(
+      Object.keys(env.payload).every((k) => ['status', 'change', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason', 'code'].includes(k)),
+    ).toBe(true);
   });
 
   it('tells the state whole, keyed and correlated by the connection', () => {
     const connected = connectionChangedEvent('acme', 'connected', connectionState(aStoredRow(), 'authorization_code'));
-    expect(connected).toMatchObject({ type: 'XeroConnectionChanged', schemaVersion: 1, key: 'acme:xero-connection', correlationId: 'acme:xero-connection', producer: 'xero-exporter' });
+    expect(connected).toMatchObject({
+      type: 'XeroConnectionChanged',
+      schemaVersion: 1,
+      key: 'acme:xero-connection',
+      correlationId: 'acme:xero-connection',
+      producer: 'xero-exporter',
+    });
     expect(connected.payload).toEqual({
-      status: 'connected', change: 'connected', grant: 'authorization_code', xeroTenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd', connectedAt: '2026-03-02T08:00:00.000Z',
+      status: 'connected',
+      change: 'connected',
+      grant: 'authorization_code',
+      xeroTenantId: 'tenant-1',
+      tenantName: 'Demo Fashion Ltd',
+      connectedAt: '2026-03-02T08:00:00.000Z',
     });
     expect(connectionChangedEvent('acme', 'lost', connectionState(lost, 'authorization_code'), 'XERO.INVALID_GRANT').payload).toEqual({
-      status: 'disconnected', change: 'lost', grant: 'authorization_code', xeroTenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd',
-      connectedAt: '2026-03-02T08:00:00.000Z', reason: 'Xero refused the refresh token (invalid_grant)', code: 'XERO.INVALID_GRANT',
+      status: 'disconnected',
+      change: 'lost',
+      grant: 'authorization_code',
+      xeroTenantId: 'tenant-1',
+      tenantName: 'Demo Fashion Ltd',
+      connectedAt: '2026-03-02T08:00:00.000Z',
+      reason: 'Xero refused the refresh token (invalid_grant)',
+      code: 'XERO.INVALID_GRANT',
     });
     // A connection never made: the deployment's grant, nothing else known.
     expect(connectionState(undefined, 'client_credentials')).toEqual({ status: 'disconnected', grant: 'client_credentials' });
@@ -52,6 +83,14 @@ describe('XeroConnectionChanged, built from the stored connection', () => {
     expect(sameConnectionState(told, connectionState(aStoredRow({ xeroTenantId: 'tenant-2' }), 'authorization_code'))).toBe(false);
     const never = connectionState(undefined, 'authorization_code');
     expect(sameConnectionState(never, connectionState(undefined, 'authorization_code'))).toBe(true);
-    expect(sameConnectionState(never, connectionState(aStoredRow({ status: 'disconnected', xeroTenantId: null, tenantName: null, connectedAt: null, reason: 'not connected to Xero yet' }), 'authorization_code'))).toBe(false);
+    expect(
+      sameConnectionState(
+        never,
+        connectionState(
+          aStoredRow({ status: 'disconnected', xeroTenantId: null, tenantName: null, connectedAt: null, reason: 'not connected to Xero yet' }),
+          'authorization_code',
+        ),
+      ),
+    ).toBe(false);
   });
 });

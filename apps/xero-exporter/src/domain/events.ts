@@ -1,8 +1,21 @@
 // The exporter's outgoing events, built once here: a document's keyed by the document, correlated with
 // the run, caused by the DocumentMapped that asked for the export; a connection's keyed by the connection.
 import {
-  createEnvelope, CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, DocumentExported, DocumentExportFailed, type DocumentType, type EventEnvelope, type Problem, xeroConnectionKey,
-  type XeroConnectionChange, XeroConnectionChanged, XeroConnectionLost, XeroConnectionRestored, type XeroGrant,
+  createEnvelope,
+  CreditNoteAllocated,
+  CreditNoteLeftUnallocated,
+  CreditNoteAllocationDeferred,
+  DocumentExported,
+  DocumentExportFailed,
+  type DocumentType,
+  type EventEnvelope,
+  type Problem,
+  xeroConnectionKey,
+  type XeroConnectionChange,
+  XeroConnectionChanged,
+  XeroConnectionLost,
+  XeroConnectionRestored,
+  type XeroGrant,
 } from '@lnbx/contracts';
 import type { PublishedEvent } from './document-lifecycle';
 
@@ -25,8 +38,12 @@ export const documentStream = (documentKey: string): string => `document-${docum
  */
 export function documentEnvelope(event: PublishedEvent): EventEnvelope {
   const ctx = {
-    producer: 'xero-exporter' as const, connectionId: event.ctx.connectionId, correlationId: event.ctx.correlationId, causationId: event.ctx.causationId,
-    key: event.data.documentKey, occurredAt: new Date(event.at),
+    producer: 'xero-exporter' as const,
+    connectionId: event.ctx.connectionId,
+    correlationId: event.ctx.correlationId,
+    causationId: event.ctx.causationId,
+    key: event.data.documentKey,
+    occurredAt: new Date(event.at),
   };
   switch (event.type) {
     case 'DocumentExported':
@@ -72,7 +89,10 @@ export const connectionStream = (connectionId: string): string => `xero-connecti
  * run-less log holds them (and it copies them into the logs of the runs whose documents wait).
  */
 const connectionCtx = (connectionId: string) => ({
-  producer: 'xero-exporter' as const, connectionId, correlationId: xeroConnectionKey(connectionId), key: xeroConnectionKey(connectionId),
+  producer: 'xero-exporter' as const,
+  connectionId,
+  correlationId: xeroConnectionKey(connectionId),
+  key: xeroConnectionKey(connectionId),
 });
 
 export const connectionLostEvent = (connectionId: string, v: XeroConnectionLost.Value): EventEnvelope<XeroConnectionLost.Value> =>
@@ -111,7 +131,16 @@ export function connectionState(c: ConnectionFacts | undefined, grant: XeroGrant
 export const sameConnectionState = (told: ConnectionState, now: ConnectionState): boolean =>
   (['status', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason'] as const).every((k) => (told[k] ?? null) === (now[k] ?? null));
 
-export const connectionChangedEvent = (connectionId: string, change: XeroConnectionChange, state: ConnectionState, code?: string): EventEnvelope<XeroConnectionChanged.Value> =>
-  createEnvelope(XeroConnectionChanged.definition, { ...state, change, ...(code && state.status !== 'connected' ? { code } : {}) }, connectionCtx(connectionId));
+export const connectionChangedEvent = (
+  connectionId: string,
+  change: XeroConnectionChange,
+  state: ConnectionState,
+  code?: string,
+): EventEnvelope<XeroConnectionChanged.Value> =>
+  createEnvelope(
+    XeroConnectionChanged.definition,
+    { ...state, change, ...(code && state.status !== 'connected' ? { code } : {}) },
+    connectionCtx(connectionId),
+  );
 
 export const problem = (code: string, message: string): Problem => ({ code, message, severity: 'error' });

@@ -49,28 +49,31 @@ describe('TenantLimiter', () => {
   });
 
   it('never lets Xero count more than 60 calls in any rolling minute, whatever the call durations', () => {
-    fc.assert(fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 1, max: 2000 })), { minLength: 50, maxLength: 400 }), (calls) => {
-      const l = limiter(0);
-      const arrivals: number[] = [];
-      const running: { end: number; done: () => void }[] = [];
-      let now = 0;
-      for (const [gap, duration] of calls) {
-        now += gap;
-        for (const r of running.filter((x) => x.end <= now)) r.done();
-        running.splice(0, running.length, ...running.filter((x) => x.end > now));
-        const a = l.admit(now);
-        if (!a.ok) continue;
-        // Xero counts the call when it arrives, somewhere between our send and its answer.
-        arrivals.push(now + Math.floor(duration / 2));
-        const end = now + duration;
-        running.push({ end, done: () => a.ticket.done(end) });
-      }
-      arrivals.sort((x, y) => x - y);
-      return arrivals.every((t, i) => arrivals.filter((u) => u > t - MINUTE && u <= arrivals[i]).length <= 60);
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 3000 }), fc.integer({ min: 1, max: 2000 })), { minLength: 50, maxLength: 400 }), (calls) => {
+        const l = limiter(0);
+        const arrivals: number[] = [];
+        const running: { end: number; done: () => void }[] = [];
+        let now = 0;
+        for (const [gap, duration] of calls) {
+          now += gap;
+          for (const r of running.filter((x) => x.end <= now)) r.done();
+          running.splice(0, running.length, ...running.filter((x) => x.end > now));
+          const a = l.admit(now);
+          if (!a.ok) continue;
+          // Xero counts the call when it arrives, somewhere between our send and its answer.
+          arrivals.push(now + Math.floor(duration / 2));
+          const end = now + duration;
+          running.push({ end, done: () => a.ticket.done(end) });
+        }
+        arrivals.sort((x, y) => x - y);
+        return arrivals.every((t, i) => arrivals.filter((u) => u > t - MINUTE && u <= arrivals[i]).length <= 60);
+      }),
+      { numRuns: 200 },
+    );
   });
 
-  it('trusts Xero over its configuration: a limit set far above Xero\'s adds no phantom calls beyond what Xero\'s window can hold', () => {
+  it("trusts Xero over its configuration: a limit set far above Xero's adds no phantom calls beyond what Xero's window can hold", () => {
     const l = new TenantLimiter({ concurrent: 5, perMinute: 1_000_000, perDay: 5000 }, { minuteMs: MINUTE, guardMs: 100 });
     // Xero says all 60 remain: nobody else called; nothing is counted.
     l.observe({ minuteRemaining: 60 }, 0);

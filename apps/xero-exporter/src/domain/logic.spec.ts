@@ -17,7 +17,10 @@ describe('batching', () => {
   });
   it('cuts requests by count and by body size, keeping order', () => {
     expect(chunk([1, 2, 3, 4, 5], 2, () => 1)).toEqual([[1, 2], [3, 4], [5]]);
-    expect(chunk([1, 2, 3, 4], 50, () => 400, 1000)).toEqual([[1, 2], [3, 4]]);
+    expect(chunk([1, 2, 3, 4], 50, () => 400, 1000)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     expect(chunk([1], 50, () => 5000, 1000)).toEqual([[1]]);
   });
   it('asks for 4-decimal unit prices when any document needs them', () => {
@@ -47,7 +50,15 @@ describe("Xero's answers as codes", () => {
 
   it('reads statuses as what to do next', () => {
     expect([0, 429, 401, 403, 404, 409, 400, 503, 500].map(classifyStatus)).toEqual([
-      'outcome_unknown', 'rate_limited', 'unauthorized', 'forbidden', 'not_found', 'outcome_unknown', 'rejected', 'outcome_unknown', 'outcome_unknown',
+      'outcome_unknown',
+      'rate_limited',
+      'unauthorized',
+      'forbidden',
+      'not_found',
+      'outcome_unknown',
+      'rejected',
+      'outcome_unknown',
+      'outcome_unknown',
     ]);
   });
   it('knows the duplicate-number message for invoices and credit notes', () => {
@@ -56,8 +67,11 @@ describe("Xero's answers as codes", () => {
     expect(isDuplicateNumber('Account code must be unique.')).toBe(false);
   });
   it('reads the limit headers and Retry-After (seconds or a date)', () => {
-    expect(readLimitHeaders({ 'x-minlimit-remaining': '12', 'X-DayLimit-Remaining': '4000', 'x-appminlimit-remaining': '9999' }))
-      .toEqual({ minuteRemaining: 12, dayRemaining: 4000, appMinuteRemaining: 9999 });
+    expect(readLimitHeaders({ 'x-minlimit-remaining': '12', 'X-DayLimit-Remaining': '4000', 'x-appminlimit-remaining': '9999' })).toEqual({
+      minuteRemaining: 12,
+      dayRemaining: 4000,
+      appMinuteRemaining: 9999,
+    });
     expect(retryAfterMs({ 'retry-after': '7' }, 0, 1)).toBe(7000);
     expect(retryAfterMs({ 'Retry-After': new Date(10_000).toUTCString() }, 4000, 1)).toBe(6000);
     expect(retryAfterMs({}, 0, 1234)).toBe(1234);
@@ -95,9 +109,16 @@ describe('contacts', () => {
     expect(decideContact(wanted, [c({ contactNumber: 'ret-1', name: 'Renamed in Xero' })], [], suffix)).toEqual({ action: 'use', contactId: 'id-1' });
   });
   it('restores an archived one rather than splitting the ledger, suffixed if its name is now taken', () => {
-    expect(decideContact(wanted, [c({ contactNumber: 'RET-1', status: 'ARCHIVED' })], [], suffix)).toEqual({ action: 'unarchive', contactId: 'id-1', name: 'Harbour & Hale Ltd' });
-    expect(decideContact(wanted, [c({ contactNumber: 'RET-1', status: 'ARCHIVED' })], [c({ contactId: 'id-2', contactNumber: 'RET-9' })], suffix))
-      .toEqual({ action: 'unarchive', contactId: 'id-1', name: 'Harbour & Hale Ltd (RET-1)' });
+    expect(decideContact(wanted, [c({ contactNumber: 'RET-1', status: 'ARCHIVED' })], [], suffix)).toEqual({
+      action: 'unarchive',
+      contactId: 'id-1',
+      name: 'Harbour & Hale Ltd',
+    });
+    expect(decideContact(wanted, [c({ contactNumber: 'RET-1', status: 'ARCHIVED' })], [c({ contactId: 'id-2', contactNumber: 'RET-9' })], suffix)).toEqual({
+      action: 'unarchive',
+      contactId: 'id-1',
+      name: 'Harbour & Hale Ltd (RET-1)',
+    });
   });
   it('adopts a namesake with no number, suffixes a clash with another retailer, creates when none', () => {
     expect(decideContact(wanted, [], [c({ name: 'harbour & hale ltd ' })], suffix)).toMatchObject({ action: 'adopt', contactId: 'id-1' });
@@ -114,11 +135,19 @@ describe('contacts', () => {
 
 describe('documents', () => {
   it("builds xero-node's invoice from the mapper's document, with only the contact's id", () => {
-    const doc = aMappedInvoice('INV-1').withLines({ discountRate: 10, tracking: [{ name: 'Season', option: 'SS26' }] }).build().xero;
+    const doc = aMappedInvoice('INV-1')
+      .withLines({ discountRate: 10, tracking: [{ name: 'Season', option: 'SS26' }] })
+      .build().xero;
     const item = toXeroItem(doc, 'contact-1') as Invoice;
     expect(item).toMatchObject({
-      type: 'ACCREC', invoiceNumber: 'INV-1', contact: { contactID: 'contact-1' }, status: 'AUTHORISED', currencyCode: 'GBP',
-      lineAmountTypes: 'Exclusive', dueDate: '2026-04-01', reference: 'PO-7781',
+      type: 'ACCREC',
+      invoiceNumber: 'INV-1',
+      contact: { contactID: 'contact-1' },
+      status: 'AUTHORISED',
+      currencyCode: 'GBP',
+      lineAmountTypes: 'Exclusive',
+      dueDate: '2026-04-01',
+      reference: 'PO-7781',
       lineItems: [{ quantity: 2, unitAmount: 189, accountCode: '200', taxType: 'OUTPUT2', discountRate: 10, tracking: [{ name: 'Season', option: 'SS26' }] }],
     });
     expect(item.invoiceID).toBeUndefined();
@@ -126,10 +155,22 @@ describe('documents', () => {
     expect(cn).toMatchObject({ type: 'ACCRECCREDIT', creditNoteNumber: 'CN-1', creditNoteID: 'xero-id' });
   });
   it("reads each batch item's own outcome", () => {
-    expect(readItem({ invoiceID: 'id-1', invoiceNumber: 'INV-1', status: Invoice.StatusEnum.AUTHORISED, subTotal: 10, totalTax: 2, total: 12, amountDue: 12, hasErrors: false }))
-      .toEqual({ ok: true, facts: expect.objectContaining({ xeroId: 'id-1', number: 'INV-1', total: 12, outstanding: 12, settled: 0 }) });
-    expect(readItem({ invoiceID: ZERO_GUID, invoiceNumber: 'INV-2', hasErrors: true, validationErrors: [{ message: 'Invoice # must be unique.' }] }))
-      .toEqual({ ok: false, messages: ['Invoice # must be unique.'] });
+    expect(
+      readItem({
+        invoiceID: 'id-1',
+        invoiceNumber: 'INV-1',
+        status: Invoice.StatusEnum.AUTHORISED,
+        subTotal: 10,
+        totalTax: 2,
+        total: 12,
+        amountDue: 12,
+        hasErrors: false,
+      }),
+    ).toEqual({ ok: true, facts: expect.objectContaining({ xeroId: 'id-1', number: 'INV-1', total: 12, outstanding: 12, settled: 0 }) });
+    expect(readItem({ invoiceID: ZERO_GUID, invoiceNumber: 'INV-2', hasErrors: true, validationErrors: [{ message: 'Invoice # must be unique.' }] })).toEqual({
+      ok: false,
+      messages: ['Invoice # must be unique.'],
+    });
     expect(readItem(undefined)).toMatchObject({ ok: false });
   });
   it('lets a change through only while Xero allows edits, and never under the report policy', () => {
@@ -146,7 +187,9 @@ describe('documents', () => {
   });
   it('links to the document in Xero, names the PDF, reads dates', () => {
     expect(deepLink('invoice', 'abc')).toBe('https://go.xero.com/AccountsReceivable/View.aspx?InvoiceID=abc');
-    expect(deepLink('invoice', 'abc', '!x1Y')).toBe('https://go.xero.com/organisationlogin/default.aspx?shortcode=!x1Y&redirecturl=%2FAccountsReceivable%2FView.aspx%3FInvoiceID%3Dabc');
+    expect(deepLink('invoice', 'abc', '!x1Y')).toBe(
+      'https://go.xero.com/organisationlogin/default.aspx?shortcode=!x1Y&redirecturl=%2FAccountsReceivable%2FView.aspx%3FInvoiceID%3Dabc',
+    );
     expect(pdfFileName('INV/2026 01')).toBe('INV_2026_01.pdf');
     expect(isoDate('/Date(1772409600000+0000)/')).toBe('2026-03-02');
     expect(isoDate('2026-03-02T00:00:00')).toBe('2026-03-02');

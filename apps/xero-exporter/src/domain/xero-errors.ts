@@ -120,7 +120,8 @@ export function readLimitHeaders(headers: Record<string, unknown>): LimitHeaders
 export type LossCause = 'invalid_grant' | 'invalid_client' | 'unauthorized' | 'refused';
 
 /** The codes a lost connection is reported with (XeroConnectionLost's code). */
-export type LossCode = typeof CODES.connectionLost | typeof CODES.invalidGrant | typeof CODES.invalidClient | typeof CODES.tokenRefused | typeof CODES.consentRevoked;
+export type LossCode =
+  typeof CODES.connectionLost | typeof CODES.invalidGrant | typeof CODES.invalidClient | typeof CODES.tokenRefused | typeof CODES.consentRevoked;
 
 /** The stable code of a lost connection, from how the identity service refused. */
 export function lossCode(cause: LossCause): LossCode {
@@ -153,7 +154,8 @@ export function messageOf(body: unknown): string {
   if (body && typeof body === 'object') {
     const o = body as Record<string, unknown>;
     const nested = Array.isArray(o.Elements)
-      ? (o.Elements as Record<string, unknown>[]).flatMap((e) => (Array.isArray(e.ValidationErrors) ? (e.ValidationErrors as { Message?: string }[]) : []))
+      ? (o.Elements as Record<string, unknown>[])
+          .flatMap((e) => (Array.isArray(e.ValidationErrors) ? (e.ValidationErrors as { Message?: string }[]) : []))
           .map((v) => v.Message)
           .filter((m): m is string => typeof m === 'string')
       : [];

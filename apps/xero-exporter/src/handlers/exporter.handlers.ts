@@ -13,7 +13,10 @@ import { Intake } from './intake';
 @UseFilters(new PassThroughRpcFilter())
 @Controller()
 export class ExporterHandlers {
-  constructor(private readonly intake: Intake, private readonly sender: SenderWorker) {}
+  constructor(
+    private readonly intake: Intake,
+    private readonly sender: SenderWorker,
+  ) {}
 
   @EventPattern(DocumentMapped.definition.topic)
   async onDocumentMapped(@Payload() env: EventEnvelope<DocumentMapped.Value>): Promise<void> {

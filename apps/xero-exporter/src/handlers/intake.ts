@@ -41,8 +41,13 @@ export class Intake {
         // The document's row may be held by a sender mid-call: wait a little, never for long.
         await tx.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
         const ref: DocumentRef = {
-          documentKey: v.documentKey, connectionId: env.connectionId, docType: v.documentType, revision: v.revision,
-          runId: v.runId, correlationId: env.correlationId, causationId: env.eventId,
+          documentKey: v.documentKey,
+          connectionId: env.connectionId,
+          docType: v.documentType,
+          revision: v.revision,
+          runId: v.runId,
+          correlationId: env.correlationId,
+          causationId: env.eventId,
         };
         // The pending row first (a sender holding it is waited for), then the document: the order the sender takes them in.
         await this.store.lockPending(tx, v.documentKey);
@@ -64,7 +69,11 @@ export class Intake {
         if (neverConnected) {
           const why = connection?.reason ?? 'no Xero organisation has been connected yet';
           ({ state } = await this.lifecycle.decide(tx, v.documentKey, state, {
-            type: 'RecordFailure', ref, retriable: true, attempt: 1, at,
+            type: 'RecordFailure',
+            ref,
+            retriable: true,
+            attempt: 1,
+            at,
             problems: [problem(CODES.connectionLost, `Xero is not connected (${why}). The document waits and is sent once the connection is restored.`)],
           }));
         }
@@ -73,7 +82,10 @@ export class Intake {
       });
     } catch (err) {
       if (hasSqlState(err, SQLSTATE.lockNotAvailable)) {
-        throw new CodedError('EXPORTER.BUSY', `document ${v.documentKey} is being sent right now; recording its new revision later`, { retryAfterMs: 1000, cause: err });
+        throw new CodedError('EXPORTER.BUSY', `document ${v.documentKey} is being sent right now; recording its new revision later`, {
+          retryAfterMs: 1000,
+          cause: err,
+        });
       }
       throw err;
     }

@@ -28,7 +28,8 @@ export class ExchangeRequest {
   @Matches(CONNECTION_ID, { message: 'connectionId must be lowercase letters, digits and dashes' })
   connectionId!: string;
 
-  @IsString() @Length(1, 512)
+  @IsString()
+  @Length(1, 512)
   code!: string;
 
   /** RFC 7636: 43 to 128 unreserved characters. */
@@ -41,7 +42,10 @@ const BODY = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true })
 
 @Controller('internal/xero')
 export class InternalXeroController {
-  constructor(private readonly connections: ConnectionService, private readonly config: ExporterConfig) {}
+  constructor(
+    private readonly connections: ConnectionService,
+    private readonly config: ExporterConfig,
+  ) {}
 
   @Post('authorize-url')
   @HttpCode(200)
@@ -58,7 +62,8 @@ export class InternalXeroController {
       return await this.connections.complete(body.connectionId, body.code, body.codeVerifier);
     } catch (err) {
       if (err instanceof ConnectionError) throw new ConflictException({ statusCode: 409, code: err.code, message: err.message });
-      if (err instanceof IdentityError && err.kind === 'unavailable') throw new ServiceUnavailableException({ statusCode: 503, code: 'XERO.UNAVAILABLE', message: err.message });
+      if (err instanceof IdentityError && err.kind === 'unavailable')
+        throw new ServiceUnavailableException({ statusCode: 503, code: 'XERO.UNAVAILABLE', message: err.message });
       throw err;
     }
   }

@@ -8,9 +8,14 @@ import { type ExporterConfig, MIN_SERVICE_TOKEN_LENGTH } from '../config';
 export const SERVICE_TOKEN = Symbol('ServiceToken');
 
 /** The token from EXPORTER_SERVICE_TOKEN or the file EXPORTER_SERVICE_TOKEN_FILE names; undefined when neither is set. */
-export const serviceTokenOf = (config: Pick<ExporterConfig, 'serviceToken' | 'serviceTokenFile'>): string | undefined => secretFromValueOrFile({
-  value: config.serviceToken, file: config.serviceTokenFile, fileVariable: 'EXPORTER_SERVICE_TOKEN_FILE', what: 'service token', minLength: MIN_SERVICE_TOKEN_LENGTH,
-});
+export const serviceTokenOf = (config: Pick<ExporterConfig, 'serviceToken' | 'serviceTokenFile'>): string | undefined =>
+  secretFromValueOrFile({
+    value: config.serviceToken,
+    file: config.serviceTokenFile,
+    fileVariable: 'EXPORTER_SERVICE_TOKEN_FILE',
+    what: 'service token',
+    minLength: MIN_SERVICE_TOKEN_LENGTH,
+  });
 
 /** Hashed first, so the comparison takes as long whatever the length of what was sent. */
 const digest = (token: string): Buffer => createHash('sha256').update(token).digest();

@@ -5,8 +5,20 @@
 import { decode, type DocumentType, type EventEnvelope } from '@lnbx/contracts';
 import type { EventStore, NewEvent, RecordedEvent, Transaction } from '@lnbx/event-store';
 import {
-  type AllocationState, decideDocument, type DocumentCommand, type DocumentEvent, type DocumentRefusal, type DocumentState, evolveDocument,
-  INTERNAL_EVENT_TYPES, type InternalEvent, isInternal, type LegacyRows, NO_DOCUMENT, type PublishedEvent, withLegacyRows,
+  type AllocationState,
+  decideDocument,
+  type DocumentCommand,
+  type DocumentEvent,
+  type DocumentRefusal,
+  type DocumentState,
+  evolveDocument,
+  INTERNAL_EVENT_TYPES,
+  type InternalEvent,
+  isInternal,
+  type LegacyRows,
+  NO_DOCUMENT,
+  type PublishedEvent,
+  withLegacyRows,
 } from '../domain/document-lifecycle';
 import { documentEnvelope, documentEventOf, documentStream } from '../domain/events';
 import { SCHEMA } from './schema';
@@ -18,7 +30,10 @@ const S = SCHEMA;
 const STREAM_PREFIX = 'document-';
 
 export class DocumentLifecycleStore {
-  constructor(private readonly events: EventStore, private readonly publish?: Publish) {}
+  constructor(
+    private readonly events: EventStore,
+    private readonly publish?: Publish,
+  ) {}
 
   /**
    * Holds the documents for the rest of the transaction, in one order whoever asks, so a decision is
@@ -27,7 +42,9 @@ export class DocumentLifecycleStore {
   async lock(tx: Transaction, keys: string[]): Promise<void> {
     const sorted = [...new Set(keys)].sort();
     if (sorted.length) {
-      await tx.query(`select pg_advisory_xact_lock(hashtextextended('${S}.document:' || k, 0)) from unnest($1::text[]) with ordinality as t(k, n) order by n`, [sorted]);
+      await tx.query(`select pg_advisory_xact_lock(hashtextextended('${S}.document:' || k, 0)) from unnest($1::text[]) with ordinality as t(k, n) order by n`, [
+        sorted,
+      ]);
     }
   }
 
@@ -92,9 +109,19 @@ export class DocumentLifecycleStore {
            xero_id = excluded.xero_id, number = excluded.number, revision = excluded.revision, status = excluded.status, sub_total = excluded.sub_total,
            total_tax = excluded.total_tax, total = excluded.total, url = excluded.url, needs_lookup = excluded.needs_lookup, updated_at = excluded.updated_at`,
         [
-          docs.map(([k]) => k), col((s) => s.connectionId), col((s) => s.docType), col((s) => s.inXero?.xeroTenantId ?? null), col((s) => s.inXero?.xeroId ?? null),
-          col((s) => s.inXero?.number ?? null), col((s) => s.inXero?.revision ?? null), col((s) => s.inXero?.status ?? null), col((s) => s.inXero?.subTotal ?? null),
-          col((s) => s.inXero?.totalTax ?? null), col((s) => s.inXero?.total ?? null), col((s) => s.inXero?.url ?? null), col((s) => s.needsLookup),
+          docs.map(([k]) => k),
+          col((s) => s.connectionId),
+          col((s) => s.docType),
+          col((s) => s.inXero?.xeroTenantId ?? null),
+          col((s) => s.inXero?.xeroId ?? null),
+          col((s) => s.inXero?.number ?? null),
+          col((s) => s.inXero?.revision ?? null),
+          col((s) => s.inXero?.status ?? null),
+          col((s) => s.inXero?.subTotal ?? null),
+          col((s) => s.inXero?.totalTax ?? null),
+          col((s) => s.inXero?.total ?? null),
+          col((s) => s.inXero?.url ?? null),
+          col((s) => s.needsLookup),
           col((s) => s.updatedAt ?? new Date().toISOString()),
         ],
       );
@@ -141,8 +168,19 @@ async function projectAllocation(tx: Transaction, key: string, a: AllocationStat
        credit_note_number = excluded.credit_note_number, invoice_number = excluded.invoice_number, credit_note_date = excluded.credit_note_date,
        state = excluded.state, message = excluded.message, updated_at = excluded.updated_at`,
     [
-      key, a.ref.connectionId, a.ref.revision, a.ref.runId, a.ref.correlationId, a.ref.causationId, a.creditNoteXeroId, a.creditNoteNumber,
-      a.invoiceNumber, a.creditNoteDate, a.state, a.message, a.updatedAt,
+      key,
+      a.ref.connectionId,
+      a.ref.revision,
+      a.ref.runId,
+      a.ref.correlationId,
+      a.ref.causationId,
+      a.creditNoteXeroId,
+      a.creditNoteNumber,
+      a.invoiceNumber,
+      a.creditNoteDate,
+      a.state,
+      a.message,
+      a.updatedAt,
     ],
   );
 }
@@ -158,24 +196,54 @@ async function legacyRows(tx: Transaction, keys?: string[]): Promise<Map<string,
     keys ? [keys] : [],
   );
   const num = (v: unknown): number => (v === null ? 0 : Number(v));
-  return new Map(rows.map((r) => {
-    const docType = r.doc_type as DocumentType;
-    const allocation: AllocationState | null = r.allocation_key ? {
-      state: r.state, message: r.message, creditNoteXeroId: r.credit_note_xero_id, creditNoteNumber: r.credit_note_number, invoiceNumber: r.invoice_number,
-      creditNoteDate: r.credit_note_date, updatedAt: (r.updated_at as Date).toISOString(),
-      ref: {
-        documentKey: r.document_key, connectionId: r.connection_id, docType, revision: r.revision, runId: r.run_id, correlationId: r.correlation_id,
-        causationId: r.causation_id,
-      },
-    } : null;
-    return [r.document_key as string, {
-      connectionId: r.connection_id, docType, needsLookup: r.needs_lookup, allocation, updatedAt: (r.doc_updated_at as Date).toISOString(),
-      inXero: r.xero_id ? {
-        xeroTenantId: r.xero_tenant_id ?? '', xeroId: r.xero_id, number: r.number ?? '', revision: r.doc_revision ?? '', status: r.status,
-        subTotal: num(r.sub_total), totalTax: num(r.total_tax), total: num(r.total), url: r.url ?? '',
-      } : null,
-    }];
-  }));
+  return new Map(
+    rows.map((r) => {
+      const docType = r.doc_type as DocumentType;
+      const allocation: AllocationState | null = r.allocation_key
+        ? {
+            state: r.state,
+            message: r.message,
+            creditNoteXeroId: r.credit_note_xero_id,
+            creditNoteNumber: r.credit_note_number,
+            invoiceNumber: r.invoice_number,
+            creditNoteDate: r.credit_note_date,
+            updatedAt: (r.updated_at as Date).toISOString(),
+            ref: {
+              documentKey: r.document_key,
+              connectionId: r.connection_id,
+              docType,
+              revision: r.revision,
+              runId: r.run_id,
+              correlationId: r.correlation_id,
+              causationId: r.causation_id,
+            },
+          }
+        : null;
+      return [
+        r.document_key as string,
+        {
+          connectionId: r.connection_id,
+          docType,
+          needsLookup: r.needs_lookup,
+          allocation,
+          updatedAt: (r.doc_updated_at as Date).toISOString(),
+          inXero: r.xero_id
+            ? {
+                xeroTenantId: r.xero_tenant_id ?? '',
+                xeroId: r.xero_id,
+                number: r.number ?? '',
+                revision: r.doc_revision ?? '',
+                status: r.status,
+                subTotal: num(r.sub_total),
+                totalTax: num(r.total_tax),
+                total: num(r.total),
+                url: r.url ?? '',
+              }
+            : null,
+        },
+      ];
+    }),
+  );
 }
 
 const stored = (e: InternalEvent): NewEvent => ({ type: e.type, data: e.data, metadata: { at: e.at } });
@@ -185,7 +253,12 @@ function documentEvent(recorded: RecordedEvent): DocumentEvent {
   const where = `${recorded.streamId} v${recorded.streamVersion} (event ${recorded.eventId})`;
   if (recorded.topic === null) {
     const at = recorded.metadata.at;
-    if (!(INTERNAL_EVENT_TYPES as readonly string[]).includes(recorded.type) || typeof at !== 'string' || typeof recorded.data !== 'object' || recorded.data === null) {
+    if (
+      !(INTERNAL_EVENT_TYPES as readonly string[]).includes(recorded.type) ||
+      typeof at !== 'string' ||
+      typeof recorded.data !== 'object' ||
+      recorded.data === null
+    ) {
       throw new Error(`${where} holds a ${recorded.type}, not a document's lifecycle event`);
     }
     return { type: recorded.type, data: recorded.data, at } as InternalEvent;

@@ -108,10 +108,18 @@ export class ExporterStore {
     return rows.map(toConnection);
   }
 
-  async saveConnected(db: Db, c: {
-    connectionId: string; grantType: GrantType; xeroTenantId: string; tenantName: string;
-    accessToken: string; accessExpiresAt: Date; refreshToken: string | null;
-  }): Promise<void> {
+  async saveConnected(
+    db: Db,
+    c: {
+      connectionId: string;
+      grantType: GrantType;
+      xeroTenantId: string;
+      tenantName: string;
+      accessToken: string;
+      accessExpiresAt: Date;
+      refreshToken: string | null;
+    },
+  ): Promise<void> {
     await db.query(
       `insert into ${S}.connections (connection_id, grant_type, status, reason, xero_tenant_id, tenant_name, access_token, access_expires_at, refresh_token, connected_at, updated_at, paused_until, pause_reason)
        values ($1, $2, 'connected', null, $3, $4, $5, $6, $7, now(), now(), null, null)
@@ -179,18 +187,18 @@ export class ExporterStore {
   // ---------- rate slots ----------
 
   async ensureSlots(db: Db, xeroTenantId: string, count: number): Promise<void> {
-    await db.query(
-      `insert into ${S}.rate_slots (xero_tenant_id, slot) select $1, g from generate_series(1, $2::int) g on conflict do nothing`,
-      [xeroTenantId, count],
-    );
+    await db.query(`insert into ${S}.rate_slots (xero_tenant_id, slot) select $1, g from generate_series(1, $2::int) g on conflict do nothing`, [
+      xeroTenantId,
+      count,
+    ]);
   }
 
   /** Locks a free slot for the rest of the transaction, or undefined when all are taken. */
   async lockSlot(tx: ClientBase, xeroTenantId: string, count: number): Promise<number | undefined> {
-    const { rows } = await tx.query(
-      `select slot from ${S}.rate_slots where xero_tenant_id = $1 and slot <= $2 order by slot limit 1 for update skip locked`,
-      [xeroTenantId, count],
-    );
+    const { rows } = await tx.query(`select slot from ${S}.rate_slots where xero_tenant_id = $1 and slot <= $2 order by slot limit 1 for update skip locked`, [
+      xeroTenantId,
+      count,
+    ]);
     return rows[0]?.slot;
   }
 
@@ -250,10 +258,10 @@ export class ExporterStore {
   // ---------- contacts ----------
 
   async cachedContacts(db: Db, xeroTenantId: string, numbers: string[]): Promise<Map<string, string>> {
-    const { rows } = await db.query(
-      `select contact_number, contact_id from ${S}.contacts where xero_tenant_id = $1 and contact_number = any($2)`,
-      [xeroTenantId, numbers],
-    );
+    const { rows } = await db.query(`select contact_number, contact_id from ${S}.contacts where xero_tenant_id = $1 and contact_number = any($2)`, [
+      xeroTenantId,
+      numbers,
+    ]);
     return new Map(rows.map((r) => [r.contact_number as string, r.contact_id as string]));
   }
 
@@ -266,7 +274,8 @@ export class ExporterStore {
   }
 
   async forgetContacts(db: Db, xeroTenantId: string, contactNumbers: string[]): Promise<void> {
-    if (contactNumbers.length) await db.query(`delete from ${S}.contacts where xero_tenant_id = $1 and contact_number = any($2)`, [xeroTenantId, contactNumbers]);
+    if (contactNumbers.length)
+      await db.query(`delete from ${S}.contacts where xero_tenant_id = $1 and contact_number = any($2)`, [xeroTenantId, contactNumbers]);
   }
 
   // ---------- follow-ups ----------
@@ -292,7 +301,11 @@ export class ExporterStore {
   }
 
   async retryFollowup(db: Db, id: string, attempts: number, delayMs: number): Promise<void> {
-    await db.query(`update ${S}.followups set attempts = $2, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000) where id = $1`, [id, attempts, delayMs]);
+    await db.query(`update ${S}.followups set attempts = $2, next_attempt_at = now() + make_interval(secs => $3::float8 / 1000) where id = $1`, [
+      id,
+      attempts,
+      delayMs,
+    ]);
   }
 
   // ---------- allocations ----------
@@ -314,12 +327,19 @@ export class ExporterStore {
 
   /** When an allocation is looked at next (its state is the document's, projected from its stream). */
   async scheduleAllocation(db: Db, documentKey: string, checks: number, delayMs: number): Promise<void> {
-    await db.query(`update ${S}.allocations set checks = $2, next_check_at = now() + make_interval(secs => $3::float8 / 1000) where document_key = $1`, [documentKey, checks, delayMs]);
+    await db.query(`update ${S}.allocations set checks = $2, next_check_at = now() + make_interval(secs => $3::float8 / 1000) where document_key = $1`, [
+      documentKey,
+      checks,
+      delayMs,
+    ]);
   }
 
   /** Puts off a look without counting it (Xero asked us to slow down). */
   async postponeAllocations(db: Db, documentKeys: string[], delayMs: number): Promise<void> {
-    await db.query(`update ${S}.allocations set next_check_at = now() + make_interval(secs => $2::float8 / 1000) where document_key = any($1)`, [documentKeys, delayMs]);
+    await db.query(`update ${S}.allocations set next_check_at = now() + make_interval(secs => $2::float8 / 1000) where document_key = any($1)`, [
+      documentKeys,
+      delayMs,
+    ]);
   }
 
   /** Allocations waiting for this invoice look again now (it has just reached Xero). */
@@ -338,10 +358,10 @@ export class ExporterStore {
    */
   async allocationsDueNow(db: Db, connectionId: string, documentKeys?: string[]): Promise<number> {
     const { rowCount } = documentKeys?.length
-      ? await db.query(
-        `update ${S}.allocations set next_check_at = now() where connection_id = $1 and document_key = any($2) and state <> 'allocated'`,
-        [connectionId, documentKeys],
-      )
+      ? await db.query(`update ${S}.allocations set next_check_at = now() where connection_id = $1 and document_key = any($2) and state <> 'allocated'`, [
+          connectionId,
+          documentKeys,
+        ])
       : await db.query(`update ${S}.allocations set next_check_at = now() where connection_id = $1 and state = 'waiting'`, [connectionId]);
     return rowCount ?? 0;
   }

@@ -1,8 +1,17 @@
 // What the exporter's integration tests share: the environment that points an exporter at a sandbox,
 // and a Kafka observer that collects what the exporter publishes.
 import {
-  CreditNoteAllocated, CreditNoteLeftUnallocated, CreditNoteAllocationDeferred, DocumentExported, DocumentExportFailed, type EventEnvelope,
-  OrgReferenceDataPublished, topicName, XeroConnectionChanged, XeroConnectionLost, XeroConnectionRestored,
+  CreditNoteAllocated,
+  CreditNoteLeftUnallocated,
+  CreditNoteAllocationDeferred,
+  DocumentExported,
+  DocumentExportFailed,
+  type EventEnvelope,
+  OrgReferenceDataPublished,
+  topicName,
+  XeroConnectionChanged,
+  XeroConnectionLost,
+  XeroConnectionRestored,
 } from '@lnbx/contracts';
 import { EventPublisher, type RunningService, startService } from '@lnbx/messaging';
 import { createTestDatabase, kafkaBrokers, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
@@ -20,7 +29,11 @@ export const TEST_SERVICE_TOKEN = randomBytes(32).toString('hex');
 export const TEST_REDIRECT_URI = 'http://127.0.0.1:4000/api/xero/callback';
 
 /** An exporter on a custom connection to the sandbox, paced for the sandbox's time scale and quick to retry. */
-export function exporterEnv(sandbox: XeroSandbox, opts: { databaseUrl: string; prefix: string; timeScale: number; connectionId?: string }, extra: Record<string, string> = {}): Record<string, string> {
+export function exporterEnv(
+  sandbox: XeroSandbox,
+  opts: { databaseUrl: string; prefix: string; timeScale: number; connectionId?: string },
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     DATABASE_URL: opts.databaseUrl,
     KAFKA_BROKERS: kafkaBrokers().join(','),
@@ -77,8 +90,15 @@ export class Observer {
     this.consumer = kafka.consumer({ groupId: `${this.prefix}observer-${randomBytes(3).toString('hex')}`, maxWaitTimeInMs: 100 });
     await this.consumer.connect();
     const topics = [
-      DocumentExported.definition, DocumentExportFailed.definition, OrgReferenceDataPublished.definition, XeroConnectionLost.definition, XeroConnectionRestored.definition,
-      XeroConnectionChanged.definition, CreditNoteAllocationDeferred.definition, CreditNoteAllocated.definition, CreditNoteLeftUnallocated.definition,
+      DocumentExported.definition,
+      DocumentExportFailed.definition,
+      OrgReferenceDataPublished.definition,
+      XeroConnectionLost.definition,
+      XeroConnectionRestored.definition,
+      XeroConnectionChanged.definition,
+      CreditNoteAllocationDeferred.definition,
+      CreditNoteAllocated.definition,
+      CreditNoteLeftUnallocated.definition,
     ].map((d) => topicName(this.prefix, d.topic));
     await this.consumer.subscribe({ topics, fromBeginning: true });
     await this.consumer.run({
@@ -109,7 +129,10 @@ export class Observer {
 
   /** The final word on a document: exported, or failed for good (not retriable, or retriable but given up). */
   settled(documentKey: string, { connectionLostCounts = false } = {}): Outcome | undefined {
-    const all: Outcome[] = [...this.exportedOf(documentKey), ...this.failedOf(documentKey).filter((f) => connectionLostCounts || !f.payload.problems.every((p) => p.code === 'XERO.CONNECTION_LOST'))];
+    const all: Outcome[] = [
+      ...this.exportedOf(documentKey),
+      ...this.failedOf(documentKey).filter((f) => connectionLostCounts || !f.payload.problems.every((p) => p.code === 'XERO.CONNECTION_LOST')),
+    ];
     return all.sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)).pop();
   }
 
@@ -123,7 +146,9 @@ export class Observer {
   }
 
   waitAllocation<T extends AllocationEvent['type']>(documentKey: string, type: T): Promise<Extract<AllocationEvent, { type: T }>> {
-    return waitFor(`${documentKey}: ${type}`, () => this.allocationsOf(documentKey).find((e): e is Extract<AllocationEvent, { type: T }> => e.type === type), { timeoutMs: 45_000 });
+    return waitFor(`${documentKey}: ${type}`, () => this.allocationsOf(documentKey).find((e): e is Extract<AllocationEvent, { type: T }> => e.type === type), {
+      timeoutMs: 45_000,
+    });
   }
 
   /** The n-th (1-based) XeroConnectionLost or XeroConnectionRestored seen: losses and restorations are counted, not matched. */
@@ -137,11 +162,17 @@ export class Observer {
 
   /** The first XeroConnectionChanged after the `after`-th one that tells `change`. */
   waitChange(change: XeroConnectionChanged.Value['change'], after = 0): Promise<EventEnvelope<XeroConnectionChanged.Value>> {
-    return waitFor(`connection changed: ${change} (after #${after})`, () => this.changes.slice(after).find((e) => e.payload.change === change), { timeoutMs: 45_000 });
+    return waitFor(`connection changed: ${change} (after #${after})`, () => this.changes.slice(after).find((e) => e.payload.change === change), {
+      timeoutMs: 45_000,
+    });
   }
 
   waitFailed(documentKey: string, code?: string): Promise<EventEnvelope<DocumentExportFailed.Value>> {
-    return waitFor(`${documentKey} failed${code ? ` with ${code}` : ''}`, () => this.failedOf(documentKey).find((f) => !code || f.payload.problems.some((p) => p.code === code)), { timeoutMs: 45_000 });
+    return waitFor(
+      `${documentKey} failed${code ? ` with ${code}` : ''}`,
+      () => this.failedOf(documentKey).find((f) => !code || f.payload.problems.some((p) => p.code === code)),
+      { timeoutMs: 45_000 },
+    );
   }
 }
 
@@ -167,7 +198,11 @@ export interface ExporterRig {
   close(): Promise<void>;
 }
 
-export async function startExporterRig(label: string, timeScale: number, env: (sandbox: XeroSandbox) => Record<string, string> = () => ({})): Promise<ExporterRig> {
+export async function startExporterRig(
+  label: string,
+  timeScale: number,
+  env: (sandbox: XeroSandbox) => Record<string, string> = () => ({}),
+): Promise<ExporterRig> {
   const prefix = uniqueTopicPrefix(label);
   const sandbox = await startXeroSandbox({ port: 0, timeScale });
   const db = await createTestDatabase(label.replace(/-/g, '_'));
@@ -177,7 +212,12 @@ export async function startExporterRig(label: string, timeScale: number, env: (s
   const observer = new Observer(prefix);
   await observer.start();
   return {
-    sandbox, db, pool, service, publisher, observer,
+    sandbox,
+    db,
+    pool,
+    service,
+    publisher,
+    observer,
     async close() {
       await observer.stop();
       await publisher.close();

@@ -67,21 +67,38 @@ export class AllocationRunner {
     return done;
   }
 
-  private async look(tx: ClientBase, tenant: Tenant, rows: AllocationRow[], states: Map<string, DocumentState>, report: AllocationReport): Promise<AllocationReport> {
+  private async look(
+    tx: ClientBase,
+    tenant: Tenant,
+    rows: AllocationRow[],
+    states: Map<string, DocumentState>,
+    report: AllocationReport,
+  ): Promise<AllocationReport> {
     let credits: Map<string, CreditFacts>;
     let invoices: Map<string, XeroFacts>;
     try {
       report.calls++;
-      credits = await findCreditNotes(this.xero, tenant, rows.map((r) => r.creditNoteXeroId));
+      credits = await findCreditNotes(
+        this.xero,
+        tenant,
+        rows.map((r) => r.creditNoteXeroId),
+      );
       report.calls++;
-      invoices = await findByNumbers(this.xero, tenant, 'invoice', rows.map((r) => r.invoiceNumber));
+      invoices = await findByNumbers(
+        this.xero,
+        tenant,
+        'invoice',
+        rows.map((r) => r.invoiceNumber),
+      );
     } catch (err) {
       return { ...report, ...(await this.unanswered(tx, rows, states, err)) };
     }
     for (const [i, row] of rows.entries()) {
       const decision = decideAllocation(
         { creditNoteNumber: row.creditNoteNumber, invoiceNumber: row.invoiceNumber, date: row.creditNoteDate ?? undefined },
-        credits.get(row.creditNoteXeroId.toLowerCase()), invoices.get(row.invoiceNumber.toUpperCase()), today(),
+        credits.get(row.creditNoteXeroId.toLowerCase()),
+        invoices.get(row.invoiceNumber.toUpperCase()),
+        today(),
       );
       try {
         if (decision.kind === 'allocate') report.calls++;
@@ -93,7 +110,13 @@ export class AllocationRunner {
     return report;
   }
 
-  private async carryOut(tx: ClientBase, tenant: Tenant, row: AllocationRow, states: Map<string, DocumentState>, decision: AllocationDecision): Promise<AllocationDecision['kind']> {
+  private async carryOut(
+    tx: ClientBase,
+    tenant: Tenant,
+    row: AllocationRow,
+    states: Map<string, DocumentState>,
+    decision: AllocationDecision,
+  ): Promise<AllocationDecision['kind']> {
     const subject = { creditNoteNumber: row.creditNoteNumber, invoiceNumber: row.invoiceNumber };
     const at = new Date().toISOString();
     const checked = (delayMs: number) => this.store.scheduleAllocation(tx, row.documentKey, row.checks + 1, delayMs);
@@ -102,17 +125,34 @@ export class AllocationRunner {
         const refused = await this.allocate(tenant, row, decision);
         if (refused) return this.carryOut(tx, tenant, row, states, refusal(subject, refused));
         await this.say(tx, row, states, {
-          type: 'RecordAllocation', message: decision.message, invoiceXeroId: decision.invoice.xeroId, amount: decision.amount,
-          currency: currencyOf(decision.currency, decision.invoice), remainingCredit: decision.remainingCredit, outcome: 'allocated', at,
+          type: 'RecordAllocation',
+          message: decision.message,
+          invoiceXeroId: decision.invoice.xeroId,
+          amount: decision.amount,
+          currency: currencyOf(decision.currency, decision.invoice),
+          remainingCredit: decision.remainingCredit,
+          outcome: 'allocated',
+          at,
         });
         await checked(0);
-        this.logger.info('credit note allocated', { documentKey: row.documentKey, number: row.creditNoteNumber, invoiceNumber: row.invoiceNumber, amount: decision.amount });
+        this.logger.info('credit note allocated', {
+          documentKey: row.documentKey,
+          number: row.creditNoteNumber,
+          invoiceNumber: row.invoiceNumber,
+          amount: decision.amount,
+        });
         return decision.kind;
       }
       case 'done':
         await this.say(tx, row, states, {
-          type: 'RecordAllocation', message: decision.message, invoiceXeroId: decision.invoice.xeroId, amount: decision.amount,
-          currency: currencyOf(decision.currency, decision.invoice), remainingCredit: decision.remainingCredit, outcome: 'already_allocated', at,
+          type: 'RecordAllocation',
+          message: decision.message,
+          invoiceXeroId: decision.invoice.xeroId,
+          amount: decision.amount,
+          currency: currencyOf(decision.currency, decision.invoice),
+          remainingCredit: decision.remainingCredit,
+          outcome: 'already_allocated',
+          at,
         });
         await checked(0);
         return decision.kind;
@@ -138,7 +178,14 @@ export class AllocationRunner {
     let body;
     try {
       body = await this.xero.call(tenant, 'PUT /CreditNotes/{id}/Allocations', (api, t) =>
-        api.createCreditNoteAllocation(t, row.creditNoteXeroId, { allocations: [{ invoice: { invoiceID: d.invoice.xeroId }, amount: d.amount, date: d.date }] }, false, key));
+        api.createCreditNoteAllocation(
+          t,
+          row.creditNoteXeroId,
+          { allocations: [{ invoice: { invoiceID: d.invoice.xeroId }, amount: d.amount, date: d.date }] },
+          false,
+          key,
+        ),
+      );
     } catch (err) {
       if (err instanceof XeroCallError && err.kind === 'rejected') return err.message;
       throw err;
@@ -150,9 +197,19 @@ export class AllocationRunner {
   }
 
   /** Waits; said (CreditNoteAllocationDeferred) only when what is said of it changes, which its stream decides. */
-  private async wait(tx: ClientBase, row: AllocationRow, states: Map<string, DocumentState>, d: Extract<AllocationDecision, { kind: 'wait' }>, delayMs: number): Promise<void> {
+  private async wait(
+    tx: ClientBase,
+    row: AllocationRow,
+    states: Map<string, DocumentState>,
+    d: Extract<AllocationDecision, { kind: 'wait' }>,
+    delayMs: number,
+  ): Promise<void> {
     await this.say(tx, row, states, {
-      type: 'DeferAllocation', message: d.message, waitingFor: d.waitingFor, nextCheckAt: new Date(Date.now() + delayMs).toISOString(), at: new Date().toISOString(),
+      type: 'DeferAllocation',
+      message: d.message,
+      waitingFor: d.waitingFor,
+      nextCheckAt: new Date(Date.now() + delayMs).toISOString(),
+      at: new Date().toISOString(),
     });
     await this.store.scheduleAllocation(tx, row.documentKey, row.checks + 1, delayMs);
   }
@@ -172,7 +229,11 @@ export class AllocationRunner {
     if (err instanceof ConnectionLostError) return { lost: { reason: err.reason, code: err.code } };
     if (!(err instanceof XeroCallError)) throw err;
     if (err.kind === 'rate_limited') {
-      await this.store.postponeAllocations(tx, rows.map((r) => r.documentKey), err.retryAfterMs ?? 1000);
+      await this.store.postponeAllocations(
+        tx,
+        rows.map((r) => r.documentKey),
+        err.retryAfterMs ?? 1000,
+      );
       return {};
     }
     this.logger.warn('allocation check got no answer from Xero; will look again', { reason: err.message, allocations: rows.length });

@@ -100,7 +100,11 @@ export class BatchExporter {
       case 'rate_limited':
         return { kind: 'retry', code: CODES.rateLimited, reason: err.message, attempt: false, delayMs: err.retryAfterMs };
       case 'forbidden':
-        return { kind: 'failed', retriable: false, problems: [problem(CODES.forbidden, `Xero refused the request: the app lacks a permission for this organisation (${err.message}).`)] };
+        return {
+          kind: 'failed',
+          retriable: false,
+          problems: [problem(CODES.forbidden, `Xero refused the request: the app lacks a permission for this organisation (${err.message}).`)],
+        };
       default:
         return { kind: 'retry', code: CODES.unavailable, reason: err.message, attempt: true };
     }
@@ -109,7 +113,10 @@ export class BatchExporter {
   private async decide(tx: ClientBase, tenant: ActiveTenant, rows: PendingRow[], decisions: Map<string, Decision>, clearable: Set<string>): Promise<void> {
     const type = rows[0].docType;
     // Read without the documents' lock: their pending rows, held by this unit, keep every other export of them out.
-    const docs = await this.lifecycle.load(tx, rows.map((r) => r.documentKey));
+    const docs = await this.lifecycle.load(
+      tx,
+      rows.map((r) => r.documentKey),
+    );
     const stateOf = (r: PendingRow): DocumentState => docs.get(r.documentKey)!;
     for (const r of rows) if (!stateOf(r).needsLookup) clearable.add(r.documentKey);
     let creates: PendingRow[] = [];
@@ -124,7 +131,12 @@ export class BatchExporter {
     // Layer 3: a create whose answer was lost (or a crash mid-send) may have landed: look first.
     const unsure = creates.filter((r) => stateOf(r).needsLookup);
     if (unsure.length) {
-      const found = await findByNumbers(this.xero, tenant, type, unsure.map((r) => r.value.xero.number));
+      const found = await findByNumbers(
+        this.xero,
+        tenant,
+        type,
+        unsure.map((r) => r.value.xero.number),
+      );
       for (const r of unsure) {
         const hit = found.get(r.value.xero.number.toUpperCase());
         if (hit) decisions.set(r.documentKey, this.linked(hit));
@@ -136,11 +148,19 @@ export class BatchExporter {
     const needContacts = [...creates, ...updates];
     const contactIds = new Map<string, string>();
     if (needContacts.length) {
-      const resolved = await this.contacts.resolve(tenant, needContacts.map((r) => r.value.contact));
+      const resolved = await this.contacts.resolve(
+        tenant,
+        needContacts.map((r) => r.value.contact),
+      );
       for (const r of needContacts) {
         const c = resolved.get(r.value.contact.contactNumber);
         if (c && 'contactId' in c) contactIds.set(r.documentKey, c.contactId);
-        else decisions.set(r.documentKey, { kind: 'failed', retriable: false, problems: c?.problems ?? [problem(CODES.contact, 'The Xero contact could not be found or created.')] });
+        else
+          decisions.set(r.documentKey, {
+            kind: 'failed',
+            retriable: false,
+            problems: c?.problems ?? [problem(CODES.contact, 'The Xero contact could not be found or created.')],
+          });
       }
     }
     const ready = (list: PendingRow[]) => list.filter((r) => !decisions.has(r.documentKey));
@@ -169,7 +189,11 @@ export class BatchExporter {
       const states = await this.lifecycle.load(mtx, keys);
       const at = new Date().toISOString();
       for (const r of rows) {
-        const { state, refusal } = await this.lifecycle.decide(mtx, r.documentKey, states.get(r.documentKey)!, { type: 'MarkForLookup', revision: r.revision, at });
+        const { state, refusal } = await this.lifecycle.decide(mtx, r.documentKey, states.get(r.documentKey)!, {
+          type: 'MarkForLookup',
+          revision: r.revision,
+          at,
+        });
         if (refusal) throw new Error(`${r.documentKey}: ${refusal.code}: ${refusal.message}`);
         states.set(r.documentKey, state);
       }
@@ -179,23 +203,35 @@ export class BatchExporter {
 
   private linked(f: XeroFacts): Decision {
     if (f.status === 'VOIDED') {
-      return { kind: 'failed', retriable: false, problems: [problem(CODES.duplicateNumber, `${f.number} is already in Xero, VOIDED: it was not created again.`)] };
+      return {
+        kind: 'failed',
+        retriable: false,
+        problems: [problem(CODES.duplicateNumber, `${f.number} is already in Xero, VOIDED: it was not created again.`)],
+      };
     }
     return { kind: 'exported', facts: f, outcome: 'already_present' };
   }
 
   private async create(
-    tenant: ActiveTenant, type: DocumentType, rows: PendingRow[], contactIds: Map<string, string>,
-    decisions: Map<string, Decision>, clearable: Set<string>,
+    tenant: ActiveTenant,
+    type: DocumentType,
+    rows: PendingRow[],
+    contactIds: Map<string, string>,
+    decisions: Map<string, Decision>,
+    clearable: Set<string>,
   ): Promise<void> {
     const items = rows.map((r) => toXeroItem(r.value.xero, contactIds.get(r.documentKey)!));
     const key = batchIdempotencyKey(rows.map((r) => idempotencyKey(r.documentKey, r.revision)));
     const unitdp = unitdpOf(rows.map((r) => r.value.xero));
     let answer: XeroItem[];
     try {
-      answer = type === 'invoice'
-        ? (await this.xero.call(tenant, 'PUT /Invoices', (api, t) => api.createInvoices(t, { invoices: items as Invoice[] }, false, unitdp, key))).invoices ?? []
-        : (await this.xero.call(tenant, 'PUT /CreditNotes', (api, t) => api.createCreditNotes(t, { creditNotes: items as CreditNote[] }, false, unitdp, key))).creditNotes ?? [];
+      answer =
+        type === 'invoice'
+          ? ((await this.xero.call(tenant, 'PUT /Invoices', (api, t) => api.createInvoices(t, { invoices: items as Invoice[] }, false, unitdp, key)))
+              .invoices ?? [])
+          : ((
+              await this.xero.call(tenant, 'PUT /CreditNotes', (api, t) => api.createCreditNotes(t, { creditNotes: items as CreditNote[] }, false, unitdp, key))
+            ).creditNotes ?? []);
     } catch (err) {
       if (err instanceof XeroCallError && (err.kind === 'rejected' || err.kind === 'rate_limited')) {
         // Refused whole: nothing of it was stored.
@@ -227,20 +263,35 @@ export class BatchExporter {
       else decisions.set(r.documentKey, { kind: 'failed', retriable: false, problems: validationProblems(outcome.messages) });
     });
     if (duplicates.length) {
-      const found = await findByNumbers(this.xero, tenant, type, duplicates.map((r) => r.value.xero.number));
+      const found = await findByNumbers(
+        this.xero,
+        tenant,
+        type,
+        duplicates.map((r) => r.value.xero.number),
+      );
       for (const r of duplicates) {
         const hit = found.get(r.value.xero.number.toUpperCase());
-        decisions.set(r.documentKey, hit ? this.linked(hit) : {
-          kind: 'failed', retriable: false,
-          problems: [problem(CODES.duplicateNumber, `Xero says ${r.value.xero.number} is already used, but no such document could be found to link.`)],
-        });
+        decisions.set(
+          r.documentKey,
+          hit
+            ? this.linked(hit)
+            : {
+                kind: 'failed',
+                retriable: false,
+                problems: [problem(CODES.duplicateNumber, `Xero says ${r.value.xero.number} is already used, but no such document could be found to link.`)],
+              },
+        );
       }
     }
   }
 
   private async sendUpdates(
-    tenant: ActiveTenant, type: DocumentType, rows: PendingRow[], docs: Map<string, DocumentState>,
-    contactIds: Map<string, string>, decisions: Map<string, Decision>,
+    tenant: ActiveTenant,
+    type: DocumentType,
+    rows: PendingRow[],
+    docs: Map<string, DocumentState>,
+    contactIds: Map<string, string>,
+    decisions: Map<string, Decision>,
   ): Promise<void> {
     const changed = (r: PendingRow, reason: string): void => {
       decisions.set(r.documentKey, { kind: 'failed', retriable: false, problems: [problem(CODES.changedAfterExport, reason)] });
@@ -269,14 +320,23 @@ export class BatchExporter {
     const items = send.map((r) => toXeroItem(r.value.xero, contactIds.get(r.documentKey)!, xeroIdOf(r)));
     const key = batchIdempotencyKey(send.map((r) => idempotencyKey(r.documentKey, r.revision, 'update')));
     const unitdp = unitdpOf(send.map((r) => r.value.xero));
-    const answer: XeroItem[] = type === 'invoice'
-      ? (await this.xero.call(tenant, 'POST /Invoices', (api, t) => api.updateOrCreateInvoices(t, { invoices: items as Invoice[] }, false, unitdp, key))).invoices ?? []
-      : (await this.xero.call(tenant, 'POST /CreditNotes', (api, t) => api.updateOrCreateCreditNotes(t, { creditNotes: items as CreditNote[] }, false, unitdp, key))).creditNotes ?? [];
+    const answer: XeroItem[] =
+      type === 'invoice'
+        ? ((await this.xero.call(tenant, 'POST /Invoices', (api, t) => api.updateOrCreateInvoices(t, { invoices: items as Invoice[] }, false, unitdp, key)))
+            .invoices ?? [])
+        : ((
+            await this.xero.call(tenant, 'POST /CreditNotes', (api, t) =>
+              api.updateOrCreateCreditNotes(t, { creditNotes: items as CreditNote[] }, false, unitdp, key),
+            )
+          ).creditNotes ?? []);
     send.forEach((r, i) => {
       const outcome = readItem(answer[i]);
-      decisions.set(r.documentKey, outcome.ok
-        ? { kind: 'exported', facts: outcome.facts, outcome: 'updated' }
-        : { kind: 'failed', retriable: false, problems: validationProblems(outcome.messages) });
+      decisions.set(
+        r.documentKey,
+        outcome.ok
+          ? { kind: 'exported', facts: outcome.facts, outcome: 'updated' }
+          : { kind: 'failed', retriable: false, problems: validationProblems(outcome.messages) },
+      );
     });
   }
 
@@ -284,7 +344,13 @@ export class BatchExporter {
    * The unit's outcomes, each decided on the document's stream as it is now (held until commit) and
    * appended there; the documents' rows projected from the states after them; all in the unit's transaction.
    */
-  private async write(tx: ClientBase, tenant: ActiveTenant, rows: PendingRow[], decisions: Map<string, Decision>, clearable: Set<string>): Promise<Omit<UnitReport, 'lost'>> {
+  private async write(
+    tx: ClientBase,
+    tenant: ActiveTenant,
+    rows: PendingRow[],
+    decisions: Map<string, Decision>,
+    clearable: Set<string>,
+  ): Promise<Omit<UnitReport, 'lost'>> {
     const report: Omit<UnitReport, 'lost'> = { exported: [], failed: [] };
     const settled: string[] = [];
     const keys = rows.map((r) => r.documentKey);
@@ -310,13 +376,25 @@ export class BatchExporter {
       switch (d.kind) {
         case 'exported': {
           const number = d.facts.number || r.value.xero.number;
-          const allocateTo = r.docType === 'credit_note' && r.value.allocateToInvoiceNumber
-            ? { invoiceNumber: r.value.allocateToInvoiceNumber, creditNoteDate: r.value.xero.date } : undefined;
+          const allocateTo =
+            r.docType === 'credit_note' && r.value.allocateToInvoiceNumber
+              ? { invoiceNumber: r.value.allocateToInvoiceNumber, creditNoteDate: r.value.xero.date }
+              : undefined;
           const state = await decide(r, {
-            type: 'RecordExport', ref: r, outcome: d.outcome, allocateTo, at,
+            type: 'RecordExport',
+            ref: r,
+            outcome: d.outcome,
+            allocateTo,
+            at,
             facts: {
-              xeroTenantId: tenant.xeroTenantId, xeroId: d.facts.xeroId, number, status: d.facts.status, url: deepLink(r.docType, d.facts.xeroId, tenant.shortCode),
-              subTotal: d.facts.subTotal, totalTax: d.facts.totalTax, total: d.facts.total,
+              xeroTenantId: tenant.xeroTenantId,
+              xeroId: d.facts.xeroId,
+              number,
+              status: d.facts.status,
+              url: deepLink(r.docType, d.facts.xeroId, tenant.shortCode),
+              subTotal: d.facts.subTotal,
+              totalTax: d.facts.totalTax,
+              total: d.facts.total,
             },
           });
           if (allocateTo && state.allocation?.state === 'waiting') allocateAfresh.push(r.documentKey);
@@ -359,8 +437,17 @@ export class BatchExporter {
   private async followups(tx: ClientBase, r: PendingRow, xeroId: string, number: string): Promise<void> {
     if (this.o.attachPdf && r.value.pdfUrl) {
       await this.store.addFollowup(tx, {
-        documentKey: r.documentKey, connectionId: r.connectionId, docType: r.docType, revision: r.revision, runId: r.runId,
-        correlationId: r.correlationId, causationId: r.causationId, xeroId, number, kind: 'attach', data: { pdfUrl: r.value.pdfUrl },
+        documentKey: r.documentKey,
+        connectionId: r.connectionId,
+        docType: r.docType,
+        revision: r.revision,
+        runId: r.runId,
+        correlationId: r.correlationId,
+        causationId: r.causationId,
+        xeroId,
+        number,
+        kind: 'attach',
+        data: { pdfUrl: r.value.pdfUrl },
       });
     }
     // A credit note waiting for this invoice to reach Xero looks again now rather than at its next check.

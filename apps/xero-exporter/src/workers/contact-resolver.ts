@@ -35,7 +35,12 @@ function newContact(wanted: XeroContact, name: string): Contact {
   if (wanted.addresses?.length) {
     c.addresses = wanted.addresses.map((a) => ({
       addressType: Address.AddressTypeEnum[a.addressType],
-      addressLine1: a.addressLine1, addressLine2: a.addressLine2, city: a.city, postalCode: a.postalCode, country: a.country, attentionTo: a.attentionTo,
+      addressLine1: a.addressLine1,
+      addressLine2: a.addressLine2,
+      city: a.city,
+      postalCode: a.postalCode,
+      country: a.country,
+      attentionTo: a.attentionTo,
     }));
   }
   return c;
@@ -77,7 +82,10 @@ export class ContactResolver {
       if (decision.action === 'create') {
         if (decision.clashWith) {
           this.logger.warn('contact name taken by another retailer: creating it with a suffix', {
-            contactNumber: c.contactNumber, name: c.name, newName: decision.name, takenBy: decision.clashWith.contactNumber,
+            contactNumber: c.contactNumber,
+            name: c.name,
+            newName: decision.name,
+            takenBy: decision.clashWith.contactNumber,
           });
         }
         toCreate.push({ wanted: c, name: decision.name });
@@ -93,7 +101,10 @@ export class ContactResolver {
     const out = new Map<string, KnownContact>();
     for (let i = 0; i < wanted.length; i += LOOKUP_CHUNK) {
       const part = wanted.slice(i, i + LOOKUP_CHUNK);
-      const numbers = whereAnyOf('ContactNumber', part.map((c) => c.contactNumber));
+      const numbers = whereAnyOf(
+        'ContactNumber',
+        part.map((c) => c.contactNumber),
+      );
       const where = byNameToo ? `${numbers} OR ${whereAnyOf('Name', [...new Set(part.map((c) => c.name))])}` : numbers;
       const body = await this.xero.call(tenant, 'GET /Contacts', (api, t) => api.getContacts(t, undefined, where, undefined, undefined, undefined, true));
       for (const c of body.contacts ?? []) if (c.contactID) out.set(c.contactID, known(c));
@@ -106,9 +117,10 @@ export class ContactResolver {
       await this.store.saveContact(this.pool, tenant.xeroTenantId, wanted.contactNumber, d.contactId, wanted.name);
       return { contactId: d.contactId };
     }
-    const patch: Contact = d.action === 'unarchive'
-      ? { contactID: d.contactId, contactStatus: Contact.ContactStatusEnum.ACTIVE, name: d.name }
-      : { contactID: d.contactId, contactNumber: wanted.contactNumber };
+    const patch: Contact =
+      d.action === 'unarchive'
+        ? { contactID: d.contactId, contactStatus: Contact.ContactStatusEnum.ACTIVE, name: d.name }
+        : { contactID: d.contactId, contactNumber: wanted.contactNumber };
     const body = await this.xero.call(tenant, 'POST /Contacts/{id}', (api, t) => api.updateContact(t, d.contactId, { contacts: [patch] }));
     const item = body.contacts?.[0];
     const errors = (item?.validationErrors ?? []).map((v) => v.message ?? '').filter(Boolean);
@@ -116,7 +128,9 @@ export class ContactResolver {
       return { problems: validationProblems(errors).map((p) => ({ ...p, code: CODES.contact, field: 'contact' })) };
     }
     this.logger.info(d.action === 'unarchive' ? 'archived Xero contact restored for a retailer' : 'existing Xero contact adopted for a retailer', {
-      contactNumber: wanted.contactNumber, contactId: d.contactId, name: item.name,
+      contactNumber: wanted.contactNumber,
+      contactId: d.contactId,
+      name: item.name,
     });
     await this.store.saveContact(this.pool, tenant.xeroTenantId, wanted.contactNumber, d.contactId, item.name ?? wanted.name);
     return { contactId: d.contactId };
@@ -152,7 +166,11 @@ export class ContactResolver {
           await this.store.saveContact(this.pool, tenant.xeroTenantId, c.contactNumber, hit.contactId, hit.name);
           results.set(c.contactNumber, { contactId: hit.contactId });
         } else {
-          results.set(c.contactNumber, { problems: [{ code: CODES.contact, message: `The contact name ${c.name} is already used by another Xero contact.`, severity: 'error', field: 'contact' }] });
+          results.set(c.contactNumber, {
+            problems: [
+              { code: CODES.contact, message: `The contact name ${c.name} is already used by another Xero contact.`, severity: 'error', field: 'contact' },
+            ],
+          });
         }
       }
     }

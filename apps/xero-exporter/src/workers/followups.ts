@@ -67,7 +67,12 @@ export class FollowupRunner {
   private async giveUp(tx: ClientBase, f: FollowupRow, message: string, attempts: number): Promise<void> {
     await this.store.deleteFollowup(tx, f.id);
     this.metrics.attachmentsFailed.inc({ type: f.docType });
-    this.logger.warn('the LNB PDF could not be attached; the document stays exported without it', { documentKey: f.documentKey, number: f.number, reason: message, attempts });
+    this.logger.warn('the LNB PDF could not be attached; the document stays exported without it', {
+      documentKey: f.documentKey,
+      number: f.number,
+      reason: message,
+      attempts,
+    });
   }
 
   private async attach(tenant: Tenant, f: FollowupRow): Promise<void> {
@@ -86,9 +91,13 @@ export class FollowupRunner {
     const key = idempotencyKey(f.documentKey, f.revision, 'attach');
     const options = { headers: { 'Content-Type': 'application/pdf' } };
     if (f.docType === 'invoice') {
-      await this.xero.call(tenant, 'PUT /Invoices/{id}/Attachments', (api, t) => api.createInvoiceAttachmentByFileName(t, f.xeroId, name, pdf, true, key, options));
+      await this.xero.call(tenant, 'PUT /Invoices/{id}/Attachments', (api, t) =>
+        api.createInvoiceAttachmentByFileName(t, f.xeroId, name, pdf, true, key, options),
+      );
     } else {
-      await this.xero.call(tenant, 'PUT /CreditNotes/{id}/Attachments', (api, t) => api.createCreditNoteAttachmentByFileName(t, f.xeroId, name, pdf, true, key, options));
+      await this.xero.call(tenant, 'PUT /CreditNotes/{id}/Attachments', (api, t) =>
+        api.createCreditNoteAttachmentByFileName(t, f.xeroId, name, pdf, true, key, options),
+      );
     }
     this.logger.info('LNB PDF attached', { documentKey: f.documentKey, number: f.number, fileName: name, bytes: pdf.length });
   }

@@ -81,7 +81,10 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   start(): void {
     this.loop ??= new WorkLoop({
-      name: 'sender', step: () => this.fill(), everyMs: () => this.o.intervalMs, waker: this.wakeups.sender,
+      name: 'sender',
+      step: () => this.fill(),
+      everyMs: () => this.o.intervalMs,
+      waker: this.wakeups.sender,
       onError: (err) => this.logger.error('sender failed; continuing', { err }),
     });
     this.loop.start();
@@ -212,7 +215,8 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
       if (report) {
         for (const e of report.exported) this.metrics.exported.inc({ type: e.type, outcome: e.outcome });
         for (const f of report.failed) this.metrics.recordFailed(f.type, f.codes);
-        if (report.lost) await this.connections.lost(tenant.connectionId, report.lost).catch((err) => this.logger.error('could not record the lost connection', { err }));
+        if (report.lost)
+          await this.connections.lost(tenant.connectionId, report.lost).catch((err) => this.logger.error('could not record the lost connection', { err }));
       }
       await this.sharePause(tenant);
       this.wakeups.workArrived();

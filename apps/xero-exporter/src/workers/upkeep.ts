@@ -63,7 +63,10 @@ export class UpkeepWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   start(): void {
     this.loop ??= new WorkLoop({
-      name: 'connection upkeep', step: () => this.upkeep(), everyMs: () => this.o.reconnectMs, waker: this.wakeups.upkeep,
+      name: 'connection upkeep',
+      step: () => this.upkeep(),
+      everyMs: () => this.o.reconnectMs,
+      waker: this.wakeups.upkeep,
       onError: (err) => this.logger.error('connection upkeep failed; continuing', { err }),
     });
     this.loop.start();
@@ -97,7 +100,10 @@ export class UpkeepWorker implements OnApplicationBootstrap, BeforeApplicationSh
           await this.store.saveShortCode(tx, c.connectionId, shortCode ?? null);
         });
         this.logger.info('xero reference data published', {
-          connectionId: c.connectionId, xeroTenantId: tenant.xeroTenantId, taxRates: value.taxRates.length, accounts: value.accounts.length,
+          connectionId: c.connectionId,
+          xeroTenantId: tenant.xeroTenantId,
+          taxRates: value.taxRates.length,
+          accounts: value.accounts.length,
         });
       });
     } catch (err) {

@@ -10,9 +10,7 @@ import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { ClientBase, Pool } from 'pg';
 import { ExporterConfig } from '../config';
-import {
-  connectionChangedEvent, connectionLostEvent, connectionRestoredEvent, connectionState, connectionStream, sameConnectionState,
-} from '../domain/events';
+import { connectionChangedEvent, connectionLostEvent, connectionRestoredEvent, connectionState, connectionStream, sameConnectionState } from '../domain/events';
 import { CODES, lossCode } from '../domain/xero-errors';
 import { ExporterMetrics } from '../metrics';
 import { ExporterStore, type GrantType, type Transact, TRANSACT } from '../store/exporter-store';
@@ -108,8 +106,13 @@ export class ConnectionService implements OnApplicationBootstrap {
   authorizeUrl(state: string, codeChallenge: string): { url: string; redirectUri: string } {
     const url = new URL(this.o.authorizeUrl);
     url.search = new URLSearchParams({
-      response_type: 'code', client_id: this.o.clientId, redirect_uri: this.o.redirectUri, scope: this.o.scopes, state,
-      code_challenge: codeChallenge, code_challenge_method: 'S256',
+      response_type: 'code',
+      client_id: this.o.clientId,
+      redirect_uri: this.o.redirectUri,
+      scope: this.o.scopes,
+      state,
+      code_challenge: codeChallenge,
+      code_challenge_method: 'S256',
     }).toString();
     return { url: url.toString(), redirectUri: this.o.redirectUri };
   }
@@ -162,9 +165,11 @@ export class ConnectionService implements OnApplicationBootstrap {
     }
     const tenant = pickTenant(list, this.o.tenantId);
     if (!tenant) {
-      throw new ConnectionError(this.o.tenantId
-        ? `organisation ${this.o.tenantId} (XERO_TENANT_ID) is not among the ${list.length} this connection reaches`
-        : 'the connection reaches no Xero organisation');
+      throw new ConnectionError(
+        this.o.tenantId
+          ? `organisation ${this.o.tenantId} (XERO_TENANT_ID) is not among the ${list.length} this connection reaches`
+          : 'the connection reaches no Xero organisation',
+      );
     }
     const sealed = this.tokens.seal(answer, connectionId);
     const resumed = await this.transact(async (tx) => {
@@ -179,7 +184,8 @@ export class ConnectionService implements OnApplicationBootstrap {
       }
       const resumedDocuments = await this.store.pendingCount(tx, connectionId);
       await this.outbox.append(tx, connectionStream(connectionId), [
-        connectionRestoredEvent(connectionId, { xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName || undefined, resumedDocuments }), changed,
+        connectionRestoredEvent(connectionId, { xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName || undefined, resumedDocuments }),
+        changed,
       ]);
       return resumedDocuments;
     });
@@ -187,7 +193,12 @@ export class ConnectionService implements OnApplicationBootstrap {
     this.tokens.prime(connectionId, answer.accessToken, sealed.accessExpiresAt);
     this.metrics.connectionUp.set({ tenant: tenant.tenantId }, 1);
     this.logger.info(resumed === undefined ? 'xero connected' : 'xero connection restored: waiting documents resume', {
-      connectionId, grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, organisations: list.length, resumedDocuments: resumed,
+      connectionId,
+      grant,
+      xeroTenantId: tenant.tenantId,
+      tenantName: tenant.tenantName,
+      organisations: list.length,
+      resumedDocuments: resumed,
     });
     this.wakeups.connected();
     return tenant;
@@ -215,9 +226,15 @@ export class ConnectionService implements OnApplicationBootstrap {
       const events: EventEnvelope[] = [];
       // A connected row always names its organisation; without one there is nothing the monitor could show.
       if (row?.xeroTenantId) {
-        events.push(connectionLostEvent(connectionId, {
-          xeroTenantId: row.xeroTenantId, tenantName: row.tenantName ?? undefined, reason: loss.reason, code: loss.code, waitingDocuments,
-        }));
+        events.push(
+          connectionLostEvent(connectionId, {
+            xeroTenantId: row.xeroTenantId,
+            tenantName: row.tenantName ?? undefined,
+            reason: loss.reason,
+            code: loss.code,
+            waitingDocuments,
+          }),
+        );
       }
       events.push(connectionChangedEvent(connectionId, 'lost', connectionState(await this.store.connection(tx, connectionId), this.o.grant), loss.code));
       await this.outbox.append(tx, connectionStream(connectionId), events);
@@ -226,6 +243,11 @@ export class ConnectionService implements OnApplicationBootstrap {
     this.tokens.forget(connectionId);
     if (!announced) return;
     if (announced.tenant) this.metrics.connectionUp.set({ tenant: announced.tenant }, 0);
-    this.logger.warn('xero connection lost: documents wait for a reconnection', { connectionId, reason: loss.reason, code: loss.code, waitingDocuments: announced.waitingDocuments });
+    this.logger.warn('xero connection lost: documents wait for a reconnection', {
+      connectionId,
+      reason: loss.reason,
+      code: loss.code,
+      waitingDocuments: announced.waitingDocuments,
+    });
   }
 }

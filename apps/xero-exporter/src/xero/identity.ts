@@ -63,8 +63,10 @@ export class XeroIdentity {
     if (!res.ok) {
       const error = typeof body.error === 'string' ? body.error : `HTTP ${res.status}`;
       if (res.status >= 500 || res.status === 429) throw new IdentityError('unavailable', `the Xero token endpoint answered ${res.status}`);
-      if (error === 'invalid_grant') throw new IdentityError('invalid_grant', 'Xero refused the refresh token or code (invalid_grant): the connection must be authorised again');
-      if (error === 'invalid_client' || error === 'unauthorized_client') throw new IdentityError('invalid_client', `Xero refused the app's credentials (${error})`);
+      if (error === 'invalid_grant')
+        throw new IdentityError('invalid_grant', 'Xero refused the refresh token or code (invalid_grant): the connection must be authorised again');
+      if (error === 'invalid_client' || error === 'unauthorized_client')
+        throw new IdentityError('invalid_client', `Xero refused the app's credentials (${error})`);
       throw new IdentityError('refused', `Xero refused the token request (${error})`);
     }
     if (typeof body.access_token !== 'string') throw new IdentityError('unavailable', 'the Xero token endpoint answered without an access token');

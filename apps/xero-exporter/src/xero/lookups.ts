@@ -16,9 +16,10 @@ function* chunks<T>(list: T[], size: number): Generator<T[]> {
 export async function findByNumbers(xero: XeroApi, tenant: Tenant, type: DocumentType, numbers: string[]): Promise<Map<string, XeroFacts>> {
   const found = new Map<string, XeroFacts>();
   for (const part of chunks([...new Set(numbers)], CHUNK)) {
-    const items = type === 'invoice'
-      ? (await xero.call(tenant, 'GET /Invoices', (api, t) => api.getInvoices(t, undefined, undefined, undefined, undefined, part))).invoices ?? []
-      : (await xero.call(tenant, 'GET /CreditNotes', (api, t) => api.getCreditNotes(t, undefined, whereAnyOf('CreditNoteNumber', part)))).creditNotes ?? [];
+    const items =
+      type === 'invoice'
+        ? ((await xero.call(tenant, 'GET /Invoices', (api, t) => api.getInvoices(t, undefined, undefined, undefined, undefined, part))).invoices ?? [])
+        : ((await xero.call(tenant, 'GET /CreditNotes', (api, t) => api.getCreditNotes(t, undefined, whereAnyOf('CreditNoteNumber', part)))).creditNotes ?? []);
     for (const item of items) {
       const f = factsOf(item);
       if (f.xeroId && f.status !== 'DELETED') found.set(f.number.toUpperCase(), f);
@@ -45,9 +46,10 @@ export async function findCreditNotes(xero: XeroApi, tenant: Tenant, ids: string
 export async function findByIds(xero: XeroApi, tenant: Tenant, type: DocumentType, ids: string[]): Promise<Map<string, XeroFacts>> {
   const found = new Map<string, XeroFacts>();
   for (const part of chunks([...new Set(ids)], CHUNK)) {
-    const items = type === 'invoice'
-      ? (await xero.call(tenant, 'GET /Invoices', (api, t) => api.getInvoices(t, undefined, undefined, undefined, part))).invoices ?? []
-      : (await xero.call(tenant, 'GET /CreditNotes', (api, t) => api.getCreditNotes(t, undefined, byCreditNoteIds(part)))).creditNotes ?? [];
+    const items =
+      type === 'invoice'
+        ? ((await xero.call(tenant, 'GET /Invoices', (api, t) => api.getInvoices(t, undefined, undefined, undefined, part))).invoices ?? [])
+        : ((await xero.call(tenant, 'GET /CreditNotes', (api, t) => api.getCreditNotes(t, undefined, byCreditNoteIds(part)))).creditNotes ?? []);
     for (const item of items) {
       const f = factsOf(item);
       if (f.xeroId) found.set(f.xeroId.toLowerCase(), f);

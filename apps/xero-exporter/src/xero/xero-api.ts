@@ -44,13 +44,21 @@ function failureOf(err: unknown): { status: number; headers: Record<string, unkn
     }
   }
   if (raw instanceof Error) return { status: 0, headers: {}, body: raw.message };
-  const r = ((raw as { response?: Record<string, unknown> })?.response ?? {}) as { statusCode?: number; status?: number; headers?: Record<string, unknown>; body?: unknown };
+  const r = ((raw as { response?: Record<string, unknown> })?.response ?? {}) as {
+    statusCode?: number;
+    status?: number;
+    headers?: Record<string, unknown>;
+    body?: unknown;
+  };
   return { status: r.statusCode ?? r.status ?? 0, headers: r.headers ?? {}, body: r.body ?? (raw as { body?: unknown })?.body };
 }
 
 export class Limiters {
   private readonly byTenant = new Map<string, TenantLimiter>();
-  constructor(private readonly limits: RateLimits, private readonly minuteMs: number) {}
+  constructor(
+    private readonly limits: RateLimits,
+    private readonly minuteMs: number,
+  ) {}
 
   for(tenantId: string): TenantLimiter {
     let l = this.byTenant.get(tenantId);
@@ -112,7 +120,12 @@ export class XeroApi {
    * One Accounting API call for `tenant`. `endpoint` labels the metric ("PUT /Invoices"). A 401 gets one
    * token refresh and one more try (a 401 means nothing was done); other failures throw.
    */
-  async call<T>(tenant: Tenant, endpoint: string, fn: (api: AccountingApi, tenantId: string) => Promise<Answer<T>>, { maxWaitMs = this.o.minuteMs * 2 } = {}): Promise<T> {
+  async call<T>(
+    tenant: Tenant,
+    endpoint: string,
+    fn: (api: AccountingApi, tenantId: string) => Promise<Answer<T>>,
+    { maxWaitMs = this.o.minuteMs * 2 } = {},
+  ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.accessToken(tenant.connectionId);
       const ticket = await this.limiters.acquire(tenant.xeroTenantId, maxWaitMs);
@@ -160,7 +173,8 @@ export class XeroApi {
       if (err instanceof IdentityError && err.kind === 'unauthorized') listed = false;
       else throw new XeroCallError('outcome_unknown', 0, (err as Error).message);
     }
-    if (!listed) throw new ConnectionLostError(tenant.connectionId, 'the Xero organisation is no longer connected to the app (consent revoked)', CODES.consentRevoked);
+    if (!listed)
+      throw new ConnectionLostError(tenant.connectionId, 'the Xero organisation is no longer connected to the app (consent revoked)', CODES.consentRevoked);
   }
 
   private observe(tenant: Tenant, headers: Record<string, unknown>): void {

@@ -23,8 +23,7 @@ export const flowOfDocumentType = (t: DocumentType): Flow => (t === 'invoice' ? 
 export const documentTypeOfFlow = (f: Flow): DocumentType => (f === 'invoices' ? 'invoice' : 'credit_note');
 
 /** `<connection>:<invoice|credit_note>:<LNB reference_number>`: the Kafka key of every event about a document. */
-export const documentKey = (connectionId: string, type: DocumentType, reference: string): string =>
-  `${connectionId}:${type}:${reference}`;
+export const documentKey = (connectionId: string, type: DocumentType, reference: string): string => `${connectionId}:${type}:${reference}`;
 
 export function parseDocumentKey(key: string): { connectionId: string; type: DocumentType; reference: string } | null {
   const m = /^([^:]+):(invoice|credit_note):(.+)$/.exec(key);

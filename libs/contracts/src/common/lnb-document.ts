@@ -3,9 +3,7 @@
 // checked here; business defects (a missing EAN13, a missing retailer reference) are the mapper's to
 // report with plain reasons, so a defective document still decodes.
 import { Type } from 'class-transformer';
-import {
-  IsArray, IsBoolean, IsNumber, IsOptional, IsString, ValidateNested,
-} from 'class-validator';
+import { IsArray, IsBoolean, IsNumber, IsOptional, IsString, ValidateNested } from 'class-validator';
 
 export class LnbAddress {
   @IsOptional() @IsString() reference?: string | null;

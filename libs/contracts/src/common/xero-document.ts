@@ -1,9 +1,7 @@
 // A Xero-ready document in xero-node's model shape (camelCase; xero-node serialises to Xero's
 // PascalCase), as the mapper emits it and the exporter sends it.
 import { Type } from 'class-transformer';
-import {
-  ArrayMaxSize, IsArray, IsIn, IsNumber, IsOptional, IsString, MaxLength, ValidateNested,
-} from 'class-validator';
+import { ArrayMaxSize, IsArray, IsIn, IsNumber, IsOptional, IsString, MaxLength, ValidateNested } from 'class-validator';
 
 export class XeroTracking {
   @IsString() name!: string;
@@ -21,7 +19,11 @@ export class XeroLineItem {
   @IsOptional() @IsNumber() taxAmount?: number;
   @IsOptional() @IsNumber() lineAmount?: number;
   @IsOptional() @IsNumber() discountRate?: number;
-  @IsOptional() @IsArray() @ArrayMaxSize(2) @ValidateNested({ each: true }) @Type(() => XeroTracking)
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(2)
+  @ValidateNested({ each: true })
+  @Type(() => XeroTracking)
   tracking?: XeroTracking[];
 }
 

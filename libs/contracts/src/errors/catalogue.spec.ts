@@ -25,7 +25,14 @@ describe('CodedError', () => {
   it('takes whether it is retriable from the catalogue, and keeps the wait, the details and the cause', () => {
     const cause = new Error('socket hang up');
     const busy = new CodedError('EXPORTER.BUSY', 'being sent', { retryAfterMs: 1000, details: { documentKey: 'k' }, cause });
-    expect([busy.code, busy.retriable, busy.retryAfterMs, busy.details, busy.cause, busy.name]).toEqual(['EXPORTER.BUSY', true, 1000, { documentKey: 'k' }, cause, 'CodedError']);
+    expect([busy.code, busy.retriable, busy.retryAfterMs, busy.details, busy.cause, busy.name]).toEqual([
+      'EXPORTER.BUSY',
+      true,
+      1000,
+      { documentKey: 'k' },
+      cause,
+      'CodedError',
+    ]);
     expect(new CodedError('MAP.INVALID_CHANGE', 'bad').retriable).toBe(false);
     expect(busy).toBeInstanceOf(Error);
   });

@@ -44,7 +44,9 @@ describe('redact', () => {
 
   it('changes nothing when applied twice', () => {
     const once = redact('GET /x?access_token=abc: failed, {"client_secret":"s"}, Bearer t.k, postgres://a:b@h/d, ?code=c');
-    expect(once).toBe(`GET /x?access_token=${REDACTED} failed, {"client_secret":"${REDACTED}"}, Bearer ${REDACTED}, postgres://a:${REDACTED}@h/d, ?code=${REDACTED}`);
+    expect(once).toBe(
+      `GET /x?access_token=${REDACTED} failed, {"client_secret":"${REDACTED}"}, Bearer ${REDACTED}, postgres://a:${REDACTED}@h/d, ?code=${REDACTED}`,
+    );
     expect(redact(once)).toBe(once);
     expect(redact(`GET /x?access_token=${REDACTED}: failed`)).toBe(`GET /x?access_token=${REDACTED}: failed`);
   });

@@ -17,25 +17,30 @@ describe('backoffDelayMs', () => {
     expect([0, 0.5, 0.999999].map((r) => backoffDelayMs(3, { ...backoff, jitter: 'full' }, () => r))).toEqual([0, 200, 400]);
   });
 
-  it('stays within its strategy\'s bounds for any attempt, draw and policy', () => {
+  it("stays within its strategy's bounds for any attempt, draw and policy", () => {
     const bounds: Record<Jitter, (ceiling: number) => [number, number]> = {
       equal: (c) => [Math.floor(c / 2), c],
       full: (c) => [0, c],
       none: (c) => [c, c],
     };
-    fc.assert(fc.property(
-      fc.integer({ min: 1, max: 200 }), fc.integer({ min: 0, max: 60_000 }), fc.integer({ min: 0, max: 600_000 }),
-      fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), fc.constantFrom<Jitter>('equal', 'full', 'none'),
-      (attempt, base, extra, draw, jitter) => {
-        const policy = { baseDelayMs: base, maxDelayMs: base + extra, jitter };
-        const ceiling = Math.min(policy.maxDelayMs, base * 2 ** Math.min(30, attempt - 1));
-        const [low, high] = bounds[jitter](ceiling);
-        const delay = backoffDelayMs(attempt, policy, () => draw);
-        expect(delay).toBeGreaterThanOrEqual(low);
-        expect(delay).toBeLessThanOrEqual(Math.ceil(high));
-        expect(delay).toBeLessThanOrEqual(policy.maxDelayMs);
-      },
-    ));
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 200 }),
+        fc.integer({ min: 0, max: 60_000 }),
+        fc.integer({ min: 0, max: 600_000 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        fc.constantFrom<Jitter>('equal', 'full', 'none'),
+        (attempt, base, extra, draw, jitter) => {
+          const policy = { baseDelayMs: base, maxDelayMs: base + extra, jitter };
+          const ceiling = Math.min(policy.maxDelayMs, base * 2 ** Math.min(30, attempt - 1));
+          const [low, high] = bounds[jitter](ceiling);
+          const delay = backoffDelayMs(attempt, policy, () => draw);
+          expect(delay).toBeGreaterThanOrEqual(low);
+          expect(delay).toBeLessThanOrEqual(Math.ceil(high));
+          expect(delay).toBeLessThanOrEqual(policy.maxDelayMs);
+        },
+      ),
+    );
   });
 
   it('waits half the ceiling at the lowest draw and the whole capped ceiling at the highest (equal jitter)', () => {
@@ -93,6 +98,9 @@ describe('nextTry', () => {
     expect(nextTry(1, { retriable: true, retryAfterMs: 60_001 }, policy, half)).toEqual({ retry: false, because: 'wait_too_long' });
     const { maxRetryAfterMs: _, ...uncapped } = policy;
     expect(nextTry(1, { retriable: true, retryAfterMs: DEFAULT_MAX_RETRY_AFTER_MS + 1 }, uncapped, half)).toEqual({ retry: false, because: 'wait_too_long' });
-    expect(nextTry(1, { retriable: true, retryAfterMs: 3_600_000 }, { ...policy, maxRetryAfterMs: Infinity }, half)).toEqual({ retry: true, delayMs: 3_600_000 });
+    expect(nextTry(1, { retriable: true, retryAfterMs: 3_600_000 }, { ...policy, maxRetryAfterMs: Infinity }, half)).toEqual({
+      retry: true,
+      delayMs: 3_600_000,
+    });
   });
 });

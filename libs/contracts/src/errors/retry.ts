@@ -72,9 +72,7 @@ export interface RetryableFailure {
   retryAfterMs?: number;
 }
 
-export type NextTry =
-  | { retry: true; delayMs: number }
-  | { retry: false; because: 'not_retriable' | 'attempts_spent' | 'wait_too_long' };
+export type NextTry = { retry: true; delayMs: number } | { retry: false; because: 'not_retriable' | 'attempts_spent' | 'wait_too_long' };
 
 /**
  * After failed attempt `failedAttempt`: try again, and after how long, or give up. The wait is the

@@ -10,10 +10,16 @@ import { renderAccessMatrix } from '../access';
 import { setUpKafka } from '../kafka-setup';
 
 class KafkaSetupConfig extends KafkaConfig {
-  @Env('KAFKA_TOPIC_PARTITIONS') @IsInt() @Min(1) @Max(1000)
+  @Env('KAFKA_TOPIC_PARTITIONS')
+  @IsInt()
+  @Min(1)
+  @Max(1000)
   partitions = 3;
 
-  @Env('KAFKA_TOPIC_REPLICATION_FACTOR') @IsInt() @Min(1) @Max(10)
+  @Env('KAFKA_TOPIC_REPLICATION_FACTOR')
+  @IsInt()
+  @Min(1)
+  @Max(10)
   replicationFactor = 1;
 }
 
@@ -27,7 +33,8 @@ async function main(): Promise<void> {
   const admin = kafka.admin();
   try {
     const done = await setUpKafka(admin, { prefix: config.topicPrefix, partitions: config.partitions, replicationFactor: config.replicationFactor });
-    for (const r of done.revoked) process.stderr.write(`[kafka-setup] revoked ${r.operation} on ${r.resourceType} ${r.name} from ${r.principal}: no longer in the plan\n`);
+    for (const r of done.revoked)
+      process.stderr.write(`[kafka-setup] revoked ${r.operation} on ${r.resourceType} ${r.name} from ${r.principal}: no longer in the plan\n`);
     process.stderr.write(`[kafka-setup] ${done.topics} topics and ${done.grants} ACLs in place for prefix "${config.topicPrefix}" on ${config.kafkaBrokers}\n`);
   } finally {
     await admin.disconnect();
@@ -35,6 +42,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err) => {
-  process.stderr.write(`[kafka-setup] failed: ${err instanceof ConfigError ? err.message : (err as Error)?.stack ?? err}\n`);
+  process.stderr.write(`[kafka-setup] failed: ${err instanceof ConfigError ? err.message : ((err as Error)?.stack ?? err)}\n`);
   process.exit(1);
 });

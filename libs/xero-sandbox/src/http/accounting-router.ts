@@ -96,7 +96,10 @@ async function answerCall(ctx: SandboxContext, req: Router.Request, res: ServerR
     }
   }
 
-  const segments = path.split('/').filter(Boolean).map((s) => decodeComponent(s)!);
+  const segments = path
+    .split('/')
+    .filter(Boolean)
+    .map((s) => decodeComponent(s)!);
 
   let answer: ApiResponse;
   try {
@@ -107,7 +110,13 @@ async function answerCall(ctx: SandboxContext, req: Router.Request, res: ServerR
   } finally {
     if (storeKey) ctx.idempotency.release(storeKey);
   }
-  const contentType = answer.contentType ?? (Buffer.isBuffer(answer.body) ? 'application/octet-stream' : typeof answer.body === 'string' ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8');
+  const contentType =
+    answer.contentType ??
+    (Buffer.isBuffer(answer.body)
+      ? 'application/octet-stream'
+      : typeof answer.body === 'string'
+        ? 'text/plain; charset=utf-8'
+        : 'application/json; charset=utf-8');
   const payload = Buffer.isBuffer(answer.body) ? answer.body : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
   // A 5xx is not remembered, so a retry with the same key runs again; attachment bytes are not either.
   if (storeKey && answer.status < 500 && !Buffer.isBuffer(payload)) {
@@ -165,7 +174,12 @@ function admit(ctx: SandboxContext, call: ApiCall): { tenant: TenantState; clien
  * Latency, a dropped socket or an error answer, before anything is read or stored. Returns the rule
  * still to apply after the work (outcomeUnknown), or 'answered' when the call ends here.
  */
-async function applyFaults(ctx: SandboxContext, call: ApiCall, tenantId: string, limitHeaders: () => LimitHeaders): Promise<FaultRule | undefined | 'answered'> {
+async function applyFaults(
+  ctx: SandboxContext,
+  call: ApiCall,
+  tenantId: string,
+  limitHeaders: () => LimitHeaders,
+): Promise<FaultRule | undefined | 'answered'> {
   const { latencyMs, fault } = ctx.faults.pick({ tenantId, method: call.method, path: call.path });
   if (latencyMs > 0) await new Promise((r) => setTimeout(r, latencyMs));
   if (fault?.kind === 'drop') {
@@ -192,7 +206,10 @@ function unreadable(path: string, body: Buffer): { reason: string; body: Record<
     return { reason: 'path', body: validationException('The request URL has a malformed percent-escape.') };
   }
   if (body.length && jsonTextDepth(body.toString('utf8'), MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
-    return { reason: 'invalid-body', body: { ErrorNumber: 14, Type: 'PostDataInvalidException', Message: `JSON for post data was invalid, it nests deeper than ${MAX_JSON_DEPTH} levels.` } };
+    return {
+      reason: 'invalid-body',
+      body: { ErrorNumber: 14, Type: 'PostDataInvalidException', Message: `JSON for post data was invalid, it nests deeper than ${MAX_JSON_DEPTH} levels.` },
+    };
   }
   return undefined;
 }

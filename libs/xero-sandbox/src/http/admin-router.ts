@@ -123,7 +123,10 @@ export function adminRouter(ctx: SandboxContext, admin: SandboxAdmin, access: Ad
     refusedAs400(() => admin.setLockDates(req.params.tenantId, { endOfYearLockDate: date(endOfYearLockDate), periodLockDate: date(periodLockDate) }));
     ok(res);
   });
-  for (const [segment, kind] of [['invoices', 'invoice'], ['credit-notes', 'creditNote']] as const) {
+  for (const [segment, kind] of [
+    ['invoices', 'invoice'],
+    ['credit-notes', 'creditNote'],
+  ] as const) {
     router.post(andBelow(`/tenants/:tenantId/${segment}/:idOrNumber/approve`), (req, res) => {
       refusedAs400(() => admin.approve(req.params.tenantId, kind, req.params.idOrNumber));
       ok(res);

@@ -18,14 +18,24 @@ export function identityRouter(ctx: SandboxContext): Router.Router {
       redirectUri,
       responseType: q.get('response_type') ?? undefined,
       scope: q.get('scope') ?? undefined,
-      tenantIds: q.get('tenants')?.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean),
+      tenantIds: q
+        .get('tenants')
+        ?.split(',')
+        .map((s) => s.trim().toLowerCase())
+        .filter(Boolean),
       codeChallenge: q.get('code_challenge') ?? undefined,
       codeChallengeMethod: q.get('code_challenge_method') ?? undefined,
     });
     // A redirect_uri that is no absolute URL cannot be sent back to: Xero shows its error page instead.
     const target = redirectUri ? requestUrl(redirectUri, null) : undefined;
     if (!target || (!result.ok && result.error === 'unauthorized_client')) {
-      send(res, 400, `<html><body><h1>Sandbox consent</h1><p>Error: ${result.ok ? 'invalid_request' : result.error}</p></body></html>`, {}, 'text/html; charset=utf-8');
+      send(
+        res,
+        400,
+        `<html><body><h1>Sandbox consent</h1><p>Error: ${result.ok ? 'invalid_request' : result.error}</p></body></html>`,
+        {},
+        'text/html; charset=utf-8',
+      );
       return;
     }
     if (result.ok) target.searchParams.set('code', result.code);

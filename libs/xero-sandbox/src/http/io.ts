@@ -90,7 +90,8 @@ export async function readJson(req: IncomingMessage): Promise<Record<string, unk
   const raw = await readBody(req, 1024 * 1024);
   if (!raw.length) return {};
   const text = raw.toString('utf8');
-  if (jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) throw new HttpError(400, { error: `the body must be JSON nested at most ${MAX_JSON_DEPTH} levels` });
+  if (jsonTextDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH)
+    throw new HttpError(400, { error: `the body must be JSON nested at most ${MAX_JSON_DEPTH} levels` });
   try {
     return JSON.parse(text) as Record<string, unknown>;
   } catch {

@@ -37,7 +37,11 @@ export namespace CreditNoteAllocationDeferred {
     @IsISO8601({ strict: true }) nextCheckAt!: string;
   }
   export const definition = defineEvent({
-    type: 'CreditNoteAllocationDeferred', schemaVersion: 1, topic: 'xero.allocation.deferred.v1', Value, kind: 'event',
+    type: 'CreditNoteAllocationDeferred',
+    schemaVersion: 1,
+    topic: 'xero.allocation.deferred.v1',
+    Value,
+    kind: 'event',
   });
 }
 
@@ -54,7 +58,11 @@ export namespace CreditNoteAllocated {
     @IsIn(['allocated', 'already_allocated']) outcome!: 'allocated' | 'already_allocated';
   }
   export const definition = defineEvent({
-    type: 'CreditNoteAllocated', schemaVersion: 1, topic: 'xero.allocation.allocated.v1', Value, kind: 'event',
+    type: 'CreditNoteAllocated',
+    schemaVersion: 1,
+    topic: 'xero.allocation.allocated.v1',
+    Value,
+    kind: 'event',
   });
 }
 
@@ -65,7 +73,11 @@ export namespace CreditNoteLeftUnallocated {
     @Matches(/^[A-Z]+\.[A-Z0-9_]+$/, { message: 'code must look like DOMAIN.CODE' }) code!: string;
   }
   export const definition = defineEvent({
-    type: 'CreditNoteLeftUnallocated', schemaVersion: 1, topic: 'xero.allocation.left-unallocated.v1', Value, kind: 'event',
+    type: 'CreditNoteLeftUnallocated',
+    schemaVersion: 1,
+    topic: 'xero.allocation.left-unallocated.v1',
+    Value,
+    kind: 'event',
   });
 }
 
@@ -78,6 +90,10 @@ export namespace AllocationCheckRequested {
     @IsOptional() @IsArray() @ArrayMaxSize(1000) @IsString({ each: true }) @Type(() => String) documents?: string[];
   }
   export const definition = defineEvent({
-    type: 'AllocationCheckRequested', schemaVersion: 1, topic: 'xero.allocation.check-requested.v1', Value, kind: 'command',
+    type: 'AllocationCheckRequested',
+    schemaVersion: 1,
+    topic: 'xero.allocation.check-requested.v1',
+    Value,
+    kind: 'command',
   });
 }

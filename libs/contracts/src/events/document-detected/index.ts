@@ -19,13 +19,21 @@ export class DetectedDocumentValue {
 export namespace InvoiceDetected {
   export class Value extends DetectedDocumentValue {}
   export const definition = defineEvent({
-    type: 'InvoiceDetected', schemaVersion: 1, topic: 'lnb.invoice.detected.v1', Value, kind: 'event',
+    type: 'InvoiceDetected',
+    schemaVersion: 1,
+    topic: 'lnb.invoice.detected.v1',
+    Value,
+    kind: 'event',
   });
 }
 
 export namespace CreditNoteDetected {
   export class Value extends DetectedDocumentValue {}
   export const definition = defineEvent({
-    type: 'CreditNoteDetected', schemaVersion: 1, topic: 'lnb.credit-note.detected.v1', Value, kind: 'event',
+    type: 'CreditNoteDetected',
+    schemaVersion: 1,
+    topic: 'lnb.credit-note.detected.v1',
+    Value,
+    kind: 'event',
   });
 }

@@ -16,6 +16,10 @@ export namespace DocumentExportFailed {
     @IsInt() @Min(1) attempt!: number;
   }
   export const definition = defineEvent({
-    type: 'DocumentExportFailed', schemaVersion: 1, topic: 'xero.document.export-failed.v1', Value, kind: 'event',
+    type: 'DocumentExportFailed',
+    schemaVersion: 1,
+    topic: 'xero.document.export-failed.v1',
+    Value,
+    kind: 'event',
   });
 }

@@ -21,6 +21,10 @@ export namespace DocumentExported {
     @IsOptional() @IsBoolean() allocated?: boolean;
   }
   export const definition = defineEvent({
-    type: 'DocumentExported', schemaVersion: 1, topic: 'xero.document.exported.v1', Value, kind: 'event',
+    type: 'DocumentExported',
+    schemaVersion: 1,
+    topic: 'xero.document.exported.v1',
+    Value,
+    kind: 'event',
   });
 }

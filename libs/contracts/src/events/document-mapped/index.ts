@@ -22,6 +22,10 @@ export namespace DocumentMapped {
     @IsArray() @ValidateNested({ each: true }) @Type(() => Problem) warnings!: Problem[];
   }
   export const definition = defineEvent({
-    type: 'DocumentMapped', schemaVersion: 1, topic: 'mapper.document.mapped.v1', Value, kind: 'event',
+    type: 'DocumentMapped',
+    schemaVersion: 1,
+    topic: 'mapper.document.mapped.v1',
+    Value,
+    kind: 'event',
   });
 }

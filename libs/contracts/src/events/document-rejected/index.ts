@@ -15,6 +15,10 @@ export namespace DocumentRejected {
     @IsArray() @ArrayMinSize(1) @ValidateNested({ each: true }) @Type(() => Problem) problems!: Problem[];
   }
   export const definition = defineEvent({
-    type: 'DocumentRejected', schemaVersion: 1, topic: 'mapper.document.rejected.v1', Value, kind: 'event',
+    type: 'DocumentRejected',
+    schemaVersion: 1,
+    topic: 'mapper.document.rejected.v1',
+    Value,
+    kind: 'event',
   });
 }

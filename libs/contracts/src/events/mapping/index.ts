@@ -8,7 +8,11 @@ export namespace MappingChangeRequested {
     @IsString() requestedBy!: string;
   }
   export const definition = defineEvent({
-    type: 'MappingChangeRequested', schemaVersion: 1, topic: 'mapper.mapping.change-requested.v1', Value, kind: 'command',
+    type: 'MappingChangeRequested',
+    schemaVersion: 1,
+    topic: 'mapper.mapping.change-requested.v1',
+    Value,
+    kind: 'command',
   });
 }
 
@@ -19,6 +23,10 @@ export namespace MappingChanged {
     @IsString() requestedBy!: string;
   }
   export const definition = defineEvent({
-    type: 'MappingChanged', schemaVersion: 1, topic: 'mapper.mapping.changed.v1', Value, kind: 'event',
+    type: 'MappingChanged',
+    schemaVersion: 1,
+    topic: 'mapper.mapping.changed.v1',
+    Value,
+    kind: 'event',
   });
 }

@@ -37,6 +37,10 @@ export namespace OrgReferenceDataPublished {
     @IsISO8601() fetchedAt!: string;
   }
   export const definition = defineEvent({
-    type: 'OrgReferenceDataPublished', schemaVersion: 1, topic: 'xero.org.reference-data-published.v1', Value, kind: 'event',
+    type: 'OrgReferenceDataPublished',
+    schemaVersion: 1,
+    topic: 'xero.org.reference-data-published.v1',
+    Value,
+    kind: 'event',
   });
 }

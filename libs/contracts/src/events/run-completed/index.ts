@@ -37,6 +37,10 @@ export namespace RunCompleted {
     @IsOptional() @IsInt() @Min(0) lnbRequests?: number;
   }
   export const definition = defineEvent({
-    type: 'RunCompleted', schemaVersion: 1, topic: 'lnb.run.completed.v1', Value, kind: 'event',
+    type: 'RunCompleted',
+    schemaVersion: 1,
+    topic: 'lnb.run.completed.v1',
+    Value,
+    kind: 'event',
   });
 }

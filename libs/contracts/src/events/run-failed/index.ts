@@ -13,6 +13,10 @@ export namespace RunFailed {
     @IsISO8601() failedAt!: string;
   }
   export const definition = defineEvent({
-    type: 'RunFailed', schemaVersion: 1, topic: 'lnb.run.failed.v1', Value, kind: 'event',
+    type: 'RunFailed',
+    schemaVersion: 1,
+    topic: 'lnb.run.failed.v1',
+    Value,
+    kind: 'event',
   });
 }

@@ -22,6 +22,10 @@ export namespace RunRequested {
     @IsOptional() @IsBoolean() fullRecheck?: boolean;
   }
   export const definition = defineEvent({
-    type: 'RunRequested', schemaVersion: 1, topic: 'lnb.run.requested.v1', Value, kind: 'command',
+    type: 'RunRequested',
+    schemaVersion: 1,
+    topic: 'lnb.run.requested.v1',
+    Value,
+    kind: 'command',
   });
 }

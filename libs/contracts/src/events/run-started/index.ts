@@ -20,6 +20,10 @@ export namespace RunStarted {
     @IsOptional() @IsISO8601() changedSince?: string;
   }
   export const definition = defineEvent({
-    type: 'RunStarted', schemaVersion: 1, topic: 'lnb.run.started.v1', Value, kind: 'event',
+    type: 'RunStarted',
+    schemaVersion: 1,
+    topic: 'lnb.run.started.v1',
+    Value,
+    kind: 'event',
   });
 }

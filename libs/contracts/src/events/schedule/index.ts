@@ -17,7 +17,11 @@ export class ScheduleValue {
 export namespace ScheduleChangeRequested {
   export class Value extends ScheduleValue {}
   export const definition = defineEvent({
-    type: 'ScheduleChangeRequested', schemaVersion: 1, topic: 'lnb.schedule.change-requested.v1', Value, kind: 'command',
+    type: 'ScheduleChangeRequested',
+    schemaVersion: 1,
+    topic: 'lnb.schedule.change-requested.v1',
+    Value,
+    kind: 'command',
   });
 }
 
@@ -25,6 +29,10 @@ export namespace ScheduleChangeRequested {
 export namespace ScheduleChanged {
   export class Value extends ScheduleValue {}
   export const definition = defineEvent({
-    type: 'ScheduleChanged', schemaVersion: 1, topic: 'lnb.schedule.changed.v1', Value, kind: 'event',
+    type: 'ScheduleChanged',
+    schemaVersion: 1,
+    topic: 'lnb.schedule.changed.v1',
+    Value,
+    kind: 'event',
   });
 }

@@ -29,13 +29,21 @@ export class SelectionValue {
 export namespace SelectionChangeRequested {
   export class Value extends SelectionValue {}
   export const definition = defineEvent({
-    type: 'SelectionChangeRequested', schemaVersion: 1, topic: 'lnb.selection.change-requested.v1', Value, kind: 'command',
+    type: 'SelectionChangeRequested',
+    schemaVersion: 1,
+    topic: 'lnb.selection.change-requested.v1',
+    Value,
+    kind: 'command',
   });
 }
 
 export namespace SelectionChanged {
   export class Value extends SelectionValue {}
   export const definition = defineEvent({
-    type: 'SelectionChanged', schemaVersion: 1, topic: 'lnb.selection.changed.v1', Value, kind: 'event',
+    type: 'SelectionChanged',
+    schemaVersion: 1,
+    topic: 'lnb.selection.changed.v1',
+    Value,
+    kind: 'event',
   });
 }

@@ -5,7 +5,13 @@ import { validatePlain } from '../../codec';
 import { XeroConnectionChanged } from './index';
 
 const declared = (): string[] =>
-  [...new Set(getMetadataStorage().getTargetValidationMetadatas(XeroConnectionChanged.Value, '', true, false).map((m) => m.propertyName))].sort();
+  [
+    ...new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(XeroConnectionChanged.Value, '', true, false)
+        .map((m) => m.propertyName),
+    ),
+  ].sort();
 
 describe('XeroConnectionChanged', () => {
   it('declares the state the monitor shows and no token-like field', () => {
@@ -16,8 +22,14 @@ describe('XeroConnectionChanged', () => {
   it('takes a connection never made, and refuses a status or a change it does not know', () => {
     expect(validatePlain(XeroConnectionChanged.Value, { status: 'disconnected', change: 'announced', grant: 'authorization_code' }).ok).toBe(true);
     const bad = validatePlain(XeroConnectionChanged.Value, { status: 'expired', change: 'refreshed', grant: 'password', connectedAt: 'yesterday' });
-    expect(bad).toEqual({ ok: false, reasons: [
-      expect.stringMatching(/^status: /), expect.stringMatching(/^change: /), expect.stringMatching(/^grant: /), expect.stringMatching(/^connectedAt: /),
-    ] });
+    expect(bad).toEqual({
+      ok: false,
+      reasons: [
+        expect.stringMatching(/^status: /),
+        expect.stringMatching(/^change: /),
+        expect.stringMatching(/^grant: /),
+        expect.stringMatching(/^connectedAt: /),
+      ],
+    });
   });
 });

@@ -39,6 +39,10 @@ export namespace XeroConnectionChanged {
     @IsOptional() @IsString() code?: string;
   }
   export const definition = defineEvent({
-    type: 'XeroConnectionChanged', schemaVersion: 1, topic: 'xero.connection.changed.v1', Value, kind: 'event',
+    type: 'XeroConnectionChanged',
+    schemaVersion: 1,
+    topic: 'xero.connection.changed.v1',
+    Value,
+    kind: 'event',
   });
 }

@@ -20,7 +20,11 @@ export namespace XeroConnectionLost {
     @IsInt() @Min(0) waitingDocuments!: number;
   }
   export const definition = defineEvent({
-    type: 'XeroConnectionLost', schemaVersion: 1, topic: 'xero.connection.lost.v1', Value, kind: 'event',
+    type: 'XeroConnectionLost',
+    schemaVersion: 1,
+    topic: 'xero.connection.lost.v1',
+    Value,
+    kind: 'event',
   });
 }
 
@@ -32,6 +36,10 @@ export namespace XeroConnectionRestored {
     @IsInt() @Min(0) resumedDocuments!: number;
   }
   export const definition = defineEvent({
-    type: 'XeroConnectionRestored', schemaVersion: 1, topic: 'xero.connection.restored.v1', Value, kind: 'event',
+    type: 'XeroConnectionRestored',
+    schemaVersion: 1,
+    topic: 'xero.connection.restored.v1',
+    Value,
+    kind: 'event',
   });
 }
