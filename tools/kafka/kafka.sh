@@ -347,6 +347,9 @@ launch() {
   prepare
   log "starting Kafka $version on 127.0.0.1:$port$([ "$secure" = 1 ] && echo ' (SASL_SSL, ACLs)') (data in $data)"
   java_opts
+  # Every partition holds open files: as many as the system lets this user have (tests delete their topics after a
+  # run, but a broker that kept many runs' partitions once shut down on "Too many open files").
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   nohup java "${jopts[@]}" kafka.Kafka "$data/server.properties" >"$data/logs/stdout.log" 2>&1 </dev/null &
   echo $! > "$pidfile"
   local deadline=$((SECONDS + timeout))

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { postgresAdminUrl } from './env';
+import { recordTopicPrefix } from './topic-registry';
 
 // The repo root, whether this file runs from source or compiled into dist/ (benchmarks), as in spawn-service.ts.
 const UP = path.resolve(__dirname, '../../..');
@@ -91,5 +92,13 @@ export async function runMigrations(url: string, args: string[] = ['up']): Promi
   return (await run('node', [MIGRATE, ...args, '--database-url', url], { cwd: ROOT })).stdout;
 }
 
-/** A topic prefix unique to this test run, so runs never read each other's messages. */
-export const uniqueTopicPrefix = (label = 't'): string => `${label}-${randomBytes(4).toString('hex')}.`;
+/**
+ * A topic prefix unique to this test run, so runs never read each other's messages. Inside a jest run it is
+ * also written down, so the run's global teardown deletes its topics (global-teardown.ts): a broker that
+ * kept every run's partitions ran out of file handles after a few runs.
+ */
+export const uniqueTopicPrefix = (label = 't'): string => {
+  const prefix = `${label}-${randomBytes(4).toString('hex')}.`;
+  recordTopicPrefix(prefix);
+  return prefix;
+};

@@ -3,11 +3,15 @@
 import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Client } from 'pg';
+import { randomBytes } from 'node:crypto';
 import { kafkaBrokers, postgresAdminUrl, useTestKafkaEnv } from './env';
+import { startTopicRegistry } from './topic-registry';
 
 export default async function globalSetup(): Promise<void> {
   // Before the workers start: they, and the services they spawn, inherit it.
   useTestKafkaEnv();
+  // The run's topic prefixes are written down, so its teardown deletes its topics (global-teardown.ts).
+  startTopicRegistry(randomBytes(6).toString('hex'));
   const root = path.resolve(__dirname, '../../..');
   const [host, port] = kafkaBrokers()[0].split(':');
   if (host !== '127.0.0.1' && host !== 'localhost') {
