@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { DocumentMapped, DocumentRejected, EventEnvelope } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
+import { createTestDatabase } from '@lnbx/testing';
 import { Kafka, logLevel } from 'kafkajs';
-import { Client } from 'pg';
 import { aDocumentDetected, anLnbInvoice, TopicReader } from '../../apps/mapper/src/testing';
 
 function arg(name: string, fallback: number): number {
@@ -30,18 +30,6 @@ let root = __dirname;
 while (!existsSync(path.join(root, 'package.json'))) root = path.dirname(root);
 const compiled = __filename.endsWith('.js') && !process.argv.includes('--from-source');
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function admin(sql: string): Promise<void> {
-  const c = new Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 async function until(what: string, probe: () => boolean, deadline = Date.now() + timeoutMs): Promise<void> {
   while (!probe()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -117,11 +105,9 @@ const percentile = (sorted: number[], p: number): number => sorted[Math.min(sort
 async function main(): Promise<void> {
   execFileSync('bash', [path.join(root, 'tools/kafka/kafka.sh'), 'start'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const tag = randomBytes(4).toString('hex');
-  const database = `lnbx_bench_mapper_${tag}`;
   const prefix = `bench-${tag}.`;
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  await admin(`create database ${database}`);
+  // A fresh database migrated by the real CLI (a copy of the migrated template, as the tests get theirs).
+  const db = await createTestDatabase('bench_mapper');
 
   const kafka = new Kafka({ clientId: 'mapper-bench', brokers, logLevel: logLevel.NOTHING });
   const publisher = new EventPublisher(kafka, prefix);
@@ -129,8 +115,9 @@ async function main(): Promise<void> {
   let mapper: Mapper | undefined;
   try {
     mapper = await startMapper({
-      DATABASE_URL: url.toString(),
+      DATABASE_URL: db.url,
       KAFKA_BROKERS: brokers.join(','),
+      KAFKA_SECURITY: 'plaintext',
       KAFKA_TOPIC_PREFIX: prefix,
       HTTP_PORT: '0',
       LOG_LEVEL: 'info',
@@ -192,7 +179,7 @@ async function main(): Promise<void> {
       child.kill('SIGTERM');
       await exited;
     }
-    await admin(`drop database if exists ${database} with (force)`);
+    await db.drop();
   }
 }
 

@@ -3,17 +3,16 @@
 // loaded from its file and the reference data it was given through its handler. No I/O in the timed loop.
 // Build with `npm run build`, run with `node -r ./tools/runtime/register.js dist/bench/mapper/map.bench.js [--lines=20] [--seconds=3] [--no-reference]`.
 // Needs PostgreSQL (the module restores its state from its event store at boot; a fresh database per run,
-// BENCH_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres); no Kafka.
+// TEST_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres; migrated as the tests' are); no Kafka.
 import { createEnvelope, OrgReferenceDataPublished, parseDocumentKey } from '@lnbx/contracts';
 import type { OutboxRelay } from '@lnbx/event-store';
 import { OUTBOX_RELAY } from '@lnbx/messaging';
 import { JsonLogger, loadConfig } from '@lnbx/platform';
+import { createTestDatabase } from '@lnbx/testing';
 import { NestFactory } from '@nestjs/core';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { AppModule } from '../../apps/mapper/src/app.module';
 import { MapperConfig } from '../../apps/mapper/src/config';
 import { aMappingConfig, anLnbInvoice, anOrgReference, DocumentMapping, MapperHandlers } from '../../apps/mapper/src/testing';
@@ -28,18 +27,6 @@ function arg(name: string, fallback: number): number {
 const lines = arg('lines', 20);
 const seconds = arg('seconds', 3);
 const withReference = !process.argv.includes('--no-reference');
-const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-async function admin(sql: string): Promise<void> {
-  const c = new Client({ connectionString: adminUrl });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
 // Distinct documents (references, discounts, shipping) so the run is not one object mapped over and over.
 const inputs = Array.from({ length: 200 }, (_, i) =>
   anLnbInvoice()
@@ -52,15 +39,19 @@ const inputs = Array.from({ length: 200 }, (_, i) =>
 const connectionId = parseDocumentKey(inputs[0].documentKey)?.connectionId ?? 'acme';
 
 async function main(): Promise<void> {
-  const database = `lnbx_bench_map_${randomBytes(4).toString('hex')}`;
   const dir = mkdtempSync(path.join(tmpdir(), 'lnbx-map-bench-'));
   const mappingFile = path.join(dir, 'mapping.json');
   writeFileSync(mappingFile, JSON.stringify(aMappingConfig().withSeasonTracking().build()));
-  const url = new URL(adminUrl);
-  url.pathname = `/${database}`;
-  await admin(`create database ${database}`);
+  // A fresh database migrated by the real CLI (a copy of the migrated template, as the tests get theirs).
+  const db = await createTestDatabase('bench_map');
   try {
-    const config = loadConfig(MapperConfig, { DATABASE_URL: url.toString(), MAPPING_CONFIG_FILE: mappingFile, LOG_LEVEL: 'error' });
+    const config = loadConfig(MapperConfig, {
+      DATABASE_URL: db.url,
+      MAPPING_CONFIG_FILE: mappingFile,
+      // Its Kafka client is made but never connects (no consumer, the relay stopped).
+      KAFKA_SECURITY: 'plaintext',
+      LOG_LEVEL: 'error',
+    });
     const logger = new JsonLogger('mapper-bench', 'error', (line) => process.stderr.write(line + '\n'));
     const app = await NestFactory.createApplicationContext(AppModule.forRoot(config, logger), { logger, abortOnError: false });
     try {
@@ -116,7 +107,7 @@ async function main(): Promise<void> {
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
-    await admin(`drop database if exists ${database} with (force)`);
+    await db.drop();
   }
 }
 

@@ -5,12 +5,13 @@
 import {
   createTestDatabase,
   kafkaBrokers,
+  type SpawnedService,
   spawnService,
   TEST_KAFKA_ENV,
+  type TestDatabase,
+  testKafkaEnv,
   uniqueTopicPrefix,
   waitFor,
-  type SpawnedService,
-  type TestDatabase,
 } from '@lnbx/testing';
 import { Kafka, logLevel, type Consumer, type Message, type Producer } from 'kafkajs';
 import { execFileSync } from 'node:child_process';
@@ -189,7 +190,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     const operatorKey = `bench-operator-${randomBytes(16).toString('hex')}`;
     const common = {
       DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
       CONNECTION_ID: CONNECTION_ID,
       LOG_LEVEL: 'info',

@@ -7,7 +7,7 @@
 //   npm run build && node -r ./tools/runtime/register.js dist/bench/poller/poll.bench.js [--invoices=100000] [--changed-percent=1] [--fixed-orders=100] [--first-import-only] [--no-change-only]
 import { createEnvelope, decode, flowKey, RunCompleted, RunFailed, RunRequested, RunStarted, topicName } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, kafkaBrokers, spawnService, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, kafkaBrokers, spawnService, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     'lnb-poller',
     {
       DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
       LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'info',
       LNB_BASE_URL: lnb.url,

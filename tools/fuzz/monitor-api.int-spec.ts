@@ -17,7 +17,17 @@ import {
   xeroConnectionKey,
 } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, http, kafkaBrokers, type SpawnedService, spawnService, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import {
+  createTestDatabase,
+  http,
+  kafkaBrokers,
+  type SpawnedService,
+  spawnService,
+  type TestDatabase,
+  testKafkaEnv,
+  uniqueTopicPrefix,
+  waitFor,
+} from '@lnbx/testing';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { campaign, checked, fuzzSeed, runsOf, Tally } from './campaign';
@@ -68,7 +78,7 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
     pool = new Pool({ connectionString: db.url, max: 2 });
     monitor = await spawnService('monitor-api', {
       DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
       CONNECTION_ID: 'acme',
       MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,

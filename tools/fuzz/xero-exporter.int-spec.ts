@@ -4,7 +4,7 @@
 // controller takes it. Promised: never a 5xx; a parameter or field outside its description refused, naming
 // it; such a refusal changes nothing in the exporter's schema (its events included); and without the service
 // token nothing but /health and /metrics answers. `FUZZ_SEED=<seed>` replays a run.
-import { createTestDatabase, kafkaBrokers, type SpawnedService, spawnService, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, type SpawnedService, spawnService, type TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { startXeroSandbox, type XeroSandbox } from '@lnbx/xero-sandbox';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
@@ -67,7 +67,7 @@ describe('xero-exporter under fuzz: its internal routes take any request without
     pool = new Pool({ connectionString: db.url, max: 1 });
     exporter = await spawnService('xero-exporter', {
       DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('fuzz-exporter'),
       CONNECTION_ID: 'acme',
       XERO_API_URL: sandbox.accountingBasePath,

@@ -2,7 +2,7 @@
 // the database the release before migrations left behind (tools/migrate/fixtures): both end with the same
 // schema, data kept, each migration recorded once; down undoes each owner's last one and up redoes it; the
 // four services start on the migrated previous release and refuse a database that was not migrated.
-import { createTestDatabase, kafkaBrokers, spawnService, type TestDatabase, uniqueTopicPrefix } from '@lnbx/testing';
+import { createTestDatabase, spawnService, type TestDatabase, testKafkaEnv, uniqueTopicPrefix } from '@lnbx/testing';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -105,7 +105,7 @@ describe('schema migrations (npm run migrate)', () => {
   it("starts the four services on the previous release's database once migrated, and refuses an unmigrated one", async () => {
     await cli(previous, 'up');
     const prefix = uniqueTopicPrefix('migrate');
-    const common = { DATABASE_URL: previous.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme' };
+    const common = { DATABASE_URL: previous.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme' };
     // Nothing here is reached: the services only have to come up (their upstreams are tried later, and fail quietly).
     const nowhere = 'http://127.0.0.1:9';
     const services = await Promise.all([

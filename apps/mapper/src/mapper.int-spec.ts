@@ -17,7 +17,7 @@ import {
 } from '@lnbx/contracts';
 import { EventPublisher, startService } from '@lnbx/messaging';
 import { ConfigError } from '@lnbx/platform';
-import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { anLnbCreditNote, anLnbInvoice, anOrgReference } from './domain/testing';
 import { mapper as mapperService } from './service';
@@ -49,7 +49,7 @@ describe('mapper service', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('mapper');
-    env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: prefix };
+    env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: prefix };
     mapper = await spawnService('mapper', env);
     await reader.start();
   });

@@ -11,7 +11,7 @@ import { startXeroSandbox, XeroSandbox } from '@lnbx/xero-sandbox';
 import { EventPublisher } from '@lnbx/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, kafkaBrokers, SpawnedService, spawnService, TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -47,7 +47,7 @@ describe('the Integration Center, in a browser', () => {
     lnb = await startLnbSandbox({ port: 0, seed: 11, invoices: 6, creditNotes: 1 });
     db = await createTestDatabase('ic_e2e');
     topicPrefix = uniqueTopicPrefix('ic');
-    const env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: topicPrefix };
+    const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: topicPrefix };
     xero = await startXeroSandbox({ port: 0 });
     const cc = xero.clients.clientCredentials;
     [monitor, poller, mapper, exporter] = await Promise.all([

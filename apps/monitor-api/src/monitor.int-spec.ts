@@ -5,7 +5,18 @@
 // A local HTTP server receives the webhook.
 import { AllocationCheckRequested, createEnvelope, documentKey, EventEnvelope, flowKey, RunRequested, SelectionChanged, topicName } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, http, runMigrations, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import {
+  createTestDatabase,
+  http,
+  kafkaBrokers,
+  runMigrations,
+  SpawnedService,
+  spawnService,
+  TestDatabase,
+  testKafkaEnv,
+  uniqueTopicPrefix,
+  waitFor,
+} from '@lnbx/testing';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -57,7 +68,7 @@ describe('monitor-api', () => {
     servers = [hook.server];
     monitor = await spawnService('monitor-api', {
       DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
       CONNECTION_ID: 'acme',
       MONITOR_BOOTSTRAP_KEYS: `viewer:${VIEWER},operator:${OPERATOR}`,
@@ -462,6 +473,8 @@ describe('monitor-api', () => {
       };
       expect(await refused({ documents: waits })).toEqual([400, expect.stringMatching(/documents must be an array/)]);
       expect(await refused({ documents: [42] })).toEqual([400, expect.stringMatching(/each value in documents must be a string/)]);
+      // An empty list never means "all": leaving the field out does.
+      expect(await refused({ documents: [] })).toEqual([400, expect.stringMatching(/documents must name at least one credit note/)]);
       expect(await refused({ documents: [''] })).toEqual([400, expect.stringMatching(/each value in documents must be longer than or equal to 1 characters/)]);
       expect(await refused({ documents: [waits], flow: 'credit_notes' })).toEqual([400, expect.stringMatching(/property flow should not exist/)]);
       expect((await refused([waits]))[0]).toBe(400);

@@ -2,7 +2,7 @@
 // own process; a run requested over REST reaches the poller through Kafka, and the poller's answer
 // comes back through Kafka into the monitor's read model.
 import { LnbSandbox, startLnbSandbox } from '@lnbx/lnb-sandbox';
-import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, http, SpawnedService, spawnService, TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 
 const OPERATOR = 'smoke-operator-key-0123456789';
 const auth = { 'x-api-key': OPERATOR };
@@ -29,7 +29,7 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
   beforeAll(async () => {
     lnb = await startLnbSandbox({ port: 0, seed: 3, invoices: 25 });
     db = await createTestDatabase('smoke');
-    const env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('smoke') };
+    const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('smoke') };
     const lnbEnv = { LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret };
     [monitor, poller] = await Promise.all([
       spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}` }),

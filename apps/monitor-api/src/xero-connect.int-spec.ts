@@ -4,7 +4,7 @@
 // connection told back to the monitor as XeroConnectionChanged. And what must not work: a viewer, a state
 // used twice, expired, without or with another browser's cookie, made for another connection (400, nothing
 // changed), the exporter's internal routes without the service token; Xero's access_denied said plainly.
-import { http, kafkaBrokers, spawnService, type SpawnedService, createTestDatabase, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, http, type SpawnedService, spawnService, type TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { startXeroSandbox, type XeroSandbox } from '@lnbx/xero-sandbox';
 import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
@@ -54,7 +54,7 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     pool = new Pool({ connectionString: db.url, max: 2 });
     const port = await freePort();
     callbackUrl = `http://127.0.0.1:${port}/api/xero/callback`;
-    const env = { DATABASE_URL: db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('connect'), CONNECTION_ID: 'acme' };
+    const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('connect'), CONNECTION_ID: 'acme' };
     const ac = xero.clients.authorizationCode;
     exporter = await spawnService('xero-exporter', {
       ...env,

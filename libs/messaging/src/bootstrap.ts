@@ -1,4 +1,15 @@
-import { ConfigError, describeConfig, JsonLogger, KAFKA, kafkaSecurityOf, loadConfig, METRICS, plaintextWarning, ServiceConfig } from '@lnbx/platform';
+import {
+  ConfigError,
+  describeConfig,
+  JsonLogger,
+  KAFKA,
+  kafkaConnectionOptions,
+  kafkaSecurityOf,
+  loadConfig,
+  METRICS,
+  plaintextWarning,
+  ServiceConfig,
+} from '@lnbx/platform';
 import { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { Kafka } from 'kafkajs';
@@ -32,8 +43,10 @@ export async function startService<C extends ServiceConfig>(def: ServiceDefiniti
   const config = loadConfig(def.configClass, env);
   const logger = new JsonLogger(def.name, config.logLevel);
   const kafkaSecurity = kafkaSecurityOf(config, def.name);
+  // Before anything starts: an unset KAFKA_SECURITY (or an unreadable secret) stops the process with its name.
+  kafkaConnectionOptions(config, def.name);
   const warning = plaintextWarning(config);
-  if (warning) logger.warn(warning, { kafkaBrokers: config.kafkaBrokers, kafkaSecurity: config.kafkaSecurity ?? null });
+  if (warning) logger.warn(warning, { kafkaBrokers: config.kafkaBrokers, kafkaSecurity: config.kafkaSecurity });
   const app = await NestFactory.create(def.module(config, logger), { logger, abortOnError: false });
   app.enableShutdownHooks();
   await def.configure?.(app, config);

@@ -28,20 +28,24 @@ describe('Kafka security settings', () => {
 
   it('refuses an unset KAFKA_SECURITY once a broker is beyond this machine', () => {
     expect(problemsOf({ KAFKA_BROKERS: 'kafka:9092' })).toMatch(
-      /KAFKA_SECURITY=null: KAFKA_SECURITY must be set when a broker is not on this machine \(kafka:9092\)/,
+      /KAFKA_SECURITY=null: KAFKA_SECURITY must be set \(kafka:9092\): sasl_ssl, or plaintext for local development only/,
     );
     expect(problemsOf({ KAFKA_BROKERS: '127.0.0.1:19092,10.0.0.5:9092' })).toMatch(/KAFKA_SECURITY must be set/);
     expect(problemsOf({ KAFKA_SECURITY: 'ssl' })).toMatch(/KAFKA_SECURITY="ssl": KAFKA_SECURITY must be sasl_ssl or plaintext/);
     expect(problemsOf({ KAFKA_BROKERS: 'kafka:9092', KAFKA_SECURITY: 'plaintext' })).toBe('');
   });
 
-  it('takes plaintext on this machine, explicit or not, and warns either way', () => {
+  it('never implies plaintext, not even on this machine: unset, Kafka is refused; plaintext said is taken with a warning', () => {
     expect(brokersAreLocal('127.0.0.1:19092,localhost:1,[::1]:2')).toBe(true);
-    const implicit = loadConfig(ServiceConfig, {});
-    expect(kafkaSecurityOf(implicit)).toEqual({ mode: 'plaintext', explicit: false, username: undefined });
-    expect(plaintextWarning(implicit)).toMatch(/KAFKA_SECURITY is unset.*no authentication, no encryption/);
+    // A command that reaches no Kafka (a rebuild) loads its configuration without it...
+    const unset = loadConfig(ServiceConfig, {});
+    expect(kafkaSecurityOf(unset)).toEqual({ mode: undefined, username: undefined });
+    // ...and a process that reaches for Kafka is stopped, naming the variable.
+    expect(() => kafkaConnectionOptions(unset)).toThrow(ConfigError);
+    expect(() => kafkaConnectionOptions(unset)).toThrow(/KAFKA_SECURITY=null: must be set: sasl_ssl, or plaintext for local development only/);
+    expect(plaintextWarning(unset)).toBeUndefined();
     const explicit = loadConfig(ServiceConfig, { KAFKA_SECURITY: 'plaintext' });
-    expect(plaintextWarning(explicit)).toMatch(/KAFKA_SECURITY=plaintext.*local development only/);
+    expect(plaintextWarning(explicit)).toMatch(/KAFKA_SECURITY=plaintext.*no authentication, no encryption.*local development only/);
     expect(kafkaConnectionOptions(explicit)).toEqual({ brokers: ['127.0.0.1:19092'] });
   });
 

@@ -6,25 +6,21 @@ import { ConfigError, readSettingFile } from './config';
 import type { KafkaConfig, KafkaSecurity } from './service-config';
 
 export interface KafkaSecuritySummary {
-  mode: KafkaSecurity;
-  /** False when KAFKA_SECURITY is unset (allowed only with every broker on this machine). */
-  explicit: boolean;
+  /** Undefined when KAFKA_SECURITY is unset: such a process is refused its Kafka connection. */
+  mode: KafkaSecurity | undefined;
   /** The SCRAM user, with sasl_ssl. */
   username?: string;
 }
 
 export function kafkaSecurityOf(config: KafkaConfig, defaultUsername?: string): KafkaSecuritySummary {
-  const mode = config.kafkaSecurity ?? 'plaintext';
-  return { mode, explicit: config.kafkaSecurity !== undefined, username: mode === 'sasl_ssl' ? (config.kafkaSaslUsername ?? defaultUsername) : undefined };
+  const mode = config.kafkaSecurity;
+  return { mode, username: mode === 'sasl_ssl' ? (config.kafkaSaslUsername ?? defaultUsername) : undefined };
 }
 
 /** The line every service logs at start when its Kafka traffic is neither authenticated nor encrypted. */
 export function plaintextWarning(config: KafkaConfig): string | undefined {
-  const { mode, explicit } = kafkaSecurityOf(config);
-  if (mode !== 'plaintext') return undefined;
-  return explicit
-    ? 'Kafka over PLAINTEXT (KAFKA_SECURITY=plaintext): no authentication, no encryption, no ACLs. For local development only; set KAFKA_SECURITY=sasl_ssl anywhere else (docs/security.md)'
-    : `Kafka over PLAINTEXT because KAFKA_SECURITY is unset and the broker is on this machine (${config.kafkaBrokers}): no authentication, no encryption, no ACLs. Set KAFKA_SECURITY=plaintext to say so, or sasl_ssl (docs/security.md)`;
+  if (config.kafkaSecurity !== 'plaintext') return undefined;
+  return 'Kafka over PLAINTEXT (KAFKA_SECURITY=plaintext): no authentication, no encryption, no ACLs. For local development only; set KAFKA_SECURITY=sasl_ssl anywhere else (docs/security.md)';
 }
 
 /**
@@ -36,6 +32,8 @@ export function plaintextWarning(config: KafkaConfig): string | undefined {
 export function kafkaConnectionOptions(config: KafkaConfig, defaultUsername?: string): Pick<KafkajsConfig, 'brokers' | 'ssl' | 'sasl'> {
   const brokers = config.kafkaBrokers.split(',');
   const { mode, username } = kafkaSecurityOf(config, defaultUsername);
+  // Said, never assumed: not even a broker on this machine is reached without it (docs/security.md).
+  if (mode === undefined) throw new ConfigError(['KAFKA_SECURITY=null: must be set: sasl_ssl, or plaintext for local development only']);
   if (mode === 'plaintext') return { brokers };
   if (!username) throw new ConfigError(['KAFKA_SASL_USERNAME=null: KAFKA_SECURITY=sasl_ssl needs a user']);
   const password = config.kafkaSaslPassword ?? readSettingFile('KAFKA_SASL_PASSWORD_FILE', config.kafkaSaslPasswordFile ?? '', 'password');

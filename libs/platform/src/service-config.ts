@@ -18,13 +18,14 @@ export const KAFKA_SECURITY_MODES = ['sasl_ssl', 'plaintext'] as const;
 export type KafkaSecurity = (typeof KAFKA_SECURITY_MODES)[number];
 
 const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|\[?::1\]?)$/i;
-/** Whether every broker is on this machine, the only place plaintext may be left implicit. */
+/** Whether every broker is on this machine (a missing KAFKA_SECURITY is then refused only when Kafka is reached). */
 export const brokersAreLocal = (brokers: string): boolean => brokers.split(',').every((b) => LOOPBACK.test(b.slice(0, b.lastIndexOf(':'))));
 
 /**
- * KAFKA_SECURITY: `sasl_ssl`, or `plaintext` (local development only; every service warns at start).
- * Unset is refused as soon as a broker is not on this machine; with every broker on 127.0.0.1 it is
- * plaintext with the same warning, because in-process test harnesses build their env from scratch.
+ * KAFKA_SECURITY: `sasl_ssl`, or `plaintext` (local development only; every service warns at start). Unset is
+ * refused here as soon as a broker is not on this machine, and in any case when the process reaches for Kafka
+ * (kafkaConnectionOptions): plaintext is never implied, not even on 127.0.0.1. A command that uses no Kafka
+ * (a rebuild, the key CLI) needs no setting.
  */
 @ValidatorConstraint({ name: 'kafkaSecurity' })
 class KafkaSecurityRule implements ValidatorConstraintInterface {
@@ -34,7 +35,7 @@ class KafkaSecurityRule implements ValidatorConstraintInterface {
   }
   defaultMessage(args: ValidationArguments): string {
     return args.value === undefined
-      ? `KAFKA_SECURITY must be set when a broker is not on this machine (${(args.object as KafkaConfig).kafkaBrokers}): sasl_ssl, or plaintext for local development only`
+      ? `KAFKA_SECURITY must be set (${(args.object as KafkaConfig).kafkaBrokers}): sasl_ssl, or plaintext for local development only`
       : 'KAFKA_SECURITY must be sasl_ssl or plaintext';
   }
 }

@@ -13,3 +13,6 @@ export function useTestKafkaEnv(env: NodeJS.ProcessEnv = process.env): void {
   Object.assign(env, TEST_KAFKA_ENV);
   for (const name of SECURED_KAFKA_VARIABLES) delete env[name];
 }
+
+/** What a service started by a test needs to reach the test broker, KAFKA_SECURITY included (every service needs it said). */
+export const testKafkaEnv = (): { KAFKA_BROKERS: string; KAFKA_SECURITY: 'plaintext' } => ({ KAFKA_BROKERS: kafkaBrokers().join(','), ...TEST_KAFKA_ENV });

@@ -17,7 +17,16 @@ import {
 } from '@lnbx/contracts';
 import { type LnbSandbox, type LnbSandboxOptions, startLnbSandbox } from '@lnbx/lnb-sandbox';
 import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, kafkaBrokers, type SpawnedService, spawnService, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import {
+  createTestDatabase,
+  kafkaBrokers,
+  type SpawnedService,
+  spawnService,
+  type TestDatabase,
+  testKafkaEnv,
+  uniqueTopicPrefix,
+  waitFor,
+} from '@lnbx/testing';
 import { type Consumer, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 
@@ -107,7 +116,7 @@ export class PollerHarness {
 
   /** What every service of the test needs: the database, the broker, the prefix, the connection. */
   env(): Record<string, string> {
-    return { DATABASE_URL: this.db.url, KAFKA_BROKERS: kafkaBrokers().join(','), KAFKA_TOPIC_PREFIX: this.prefix, CONNECTION_ID: this.connectionId };
+    return { DATABASE_URL: this.db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: this.prefix, CONNECTION_ID: this.connectionId };
   }
 
   /** A poller process against the sandbox, with `extra` settings. */

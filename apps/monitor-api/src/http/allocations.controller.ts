@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOperation, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { ArrayMaxSize, IsArray, IsString, MaxLength, MinLength } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, MaxLength, MinLength } from 'class-validator';
 import { Caller, Principal, Roles } from '../auth/auth';
 import { REFERENCES } from './runs.dto';
 import { LeftOutOrValid } from './params';
@@ -9,12 +9,12 @@ import { AllocationChecks } from './allocation-checks';
 export class CheckAllocationsDto {
   @ApiPropertyOptional({
     ...REFERENCES,
-    minItems: 0,
     example: ['CN-000002'],
-    description: 'LNB reference numbers of credit notes to check; every waiting allocation when absent or empty',
+    description: 'LNB reference numbers of credit notes to check; leave it out to check every waiting allocation (an empty list is refused)',
   })
   @LeftOutOrValid()
   @IsArray()
+  @ArrayMinSize(1, { message: 'documents must name at least one credit note: leave documents out to check every waiting allocation' })
   @ArrayMaxSize(1000)
   @IsString({ each: true })
   @MinLength(1, { each: true })

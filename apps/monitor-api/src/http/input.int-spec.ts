@@ -4,7 +4,17 @@
 // (tools/fuzz/monitor-api.int-spec.ts) covers the rest.
 import { RunRequested, topicName } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, http, kafkaBrokers, type SpawnedService, spawnService, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import {
+  createTestDatabase,
+  http,
+  kafkaBrokers,
+  type SpawnedService,
+  spawnService,
+  type TestDatabase,
+  testKafkaEnv,
+  uniqueTopicPrefix,
+  waitFor,
+} from '@lnbx/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { aRun } from '../domain/testing';
 
@@ -28,7 +38,7 @@ describe('monitor-api: no 5xx from input', () => {
     db = await createTestDatabase('input');
     monitor = await spawnService('monitor-api', {
       DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
       CONNECTION_ID: 'acme',
       MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,

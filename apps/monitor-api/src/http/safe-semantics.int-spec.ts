@@ -3,7 +3,7 @@
 // than the deployment allows; a revoked key is refused at once, though the instance had verified it.
 import { createEnvelope, flowKey, SelectionChanged, type SelectionRules } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { createApiKey, revokeApiKey } from '../store/api-keys.repository';
@@ -27,7 +27,7 @@ describe('monitor-api commands: whole PUTs, named PATCHes, schedules not too oft
     pool = new Pool({ connectionString: db.url });
     monitor = await spawnService('monitor-api', {
       DATABASE_URL: db.url,
-      KAFKA_BROKERS: kafkaBrokers().join(','),
+      ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
       CONNECTION_ID: 'acme',
       MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,

@@ -14,7 +14,7 @@ import {
   XeroConnectionRestored,
 } from '@lnbx/contracts';
 import { EventPublisher, type RunningService, startService } from '@lnbx/messaging';
-import { createTestDatabase, kafkaBrokers, type TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, kafkaBrokers, type TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { startXeroSandbox, type XeroSandbox } from '@lnbx/xero-sandbox';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
@@ -36,7 +36,7 @@ export function exporterEnv(
 ): Record<string, string> {
   return {
     DATABASE_URL: opts.databaseUrl,
-    KAFKA_BROKERS: kafkaBrokers().join(','),
+    ...testKafkaEnv(),
     KAFKA_TOPIC_PREFIX: opts.prefix,
     CONNECTION_ID: opts.connectionId ?? 'acme',
     HTTP_PORT: '0',
