@@ -9,7 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { DEFAULT_RULES, selectDocument } from './domain/selection';
+import { DEFAULT_RULES, selectDocument } from '@lnbx/scheduling';
 import { PollerHarness } from './testing/harness';
 
 const CONNECTION = 'inc';

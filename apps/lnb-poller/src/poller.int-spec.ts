@@ -19,7 +19,7 @@ import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { Pool } from 'pg';
-import { DEFAULT_RULES, selectDocument } from './domain/selection';
+import { DEFAULT_RULES, selectDocument } from '@lnbx/scheduling';
 import { PollerHarness } from './testing/harness';
 
 const CONNECTION = 'acme';

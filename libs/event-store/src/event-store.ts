@@ -83,6 +83,8 @@ export interface EventStore {
   /** Appends to many streams at once, each as with expected version `any` (bulk emission). */
   appendToStreams(batch: { streamId: string; events: NewEvent[] }[], tx?: Transaction): Promise<void>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
+  /** Several whole streams in one read: each stream's events in order, an empty list for a stream with none. */
+  readStreams(streamIds: string[], options?: Pick<ReadStreamOptions, 'tx'>): Promise<Map<string, RecordedEvent[]>>;
   /**
    * One page of the store-wide order, holding back events of transactions that may still commit
    * below it, so a reader that resumes after the last position it saw never skips one.

@@ -38,6 +38,19 @@ describe('PostgresEventStore (real Postgres)', () => {
     expect(await store.readStream('no-such-stream')).toEqual([]);
   });
 
+  it('reads several whole streams in one read, each in order, an empty list for a stream with none', async () => {
+    const store = await fx.store();
+    await store.append('many-a', [anEvent(), anEvent()], { expectedVersion: 'no_stream' });
+    await store.append('many-b', [anEvent()], { expectedVersion: 'no_stream' });
+    await store.append('many-a', [anEvent()], { expectedVersion: 2 });
+    const streams = await store.readStreams(['many-b', 'many-a', 'many-none', 'many-a']);
+    expect([...streams.keys()]).toEqual(['many-b', 'many-a', 'many-none']);
+    expect(streams.get('many-a')!.map((e) => e.streamVersion)).toEqual([1, 2, 3]);
+    expect(streams.get('many-b')!.map((e) => [e.streamId, e.streamVersion])).toEqual([['many-b', 1]]);
+    expect(streams.get('many-none')).toEqual([]);
+    expect(await store.readStreams([])).toEqual(new Map());
+  });
+
   it('appends to many streams at once, new and existing, each in order after what it held', async () => {
     const store = await fx.store();
     const first = anEvent();

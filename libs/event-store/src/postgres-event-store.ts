@@ -191,6 +191,19 @@ export class PostgresEventStore implements EventStore {
     return rows.map(toRecordedEvent);
   }
 
+  async readStreams(streamIds: string[], { tx }: Pick<ReadStreamOptions, 'tx'> = {}): Promise<Map<string, RecordedEvent[]>> {
+    const ids = [...new Set(streamIds)];
+    const streams = new Map<string, RecordedEvent[]>(ids.map((id) => [id, []]));
+    if (!ids.length) return streams;
+    const rows = await this.rows<EventRow>(
+      tx ?? this.pool,
+      `select ${EVENT_COLUMNS} from ${this.schema}.events where stream_id = any($1::text[]) order by stream_id, stream_version`,
+      [ids],
+    );
+    for (const row of rows) streams.get(row.stream_id)!.push(toRecordedEvent(row));
+    return streams;
+  }
+
   async readAll({ after = START, limit }: ReadAllOptions): Promise<RecordedEvent[]> {
     return this.readOrdered(this.pool, after, limit, false);
   }

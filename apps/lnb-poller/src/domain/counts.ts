@@ -1,5 +1,5 @@
 import type { RunCompleted } from '@lnbx/contracts';
-import type { Verdict } from './selection';
+import type { Verdict } from '@lnbx/scheduling';
 
 export type Outcome = Verdict | 'emitted' | 'unchanged';
 

@@ -1,6 +1,6 @@
 import type { ScheduleChangeRequested, SelectionRules } from '@lnbx/contracts';
 import { decideFlowSetting, evolveFlowSetting, type FlowSettingCommand, type FlowSettingEvent, type FlowSettingState, UNSET } from './flow-settings';
-import { DEFAULT_RULES } from './selection';
+import { DEFAULT_RULES } from '@lnbx/scheduling';
 
 const AT = '2026-03-10T09:30:00.000Z';
 const given = (...events: FlowSettingEvent[]): FlowSettingState => events.reduce(evolveFlowSetting, UNSET);

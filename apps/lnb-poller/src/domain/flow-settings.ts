@@ -10,8 +10,7 @@ import {
   type SelectionChanged,
   type SelectionChangeRequested,
 } from '@lnbx/contracts';
-import { scheduleProblems } from '@lnbx/scheduling';
-import { checkRules } from './selection';
+import { checkRules, scheduleProblems } from '@lnbx/scheduling';
 
 /** A change monitor-api asks for, and when the poller decides it: a new schedule counts from then. */
 export type FlowSettingCommand =

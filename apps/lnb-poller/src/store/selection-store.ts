@@ -3,7 +3,7 @@ import type { Transaction } from '@lnbx/event-store';
 import { PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { DEFAULT_RULES } from '../domain/selection';
+import { DEFAULT_RULES } from '@lnbx/scheduling';
 
 /** Selection rules per flow, as runs read them: the projection of each flow's selection-<flow> stream. */
 @Injectable()

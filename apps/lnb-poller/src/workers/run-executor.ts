@@ -32,7 +32,7 @@ import { chooseScope, decideReading, type KnownChanges } from '../domain/increme
 import { documentStream, evolvePublishedRevision, type PublishedRevision } from '../domain/published-revision';
 import { fingerprintOf, revisionOf } from '../domain/revision';
 import { lostTheRun, type RunCommand, type RunRequest, type RunState } from '../domain/run';
-import { selectDocument } from '../domain/selection';
+import { selectDocument } from '@lnbx/scheduling';
 import { RunCommands } from '../handlers/run-commands';
 import { type DocumentRead, RunStore } from '../store/run-store';
 import { SelectionStore } from '../store/selection-store';

@@ -89,7 +89,13 @@ describe('monitor-api commands: whole PUTs, named PATCHes, schedules not too oft
     expect((await call<{ message: string[] }>('PATCH', '/api/flows/invoices/selection', {})).body.message).toEqual([
       'name at least one rule to change: statuses, dateFrom, dateTo, includeRetailers, excludeRetailers, currencies, onlyReferences, holdBack',
     ]);
-    expect((await call('PATCH', '/api/flows/invoices/selection', { dateTo: '2025-12-31' })).status).toBe(400);
+    // Refused with the poller's own words (@lnbx/scheduling checkRules), never sent to be refused there.
+    const refused = async (body: Partial<SelectionRules>) => {
+      const res = await call<{ message: string[] }>('PATCH', '/api/flows/invoices/selection', body);
+      return [res.status, res.body.message];
+    };
+    expect(await refused({ dateTo: '2025-12-31' })).toEqual([400, ['rules.dateFrom: must not be after rules.dateTo']]);
+    expect(await refused({ includeRetailers: ['RET-00009'] })).toEqual([400, ['rules.excludeRetailers: RET-00009 also in includeRetailers']]);
     const patched = await call<{ rules: SelectionRules }>('PATCH', '/api/flows/invoices/selection', { holdBack: ['INV-1'], dateFrom: null });
     expect(patched.status).toBe(202);
     expect(patched.body.rules).toEqual({ ...confirmed, holdBack: ['INV-1'], dateFrom: null });

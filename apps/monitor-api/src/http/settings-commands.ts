@@ -1,5 +1,6 @@
 import { createEnvelope, flowKey, ScheduleChangeRequested, SelectionChangeRequested, type Flow, type SelectionRules } from '@lnbx/contracts';
 import { CONFIG, PG_POOL } from '@lnbx/platform';
+import { checkRules } from '@lnbx/scheduling';
 import { BadRequestException, ConflictException, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
@@ -37,7 +38,10 @@ export class SettingsCommands {
     return env.eventId;
   }
 
+  /** Refused here with the poller's own words (@lnbx/scheduling's checkRules), rather than sent and refused there. */
   async changeSelection(flow: Flow, rules: SelectionRules, requestedBy: string): Promise<string> {
+    const problems = checkRules(rules);
+    if (problems.length) throw new BadRequestException(problems);
     const env = createEnvelope(SelectionChangeRequested.definition, { flow, rules, requestedBy }, this.ctx(flow));
     await this.projection.emit(`selection-${this.config.connectionId}-${flow}`, [env]);
     return env.eventId;
@@ -46,9 +50,6 @@ export class SettingsCommands {
   /** Changes only the named rules, on top of the latest rules known (409 while none are). */
   async patchSelection(flow: Flow, changes: Partial<SelectionRules>, requestedBy: string): Promise<{ eventId: string; rules: SelectionRules }> {
     const rules = { ...(await this.knownRules(flow)), ...changes };
-    if (rules.dateFrom && rules.dateTo && rules.dateTo < rules.dateFrom) {
-      throw new BadRequestException([`dateTo must not be before dateFrom (${rules.dateFrom})`]);
-    }
     return { eventId: await this.changeSelection(flow, rules, requestedBy), rules };
   }
 

@@ -1,3 +1,5 @@
+// Which documents a flow exports: the selection rules, one module for the poller (which applies them) and the
+// monitor (which refuses what the poller would refuse), so what one accepts the other never turns down.
 import type { SelectionRules } from '@lnbx/contracts';
 
 /** Until a flow's selection is set: final documents only (never pro forma), no other restriction. */
