@@ -3,7 +3,7 @@ export * from './errors';
 export { decodeRecorded, UnreadableEventError } from './decode-recorded';
 export { PostgresEventStore } from './postgres-event-store';
 export { OutboxRelay, type OutboxRelayOptions, type OutboxRelayStatus } from './outbox-relay';
-export { comparePositions, START } from './rows';
+export { comparePositions, type EventRow, START, toRecordedEvent } from './rows';
 export { checkSchemaName } from './schema';
 export { assertMigrated, EVENT_STORE_MIGRATION, type RequiredMigrations, SchemaNotMigratedError } from './migrations';
 export { type StepOutcome, WorkLoop, type WorkLoopOptions } from './work-loop';

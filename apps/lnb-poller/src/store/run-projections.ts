@@ -2,7 +2,7 @@
 // streams, and each document's published revision (poller.document_revisions: revision, run_id, emitted_at)
 // from the document streams, through the same evolve and projection code the runs use, in one transaction.
 import { CodedError, CreditNoteDetected, InvoiceDetected, DOCUMENT_TYPES, RUN_MODES } from '@lnbx/contracts';
-import { comparePositions, type Position, type PostgresEventStore, type RecordedEvent, type Transaction } from '@lnbx/event-store';
+import { comparePositions, type Position, type PostgresEventStore, toRecordedEvent, type Transaction } from '@lnbx/event-store';
 import { DOCUMENT_STREAM_PREFIX, type DocumentDetected, evolvePublishedRevision, type PublishedRevision } from '../domain/published-revision';
 import { evolveRun, newRun, progressOf, type ProgressMade, type RunState } from '../domain/run';
 import type { RunStore } from './run-store';
@@ -40,7 +40,7 @@ export async function rebuildRunProjections(events: PostgresEventStore, runs: Ru
       let completion: { at: string; position: Position } | undefined;
       for (const row of rows) {
         const ended = state.ended;
-        const recorded = recordedOf(row);
+        const recorded = toRecordedEvent(row);
         state = evolveRun(state, runEvent(recorded));
         if (!ended && state.ended) completion = { at: row.recorded_text, position: recorded.position };
       }
@@ -130,21 +130,6 @@ async function* streams<R extends StreamRow>(tx: Transaction, prefix: string, co
     after = [last.stream_id, last.stream_version];
   }
   if (current) yield current;
-}
-
-function recordedOf(row: RunRow): RecordedEvent {
-  return {
-    eventId: row.event_id,
-    streamId: row.stream_id,
-    streamVersion: row.stream_version,
-    type: row.type,
-    data: row.data,
-    metadata: row.metadata ?? {},
-    topic: row.topic,
-    kafkaKey: row.kafka_key,
-    recordedAt: row.recorded_at,
-    position: { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) },
-  };
 }
 
 /** A detected event's revision fields, checked as the contract would (the rest of it is not read). */

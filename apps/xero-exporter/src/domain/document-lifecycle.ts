@@ -207,25 +207,7 @@ function decide(command: DocumentCommand, state: DocumentState): DocumentDecisio
       const x = state.inXero;
       if (x && x.revision === ref.revision) {
         // The same revision again (a retry run): it is in Xero already; said without a call.
-        return accept({
-          type: 'DocumentExported',
-          ctx: contextOf(ref),
-          at,
-          data: {
-            documentKey: ref.documentKey,
-            documentType: ref.docType,
-            revision: ref.revision,
-            runId: ref.runId,
-            xeroTenantId: x.xeroTenantId,
-            xeroId: x.xeroId,
-            number: x.number || command.number,
-            url: x.url,
-            subTotal: x.subTotal,
-            totalTax: x.totalTax,
-            total: x.total,
-            outcome: 'already_present',
-          },
-        });
+        return accept(exported(ref, at, { ...x, number: x.number || command.number }, 'already_present'));
       }
       return accept({
         type: 'DocumentQueued',
@@ -250,27 +232,7 @@ function decide(command: DocumentCommand, state: DocumentState): DocumentDecisio
       return state.needsLookup ? accept({ type: 'DocumentLookupCleared', data: { revision: command.revision }, at }) : accept();
     case 'RecordExport': {
       const { ref, facts } = command;
-      const events: DocumentEvent[] = [
-        {
-          type: 'DocumentExported',
-          ctx: contextOf(ref),
-          at,
-          data: {
-            documentKey: ref.documentKey,
-            documentType: ref.docType,
-            revision: ref.revision,
-            runId: ref.runId,
-            xeroTenantId: facts.xeroTenantId,
-            xeroId: facts.xeroId,
-            number: facts.number,
-            url: facts.url,
-            subTotal: facts.subTotal,
-            totalTax: facts.totalTax,
-            total: facts.total,
-            outcome: command.outcome,
-          },
-        },
-      ];
+      const events: DocumentEvent[] = [exported(ref, at, facts, command.outcome)];
       if (facts.status) events.push({ type: 'DocumentStatusInXero', data: { xeroId: facts.xeroId, status: facts.status }, at });
       // A new revision's allocation starts over, unless the credit note is allocated already.
       if (ref.docType === 'credit_note' && command.allocateTo && state.allocation?.state !== 'allocated') {
@@ -497,6 +459,31 @@ const contextOf = (r: EventContext): EventContext => ({ connectionId: r.connecti
 const accept = (...events: DocumentEvent[]): DocumentDecision => ({ ok: true, events });
 
 const refuse = (code: DocumentRefusal['code'], message: string): DocumentRefusal => ({ ok: false, code, message });
+
+/** DocumentExported for `ref` with what Xero holds: a new export's answer, or a revision Xero had already. */
+function exported(
+  ref: DocumentRef,
+  at: string,
+  x: Pick<InXero, 'xeroTenantId' | 'xeroId' | 'number' | 'url' | 'subTotal' | 'totalTax' | 'total'>,
+  outcome: DocumentExported.Value['outcome'],
+): DocumentEvent {
+  const { xeroTenantId, xeroId, number, url, subTotal, totalTax, total } = x;
+  const data = {
+    documentKey: ref.documentKey,
+    documentType: ref.docType,
+    revision: ref.revision,
+    runId: ref.runId,
+    xeroTenantId,
+    xeroId,
+    number,
+    url,
+    subTotal,
+    totalTax,
+    total,
+    outcome,
+  };
+  return { type: 'DocumentExported', ctx: contextOf(ref), at, data };
+}
 
 const noAllocation = (): DocumentRefusal => refuse('EXPORTER.NO_ALLOCATION', 'the document has no allocation to its invoice');
 
