@@ -342,11 +342,16 @@ export class ExporterStore {
     ]);
   }
 
-  /** Allocations waiting for this invoice look again now (it has just reached Xero). */
+  /**
+   * Allocations waiting for this invoice look again now (it has just reached Xero). Every waiting row is
+   * touched, due or not: one being checked at this moment (claimed, its look-up made before the invoice
+   * arrived) is waited for, and made due after its check has scheduled it for later. Skipping due rows lost
+   * that wake-up: the check, blind to the invoice, put the allocation off by a whole recheck interval.
+   */
   async allocationsForInvoiceDue(db: Db, connectionId: string, invoiceNumbers: string[]): Promise<number> {
     if (!invoiceNumbers.length) return 0;
     const { rowCount } = await db.query(
-      `update ${S}.allocations set next_check_at = now() where connection_id = $1 and state = 'waiting' and upper(invoice_number) = any($2) and next_check_at > now()`,
+      `update ${S}.allocations set next_check_at = now() where connection_id = $1 and state = 'waiting' and upper(invoice_number) = any($2)`,
       [connectionId, invoiceNumbers.map((n) => n.toUpperCase())],
     );
     return rowCount ?? 0;
