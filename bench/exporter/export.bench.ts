@@ -8,7 +8,7 @@
 // Needs PostgreSQL (TEST_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres; each phase gets a
 // fresh migrated database); no Kafka.
 import type { OutboxRelay } from '@lnbx/event-store';
-import { OUTBOX_RELAY } from '@lnbx/messaging';
+import { CONSUMER_DEFAULTS, OUTBOX_RELAY } from '@lnbx/messaging';
 import { JsonLogger, loadConfig, PG_POOL } from '@lnbx/platform';
 import { createTestDatabase } from '@lnbx/testing';
 import { startXeroSandbox, type CallRecord, type XeroSandbox } from '@lnbx/xero-sandbox';
@@ -98,11 +98,15 @@ async function runPhase(sandbox: XeroSandbox, phase: Phase) {
         .envelope(),
     );
     const started = Date.now();
-    // The handler's path, several at a time as Kafka's partitions would deliver them.
+    // The handler's path as the consumer takes it: batches of the transport's size, three partitions at once.
     let next = 0;
     await Promise.all(
-      Array.from({ length: 6 }, async () => {
-        while (next < envs.length) await intake.record(envs[next++]);
+      Array.from({ length: CONSUMER_DEFAULTS.partitionsConsumedConcurrently }, async () => {
+        while (next < envs.length) {
+          const batch = envs.slice(next, next + CONSUMER_DEFAULTS.maxBatchSize);
+          next += batch.length;
+          await intake.recordAll(batch);
+        }
       }),
     );
     const recorded = Date.now();

@@ -1,5 +1,5 @@
 // The Kafka access plan (libs/messaging/src/access.ts) against what the code does: every event an app
-// creates is one its principal may write, every @EventPattern one it may read, every consumer group one
+// creates is one its principal may write, every @EventPattern (or @BatchEventPattern) one it may read, every consumer group one
 // it may join. Read from the apps' production sources, so a new handler or event fails here, in CI,
 // rather than with an authorisation error on the first secured deployment. Also: the broker script
 // makes credentials for exactly the registry's services, and docs/security.md shows the plan as it is.
@@ -69,7 +69,7 @@ function kafkaUseOf(app: ServiceName): AppKafkaUse {
   const constants = new Map<string, string>();
   for (const text of sources.values()) for (const m of text.matchAll(/\bconst\s+(\w+)\s*=\s*'([^']*)'/g)) constants.set(m[1], m[2]);
   for (const [file, text] of sources) {
-    for (const arg of callArguments(text, '@EventPattern')) {
+    for (const arg of [...callArguments(text, '@EventPattern'), ...callArguments(text, '@BatchEventPattern')]) {
       const one = /^(\w+)\.definition\.topic$/.exec(arg);
       if (/^EVENTS\.map\(\s*\(?\s*(\w+)\s*\)?\s*=>\s*\1\.topic\s*\)$/.test(arg)) use.handles = 'every';
       else if (one && use.handles !== 'every') use.handles.add(one[1]);

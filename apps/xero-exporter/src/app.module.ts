@@ -1,6 +1,6 @@
 // The exporter's parts as Nest providers. Option objects are derived from the validated config here, one
 // provider each, so every part states what it needs; the loops start and stop with the application.
-import { EVENT_STORE, EventSourcingModule, Outbox } from '@lnbx/messaging';
+import { EVENT_STORE, EventSourcingModule, Outbox, toStored } from '@lnbx/messaging';
 import { JsonLogger, PG_POOL, PlatformModule } from '@lnbx/platform';
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -144,8 +144,7 @@ export class AppModule {
         {
           provide: DocumentLifecycleStore,
           inject: [Outbox],
-          useFactory: (outbox: Outbox) =>
-            new DocumentLifecycleStore(outbox.store, (tx, stream, envelopes, expected) => outbox.append(tx, stream, envelopes, expected)),
+          useFactory: (outbox: Outbox) => new DocumentLifecycleStore(outbox.store, toStored),
         },
         { provide: TokenCipher, inject: [ExporterConfig], useFactory: (c: ExporterConfig) => TokenCipher.fromText(c.xeroTokenKey) },
         { provide: Limiters, inject: [XERO_API_OPTIONS], useFactory: (o: XeroApiOptions) => new Limiters(o.limits, o.minuteMs) },

@@ -57,6 +57,13 @@ export interface AppendOptions {
   expectedVersion: ExpectedVersion;
 }
 
+/** One stream's part of a many-stream append. */
+export interface StreamAppend {
+  streamId: string;
+  events: NewEvent[];
+  expectedVersion?: ExpectedVersion;
+}
+
 export interface AppendResult {
   /** The stream's version after the append (the version of its last event). */
   nextVersion: number;
@@ -80,8 +87,8 @@ export interface ReadAllOptions {
 
 export interface EventStore {
   append(streamId: string, events: NewEvent[], options: AppendOptions, tx?: Transaction): Promise<AppendResult>;
-  /** Appends to many streams at once, each as with expected version `any` (bulk emission). */
-  appendToStreams(batch: { streamId: string; events: NewEvent[] }[], tx?: Transaction): Promise<void>;
+  /** Appends to many streams at once, all or none, each expecting its version (absent: `any`). */
+  appendToStreams(batch: StreamAppend[], tx?: Transaction): Promise<void>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   /** Several whole streams in one read: each stream's events in order, an empty list for a stream with none. */
   readStreams(streamIds: string[], options?: Pick<ReadStreamOptions, 'tx'>): Promise<Map<string, RecordedEvent[]>>;
@@ -94,6 +101,8 @@ export interface EventStore {
   withTransaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T>;
   /** Records that `consumer` handled `eventId`; false when it already had. Roll back to un-mark. */
   markProcessed(tx: Transaction, consumer: string, eventId: string): Promise<boolean>;
+  /** As markProcessed for many at once: the ids `consumer` had not handled before (now recorded). */
+  markProcessedMany(tx: Transaction, consumer: string, eventIds: string[]): Promise<Set<string>>;
   readCheckpoint(name: string, tx?: Transaction): Promise<Position | undefined>;
   /** Moves the checkpoint forward; a position at or behind the stored one is ignored. */
   storeCheckpoint(name: string, position: Position, tx?: Transaction): Promise<void>;

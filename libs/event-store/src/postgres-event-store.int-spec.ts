@@ -75,6 +75,68 @@ describe('PostgresEventStore (real Postgres)', () => {
     await expect(store.append('doc-b', [anEvent()], { expectedVersion: 2 })).resolves.toMatchObject({ nextVersion: 3 });
   });
 
+  it('appends to many streams at once each expecting its version, and appends nothing when one does not hold', async () => {
+    const store = await fx.store();
+    await store.append('exp-a', [anEvent(), anEvent()], { expectedVersion: 'no_stream' });
+    await store.append('exp-b', [anEvent()], { expectedVersion: 'no_stream' });
+    await store.appendToStreams([
+      { streamId: 'exp-a', events: [anOutboxEvent({ data: { n: 1 } })], expectedVersion: 2 },
+      { streamId: 'exp-new', events: [anEvent({ data: { n: 2 } }), anOutboxEvent({ data: { n: 3 } })], expectedVersion: 'no_stream' },
+      { streamId: 'exp-b', events: [anEvent({ data: { n: 4 } })] },
+    ]);
+    const read = await store.readStreams(['exp-a', 'exp-new', 'exp-b']);
+    expect([...read].map(([id, events]) => [id, events.map((e) => [e.streamVersion, e.topic === null])])).toEqual([
+      [
+        'exp-a',
+        [
+          [1, true],
+          [2, true],
+          [3, false],
+        ],
+      ],
+      [
+        'exp-new',
+        [
+          [1, true],
+          [2, false],
+        ],
+      ],
+      [
+        'exp-b',
+        [
+          [1, true],
+          [2, true],
+        ],
+      ],
+    ]);
+
+    // exp-a is at 3 now: the whole append is refused, exp-c and exp-b get nothing.
+    const refused = store.appendToStreams([
+      { streamId: 'exp-c', events: [anEvent()], expectedVersion: 0 },
+      { streamId: 'exp-a', events: [anEvent()], expectedVersion: 2 },
+      { streamId: 'exp-b', events: [anEvent()], expectedVersion: 2 },
+    ]);
+    await expect(refused).rejects.toBeInstanceOf(WrongExpectedVersionError);
+    await expect(refused).rejects.toMatchObject({ streamId: 'exp-a', actual: 3 });
+    expect((await store.readStreams(['exp-c', 'exp-b'])).get('exp-c')).toEqual([]);
+    expect((await store.readStream('exp-b')).length).toBe(2);
+    // A new stream that exists already is refused as well.
+    await expect(store.appendToStreams([{ streamId: 'exp-new', events: [anEvent()], expectedVersion: 'no_stream' }])).rejects.toBeInstanceOf(
+      WrongExpectedVersionError,
+    );
+    await expect(store.appendToStreams([{ streamId: 'x', events: [anEvent()], expectedVersion: -1 }])).rejects.toThrow(RangeError);
+  });
+
+  it('marks many events processed at once and says which were new', async () => {
+    const store = await fx.store();
+    const [a, b, c] = [randomUUID(), randomUUID(), randomUUID().toUpperCase()];
+    await store.withTransaction((tx) => store.markProcessed(tx, 'exporter', a));
+    const fresh = await store.withTransaction((tx) => store.markProcessedMany(tx, 'exporter', [a, b, c, b]));
+    expect([...fresh].sort()).toEqual([b, c].sort());
+    expect(await store.withTransaction((tx) => store.markProcessedMany(tx, 'exporter', [a, b, c]))).toEqual(new Set());
+    expect(await store.withTransaction((tx) => store.markProcessedMany(tx, 'mapper', [a]))).toEqual(new Set([a]));
+  });
+
   it('checks the expected version, and says what it found', async () => {
     const store = await fx.store();
     await store.append('s', [anEvent()], { expectedVersion: 'no_stream' });

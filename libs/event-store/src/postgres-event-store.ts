@@ -14,6 +14,7 @@ import type {
   ReadAllOptions,
   ReadStreamOptions,
   RecordedEvent,
+  StreamAppend,
   Transaction,
 } from './event-store';
 import { EVENT_COLUMNS, type EventRow, OUTBOX_COLUMNS, positionParams, START, toOutboxMessage, toRecordedEvent } from './rows';
@@ -48,6 +49,12 @@ function eventRecord(tx: string, stream: string, version: number, e: NewEvent): 
   };
 }
 
+function checkExpected(streamId: string, expected: ExpectedVersion): void {
+  if (typeof expected === 'number' && !(Number.isInteger(expected) && expected >= 0)) {
+    throw new RangeError(`stream ${streamId}: expected version must be a whole number >= 0, got ${expected}`);
+  }
+}
+
 export class PostgresEventStore implements EventStore {
   readonly schema: string;
 
@@ -60,9 +67,7 @@ export class PostgresEventStore implements EventStore {
 
   async append(streamId: string, events: NewEvent[], { expectedVersion }: AppendOptions, tx?: Transaction): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError(`stream ${streamId}: append needs at least one event`);
-    if (typeof expectedVersion === 'number' && !(Number.isInteger(expectedVersion) && expectedVersion >= 0)) {
-      throw new RangeError(`stream ${streamId}: expected version must be a whole number >= 0, got ${expectedVersion}`);
-    }
+    checkExpected(streamId, expectedVersion);
     const run = (c: ClientBase) => this.appendIn(c, streamId, events, expectedVersion);
     return tx ? run(tx) : this.withTransaction(run);
   }
@@ -87,28 +92,60 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
-   * Appends to many streams at once, each with expected version `any`, in three statements whatever
-   * their number (a poller page of 500 documents is one round of them, not 1,500). Events keep their
-   * order within each stream; the streams' transaction ids only grow, as with `append`.
+   * Appends to many streams at once in three statements whatever their number (a poller page of 500
+   * documents, an exporter intake of 100, is one round of them, not one per stream). Each stream's
+   * expected version holds as with `append` (absent: `any`); when one does not, nothing is appended and
+   * WrongExpectedVersionError names the first such stream. Events keep their order within each stream;
+   * the streams' transaction ids only grow, as with `append`. Callers appending with expected versions
+   * to streams others may append to concurrently hold those streams' locks in one order first (their
+   * rows are claimed in no particular order).
    */
-  async appendToStreams(batch: { streamId: string; events: NewEvent[] }[], tx?: Transaction): Promise<void> {
-    const merged = new Map<string, NewEvent[]>();
-    for (const { streamId, events } of batch) merged.set(streamId, [...(merged.get(streamId) ?? []), ...events]);
-    if (![...merged.values()].some((e) => e.length)) return;
+  async appendToStreams(batch: StreamAppend[], tx?: Transaction): Promise<void> {
+    const merged = new Map<string, { events: NewEvent[]; expected: ExpectedVersion }>();
+    for (const { streamId, events, expectedVersion = 'any' } of batch) {
+      checkExpected(streamId, expectedVersion);
+      const seen = merged.get(streamId);
+      if (seen && (seen.expected !== 'any' || expectedVersion !== 'any')) {
+        throw new RangeError(`stream ${streamId}: named twice in one append with an expected version; give its events once`);
+      }
+      merged.set(streamId, { events: [...(seen?.events ?? []), ...events], expected: expectedVersion });
+    }
+    const ids = [...merged.keys()].filter((id) => merged.get(id)!.events.length);
+    if (!ids.length) return;
+    // any: -1; no stream: 0; else the version expected.
+    const expectedOf = (e: ExpectedVersion): number => (e === 'any' ? -1 : e === 'no_stream' ? 0 : e);
     const run = async (c: ClientBase) => {
-      const ids = [...merged.keys()].filter((id) => merged.get(id)!.length);
+      const s = this.schema;
       const claimed = await this.rows<{ stream_id: string; version: number; transaction_id: string }>(
         c,
-        `insert into ${this.schema}.streams as st (stream_id, version, transaction_id)
-         select s.id, s.n, pg_current_xact_id() from unnest($1::text[], $2::int[]) as s(id, n)
-         on conflict (stream_id) do update
-           set version = st.version + excluded.version, transaction_id = greatest(st.transaction_id, excluded.transaction_id)
-         returning stream_id, version, transaction_id`,
-        [ids, ids.map((id) => merged.get(id)!.length)],
+        `with s as (select * from unnest($1::text[], $2::int[], $3::int[]) as s(id, n, expected)),
+         anyv as (
+           insert into ${s}.streams as st (stream_id, version, transaction_id)
+           select s.id, s.n, pg_current_xact_id() from s where s.expected = -1 order by s.id
+           on conflict (stream_id) do update
+             set version = st.version + excluded.version, transaction_id = greatest(st.transaction_id, excluded.transaction_id)
+           returning stream_id, version, transaction_id),
+         fresh as (
+           insert into ${s}.streams (stream_id, version, transaction_id)
+           select s.id, s.n, pg_current_xact_id() from s where s.expected = 0 order by s.id
+           on conflict (stream_id) do nothing
+           returning stream_id, version, transaction_id),
+         moved as (
+           update ${s}.streams st set version = st.version + s.n, transaction_id = greatest(st.transaction_id, pg_current_xact_id())
+           from s where s.expected > 0 and st.stream_id = s.id and st.version = s.expected
+           returning st.stream_id, st.version, st.transaction_id)
+         select * from anyv union all select * from fresh union all select * from moved`,
+        [ids, ids.map((id) => merged.get(id)!.events.length), ids.map((id) => expectedOf(merged.get(id)!.expected))],
       );
+      if (claimed.length !== ids.length) {
+        const got = new Set(claimed.map((r) => r.stream_id));
+        const missed = ids.find((id) => !got.has(id))!;
+        const actual = await this.rows<{ version: number }>(c, `select version from ${s}.streams where stream_id = $1`, [missed]);
+        throw new WrongExpectedVersionError(missed, merged.get(missed)!.expected, actual[0]?.version ?? 0);
+      }
       const records: EventRecord[] = [];
       for (const row of claimed) {
-        const events = merged.get(row.stream_id)!;
+        const { events } = merged.get(row.stream_id)!;
         const first = row.version - events.length + 1;
         events.forEach((e, i) => records.push(eventRecord(row.transaction_id, row.stream_id, first + i, e)));
       }
@@ -278,6 +315,19 @@ export class PostgresEventStore implements EventStore {
       }
       throw err;
     }
+  }
+
+  async markProcessedMany(tx: Transaction, consumer: string, eventIds: string[]): Promise<Set<string>> {
+    if (!eventIds.length) return new Set();
+    // Postgres answers a uuid in lower case: the ids are given back as the caller wrote them.
+    const given = new Map(eventIds.map((id) => [id.toLowerCase(), id]));
+    const rows = await this.rows<{ event_id: string }>(
+      tx,
+      `insert into ${this.schema}.processed_events (consumer, event_id) select $1, e from unnest($2::uuid[]) as e
+       on conflict do nothing returning event_id`,
+      [consumer, [...given.keys()]],
+    );
+    return new Set(rows.map((r) => given.get(r.event_id)!));
   }
 
   async markProcessed(tx: Transaction, consumer: string, eventId: string): Promise<boolean> {

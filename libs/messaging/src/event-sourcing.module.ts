@@ -18,7 +18,7 @@ export const CONSUMER_NAME = Symbol('CONSUMER_NAME');
  * in order. Nothing is sent to Kafka directly, so a crash between commit and send loses nothing.
  */
 /** An envelope as the store keeps it: in the outbox for its registry topic, keyed by the envelope's key. */
-function toStored(env: EventEnvelope): NewEvent {
+export function toStored(env: EventEnvelope): NewEvent {
   const d = definitionForType(env.type);
   if (!d) throw new Error(`no topic is registered for ${env.type}`);
   return {
@@ -48,6 +48,15 @@ export class Outbox {
       batch.map((b) => ({ streamId: b.streamId, events: b.envelopes.map(toStored) })),
       tx,
     );
+  }
+
+  /**
+   * `once` for a batch of events in one transaction: `fn` gets the ids not handled before (now marked,
+   * atomically with what `fn` writes); a redelivered event is left out. An id given twice is in the set
+   * once: the caller handles the first of them.
+   */
+  async onceMany<T>(consumer: string, eventIds: string[], fn: (tx: Transaction, fresh: Set<string>) => Promise<T>): Promise<T> {
+    return this.store.withTransaction(async (tx) => fn(tx, await this.store.markProcessedMany(tx, consumer, eventIds)));
   }
 
   /** Runs `fn` once per (consumer, eventId): a redelivered event is skipped, atomically with what `fn` writes. */

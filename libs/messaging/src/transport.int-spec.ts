@@ -4,12 +4,13 @@ import { createEnvelope, encode, EventEnvelope, RunRequested, topicName } from '
 import { PostgresEventStore } from '@lnbx/event-store';
 import { JsonLogger } from '@lnbx/platform';
 import { createTestDatabase, kafkaBrokers, TestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
-import { Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { Outbox } from './event-sourcing.module';
 import { CodedError } from './errors';
 import { EventPublisher } from './publisher';
 import { KafkaEventContext, KafkaEventTransport } from './transport';
+import { listening, readDeadLetters } from './transport.testing';
 
 const TOPIC = RunRequested.definition.topic;
 
@@ -33,9 +34,8 @@ describe('KafkaEventTransport', () => {
   const publisher = new EventPublisher(kafka, prefix);
   const seen: { runId: string; attempt: number; partition: number }[] = [];
   const behaviour = new Map<string, (attempt: number) => void | Promise<void>>();
-  const deadLetters: KafkaMessage[] = [];
   let transport: KafkaEventTransport;
-  let dlqConsumer: ReturnType<Kafka['consumer']>;
+  let dlq: Awaited<ReturnType<typeof readDeadLetters>>;
   let db: TestDatabase;
   let pool: Pool;
   let outbox: Outbox;
@@ -71,23 +71,19 @@ describe('KafkaEventTransport', () => {
       },
       true,
     );
-    await new Promise<void>((resolve, reject) => transport.listen((err?: unknown) => (err ? reject(err) : resolve())));
-
-    dlqConsumer = kafka.consumer({ groupId: `${prefix}dlq-reader` });
-    await dlqConsumer.connect();
-    await dlqConsumer.subscribe({ topic: topicName(prefix, `${TOPIC}.dlq`), fromBeginning: true });
-    await dlqConsumer.run({ eachMessage: async ({ message }) => void deadLetters.push(message) });
+    await listening(transport);
+    dlq = await readDeadLetters(kafka, prefix, TOPIC);
   });
 
   afterAll(async () => {
     await transport?.close();
-    await dlqConsumer?.disconnect();
+    await dlq?.stop();
     await publisher.close();
     await pool?.end();
     await db?.drop();
   });
 
-  const dlqFor = (bytes: string) => waitFor(`a dead letter holding ${bytes}`, () => deadLetters.find((m) => m.value?.toString().includes(bytes)));
+  const dlqFor = (bytes: string) => waitFor(`a dead letter holding ${bytes}`, () => dlq.messages.find((m) => m.value?.toString().includes(bytes)));
 
   it('handles a valid event', async () => {
     await publisher.publish([aRunRequested('ok-1')]);

@@ -16,7 +16,7 @@ import {
   topicName,
 } from '@lnbx/contracts';
 import { applyDecorators, ArgumentsHost, Catch, Controller, RpcExceptionFilter, UseFilters } from '@nestjs/common';
-import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, EventPattern, type MessageHandler, Server } from '@nestjs/microservices';
 import type { JsonLogger } from '@lnbx/platform';
 import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, Registry } from 'prom-client';
@@ -25,6 +25,19 @@ import { accessOf } from './access';
 import { CodedError, errorCode, isRetriable, retryAfterOf } from './errors';
 import { EventPublisher } from './publisher';
 import { ensureTopics } from './topics';
+
+/**
+ * A handler of a whole batch (`(envelopes: EventEnvelope[], ctx) => ...`): it gets up to
+ * `maxBatchSize` consecutive messages of one partition at once, in order, to handle in one transaction.
+ * When the batch fails, its messages are handled again one at a time (each as a batch of one), so a
+ * poison message is retried and dead-lettered alone and its neighbours still go through.
+ */
+export const BatchEventPattern = (topic: string): MethodDecorator => EventPattern(topic, { batch: true });
+
+/** What a consumer takes at once unless told otherwise: partitions handled concurrently, messages per batch handler call. */
+export const CONSUMER_DEFAULTS = { partitionsConsumedConcurrently: 3, maxBatchSize: 100 } as const;
+
+const isBatchHandler = (h: MessageHandler | null): boolean => (h?.extras as { batch?: boolean } | undefined)?.batch === true;
 
 /** What a handler receives besides the envelope. */
 export class KafkaEventContext {
@@ -48,6 +61,8 @@ export interface KafkaTransportOptions {
   retryBaseMs?: number;
   retryMaxMs?: number;
   partitionsConsumedConcurrently?: number;
+  /** Messages a batch handler gets at once (default 100). */
+  maxBatchSize?: number;
   sessionTimeoutMs?: number;
   /** Read a new group's topics from the start (true for services: nothing is missed at first boot). */
   fromBeginning?: boolean;
@@ -173,7 +188,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     await this.consumer.run({
       autoCommit: true,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? CONSUMER_DEFAULTS.partitionsConsumedConcurrently,
       eachBatch: (payload) => this.onBatch(payload),
     });
     this.options.logger.info('consuming', { groupId, topics });
@@ -201,7 +216,23 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
    */
   private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
-    for (const message of batch.messages) {
+    const pattern = baseTopic(this.options.topicPrefix, topic);
+    const handler = this.getHandlerByPattern(pattern);
+    let messages = batch.messages;
+    if (isBatchHandler(handler)) {
+      const size = this.options.maxBatchSize ?? CONSUMER_DEFAULTS.maxBatchSize;
+      while (messages.length > 1) {
+        if (!isRunning() || isStale() || this.stopping) return;
+        const chunk = messages.slice(0, size);
+        // Handled whole, or (a failure, a message that does not decode or is being retried) one at a time below.
+        if (!(await this.onChunk(topic, partition, pattern, handler!, chunk))) break;
+        resolveOffset(chunk[chunk.length - 1].offset);
+        await heartbeat();
+        await commitOffsetsIfNecessary();
+        messages = messages.slice(chunk.length);
+      }
+    }
+    for (const message of messages) {
       if (!isRunning() || isStale() || this.stopping) break;
       const outcome = await this.onMessage(topic, partition, message);
       if (outcome.retryInMs !== undefined) {
@@ -214,6 +245,35 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
       await heartbeat();
     }
     await commitOffsetsIfNecessary();
+  }
+
+  /** A batch handler's chunk in one call; false (nothing done) when it must go one message at a time. */
+  private async onChunk(topic: string, partition: number, pattern: string, handler: MessageHandler, chunk: KafkaMessage[]): Promise<boolean> {
+    if (chunk.some((m) => this.attempts.has(`${topic}/${partition}/${m.offset}`))) return false;
+    const envelopes: EventEnvelope[] = [];
+    for (const m of chunk) {
+      const decoded = decode(pattern, m.value);
+      if (!decoded.ok) return false;
+      envelopes.push(decoded.envelope as EventEnvelope);
+    }
+    const started = process.hrtime.bigint();
+    try {
+      const ctx = new KafkaEventContext(topic, partition, chunk[0].offset, 1, this.options.groupId);
+      await lastValueFrom(this.transformToObservable(await handler(envelopes, ctx)), { defaultValue: undefined });
+    } catch (err) {
+      this.options.logger.info('batch handler failed; handling its messages one at a time', {
+        topic: pattern,
+        partition,
+        offsets: `${chunk[0].offset}-${chunk[chunk.length - 1].offset}`,
+        code: errorCode(err),
+      });
+      return false;
+    }
+    // The histogram is per message: each of the chunk's messages took its share.
+    const share = Number(process.hrtime.bigint() - started) / 1e9 / chunk.length;
+    for (let i = 0; i < chunk.length; i++) this.duration?.observe({ topic: pattern }, share);
+    this.consumed?.inc({ topic: pattern, outcome: 'handled' }, chunk.length);
+    return true;
   }
 
   private async onMessage(topic: string, partition: number, message: KafkaMessage): Promise<{ retryInMs?: number }> {
@@ -233,7 +293,7 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
     const end = this.duration?.startTimer({ topic: pattern });
     try {
       const ctx = new KafkaEventContext(topic, partition, message.offset, attempt, this.options.groupId);
-      const result = await handler(decoded.envelope, ctx);
+      const result = await handler(isBatchHandler(handler) ? [decoded.envelope] : decoded.envelope, ctx);
       await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
       this.attempts.delete(attemptKey);
       this.consumed?.inc({ topic: pattern, outcome: 'handled' });

@@ -1,8 +1,8 @@
-// The exporter's consumer: each DocumentMapped is recorded as waiting for Xero and the handler
+// The exporter's consumer: DocumentMapped events are recorded as waiting for Xero (a Kafka batch at once) and the handler
 // returns; the sender batches it (a handler that called Xero would hold back the whole consumer).
 // A request to check allocations likewise only marks them due.
 import { AllocationCheckRequested, DocumentMapped, documentKey, type EventEnvelope } from '@lnbx/contracts';
-import { PassThroughRpcFilter } from '@lnbx/messaging';
+import { BatchEventPattern, PassThroughRpcFilter } from '@lnbx/messaging';
 import { Controller, UseFilters } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { SenderWorker } from '../workers/sender';
@@ -18,9 +18,10 @@ export class ExporterHandlers {
     private readonly sender: SenderWorker,
   ) {}
 
-  @EventPattern(DocumentMapped.definition.topic)
-  async onDocumentMapped(@Payload() env: EventEnvelope<DocumentMapped.Value>): Promise<void> {
-    await this.intake.record(env);
+  /** A Kafka batch at a time, in one transaction (a failing batch is handled again one document at a time). */
+  @BatchEventPattern(DocumentMapped.definition.topic)
+  async onDocumentsMapped(@Payload() envs: EventEnvelope<DocumentMapped.Value>[]): Promise<void> {
+    await this.intake.recordAll(envs);
   }
 
   /** "Check allocations now": marks the connection's waiting allocations due; the sender looks at them next. */

@@ -7,8 +7,8 @@ import { Injectable } from '@nestjs/common';
 import { ExporterConfig } from '../config';
 import { type DocumentRef, problem } from '../domain/events';
 import { CODES } from '../domain/xero-errors';
-import { DocumentLifecycleStore } from '../store/document-lifecycle-store';
-import { ExporterStore } from '../store/exporter-store';
+import { DocumentLifecycleStore, type PendingAppends } from '../store/document-lifecycle-store';
+import { type ConnectionRow, ExporterStore } from '../store/exporter-store';
 import { Wakeups } from '../workers/wakeups';
 
 export const CONSUMER = 'xero-exporter.documents';
@@ -33,63 +33,91 @@ export class Intake {
   }
 
   async record(env: EventEnvelope<DocumentMapped.Value>): Promise<IntakeResult> {
-    const v = env.payload;
-    if (v.mode === 'preview') return 'preview';
-    let result = 'redelivered' as IntakeResult;
+    return (await this.recordAll([env]))[0];
+  }
+
+  /**
+   * A batch of DocumentMapped (one Kafka batch, in order) in one transaction: each document's waiting row
+   * and stream held, one read of the streams, each event decided in turn on the state the previous left,
+   * every decision appended in one statement, the rows written together. The results in the order given.
+   */
+  async recordAll(envs: EventEnvelope<DocumentMapped.Value>[]): Promise<IntakeResult[]> {
+    const results: IntakeResult[] = envs.map((env) => (env.payload.mode === 'preview' ? 'preview' : 'redelivered'));
+    const todo = envs.map((env, i) => ({ env, i })).filter(({ env }) => env.payload.mode !== 'preview');
+    if (!todo.length) return results;
     try {
-      await this.outbox.once(CONSUMER, env.eventId, async (tx) => {
-        // The document's row may be held by a sender mid-call: wait a little, never for long.
-        await tx.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
-        const ref: DocumentRef = {
-          documentKey: v.documentKey,
-          connectionId: env.connectionId,
-          docType: v.documentType,
-          revision: v.revision,
-          runId: v.runId,
-          correlationId: env.correlationId,
-          causationId: env.eventId,
-        };
-        // The pending row first (a sender holding it is waited for), then the document: the order the sender takes them in.
-        await this.store.lockPending(tx, v.documentKey);
-        await this.lifecycle.lock(tx, [v.documentKey]);
-        const at = new Date().toISOString();
-        let state = (await this.lifecycle.load(tx, [v.documentKey])).get(v.documentKey)!;
-        ({ state } = await this.lifecycle.decide(tx, v.documentKey, state, { type: 'Queue', ref, number: v.xero.number, at }));
-        if (state.phase !== 'queued') {
-          // The same revision again (a retry run): it is in Xero already, and said so without a call.
-          await this.lifecycle.project(tx, new Map([[v.documentKey, state]]));
-          result = 'already_exported';
-          return;
-        }
-        await this.store.upsertPending(tx, { ...ref, value: v });
-        const connection = await this.store.connection(tx, env.connectionId);
-        // After a loss the monitor already knows (XeroConnectionLost) and shows the document waiting: nothing
-        // to add per document. Only a connection that never reached an organisation is told here.
-        const neverConnected = connection ? !connection.xeroTenantId && connection.status !== 'connected' : this.announceNeverConnected;
-        if (neverConnected) {
-          const why = connection?.reason ?? 'no Xero organisation has been connected yet';
-          ({ state } = await this.lifecycle.decide(tx, v.documentKey, state, {
-            type: 'RecordFailure',
-            ref,
-            retriable: true,
-            attempt: 1,
-            at,
-            problems: [problem(CODES.connectionLost, `Xero is not connected (${why}). The document waits and is sent once the connection is restored.`)],
-          }));
-        }
-        await this.lifecycle.project(tx, new Map([[v.documentKey, state]]));
-        result = 'recorded';
-      });
+      await this.outbox.onceMany(
+        CONSUMER,
+        todo.map(({ env }) => env.eventId),
+        async (tx, fresh) => {
+          const seen = new Set<string>();
+          const mine = todo.filter(({ env }) => fresh.has(env.eventId) && !seen.has(env.eventId) && seen.add(env.eventId));
+          if (!mine.length) return;
+          // A document's row may be held by a sender mid-call: wait a little, never for long.
+          await tx.query(`set local lock_timeout = '${LOCK_TIMEOUT}'`);
+          const keys = [...new Set(mine.map(({ env }) => env.payload.documentKey))];
+          // The waiting rows first (a sender holding one is waited for), then the documents: the order the sender takes them in.
+          await this.store.lockPending(tx, keys);
+          await this.lifecycle.lock(tx, keys);
+          const states = await this.lifecycle.load(tx, keys);
+          const later: PendingAppends = new Map();
+          const waiting: Parameters<ExporterStore['upsertPending']>[1] = [];
+          const connections = new Map<string, ConnectionRow | undefined>();
+          const at = new Date().toISOString();
+          for (const { env, i } of mine) {
+            const v = env.payload;
+            const ref: DocumentRef = {
+              documentKey: v.documentKey,
+              connectionId: env.connectionId,
+              docType: v.documentType,
+              revision: v.revision,
+              runId: v.runId,
+              correlationId: env.correlationId,
+              causationId: env.eventId,
+            };
+            let { state } = this.lifecycle.decideLater(later, v.documentKey, states.get(v.documentKey)!, { type: 'Queue', ref, number: v.xero.number, at });
+            states.set(v.documentKey, state);
+            if (state.phase !== 'queued') {
+              // The same revision again (a retry run): it is in Xero already, and said so without a call.
+              results[i] = 'already_exported';
+              continue;
+            }
+            waiting.push({ ...ref, value: v });
+            if (!connections.has(env.connectionId)) connections.set(env.connectionId, await this.store.connection(tx, env.connectionId));
+            const connection = connections.get(env.connectionId);
+            // After a loss the monitor already knows (XeroConnectionLost) and shows the document waiting: nothing
+            // to add per document. Only a connection that never reached an organisation is told here.
+            const neverConnected = connection ? !connection.xeroTenantId && connection.status !== 'connected' : this.announceNeverConnected;
+            if (neverConnected) {
+              const why = connection?.reason ?? 'no Xero organisation has been connected yet';
+              ({ state } = this.lifecycle.decideLater(later, v.documentKey, state, {
+                type: 'RecordFailure',
+                ref,
+                retriable: true,
+                attempt: 1,
+                at,
+                problems: [problem(CODES.connectionLost, `Xero is not connected (${why}). The document waits and is sent once the connection is restored.`)],
+              }));
+              states.set(v.documentKey, state);
+            }
+            results[i] = 'recorded';
+          }
+          await this.lifecycle.appendAll(tx, later);
+          await this.store.upsertPending(tx, waiting);
+          await this.lifecycle.project(tx, states);
+        },
+      );
     } catch (err) {
       if (hasSqlState(err, SQLSTATE.lockNotAvailable)) {
-        throw new CodedError('EXPORTER.BUSY', `document ${v.documentKey} is being sent right now; recording its new revision later`, {
+        const named = todo.length === 1 ? `document ${todo[0].env.payload.documentKey} is` : `one of ${todo.length} documents is`;
+        throw new CodedError('EXPORTER.BUSY', `${named} being sent right now; recording its new revision later`, {
           retryAfterMs: 1000,
           cause: err,
         });
       }
       throw err;
     }
-    if (result === 'recorded') this.wakeups.workArrived();
-    return result;
+    if (results.includes('recorded')) this.wakeups.workArrived();
+    return results;
   }
 }

@@ -23,8 +23,11 @@ import {
 import { documentEnvelope, documentEventOf, documentStream } from '../domain/events';
 import { SCHEMA } from './schema';
 
-/** How published events reach the stream: the Outbox (into the relay's outbox), expecting the stream's version. */
-export type Publish = (tx: Transaction, streamId: string, envelopes: EventEnvelope[], expectedVersion: number) => Promise<void>;
+/** How a published event is stored: in the outbox for its topic (the Outbox's own conversion). */
+export type ToOutbox = (envelope: EventEnvelope) => NewEvent;
+
+/** Decisions taken but not appended yet, per document: the version they were taken on, and their events. */
+export type PendingAppends = Map<string, { version: number; events: DocumentEvent[] }>;
 
 const S = SCHEMA;
 const STREAM_PREFIX = 'document-';
@@ -32,7 +35,7 @@ const STREAM_PREFIX = 'document-';
 export class DocumentLifecycleStore {
   constructor(
     private readonly events: EventStore,
-    private readonly publish?: Publish,
+    private readonly toOutbox?: ToOutbox,
   ) {}
 
   /**
@@ -74,30 +77,43 @@ export class DocumentLifecycleStore {
    * projects the final state before its transaction commits.
    */
   async decide(tx: Transaction, key: string, state: DocumentState, command: DocumentCommand): Promise<{ state: DocumentState; refusal?: DocumentRefusal }> {
+    const later: PendingAppends = new Map();
+    const decided = this.decideLater(later, key, state, command);
+    await this.appendAll(tx, later);
+    return decided;
+  }
+
+  /**
+   * As `decide`, its events kept in `later` instead of appended (`appendAll` appends a whole unit's in one
+   * statement). Decisions on one document follow each other: each on the state the previous left.
+   */
+  decideLater(later: PendingAppends, key: string, state: DocumentState, command: DocumentCommand): { state: DocumentState; refusal?: DocumentRefusal } {
     const decision = decideDocument(command, state);
     if (!decision.ok) return { state, refusal: decision };
-    await this.append(tx, key, state.version, decision.events);
+    const pending = later.get(key) ?? { version: state.version, events: [] };
+    if (pending.version + pending.events.length !== state.version) {
+      throw new Error(`${key}: decided on version ${state.version}, after decisions up to ${pending.version + pending.events.length}`);
+    }
+    pending.events.push(...decision.events);
+    later.set(key, pending);
     return { state: decision.events.reduce(evolveDocument, state) };
   }
 
-  /** Events in their order: the unpublished ones stored without a topic, the published ones through the outbox. */
-  private async append(tx: Transaction, key: string, version: number, events: DocumentEvent[]): Promise<void> {
-    const stream = documentStream(key);
-    let at = version;
-    for (let i = 0; i < events.length;) {
-      const internal = isInternal(events[i]);
-      let j = i;
-      while (j < events.length && isInternal(events[j]) === internal) j++;
-      const run = events.slice(i, j);
-      if (internal) {
-        await this.events.append(stream, (run as InternalEvent[]).map(stored), { expectedVersion: at }, tx);
-      } else {
-        if (!this.publish) throw new Error('this document lifecycle store cannot publish');
-        await this.publish(tx, stream, (run as PublishedEvent[]).map(documentEnvelope), at);
-      }
-      at += run.length;
-      i = j;
-    }
+  /** Appends what was decided, every document expecting the version its first decision was taken on; all or nothing. */
+  async appendAll(tx: Transaction, later: PendingAppends): Promise<void> {
+    const batch = [...later].filter(([, p]) => p.events.length);
+    if (!batch.length) return;
+    await this.events.appendToStreams(
+      batch.map(([key, p]) => ({ streamId: documentStream(key), events: p.events.map((e) => this.stored(e)), expectedVersion: p.version })),
+      tx,
+    );
+  }
+
+  /** An unpublished event stored without a topic, a published one through the outbox. */
+  private stored(e: DocumentEvent): NewEvent {
+    if (isInternal(e)) return { type: e.type, data: e.data, metadata: { at: e.at } };
+    if (!this.toOutbox) throw new Error('this document lifecycle store cannot publish');
+    return this.toOutbox(documentEnvelope(e as PublishedEvent));
   }
 
   /** Writes the documents' rows from their states (a document not known yet to belong to a connection has none). */
@@ -248,8 +264,6 @@ async function legacyRows(tx: Transaction, keys?: string[]): Promise<Map<string,
     }),
   );
 }
-
-const stored = (e: InternalEvent): NewEvent => ({ type: e.type, data: e.data, metadata: { at: e.at } });
 
 /** A stored event, read back: a published one validated again as any consumer would (its schema may have moved since). */
 function documentEvent(recorded: RecordedEvent): DocumentEvent {

@@ -204,15 +204,35 @@ export class ExporterStore {
 
   // ---------- pending ----------
 
-  async upsertPending(db: Db, p: Omit<PendingRow, 'attempts' | 'nextAttemptAt' | 'enqueuedAt' | 'lastError'>): Promise<void> {
-    // A newer revision replaces the one still waiting: only the latest LNB content goes to Xero.
+  /** Documents waiting for Xero, one row each (a document named twice: its last). */
+  async upsertPending(db: Db, waiting: Omit<PendingRow, 'attempts' | 'nextAttemptAt' | 'enqueuedAt' | 'lastError'>[]): Promise<void> {
+    const last = [...new Map(waiting.map((p) => [p.documentKey, p])).values()];
+    if (!last.length) return;
+    // A newer revision replaces the one still waiting: only the latest LNB content goes to Xero. Enqueued in the order given.
     await db.query(
       `insert into ${S}.pending (document_key, connection_id, doc_type, revision, run_id, correlation_id, causation_id, value)
-       values ($1, $2, $3, $4, $5, $6, $7, $8)
+       select p.document_key, p.connection_id, p.doc_type, p.revision, p.run_id, p.correlation_id, p.causation_id, p.value
+       from rows from (jsonb_to_recordset($1::jsonb) as (document_key text, connection_id text, doc_type text, revision text, run_id text,
+         correlation_id text, causation_id text, value jsonb)) with ordinality as p(document_key, connection_id, doc_type, revision, run_id,
+         correlation_id, causation_id, value, ord)
+       order by p.ord
        on conflict (document_key) do update set connection_id = excluded.connection_id, doc_type = excluded.doc_type,
          revision = excluded.revision, run_id = excluded.run_id, correlation_id = excluded.correlation_id,
          causation_id = excluded.causation_id, value = excluded.value, attempts = 0, next_attempt_at = now(), last_error = null`,
-      [p.documentKey, p.connectionId, p.docType, p.revision, p.runId, p.correlationId, p.causationId, JSON.stringify(p.value)],
+      [
+        JSON.stringify(
+          last.map((p) => ({
+            document_key: p.documentKey,
+            connection_id: p.connectionId,
+            doc_type: p.docType,
+            revision: p.revision,
+            run_id: p.runId,
+            correlation_id: p.correlationId,
+            causation_id: p.causationId,
+            value: p.value,
+          })),
+        ),
+      ],
     );
   }
 
@@ -235,8 +255,9 @@ export class ExporterStore {
   }
 
   /** Waits for a sender holding the document's pending row (the intake's lock_timeout bounds the wait). */
-  async lockPending(tx: ClientBase, key: string): Promise<void> {
-    await tx.query(`select 1 from ${S}.pending where document_key = $1 for update`, [key]);
+  /** Holds the documents' waiting rows (those that exist), in one order whoever asks. */
+  async lockPending(tx: ClientBase, keys: string[]): Promise<void> {
+    if (keys.length) await tx.query(`select 1 from ${S}.pending where document_key = any($1) order by document_key for update`, [keys]);
   }
 
   async pendingCount(db: Db, connectionId: string): Promise<number> {

@@ -14,7 +14,7 @@ import { batchIdempotencyKey, idempotencyKey } from '../domain/idempotency';
 import type { DocumentCommand, DocumentState, InXero } from '../domain/document-lifecycle';
 import { problem } from '../domain/events';
 import { CODES, isDuplicateNumber, validationProblems } from '../domain/xero-errors';
-import { DocumentLifecycleStore } from '../store/document-lifecycle-store';
+import { DocumentLifecycleStore, type PendingAppends } from '../store/document-lifecycle-store';
 import { ExporterStore, type PendingRow, type Transact, TRANSACT } from '../store/exporter-store';
 import { ConnectionLostError, type Loss, XeroCallError } from '../xero/errors';
 import { findByIds, findByNumbers } from '../xero/lookups';
@@ -357,9 +357,11 @@ export class BatchExporter {
     await this.lifecycle.lock(tx, keys);
     const states = await this.lifecycle.load(tx, keys);
     const changed = new Map<string, DocumentState>();
+    // The unit's decisions, appended together once all are taken.
+    const later: PendingAppends = new Map();
     const at = new Date().toISOString();
     const decide = async (r: PendingRow, command: DocumentCommand): Promise<DocumentState> => {
-      const { state, refusal } = await this.lifecycle.decide(tx, r.documentKey, changed.get(r.documentKey) ?? states.get(r.documentKey)!, command);
+      const { state, refusal } = this.lifecycle.decideLater(later, r.documentKey, changed.get(r.documentKey) ?? states.get(r.documentKey)!, command);
       if (refusal) throw new Error(`${r.documentKey}: ${refusal.code}: ${refusal.message}`);
       changed.set(r.documentKey, state);
       return state;
@@ -427,6 +429,7 @@ export class BatchExporter {
         }
       }
     }
+    await this.lifecycle.appendAll(tx, later);
     await this.lifecycle.project(tx, changed);
     // A credit note's allocation asked for afresh is looked at at once (its row now exists, projected).
     for (const key of allocateAfresh) await this.store.allocationDueAfresh(tx, key);
