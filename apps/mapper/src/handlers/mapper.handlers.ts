@@ -14,7 +14,7 @@ import {
   MappingChangeRequested,
   OrgReferenceDataPublished,
 } from '@lnbx/contracts';
-import { EVENT_STORE, EventHandlers, Outbox } from '@lnbx/messaging';
+import { BatchEventPattern, EVENT_STORE, EventHandlers, Outbox } from '@lnbx/messaging';
 import type { EventStore } from '@lnbx/event-store';
 import { Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
@@ -35,14 +35,15 @@ export class MapperHandlers {
     @Inject(EVENT_STORE) private readonly store: EventStore,
   ) {}
 
-  @EventPattern(InvoiceDetected.definition.topic)
-  onInvoiceDetected(@Payload() env: EventEnvelope<InvoiceDetected.Value>): Promise<void> {
-    return this.map(env);
+  /** A Kafka batch at a time, in one transaction (a failing batch is mapped again one document at a time). */
+  @BatchEventPattern(InvoiceDetected.definition.topic)
+  onInvoicesDetected(@Payload() envs: EventEnvelope<InvoiceDetected.Value>[]): Promise<void> {
+    return this.map(envs);
   }
 
-  @EventPattern(CreditNoteDetected.definition.topic)
-  onCreditNoteDetected(@Payload() env: EventEnvelope<CreditNoteDetected.Value>): Promise<void> {
-    return this.map(env);
+  @BatchEventPattern(CreditNoteDetected.definition.topic)
+  onCreditNotesDetected(@Payload() envs: EventEnvelope<CreditNoteDetected.Value>[]): Promise<void> {
+    return this.map(envs);
   }
 
   @EventPattern(OrgReferenceDataPublished.definition.topic)
@@ -100,27 +101,38 @@ export class MapperHandlers {
     });
   }
 
-  private async map(env: EventEnvelope<DetectedDocumentValue>): Promise<void> {
-    const v = env.payload;
-    let result: MapResult | undefined;
-    await this.outbox.once(CONSUMER.documents, env.eventId, async (tx) => {
-      const input: MapInput = { documentKey: v.documentKey, documentType: v.documentType, document: v.document, retailer: v.retailer };
-      if (typeof v.document.invoice_found === 'boolean') input.creditedInvoiceExists = v.document.invoice_found;
-      const done = this.metrics.duration.startTimer();
-      result = this.mapping.map(env.connectionId, input);
-      done();
-      const ctx = {
-        producer: 'mapper' as const,
-        connectionId: env.connectionId,
-        correlationId: env.correlationId,
-        causationId: env.eventId,
-        key: v.documentKey,
-      };
-      const common = { documentKey: v.documentKey, documentType: v.documentType, revision: v.revision, runId: v.runId, mode: v.mode };
-      const out = outcome(result, common, ctx, v.document.pdf_url);
-      await this.outbox.append(tx, `document-${v.documentKey}`, [out]);
-    });
-    if (result) this.metrics.record(v.documentType, result);
+  /** Each document not mapped before, mapped and its outcome appended to its stream; all in one transaction. */
+  private async map(envs: EventEnvelope<DetectedDocumentValue>[]): Promise<void> {
+    const results: { type: DetectedDocumentValue['documentType']; result: MapResult }[] = [];
+    await this.outbox.onceMany(
+      CONSUMER.documents,
+      envs.map((e) => e.eventId),
+      async (tx, fresh) => {
+        const outcomes: { streamId: string; envelopes: EventEnvelope[] }[] = [];
+        for (const env of envs) {
+          if (!fresh.delete(env.eventId)) continue;
+          const v = env.payload;
+          const input: MapInput = { documentKey: v.documentKey, documentType: v.documentType, document: v.document, retailer: v.retailer };
+          if (typeof v.document.invoice_found === 'boolean') input.creditedInvoiceExists = v.document.invoice_found;
+          const done = this.metrics.duration.startTimer();
+          const result = this.mapping.map(env.connectionId, input);
+          done();
+          const ctx = {
+            producer: 'mapper' as const,
+            connectionId: env.connectionId,
+            correlationId: env.correlationId,
+            causationId: env.eventId,
+            key: v.documentKey,
+          };
+          const common = { documentKey: v.documentKey, documentType: v.documentType, revision: v.revision, runId: v.runId, mode: v.mode };
+          outcomes.push({ streamId: `document-${v.documentKey}`, envelopes: [outcome(result, common, ctx, v.document.pdf_url)] });
+          results.push({ type: v.documentType, result });
+        }
+        await this.outbox.appendMany(tx, outcomes);
+      },
+    );
+    // Counted once committed: a batch that failed and goes again one at a time is not counted twice.
+    for (const r of results) this.metrics.record(r.type, r.result);
   }
 }
 
