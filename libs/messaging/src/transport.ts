@@ -32,7 +32,7 @@ import { ensureTopics } from './topics';
  * When the batch fails, its messages are handled again one at a time (each as a batch of one), so a
  * poison message is retried and dead-lettered alone and its neighbours still go through.
  */
-export const BatchEventPattern = (topic: string): MethodDecorator => EventPattern(topic, { batch: true });
+export const BatchEventPattern = (topics: string | string[]): MethodDecorator => EventPattern(topics, { batch: true });
 
 /** What a consumer takes at once unless told otherwise: partitions handled concurrently, messages per batch handler call. */
 export const CONSUMER_DEFAULTS = { partitionsConsumedConcurrently: 3, maxBatchSize: 100 } as const;

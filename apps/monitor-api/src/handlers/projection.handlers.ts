@@ -1,6 +1,6 @@
 import { EVENTS, EventEnvelope } from '@lnbx/contracts';
-import { EventHandlers } from '@lnbx/messaging';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { BatchEventPattern, EventHandlers } from '@lnbx/messaging';
+import { Payload } from '@nestjs/microservices';
 import { ProjectionService } from './projection.service';
 
 /** The monitor reads every topic of the registry: runs, documents, configuration, reference data. */
@@ -8,8 +8,9 @@ import { ProjectionService } from './projection.service';
 export class ProjectionHandlers {
   constructor(private readonly projection: ProjectionService) {}
 
-  @EventPattern(EVENTS.map((d) => d.topic))
-  async onEvent(@Payload() env: EventEnvelope): Promise<void> {
-    await this.projection.consume(env);
+  /** A Kafka batch at a time, in one transaction (a failing batch is projected again one event at a time). */
+  @BatchEventPattern(EVENTS.map((d) => d.topic))
+  async onEvents(@Payload() envs: EventEnvelope[]): Promise<void> {
+    await this.projection.consume(envs);
   }
 }

@@ -15,13 +15,27 @@ export class ProjectionService {
     private readonly notifier: Notifier,
   ) {}
 
-  /** An event from Kafka. */
-  async consume(env: EventEnvelope): Promise<void> {
-    let effects: Effects | null = null;
-    await this.outbox.once(PROJECTION_CONSUMER, env.eventId, async (tx) => {
-      effects = await take(tx, env, definitionForType(env.type)?.topic ?? env.type);
-    });
-    if (effects) this.apply(effects);
+  /**
+   * Events from Kafka (a batch of one partition, in order), projected in one transaction; their effects
+   * applied once it commits. A batch of several holds the projection's batch lock first: the entities an
+   * event locks are known only as it is projected, so two batches taking theirs in different orders could
+   * deadlock; one at a time they cannot (a single event, or a batch handled again one at a time, goes beside).
+   */
+  async consume(envs: EventEnvelope[]): Promise<void> {
+    const all: Effects[] = [];
+    await this.outbox.onceMany(
+      PROJECTION_CONSUMER,
+      envs.map((e) => e.eventId),
+      async (tx, fresh) => {
+        if (fresh.size > 1) await tx.query(`select pg_advisory_xact_lock(hashtextextended('monitor.projection:batch', 0))`);
+        for (const env of envs) {
+          if (!fresh.delete(env.eventId)) continue;
+          const effects = await take(tx, env, definitionForType(env.type)?.topic ?? env.type);
+          if (effects) all.push(effects);
+        }
+      },
+    );
+    for (const e of all) this.apply(e);
   }
 
   /**
