@@ -1,4 +1,6 @@
+import { malformedPathProblem } from '@lnbx/http-input';
 import { ServiceDefinition } from '@lnbx/messaging';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
@@ -33,6 +35,17 @@ function configureHttp(nest: INestApplication, config: MonitorConfig): void {
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
     .build();
   SwaggerModule.setup('docs', app, () => closedBodies(SwaggerModule.createDocument(app, doc)), { jsonDocumentUrl: 'docs/openapi.json' });
+  // A path that does not decode is refused before routing, naming its parameter (the router's own 400 names only the bytes).
+  let templates: string[] | undefined;
+  app.use((req: IncomingMessage & { path: string }, res: ServerResponse, next: () => void) => {
+    const problem = req.path.includes('%')
+      ? malformedPathProblem(req.path, (templates ??= Object.keys(SwaggerModule.createDocument(app, doc).paths)))
+      : undefined;
+    if (!problem) return next();
+    res
+      .writeHead(400, { 'content-type': 'application/json; charset=utf-8' })
+      .end(JSON.stringify({ statusCode: 400, error: 'Bad Request', message: [problem] }));
+  });
 }
 
 /** The document says what the validation pipe does: a field a body's schema does not list is refused. */

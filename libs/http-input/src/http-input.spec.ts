@@ -3,6 +3,7 @@ import {
   decodeComponent,
   inputProblems,
   isCalendarDay,
+  malformedPathProblem,
   jsonProblems,
   jsonTextDepth,
   parameterProblems,
@@ -119,5 +120,20 @@ describe('handler arguments', () => {
     expect(inputProblems({ documents: nested(50) }, { type: 'body' })).toEqual(['documents nests deeper than 32 levels']);
     expect(inputProblems({ anything: '\u0000' }, { type: 'custom' })).toEqual([]);
     expect(parameterProblems('q', ['\u0000', '\u0000'], 10)).toEqual(['q must not contain control characters (\\u0000 at 0)']);
+  });
+});
+
+describe('malformedPathProblem', () => {
+  const routes = ['/api/runs', '/api/runs/{runId}', '/api/runs/{runId}/log', '/api/documents/{key}'];
+
+  it('names the path parameter a malformed escape stands for', () => {
+    expect(malformedPathProblem('/api/runs/%E0%A4%A', routes)).toBe('runId is not valid percent-encoding (%XX escapes of UTF-8 bytes)');
+    expect(malformedPathProblem('/api/runs/%ZZ/log', routes)).toBe('runId is not valid percent-encoding (%XX escapes of UTF-8 bytes)');
+    expect(malformedPathProblem('/api/documents/acme%3Ainvoice%3A%C3', routes)).toBe('key is not valid percent-encoding (%XX escapes of UTF-8 bytes)');
+  });
+
+  it('says which part of the path when no route has that shape, and nothing when the path decodes', () => {
+    expect(malformedPathProblem('/api/r%FFns/x', routes)).toBe('the path is not valid percent-encoding (%XX escapes of UTF-8 bytes) in its part 2');
+    expect(malformedPathProblem('/api/runs/run%201', routes)).toBeUndefined();
   });
 });

@@ -2,3 +2,4 @@ export * from './json';
 export * from './parameters';
 export * from './text';
 export * from './values';
+export * from './path';

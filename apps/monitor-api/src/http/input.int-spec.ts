@@ -62,6 +62,8 @@ describe('monitor-api: no 5xx from input', () => {
     ['/api/runs?before=1e20', 'before must be an integer from 1 to 9007199254740991'],
     ['/api/documents?offset=9223372036854775808', 'offset must be an integer from 0 to 1000000'],
     ['/api/runs/unattached-log?limit=0x10', 'limit must be an integer from 1 to 10000'],
+    ['/api/runs/%E0%A4%A', 'runId is not valid percent-encoding (%XX escapes of UTF-8 bytes)'],
+    ['/api/runs/%ZZ/log', 'runId is not valid percent-encoding (%XX escapes of UTF-8 bytes)'],
   ])('GET %s is a 400 naming the parameter', async (path, message) => {
     const answer = await call('GET', path);
     expect([answer.status, answer.body.message]).toEqual([400, [message]]);
