@@ -408,6 +408,24 @@ if (exporterSvc && monitorSvc) {
   if (!/\/api\/xero\/callback$/.test(xenv.XERO_REDIRECT_URI ?? '')) err('xero-exporter.environment', "XERO_REDIRECT_URI should be monitor-api's /api/xero/callback as a browser reaches it");
 }
 
+// The same for the poller: monitor-api hands it a connection's LNB credentials with the poller's token; the
+// poller seals them with a required key; its port is not published.
+const pollerSvc = services['lnb-poller'];
+if (pollerSvc && monitorSvc) {
+  const [penv, menv] = [envOf(pollerSvc), envOf(monitorSvc)];
+  for (const [name, env] of [['lnb-poller', penv], ['monitor-api', menv]]) {
+    if (env.POLLER_SERVICE_TOKEN !== 'required-poller_service_token') err(`${name}.environment`, 'POLLER_SERVICE_TOKEN must be ${POLLER_SERVICE_TOKEN:?...}: a required secret, the same for both services');
+  }
+  if (penv.POLLER_CREDENTIALS_KEY !== 'required-poller_credentials_key') err('lnb-poller.environment', 'POLLER_CREDENTIALS_KEY must be ${POLLER_CREDENTIALS_KEY:?...}: a required secret');
+  try {
+    const internal = new URL(menv.POLLER_INTERNAL_URL);
+    if (internal.hostname !== 'lnb-poller' || internal.port !== String(APP_PORTS['lnb-poller'])) err('monitor-api.environment', `POLLER_INTERNAL_URL should be http://lnb-poller:${APP_PORTS['lnb-poller']} (server to server), is ${menv.POLLER_INTERNAL_URL}`);
+  } catch {
+    err('monitor-api.environment', 'POLLER_INTERNAL_URL is unset or not a URL');
+  }
+  if (pollerSvc.__published?.length) err('lnb-poller.ports', 'must not be published: only monitor-api faces people');
+}
+
 // ---------------------------------------------------------------- docker/Dockerfile
 const dockerfile = load('docker/Dockerfile', (s) => s) ?? '';
 const ignore = (load('.dockerignore', (s) => s) ?? '').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));

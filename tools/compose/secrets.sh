@@ -10,7 +10,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 file=${1:-$repo/.env}
 umask 077
 
-# 32 random bytes as 64 hex digits: URL-safe (POSTGRES_PASSWORD goes into DATABASE_URL) and XERO_TOKEN_KEY's format.
+# 32 random bytes as 64 hex digits: URL-safe (POSTGRES_PASSWORD goes into DATABASE_URL) and the format of XERO_TOKEN_KEY and POLLER_CREDENTIALS_KEY.
 random_hex() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 
 # The names docker-compose.yml requires with ${NAME:?...}; tools/compose/compose.spec.ts holds the two lists equal.
@@ -28,6 +28,8 @@ names=(
   XERO_SANDBOX_AUTHCODE_CLIENT_SECRET
   XERO_TOKEN_KEY
   EXPORTER_SERVICE_TOKEN
+  POLLER_SERVICE_TOKEN
+  POLLER_CREDENTIALS_KEY
   MONITOR_BOOTSTRAP_KEYS
   LNB_SANDBOX_ADMIN_TOKEN
   XERO_SANDBOX_ADMIN_TOKEN

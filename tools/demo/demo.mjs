@@ -45,13 +45,14 @@ async function ensureDatabase() {
 const viewerKey = process.env.DEMO_VIEWER_KEY ?? `view-${randomBytes(18).toString('base64url')}`;
 const operatorKey = process.env.DEMO_OPERATOR_KEY ?? `oper-${randomBytes(18).toString('base64url')}`;
 // The exporter stores Xero tokens encrypted with this key: kept in .local so a restart can read them.
-function demoTokenKey() {
-  const file = path.join(root, '.local/demo-xero-token-key');
+/** A key kept between demo runs in .local/<name> (what it sealed stays readable): Xero tokens, LNB credentials. */
+function demoKey(name) {
+  const file = path.join(root, `.local/${name}`);
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
     writeFileSync(file, randomBytes(32).toString('hex'), { mode: 0o600 });
   }
-  // A key file left readable by others (an older demo, a copy) is narrowed: it unlocks the stored Xero tokens.
+  // A key file left readable by others (an older demo, a copy) is narrowed: it unlocks what it sealed.
   chmodSync(file, 0o600);
   return readFileSync(file, 'utf8').trim();
 }
@@ -87,9 +88,20 @@ const sandboxes = [
 const monitorPort = process.env.MONITOR_PORT ?? '4000';
 // Server to server between monitor-api and the exporter: a new one each run, never written anywhere.
 const serviceToken = randomBytes(32).toString('hex');
+// The same between monitor-api and the poller (a connection's LNB credentials are handed to the poller).
+const pollerServiceToken = randomBytes(32).toString('hex');
 const codeGrant = process.env.DEMO_XERO_GRANT === 'authorization_code';
 const services = [
-  { app: 'lnb-poller', env: { HTTP_PORT: '4001', LNB_BASE_URL: 'http://127.0.0.1:4010/apis/wholesale/v2', ...lnbCredentials } },
+  {
+    app: 'lnb-poller',
+    env: {
+      HTTP_PORT: '4001',
+      LNB_BASE_URL: 'http://127.0.0.1:4010/apis/wholesale/v2',
+      ...lnbCredentials,
+      POLLER_SERVICE_TOKEN: pollerServiceToken,
+      POLLER_CREDENTIALS_KEY: demoKey('demo-poller-credentials-key'),
+    },
+  },
   { app: 'mapper', env: { HTTP_PORT: '4002' } },
   {
     app: 'xero-exporter',
@@ -104,7 +116,7 @@ const services = [
       // Xero sends the browser back to the Integration Center's callback, at the address printed below.
       XERO_REDIRECT_URI: `http://127.0.0.1:${monitorPort}/api/xero/callback`,
       EXPORTER_SERVICE_TOKEN: serviceToken,
-      XERO_TOKEN_KEY: demoTokenKey(),
+      XERO_TOKEN_KEY: demoKey('demo-xero-token-key'),
     },
   },
   {
@@ -114,6 +126,8 @@ const services = [
       MONITOR_BOOTSTRAP_KEYS: `viewer:${viewerKey},operator:${operatorKey}`,
       EXPORTER_INTERNAL_URL: 'http://127.0.0.1:4003',
       EXPORTER_SERVICE_TOKEN: serviceToken,
+      POLLER_INTERNAL_URL: 'http://127.0.0.1:4001',
+      POLLER_SERVICE_TOKEN: pollerServiceToken,
     },
   },
 ];

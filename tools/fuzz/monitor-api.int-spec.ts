@@ -29,6 +29,8 @@ import {
   waitFor,
 } from '@lnbx/testing';
 import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Pool } from 'pg';
 import { campaign, checked, fuzzSeed, runsOf, Tally } from './campaign';
 import { requestArb, send } from './requests';
@@ -56,6 +58,8 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
   let commands: Consumer;
   let doc: OpenApiDocument;
   let snapshotSql: string;
+  /** The poller as the monitor reaches it: refuses every LNB credentials (the poller is fuzzed on its own side). */
+  let poller: Server;
   const known: Record<string, string[]> = { key: ['acme:invoice:INV-HELD-1', 'acme:credit_note:CN-1', 'other:invoice:INV-1'] };
 
   const call = <T>(method: string, path: string, body?: unknown) => http<T>(method, `${monitor.url}${path}`, body, HEADERS);
@@ -74,6 +78,11 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
     );
 
   beforeAll(async () => {
+    poller = createServer((_req, res) => {
+      _req.resume();
+      res.writeHead(400, { 'content-type': 'application/json' }).end(JSON.stringify({ code: 'LNB.CREDENTIALS_REFUSED', message: 'Le New Black refused them' }));
+    });
+    await new Promise<void>((resolve) => poller.listen(0, '127.0.0.1', resolve));
     db = await createTestDatabase('fuzz');
     pool = new Pool({ connectionString: db.url, max: 2 });
     monitor = await spawnService('monitor-api', {
@@ -84,6 +93,8 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
       MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,
       EXPORTER_INTERNAL_URL: 'http://xero-exporter.invalid:4003',
       EXPORTER_SERVICE_TOKEN: 'a-service-token-for-fuzzing-0123456789abcdef',
+      POLLER_INTERNAL_URL: `http://127.0.0.1:${(poller.address() as AddressInfo).port}`,
+      POLLER_SERVICE_TOKEN: 'a-poller-token-for-fuzzing-0123456789abcdef',
     });
     commands = kafka.consumer({ groupId: `${prefix}fuzz-commands` });
     await commands.connect();
@@ -146,6 +157,9 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
     for (const flow of ['invoices', 'credit_notes', 'invoices']) known.runId.push((await call<{ runId: string }>('POST', '/api/runs', { flow })).body.runId);
     expect((await call('POST', '/api/documents/acme:invoice:INV-HELD-1/hold-back')).status).toBe(202);
     commandsAccepted = 4;
+    // A connection to find (its changes are events of the monitor's own, not commands: not counted below).
+    expect((await call('POST', '/api/connections', { id: 'acme', name: 'Acme', timeZone: 'Europe/Paris' })).status).toBe(201);
+    known.id = ['acme', 'nobody'];
     await waitFor('the setup commands on Kafka', () => commandsSeen >= commandsAccepted || undefined, { timeoutMs: 20_000 });
     doc = (await call<OpenApiDocument>('GET', '/docs/openapi.json')).body;
   });
@@ -155,6 +169,7 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
     await commands?.disconnect();
     await publisher.close();
     await monitor?.stop();
+    await new Promise((resolve) => poller?.close(resolve));
     await pool?.end();
     await db?.drop();
   });
@@ -171,6 +186,9 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
         'GET /api/runs/{runId}/log.txt',
         'POST /api/xero/connect',
         'GET /api/xero/callback',
+        'POST /api/connections',
+        'PATCH /api/connections/{id}',
+        'PUT /api/connections/{id}/lnb-credentials',
       ]),
     );
     for (const op of ops()) for (const name of op.path.match(/\{(\w+)\}/g) ?? []) expect(op.parameters.map((p) => `{${p.name}}`)).toContain(name);
@@ -202,7 +220,8 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
         const write = r.method !== 'GET';
         const before = write ? await snapshot() : undefined;
         const answer = await send(monitor.url, r, HEADERS);
-        if (write && answer.status >= 200 && answer.status < 300) commandsAccepted++;
+        // A connection's change is the monitor's own event (ConnectionChanged), not a command for another service.
+        if (write && answer.status >= 200 && answer.status < 300 && !r.op.path.startsWith('/api/connections')) commandsAccepted++;
         await checked(tally, r, answer, async () => {
           if (!before || answer.status < 400) return undefined;
           const after = await snapshot();

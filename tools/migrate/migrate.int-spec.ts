@@ -143,7 +143,7 @@ describe('schema migrations (npm run migrate)', () => {
     await cli(fresh, 'down');
     expect(await query(fresh, "select to_regclass('exporter.oauth_states') as t")).toEqual([{ t: 'exporter.oauth_states' }]);
     const status = await cli(fresh, 'status').catch((err: { code: number; stdout: string }) => err);
-    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0004_xero-authorizations') });
+    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0005_connections') });
     await cli(fresh, 'up');
     expect(await shape(fresh)).toEqual(shapeBefore);
   });

@@ -1,12 +1,15 @@
 import { EventSourcingModule } from '@lnbx/messaging';
-import { JsonLogger, PG_POOL, PlatformModule } from '@lnbx/platform';
+import { JsonLogger, PG_POOL, PlatformModule, SecretCipher, SERVICE_TOKEN, secretFromValueOrFile, ServiceTokenGuard } from '@lnbx/platform';
 import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import type { Pool } from 'pg';
-import { PollerConfig } from './config';
+import { MIN_SERVICE_TOKEN_LENGTH, PollerConfig } from './config';
 import { FlowSettingChanges } from './handlers/flow-setting-changes';
 import { PollerHandlers } from './handlers/poller.handlers';
 import { RunCommands } from './handlers/run-commands';
+import { InternalConnectionsController } from './http/internal.controller';
 import { FlowSettingsStore } from './store/flow-settings-store';
+import { CREDENTIALS_CIPHER, LnbCredentialsStore } from './store/lnb-credentials-store';
 import { RunStore } from './store/run-store';
 import { RunStreams } from './store/run-streams';
 import { ScheduleStore } from './store/schedule-store';
@@ -25,8 +28,28 @@ export class AppModule {
         PlatformModule.forRoot({ service: 'lnb-poller', configClass: PollerConfig, config, logger }),
         EventSourcingModule.forRoot({ schema: SCHEMA, requiredMigration: REQUIRED_MIGRATION }),
       ],
-      controllers: [PollerHandlers],
+      controllers: [PollerHandlers, InternalConnectionsController],
       providers: [
+        // The HTTP port faces monitor-api, never people: all but health and metrics needs POLLER_SERVICE_TOKEN.
+        { provide: APP_GUARD, useClass: ServiceTokenGuard },
+        {
+          provide: SERVICE_TOKEN,
+          inject: [PollerConfig],
+          useFactory: (c: PollerConfig) =>
+            secretFromValueOrFile({
+              value: c.serviceToken,
+              file: c.serviceTokenFile,
+              fileVariable: 'POLLER_SERVICE_TOKEN_FILE',
+              what: 'service token',
+              minLength: MIN_SERVICE_TOKEN_LENGTH,
+            }),
+        },
+        {
+          provide: CREDENTIALS_CIPHER,
+          inject: [PollerConfig],
+          useFactory: (c: PollerConfig) => (c.credentialsKey === undefined ? undefined : SecretCipher.fromText(c.credentialsKey, 'POLLER_CREDENTIALS_KEY')),
+        },
+        LnbCredentialsStore,
         FlowSettingChanges,
         RunCommands,
         RunStreams,

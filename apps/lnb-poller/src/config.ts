@@ -1,5 +1,32 @@
-import { Env, Secret, ServiceConfig } from '@lnbx/platform';
-import { IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { Env, isSecretKey, Secret, ServiceConfig } from '@lnbx/platform';
+import { IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min, ValidateBy, type ValidationArguments } from 'class-validator';
+
+/** As monitor-api asks (POLLER_SERVICE_TOKEN there): `openssl rand -hex 32` gives 64 characters. */
+export const MIN_SERVICE_TOKEN_LENGTH = 32;
+
+/**
+ * The internal endpoint (a connection's LNB credentials) is served with a service token, POLLER_SERVICE_TOKEN or
+ * POLLER_SERVICE_TOKEN_FILE (not both), and then needs POLLER_CREDENTIALS_KEY to seal what it keeps. Without a
+ * token it is not served (401), and the key may be left out.
+ */
+const InternalEndpointRule = () =>
+  ValidateBy({
+    name: 'pollerInternalEndpoint',
+    validator: {
+      validate: (_v: unknown, a?: ValidationArguments) => internalEndpointProblem(a?.object as PollerConfig) === undefined,
+      defaultMessage: (a?: ValidationArguments) => internalEndpointProblem(a?.object as PollerConfig) ?? '',
+    },
+  });
+
+function internalEndpointProblem(o: PollerConfig): string | undefined {
+  if (o.serviceToken !== undefined && o.serviceTokenFile !== undefined) return 'set POLLER_SERVICE_TOKEN or POLLER_SERVICE_TOKEN_FILE, not both';
+  if (o.serviceToken !== undefined && o.serviceToken.trim().length < MIN_SERVICE_TOKEN_LENGTH)
+    return `POLLER_SERVICE_TOKEN must be at least ${MIN_SERVICE_TOKEN_LENGTH} characters (e.g. openssl rand -hex 32)`;
+  if (o.credentialsKey !== undefined && !isSecretKey(o.credentialsKey)) return 'POLLER_CREDENTIALS_KEY must be 32 bytes, written as 64 hex digits or base64';
+  if ((o.serviceToken !== undefined || o.serviceTokenFile !== undefined) && o.credentialsKey === undefined)
+    return 'POLLER_CREDENTIALS_KEY is required with POLLER_SERVICE_TOKEN: the LNB credentials monitor-api hands over are stored encrypted with it (32 bytes as 64 hex digits or base64, e.g. openssl rand -hex 32)';
+  return undefined;
+}
 
 export class PollerConfig extends ServiceConfig {
   override httpPort = 4001;
@@ -95,4 +122,24 @@ export class PollerConfig extends ServiceConfig {
   @Min(0)
   @Max(7 * 24 * 3600)
   changesOverlapSeconds = 15 * 60;
+
+  /** The token monitor-api sends to the internal endpoint (its POLLER_SERVICE_TOKEN); unset: the endpoint is not served. */
+  @Env('POLLER_SERVICE_TOKEN')
+  @Secret()
+  @InternalEndpointRule()
+  serviceToken?: string;
+
+  /** A file holding it (a Docker secret, a mounted volume): kept out of the environment. */
+  @Env('POLLER_SERVICE_TOKEN_FILE')
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  serviceTokenFile?: string;
+
+  /** Seals each connection's LNB credentials at rest (AES-256-GCM): 32 bytes as 64 hex digits or base64. */
+  @Env('POLLER_CREDENTIALS_KEY')
+  @Secret()
+  @IsOptional()
+  @IsString()
+  credentialsKey?: string;
 }

@@ -9,11 +9,14 @@ import { parseBootstrapKeys } from './domain/api-keys';
 import { DeadLettersConsumer } from './handlers/dead-letters.consumer';
 import { ProjectionHandlers } from './handlers/projection.handlers';
 import { ProjectionService } from './handlers/projection.service';
+import { ConnectionCommands } from './handlers/connection-commands';
 import { AllocationChecks } from './http/allocation-checks';
 import { AllocationsController } from './http/allocations.controller';
+import { ConnectionsController } from './http/connections.controller';
 import { DocumentsController } from './http/documents.controller';
 import { FlowsController } from './http/flows.controller';
 import { IntegrationCenterController, MeController } from './http/integration-center.controller';
+import { POLLER_SERVICE_TOKEN, PollerClient, pollerServiceTokenOf } from './http/poller-client';
 import { RunRequests } from './http/run-requests';
 import { RunsController } from './http/runs.controller';
 import { SettingsCommands } from './http/settings-commands';
@@ -57,6 +60,7 @@ export class AppModule {
         AllocationsController,
         FlowsController,
         XeroController,
+        ConnectionsController,
         ProjectionHandlers,
       ],
       providers: [
@@ -73,6 +77,10 @@ export class AppModule {
         // Read here (a file named by EXPORTER_SERVICE_TOKEN_FILE): an unreadable one stops the start, naming the variable.
         { provide: EXPORTER_SERVICE_TOKEN, inject: [CONFIG], useFactory: (c: MonitorConfig) => exporterServiceTokenOf(c) },
         ExporterClient,
+        ConnectionCommands,
+        // Read here too (POLLER_SERVICE_TOKEN_FILE): setting a connection's LNB credentials hands them to the poller.
+        { provide: POLLER_SERVICE_TOKEN, inject: [CONFIG], useFactory: (c: MonitorConfig) => pollerServiceTokenOf(c) },
+        PollerClient,
       ],
     };
   }

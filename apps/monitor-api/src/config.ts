@@ -22,26 +22,46 @@ const URL_OR_EMPTY = /^(https?:\/\/[^\s]+)?$/;
 /** As the exporter asks (EXPORTER_SERVICE_TOKEN there): `openssl rand -hex 32` gives 64 characters. */
 export const MIN_SERVICE_TOKEN_LENGTH = 32;
 
+/** The internal services monitor-api calls, each with its URL and the service token that service asks for. */
+type InternalService = {
+  url: 'exporterInternalUrl' | 'pollerInternalUrl';
+  token: 'exporterServiceToken' | 'pollerServiceToken';
+  file: 'exporterServiceTokenFile' | 'pollerServiceTokenFile';
+  /** The variables' prefix: EXPORTER (EXPORTER_INTERNAL_URL, EXPORTER_SERVICE_TOKEN, ...) or POLLER. */
+  env: 'EXPORTER' | 'POLLER';
+  service: string;
+};
+const EXPORTER: InternalService = {
+  url: 'exporterInternalUrl',
+  token: 'exporterServiceToken',
+  file: 'exporterServiceTokenFile',
+  env: 'EXPORTER',
+  service: 'exporter',
+};
+const POLLER: InternalService = { url: 'pollerInternalUrl', token: 'pollerServiceToken', file: 'pollerServiceTokenFile', env: 'POLLER', service: 'poller' };
+
 /**
- * With EXPORTER_INTERNAL_URL, the exporter's service token: EXPORTER_SERVICE_TOKEN or EXPORTER_SERVICE_TOKEN_FILE,
- * not both. Without the URL neither (it would not be used).
+ * With <SERVICE>_INTERNAL_URL, that service's token: <SERVICE>_SERVICE_TOKEN or <SERVICE>_SERVICE_TOKEN_FILE, not
+ * both. Without the URL neither (it would not be used). Constraint args: the InternalService.
  */
-@ValidatorConstraint({ name: 'exporterServiceToken' })
+@ValidatorConstraint({ name: 'serviceToken' })
 class ServiceTokenRule implements ValidatorConstraintInterface {
   validate(_value: unknown, args: ValidationArguments): boolean {
     const o = args.object as MonitorConfig;
-    const given = [o.exporterServiceToken, o.exporterServiceTokenFile].filter((v) => v !== undefined).length;
-    if (!o.exporterInternalUrl) return given === 0;
-    if (o.exporterServiceToken !== undefined && o.exporterServiceToken.trim().length < MIN_SERVICE_TOKEN_LENGTH) return false;
+    const s = args.constraints[0] as InternalService;
+    const given = [o[s.token], o[s.file]].filter((v) => v !== undefined).length;
+    if (!o[s.url]) return given === 0;
+    if (o[s.token] !== undefined && o[s.token]!.trim().length < MIN_SERVICE_TOKEN_LENGTH) return false;
     return given === 1;
   }
   defaultMessage(args: ValidationArguments): string {
     const o = args.object as MonitorConfig;
-    if (!o.exporterInternalUrl) return 'EXPORTER_SERVICE_TOKEN (or EXPORTER_SERVICE_TOKEN_FILE) is set but EXPORTER_INTERNAL_URL is not: it would not be used';
-    if (o.exporterServiceToken !== undefined && o.exporterServiceTokenFile !== undefined)
-      return 'set EXPORTER_SERVICE_TOKEN or EXPORTER_SERVICE_TOKEN_FILE, not both';
-    if (o.exporterServiceToken !== undefined) return `EXPORTER_SERVICE_TOKEN must be at least ${MIN_SERVICE_TOKEN_LENGTH} characters, the exporter's own`;
-    return "EXPORTER_INTERNAL_URL needs EXPORTER_SERVICE_TOKEN (or EXPORTER_SERVICE_TOKEN_FILE): the exporter's, which it asks of every caller";
+    const s = args.constraints[0] as InternalService;
+    const [url, token, file] = [`${s.env}_INTERNAL_URL`, `${s.env}_SERVICE_TOKEN`, `${s.env}_SERVICE_TOKEN_FILE`];
+    if (!o[s.url]) return `${token} (or ${file}) is set but ${url} is not: it would not be used`;
+    if (o[s.token] !== undefined && o[s.file] !== undefined) return `set ${token} or ${file}, not both`;
+    if (o[s.token] !== undefined) return `${token} must be at least ${MIN_SERVICE_TOKEN_LENGTH} characters, the ${s.service}'s own`;
+    return `${url} needs ${token} (or ${file}): the ${s.service}'s, which it asks of every caller`;
   }
 }
 
@@ -109,7 +129,7 @@ export class MonitorConfig extends ServiceConfig {
   /** The exporter's service token (its EXPORTER_SERVICE_TOKEN), sent as Authorization: Bearer. */
   @Env('EXPORTER_SERVICE_TOKEN')
   @Secret()
-  @Validate(ServiceTokenRule)
+  @Validate(ServiceTokenRule, [EXPORTER])
   exporterServiceToken?: string;
 
   /** A file holding it (a Docker secret, a mounted volume): kept out of the environment. */
@@ -126,6 +146,27 @@ export class MonitorConfig extends ServiceConfig {
       'XERO_EXPORTER_URL was renamed EXPORTER_INTERNAL_URL (the exporter as this service reaches it) and needs EXPORTER_SERVICE_TOKEN: see docs/security.md',
   })
   legacyExporterUrl?: string;
+
+  /**
+   * The lnb-poller's HTTP base URL as this service reaches it (server to server): setting a connection's LNB
+   * credentials hands them to the poller, which checks them with LNB and keeps them sealed. Empty: not offered (503).
+   */
+  @Env('POLLER_INTERNAL_URL')
+  @Matches(URL_OR_EMPTY, { message: 'POLLER_INTERNAL_URL must be an http(s) URL' })
+  pollerInternalUrl = '';
+
+  /** The poller's service token (its POLLER_SERVICE_TOKEN), sent as Authorization: Bearer. */
+  @Env('POLLER_SERVICE_TOKEN')
+  @Secret()
+  @Validate(ServiceTokenRule, [POLLER])
+  pollerServiceToken?: string;
+
+  /** A file holding it (a Docker secret, a mounted volume): kept out of the environment. */
+  @Env('POLLER_SERVICE_TOKEN_FILE')
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  pollerServiceTokenFile?: string;
 
   /** Where the Integration Center's files are, when not beside the sources (a packaged build). */
   @Env('MONITOR_PUBLIC_DIR')

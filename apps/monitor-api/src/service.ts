@@ -20,14 +20,19 @@ function configureHttp(nest: INestApplication, config: MonitorConfig): void {
     .filter(Boolean);
   // Closed unless origins are named: the Integration Center is served from this origin and needs no CORS.
   if (origins.length)
-    app.enableCors({ origin: origins, methods: ['GET', 'POST', 'PUT'], allowedHeaders: ['content-type', 'x-api-key', 'authorization'], maxAge: 600 });
+    app.enableCors({
+      origin: origins,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['content-type', 'x-api-key', 'authorization'],
+      maxAge: 600,
+    });
   // A bad request gets a 400 naming the parameter or field; unknown fields are refused, not ignored; no
   // parameter or body string holds a control character, no body nests deeper than 32 levels.
   app.useGlobalPipes(new MonitorValidationPipe());
   const doc = new DocumentBuilder()
     .setTitle('LNB to Xero connector: monitor-api')
     .setDescription(
-      'Runs, task logs, documents, schedules, selection rules and the Xero connection. Every /api route needs an API key (x-api-key or Authorization: Bearer); reads need a viewer key, triggers and edits an operator key. ' +
+      'Connections, runs, task logs, documents, schedules, selection rules and the Xero connection. Every /api route needs an API key (x-api-key or Authorization: Bearer); reads need a viewer key, triggers and edits an operator key. ' +
         'Every parameter and body is checked before it is read, and refused with a 400 naming it: no control character (U+0000-U+001F, U+007F-U+009F) or lone surrogate ' +
         'in any parameter or body string, path parameters of at most 256 characters and query parameters of at most 1,000, bodies nested at most 32 levels deep, no field a schema does not list.',
     )

@@ -1,13 +1,12 @@
 // The exporter's parts as Nest providers. Option objects are derived from the validated config here, one
 // provider each, so every part states what it needs; the loops start and stop with the application.
 import { EVENT_STORE, EventSourcingModule, Outbox, toStored } from '@lnbx/messaging';
-import { JsonLogger, PG_POOL, PlatformModule } from '@lnbx/platform';
+import { JsonLogger, PG_POOL, PlatformModule, SecretCipher } from '@lnbx/platform';
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { Pool } from 'pg';
 import { ExporterConfig } from './config';
 import { XERO_RATE_LIMITS, type RateLimits } from './domain/limiter';
-import { TokenCipher } from './domain/token-cipher';
 import { ExporterHandlers } from './handlers/exporter.handlers';
 import { Intake } from './handlers/intake';
 import { InternalXeroController } from './http/internal.controller';
@@ -146,7 +145,7 @@ export class AppModule {
           inject: [Outbox],
           useFactory: (outbox: Outbox) => new DocumentLifecycleStore(outbox.store, toStored),
         },
-        { provide: TokenCipher, inject: [ExporterConfig], useFactory: (c: ExporterConfig) => TokenCipher.fromText(c.xeroTokenKey) },
+        { provide: SecretCipher, inject: [ExporterConfig], useFactory: (c: ExporterConfig) => SecretCipher.fromText(c.xeroTokenKey, 'XERO_TOKEN_KEY') },
         { provide: Limiters, inject: [XERO_API_OPTIONS], useFactory: (o: XeroApiOptions) => new Limiters(o.limits, o.minuteMs) },
         senderPoolProvider,
         SenderPoolLifecycle,

@@ -1,6 +1,6 @@
 // What the exporter refuses to start with, for the connect flow: no redirect URI or no service token with the
 // authorization-code grant, a short token, both a token and its file. The message names the variable, never the token.
-import { ConfigError, loadConfig } from '@lnbx/platform';
+import { configProblems, loadConfig } from '@lnbx/platform';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,15 +17,7 @@ const base = {
   EXPORTER_SERVICE_TOKEN: TOKEN,
 };
 
-function problems(env: Record<string, string | undefined>): string {
-  try {
-    loadConfig(ExporterConfig, env);
-    return '';
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    return err.message;
-  }
-}
+const problems = (env: Record<string, string | undefined>): string => configProblems(ExporterConfig, env);
 
 describe('ExporterConfig: the connect flow', () => {
   it('starts with the authorization-code grant, a redirect URI and a service token', () => {

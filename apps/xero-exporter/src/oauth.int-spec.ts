@@ -6,10 +6,10 @@
 // state never told (a database from before that event) is announced once at start.
 import { type EventEnvelope, type XeroConnectionChanged } from '@lnbx/contracts';
 import { startService } from '@lnbx/messaging';
+import { SecretCipher } from '@lnbx/platform';
 import { createTestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
-import { TokenCipher } from './domain/token-cipher';
 import { xeroExporter } from './service';
 import { aMappedInvoice } from './testing';
 import {
@@ -51,7 +51,7 @@ describe('xero-exporter: authorization-code connections', () => {
   const waiting = async () => (await rig.pool.query<{ n: number }>("select count(*)::int as n from exporter.pending where connection_id = 'acme'")).rows[0].n;
   const opened = async () => {
     const row = await stored();
-    const cipher = TokenCipher.fromText(TEST_TOKEN_KEY);
+    const cipher = SecretCipher.fromText(TEST_TOKEN_KEY, 'XERO_TOKEN_KEY');
     return [
       row.access_token,
       row.refresh_token,
@@ -202,13 +202,13 @@ describe('xero-exporter: authorization-code connections', () => {
     await rig.publisher.publish([env]);
     await rig.observer.waitExported(env.payload.documentKey);
     const after = await stored();
-    const cipher = TokenCipher.fromText(TEST_TOKEN_KEY);
+    const cipher = SecretCipher.fromText(TEST_TOKEN_KEY, 'XERO_TOKEN_KEY');
     const open = (v: string) => cipher.decrypt(v, sealContext('acme', 'refresh_token'));
     expect(open(after.refresh_token)).not.toBe(open(before.refresh_token));
   });
 
   it('on invalid_grant marks the connection lost, keeps the documents waiting, and sends them after reconnecting', async () => {
-    const refresh = TokenCipher.fromText(TEST_TOKEN_KEY).decrypt((await stored()).refresh_token, sealContext('acme', 'refresh_token'));
+    const refresh = SecretCipher.fromText(TEST_TOKEN_KEY, 'XERO_TOKEN_KEY').decrypt((await stored()).refresh_token, sealContext('acme', 'refresh_token'));
     // The user revokes the app's access in Xero: the grant ends, and its refresh token answers invalid_grant.
     await fetch(rig.sandbox.identity.revocationUrl, {
       method: 'POST',

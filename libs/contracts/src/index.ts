@@ -24,3 +24,4 @@ export * from './events/mapping';
 export * from './events/xero-connection';
 export * from './events/xero-connection-changed';
 export * from './events/credit-note-allocation';
+export * from './events/connection-changed';

@@ -15,6 +15,7 @@ import { ScheduleChanged, ScheduleChangeRequested } from './events/schedule';
 import { SelectionChanged, SelectionChangeRequested } from './events/selection';
 import { XeroConnectionLost, XeroConnectionRestored } from './events/xero-connection';
 import { XeroConnectionChanged } from './events/xero-connection-changed';
+import { ConnectionChanged } from './events/connection-changed';
 
 /** Every event of the flow, in the order the data flows: poller, mapper, exporter. One topic each. */
 export const EVENTS = [
@@ -42,6 +43,7 @@ export const EVENTS = [
   CreditNoteAllocated.definition,
   CreditNoteLeftUnallocated.definition,
   AllocationCheckRequested.definition,
+  ConnectionChanged.definition,
 ] as const satisfies readonly EventDefinition[];
 
 export type EventType = (typeof EVENTS)[number]['type'];

@@ -129,6 +129,14 @@ export class LnbClient {
     this.retailerCache = new LruCache(maxEntries, ttlMs, this.now);
   }
 
+  /**
+   * Asks LNB for a token with the client's credentials and keeps it: resolves when LNB grants one, throws
+   * LNB.AUTH_REFUSED when LNB refuses them (or LNB.UNAVAILABLE, ... when it cannot tell).
+   */
+  async checkCredentials(): Promise<void> {
+    await this.accessToken();
+  }
+
   // ------------------------------------------------------------------------------------------ resources
 
   invoices(options: ListOptions = {}): AsyncGenerator<LnbInvoice> {

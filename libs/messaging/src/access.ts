@@ -32,6 +32,8 @@ export const TOPIC_OWNERS: Readonly<Record<EventType, ServiceName>> = {
   CreditNoteAllocationDeferred: 'xero-exporter',
   CreditNoteAllocated: 'xero-exporter',
   CreditNoteLeftUnallocated: 'xero-exporter',
+  // Connections are created and changed where people are, with their API keys behind each change.
+  ConnectionChanged: 'monitor-api',
 };
 
 /** Writers besides the owner, each with its reason. Every one is a principal that can forge that event. */

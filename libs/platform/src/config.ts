@@ -67,6 +67,17 @@ export function loadConfig<T extends object>(cls: new () => T, env: NodeJS.Proce
   return instance;
 }
 
+/** What `loadConfig` would refuse in `env`: the ConfigError's message naming each variable, '' when it starts. */
+export function configProblems<T extends object>(cls: new () => T, env: NodeJS.ProcessEnv): string {
+  try {
+    loadConfig(cls, env);
+    return '';
+  } catch (err) {
+    if (err instanceof ConfigError) return err.message;
+    throw err;
+  }
+}
+
 /** The config as it may be logged: secrets replaced. */
 export function describeConfig<T extends object>(config: T): Record<string, unknown> {
   const cls = config.constructor as new () => object;

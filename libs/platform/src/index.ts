@@ -5,3 +5,5 @@ export * from './logger';
 export * from './metrics';
 export * from './health';
 export * from './platform.module';
+export * from './secret-cipher';
+export * from './service-token.guard';

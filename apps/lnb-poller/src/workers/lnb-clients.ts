@@ -37,6 +37,16 @@ export class LnbClients {
     private readonly onRequest: (event: LnbRequestEvent) => void,
   ) {}
 
+  /**
+   * A client for another connection's credentials, to check them before they are kept (PUT
+   * /internal/connections/:id/lnb-credentials): outside this deployment's budget (it is another LNB account),
+   * tried twice at most so the caller hears back within its timeout.
+   */
+  forCredentials({ clientId, clientSecret }: { clientId: string; clientSecret: string }): LnbClient {
+    const retry = { ...this.options.retry, maxAttempts: Math.min(2, this.options.retry.maxAttempts) };
+    return new LnbClient({ ...this.options, gate: undefined, clientId, clientSecret, retry, onRequest: this.onRequest });
+  }
+
   /** A client for one run; `count` hears of each request it sends. Close it at the end of the run. */
   forRun(count: (event: LnbRequestEvent) => void): LnbClient {
     return new LnbClient({

@@ -14,8 +14,10 @@ async function main(): Promise<void> {
   try {
     await assertMigrated(pool, { schema: SCHEMA, own: REQUIRED_MIGRATION });
     const started = Date.now();
-    const { events, deadLetters } = await rebuild(pool);
-    process.stdout.write(`monitor read models rebuilt from ${events} events and ${deadLetters} dead letters in ${Date.now() - started} ms\n`);
+    const { events, deadLetters, connections } = await rebuild(pool);
+    process.stdout.write(
+      `monitor read models rebuilt from ${events} events and ${deadLetters} dead letters, and ${connections} connections from their streams, in ${Date.now() - started} ms\n`,
+    );
   } finally {
     await pool.end();
   }

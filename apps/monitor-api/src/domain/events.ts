@@ -2,6 +2,7 @@
 // switch over them exhaustively (a new event added here fails the build until every switch handles it).
 import type {
   AllocationCheckRequested,
+  ConnectionChanged,
   CreditNoteAllocated,
   CreditNoteLeftUnallocated,
   CreditNoteAllocationDeferred,
@@ -53,6 +54,7 @@ export interface Payloads {
   CreditNoteAllocated: CreditNoteAllocated.Value;
   CreditNoteLeftUnallocated: CreditNoteLeftUnallocated.Value;
   AllocationCheckRequested: AllocationCheckRequested.Value;
+  ConnectionChanged: ConnectionChanged.Value;
 }
 
 /** The types the projections know; a unit test holds this equal to the registry's (its types are plain strings). */
@@ -81,6 +83,7 @@ export const PROJECTED_TYPES: readonly (keyof Payloads)[] = [
   'CreditNoteAllocated',
   'CreditNoteLeftUnallocated',
   'AllocationCheckRequested',
+  'ConnectionChanged',
 ];
 
 export type Known = { [K in keyof Payloads]: EventEnvelope<Payloads[K]> & { type: K } }[keyof Payloads];

@@ -198,6 +198,9 @@ export function logLinesFor(e: Known): LogLine[] {
       const which = e.payload.documents?.length ? ` for ${e.payload.documents.join(', ')}` : '';
       return [line('info', `Allocation check requested by ${e.payload.requestedBy}${which}`)];
     }
+    // A connection's changes belong to no run: GET /api/connections/{id} shows them, with who made each.
+    case 'ConnectionChanged':
+      return [];
     default:
       return assertNever(e);
   }

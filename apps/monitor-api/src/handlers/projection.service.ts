@@ -1,10 +1,13 @@
 import { definitionForType, EventEnvelope } from '@lnbx/contracts';
 import { Outbox } from '@lnbx/messaging';
 import { Injectable } from '@nestjs/common';
+import type { Transaction } from '@lnbx/event-store';
 import type { Effects } from '../domain/effects';
+import { known } from '../domain/events';
 import { MonitorMetrics } from '../metrics';
 import { Notifier } from '../workers/notifier';
 import { PROJECTION_CONSUMER, take } from '../store/projector';
+import { ConnectionCommands } from './connection-commands';
 
 /** Projects envelopes once per eventId, then applies their effects (metrics, notices) after the commit. */
 @Injectable()
@@ -13,6 +16,7 @@ export class ProjectionService {
     private readonly outbox: Outbox,
     private readonly metrics: MonitorMetrics,
     private readonly notifier: Notifier,
+    private readonly connections: ConnectionCommands,
   ) {}
 
   /**
@@ -31,7 +35,10 @@ export class ProjectionService {
         for (const env of envs) {
           if (!fresh.delete(env.eventId)) continue;
           const effects = await take(tx, env, definitionForType(env.type)?.topic ?? env.type);
-          if (effects) all.push(effects);
+          if (!effects) continue;
+          all.push(effects);
+          // Live only, never in a rebuild: the connection's stream keeps what it learned, the rebuild replays that.
+          await this.connections.learnFromXero(tx, known(env));
         }
       },
     );
@@ -43,10 +50,11 @@ export class ProjectionService {
    * transaction, so the Integration Center shows a requested run at once; when the command comes back
    * from Kafka it is found processed and skipped.
    */
-  async emit(streamId: string, envelopes: EventEnvelope[], expected: 'no_stream' | 'any' = 'any'): Promise<void> {
+  async emit(streamId: string, envelopes: EventEnvelope[], expected: 'no_stream' | 'any' = 'any', also?: (tx: Transaction) => Promise<void>): Promise<void> {
     const all: Effects[] = [];
     await this.outbox.store.withTransaction(async (tx) => {
       await this.outbox.append(tx, streamId, envelopes, expected);
+      await also?.(tx);
       for (const env of envelopes) {
         await this.outbox.store.markProcessed(tx, PROJECTION_CONSUMER, env.eventId);
         const effects = await take(tx, env, definitionForType(env.type)?.topic ?? env.type);

@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { MonitorConfig } from '../config';
 import { latestSelection, withHoldBack } from '../domain/settings';
+import { ConnectionCommands } from '../handlers/connection-commands';
 import { ProjectionService } from '../handlers/projection.service';
 import { flowSettings } from '../store/queries';
 
@@ -16,6 +17,7 @@ export class SettingsCommands {
     private readonly projection: ProjectionService,
     @Inject(CONFIG) private readonly config: MonitorConfig,
     @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly connections: ConnectionCommands,
   ) {}
 
   private ctx(flow: Flow) {
@@ -34,7 +36,10 @@ export class SettingsCommands {
       { flow, enabled: s.enabled, cron: s.cron ?? null, timeZone: s.timeZone ?? null, requestedBy },
       this.ctx(flow),
     );
-    await this.projection.emit(`schedule-${this.config.connectionId}-${flow}`, [env]);
+    // The connection records who asked, in the same transaction, when this deployment's connection is one.
+    await this.projection.emit(`schedule-${this.config.connectionId}-${flow}`, [env], 'any', (tx) =>
+      this.connections.record(tx, this.config.connectionId, { type: 'RecordScheduleChanged', flow, by: requestedBy, at: env.occurredAt }, env.eventId),
+    );
     return env.eventId;
   }
 
@@ -43,7 +48,9 @@ export class SettingsCommands {
     const problems = checkRules(rules);
     if (problems.length) throw new BadRequestException(problems);
     const env = createEnvelope(SelectionChangeRequested.definition, { flow, rules, requestedBy }, this.ctx(flow));
-    await this.projection.emit(`selection-${this.config.connectionId}-${flow}`, [env]);
+    await this.projection.emit(`selection-${this.config.connectionId}-${flow}`, [env], 'any', (tx) =>
+      this.connections.record(tx, this.config.connectionId, { type: 'RecordSelectionChanged', flow, by: requestedBy, at: env.occurredAt }, env.eventId),
+    );
     return env.eventId;
   }
 

@@ -30,7 +30,9 @@ import {
 import { evolveRun, type RunView } from '../domain/runs';
 import { evolveSettings, type FlowSettings } from '../domain/settings';
 import { evolveXeroConnection, evolveXeroConnectionState, type XeroConnectionState, type XeroConnectionView } from '../domain/xero-status';
-import { READ_MODEL_TABLES } from './schema';
+import { PostgresEventStore } from '@lnbx/event-store';
+import { rebuildConnections } from './connection-store';
+import { READ_MODEL_TABLES, SCHEMA } from './schema';
 
 /** The consumer name under which the monitor marks the eventIds it projected. */
 export const PROJECTION_CONSUMER = 'monitor-api.projection';
@@ -250,9 +252,9 @@ export async function takeDeadLetter(tx: ClientBase, d: DeadLetterRecord, dlqTop
  * Empties the read models and replays the journal through the same projections, in one transaction
  * (the journal is locked meanwhile, so live consumers wait rather than write into a half-built model).
  */
-export async function rebuild(pool: Pool, { batchSize = 500 } = {}): Promise<{ events: number; deadLetters: number }> {
+export async function rebuild(pool: Pool, { batchSize = 500 } = {}): Promise<{ events: number; deadLetters: number; connections: number }> {
   const client = await pool.connect();
-  const counts = { events: 0, deadLetters: 0 };
+  const counts = { events: 0, deadLetters: 0, connections: 0 };
   try {
     await client.query('begin');
     await client.query('lock table monitor.journal in exclusive mode');
@@ -275,6 +277,9 @@ export async function rebuild(pool: Pool, { batchSize = 500 } = {}): Promise<{ e
       }
       after = Number(rows[rows.length - 1].seq);
     }
+    // The connections are decided from their own streams, not from the journal: replayed from those.
+    const store = new PostgresEventStore(pool, SCHEMA);
+    counts.connections = (await rebuildConnections({ readStream: (streamId, tx) => store.readStream(streamId, { tx }) }, client)).streams;
     await client.query('commit');
     return counts;
   } catch (err) {

@@ -1,10 +1,9 @@
 // Access tokens per connection: sealed in Postgres, refreshed single-flight (in this process by a
 // shared promise, across processes by a row lock on the connection), the new refresh token committed
 // before the new access token is used.
-import { JsonLogger, PG_POOL } from '@lnbx/platform';
+import { JsonLogger, PG_POOL, SecretCipher } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
-import { TokenCipher } from '../domain/token-cipher';
 import { CODES, lossCode } from '../domain/xero-errors';
 import { type ConnectionRow, ExporterStore, type Transact, TRANSACT } from '../store/exporter-store';
 import { ConnectionLostError, IdentityError, XeroCallError } from './errors';
@@ -26,7 +25,7 @@ export class TokenService {
     private readonly store: ExporterStore,
     @Inject(PG_POOL) private readonly pool: Pool,
     @Inject(TRANSACT) private readonly transact: Transact,
-    private readonly cipher: TokenCipher,
+    private readonly cipher: SecretCipher,
     private readonly identity: XeroIdentity,
     logger: JsonLogger,
   ) {

@@ -422,6 +422,48 @@ export const ERROR_CATALOGUE = {
     meaning: 'A dead letter without a code (not sent by this connector). See its reasons and original topic.',
   },
 
+  // ---------------------------------------------------------------- connections (monitor-api owns them; the poller keeps their LNB credentials)
+  'CONNECTION.INVALID': {
+    retriable: false,
+    raisedBy: MONITOR,
+    meaning: 'A connection was not created or changed: a value is not valid (the message names it). Correct it, then try again.',
+  },
+  'CONNECTION.ALREADY_EXISTS': {
+    retriable: false,
+    raisedBy: MONITOR,
+    meaning: 'A connection with this id exists already (or existed, and was removed: ids are never reused). Choose another id.',
+  },
+  'CONNECTION.NOT_FOUND': {
+    retriable: false,
+    raisedBy: MONITOR,
+    meaning: 'There is no such connection. Check the id in the list of connections.',
+  },
+  'CONNECTION.REMOVED': {
+    retriable: false,
+    raisedBy: MONITOR,
+    meaning: 'The connection was removed: it cannot be changed, paused or resumed any more. Its documents already in Xero stay there.',
+  },
+  'CONNECTION.ALREADY_PAUSED': {
+    retriable: false,
+    raisedBy: MONITOR,
+    meaning: 'The connection is paused already. Resume it first if it should run again.',
+  },
+  'CONNECTION.NOT_PAUSED': {
+    retriable: false,
+    raisedBy: MONITOR,
+    meaning: 'The connection is not paused, so there is nothing to resume.',
+  },
+  'LNB.CREDENTIALS_REFUSED': {
+    retriable: false,
+    raisedBy: POLLER,
+    meaning: 'Le New Black refused the client id and secret given for a connection: nothing was stored. Check them in Le New Black, then set them again.',
+  },
+  'POLLER.UNAVAILABLE': {
+    retriable: true,
+    raisedBy: MONITOR,
+    meaning: 'The LNB poller did not answer (or is not set up on this monitor: POLLER_INTERNAL_URL): nothing was changed. Try again in a moment.',
+  },
+
   // ---------------------------------------------------------------- messages every consumer refuses (sent to <topic>.dlq)
   'CONTRACT.UNKNOWN_TOPIC': {
     retriable: false,

@@ -1,0 +1,15 @@
+-- Each connection's LNB client id and secret (issue 12), set through PUT /internal/connections/:id/lnb-credentials
+-- after LNB accepted them. The poller is the only service that uses them, so it alone keeps them: sealed with
+-- AES-256-GCM under POLLER_CREDENTIALS_KEY, the connection id bound as associated data (a value copied into
+-- another connection's row does not open). Not read by the runs yet: they still use LNB_CLIENT_ID and
+-- LNB_CLIENT_SECRET until every service routes by connection (issue 12, part 2).
+
+-- Up Migration
+create table poller.lnb_credentials (
+  connection_id text primary key,
+  sealed text not null,
+  updated_at timestamptz not null default now()
+);
+
+-- Down Migration
+drop table poller.lnb_credentials;

@@ -1,0 +1,274 @@
+// Connections as event-sourced aggregates (issue 12, part 1), with monitor-api and the lnb-poller as their own
+// processes, the LNB sandbox over HTTP, the real broker and database: created, listed, read, renamed, paused,
+// resumed and removed by REST, each change an event saying which API key made it, published whole as
+// ConnectionChanged; bad input a 400 naming the field, an unknown id a 404 that says nothing, a refused
+// transition a 409 in plain words; the LNB credentials checked with LNB by the poller, kept sealed there and
+// never shown or logged; what the exporter says of Xero and a schedule change recorded; and monitor.connections
+// rebuilt from the streams to the same rows.
+import { ConnectionChanged, createEnvelope, decode, type EventEnvelope, topicName, XeroConnectionChanged, xeroConnectionKey } from '@lnbx/contracts';
+import { type LnbSandbox, startLnbSandbox } from '@lnbx/lnb-sandbox';
+import { EventPublisher } from '@lnbx/messaging';
+import { createTestDatabase, http, kafkaBrokers, spawnService, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import type { SpawnedService, TestDatabase } from '@lnbx/testing';
+import { type Consumer, Kafka, logLevel } from 'kafkajs';
+import { randomBytes } from 'node:crypto';
+import { Pool } from 'pg';
+import { createApiKey } from './store/api-keys.repository';
+import { rebuild } from './store/projector';
+
+const TOKEN = randomBytes(32).toString('hex');
+type Body = { connection: Record<string, unknown> & { xero: Record<string, unknown> }; message: string | string[]; code?: string };
+
+describe('monitor-api: connections (REST, events, the poller keeping LNB credentials)', () => {
+  const prefix = uniqueTopicPrefix('connections');
+  const kafka = new Kafka({ clientId: 'connections-test', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const publisher = new EventPublisher(kafka, prefix);
+  const published: EventEnvelope<ConnectionChanged.Value>[] = [];
+  let lnb: LnbSandbox;
+  let db: TestDatabase;
+  let pool: Pool;
+  let monitor: SpawnedService;
+  let poller: SpawnedService;
+  let observer: Consumer;
+  let operator: string;
+  let viewer: string;
+
+  beforeAll(async () => {
+    lnb = await startLnbSandbox({ port: 0 });
+    db = await createTestDatabase('connections');
+    pool = new Pool({ connectionString: db.url, max: 2 });
+    operator = (await createApiKey(pool, 'finance-ops', 'operator')).key;
+    viewer = (await createApiKey(pool, 'finance-viewer', 'viewer')).key;
+    // CONNECTION_ID names the connection this deployment's flows belong to: its schedule changes are recorded on it.
+    const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme-uk' };
+    poller = await spawnService('lnb-poller', {
+      ...env,
+      LNB_BASE_URL: lnb.url,
+      LNB_CLIENT_ID: lnb.clientId,
+      LNB_CLIENT_SECRET: lnb.clientSecret,
+      POLLER_SERVICE_TOKEN: TOKEN,
+      POLLER_CREDENTIALS_KEY: randomBytes(32).toString('hex'),
+    });
+    monitor = await spawnService('monitor-api', { ...env, POLLER_INTERNAL_URL: poller.url, POLLER_SERVICE_TOKEN: TOKEN });
+    observer = kafka.consumer({ groupId: `${prefix}observer` });
+    await observer.connect();
+    await observer.subscribe({ topics: [topicName(prefix, ConnectionChanged.definition.topic)], fromBeginning: true });
+    await observer.run({
+      eachMessage: async ({ message }) => {
+        const out = decode(ConnectionChanged.definition.topic, message.value);
+        if (out.ok) published.push(out.envelope as EventEnvelope<ConnectionChanged.Value>);
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await observer?.disconnect();
+    await publisher.close();
+    await Promise.all([monitor?.stop(), poller?.stop()]);
+    await pool?.end();
+    await db?.drop();
+    await lnb?.close();
+  });
+
+  const call = (method: string, path: string, body?: unknown, key = operator) =>
+    http<Body>(method, `${monitor.url}/api/connections${path}`, body, { 'x-api-key': key });
+  const streamVersion = async (id: string) =>
+    Number((await pool.query<{ n: string }>("select count(*) as n from monitor.events where stream_id = 'connection-' || $1", [id])).rows[0].n);
+
+  it('creates, lists, reads, renames, pauses, resumes and removes a connection, each change saying who made it', async () => {
+    const created = await call('POST', '', { id: 'acme-uk', name: 'Acme UK', timeZone: 'europe/london', baseCurrency: 'GBP' });
+    expect(created.status).toBe(201);
+    expect(created.body.connection).toMatchObject({
+      id: 'acme-uk',
+      name: 'Acme UK',
+      timeZone: 'Europe/London',
+      baseCurrency: 'GBP',
+      status: 'active',
+      createdBy: 'finance-ops',
+      xero: { state: 'never' },
+      lnbCredentials: null,
+      version: 1,
+    });
+    const renamed = await call('PATCH', '/acme-uk', { name: 'Acme Britain', timeZone: 'Europe/Dublin' });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.connection).toMatchObject({ name: 'Acme Britain', timeZone: 'Europe/Dublin', version: 3 });
+    expect((await call('POST', '/acme-uk/pause', { reason: 'Year-end close' })).body.connection).toMatchObject({
+      status: 'paused',
+      pausedReason: 'Year-end close',
+    });
+    expect((await call('POST', '/acme-uk/resume')).body.connection).toMatchObject({ status: 'active', pausedReason: null, version: 5 });
+
+    expect((await call('POST', '', { id: 'acme-nl', name: 'Acme NL', timeZone: 'Europe/Amsterdam' })).status).toBe(201);
+    const removed = await call('DELETE', '/acme-nl');
+    expect([removed.status, removed.body.connection.status]).toEqual([200, 'removed']);
+
+    const list = await http<{ connections: { id: string; status: string; name: string }[] }>('GET', `${monitor.url}/api/connections`, undefined, {
+      'x-api-key': viewer,
+    });
+    expect(list.body.connections.map((c) => [c.id, c.name, c.status])).toEqual([
+      ['acme-nl', 'Acme NL', 'removed'],
+      ['acme-uk', 'Acme Britain', 'active'],
+    ]);
+    expect((await call('GET', '/acme-uk', undefined, viewer)).body.connection).toMatchObject({ name: 'Acme Britain', version: 5 });
+
+    // Every change on the stream, with the key's name; and each published whole, in order.
+    const { rows } = await pool.query<{ type: string; by: string }>(
+      "select type, data->>'by' as by from monitor.events where stream_id = 'connection-acme-uk' order by stream_version",
+    );
+    expect(rows).toEqual(
+      ['ConnectionCreated', 'ConnectionRenamed', 'TimeZoneChanged', 'ConnectionPaused', 'ConnectionResumed'].map((type) => ({ type, by: 'finance-ops' })),
+    );
+    await waitFor('the changes on Kafka', () => (published.filter((e) => e.connectionId === 'acme-uk').length >= 5 ? true : undefined));
+    const uk = published.filter((e) => e.connectionId === 'acme-uk');
+    expect(uk.map((e) => [e.payload.change, e.payload.by, e.payload.connection.version])).toEqual([
+      ['created', 'finance-ops', 1],
+      ['renamed', 'finance-ops', 2],
+      ['time_zone_changed', 'finance-ops', 3],
+      ['paused', 'finance-ops', 4],
+      ['resumed', 'finance-ops', 5],
+    ]);
+    expect(uk.every((e) => e.key === 'acme-uk' && e.producer === 'monitor-api')).toBe(true);
+  });
+
+  it('refuses bad input with a 400 naming the field, and changes nothing', async () => {
+    const before = await streamVersion('acme-uk');
+    const cases: [string, string, unknown, string][] = [
+      ['POST', '', { id: 'Acme_UK', name: 'x', timeZone: 'UTC' }, 'id'],
+      ['POST', '', { id: 'acme-fr', name: 'x', timeZone: 'Mars/Olympus' }, 'timeZone'],
+      ['POST', '', { id: 'acme-fr', name: 'x', timeZone: 'UTC', baseCurrency: 'euro' }, 'baseCurrency'],
+      ['POST', '', { id: 'acme-fr', timeZone: 'UTC' }, 'name'],
+      ['POST', '', { id: 'acme-fr', name: 'x', timeZone: 'UTC', secret: 'extra' }, 'secret'],
+      ['PATCH', '/acme-uk', { timeZone: 'Nowhere/Special' }, 'timeZone'],
+      ['PATCH', '/acme-uk', {}, 'name'],
+      ['POST', '/acme-uk/pause', {}, 'reason'],
+      ['POST', '/acme-uk/pause', { reason: '   ' }, 'reason'],
+      ['PUT', '/acme-uk/lnb-credentials', { clientId: 'x' }, 'clientSecret'],
+    ];
+    for (const [method, path, body, field] of cases) {
+      const answer = await call(method, path, body);
+      expect([method, path, answer.status]).toEqual([method, path, 400]);
+      expect(JSON.stringify(answer.body.message)).toContain(field);
+    }
+    expect(await streamVersion('acme-uk')).toBe(before);
+    expect(await streamVersion('acme-fr')).toBe(0);
+  });
+
+  it('answers an unknown or impossible id with the same 404, and a viewer may not change anything', async () => {
+    for (const [method, path, body] of [
+      ['GET', '/nobody', undefined],
+      ['GET', '/NOT%20AN%20ID', undefined],
+      ['PATCH', '/nobody', { name: 'x' }],
+      ['POST', '/nobody/pause', { reason: 'x' }],
+      ['POST', '/nobody/resume', undefined],
+      ['DELETE', '/nobody', undefined],
+      ['PUT', '/nobody/lnb-credentials', { clientId: 'a', clientSecret: 'b' }],
+    ] as const) {
+      const answer = await call(method, path, body);
+      expect([method, path, answer.status, answer.body.message]).toEqual([method, path, 404, 'There is no such connection.']);
+    }
+    expect((await call('PATCH', '/acme-uk', { name: 'By a viewer' }, viewer)).status).toBe(403);
+    expect((await call('POST', '', { id: 'by-viewer', name: 'x', timeZone: 'UTC' }, viewer)).status).toBe(403);
+  });
+
+  it('refuses transitions the connection does not allow with a 409 in plain words', async () => {
+    const taken = await call('POST', '', { id: 'acme-uk', name: 'Again', timeZone: 'UTC' });
+    expect([taken.status, taken.body.code, taken.body.message]).toEqual([
+      409,
+      'CONNECTION.ALREADY_EXISTS',
+      'A connection with the id acme-uk exists already: choose another id.',
+    ]);
+    expect((await call('POST', '/acme-uk/resume')).body).toMatchObject({
+      code: 'CONNECTION.NOT_PAUSED',
+      message: 'The connection acme-uk is not paused: there is nothing to resume.',
+    });
+    expect((await call('POST', '/acme-uk/pause', { reason: 'audit' })).status).toBe(200);
+    const twice = await call('POST', '/acme-uk/pause', { reason: 'again' });
+    expect([twice.status, twice.body.message]).toEqual([409, 'The connection acme-uk is paused already (audit).']);
+    expect((await call('POST', '/acme-uk/resume')).status).toBe(200);
+    for (const [method, path, body] of [
+      ['PATCH', '/acme-nl', { name: 'Back' }],
+      ['POST', '/acme-nl/pause', { reason: 'x' }],
+      ['DELETE', '/acme-nl', undefined],
+      ['PUT', '/acme-nl/lnb-credentials', { clientId: lnb.clientId, clientSecret: lnb.clientSecret }],
+    ] as const) {
+      const answer = await call(method, path, body);
+      expect([method, answer.status, answer.body.code]).toEqual([method, 409, 'CONNECTION.REMOVED']);
+      expect(answer.body.message).toMatch(/^The connection acme-nl was removed/);
+    }
+  });
+
+  it('hands accepted LNB credentials to the poller, which keeps them sealed; records only when, by whom and a hint', async () => {
+    const set = await call('PUT', '/acme-uk/lnb-credentials', { clientId: lnb.clientId, clientSecret: lnb.clientSecret });
+    expect(set.status).toBe(200);
+    expect(set.body.connection.lnbCredentials).toEqual({ setAt: expect.any(String), setBy: 'finance-ops', hint: lnb.clientId.slice(-4) });
+    const sealed = (await pool.query<{ sealed: string }>("select sealed from poller.lnb_credentials where connection_id = 'acme-uk'")).rows;
+    expect(sealed).toHaveLength(1);
+    expect(sealed[0].sealed).not.toContain(lnb.clientSecret);
+    // Nowhere in the monitor's schema, in what it answers, publishes or logs.
+    const monitorRows = await pool.query<{ t: string }>(
+      "select string_agg(data::text, '') as t from monitor.events union all select string_agg(row_to_json(c)::text, '') from monitor.connections c",
+    );
+    for (const r of monitorRows.rows) expect(r.t ?? '').not.toContain(lnb.clientSecret);
+    expect(JSON.stringify((await call('GET', '/acme-uk')).body)).not.toContain(lnb.clientSecret);
+    expect(JSON.stringify((await call('GET', '')).body)).not.toContain(lnb.clientSecret);
+    await waitFor('the credentials change on Kafka', () => published.find((e) => e.payload.change === 'lnb_credentials_set'));
+    expect(JSON.stringify(published)).not.toContain(lnb.clientSecret);
+    expect(JSON.stringify([...monitor.logs, ...poller.logs])).not.toContain(lnb.clientSecret);
+  });
+
+  it('passes on LNB refusing credentials as a 400 in plain words, and appends nothing', async () => {
+    const before = await streamVersion('acme-uk');
+    const refused = await call('PUT', '/acme-uk/lnb-credentials', { clientId: lnb.clientId, clientSecret: 'wrong-secret-4242' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.code).toBe('LNB.CREDENTIALS_REFUSED');
+    expect(JSON.stringify(refused.body.message)).toMatch(/Le New Black refused this client id and secret, so they were not stored/);
+    expect(await streamVersion('acme-uk')).toBe(before);
+    expect(JSON.stringify([refused.body, ...monitor.logs, ...poller.logs])).not.toContain('wrong-secret-4242');
+  });
+
+  it("records the Xero organisation the exporter tells of (by 'system') and who changed a schedule", async () => {
+    await publisher.publish([
+      createEnvelope(
+        XeroConnectionChanged.definition,
+        { status: 'connected', change: 'connected', grant: 'client_credentials', xeroTenantId: 'tenant-uk', tenantName: 'Demo Fashion Ltd' },
+        { producer: 'xero-exporter', connectionId: 'acme-uk', correlationId: 'xero', key: xeroConnectionKey('acme-uk') },
+      ),
+    ]);
+    const connected = await waitFor('the organisation on the connection', async () => {
+      const c = (await call('GET', '/acme-uk')).body.connection;
+      return c.xero.state === 'connected' ? c : undefined;
+    });
+    expect(connected.xero).toEqual({ state: 'connected', tenantId: 'tenant-uk', organisationName: 'Demo Fashion Ltd', reason: null });
+    const last = await pool.query("select data->>'by' as by from monitor.events where stream_id = 'connection-acme-uk' and type = 'XeroConnected'");
+    expect(last.rows).toEqual([{ by: 'system' }]);
+
+    const schedule = await http(
+      'PUT',
+      `${monitor.url}/api/flows/invoices/schedule`,
+      { enabled: true, cron: '0 6 * * 1-5', timeZone: 'Europe/London' },
+      { 'x-api-key': operator },
+    );
+    expect(schedule.status).toBe(202);
+    expect((await call('GET', '/acme-uk')).body.connection.scheduleChanged).toEqual({ at: expect.any(String), by: 'finance-ops' });
+  });
+
+  it('rebuilds monitor.connections from the streams to the same rows', async () => {
+    const rows = async () => (await pool.query('select * from monitor.connections order by id')).rows;
+    const before = await rows();
+    expect(before.map((r: { id: string }) => r.id)).toEqual(['acme-nl', 'acme-uk']);
+    await pool.query('truncate monitor.connections');
+    expect(await rows()).toEqual([]);
+    const counts = await rebuild(pool);
+    expect(counts.connections).toBe(2);
+    expect(await rows()).toEqual(before);
+  });
+
+  it('answers 503 in plain words when the poller does not answer, and appends nothing', async () => {
+    const before = await streamVersion('acme-uk');
+    await poller.stop();
+    const answer = await call('PUT', '/acme-uk/lnb-credentials', { clientId: lnb.clientId, clientSecret: lnb.clientSecret });
+    expect([answer.status, answer.body.code]).toEqual([503, 'POLLER.UNAVAILABLE']);
+    expect(answer.body.message).toMatch(/^The LNB credentials were not set: the LNB poller did not answer/);
+    expect(await streamVersion('acme-uk')).toBe(before);
+  });
+});
