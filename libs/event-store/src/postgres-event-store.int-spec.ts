@@ -1,8 +1,19 @@
+import { waitFor } from '@lnbx/testing';
 import { randomUUID } from 'node:crypto';
 import { DuplicateEventError, WrongExpectedVersionError } from './errors';
 import type { Position } from './event-store';
 import { PostgresEventStore } from './postgres-event-store';
 import { anEvent, anOutboxEvent, type StoreFixture, storeFixture } from './testing';
+
+/**
+ * readAll once it holds `count` events: it holds back what follows the oldest transaction still open in the
+ * whole cluster (xmin), and the other test files' transactions count too.
+ */
+const readAllOnce = (store: PostgresEventStore, count: number) =>
+  waitFor(`readAll to hold ${count} events`, async () => {
+    const all = await store.readAll({ limit: 100 });
+    return all.length >= count && all;
+  });
 
 describe('PostgresEventStore (real Postgres)', () => {
   let fx: StoreFixture;
@@ -236,7 +247,8 @@ describe('PostgresEventStore (real Postgres)', () => {
     } finally {
       early.release();
     }
-    const after = await store.readAll({ limit: 100 });
+    // Readable once no older transaction is open anywhere in the cluster (another test's may be, for a while).
+    const after = await readAllOnce(store, 2);
     expect(after.map((e) => e.streamId)).toEqual(['slow', 'fast']);
     // Resuming after each event in turn returns the rest, nothing skipped, nothing twice.
     let cursor: Position | undefined;
@@ -263,7 +275,7 @@ describe('PostgresEventStore (real Postgres)', () => {
       await store.append('doc', [anEvent({ type: 'Second' })], { expectedVersion: 'any' }, consumer);
       await consumer.query('commit');
 
-      const all = await store.readAll({ limit: 100 });
+      const all = await readAllOnce(store, 2);
       expect(all.map((e) => [e.type, e.streamVersion])).toEqual([
         ['First', 1],
         ['Second', 2],
