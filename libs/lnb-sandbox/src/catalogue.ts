@@ -82,16 +82,14 @@ export const PRODUCTS: readonly Product[] = (() => {
   });
 })();
 
-/** Every (product, colour, size) gets its own number inside the brand's GS1 company prefix. */
-const GS1_COMPANY_PREFIX = '37602410';
-
 export function skuOf(product: Product, colour: number, size: string): string {
   return `${product.reference}-${COLOURS[colour].code}-${size}`;
 }
 
-export function ean13Of(product: Product, colour: number, sizeIndex: number): string {
+/** Every (product, colour, size) gets its own number inside the brand's GS1 company prefix (8 digits). */
+export function ean13Of(product: Product, colour: number, sizeIndex: number, gs1CompanyPrefix: string): string {
   const item = product.index * 144 + colour * 12 + sizeIndex;
-  return withCheckDigit(GS1_COMPANY_PREFIX + String(item).padStart(4, '0'));
+  return withCheckDigit(gs1CompanyPrefix + String(item).padStart(4, '0'));
 }
 
 export const COLLECTIONS = ['SS27 Main', 'SS27 Pre-Collection', 'FW26 Main', 'FW26 Pre-Fall', 'Resort 27', 'Permanent Essentials'] as const;
@@ -304,6 +302,62 @@ export const PAYMENT_TERMS = [
 
 export const INCOTERMS = [
   { ref: 'DAP', label: 'Delivered at place' },
-  { ref: 'EXW', label: 'Ex works, Paris warehouse' },
+  { ref: 'EXW', label: 'Ex works' },
   { ref: 'DDP', label: 'Delivered duty paid' },
 ] as const;
+
+export type CountryCode = 'FR' | 'BE' | 'DE' | 'NL' | 'IT' | 'ES' | 'IE' | 'GB' | 'US';
+
+/**
+ * Who sells: the brand an account's documents come from. Its home country is where it charges its own
+ * VAT and ships flat-rate; elsewhere in the EU half its retailers are reverse charged, and a brand outside
+ * the EU (or a retailer outside it) zero-rates the export. Same products and collections for every brand.
+ */
+export interface Brand {
+  name: string;
+  home: CountryCode;
+  /** Where its retailers are: relative weights per country. */
+  markets: Partial<Record<CountryCode, number>>;
+  /** Bills every retailer in this currency; unset, each retailer in its own country's currency. */
+  currency?: Country['currency'];
+  /** Sales reps' e-mail domain. */
+  domain: string;
+  /** Its warehouse city, in the EXW terms of delivery. */
+  warehouse: string;
+  /** 8 digits inside its country's GS1 range (376 France, 50 UK, 87 Netherlands). */
+  gs1CompanyPrefix: string;
+}
+
+export const BRANDS = {
+  /** The sandbox's brand before accounts: a French house selling across Europe and to the US. */
+  fr: {
+    name: 'Maison Exemple',
+    home: 'FR',
+    markets: { FR: 28, BE: 8, DE: 12, NL: 8, IT: 10, ES: 6, IE: 3, GB: 12, US: 13 },
+    domain: 'maison-exemple.fr',
+    warehouse: 'Paris',
+    gs1CompanyPrefix: '37602410',
+  },
+  /** A UK label selling mostly to GB and Irish retailers, every price list in GBP. */
+  uk: {
+    name: 'Albion & Wren',
+    home: 'GB',
+    markets: { GB: 62, IE: 24, FR: 4, NL: 4, DE: 3, US: 3 },
+    currency: 'GBP',
+    domain: 'albionwren.co.uk',
+    warehouse: 'London',
+    gs1CompanyPrefix: '50604120',
+  },
+  /** A Dutch label selling in the Benelux and Germany, every price list in EUR. */
+  nl: {
+    name: 'Atelier Noord',
+    home: 'NL',
+    markets: { NL: 40, BE: 20, DE: 20, FR: 8, IT: 4, ES: 4, GB: 4 },
+    currency: 'EUR',
+    domain: 'ateliernoord.nl',
+    warehouse: 'Amsterdam',
+    gs1CompanyPrefix: '87123450',
+  },
+} as const satisfies Record<string, Brand>;
+export type BrandKey = keyof typeof BRANDS;
+export const BRAND_KEYS = Object.keys(BRANDS) as BrandKey[];

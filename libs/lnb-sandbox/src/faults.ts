@@ -11,6 +11,11 @@ export interface FaultSpec {
   path?: string;
   /** Only this HTTP method. Default: any. */
   method?: string;
+  /**
+   * Only requests of this account (its id): those with one of its tokens, and token requests with its
+   * client_id. Default: every account.
+   */
+  account?: string;
   /** How many matching requests it hits before it is spent; 'always' never runs out. Default 1. */
   times?: number | 'always';
   /** Chance (0..1) that a matching request is hit, drawn from the sandbox's seed. Default 1. */
@@ -42,7 +47,10 @@ export class Faults {
   private nextId = 1;
   private readonly rng: Rng;
 
-  constructor(seed: number) {
+  constructor(
+    seed: number,
+    private readonly accountIds: readonly string[],
+  ) {
     this.rng = Rng.for(seed, FAULT_STREAM, 0);
   }
 
@@ -52,6 +60,8 @@ export class Faults {
     if (times !== 'always' && !(Number.isInteger(times) && times > 0)) throw new SandboxRequestError(422, 'times must be a positive integer or "always"');
     const probability = spec.probability ?? 1;
     if (!(probability > 0 && probability <= 1)) throw new SandboxRequestError(422, 'probability must be in (0, 1]');
+    if (spec.account !== undefined && !this.accountIds.includes(spec.account))
+      throw new SandboxRequestError(422, `account must be one of ${this.accountIds.join(', ')} (or left out: every account)`);
     if (spec.skip !== undefined && !(Number.isInteger(spec.skip) && spec.skip >= 0))
       throw new SandboxRequestError(422, 'skip must be an integer of at least 0');
     if (spec.kind === 'server-error' && spec.status !== undefined && ![500, 502, 503, 504].includes(spec.status)) {
@@ -76,14 +86,15 @@ export class Faults {
     this.active.length = 0;
   }
 
-  /** The faults that hit this request: at most one latency, then at most one that replaces the answer. */
-  hits(method: string, path: string): { latencyMs: number; fault?: ActiveFault } {
+  /** The faults that hit this request of `account`: at most one latency, then at most one that replaces the answer. */
+  hits(method: string, path: string, account: string): { latencyMs: number; fault?: ActiveFault } {
     let latencyMs = 0;
     let latencyTaken = false;
     let fault: ActiveFault | undefined;
     for (const f of [...this.active]) {
       const isLatency = f.kind === 'latency';
       if ((isLatency && latencyTaken) || (!isLatency && fault)) continue;
+      if (f.account !== undefined && f.account !== account) continue;
       if (f.path !== undefined && !path.startsWith(f.path)) continue;
       if (f.method !== undefined && f.method.toUpperCase() !== method) continue;
       if (f.probability !== 1 && !this.rng.chance(f.probability ?? 1)) continue;

@@ -3,6 +3,7 @@
 // integer cents (unit prices in 1/10,000) and only turned into floats at the end, so a clean
 // document's totals add up exactly at 2 decimals.
 import {
+  BRANDS,
   COLLECTION_WINDOWS,
   COLLECTIONS,
   COLOURS,
@@ -20,6 +21,8 @@ import {
   ean13Of,
   priceIn,
   skuOf,
+  type Brand,
+  type BrandKey,
   type Country,
   type Product,
 } from './catalogue';
@@ -32,7 +35,11 @@ export interface GeneratorConfig {
   retailers: number;
   /** Share (0..1) of generated invoices and credit notes that carry one defect. */
   defectRate: number;
+  /** Who sells (catalogue.ts BRANDS): its home country, markets, currency. Default `fr`. */
+  brand?: BrandKey;
 }
+
+const brandOf = (cfg: GeneratorConfig): Brand => BRANDS[cfg.brand ?? 'fr'];
 
 export const DEFECT_KINDS = ['MISSING_EAN13', 'MISSING_RETAILER_REFERENCE', 'UNKNOWN_TAX_RATE', 'ZERO_QUANTITY_LINE', 'CREDITED_INVOICE_NOT_FOUND'] as const;
 export type DefectKind = (typeof DEFECT_KINDS)[number];
@@ -87,8 +94,11 @@ export const plannedCreditNoteDefect = (cfg: GeneratorConfig, index: number): Pl
 
 // ---------------------------------------------------------------------------------------------- retailers
 
-const COUNTRY_WEIGHTS: Record<string, number> = { FR: 28, BE: 8, DE: 12, NL: 8, IT: 10, ES: 6, IE: 3, GB: 12, US: 13 };
-const WEIGHTED_COUNTRIES: readonly Country[] = COUNTRIES.flatMap((c) => Array<Country>(COUNTRY_WEIGHTS[c.code]).fill(c));
+/** Each brand's retailer countries, repeated by weight, in COUNTRIES order: one draw picks a country. */
+const WEIGHTED_COUNTRIES = new Map<Brand, readonly Country[]>(
+  Object.values(BRANDS).map((brand: Brand) => [brand, COUNTRIES.flatMap((c) => Array<Country>(brand.markets[c.code as keyof Brand['markets']] ?? 0).fill(c))]),
+);
+const COUNTRY_BY_CODE = new Map(COUNTRIES.map((c) => [c.code, c]));
 
 const ascii = (text: string): string =>
   text
@@ -119,9 +129,11 @@ interface RetailerProfile {
   country: Country;
   /** Intra-EU reverse charge or zero-rated export: the brand invoices this retailer at 0%. */
   zeroRated: boolean;
+  /** What the brand bills this retailer in. */
+  currency: Country['currency'];
 }
 
-function buildRetailer(rng: Rng, index: number, country: Country) {
+function buildRetailer(rng: Rng, index: number, country: Country, brand: Brand, currency: Country['currency']) {
   const reference = retailerReference(index);
   const city = rng.pick(country.cities);
   const name = `${rng.pick(SHOP_PREFIXES)} ${rng.pick(SHOP_NAMES)} ${city}`;
@@ -140,11 +152,11 @@ function buildRetailer(rng: Rng, index: number, country: Country) {
   return {
     reference,
     name,
-    price_list_code: `WHOLESALE-${country.currency}`,
+    price_list_code: `WHOLESALE-${currency}`,
     terms_of_payment: terms.label as string,
-    terms_of_delivery: `${incoterm.ref} - ${incoterm.label}`,
+    terms_of_delivery: `${incoterm.ref} - ${incoterm.label}${incoterm.ref === 'EXW' ? `, ${brand.warehouse} warehouse` : ''}`,
     discount_rate: rng.pick([0, 0, 0, 5, 10]),
-    sales_rep_email: `${rng.pick(SALES_REPS)}@maison-exemple.fr`,
+    sales_rep_email: `${rng.pick(SALES_REPS)}@${brand.domain}`,
     extra_1: `Tier ${rng.pick(['A', 'B', 'C'])}` as string | null,
     extra_2: null as string | null,
     extra_3: null as string | null,
@@ -162,10 +174,16 @@ function buildRetailer(rng: Rng, index: number, country: Country) {
 }
 
 function retailerProfile(cfg: GeneratorConfig, index: number): RetailerProfile {
+  const brand = brandOf(cfg);
   const rng = Rng.for(cfg.seed, Stream.Retailer, index);
-  const country = rng.pick(WEIGHTED_COUNTRIES);
-  const zeroRated = country.code === 'US' || (country.code !== 'FR' && rng.chance(0.5));
-  return { doc: buildRetailer(rng, index, country), country, zeroRated };
+  const country = rng.pick(WEIGHTED_COUNTRIES.get(brand) ?? COUNTRIES);
+  const abroad = country.code !== brand.home;
+  // Drawn for every retailer abroad but in the US (as before brands existed, so the French brand's
+  // documents did not change); a brand outside the EU zero-rates every export whatever the draw.
+  const reverseCharged = abroad && country.code !== 'US' && rng.chance(0.5);
+  const zeroRated = abroad && (country.code === 'US' || reverseCharged || COUNTRY_BY_CODE.get(brand.home)?.eu === false);
+  const currency = brand.currency ?? country.currency;
+  return { doc: buildRetailer(rng, index, country, brand, currency), country, zeroRated, currency };
 }
 
 export const generateRetailer = (cfg: GeneratorConfig, index: number) => retailerProfile(cfg, index).doc;
@@ -218,7 +236,7 @@ function orderCore(cfg: GeneratorConfig, index: number): OrderCore {
     const colour = rng.pick(product.colours);
     const runLength = Math.min(product.sizes.length, rng.int(1, 5));
     const start = rng.int(0, product.sizes.length - runLength);
-    const cents = priceIn(retailer.country.currency, product.priceCents);
+    const cents = priceIn(retailer.currency, product.priceCents);
     // Some lines carry a prorated price with 4 decimals, as a price list conversion leaves them.
     const price4 = rng.chance(0.06) ? Math.round((cents * 100 * (300 - rng.int(1, 9))) / 300) : cents * 100;
     for (let z = start; z < start + runLength; z++) {
@@ -227,7 +245,7 @@ function orderCore(cfg: GeneratorConfig, index: number): OrderCore {
         colour,
         size: product.sizes[z],
         sku: skuOf(product, colour, product.sizes[z]),
-        ean13: ean13Of(product, colour, z),
+        ean13: ean13Of(product, colour, z, brandOf(cfg).gs1CompanyPrefix),
         price4,
         orderedQty: rng.int(1, 8),
         collection,
@@ -244,7 +262,7 @@ function orderCore(cfg: GeneratorConfig, index: number): OrderCore {
 
 export function generateOrder(cfg: GeneratorConfig, index: number) {
   const core = orderCore(cfg, index);
-  const { doc: retailer, country } = core.retailer;
+  const retailer = core.retailer.doc;
   const confirmationMs = core.orderTimeMs + (1 + (index % 4)) * MS_PER_DAY;
   return {
     reference: orderReference(index),
@@ -254,7 +272,7 @@ export function generateOrder(cfg: GeneratorConfig, index: number) {
     update_time: time(generatedOrderUpdateMs(index)),
     retailer_reference: retailer.reference as string | null,
     retailer_name: retailer.name,
-    currency_code: country.currency as string,
+    currency_code: core.retailer.currency as string,
     collection_name: core.collection as string,
     items: core.lines.map((line) => {
       const lineCents = Math.round((line.price4 * line.orderedQty) / 100);
@@ -310,7 +328,7 @@ function documentBody(
   billable: BillableLine[],
   opts: { reference: string; status: Status; dayMs: number; shippingCents: number; taxRate: number; withRetailer: boolean },
 ) {
-  const { doc: retailer, country } = core.retailer;
+  const retailer = core.retailer.doc;
   const terms = PAYMENT_TERMS.find((t) => t.label === retailer.terms_of_payment) ?? PAYMENT_TERMS[0];
   const incoterm = retailer.terms_of_delivery.slice(0, 3);
   const totals = centTotals(
@@ -344,7 +362,7 @@ function documentBody(
     retailer_reference: (opts.withRetailer ? retailer.reference : null) as string | null,
     retailer_name: retailer.name as string | null,
     delivery_incoterm_ref: incoterm as string | null,
-    currency_code: country.currency as string,
+    currency_code: core.retailer.currency as string,
     deposit_rate: terms.depositRate,
     discount_rate: retailer.discount_rate,
     tax_rate: opts.taxRate,
@@ -383,7 +401,7 @@ function taxRateFor(cfg: GeneratorConfig, orderIndex: number, profile: RetailerP
   if (defect?.kind === 'UNKNOWN_TAX_RATE') return UNKNOWN_TAX_RATES[Math.floor(defect.pick * UNKNOWN_TAX_RATES.length)];
   if (profile.zeroRated) return 0;
   // A share of French invoices at the reduced rate keeps a non-integer rate in every run.
-  if (profile.country.code === 'FR' && Rng.for(cfg.seed, Stream.TaxRate, orderIndex).chance(0.05)) return 5.5;
+  if (profile.country.code === 'FR' && brandOf(cfg).home === 'FR' && Rng.for(cfg.seed, Stream.TaxRate, orderIndex).chance(0.05)) return 5.5;
   return profile.country.vatRate;
 }
 
@@ -403,7 +421,7 @@ export function generateInvoice(cfg: GeneratorConfig, index: number) {
     defect,
   );
   const itemsCount = billable.reduce((n, b) => n + b.quantity, 0);
-  const shippingCents = itemsCount >= 20 ? 0 : core.retailer.country.code === 'FR' ? 1500 : rng.int(25, 45) * 100;
+  const shippingCents = itemsCount >= 20 ? 0 : core.retailer.country.code === brandOf(cfg).home ? 1500 : rng.int(25, 45) * 100;
   return documentBody(rng, core, billable, {
     reference: invoiceReference(index),
     status,

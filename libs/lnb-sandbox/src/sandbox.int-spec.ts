@@ -1,19 +1,9 @@
 // The sandbox's HTTP surface as an integrator (or a separate process) sees it: the API's rules and the admin API.
 import { type LnbSandbox, startLnbSandbox } from './sandbox';
+import { call } from './testing';
 
 let sandbox: LnbSandbox;
 let token: string;
-
-async function call(method: string, url: string, body?: unknown): Promise<{ status: number; headers: Headers; body: unknown }> {
-  const res = await fetch(url, {
-    method,
-    // The admin API wants JSON on every POST, PUT and PATCH, with a body or not.
-    headers: method === 'GET' ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text === '' ? null : JSON.parse(text) };
-}
 
 const api = (path: string, query = ''): string => `${sandbox.url}${path}?access_token=${token}${query}`;
 const admin = (path: string): string => `${sandbox.adminUrl}${path}`;

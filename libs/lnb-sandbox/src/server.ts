@@ -1,29 +1,26 @@
 // The sandbox over HTTP: the LNB Wholesale API v2 shape under /apis/wholesale/v2 (token as a query
 // parameter, X-Pagination headers, 401/404/422/429/5xx as the reference describes) and an admin API
-// under /__admin, neither counted nor faulted, guarded by admin-access.ts.
+// under /__admin, neither counted nor faulted, guarded by admin-access.ts. It serves one or more
+// accounts: a token answers from its own account's store only, as LNB answers a brand's API client.
 import { decodeComponent, isCalendarDay, jsonTextDepth, requestUrl, strictInteger } from '@lnbx/http-input';
 import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { SandboxAccount } from './account';
 import type { AdminAccess } from './admin-access';
 import { KNOWN_TAX_RATES } from './catalogue';
 import { type ActiveFault, type FaultSpec, Faults } from './faults';
-import { RateLimiter } from './rate-limit';
 import { type AnyDocumentSet, type DocumentType, SandboxRequestError, SandboxStore, type UpdateTimeRange } from './store';
 
 export const API_BASE = '/apis/wholesale/v2';
 export const ADMIN_BASE = '/__admin';
 
+/** The API's own behaviour, the same for every account (each account's rate limit is its own). */
 export interface SandboxSettings {
   pageSize: number;
   /** Off, the listings answer without X-Pagination headers, as the SDK warns they may. */
   pagingHeaders: boolean;
-  clientId: string;
-  clientSecret: string;
   tokenTtlSeconds: number;
-  /** API requests admitted per `rateLimitWindowMs` before 429s; 0 is no limit. */
-  rateLimit: number;
-  rateLimitWindowMs: number;
   /** How far the sandbox's clock is from the machine's (negative: behind); stamps update_time of changes. */
   clockOffsetMs: number;
   /**
@@ -34,14 +31,6 @@ export interface SandboxSettings {
   pageCacheBytes: number;
 }
 
-export interface CallCounts {
-  total: number;
-  /** e.g. "GET /invoices": 12, "POST /auth/token": 1. */
-  byRoute: Record<string, number>;
-  /** HTTP status -> count; "dropped" for connections the sandbox cut. */
-  byStatus: Record<string, number>;
-}
-
 type Json = unknown;
 /** `encoded`: the body already written as JSON bytes (a cached listing page). */
 type Reply = { status: number; body: Json; headers?: Record<string, string>; encoded?: Buffer };
@@ -50,6 +39,16 @@ const reply = (status: number, body: Json, headers?: Record<string, string>): Re
 const MAX_BODY_BYTES = 1_048_576;
 /** PHP's json_decode gives up past 512 levels (its default depth), as on any JSON it cannot read. */
 const MAX_JSON_DEPTH = 512;
+
+/** The body, or what is wrong with it, kept to answer after the rate limit and faults have had their say. */
+async function readJsonOrError(req: http.IncomingMessage): Promise<Record<string, unknown> | SandboxRequestError> {
+  try {
+    return await readJson(req);
+  } catch (err) {
+    if (err instanceof SandboxRequestError) return err;
+    throw err;
+  }
+}
 
 async function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -78,22 +77,25 @@ const isListing = (name: string): name is Listing => (LISTINGS as readonly strin
 
 export class SandboxServer {
   readonly faults: Faults;
-  readonly rateLimiter: RateLimiter;
-  private readonly tokens = new Map<string, number>();
-  private counts: CallCounts = { total: 0, byRoute: {}, byStatus: {} };
+  /** Answers requests that cannot be tied to an account (no token, an unknown one, an unknown client_id). */
+  readonly defaultAccount: SandboxAccount;
+  private readonly accountsById: Map<string, SandboxAccount>;
+  /** Each token with the account it was issued to and when it expires. */
+  private readonly tokens = new Map<string, { account: SandboxAccount; expiresAt: number }>();
   private readonly server: http.Server;
-  private tokensIssued = 0;
-  /** Encoded listing pages by listing, page and page size, with the store's version they show; oldest first. */
+  /** Encoded listing pages by account, listing, page and page size, with the store's version they show; oldest first. */
   private readonly pages = new Map<string, { version: number; body: Buffer }>();
   private pageBytes = 0;
 
   constructor(
-    readonly store: SandboxStore,
+    readonly accounts: readonly SandboxAccount[],
     readonly settings: SandboxSettings,
     private readonly adminAccess: AdminAccess,
   ) {
-    this.faults = new Faults(store.config.seed);
-    this.rateLimiter = new RateLimiter(settings.rateLimit, settings.rateLimitWindowMs);
+    if (accounts.length === 0) throw new Error('LNB sandbox: at least one account');
+    this.defaultAccount = accounts[0];
+    this.accountsById = new Map(accounts.map((account) => [account.id, account]));
+    this.faults = new Faults(this.defaultAccount.store.config.seed, [...this.accountsById.keys()]);
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) this.send(res, reply(500, { message: err instanceof Error ? err.message : 'internal error' }));
@@ -115,22 +117,19 @@ export class SandboxServer {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 
-  calls(): CallCounts {
-    return structuredClone(this.counts);
+  account(id: string): SandboxAccount | undefined {
+    return this.accountsById.get(id);
   }
 
-  resetCalls(): void {
-    this.counts = { total: 0, byRoute: {}, byStatus: {} };
-  }
-
-  revokeTokens(): number {
-    const revoked = this.tokens.size;
-    this.tokens.clear();
+  /** Invalidates every token of this account (the others' keep working); how many it held. */
+  revokeTokens(account: SandboxAccount): number {
+    let revoked = 0;
+    for (const [token, grant] of this.tokens) {
+      if (grant.account !== account) continue;
+      this.tokens.delete(token);
+      revoked++;
+    }
     return revoked;
-  }
-
-  issuedTokens(): number {
-    return this.tokensIssued;
   }
 
   /** The sandbox's own clock, as LNB would stamp a change: the machine's, shifted by clockOffsetMs. */
@@ -159,21 +158,24 @@ export class SandboxServer {
     }
     const path = url.pathname.slice(API_BASE.length);
     const route = `${method} ${path.replace(/^\/(invoices|credit_notes|orders|retailers)\/[^/]+$/, '/$1/:reference')}`;
-    const admitted = this.rateLimiter.admit(Date.now());
+    // A token request is read first: its client_id says whose limit, faults and counts it falls under.
+    const tokenRequest = method === 'POST' && path === '/auth/token' ? await readJsonOrError(req) : undefined;
+    const account = tokenRequest === undefined ? this.accountOfToken(url.searchParams.get('access_token')) : this.accountOfClient(tokenRequest);
+    const admitted = account.rateLimiter.admit(Date.now());
     if (!admitted.ok) {
-      this.count(route, '429');
+      account.count(route, '429');
       this.send(res, reply(429, { message: 'Too Many Requests' }, { 'retry-after': String(admitted.retryAfterSeconds) }));
       return;
     }
-    const { latencyMs, fault } = this.faults.hits(method, path);
+    const { latencyMs, fault } = this.faults.hits(method, path, account.id);
     if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
     if (fault?.kind === 'drop-connection') {
-      this.count(route, 'dropped');
+      account.count(route, 'dropped');
       req.socket.destroy();
       return;
     }
-    const answer = fault ? this.faultReply(fault) : await this.guard(() => this.api(method, path, url, req));
-    this.count(route, String(answer.status));
+    const answer = fault ? this.faultReply(fault) : await this.guard(() => this.api(account, method, path, url, tokenRequest));
+    account.count(route, String(answer.status));
     if (fault?.kind === 'malformed-json') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end('[{"reference_number": "INV-0000');
@@ -208,10 +210,13 @@ export class SandboxServer {
     }
   }
 
-  private count(route: string, status: string): void {
-    this.counts.total++;
-    this.counts.byRoute[route] = (this.counts.byRoute[route] ?? 0) + 1;
-    this.counts.byStatus[status] = (this.counts.byStatus[status] ?? 0) + 1;
+  private accountOfToken(token: string | null): SandboxAccount {
+    return (token === null ? undefined : this.tokens.get(token)?.account) ?? this.defaultAccount;
+  }
+
+  private accountOfClient(body: Record<string, unknown> | SandboxRequestError): SandboxAccount {
+    const clientId = body instanceof SandboxRequestError ? undefined : body.client_id;
+    return this.accounts.find((account) => account.clientId === clientId) ?? this.defaultAccount;
   }
 
   private send(res: http.ServerResponse, answer: Reply): void {
@@ -232,8 +237,12 @@ export class SandboxServer {
 
   // ------------------------------------------------------------------------------------------- API
 
-  private async api(method: string, path: string, url: URL, req: http.IncomingMessage): Promise<Reply> {
-    if (method === 'POST' && path === '/auth/token') return this.issueToken(await readJson(req));
+  /** `account` is the token's: every document comes from its store, so another account's reference is a 404 like a missing one. */
+  private api(account: SandboxAccount, method: string, path: string, url: URL, tokenRequest: Record<string, unknown> | SandboxRequestError | undefined): Reply {
+    if (tokenRequest !== undefined) {
+      if (tokenRequest instanceof SandboxRequestError) throw tokenRequest;
+      return this.issueToken(tokenRequest);
+    }
     if (!this.authorised(url.searchParams.get('access_token'))) {
       return reply(401, { error: 'invalid_token', message: 'The access token is invalid or has expired.' });
     }
@@ -244,39 +253,27 @@ export class SandboxServer {
     if (reference !== undefined) {
       // PHP's rawurldecode never fails: a malformed escape stays as written, and no document has that reference.
       const wanted = decodeComponent(reference) ?? reference;
-      const doc = this.set(collection).get(wanted);
+      const doc = documentSet(account.store, collection).get(wanted);
       return doc ? reply(200, doc) : reply(404, { message: `No query results for ${collection} ${wanted}` });
     }
-    return this.list(collection, url.searchParams);
+    return this.list(account, collection, url.searchParams);
   }
 
-  private set(collection: Listing): AnyDocumentSet {
-    switch (collection) {
-      case 'invoices':
-        return this.store.invoices;
-      case 'credit_notes':
-        return this.store.creditNotes;
-      case 'orders':
-        return this.store.orders;
-      case 'retailers':
-        return this.store.retailers;
-    }
-  }
-
-  private list(collection: Listing, params: URLSearchParams): Reply {
+  private list(account: SandboxAccount, collection: Listing, params: URLSearchParams): Reply {
     const pageParam = params.get('page');
     // Laravel's integer rule: digits, not `1e3` or `0x10` (which Number() would read).
     const page = pageParam === null ? 1 : (strictInteger(pageParam) ?? NaN);
     if (!Number.isInteger(page) || page < 1) {
       return reply(422, { message: 'The given data was invalid.', errors: { page: ['The page must be an integer of at least 1.'] } });
     }
-    const set = this.set(collection);
+    const { store } = account;
+    const set = documentSet(store, collection);
     const size = this.settings.pageSize;
     // Orders filter by update_time (the other documented filters are not modelled and are ignored).
     const filteredByTime = collection === 'orders' && (params.has('update_time_from') || params.has('update_time_to'));
     const range = filteredByTime ? updateTimeRange(params) : undefined;
     if (range && 'errors' in range) return reply(422, { message: 'The given data was invalid.', errors: range.errors });
-    const filtered = range ? this.store.ordersUpdated(range) : undefined;
+    const filtered = range ? store.ordersUpdated(range) : undefined;
     const total = filtered ? filtered.length : set.size();
     const totalPages = Math.ceil(total / size);
     const headers: Record<string, string> = this.settings.pagingHeaders
@@ -291,17 +288,17 @@ export class SandboxServer {
     if (filtered)
       return reply(
         200,
-        filtered.slice((page - 1) * size, page * size).map((i) => this.store.orders.at(i)),
+        filtered.slice((page - 1) * size, page * size).map((i) => store.orders.at(i)),
         headers,
       );
-    return { status: 200, body: undefined, headers, encoded: this.encodedPage(collection, set, page, size) };
+    return { status: 200, body: undefined, headers, encoded: this.encodedPage(account, collection, set, page, size) };
   }
 
-  /** A listing page as JSON bytes, from the cache while no document has changed. */
-  private encodedPage(collection: Listing, set: AnyDocumentSet, page: number, size: number): Buffer {
-    const key = `${collection}:${page}:${size}`;
+  /** A listing page as JSON bytes, from the cache while no document of its account has changed. */
+  private encodedPage(account: SandboxAccount, collection: Listing, set: AnyDocumentSet, page: number, size: number): Buffer {
+    const key = `${account.id}:${collection}:${page}:${size}`;
     const cached = this.pages.get(key);
-    const version = this.store.version;
+    const version = account.store.version;
     if (cached?.version === version) return cached.body;
     const body = Buffer.from(JSON.stringify(set.page(page, size)));
     if (cached) {
@@ -327,95 +324,153 @@ export class SandboxServer {
     }
     if (Object.keys(errors).length > 0) return reply(422, { message: 'The given data was invalid.', errors });
     if (body.grant_type !== 'client_credentials') return reply(400, { error: 'unsupported_grant_type', message: 'Only client_credentials is supported.' });
-    if (body.client_id !== this.settings.clientId || body.client_secret !== this.settings.clientSecret) {
-      return reply(401, { error: 'invalid_client', message: 'Client authentication failed.' });
-    }
+    // Every account is tried, so the answer takes as long whether the client_id exists or not.
+    const matches = this.accounts.filter((candidate) => candidate.authenticates(body.client_id, body.client_secret));
+    const account = matches[0];
+    if (account === undefined) return reply(401, { error: 'invalid_client', message: 'Client authentication failed.' });
     const now = Date.now();
-    for (const [token, expiresAt] of this.tokens) if (expiresAt <= now) this.tokens.delete(token);
+    for (const [token, grant] of this.tokens) if (grant.expiresAt <= now) this.tokens.delete(token);
     const token = randomBytes(24).toString('base64url');
     const expiresAt = now + this.settings.tokenTtlSeconds * 1000;
-    this.tokens.set(token, expiresAt);
-    this.tokensIssued++;
+    this.tokens.set(token, { account, expiresAt });
+    account.tokensIssued++;
     return reply(200, { access_token: token, expire_on: new Date(expiresAt).toISOString(), scope: 'wholesale', token_type: 'Bearer' });
   }
 
   private authorised(token: string | null): boolean {
-    const expiresAt = token === null ? undefined : this.tokens.get(token);
-    return expiresAt !== undefined && expiresAt > Date.now();
+    const grant = token === null ? undefined : this.tokens.get(token);
+    return grant !== undefined && grant.expiresAt > Date.now();
   }
 
   // ------------------------------------------------------------------------------------------- admin
 
+  /**
+   * Every route acts on the default account, or on `?account=<id>`'s. Faults are the sandbox's: without
+   * `?account` they are listed and cleared whole and a spec hits the account it names (or every one);
+   * with it, only those that hit that account, and a new one hits it alone.
+   */
   private async admin(method: string, path: string, url: URL, req: http.IncomingMessage): Promise<Reply> {
     const decoded = path.split('/').slice(1).map(decodeComponent);
     if (decoded.some((part) => part === undefined)) return reply(400, { message: `the path ${path} has a malformed percent-escape` });
     const parts = decoded as string[];
+    const wanted = url.searchParams.get('account');
+    const scoped = wanted === null ? undefined : this.account(wanted);
+    if (wanted !== null && scoped === undefined) {
+      return reply(404, { message: `no account "${wanted}" (query parameter account): GET ${ADMIN_BASE}/accounts lists them` });
+    }
+    const account = scoped ?? this.defaultAccount;
+    const { store } = account;
     const now = this.clock().toISOString();
     const route = `${method} /${parts[0] ?? ''}`;
     switch (route) {
+      case 'GET /accounts':
+        if (parts.length === 1) return reply(200, this.accountList());
+        break;
       case 'GET /state':
-        return reply(200, this.state());
+        return reply(200, this.state(account));
       case 'GET /calls':
-        return reply(200, this.calls());
+        return reply(200, account.calls());
       case 'DELETE /calls':
-        this.resetCalls();
+        account.resetCalls();
         return reply(204, null);
       case 'GET /defects': {
-        if (parts[1] === 'counts') return reply(200, this.store.defectCounts());
+        if (parts[1] === 'counts') return reply(200, store.defectCounts());
         if (parts.length === 3) {
-          const defects = this.store.inspect(documentType(parts[1]), parts[2]);
+          const defects = store.inspect(documentType(parts[1]), parts[2]);
           return defects ? reply(200, { reference: parts[2], defects }) : reply(404, { message: `no ${parts[1]} ${parts[2]}` });
         }
         const type = url.searchParams.get('type');
-        return reply(200, this.store.defects(type === null ? undefined : documentType(type)));
+        return reply(200, store.defects(type === null ? undefined : documentType(type)));
       }
       case 'GET /faults':
-        return reply(200, this.faults.list());
+        return reply(200, this.faultsOf(scoped));
       case 'POST /faults':
-        return reply(201, this.faults.add((await readJson(req)) as unknown as FaultSpec));
+        return reply(201, this.addFault((await readJson(req)) as unknown as FaultSpec, scoped));
       case 'DELETE /faults':
-        if (parts[1] === undefined) this.faults.clear();
-        else if (!this.faults.remove(Number(parts[1]))) return reply(404, { message: `no fault ${parts[1]}` });
+        if (parts[1] === undefined) this.clearFaults(scoped);
+        else if (!this.removeFault(Number(parts[1]), scoped)) return reply(404, { message: `no fault ${parts[1]}` });
         return reply(204, null);
       case 'POST /tokens':
         if (parts[1] !== 'revoke') break;
-        return reply(200, { revoked: this.revokeTokens() });
+        return reply(200, { revoked: this.revokeTokens(account) });
       case 'PUT /settings':
-        return reply(200, this.applySettings(await readJson(req)));
+        return reply(200, this.applySettings(account, await readJson(req)));
     }
     if (parts.length === 1 && method === 'POST' && isListing(parts[0]) && parts[0] !== 'orders') {
-      return reply(201, this.set(parts[0]).create(await readJson(req), now));
+      return reply(201, documentSet(store, parts[0]).create(await readJson(req), now));
     }
     if (parts.length === 2 && method === 'PATCH' && isListing(parts[0])) {
-      return reply(200, this.set(parts[0]).change(parts[1], await readJson(req), now));
+      return reply(200, documentSet(store, parts[0]).change(parts[1], await readJson(req), now));
     }
     if (parts.length === 2 && method === 'GET' && isListing(parts[0])) {
-      const doc = this.set(parts[0]).get(parts[1]);
+      const doc = documentSet(store, parts[0]).get(parts[1]);
       return doc ? reply(200, doc) : reply(404, { message: `no ${parts[0]} ${parts[1]}` });
     }
     return reply(404, { message: `no admin route ${method} ${path}` });
   }
 
-  state() {
-    const { clientSecret: _secret, ...visible } = this.settings;
+  /** The accounts without their secrets, the default first. */
+  accountList() {
+    return this.accounts.map((account, position) => ({
+      id: account.id,
+      clientId: account.clientId,
+      default: position === 0,
+      seed: account.store.config.seed,
+      brand: account.store.config.brand,
+    }));
+  }
+
+  /** Every fault, or those that hit `account` (its own and those of every account). */
+  faultsOf(account?: SandboxAccount): ActiveFault[] {
+    const all = this.faults.list();
+    return account === undefined ? all : all.filter((fault) => fault.account === undefined || fault.account === account.id);
+  }
+
+  /** A fault that hits the account the spec names (or every one); given `account`, that account alone. */
+  addFault(spec: FaultSpec, account?: SandboxAccount): ActiveFault {
+    if (account === undefined) return this.faults.add(spec);
+    if (spec.account !== undefined && spec.account !== account.id) {
+      throw new SandboxRequestError(422, `account "${String(spec.account)}" in the fault contradicts the account "${account.id}" it is added to`);
+    }
+    return this.faults.add({ ...spec, account: account.id });
+  }
+
+  /** Every fault, or those aimed at `account` alone (a fault on every account stays). */
+  clearFaults(account?: SandboxAccount): void {
+    if (account === undefined) this.faults.clear();
+    else for (const fault of this.faults.list()) if (fault.account === account.id) this.faults.remove(fault.id);
+  }
+
+  removeFault(id: number, account?: SandboxAccount): boolean {
+    if (account !== undefined && this.faults.list().find((fault) => fault.id === id)?.account !== account.id) return false;
+    return this.faults.remove(id);
+  }
+
+  state(account: SandboxAccount) {
+    const { store } = account;
+    const rateLimit = account.rateLimiter.stats();
     return {
-      settings: visible,
-      seed: this.store.config.seed,
-      defectRate: this.store.config.defectRate,
+      account: account.id,
+      settings: { ...this.settings, clientId: account.clientId, rateLimit: rateLimit.limit, rateLimitWindowMs: rateLimit.windowMs },
+      seed: store.config.seed,
+      brand: store.config.brand,
+      defectRate: store.config.defectRate,
       knownTaxRates: KNOWN_TAX_RATES,
       counts: {
-        invoices: this.store.invoices.size(),
-        credit_notes: this.store.creditNotes.size(),
-        orders: this.store.orders.size(),
-        retailers: this.store.retailers.size(),
+        invoices: store.invoices.size(),
+        credit_notes: store.creditNotes.size(),
+        orders: store.orders.size(),
+        retailers: store.retailers.size(),
       },
-      faults: this.faults.list(),
-      tokensIssued: this.tokensIssued,
-      rateLimit: this.rateLimiter.stats(),
+      faults: this.faultsOf(account),
+      tokensIssued: account.tokensIssued,
+      rateLimit,
     };
   }
 
-  applySettings(changes: Record<string, unknown>): Omit<SandboxSettings, 'clientSecret'> {
+  /** The API's settings (every account's), and the rate limit of `account`. */
+  applySettings(account: SandboxAccount, changes: Record<string, unknown>): ReturnType<SandboxServer['state']>['settings'] {
+    let { limit, windowMs } = account.rateLimiter.stats();
     if ('pagingHeaders' in changes) {
       if (typeof changes.pagingHeaders !== 'boolean') throw new SandboxRequestError(422, 'pagingHeaders must be a boolean');
       this.settings.pagingHeaders = changes.pagingHeaders;
@@ -424,13 +479,14 @@ export class SandboxServer {
       if (!(key in changes)) continue;
       const value = changes[key];
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) throw new SandboxRequestError(422, `${key} must be a positive integer`);
-      this.settings[key] = value;
+      if (key === 'rateLimitWindowMs') windowMs = value;
+      else this.settings[key] = value;
     }
     if ('rateLimit' in changes) {
       const value = changes.rateLimit;
       if (typeof value !== 'number' || !Number.isInteger(value) || value < 0)
         throw new SandboxRequestError(422, 'rateLimit must be an integer of at least 0 (0: no limit)');
-      this.settings.rateLimit = value;
+      limit = value;
     }
     if ('clockOffsetMs' in changes) {
       const value = changes.clockOffsetMs;
@@ -438,10 +494,18 @@ export class SandboxServer {
       this.settings.clockOffsetMs = value;
     }
     // A limit changed is a fresh start: counts and windows reset.
-    if ('rateLimit' in changes || 'rateLimitWindowMs' in changes) this.rateLimiter.configure(this.settings.rateLimit, this.settings.rateLimitWindowMs);
-    return this.state().settings;
+    if ('rateLimit' in changes || 'rateLimitWindowMs' in changes) account.rateLimiter.configure(limit, windowMs);
+    return this.state(account).settings;
   }
 }
+
+const DOCUMENT_SETS: Record<Listing, (store: SandboxStore) => AnyDocumentSet> = {
+  invoices: (store) => store.invoices,
+  credit_notes: (store) => store.creditNotes,
+  orders: (store) => store.orders,
+  retailers: (store) => store.retailers,
+};
+const documentSet = (store: SandboxStore, collection: Listing): AnyDocumentSet => DOCUMENT_SETS[collection](store);
 
 const FILTER_FORMAT = 'an ISO 8601 date-time such as 2026-03-10T09:00:00Z (or 2026-03-10T10:00:00+01:00), or a date';
 // A zone is required on a date-time: without one, the instant would depend on whose clock reads it.
