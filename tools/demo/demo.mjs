@@ -74,7 +74,15 @@ const adminHeaders = (variable) => (process.env[variable] ? { authorization: `Be
 const sandboxes = [
   {
     app: 'lnb-sandbox',
-    env: { LNB_SANDBOX_PORT: '4010', LNB_SANDBOX_INVOICES: '200' },
+    // The demo's brand is British (GBP, 20% VAT at home, zero-rated exports), as its Xero organisation and the example
+    // mapping are; a Dutch brand's account (EUR) waits beside it for a second connection.
+    env: {
+      LNB_SANDBOX_PORT: '4010',
+      LNB_SANDBOX_INVOICES: '200',
+      LNB_SANDBOX_ACCOUNT_ID: 'uk',
+      LNB_SANDBOX_BRAND: 'uk',
+      LNB_SANDBOX_ACCOUNTS: 'nl:demo-nl-client:demo-nl-secret:12:nl',
+    },
     url: 'http://127.0.0.1:4010/__admin/state',
     headers: adminHeaders('LNB_SANDBOX_ADMIN_TOKEN'),
   },
