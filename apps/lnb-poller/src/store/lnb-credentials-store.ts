@@ -1,7 +1,8 @@
 // Each connection's LNB credentials, sealed (poller.lnb_credentials): the client id and secret as one JSON
 // value encrypted with POLLER_CREDENTIALS_KEY, the connection id bound as associated data. Written only after
-// LNB accepted them. Not read by the runs yet: they still use LNB_CLIENT_ID / LNB_CLIENT_SECRET until every
-// service routes by connection (issue 12, part 2), when a run will open its connection's row here.
+// LNB accepted them. Each run of the deployment's connection (CONNECTION_ID) opens its row here (LnbClients.forRun)
+// and uses LNB_CLIENT_ID / LNB_CLIENT_SECRET only while none is set.
+import { CodedError } from '@lnbx/contracts';
 import { PG_POOL, type SecretCipher } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Pool } from 'pg';
@@ -40,6 +41,14 @@ export class LnbCredentialsStore {
 
   async load(connectionId: string): Promise<LnbCredentials | null> {
     const { rows } = await this.pool.query<{ sealed: string }>(`select sealed from ${SCHEMA}.lnb_credentials where connection_id = $1`, [connectionId]);
-    return rows.length ? (JSON.parse(this.cipher!.decrypt(rows[0].sealed, credentialsContext(connectionId))) as LnbCredentials) : null;
+    if (!rows.length) return null;
+    try {
+      return JSON.parse(this.cipher!.decrypt(rows[0].sealed, credentialsContext(connectionId))) as LnbCredentials;
+    } catch (err) {
+      throw new CodedError(
+        'POLLER.CREDENTIALS_UNREADABLE',
+        `The LNB credentials stored for connection ${connectionId} cannot be opened (${(err as Error).message}); set them again (PUT /api/connections/${connectionId}/lnb-credentials).`,
+      );
+    }
   }
 }

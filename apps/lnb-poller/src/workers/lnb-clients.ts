@@ -5,6 +5,7 @@ import type { Pool } from 'pg';
 import { Counter, Registry } from 'prom-client';
 import { PollerConfig } from '../config';
 import { PostgresBudgetStore } from '../store/budget-store';
+import { LnbCredentialsStore } from '../store/lnb-credentials-store';
 import { LnbBudget } from './lnb-budget';
 
 /** The connection's share of its LNB budget in this process; the bucket itself is in Postgres, shared. */
@@ -35,6 +36,8 @@ export class LnbClients {
   constructor(
     private readonly options: Omit<LnbClientOptions, 'onRequest'>,
     private readonly onRequest: (event: LnbRequestEvent) => void,
+    /** The connections' credentials set through monitor-api; absent (or none set) the configured ones are used. */
+    private readonly credentials?: Pick<LnbCredentialsStore, 'configured' | 'load'>,
   ) {}
 
   /**
@@ -47,10 +50,16 @@ export class LnbClients {
     return new LnbClient({ ...this.options, gate: undefined, clientId, clientSecret, retry, onRequest: this.onRequest });
   }
 
-  /** A client for one run; `count` hears of each request it sends. Close it at the end of the run. */
-  forRun(count: (event: LnbRequestEvent) => void): LnbClient {
+  /**
+   * A client for one run of `connectionId`, with its credentials as last set (read at each run: a change takes
+   * effect at the next run, without a restart), else LNB_CLIENT_ID's; `count` hears of each request it sends.
+   * Close it at the end of the run. Stored credentials that cannot be opened fail the run, saying why.
+   */
+  async forRun(connectionId: string, count: (event: LnbRequestEvent) => void): Promise<LnbClient> {
+    const stored = this.credentials?.configured ? await this.credentials.load(connectionId) : null;
     return new LnbClient({
       ...this.options,
+      ...(stored ? { clientId: stored.clientId, clientSecret: stored.clientSecret } : {}),
       onRequest: (event) => {
         this.onRequest(event);
         count(event);
@@ -62,8 +71,8 @@ export class LnbClients {
 /** The clients' settings from the config, logging through our (redacting) logger. */
 export const lnbClientsProvider: Provider = {
   provide: LnbClients,
-  inject: [PollerConfig, JsonLogger, LnbBudget, METRICS],
-  useFactory: (config: PollerConfig, logger: JsonLogger, budget: LnbBudget, metrics: Registry) => {
+  inject: [PollerConfig, JsonLogger, LnbBudget, METRICS, LnbCredentialsStore],
+  useFactory: (config: PollerConfig, logger: JsonLogger, budget: LnbBudget, metrics: Registry, credentials: LnbCredentialsStore) => {
     const log = logger.child({ component: 'lnb-client' });
     const requests = new Counter({
       name: 'lnbx_lnb_requests_total',
@@ -91,6 +100,7 @@ export const lnbClientsProvider: Provider = {
         },
       },
       (event) => requests.inc({ route: `${event.method} ${event.route}`, status: String(event.status) }),
+      credentials,
     );
   },
 };

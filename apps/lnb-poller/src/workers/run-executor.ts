@@ -190,9 +190,11 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     const counts: RunCompleted.Counts = { ...emptyCounts(), enriched: 0 };
     const problems: Problem[] = [];
     const tally = { requests: 0 };
-    const lnb = this.clients.forRun(() => tally.requests++);
-    let context: RunContext = { scope, lnb };
+    let lnb: LnbClient | undefined;
     try {
+      // The connection's credentials as last set (PUT /api/connections/{id}/lnb-credentials), else LNB_CLIENT_ID's.
+      lnb = await this.clients.forRun(this.config.connectionId, () => tally.requests++);
+      let context: RunContext = { scope, lnb };
       const rules = await this.selections.rules(run.flow);
       context = await this.context(run, context, changedSince);
       // An incremental run costs its listing: the next page is fetched while this one is decided on. A
@@ -253,7 +255,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
       log.warn('run failed', { code: problem.code, message: problem.message, counts, lnbRequests: tally.requests });
     } finally {
       clearInterval(heartbeat);
-      lnb.close();
+      lnb?.close();
     }
   }
 

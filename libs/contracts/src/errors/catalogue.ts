@@ -458,6 +458,12 @@ export const ERROR_CATALOGUE = {
     raisedBy: POLLER,
     meaning: 'Le New Black refused the client id and secret given for a connection: nothing was stored. Check them in Le New Black, then set them again.',
   },
+  'POLLER.CREDENTIALS_UNREADABLE': {
+    retriable: false,
+    raisedBy: POLLER,
+    meaning:
+      "The LNB credentials stored for the connection cannot be opened with the poller's POLLER_CREDENTIALS_KEY (the key was changed, or the value altered): the run stopped before asking Le New Black anything. Set the credentials again.",
+  },
   'POLLER.UNAVAILABLE': {
     retriable: true,
     raisedBy: MONITOR,
