@@ -9,6 +9,7 @@ import { PollerHandlers } from './handlers/poller.handlers';
 import { RunCommands } from './handlers/run-commands';
 import { InternalConnectionsController } from './http/internal.controller';
 import { FlowSettingsStore } from './store/flow-settings-store';
+import { ConnectionStore } from './store/connection-store';
 import { CREDENTIALS_CIPHER, LnbCredentialsStore } from './store/lnb-credentials-store';
 import { RunStore } from './store/run-store';
 import { RunStreams } from './store/run-streams';
@@ -50,6 +51,7 @@ export class AppModule {
           useFactory: (c: PollerConfig) => (c.credentialsKey === undefined ? undefined : SecretCipher.fromText(c.credentialsKey, 'POLLER_CREDENTIALS_KEY')),
         },
         LnbCredentialsStore,
+        ConnectionStore,
         FlowSettingChanges,
         RunCommands,
         RunStreams,

@@ -96,7 +96,22 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
       status: 'paused',
       pausedReason: 'Year-end close',
     });
+    // Paused, the deployment's connection runs nothing: refused here, and the poller learns it from Kafka.
+    const refused = await http<Body & { message: string }>('POST', `${monitor.url}/api/runs`, { flow: 'invoices' }, { 'x-api-key': operator });
+    expect([refused.status, refused.body.message]).toEqual([
+      409,
+      'The connection acme-uk is paused (Year-end close): resume it (POST /api/connections/acme-uk/resume), then run again.',
+    ]);
+    await waitFor(
+      'the poller to learn the pause',
+      async () => (await pool.query(`select status from poller.connections where connection_id = 'acme-uk'`)).rows[0]?.status === 'paused',
+    );
     expect((await call('POST', '/acme-uk/resume')).body.connection).toMatchObject({ status: 'active', pausedReason: null, version: 5 });
+    await waitFor(
+      'the poller to learn the resumption',
+      async () => (await pool.query(`select status from poller.connections where connection_id = 'acme-uk'`)).rows[0]?.status === 'active',
+    );
+    expect((await http('POST', `${monitor.url}/api/runs`, { flow: 'invoices' }, { 'x-api-key': operator })).status).toBe(202);
 
     expect((await call('POST', '', { id: 'acme-nl', name: 'Acme NL', timeZone: 'Europe/Amsterdam' })).status).toBe(201);
     const removed = await call('DELETE', '/acme-nl');

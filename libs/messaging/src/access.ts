@@ -48,7 +48,7 @@ export const SHARED_WRITERS: Readonly<Partial<Record<EventType, readonly { servi
 
 /** The topics each service's @EventPattern handlers name ('every': all of the registry). */
 export const SUBSCRIPTIONS: Readonly<Record<ServiceName, readonly EventType[] | 'every'>> = {
-  'lnb-poller': ['RunRequested', 'ScheduleChangeRequested', 'SelectionChangeRequested'],
+  'lnb-poller': ['RunRequested', 'ScheduleChangeRequested', 'SelectionChangeRequested', 'ConnectionChanged'],
   mapper: ['InvoiceDetected', 'CreditNoteDetected', 'OrgReferenceDataPublished', 'MappingChangeRequested'],
   'xero-exporter': ['DocumentMapped', 'AllocationCheckRequested'],
   // Runs, task logs, document histories and metrics are projections of every topic.

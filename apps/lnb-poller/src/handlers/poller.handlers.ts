@@ -1,8 +1,9 @@
-// The poller's Kafka entry: queue a run; change a flow's schedule or selection. Each command applied once.
-import { EventEnvelope, RunRequested, ScheduleChangeRequested, SelectionChangeRequested } from '@lnbx/contracts';
+// The poller's Kafka entry: queue a run; change a flow's schedule or selection; learn a connection's status. Each applied once.
+import { ConnectionChanged, EventEnvelope, RunRequested, ScheduleChangeRequested, SelectionChangeRequested } from '@lnbx/contracts';
 import { EventHandlers, Outbox } from '@lnbx/messaging';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { requestOf } from '../domain/run';
+import { ConnectionStore } from '../store/connection-store';
 import { RunExecutor } from '../workers/run-executor';
 import { FlowSettingChanges } from './flow-setting-changes';
 import { RunCommands } from './run-commands';
@@ -17,6 +18,7 @@ export class PollerHandlers {
     private readonly runs: RunCommands,
     private readonly executor: RunExecutor,
     private readonly settings: FlowSettingChanges,
+    private readonly connections: ConnectionStore,
   ) {}
 
   @EventPattern(RunRequested.definition.topic)
@@ -25,6 +27,12 @@ export class PollerHandlers {
       this.runs.queue(tx, requestOf({ value: env.payload, eventId: env.eventId }), new Date().toISOString()),
     );
     this.executor.poke();
+  }
+
+  /** A connection paused, resumed or removed in monitor-api: its next run or firing reads it (no restart). */
+  @EventPattern(ConnectionChanged.definition.topic)
+  async onConnectionChanged(@Payload() env: EventEnvelope<ConnectionChanged.Value>): Promise<void> {
+    await this.outbox.once(CONSUMER, env.eventId, (tx) => this.connections.learn(tx, env.payload.connection));
   }
 
   @EventPattern(ScheduleChangeRequested.definition.topic)

@@ -34,6 +34,7 @@ import { fingerprintOf, revisionOf } from '../domain/revision';
 import { lostTheRun, type RunCommand, type RunRequest, type RunState } from '../domain/run';
 import { selectDocument } from '@lnbx/scheduling';
 import { RunCommands } from '../handlers/run-commands';
+import { ConnectionStore, notRunning } from '../store/connection-store';
 import { type DocumentRead, RunStore } from '../store/run-store';
 import { SelectionStore } from '../store/selection-store';
 import { mapLimit, readAhead } from './concurrency';
@@ -84,6 +85,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     private readonly selections: SelectionStore,
     private readonly outbox: Outbox,
     private readonly clients: LnbClients,
+    private readonly connections: ConnectionStore,
     @Inject(CONFIG) private readonly config: PollerConfig,
     private readonly logger: JsonLogger,
     @Inject(METRICS) metrics: Registry,
@@ -151,6 +153,21 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     // Taken before anything is read from LNB: a completed run saw every change made before this.
     const startedAt = new Date();
     const log = this.logger.child({ runId: run.runId, flow: run.flow });
+    // A paused or removed connection reads nothing: the run ends at once, saying why (it was asked before the pause, or around it).
+    const stopped = notRunning(this.config.connectionId, await this.connections.known(this.config.connectionId));
+    if (stopped) {
+      const at = new Date().toISOString();
+      const problem = { code: 'POLLER.CONNECTION_NOT_ACTIVE' as const, severity: 'error' as const, message: stopped };
+      await held.decide({
+        type: 'FailRun',
+        worker: this.worker,
+        eventId: randomUUID(),
+        at,
+        value: { runId: run.runId, flow: run.flow, problem, failedAt: at },
+      });
+      log.warn('run not started: the connection is not active', { reason: stopped });
+      return;
+    }
     const end = this.duration.startTimer({ flow: run.flow });
     const named = Boolean(run.documents?.length);
     const { scope, reason, changedSince } = chooseScope(

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { PollerConfig } from '../config';
 import { dueFiring } from '../domain/schedule';
 import { RunCommands } from '../handlers/run-commands';
+import { ConnectionStore, notRunning } from '../store/connection-store';
 import { ScheduleStore } from '../store/schedule-store';
 
 @Injectable()
@@ -22,6 +23,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
     private readonly schedules: ScheduleStore,
     private readonly outbox: Outbox,
     private readonly runs: RunCommands,
+    private readonly connections: ConnectionStore,
     @Inject(CONFIG) private readonly config: PollerConfig,
     private readonly logger: JsonLogger,
   ) {}
@@ -43,6 +45,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
   /** Fires what is due at `now`; a fire missed while no poller ran is fired once, not once per slot. */
   async tick(now: Date): Promise<number> {
     let fired = 0;
+    const stopped = notRunning(this.config.connectionId, await this.connections.known(this.config.connectionId));
     for (const row of await this.schedules.enabled()) {
       const schedule = { enabled: row.enabled, cron: row.cron, timeZone: row.time_zone };
       if (this.isRefused(row.flow, schedule, now)) continue;
@@ -50,6 +53,8 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       if (!fireAt) continue;
       const won = await this.outbox.store.withTransaction(async (tx) => {
         if (!(await this.schedules.claimFiring(tx, row.flow, fireAt))) return false;
+        // Paused: the firing is spent, not kept for the resumption (which would fire at once what the pause held back).
+        if (stopped) return false;
         // Queued here at once, and published for monitor-api (every poller reads it back: queued already).
         await this.runs.request(tx, {
           type: 'RequestRun',
@@ -62,6 +67,8 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
       if (won) {
         fired++;
         this.logger.info('schedule fired', { flow: row.flow, fireAt: fireAt.toISOString() });
+      } else if (stopped) {
+        this.logger.info('schedule not fired: the connection is not active', { flow: row.flow, fireAt: fireAt.toISOString(), reason: stopped });
       }
     }
     return fired;

@@ -1,9 +1,11 @@
 import { createEnvelope, flowKey, RunRequested, type Flow, type RunMode, type RunTrigger } from '@lnbx/contracts';
-import { CONFIG } from '@lnbx/platform';
-import { Inject, Injectable } from '@nestjs/common';
+import { CONFIG, PG_POOL } from '@lnbx/platform';
+import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
 import { MonitorConfig } from '../config';
 import { ProjectionService } from '../handlers/projection.service';
+import { getConnection } from '../store/connection-store';
 
 /**
  * RequestRun, as the buttons and the API send it. A retry is a run too (trigger 'retry', the
@@ -16,9 +18,11 @@ export class RunRequests {
   constructor(
     private readonly projection: ProjectionService,
     @Inject(CONFIG) private readonly config: MonitorConfig,
+    @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
   async request(r: { flow: Flow; mode?: RunMode; trigger: RunTrigger; documents?: string[]; requestedBy: string; fullRecheck?: boolean }): Promise<string> {
+    await this.refuseWhenNotActive();
     const runId = randomUUID();
     const env = createEnvelope(
       RunRequested.definition,
@@ -35,5 +39,17 @@ export class RunRequests {
     );
     await this.projection.emit(`run-${runId}`, [env], 'no_stream');
     return runId;
+  }
+
+  /** A paused or removed connection runs nothing: 409 in plain words (the poller refuses it too, should one get through). */
+  private async refuseWhenNotActive(): Promise<void> {
+    const id = this.config.connectionId;
+    const c = await getConnection(this.pool, id);
+    if (c?.status === 'paused') {
+      throw new ConflictException(
+        `The connection ${id} is paused${c.pausedReason ? ` (${c.pausedReason})` : ''}: resume it (POST /api/connections/${id}/resume), then run again.`,
+      );
+    }
+    if (c?.status === 'removed') throw new ConflictException(`The connection ${id} was removed: nothing of it runs any more.`);
   }
 }

@@ -458,6 +458,12 @@ export const ERROR_CATALOGUE = {
     raisedBy: POLLER,
     meaning: 'Le New Black refused the client id and secret given for a connection: nothing was stored. Check them in Le New Black, then set them again.',
   },
+  'POLLER.CONNECTION_NOT_ACTIVE': {
+    retriable: false,
+    raisedBy: POLLER,
+    meaning:
+      'The connection is paused or was removed in the Integration Center, so the run read nothing from Le New Black (a scheduled run is not even asked for). Resume the connection, then run again.',
+  },
   'POLLER.CREDENTIALS_UNREADABLE': {
     retriable: false,
     raisedBy: POLLER,
