@@ -76,20 +76,20 @@ describe('schema migrations (npm run migrate)', () => {
 
   it('migrates a fresh database, records each migration once, and a second run changes nothing', async () => {
     const first = await cli(fresh, 'up');
-    expect(first.stdout).toMatch(/exporter: 0003_drop-oauth-states/);
+    expect(first.stdout).toMatch(/exporter: 0004_connection-statuses/);
     const again = await cli(fresh, 'up');
     expect(again.stdout).toMatch(/is up to date/);
     const status = await cli(fresh, 'status');
     expect(status.stdout.trim().split('\n')).toEqual(['poller: up to date', 'mapper: up to date', 'exporter: up to date', 'monitor: up to date']);
     const recorded = await query<{ n: number }>(fresh, 'select count(*)::int as n from exporter.pgmigrations');
-    expect(recorded[0].n).toBe(3);
+    expect(recorded[0].n).toBe(4);
   });
 
   it("migrates the previous release's database to the same schema, keeping its data", async () => {
     const before = await cli(previous, 'status').catch((err: { code: number; stdout: string }) => err);
     expect(before).toMatchObject({
       code: 3,
-      stdout: expect.stringContaining('exporter: pending 0001_event-store, 0001_baseline, 0002_allocations, 0003_drop-oauth-states'),
+      stdout: expect.stringContaining('exporter: pending 0001_event-store, 0001_baseline, 0002_allocations, 0003_drop-oauth-states, 0004_connection-statuses'),
     });
     await cli(previous, 'up');
     expect(await shape(previous)).toEqual(await shape(fresh));
@@ -141,7 +141,9 @@ describe('schema migrations (npm run migrate)', () => {
   it("undoes each owner's last migration and does it again", async () => {
     const shapeBefore = await shape(fresh);
     await cli(fresh, 'down');
-    expect(await query(fresh, "select to_regclass('exporter.oauth_states') as t")).toEqual([{ t: 'exporter.oauth_states' }]);
+    expect(await query(fresh, "select to_regclass('exporter.connection_statuses') as e, to_regclass('poller.connection_statuses') as p")).toEqual([
+      { e: null, p: null },
+    ]);
     const status = await cli(fresh, 'status').catch((err: { code: number; stdout: string }) => err);
     expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0005_connections') });
     await cli(fresh, 'up');

@@ -2,42 +2,15 @@
 // the real broker, the poller as its own process, the LNB sandbox over HTTP. While paused a run asked for ends
 // at once, failed in plain words, having asked LNB nothing, and a due schedule is spent without a run; an older
 // change redelivered does not undo a newer one; resumed, runs go as before.
-import { ConnectionChanged, createEnvelope, flowKey, type RunFailed, ScheduleChangeRequested } from '@lnbx/contracts';
+import { type ConnectionChanged, createEnvelope, exampleConnectionChanged, flowKey, type RunFailed, ScheduleChangeRequested } from '@lnbx/contracts';
 import { waitFor } from '@lnbx/testing';
 import { Pool } from 'pg';
 import { PollerHarness } from './testing/harness';
 
 const CONNECTION = 'acme';
 
-function changed(version: number, status: 'active' | 'paused', change: ConnectionChanged.Value['change']) {
-  const at = new Date(Date.UTC(2026, 11, 2, 9, version)).toISOString();
-  return createEnvelope(
-    ConnectionChanged.definition,
-    {
-      change,
-      by: 'finance-operator',
-      at,
-      connection: {
-        id: CONNECTION,
-        name: 'Acme',
-        timeZone: 'Europe/London',
-        baseCurrency: 'GBP',
-        status,
-        pausedReason: status === 'paused' ? 'year-end close' : null,
-        xero: { state: 'never', tenantId: null, organisationName: null, reason: null },
-        lnbCredentials: null,
-        mappingChanged: null,
-        scheduleChanged: null,
-        selectionChanged: null,
-        createdAt: at,
-        createdBy: 'admin',
-        updatedAt: at,
-        version,
-      },
-    },
-    { producer: 'monitor-api', connectionId: CONNECTION, correlationId: `change-${version}`, key: CONNECTION },
-  );
-}
+const changed = (version: number, status: 'active' | 'paused', change: ConnectionChanged.Value['change']) =>
+  exampleConnectionChanged(CONNECTION, version, status, change);
 
 describe('lnb-poller: a paused connection runs nothing', () => {
   const h = new PollerHarness({ name: 'connection_status', connectionId: CONNECTION });
@@ -55,7 +28,8 @@ describe('lnb-poller: a paused connection runs nothing', () => {
   });
 
   const status = async () =>
-    (await pool.query<{ status: string; version: number }>('select status, version from poller.connections where connection_id = $1', [CONNECTION])).rows[0];
+    (await pool.query<{ status: string; version: number }>('select status, version from poller.connection_statuses where connection_id = $1', [CONNECTION]))
+      .rows[0];
   const lnbCalls = () => h.lnb.admin.calls().total;
 
   it('ends a run asked for while paused, reading nothing from LNB, and runs again once resumed', async () => {

@@ -104,12 +104,12 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
     ]);
     await waitFor(
       'the poller to learn the pause',
-      async () => (await pool.query(`select status from poller.connections where connection_id = 'acme-uk'`)).rows[0]?.status === 'paused',
+      async () => (await pool.query(`select status from poller.connection_statuses where connection_id = 'acme-uk'`)).rows[0]?.status === 'paused',
     );
     expect((await call('POST', '/acme-uk/resume')).body.connection).toMatchObject({ status: 'active', pausedReason: null, version: 5 });
     await waitFor(
       'the poller to learn the resumption',
-      async () => (await pool.query(`select status from poller.connections where connection_id = 'acme-uk'`)).rows[0]?.status === 'active',
+      async () => (await pool.query(`select status from poller.connection_statuses where connection_id = 'acme-uk'`)).rows[0]?.status === 'active',
     );
     expect((await http('POST', `${monitor.url}/api/runs`, { flow: 'invoices' }, { 'x-api-key': operator })).status).toBe(202);
 

@@ -1,6 +1,6 @@
 // The exporter's parts as Nest providers. Option objects are derived from the validated config here, one
 // provider each, so every part states what it needs; the loops start and stop with the application.
-import { EVENT_STORE, EventSourcingModule, Outbox, toStored } from '@lnbx/messaging';
+import { ConnectionStatuses, EVENT_STORE, EventSourcingModule, Outbox, toStored } from '@lnbx/messaging';
 import { JsonLogger, PG_POOL, PlatformModule, SecretCipher } from '@lnbx/platform';
 import { DynamicModule, Module, type Provider } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
@@ -145,6 +145,8 @@ export class AppModule {
           inject: [Outbox],
           useFactory: (outbox: Outbox) => new DocumentLifecycleStore(outbox.store, toStored),
         },
+        // Each connection's status as monitor-api publishes it (exporter.connection_statuses).
+        { provide: ConnectionStatuses, useFactory: () => new ConnectionStatuses(SCHEMA) },
         { provide: SecretCipher, inject: [ExporterConfig], useFactory: (c: ExporterConfig) => SecretCipher.fromText(c.xeroTokenKey, 'XERO_TOKEN_KEY') },
         { provide: Limiters, inject: [XERO_API_OPTIONS], useFactory: (o: XeroApiOptions) => new Limiters(o.limits, o.minuteMs) },
         senderPoolProvider,

@@ -13,6 +13,7 @@ export class ExporterMetrics {
   readonly exported: Counter<'type' | 'outcome'>;
   readonly failed: Counter<'type' | 'code'>;
   readonly attachmentsFailed: Counter<'type'>;
+  readonly held: Gauge<'connection' | 'status'>;
 
   constructor(@Inject(METRICS) registry: Registry) {
     const registers = [registry];
@@ -50,6 +51,13 @@ export class ExporterMetrics {
       name: 'lnbx_xero_attachments_failed_total',
       help: 'LNB PDFs that could not be attached (the export itself stands).',
       labelNames: ['type'],
+      registers,
+    });
+    // One series per connection that is or was paused or removed since the start (bounded by the connections).
+    this.held = new Gauge({
+      name: 'lnbx_exporter_documents_held',
+      help: 'Documents waiting for Xero that are held because their connection is paused or removed in the Integration Center (0 once resumed).',
+      labelNames: ['connection', 'status'],
       registers,
     });
   }

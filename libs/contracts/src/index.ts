@@ -25,3 +25,4 @@ export * from './events/xero-connection';
 export * from './events/xero-connection-changed';
 export * from './events/credit-note-allocation';
 export * from './events/connection-changed';
+export { exampleConnectionChanged } from './events/connection-changed/example';

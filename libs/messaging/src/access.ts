@@ -50,7 +50,7 @@ export const SHARED_WRITERS: Readonly<Partial<Record<EventType, readonly { servi
 export const SUBSCRIPTIONS: Readonly<Record<ServiceName, readonly EventType[] | 'every'>> = {
   'lnb-poller': ['RunRequested', 'ScheduleChangeRequested', 'SelectionChangeRequested', 'ConnectionChanged'],
   mapper: ['InvoiceDetected', 'CreditNoteDetected', 'OrgReferenceDataPublished', 'MappingChangeRequested'],
-  'xero-exporter': ['DocumentMapped', 'AllocationCheckRequested'],
+  'xero-exporter': ['DocumentMapped', 'AllocationCheckRequested', 'ConnectionChanged'],
   // Runs, task logs, document histories and metrics are projections of every topic.
   'monitor-api': 'every',
 };

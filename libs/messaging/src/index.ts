@@ -6,3 +6,4 @@ export * from './publisher';
 export * from './transport';
 export * from './event-sourcing.module';
 export * from './bootstrap';
+export * from './connection-statuses';

@@ -1,38 +1,20 @@
-// What the poller knows of each connection's status (poller.connections), learned from monitor-api's
-// ConnectionChanged: a run or a firing of a connection that is paused or removed reads nothing from LNB.
-import type { ConnectionSnapshot, ConnectionStatus } from '@lnbx/contracts';
+// What the poller knows of each connection's status (poller.connection_statuses, libs/messaging's ConnectionStatuses):
+// a run or a firing of a connection that is paused or removed reads nothing from LNB.
+import { ConnectionStatuses, type KnownConnection } from '@lnbx/messaging';
 import { PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
-import type { ClientBase, Pool } from 'pg';
+import type { Pool } from 'pg';
 import { SCHEMA } from './schema';
 
-export interface KnownConnection {
-  status: ConnectionStatus;
-  pausedReason: string | null;
-}
-
 @Injectable()
-export class ConnectionStore {
-  constructor(@Inject(PG_POOL) private readonly pool: Pool) {}
-
-  /** The connection as published; an older version than the one kept (a redelivery, a replay) changes nothing. */
-  async learn(tx: ClientBase, c: Pick<ConnectionSnapshot, 'id' | 'status' | 'pausedReason' | 'version'>): Promise<void> {
-    await tx.query(
-      `insert into ${SCHEMA}.connections as c (connection_id, status, paused_reason, version) values ($1, $2, $3, $4)
-       on conflict (connection_id) do update set status = excluded.status, paused_reason = excluded.paused_reason, version = excluded.version,
-         updated_at = now()
-       where c.version < excluded.version`,
-      [c.id, c.status, c.pausedReason, c.version],
-    );
+export class ConnectionStore extends ConnectionStatuses {
+  constructor(@Inject(PG_POOL) private readonly pool: Pool) {
+    super(SCHEMA);
   }
 
-  /** Its status as last published; undefined for a connection monitor-api never published (a deployment of before: active). */
-  async known(connectionId: string): Promise<KnownConnection | undefined> {
-    const { rows } = await this.pool.query<{ status: ConnectionStatus; paused_reason: string | null }>(
-      `select status, paused_reason from ${SCHEMA}.connections where connection_id = $1`,
-      [connectionId],
-    );
-    return rows[0] && { status: rows[0].status, pausedReason: rows[0].paused_reason };
+  /** Its status as last published; undefined for a connection monitor-api never published (active). */
+  status(connectionId: string): Promise<KnownConnection | undefined> {
+    return this.known(this.pool, connectionId);
   }
 }
 

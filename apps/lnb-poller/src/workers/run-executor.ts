@@ -154,7 +154,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     const startedAt = new Date();
     const log = this.logger.child({ runId: run.runId, flow: run.flow });
     // A paused or removed connection reads nothing: the run ends at once, saying why (it was asked before the pause, or around it).
-    const stopped = notRunning(this.config.connectionId, await this.connections.known(this.config.connectionId));
+    const stopped = notRunning(this.config.connectionId, await this.connections.status(this.config.connectionId));
     if (stopped) {
       const at = new Date().toISOString();
       const problem = { code: 'POLLER.CONNECTION_NOT_ACTIVE' as const, severity: 'error' as const, message: stopped };

@@ -45,7 +45,7 @@ export class Scheduler implements OnApplicationBootstrap, OnApplicationShutdown 
   /** Fires what is due at `now`; a fire missed while no poller ran is fired once, not once per slot. */
   async tick(now: Date): Promise<number> {
     let fired = 0;
-    const stopped = notRunning(this.config.connectionId, await this.connections.known(this.config.connectionId));
+    const stopped = notRunning(this.config.connectionId, await this.connections.status(this.config.connectionId));
     for (const row of await this.schedules.enabled()) {
       const schedule = { enabled: row.enabled, cron: row.cron, timeZone: row.time_zone };
       if (this.isRefused(row.flow, schedule, now)) continue;

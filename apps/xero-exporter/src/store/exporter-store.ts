@@ -1,6 +1,6 @@
 // SQL over the exporter's tables. Every method takes the connection to run on, so callers decide what
 // shares a transaction (a document's outcome, its events and its pending row go together).
-import type { DocumentMapped } from '@lnbx/contracts';
+import type { ConnectionStatus, DocumentMapped } from '@lnbx/contracts';
 import type { DocumentRef } from '../domain/events';
 import type { ClientBase, Pool } from 'pg';
 import { SCHEMA } from './schema';
@@ -25,6 +25,8 @@ export interface ConnectionRow {
   refreshToken: string | null;
   pausedUntil: Date | null;
   pauseReason: string | null;
+  /** The connection as monitor-api says (`connections()` only): paused or removed, nothing of it is sent. */
+  activity?: ConnectionStatus;
   referencePublishedAt: Date | null;
   connectedAt: Date | null;
   updatedAt: Date;
@@ -103,8 +105,12 @@ export class ExporterStore {
     await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`${S}.connection:${connectionId}`]);
   }
 
+  /** Every Xero connection, each with its connection's status as monitor-api last published it (active when never). */
   async connections(db: Db): Promise<ConnectionRow[]> {
-    const { rows } = await db.query(`select * from ${S}.connections order by connection_id`);
+    const { rows } = await db.query(
+      `select c.*, coalesce(s.status, 'active') as activity from ${S}.connections c left join ${S}.connection_statuses s using (connection_id)
+       order by connection_id`,
+    );
     return rows.map(toConnection);
   }
 

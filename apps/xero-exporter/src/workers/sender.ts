@@ -46,6 +46,8 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
   /** Per organisation: an allocation unit running here, and when the next may start (its share of the minute spent). */
   private readonly allocating = new Set<string>();
   private readonly nextAllocationAt = new Map<string, number>();
+  /** Connections held here (paused or removed), as last seen: their gauge goes back to 0 when resumed. */
+  private readonly heldAs = new Map<string, 'paused' | 'removed'>();
   private readonly logger: JsonLogger;
 
   constructor(
@@ -135,11 +137,27 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
     for (const c of await this.store.connections(this.pool)) {
       if (c.status !== 'connected' || !c.xeroTenantId) continue;
       if (c.pausedUntil && c.pausedUntil.getTime() > now) continue;
+      // Paused (or removed) in the Integration Center: its documents, follow-ups and allocations wait.
+      if (await this.held(c)) continue;
       const limiter = this.xero.limiters.for(c.xeroTenantId);
       while (this.running && (this.active.get(c.xeroTenantId) ?? 0) < this.o.concurrent && limiter.hasRoom(Date.now())) {
         if (!(await this.startUnit(c))) break;
       }
     }
+  }
+
+  /** Whether the connection is paused or removed; says how many of its documents wait meanwhile (0 again once resumed). */
+  private async held(c: ConnectionRow): Promise<boolean> {
+    const status = c.activity ?? 'active';
+    if (status === 'active') {
+      const was = this.heldAs.get(c.connectionId);
+      if (was) this.metrics.held.set({ connection: c.connectionId, status: was }, 0);
+      this.heldAs.delete(c.connectionId);
+      return false;
+    }
+    this.heldAs.set(c.connectionId, status);
+    this.metrics.held.set({ connection: c.connectionId, status }, await this.store.pendingCount(this.pool, c.connectionId));
+    return true;
   }
 
   private async startUnit(c: ConnectionRow): Promise<boolean> {

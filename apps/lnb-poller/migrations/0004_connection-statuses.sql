@@ -4,7 +4,7 @@
 -- A run or a scheduled firing of a connection that is not active reads nothing from LNB.
 
 -- Up Migration
-create table poller.connections (
+create table poller.connection_statuses (
   connection_id text primary key,
   status text not null check (status in ('active', 'paused', 'removed')),
   paused_reason text,
@@ -13,4 +13,4 @@ create table poller.connections (
 );
 
 -- Down Migration
-drop table poller.connections;
+drop table poller.connection_statuses;
