@@ -44,6 +44,7 @@ async function ensureDatabase() {
 // One viewer and one operator key per demo start (hashed by monitor-api; printed once, below).
 const viewerKey = process.env.DEMO_VIEWER_KEY ?? `view-${randomBytes(18).toString('base64url')}`;
 const operatorKey = process.env.DEMO_OPERATOR_KEY ?? `oper-${randomBytes(18).toString('base64url')}`;
+const adminKey = process.env.DEMO_ADMIN_KEY ?? `admn-${randomBytes(18).toString('base64url')}`;
 // The exporter stores Xero tokens encrypted with this key: kept in .local so a restart can read them.
 /** A key kept between demo runs in .local/<name> (what it sealed stays readable): Xero tokens, LNB credentials. */
 function demoKey(name) {
@@ -131,7 +132,7 @@ const services = [
     app: 'monitor-api',
     env: {
       HTTP_PORT: monitorPort,
-      MONITOR_BOOTSTRAP_KEYS: `viewer:${viewerKey},operator:${operatorKey}`,
+      MONITOR_BOOTSTRAP_KEYS: `viewer:${viewerKey},operator:${operatorKey},admin:${adminKey}`,
       EXPORTER_INTERNAL_URL: 'http://127.0.0.1:4003',
       EXPORTER_SERVICE_TOKEN: serviceToken,
       POLLER_INTERNAL_URL: 'http://127.0.0.1:4001',
@@ -216,6 +217,7 @@ try {
   say(`Integration Center: ${monitor}/`);
   say(`viewer key:   ${viewerKey}`);
   say(`operator key: ${operatorKey}   (the page asks for one; API calls send it as x-api-key)`);
+  say(`admin key:    ${adminKey}   (the integrator's: also creates and removes connections, POST /api/connections)`);
   say(`try: curl -X POST ${monitor}/api/runs -H 'x-api-key: ${operatorKey}' -H 'content-type: application/json' -d '{"flow":"invoices"}'`);
   say(`logs: ${path.relative(root, logDir)}/  -  Ctrl-C stops everything`);
   if (process.env.DEMO_EXIT_WHEN_READY === '1') await stop(0);

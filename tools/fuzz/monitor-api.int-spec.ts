@@ -37,8 +37,9 @@ import { requestArb, send } from './requests';
 import { NEST_INPUT_RULES } from './rules';
 import { type OpenApiDocument, operationsOf, Oracle } from './schema';
 
-const OPERATOR = 'operator-key-for-fuzzing-0123456789';
-const HEADERS = { 'x-api-key': OPERATOR };
+// An admin key: it may do all an operator may, and create and remove connections, so every operation is tried.
+const ADMIN = 'admin-key-for-fuzzing-0123456789';
+const HEADERS = { 'x-api-key': ADMIN };
 const REPLAY = 'npx jest --ci tools/fuzz/monitor-api.int-spec.ts';
 /** Tables written only by appending (the event store, the journal, the task log): their row count says whether they changed. */
 const APPEND_ONLY = new Set(['events', 'processed_events', 'journal', 'log_lines']);
@@ -90,7 +91,7 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
       ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
       CONNECTION_ID: 'acme',
-      MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,
+      MONITOR_BOOTSTRAP_KEYS: `admin:${ADMIN}`,
       EXPORTER_INTERNAL_URL: 'http://xero-exporter.invalid:4003',
       EXPORTER_SERVICE_TOKEN: 'a-service-token-for-fuzzing-0123456789abcdef',
       POLLER_INTERNAL_URL: `http://127.0.0.1:${(poller.address() as AddressInfo).port}`,

@@ -145,7 +145,7 @@ describe('schema migrations (npm run migrate)', () => {
       { e: null, p: null },
     ]);
     const status = await cli(fresh, 'status').catch((err: { code: number; stdout: string }) => err);
-    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0005_connections') });
+    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0006_admin-role') });
     await cli(fresh, 'up');
     expect(await shape(fresh)).toEqual(shapeBefore);
   });

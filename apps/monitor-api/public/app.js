@@ -101,7 +101,7 @@ async function signIn(key) {
   $('app').hidden = false;
   $('who').hidden = false;
   $('who-text').textContent = `Signed in with ${state.me.name} (${state.me.role})`;
-  const operator = state.me.role === 'operator';
+  const operator = state.me.role === 'operator' || state.me.role === 'admin';
   for (const el of document.querySelectorAll('.operator-only')) el.hidden = !operator;
   for (const el of document.querySelectorAll('.viewer-note')) el.hidden = operator;
   await Promise.all([refresh(), loadSettings(), refreshXero()]);
@@ -392,7 +392,7 @@ async function checkAllocations() {
 }
 
 function renderDocuments(docs) {
-  const operator = state.me && state.me.role === 'operator';
+  const operator = state.me && (state.me.role === 'operator' || state.me.role === 'admin');
   $('docs-table')
     .querySelector('tbody')
     .replaceChildren(

@@ -31,6 +31,7 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
   let poller: SpawnedService;
   let observer: Consumer;
   let operator: string;
+  let admin: string;
   let viewer: string;
 
   beforeAll(async () => {
@@ -38,6 +39,8 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
     db = await createTestDatabase('connections');
     pool = new Pool({ connectionString: db.url, max: 2 });
     operator = (await createApiKey(pool, 'finance-ops', 'operator')).key;
+    // The integrator's: only an admin key creates and removes connections.
+    admin = (await createApiKey(pool, 'integrator', 'admin')).key;
     viewer = (await createApiKey(pool, 'finance-viewer', 'viewer')).key;
     // CONNECTION_ID names the connection this deployment's flows belong to: its schedule changes are recorded on it.
     const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme-uk' };
@@ -76,7 +79,9 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
     Number((await pool.query<{ n: string }>("select count(*) as n from monitor.events where stream_id = 'connection-' || $1", [id])).rows[0].n);
 
   it('creates, lists, reads, renames, pauses, resumes and removes a connection, each change saying who made it', async () => {
-    const created = await call('POST', '', { id: 'acme-uk', name: 'Acme UK', timeZone: 'europe/london', baseCurrency: 'GBP' });
+    const byOperator = await call('POST', '', { id: 'acme-uk', name: 'Acme UK', timeZone: 'Europe/London' });
+    expect(byOperator.status).toBe(403);
+    const created = await call('POST', '', { id: 'acme-uk', name: 'Acme UK', timeZone: 'europe/london', baseCurrency: 'GBP' }, admin);
     expect(created.status).toBe(201);
     expect(created.body.connection).toMatchObject({
       id: 'acme-uk',
@@ -84,7 +89,7 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
       timeZone: 'Europe/London',
       baseCurrency: 'GBP',
       status: 'active',
-      createdBy: 'finance-ops',
+      createdBy: 'integrator',
       xero: { state: 'never' },
       lnbCredentials: null,
       version: 1,
@@ -113,8 +118,9 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
     );
     expect((await http('POST', `${monitor.url}/api/runs`, { flow: 'invoices' }, { 'x-api-key': operator })).status).toBe(202);
 
-    expect((await call('POST', '', { id: 'acme-nl', name: 'Acme NL', timeZone: 'Europe/Amsterdam' })).status).toBe(201);
-    const removed = await call('DELETE', '/acme-nl');
+    expect((await call('POST', '', { id: 'acme-nl', name: 'Acme NL', timeZone: 'Europe/Amsterdam' }, admin)).status).toBe(201);
+    expect((await call('DELETE', '/acme-nl')).status).toBe(403);
+    const removed = await call('DELETE', '/acme-nl', undefined, admin);
     expect([removed.status, removed.body.connection.status]).toEqual([200, 'removed']);
 
     const list = await http<{ connections: { id: string; status: string; name: string }[] }>('GET', `${monitor.url}/api/connections`, undefined, {
@@ -131,12 +137,15 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
       "select type, data->>'by' as by from monitor.events where stream_id = 'connection-acme-uk' order by stream_version",
     );
     expect(rows).toEqual(
-      ['ConnectionCreated', 'ConnectionRenamed', 'TimeZoneChanged', 'ConnectionPaused', 'ConnectionResumed'].map((type) => ({ type, by: 'finance-ops' })),
+      ['ConnectionCreated', 'ConnectionRenamed', 'TimeZoneChanged', 'ConnectionPaused', 'ConnectionResumed'].map((type) => ({
+        type,
+        by: type === 'ConnectionCreated' ? 'integrator' : 'finance-ops',
+      })),
     );
     await waitFor('the changes on Kafka', () => (published.filter((e) => e.connectionId === 'acme-uk').length >= 5 ? true : undefined));
     const uk = published.filter((e) => e.connectionId === 'acme-uk');
     expect(uk.map((e) => [e.payload.change, e.payload.by, e.payload.connection.version])).toEqual([
-      ['created', 'finance-ops', 1],
+      ['created', 'integrator', 1],
       ['renamed', 'finance-ops', 2],
       ['time_zone_changed', 'finance-ops', 3],
       ['paused', 'finance-ops', 4],
@@ -160,7 +169,7 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
       ['PUT', '/acme-uk/lnb-credentials', { clientId: 'x' }, 'clientSecret'],
     ];
     for (const [method, path, body, field] of cases) {
-      const answer = await call(method, path, body);
+      const answer = await call(method, path, body, admin);
       expect([method, path, answer.status]).toEqual([method, path, 400]);
       expect(JSON.stringify(answer.body.message)).toContain(field);
     }
@@ -178,7 +187,7 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
       ['DELETE', '/nobody', undefined],
       ['PUT', '/nobody/lnb-credentials', { clientId: 'a', clientSecret: 'b' }],
     ] as const) {
-      const answer = await call(method, path, body);
+      const answer = await call(method, path, body, admin);
       expect([method, path, answer.status, answer.body.message]).toEqual([method, path, 404, 'There is no such connection.']);
     }
     expect((await call('PATCH', '/acme-uk', { name: 'By a viewer' }, viewer)).status).toBe(403);
@@ -186,7 +195,7 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
   });
 
   it('refuses transitions the connection does not allow with a 409 in plain words', async () => {
-    const taken = await call('POST', '', { id: 'acme-uk', name: 'Again', timeZone: 'UTC' });
+    const taken = await call('POST', '', { id: 'acme-uk', name: 'Again', timeZone: 'UTC' }, admin);
     expect([taken.status, taken.body.code, taken.body.message]).toEqual([
       409,
       'CONNECTION.ALREADY_EXISTS',
@@ -206,7 +215,7 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
       ['DELETE', '/acme-nl', undefined],
       ['PUT', '/acme-nl/lnb-credentials', { clientId: lnb.clientId, clientSecret: lnb.clientSecret }],
     ] as const) {
-      const answer = await call(method, path, body);
+      const answer = await call(method, path, body, method === 'DELETE' ? admin : operator);
       expect([method, answer.status, answer.body.code]).toEqual([method, 409, 'CONNECTION.REMOVED']);
       expect(answer.body.message).toMatch(/^The connection acme-nl was removed/);
     }

@@ -1,6 +1,6 @@
 // Every route needs an API key, except health, metrics and what is marked @Public() (the Integration
 // Center's page and files: the page asks for a key and sends it with every API call). Reads need a
-// viewer key; what triggers or edits needs @Roles('operator').
+// viewer key; what triggers or edits needs @Roles('operator'); creating and removing connections @Roles('admin').
 import { HealthController, JsonLogger, MetricsController, PG_POOL } from '@lnbx/platform';
 import {
   CanActivate,

@@ -1,5 +1,5 @@
 // API keys of monitor-api, from the command line (DATABASE_URL as for the service):
-//   node -r ./tools/runtime/register-ts.js apps/monitor-api/src/cli/api-keys.ts create <viewer|operator> <name>
+//   node -r ./tools/runtime/register-ts.js apps/monitor-api/src/cli/api-keys.ts create <viewer|operator|admin> <name>
 //   ... list | revoke <name>
 // `create` prints the new key once; only its salted hash is stored.
 import 'reflect-metadata';
@@ -11,7 +11,7 @@ import { MonitorConfig } from '../config';
 import { ROLES, type Role } from '../domain/api-keys';
 import { REQUIRED_MIGRATION, SCHEMA } from '../store/schema';
 
-const USAGE = 'usage: api-keys.ts create <viewer|operator> <name> | list | revoke <name>';
+const USAGE = 'usage: api-keys.ts create <viewer|operator|admin> <name> | list | revoke <name>';
 
 async function main([command, ...args]: string[]): Promise<void> {
   const config = loadConfig(MonitorConfig);

@@ -2,11 +2,15 @@
 // adds nothing but latency to every request); a key is shown once, when it is created.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-export const ROLES = ['viewer', 'operator'] as const;
+/**
+ * viewer: reads; operator: also triggers and edits the connection's runs and settings (a brand's finance team);
+ * admin: also creates and removes connections (the integrator who runs the deployment).
+ */
+export const ROLES = ['viewer', 'operator', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
-/** An operator may do everything a viewer may. */
-export const roleAllows = (have: Role, need: Role): boolean => have === 'operator' || need === 'viewer';
+/** Each role may do everything the ones before it may. */
+export const roleAllows = (have: Role, need: Role): boolean => ROLES.indexOf(have) >= ROLES.indexOf(need);
 
 export interface StoredKey {
   name: string;
@@ -45,7 +49,7 @@ export function keyFromHeaders(headers: Record<string, string | string[] | undef
 }
 
 /**
- * MONITOR_BOOTSTRAP_KEYS, "viewer:<key>,operator:<key>": the keys to create at boot. The problems
+ * MONITOR_BOOTSTRAP_KEYS, "viewer:<key>,operator:<key>,admin:<key>": the keys to create at boot. The problems
  * name the entry by position, never its key.
  */
 export function parseBootstrapKeys(raw: string): { ok: true; keys: { role: Role; key: string }[] } | { ok: false; problems: string[] } {
@@ -59,7 +63,7 @@ export function parseBootstrapKeys(raw: string): { ok: true; keys: { role: Role;
       const at = entry.indexOf(':');
       const role = at > 0 ? entry.slice(0, at) : '';
       const key = at > 0 ? entry.slice(at + 1) : '';
-      if (!(ROLES as readonly string[]).includes(role)) problems.push(`entry ${i + 1} must start with viewer: or operator:`);
+      if (!(ROLES as readonly string[]).includes(role)) problems.push(`entry ${i + 1} must start with viewer:, operator: or admin:`);
       else if (key.length < MIN_KEY_LENGTH) problems.push(`entry ${i + 1} (${role}): the key must be at least ${MIN_KEY_LENGTH} characters`);
       else if (!KEY_CHARS.test(key)) problems.push(`entry ${i + 1} (${role}): the key may hold letters, digits and . _ ~ + / = - only`);
       else keys.push({ role: role as Role, key });

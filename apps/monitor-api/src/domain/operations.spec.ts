@@ -165,24 +165,30 @@ describe('API keys', () => {
   });
 
   it('reads MONITOR_BOOTSTRAP_KEYS, naming bad entries by position, never by key', () => {
-    expect(parseBootstrapKeys('viewer:vvvvvvvvvvvvvvvvvvvvvv, operator:oooooooooooooooooooooo')).toEqual({
+    expect(parseBootstrapKeys('viewer:vvvvvvvvvvvvvvvvvvvvvv, operator:oooooooooooooooooooooo,admin:aaaaaaaaaaaaaaaaaaaaaa')).toEqual({
       ok: true,
       keys: [
         { role: 'viewer', key: 'vvvvvvvvvvvvvvvvvvvvvv' },
         { role: 'operator', key: 'oooooooooooooooooooooo' },
+        { role: 'admin', key: 'aaaaaaaaaaaaaaaaaaaaaa' },
       ],
     });
-    const bad = parseBootstrapKeys('admin:xxxxxxxxxxxxxxxxxxxxxxxx,viewer:short');
-    expect(bad).toEqual({ ok: false, problems: ['entry 1 must start with viewer: or operator:', 'entry 2 (viewer): the key must be at least 20 characters'] });
+    const bad = parseBootstrapKeys('root:xxxxxxxxxxxxxxxxxxxxxxxx,viewer:short');
+    expect(bad).toEqual({
+      ok: false,
+      problems: ['entry 1 must start with viewer:, operator: or admin:', 'entry 2 (viewer): the key must be at least 20 characters'],
+    });
     expect(JSON.stringify(bad)).not.toMatch(/xxxx|short/);
   });
 
-  it('takes the key from x-api-key or a Bearer header; an operator may do what a viewer may', () => {
+  it('takes the key from x-api-key or a Bearer header; an operator may do what a viewer may, an admin what an operator may', () => {
     expect(keyFromHeaders({ 'x-api-key': 'k1' })).toBe('k1');
     expect(keyFromHeaders({ authorization: 'Bearer k2' })).toBe('k2');
     expect(keyFromHeaders({ authorization: 'Basic abc' })).toBeNull();
     expect(roleAllows('operator', 'viewer')).toBe(true);
     expect(roleAllows('viewer', 'operator')).toBe(false);
+    expect(['viewer', 'operator', 'admin'].map((need) => roleAllows('admin', need as 'viewer'))).toEqual([true, true, true]);
+    expect([roleAllows('operator', 'admin'), roleAllows('viewer', 'admin')]).toEqual([false, false]);
   });
 });
 

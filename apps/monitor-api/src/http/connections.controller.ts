@@ -45,8 +45,8 @@ export class ConnectionsController {
   ) {}
 
   @Post()
-  @Roles('operator')
-  @ApiOperation({ summary: 'Create a connection (one brand: its LNB account and its Xero organisation); 409 when the id is taken' })
+  @Roles('admin')
+  @ApiOperation({ summary: 'Create a connection (one brand: its LNB account and its Xero organisation); admin keys only; 409 when the id is taken' })
   async create(@Body() b: CreateConnectionDto, @Caller() who: Principal): Promise<{ connection: ConnectionOut }> {
     return this.outcome(
       await this.commands.apply(b.id, this.ask(who, { type: 'Create', id: b.id, name: b.name, timeZone: b.timeZone, baseCurrency: b.baseCurrency })),
@@ -101,8 +101,10 @@ export class ConnectionsController {
 
   @Delete(':id')
   @IdParam()
-  @Roles('operator')
-  @ApiOperation({ summary: 'Remove a connection: recorded, never deleted; its documents already in Xero stay there; 409 when removed already' })
+  @Roles('admin')
+  @ApiOperation({
+    summary: 'Remove a connection (admin keys only): recorded, never deleted; its documents already in Xero stay there; 409 when removed already',
+  })
   async remove(@Param('id') id: string, @Caller() who: Principal): Promise<{ connection: ConnectionOut }> {
     return this.outcome(await this.commands.apply(this.known(id), this.ask(who, { type: 'Remove' })));
   }
