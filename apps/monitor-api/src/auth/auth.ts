@@ -152,8 +152,11 @@ export class AuthGuard implements CanActivate {
     const principal = await this.verifier.verify(key);
     if (!principal) throw new UnauthorizedException('This API key is not valid (unknown or revoked).');
     const need = this.reflector.getAllAndOverride<Role>(ROLE, [ctx.getHandler(), cls]) ?? 'viewer';
-    if (!roleAllows(principal.role, need)) throw new ForbiddenException(`This needs an ${need} key; "${principal.name}" is a ${principal.role} key.`);
+    if (!roleAllows(principal.role, need)) throw new ForbiddenException(`This needs ${aKey(need)}; "${principal.name}" is ${aKey(principal.role)}.`);
     req.principal = principal;
     return true;
   }
 }
+
+/** "a viewer key", "an operator key", "an admin key". */
+const aKey = (role: Role): string => `${/^[aeiou]/.test(role) ? 'an' : 'a'} ${role} key`;
