@@ -67,7 +67,12 @@ describe('the Kafka access plan', () => {
     expect(monitor.reads).toHaveLength(EVENTS.length * 2);
   });
 
-  it('reads no topic a service does not handle: the poller reads its three commands only', () => {
-    expect(accessOf('lnb-poller').reads).toEqual(['lnb.run.requested.v1', 'lnb.schedule.change-requested.v1', 'lnb.selection.change-requested.v1']);
+  it("reads no topic a service does not handle: the poller reads its three commands and the connections' changes only", () => {
+    expect(accessOf('lnb-poller').reads).toEqual([
+      'lnb.run.requested.v1',
+      'lnb.schedule.change-requested.v1',
+      'lnb.selection.change-requested.v1',
+      'monitor.connection.changed.v1',
+    ]);
   });
 });
