@@ -44,7 +44,7 @@ describe('a run whose poller goes silent', () => {
           `run-${runId}`,
         ])
       ).rows;
-    process.kill(pid, 'SIGSTOP');
+    await stopOutsideATransaction(pid, pool, () => h.ofRun(runId, 'InvoiceDetected').length);
     try {
       h.lnb.admin.clearFaults();
       // Read from the stream, not from Kafka: the stopped poller may be the one whose outbox relay publishes
@@ -85,3 +85,26 @@ describe('a run whose poller goes silent', () => {
     expect((await pool.query(`select status from poller.runs where run_id = $1`, [runId])).rows).toEqual([{ status: 'completed' }]);
   });
 });
+
+/**
+ * Stops the holder between two database transactions. Stopped inside one (a page being stored), it would hold
+ * the run stream's row lock until it wakes, and the other poller's takeover would wait behind it: no lease can
+ * end that (a real frozen process is cut off by its connection's timeout). After the stop, any transaction of
+ * this database still open (or a query still running) may be its: then it is let go on until its next page and
+ * stopped again.
+ */
+async function stopOutsideATransaction(pid: number, pool: Pool, pages: () => number): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    process.kill(pid, 'SIGSTOP');
+    const { rows } = await pool.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity
+       where datname = current_database() and backend_type = 'client backend' and pid <> pg_backend_pid()
+         and state in ('active', 'idle in transaction', 'idle in transaction (aborted)')`,
+    );
+    if (rows[0].n === 0) return;
+    if (attempt === 20) throw new Error('the holder was inside a transaction at each of 20 stops');
+    process.kill(pid, 'SIGCONT');
+    const seen = pages();
+    await waitFor('the next page stored', () => pages() > seen);
+  }
+}
