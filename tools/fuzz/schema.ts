@@ -110,7 +110,7 @@ export class Oracle {
   private readonly compiled = new WeakMap<Schema, ValidateFunction>();
 
   constructor(private readonly rules: ApiRules = {}) {
-    addFormats(this.ajv, ['date', 'date-time']);
+    addFormats(this.ajv, ['date', 'date-time', 'password']);
   }
 
   /** A parameter's text as the server decodes it (several when repeated), against its schema. */
