@@ -102,8 +102,8 @@ describe('KafkaEventTransport with a batch handler', () => {
     expect(given()).toEqual([...ids, ids[5]]);
   });
 
-  it('splits a poison message out of its batch: dead-lettered alone, its neighbours handled once', async () => {
-    const runs = Array.from({ length: 20 }, (_, i) => aRun(i === 7 ? 'poison-7' : `p-${String(i).padStart(2, '0')}`));
+  it('splits a poison message out of its batch: dead-lettered alone, its neighbours handled once, the batches after it whole', async () => {
+    const runs = Array.from({ length: 60 }, (_, i) => aRun(i === 7 ? 'poison-7' : `p-${String(i).padStart(2, '0')}`));
     await publisher.publish(runs);
     const dead = await waitFor('the poison dead-lettered', () => dlq.messages.find((m) => m.value?.toString().includes('"poison-7"')));
     expect(dead.headers?.['x-dlq-code']?.toString()).toBe('LNB.VALIDATION');
@@ -114,6 +114,9 @@ describe('KafkaEventTransport with a batch handler', () => {
     // It was tried with its batch first, then alone.
     expect(calls.some((c) => c.length > 1 && c.includes('poison-7'))).toBe(true);
     expect(calls).toContainEqual(['poison-7']);
+    // Only the poison's own chunk went one at a time: what followed it was handed over several at once again.
+    const afterPoison = calls.slice(calls.findIndex((c) => c.length === 1 && c[0] === 'poison-7') + 1);
+    expect(afterPoison.some((c) => c.length > 1)).toBe(true);
     expect(dlq.messages.filter((m) => m.value?.toString().includes('"poison-7"'))).toHaveLength(1);
   });
 });

@@ -210,39 +210,37 @@ export class KafkaEventTransport extends Server implements CustomTransportStrate
   }
 
   /**
-   * Handles a batch in order. A retriable failure pauses only this partition and seeks back to the
-   * failed message, so it comes again after the backoff while the other partitions go on; its offset
-   * is not resolved, so no commit ever passes it.
+   * Handles a batch in order: a batch handler's messages in chunks of `maxBatchSize`, any other's one at a
+   * time. A chunk that cannot go whole (a failure, a message that does not decode or waits for a retry) goes
+   * one message at a time, and the chunks after it whole again. A retriable failure pauses only this
+   * partition and seeks back to the failed message, so it comes again after the backoff while the other
+   * partitions go on; its offset is not resolved, so no commit ever passes it.
    */
   private async onBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
     const pattern = baseTopic(this.options.topicPrefix, topic);
     const handler = this.getHandlerByPattern(pattern);
-    let messages = batch.messages;
-    if (isBatchHandler(handler)) {
-      const size = this.options.maxBatchSize ?? CONSUMER_DEFAULTS.maxBatchSize;
-      while (messages.length > 1) {
-        if (!isRunning() || isStale() || this.stopping) return;
-        const chunk = messages.slice(0, size);
-        // Handled whole, or (a failure, a message that does not decode or is being retried) one at a time below.
-        if (!(await this.onChunk(topic, partition, pattern, handler!, chunk))) break;
+    const size = isBatchHandler(handler) ? (this.options.maxBatchSize ?? CONSUMER_DEFAULTS.maxBatchSize) : 1;
+    const going = () => isRunning() && !isStale() && !this.stopping;
+    batches: for (let i = 0; i < batch.messages.length && going(); i += size) {
+      const chunk = batch.messages.slice(i, i + size);
+      if (chunk.length > 1 && (await this.onChunk(topic, partition, pattern, handler!, chunk))) {
         resolveOffset(chunk[chunk.length - 1].offset);
         await heartbeat();
-        await commitOffsetsIfNecessary();
-        messages = messages.slice(chunk.length);
+        continue;
       }
-    }
-    for (const message of messages) {
-      if (!isRunning() || isStale() || this.stopping) break;
-      const outcome = await this.onMessage(topic, partition, message);
-      if (outcome.retryInMs !== undefined) {
-        const resume = pause();
-        this.consumer?.seek({ topic, partition, offset: message.offset });
-        setTimeout(resume, outcome.retryInMs).unref();
-        break;
+      for (const message of chunk) {
+        if (!going()) break batches;
+        const outcome = await this.onMessage(topic, partition, message);
+        if (outcome.retryInMs !== undefined) {
+          const resume = pause();
+          this.consumer?.seek({ topic, partition, offset: message.offset });
+          setTimeout(resume, outcome.retryInMs).unref();
+          break batches;
+        }
+        resolveOffset(message.offset);
+        await heartbeat();
       }
-      resolveOffset(message.offset);
-      await heartbeat();
     }
     await commitOffsetsIfNecessary();
   }
