@@ -380,6 +380,22 @@ describe('xero-exporter against the Xero sandbox', () => {
     expect((invoice('CT-3')?.Contact as { ContactID: string }).ContactID).toBe(archived.ContactID);
   });
 
+  it('creates two retailers of the same name sent together: the one Xero refuses for the name is suffixed, not failed', async () => {
+    // Found by the fault suite (tools/fault): two batches created namesakes at once, and the second document failed.
+    const envs = [
+      aMappedInvoice('TW-1').withContact({ contactNumber: 'RET-TWIN-1', name: 'Twin Boutique' }).envelope(),
+      aMappedInvoice('TW-2').withContact({ contactNumber: 'RET-TWIN-2', name: 'Twin Boutique' }).envelope(),
+    ];
+    await rig.publisher.publish(envs);
+    await Promise.all(envs.map((e) => rig.observer.waitExported(e.payload.documentKey)));
+    expect(envs.flatMap((e) => rig.observer.failedOf(e.payload.documentKey))).toEqual([]);
+    const twins = rig.sandbox.admin.contacts(tenant).filter((c) => String(c.ContactNumber).startsWith('RET-TWIN-'));
+    expect(twins).toHaveLength(2);
+    // One keeps the name, the other gets its number as a suffix (which one depends on which Xero saw first).
+    const [plain, suffixed] = [twins.filter((c) => c.Name === 'Twin Boutique'), twins.filter((c) => c.Name === `Twin Boutique (${c.ContactNumber})`)];
+    expect([plain.length, suffixed.length]).toEqual([1, 1]);
+  });
+
   it('gives up after XERO_MAX_ATTEMPTS on a document Xero keeps failing, says a retry is safe, and a retry run exports it once', async () => {
     const fault = rig.sandbox.admin.addFault({ kind: 'error', status: 503, tenantId: tenant, method: 'PUT', pathPrefix: '/CreditNotes' });
     const cn = aMappedCreditNote('GU-CN-1');

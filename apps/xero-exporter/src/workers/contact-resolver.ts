@@ -136,11 +136,17 @@ export class ContactResolver {
     return { contactId: d.contactId };
   }
 
-  private async create(tenant: Tenant, list: { wanted: XeroContact; name: string }[], results: Map<string, ContactResult>): Promise<void> {
+  /**
+   * Creates the contacts in one call. One that Xero refuses because its number or its name was taken a moment
+   * ago (another batch, another instance created that retailer, or a namesake of it, since our look) is decided
+   * again on a fresh look by number and by name: its own contact is used, a namesake's clash gets the suffix and
+   * is created again, once.
+   */
+  private async create(tenant: Tenant, list: { wanted: XeroContact; name: string }[], results: Map<string, ContactResult>, again = true): Promise<void> {
     const payload: Contacts = { contacts: list.map((c) => newContact(c.wanted, c.name)) };
     const key = batchIdempotencyKey(list.map((c) => idempotencyKey(`contact:${tenant.xeroTenantId}:${c.wanted.contactNumber}`, c.name)));
     const body = await this.xero.call(tenant, 'PUT /Contacts', (api, t) => api.createContacts(t, payload, false, key));
-    const raced: XeroContact[] = [];
+    const raced: { wanted: XeroContact; name: string }[] = [];
     list.forEach((c, i) => {
       const item = body.contacts?.[i];
       const errors = (item?.validationErrors ?? []).map((v) => v.message ?? '').filter(Boolean);
@@ -148,7 +154,7 @@ export class ContactResolver {
         results.set(c.wanted.contactNumber, { contactId: item.contactID });
         this.logger.info('xero contact created', { contactNumber: c.wanted.contactNumber, contactId: item.contactID, name: c.name });
       } else if (errors.some((m) => /already assigned to another contact/i.test(m))) {
-        raced.push(c.wanted);
+        raced.push(c);
       } else {
         results.set(c.wanted.contactNumber, { problems: validationProblems(errors).map((p) => ({ ...p, code: CODES.contact, field: 'contact' })) });
       }
@@ -157,22 +163,36 @@ export class ContactResolver {
       const r = results.get(c.wanted.contactNumber);
       if (r && 'contactId' in r) await this.store.saveContact(this.pool, tenant.xeroTenantId, c.wanted.contactNumber, r.contactId, c.name);
     }
-    if (raced.length) {
-      // Another exporter instance created the same retailer a moment ago: find its contact by number.
-      const again = await this.lookup(tenant, raced, false);
-      for (const c of raced) {
-        const hit = again.find((k) => k.contactNumber?.toLowerCase() === c.contactNumber.toLowerCase() && k.status === 'ACTIVE');
-        if (hit) {
-          await this.store.saveContact(this.pool, tenant.xeroTenantId, c.contactNumber, hit.contactId, hit.name);
-          results.set(c.contactNumber, { contactId: hit.contactId });
-        } else {
-          results.set(c.contactNumber, {
-            problems: [
-              { code: CODES.contact, message: `The contact name ${c.name} is already used by another Xero contact.`, severity: 'error', field: 'contact' },
-            ],
-          });
-        }
+    if (!raced.length) return;
+    const found = await this.lookup(
+      tenant,
+      raced.map((c) => c.wanted),
+    );
+    const toCreate: { wanted: XeroContact; name: string }[] = [];
+    for (const c of raced) {
+      const decision = decideContact(
+        c.wanted,
+        found,
+        found.filter((k) => k.status === 'ACTIVE'),
+        this.suffixTemplate,
+      );
+      if (decision.action !== 'create') results.set(c.wanted.contactNumber, await this.apply(tenant, c.wanted, decision));
+      else if (again && decision.name !== c.name) {
+        this.logger.warn('contact name taken by another retailer a moment ago: creating it with a suffix', {
+          contactNumber: c.wanted.contactNumber,
+          name: c.wanted.name,
+          newName: decision.name,
+          takenBy: decision.clashWith?.contactNumber,
+        });
+        toCreate.push({ wanted: c.wanted, name: decision.name });
+      } else {
+        results.set(c.wanted.contactNumber, {
+          problems: [
+            { code: CODES.contact, message: `The contact name ${c.name} is already used by another Xero contact.`, severity: 'error', field: 'contact' },
+          ],
+        });
       }
     }
+    if (toCreate.length) await this.create(tenant, toCreate, results, false);
   }
 }
