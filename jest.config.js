@@ -1,5 +1,5 @@
 // Test levels by file suffix: *.spec.ts = unit (no I/O), *.int-spec.ts = real Kafka + Postgres + sandboxes,
-// *.e2e-spec.ts = the whole system driven as a user would (browser included).
+// *.e2e-spec.ts = the whole system driven as a user would (browser included), *.fault-spec.ts = the whole system under faults.
 const { pathsToModuleNameMapper } = require('./tools/test/paths');
 
 const common = {
@@ -31,6 +31,13 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/global-teardown.ts',
+      setupFilesAfterEnv: ['<rootDir>/tools/test/long-timeout.js'],
+    },
+    // The whole system under faults, on a broker and a PostgreSQL server of its own (tools/fault): no global setup.
+    {
+      ...common,
+      displayName: 'fault',
+      testMatch: ['<rootDir>/tools/**/*.fault-spec.ts'],
       setupFilesAfterEnv: ['<rootDir>/tools/test/long-timeout.js'],
     },
   ],
