@@ -16,7 +16,7 @@ import { RunStreams } from './store/run-streams';
 import { ScheduleStore } from './store/schedule-store';
 import { REQUIRED_MIGRATION, SCHEMA } from './store/schema';
 import { SelectionStore } from './store/selection-store';
-import { lnbBudgetProvider, lnbClientsProvider } from './workers/lnb-clients';
+import { lnbBudgetsProvider, lnbClientsProvider } from './workers/lnb-clients';
 import { RunExecutor } from './workers/run-executor';
 import { Scheduler } from './workers/scheduler';
 
@@ -61,7 +61,7 @@ export class AppModule {
         FlowSettingsStore,
         Scheduler,
         RunExecutor,
-        lnbBudgetProvider,
+        lnbBudgetsProvider,
         lnbClientsProvider,
       ],
     };

@@ -35,15 +35,6 @@ export class PollerConfig extends ServiceConfig {
   @Matches(/^https?:\/\/\S+$/, { message: 'LNB_BASE_URL must be an http(s) URL' })
   lnbBaseUrl = 'http://127.0.0.1:4010/apis/wholesale/v2';
 
-  @Env('LNB_CLIENT_ID')
-  @IsString()
-  lnbClientId = 'demo-client';
-
-  @Env('LNB_CLIENT_SECRET')
-  @Secret()
-  @IsString()
-  lnbClientSecret = 'demo-secret';
-
   /** Attempts of one LNB call (429, 5xx, network) before the run fails. */
   @Env('LNB_MAX_ATTEMPTS')
   @IsInt()
@@ -79,16 +70,30 @@ export class PollerConfig extends ServiceConfig {
   @Min(1000)
   runLeaseMs = 60_000;
 
-  /** Runs one poller process executes at once (never two of one flow anywhere): the flows' runs interleave. */
+  /**
+   * Runs one poller process executes at once, of every connection (never two of one connection's flow anywhere):
+   * the runs interleave, each connection spending its own LNB budget.
+   */
   @Env('POLLER_CONCURRENT_RUNS')
   @IsInt()
   @Min(1)
-  @Max(8)
-  concurrentRuns = 2;
+  @Max(64)
+  concurrentRuns = 8;
 
   /**
-   * The connection's LNB budget: requests per minute, shared by every poller instance of the
-   * connection (through Postgres), token requests and retries included. LNB publishes no limit; the
+   * Runs of one connection one poller process executes at once: a brand whose LNB account is slow or failing holds
+   * no more than this many of POLLER_CONCURRENT_RUNS, and the next run claimed is of the connection with the fewest
+   * runs in flight.
+   */
+  @Env('POLLER_RUNS_PER_CONNECTION')
+  @IsInt()
+  @Min(1)
+  @Max(64)
+  runsPerConnection = 2;
+
+  /**
+   * Each connection's LNB budget: requests per minute, shared by every poller instance (through Postgres, one
+   * bucket per connection: a brand never spends another's), token requests and retries included. LNB publishes no limit; the
    * default, 20 a second at most, is about 1% of what the poller sends unbudgeted to the local sandbox. At this
    * pace a first import or a full re-check of 100,000 invoices takes about 85 minutes; an incremental
    * run costs its listing pages.

@@ -35,6 +35,10 @@ describe('lnb-poller: a paused connection runs nothing', () => {
   it('ends a run asked for while paused, reading nothing from LNB, and runs again once resumed', async () => {
     await h.publisher.publish([changed(1, 'active', 'created'), changed(2, 'paused', 'paused')]);
     await waitFor('the pause learned', async () => (await status())?.version === 2);
+    // Its time zone with it: a schedule that names none fires in it.
+    expect((await pool.query('select time_zone from poller.connection_statuses where connection_id = $1', [CONNECTION])).rows).toEqual([
+      { time_zone: 'Europe/London' },
+    ]);
     const before = lnbCalls();
 
     const runId = await h.request();

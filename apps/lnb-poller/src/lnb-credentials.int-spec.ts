@@ -13,7 +13,7 @@ const TOKEN = randomBytes(32).toString('hex');
 const KEY = randomBytes(32).toString('hex');
 
 describe('lnb-poller: PUT /internal/connections/:id/lnb-credentials', () => {
-  const h = new PollerHarness({ name: 'lnb_credentials', connectionId: 'acme' });
+  const h = new PollerHarness({ name: 'lnb_credentials', connectionId: 'acme', sealCredentials: false });
   let poller: SpawnedService;
   let pool: Pool;
 

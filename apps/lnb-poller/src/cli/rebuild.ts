@@ -1,7 +1,8 @@
 // npm run poller:rebuild: writes the poller's projections again from its streams, through the same evolve and
-// projection code the live path uses: the schedules and selections (schedule-<flow>, selection-<flow>), then
-// each flow's progress (run-<runId>) and each document's published revision (document-<key>). Safe while
-// pollers run: what writes them waits for it, and what reads them reads the old rows until it commits.
+// projection code the live path uses: every connection's schedules and selections (schedule-<connection>-<flow>,
+// selection-<connection>-<flow>), then each connection's flows' progress (run-<runId>) and each document's published
+// revision (document-<key>). Safe while pollers run: what writes them waits for it, and what reads them reads the old
+// rows until it commits.
 import 'reflect-metadata';
 import { assertMigrated, PostgresEventStore } from '@lnbx/event-store';
 import { loadConfig } from '@lnbx/platform';

@@ -1,5 +1,5 @@
-// A flow's settings, each decided from its own stream: its schedule (schedule-<flow>) and its selection
-// rules (selection-<flow>). Every accepted change is one event carrying the whole setting after it, so a
+// A connection's flow's settings, each decided from its own stream: its schedule (schedule-<connection>-<flow>) and
+// its selection rules (selection-<connection>-<flow>). Every accepted change is one event carrying the whole setting after it, so a
 // stream's state is its last event and its version; the tables the scheduler and the runs read are
 // projections of that state (store/flow-settings-store.ts).
 import {

@@ -2,12 +2,14 @@ import type { RunCompleted, RunFailed, RunStarted } from '@lnbx/contracts';
 import { decideRun, evolveRun, newRun, progressOf, type RunCommand, type RunEvent, type RunRequest, type RunState } from './run';
 
 const RUN = 'run-1';
+const CONNECTION = 'acme';
 const LEASE_MS = 60_000;
 const T0 = Date.parse('2026-03-10T09:00:00.000Z');
 const at = (seconds: number): string => new Date(T0 + seconds * 1000).toISOString();
 
 const request: RunRequest = {
   runId: RUN,
+  connectionId: CONNECTION,
   flow: 'invoices',
   mode: 'export',
   trigger: 'manual',
@@ -43,16 +45,17 @@ const startedBy = (worker: string, scope: RunStarted.Value['scope'] = 'increment
   type: 'RunStarted',
   value: startedValue(worker, scope, at(seconds)),
   eventId: `started-by-${worker}`,
+  connectionId: CONNECTION,
   at: at(seconds),
 });
 /** As a poller older than incremental runs wrote it: no scope, no claim before it. */
 const legacyStart = (worker: string, seconds = 2): RunEvent => {
   const { scope: _scope, scopeReason: _reason, ...value } = startedValue(worker, undefined, at(seconds));
-  return { type: 'RunStarted', value, eventId: `started-by-${worker}`, at: at(seconds) };
+  return { type: 'RunStarted', value, eventId: `started-by-${worker}`, connectionId: CONNECTION, at: at(seconds) };
 };
 const page = (worker: string, n: number): RunEvent => ({ type: 'PageStored', worker, page: n, documents: 500, emitted: 3, at: at(3 + n) });
-const completed: RunEvent = { type: 'RunCompleted', value: completedValue, eventId: 'completed-1', at: at(9) };
-const failed: RunEvent = { type: 'RunFailed', value: failedValue, eventId: 'failed-1', at: at(9) };
+const completed: RunEvent = { type: 'RunCompleted', value: completedValue, eventId: 'completed-1', connectionId: CONNECTION, at: at(9) };
+const failed: RunEvent = { type: 'RunFailed', value: failedValue, eventId: 'failed-1', connectionId: CONNECTION, at: at(9) };
 
 const given = (...events: RunEvent[]): RunState => events.reduce(evolveRun, newRun(RUN));
 /** The events a command makes from the state `events` leave, or its refusal. */
@@ -75,8 +78,8 @@ const refused = (code: string) => ({ ok: false, code, message: expect.any(String
 describe('a run requested and queued', () => {
   it('the scheduler fires a run on a new stream, once', () => {
     const value = { runId: RUN, flow: 'invoices' as const, mode: 'export' as const, trigger: 'schedule' as const, requestedBy: 'schedule' };
-    const command: RunCommand = { type: 'RequestRun', value, eventId: 'request-1', at: at(0) };
-    expect(when(command)).toEqual({ ok: true, events: [{ type: 'RunRequested', value, eventId: 'request-1', at: at(0) }] });
+    const command: RunCommand = { type: 'RequestRun', connectionId: CONNECTION, value, eventId: 'request-1', at: at(0) };
+    expect(when(command)).toEqual({ ok: true, events: [{ type: 'RunRequested', value, eventId: 'request-1', connectionId: CONNECTION, at: at(0) }] });
     expect(when(command, queued)).toEqual(refused('RUN.ALREADY_REQUESTED'));
   });
 
@@ -88,6 +91,7 @@ describe('a run requested and queued', () => {
       type: 'RunRequested',
       value: { runId: RUN, flow: 'invoices', mode: 'export', trigger: 'schedule', requestedBy: 'schedule' },
       eventId: 'fired',
+      connectionId: CONNECTION,
       at: at(0),
     };
     expect(when(command, scheduled)).toEqual({ ok: true, events: [] });
@@ -130,7 +134,7 @@ describe('running a run', () => {
   it('the holder starts it, once per claim; an instance that does not hold it cannot', () => {
     expect(when(start('a'), queued, claimedBy('a'))).toEqual({
       ok: true,
-      events: [{ type: 'RunStarted', value: startedValue('a', 'incremental'), eventId: 'started-new', at: at(2) }],
+      events: [{ type: 'RunStarted', value: startedValue('a', 'incremental'), eventId: 'started-new', connectionId: CONNECTION, at: at(2) }],
     });
     expect(when(start('a'), ...running)).toEqual(refused('RUN.ALREADY_STARTED'));
     expect(when(start('b'), queued, claimedBy('a'))).toEqual(refused('RUN.NOT_HELD'));
@@ -177,15 +181,51 @@ describe('running a run', () => {
   });
 });
 
+describe("a run's connection", () => {
+  const startedFor = (connectionId: string, scope: RunStarted.Value['scope']): RunEvent => ({
+    type: 'RunStarted',
+    value: startedValue('a', scope),
+    eventId: 'started-by-a',
+    connectionId,
+    at: at(2),
+  });
+
+  it('its request names it; its start, end and progress carry it', () => {
+    const other = { ...request, connectionId: 'brand-nl' };
+    const claimed = given({ type: 'RunQueued', request: other, at: at(0) }, claimedBy('a'));
+    const decided = decideRun(start('a'), claimed);
+    expect(decided).toMatchObject({ ok: true, events: [{ type: 'RunStarted', connectionId: 'brand-nl' }] });
+    const started = given({ type: 'RunQueued', request: other, at: at(0) }, claimedBy('a'), startedFor('brand-nl', 'full'));
+    expect(decideRun(complete('a'), started)).toMatchObject({ ok: true, events: [{ type: 'RunCompleted', connectionId: 'brand-nl' }] });
+    expect(decideRun(fail('a'), started)).toMatchObject({ ok: true, events: [{ type: 'RunFailed', connectionId: 'brand-nl' }] });
+    const completedHere: RunEvent = { type: 'RunCompleted', value: completedValue, eventId: 'completed-1', connectionId: 'brand-nl', at: at(9) };
+    expect(progressOf(evolveRun(started, completedHere))).toMatchObject({ connectionId: 'brand-nl', flow: 'invoices' });
+  });
+
+  it("a run an older poller started, with no request in its stream, is its start's connection", () => {
+    expect(progressOf(given(startedFor('legacy', 'incremental'), completed))).toMatchObject({ connectionId: 'legacy' });
+  });
+});
+
 describe('the progress a run makes for its flow', () => {
   it('a completed export that read the listing moves its flow to its start; a full one is the last full re-check', () => {
-    expect(progressOf(given(queued, claimedBy('a'), startedBy('a', 'incremental'), completed))).toEqual({ flow: 'invoices', checkedUntil: at(2), full: false });
-    expect(progressOf(given(queued, claimedBy('a'), startedBy('a', 'full'), completed))).toEqual({ flow: 'invoices', checkedUntil: at(2), full: true });
+    expect(progressOf(given(queued, claimedBy('a'), startedBy('a', 'incremental'), completed))).toEqual({
+      connectionId: CONNECTION,
+      flow: 'invoices',
+      checkedUntil: at(2),
+      full: false,
+    });
+    expect(progressOf(given(queued, claimedBy('a'), startedBy('a', 'full'), completed))).toEqual({
+      connectionId: CONNECTION,
+      flow: 'invoices',
+      checkedUntil: at(2),
+      full: true,
+    });
   });
 
   it('after a takeover, from the start of the attempt that completed', () => {
     const state = given(queued, claimedBy('a'), startedBy('a', 'full'), claimedBy('b', 120), startedBy('b', 'incremental', 121), completed);
-    expect(progressOf(state)).toEqual({ flow: 'invoices', checkedUntil: at(121), full: false });
+    expect(progressOf(state)).toEqual({ connectionId: CONNECTION, flow: 'invoices', checkedUntil: at(121), full: false });
   });
 
   it.each([
@@ -198,7 +238,13 @@ describe('the progress a run makes for its flow', () => {
   });
 
   it('none from a preview', () => {
-    const preview: RunEvent = { type: 'RunStarted', value: { ...startedValue('a', 'full'), mode: 'preview' }, eventId: 's', at: at(2) };
+    const preview: RunEvent = {
+      type: 'RunStarted',
+      value: { ...startedValue('a', 'full'), mode: 'preview' },
+      eventId: 's',
+      connectionId: CONNECTION,
+      at: at(2),
+    };
     expect(progressOf(given(queued, claimedBy('a'), preview, completed))).toBeNull();
   });
 

@@ -8,6 +8,8 @@ import { assertNever } from './flow-settings';
 /** What a run was asked to do, as the queue takes it. */
 export interface RunRequest {
   runId: string;
+  /** The connection (brand) the run reads for: its LNB credentials and budget, its settings, its documents' keys. */
+  connectionId: string;
   flow: Flow;
   mode: RunMode;
   trigger: RunTrigger;
@@ -32,6 +34,8 @@ interface Published<T extends string, V> {
   type: T;
   value: V;
   eventId: string;
+  /** The connection its envelope names. */
+  connectionId: string;
   /** Its occurredAt. */
   at: string;
 }
@@ -53,6 +57,8 @@ export type RunStatus = 'new' | 'requested' | 'claimed' | 'started' | 'completed
 /** What the claim in force started: a takeover starts the run again from its first page. */
 export interface RunAttempt {
   eventId: string;
+  /** The connection its RunStarted named (a run an older poller started may have no request in its stream). */
+  connectionId: string;
   startedAt: string;
   flow: Flow;
   mode: RunMode;
@@ -82,7 +88,7 @@ export const newRun = (runId: string): RunState => ({ runId, version: 0, status:
 
 export type RunCommand =
   /** The scheduler fires a run (a new stream). */
-  | { type: 'RequestRun'; value: RunRequested.Value; eventId: string; at: string }
+  | { type: 'RequestRun'; connectionId: string; value: RunRequested.Value; eventId: string; at: string }
   /** A RunRequested consumed from Kafka: the run joins the queue. */
   | { type: 'QueueRun'; request: RunRequest; at: string }
   /**
@@ -111,7 +117,7 @@ export function decideRun(command: RunCommand, state: RunState): RunDecision {
   switch (command.type) {
     case 'RequestRun':
       if (state.version > 0) return refuse('RUN.ALREADY_REQUESTED', `run ${run} exists already`);
-      return accept({ type: 'RunRequested', value: command.value, eventId: command.eventId, at: command.at });
+      return accept({ type: 'RunRequested', value: command.value, eventId: command.eventId, connectionId: command.connectionId, at: command.at });
     case 'QueueRun':
       // Redelivered, or the scheduler's own request read back from Kafka: queued already.
       if (state.request) return accept();
@@ -129,7 +135,7 @@ export function decideRun(command: RunCommand, state: RunState): RunDecision {
       const held = holding(state, command.worker);
       if (held) return held;
       if (state.status === 'started') return refuse('RUN.ALREADY_STARTED', `run ${run} was started already by this claim`);
-      return accept({ type: 'RunStarted', value: command.value, eventId: command.eventId, at: command.at });
+      return accept({ type: 'RunStarted', value: command.value, eventId: command.eventId, connectionId: connectionOf(state), at: command.at });
     }
     case 'StorePage': {
       const held = holding(state, command.worker) ?? notStarted(state);
@@ -142,11 +148,16 @@ export function decideRun(command: RunCommand, state: RunState): RunDecision {
     }
     case 'CompleteRun':
       return (
-        holding(state, command.worker) ?? notStarted(state) ?? accept({ type: 'RunCompleted', value: command.value, eventId: command.eventId, at: command.at })
+        holding(state, command.worker) ??
+        notStarted(state) ??
+        accept({ type: 'RunCompleted', value: command.value, eventId: command.eventId, connectionId: connectionOf(state), at: command.at })
       );
     case 'FailRun':
       // A run may fail before it starts (its progress could not be read).
-      return holding(state, command.worker) ?? accept({ type: 'RunFailed', value: command.value, eventId: command.eventId, at: command.at });
+      return (
+        holding(state, command.worker) ??
+        accept({ type: 'RunFailed', value: command.value, eventId: command.eventId, connectionId: connectionOf(state), at: command.at })
+      );
     default:
       return assertNever(command);
   }
@@ -174,7 +185,8 @@ export function evolveRun(state: RunState, event: RunEvent): RunState {
       };
     case 'RunStarted': {
       const { flow, mode, scope, startedAt } = event.value;
-      return { ...next, status: status('started'), started: { eventId: event.eventId, startedAt, flow, mode, ...(scope ? { scope } : {}), lastPage: 0 } };
+      const started: RunAttempt = { eventId: event.eventId, connectionId: event.connectionId, startedAt, flow, mode, ...(scope ? { scope } : {}), lastPage: 0 };
+      return { ...next, status: status('started'), started };
     }
     case 'PageStored':
       return state.started ? { ...next, started: { ...state.started, lastPage: event.page } } : next;
@@ -192,6 +204,7 @@ export function evolveRun(state: RunState, event: RunEvent): RunState {
 
 /** What a completed run tells of its flow's progress: every change LNB made before it started was seen. */
 export interface ProgressMade {
+  connectionId: string;
   flow: Flow;
   checkedUntil: string;
   full: boolean;
@@ -208,7 +221,7 @@ export function progressOf(state: RunState): ProgressMade | null {
   switch (attempt.scope) {
     case 'full':
     case 'incremental':
-      return { flow: attempt.flow, checkedUntil: attempt.startedAt, full: attempt.scope === 'full' };
+      return { connectionId: attempt.connectionId, flow: attempt.flow, checkedUntil: attempt.startedAt, full: attempt.scope === 'full' };
     case 'named':
     case undefined:
       return null;
@@ -218,9 +231,29 @@ export function progressOf(state: RunState): ProgressMade | null {
 }
 
 /** The RunRequested a run answers, as the queue keeps it. */
-export function requestOf(event: { value: RunRequested.Value; eventId: string }): RunRequest {
+export function requestOf(event: { value: RunRequested.Value; eventId: string; connectionId: string }): RunRequest {
   const { runId, flow, mode, trigger, documents, requestedBy, fullRecheck } = event.value;
-  return { runId, flow, mode, trigger, documents: documents ?? null, requestedBy, requestEventId: event.eventId, fullRecheck: fullRecheck ?? false };
+  return {
+    runId,
+    connectionId: event.connectionId,
+    flow,
+    mode,
+    trigger,
+    documents: documents ?? null,
+    requestedBy,
+    requestEventId: event.eventId,
+    fullRecheck: fullRecheck ?? false,
+  };
+}
+
+/**
+ * The connection of a run being decided on: its request's (a claim records the request first when the stream had
+ * none), else its start's. A run held by an instance always has one of them.
+ */
+function connectionOf(state: RunState): string {
+  const connectionId = state.request?.connectionId ?? state.started?.connectionId;
+  if (!connectionId) throw new Error(`run ${state.runId} has no request and no start: its connection is unknown`);
+  return connectionId;
 }
 
 /** Whether a refusal means the instance lost the run: another holds or ended it. */

@@ -18,7 +18,7 @@ const earlier: FlowSettingEvent = {
 class Fakes {
   readonly stream: FlowSettingEvent[] = [earlier];
   readonly appends: { stream: string; envelopes: EventEnvelope[]; expected: ExpectedVersion }[] = [];
-  readonly projected: FlowSettingState[] = [];
+  readonly projected: (FlowSettingState & { connectionId: string })[] = [];
   readonly processed: string[] = [];
   interfere = 0;
 
@@ -40,7 +40,7 @@ class Fakes {
 
   readonly store = {
     load: async () => this.stream.reduce(evolveFlowSetting, UNSET),
-    project: async (_tx: never, state: FlowSettingState) => void this.projected.push(state),
+    project: async (_tx: never, connectionId: string, state: FlowSettingState) => void this.projected.push({ ...state, connectionId }),
   } as unknown as FlowSettingsStore;
 }
 
@@ -68,7 +68,7 @@ describe('FlowSettingChanges', () => {
     await apply(fakes, env);
     expect(fakes.appends).toHaveLength(1);
     const [{ stream, envelopes, expected }] = fakes.appends;
-    expect({ stream, expected }).toEqual({ stream: 'schedule-invoices', expected: 1 });
+    expect({ stream, expected }).toEqual({ stream: 'schedule-acme-invoices', expected: 1 });
     expect(envelopes).toEqual([
       expect.objectContaining({
         type: 'ScheduleChanged',
@@ -80,7 +80,7 @@ describe('FlowSettingChanges', () => {
         payload: env.payload,
       }),
     ]);
-    expect(fakes.projected).toEqual([{ version: 2, current: { type: 'ScheduleChanged', value: env.payload, at: AT } }]);
+    expect(fakes.projected).toEqual([{ version: 2, current: { type: 'ScheduleChanged', value: env.payload, at: AT }, connectionId: 'acme' }]);
     expect(fakes.processed).toEqual([env.eventId]);
   });
 

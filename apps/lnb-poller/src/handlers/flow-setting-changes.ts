@@ -1,4 +1,5 @@
-// What the handlers hand a schedule or selection change to: decided on the setting's own stream, appended
+// What the handlers hand a schedule or selection change to: decided on the setting's own stream (of the
+// envelope's connection: schedule-<connection>-<flow>, selection-<connection>-<flow>), appended
 // expecting the version it was decided on, and projected from evolve, all in one transaction.
 import { CodedError, createEnvelope, type EventEnvelope, flowKey, isCodedError, ScheduleChanged, SelectionChanged } from '@lnbx/contracts';
 import { Outbox } from '@lnbx/messaging';
@@ -18,7 +19,7 @@ export class FlowSettingChanges {
 
   /** Applies `command`, caused by `cause`, once per `consumer`; a refusal throws its CodedError (not retriable: dead-lettered). */
   async apply(consumer: string, cause: EventEnvelope, command: FlowSettingCommand): Promise<void> {
-    const stream = streamOf(command);
+    const stream = streamOf(cause.connectionId, command);
     for (let attempt = 1; ; attempt++) {
       try {
         await this.outbox.once(consumer, cause.eventId, async (tx) => {
@@ -31,7 +32,7 @@ export class FlowSettingChanges {
             decision.events.map((e) => envelopeOf(e, cause)),
             state.version,
           );
-          await this.settings.project(tx, decision.events.reduce(evolveFlowSetting, state));
+          await this.settings.project(tx, cause.connectionId, decision.events.reduce(evolveFlowSetting, state));
         });
         return;
       } catch (err) {

@@ -1,4 +1,5 @@
-// The poller's Kafka entry: queue a run; change a flow's schedule or selection; learn a connection's status. Each applied once.
+// The poller's Kafka entry, for every connection (each envelope's connectionId): queue a run; change a connection's flow's
+// schedule or selection; learn a connection's status and time zone. Each applied once.
 import { ConnectionChanged, EventEnvelope, RunRequested, ScheduleChangeRequested, SelectionChangeRequested } from '@lnbx/contracts';
 import { EventHandlers, Outbox } from '@lnbx/messaging';
 import { EventPattern, Payload } from '@nestjs/microservices';
@@ -24,12 +25,12 @@ export class PollerHandlers {
   @EventPattern(RunRequested.definition.topic)
   async onRunRequested(@Payload() env: EventEnvelope<RunRequested.Value>): Promise<void> {
     await this.outbox.once(CONSUMER, env.eventId, (tx) =>
-      this.runs.queue(tx, requestOf({ value: env.payload, eventId: env.eventId }), new Date().toISOString()),
+      this.runs.queue(tx, requestOf({ value: env.payload, eventId: env.eventId, connectionId: env.connectionId }), new Date().toISOString()),
     );
     this.executor.poke();
   }
 
-  /** A connection paused, resumed or removed in monitor-api: its next run or firing reads it (no restart). */
+  /** A connection paused, resumed, removed or moved to another time zone in monitor-api: its next run or firing reads it (no restart). */
   @EventPattern(ConnectionChanged.definition.topic)
   async onConnectionChanged(@Payload() env: EventEnvelope<ConnectionChanged.Value>): Promise<void> {
     await this.outbox.once(CONSUMER, env.eventId, (tx) => this.connections.learn(tx, env.payload.connection));

@@ -1,6 +1,6 @@
 // What a run's commands are handed to, from the Kafka handler, the scheduler and the run executor: decided on
 // the run's own stream, appended expecting the version decided on, and the queue's row (and, when the run
-// completes, its flow's progress) written from evolve, all in the caller's transaction.
+// completes, its connection's flow's progress) written from evolve, all in the caller's transaction.
 import { isCodedError } from '@lnbx/contracts';
 import type { Transaction } from '@lnbx/event-store';
 import { Outbox } from '@lnbx/messaging';
@@ -52,14 +52,15 @@ export class RunCommands {
   }
 
   /**
-   * Takes the oldest run this instance may run, or none. The queue says which runs are free (it spans runs:
-   * one flow's runs one at a time); each run's stream says whether it may be taken. A run found ended is
-   * taken off the queue; one another instance wrote to meanwhile is left to the next claim.
+   * Takes the next run this instance may run, or none: of the connection with the fewest runs in flight, the
+   * oldest; none of the connections in `busy`. The queue says which runs are free (it spans runs: one
+   * connection's flow's runs one at a time); each run's stream says whether it may be taken. A run found ended
+   * is taken off the queue; one another instance wrote to meanwhile is left to the next claim.
    */
-  async claim(worker: string, leaseMs: number): Promise<RunState | undefined> {
+  async claim(worker: string, leaseMs: number, busy: readonly string[] = []): Promise<RunState | undefined> {
     return this.outbox.store.withTransaction(async (tx) => {
       await this.runs.lockClaims(tx);
-      for (const candidate of await this.runs.claimable(tx, leaseMs)) {
+      for (const candidate of await this.runs.claimable(tx, leaseMs, busy)) {
         const state = await this.streams.load(tx, candidate.request.runId);
         const command: RunCommand = {
           type: 'ClaimRun',

@@ -1,5 +1,6 @@
 // What the poller knows of each connection's status (poller.connection_statuses, libs/messaging's ConnectionStatuses):
-// a run or a firing of a connection that is paused or removed reads nothing from LNB.
+// a run or a firing of a connection that is paused or removed reads nothing from LNB. It keeps each connection's time
+// zone too (migration 0005): a schedule that names none fires in it.
 import { ConnectionStatuses, type KnownConnection } from '@lnbx/messaging';
 import { PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
@@ -9,7 +10,7 @@ import { SCHEMA } from './schema';
 @Injectable()
 export class ConnectionStore extends ConnectionStatuses {
   constructor(@Inject(PG_POOL) private readonly pool: Pool) {
-    super(SCHEMA);
+    super(SCHEMA, { timeZone: true });
   }
 
   /** Its status as last published; undefined for a connection monitor-api never published (active). */

@@ -1,6 +1,6 @@
-// A flow's setting streams (schedule-<flow>, selection-<flow>) read back through evolve, and their
-// projections (poller.schedules, poller.selections) written from the state: the same code serves a change
-// and the rebuild, so a rebuilt table is the one the changes made.
+// A connection's flow's setting streams (schedule-<connection>-<flow>, selection-<connection>-<flow>) read back
+// through evolve, and their projections (poller.schedules, poller.selections, keyed by connection and flow) written
+// from the state: the same code serves a change and the rebuild, so a rebuilt table is the one the changes made.
 import { assertNever, type Flow, FLOWS, ScheduleChanged, SelectionChanged } from '@lnbx/contracts';
 import { decodeRecorded, type EventStore, type RecordedEvent, type Transaction, UnreadableEventError } from '@lnbx/event-store';
 import { EVENT_STORE } from '@lnbx/messaging';
@@ -10,16 +10,22 @@ import { SETTING_PROJECTIONS } from './schema';
 import { ScheduleStore } from './schedule-store';
 import { SelectionStore } from './selection-store';
 
-export const scheduleStream = (flow: Flow): string => `schedule-${flow}`;
-export const selectionStream = (flow: Flow): string => `selection-${flow}`;
+export const scheduleStream = (connectionId: string, flow: Flow): string => `schedule-${connectionId}-${flow}`;
+export const selectionStream = (connectionId: string, flow: Flow): string => `selection-${connectionId}-${flow}`;
 
-/** The stream a change is decided on and appended to. */
-export function streamOf(command: FlowSettingCommand): string {
+/** A setting stream's connection, from its id (a connection id is lower-case letters, digits and dashes; a flow has none). */
+const SETTING_STREAM = new RegExp(`^(?:schedule|selection)-(.+)-(?:${FLOWS.join('|')})$`);
+export function connectionOfStream(streamId: string): string | undefined {
+  return SETTING_STREAM.exec(streamId)?.[1];
+}
+
+/** The stream a change of `connectionId` is decided on and appended to. */
+export function streamOf(connectionId: string, command: FlowSettingCommand): string {
   switch (command.type) {
     case 'ScheduleChangeRequested':
-      return scheduleStream(command.change.flow);
+      return scheduleStream(connectionId, command.change.flow);
     case 'SelectionChangeRequested':
-      return selectionStream(command.change.flow);
+      return selectionStream(connectionId, command.change.flow);
     default:
       return assertNever(command);
   }
@@ -39,26 +45,26 @@ export class FlowSettingsStore {
     return recorded.map(settingEvent).reduce(evolveFlowSetting, UNSET);
   }
 
-  /** Writes the table a stream's state is read from; a stream never set has no row (the default applies). */
-  async project(tx: Transaction, state: FlowSettingState): Promise<void> {
+  /** Writes the table a connection's stream's state is read from; a stream never set has no row (the default applies). */
+  async project(tx: Transaction, connectionId: string, state: FlowSettingState): Promise<void> {
     const event = state.current;
     if (!event) return;
     switch (event.type) {
       case 'ScheduleChanged':
-        return this.schedules.project(tx, event.value, event.at);
+        return this.schedules.project(tx, connectionId, event.value, event.at);
       case 'SelectionChanged':
-        return this.selections.project(tx, event.value.flow, event.value.rules, event.at);
+        return this.selections.project(tx, connectionId, event.value.flow, event.value.rules, event.at);
       default:
         return assertNever(event);
     }
   }
 
   /**
-   * Empties the schedules and selections and writes them again from every flow's streams, in one
+   * Empties the schedules and selections and writes them again from every connection's setting streams, in one
    * transaction: changes and firings wait for it (the tables are locked against writes), while the
-   * scheduler and the runs go on reading the rows as they were until it commits.
+   * scheduler and the runs go on reading the rows as they were until it commits. In `within` when given (the
+   * whole poller's rebuild is one transaction), else in a transaction of its own.
    */
-  /** In `within` when given (the whole poller's rebuild is one transaction), else in a transaction of its own. */
   async rebuild(within?: Transaction): Promise<{ streams: number; events: number }> {
     const run = <T>(fn: (tx: Transaction) => Promise<T>): Promise<T> => (within ? fn(within) : this.events.withTransaction(fn));
     return run(async (tx) => {
@@ -66,9 +72,13 @@ export class FlowSettingsStore {
       await tx.query(`lock table ${tables.join(', ')} in exclusive mode`);
       for (const table of tables) await tx.query(`delete from ${table}`);
       const counts = { streams: 0, events: 0 };
-      for (const streamId of FLOWS.flatMap((flow) => [scheduleStream(flow), selectionStream(flow)])) {
+      const { rows } = await tx.query<{ stream_id: string }>(`select stream_id from poller.streams where stream_id ~ $1 order by stream_id`, [
+        SETTING_STREAM.source,
+      ]);
+      for (const { stream_id: streamId } of rows) {
+        const connectionId = connectionOfStream(streamId)!;
         const state = await this.load(tx, streamId);
-        await this.project(tx, state);
+        await this.project(tx, connectionId, state);
         if (state.version) counts.streams++;
         counts.events += state.version;
       }

@@ -1,7 +1,7 @@
 // Each connection's LNB credentials, sealed (poller.lnb_credentials): the client id and secret as one JSON
 // value encrypted with POLLER_CREDENTIALS_KEY, the connection id bound as associated data. Written only after
-// LNB accepted them. Each run of the deployment's connection (CONNECTION_ID) opens its row here (LnbClients.forRun)
-// and uses LNB_CLIENT_ID / LNB_CLIENT_SECRET only while none is set.
+// LNB accepted them. Each run opens its connection's row here (LnbClients.forRun): the only credentials a run uses
+// (a connection with none fails its runs with POLLER.NO_LNB_CREDENTIALS; no other connection's are ever tried).
 import { CodedError } from '@lnbx/contracts';
 import { PG_POOL, type SecretCipher } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';

@@ -1,4 +1,4 @@
-// The second half of npm run poller:rebuild: each flow's progress (poller.flow_progress) from the run
+// The second half of npm run poller:rebuild: each connection's flows' progress (poller.flow_progress) from the run
 // streams, and each document's published revision (poller.document_revisions: revision, run_id, emitted_at)
 // from the document streams, through the same evolve and projection code the runs use, in one transaction.
 import { CodedError, CreditNoteDetected, InvoiceDetected, DOCUMENT_TYPES, RUN_MODES } from '@lnbx/contracts';

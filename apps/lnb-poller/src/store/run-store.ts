@@ -1,4 +1,4 @@
-// The run queue (poller.runs), each flow's progress (poller.flow_progress) and what the runs read of each
+// The run queue (poller.runs), each connection's flows' progress (poller.flow_progress) and what the runs read of each
 // document (poller.document_revisions). The queue's status and holder, the progress and the revisions are
 // projections of the run and document streams, written from their state by the same code live and in the
 // rebuild; the queue's heartbeats and order, and what LNB said of each document, are not domain state.
@@ -31,6 +31,7 @@ export interface DocumentRead {
 
 interface RunRow {
   run_id: string;
+  connection_id: string;
   flow: Flow;
   mode: RunMode;
   trigger: RunTrigger;
@@ -51,33 +52,41 @@ export class RunStore {
 
   /**
    * Serialises claims (a transaction-scoped advisory lock), so two pollers never take the same run, nor two
-   * runs of one flow, at once: a flow's runs share its progress.
+   * runs of one connection's flow, at once: a flow's runs share its progress.
    */
   async lockClaims(tx: Transaction): Promise<void> {
     await tx.query(`select pg_advisory_xact_lock(hashtext('lnbx.poller.claim'))`);
   }
 
   /**
-   * The oldest queued runs of flows no live worker is running, and running ones whose worker went silent,
-   * locked for this claim. Which flow may run is the queue's to say (it spans runs); whether this run may be
-   * taken is decided on its stream.
+   * The runs a claim may take, locked for it: queued runs of (connection, flow)s no live worker is running, and
+   * running ones whose worker went silent; none of a connection in `busy` (this instance runs as many of its runs
+   * as it may). Fair across connections: the runs of the connection with the fewest runs in flight (live leases,
+   * every instance's) first, then the oldest. Which run may go is the queue's to say (it spans runs); whether
+   * this run may be taken is decided on its stream.
    */
-  async claimable(tx: Transaction, leaseMs: number): Promise<ClaimableRun[]> {
+  async claimable(tx: Transaction, leaseMs: number, busy: readonly string[] = []): Promise<ClaimableRun[]> {
     const { rows } = await tx.query<RunRow>(
-      `select r.run_id, r.flow, r.mode, r.trigger, r.documents, r.requested_by, r.correlation_event_id, r.full_recheck, r.worker, r.heartbeat_at, now() as now
+      `with live as (
+         select connection_id, flow from poller.runs
+         where status = 'running' and heartbeat_at >= now() - make_interval(secs => $1::float / 1000)),
+       in_flight as (select connection_id, count(*) as n from live group by connection_id)
+       select r.run_id, r.connection_id, r.flow, r.mode, r.trigger, r.documents, r.requested_by, r.correlation_event_id, r.full_recheck,
+         r.worker, r.heartbeat_at, now() as now
        from poller.runs r
-       where (r.status = 'queued' and not exists (
-               select 1 from poller.runs o
-               where o.flow = r.flow and o.status = 'running' and o.heartbeat_at >= now() - make_interval(secs => $1::float / 1000)))
-          or (r.status = 'running' and r.heartbeat_at < now() - make_interval(secs => $1::float / 1000))
-       order by r.created_at
-       for update skip locked
+       left join in_flight f on f.connection_id = r.connection_id
+       where r.connection_id <> all($3::text[])
+         and ((r.status = 'queued' and not exists (select 1 from live o where o.connection_id = r.connection_id and o.flow = r.flow))
+           or (r.status = 'running' and r.heartbeat_at < now() - make_interval(secs => $1::float / 1000)))
+       order by coalesce(f.n, 0), r.created_at
+       for update of r skip locked
        limit $2`,
-      [leaseMs, CLAIM_CANDIDATES],
+      [leaseMs, CLAIM_CANDIDATES, busy],
     );
     return rows.map((r) => ({
       request: {
         runId: r.run_id,
+        connectionId: r.connection_id,
         flow: r.flow,
         mode: r.mode,
         trigger: r.trigger,
@@ -120,8 +129,8 @@ export class RunStore {
       return;
     }
     await tx.query(
-      `insert into poller.runs as r (run_id, flow, mode, trigger, documents, requested_by, status, worker, correlation_event_id, full_recheck, heartbeat_at)
-       values ($1,$2,$3,$4,$5,$6,$7::text,$8,$9,$10, case when $7::text = 'queued' and not $11::boolean then null else now() end)
+      `insert into poller.runs as r (run_id, flow, mode, trigger, documents, requested_by, status, worker, correlation_event_id, full_recheck, heartbeat_at, connection_id)
+       values ($1,$2,$3,$4,$5,$6,$7::text,$8,$9,$10, case when $7::text = 'queued' and not $11::boolean then null else now() end, $12)
        on conflict (run_id) ${
          ifMissing
            ? 'do nothing'
@@ -140,6 +149,7 @@ export class RunStore {
         request.requestEventId,
         request.fullRecheck,
         claimed,
+        request.connectionId,
       ],
     );
   }
@@ -214,47 +224,47 @@ export class RunStore {
     );
   }
 
-  async progress(flow: Flow): Promise<FlowProgress | undefined> {
+  async progress(connectionId: string, flow: Flow): Promise<FlowProgress | undefined> {
     const { rows } = await this.pool.query<{ checked_until: Date; last_full_at: Date | null }>(
-      'select checked_until, last_full_at from poller.flow_progress where flow = $1',
-      [flow],
+      'select checked_until, last_full_at from poller.flow_progress where connection_id = $1 and flow = $2',
+      [connectionId, flow],
     );
     return rows[0] && { checkedUntil: rows[0].checked_until, lastFullAt: rows[0].last_full_at };
   }
 
   /**
-   * Moves a flow's progress by what a completed run made (the projection of the run streams), live (`at`
+   * Moves a connection's flow's progress by what a completed run made (the projection of the run streams), live (`at`
    * null: this transaction's clock, the completion's) and in the rebuild (the completion's recorded time, as
    * the database wrote it: to the microsecond).
    * Never moves back: runs of a flow may end out of order after a takeover.
    */
   async projectProgress(tx: Transaction, made: ProgressMade, at: string | null): Promise<void> {
     await tx.query(
-      `insert into poller.flow_progress as p (flow, checked_until, last_full_at, updated_at)
-       values ($1, $2, case when $3 then $2::timestamptz end, coalesce($4::timestamptz, now()))
-       on conflict (flow) do update set
+      `insert into poller.flow_progress as p (connection_id, flow, checked_until, last_full_at, updated_at)
+       values ($5, $1, $2, case when $3 then $2::timestamptz end, coalesce($4::timestamptz, now()))
+       on conflict (connection_id, flow) do update set
          checked_until = greatest(p.checked_until, excluded.checked_until),
          last_full_at = case when $3 then greatest(p.last_full_at, excluded.last_full_at) else p.last_full_at end,
          updated_at = excluded.updated_at`,
-      [made.flow, made.checkedUntil, made.full, at],
+      [made.flow, made.checkedUntil, made.full, at, made.connectionId],
     );
   }
 
-  async retailerFingerprints(flow: Flow): Promise<Map<string, string>> {
+  async retailerFingerprints(connectionId: string, flow: Flow): Promise<Map<string, string>> {
     const { rows } = await this.pool.query<{ reference: string; fingerprint: string }>(
-      'select reference, fingerprint from poller.retailer_fingerprints where flow = $1',
-      [flow],
+      'select reference, fingerprint from poller.retailer_fingerprints where connection_id = $1 and flow = $2',
+      [connectionId, flow],
     );
     return new Map(rows.map((r) => [r.reference, r.fingerprint]));
   }
 
-  async saveRetailerFingerprints(tx: Transaction, flow: Flow, changed: { reference: string; fingerprint: string }[]): Promise<void> {
+  async saveRetailerFingerprints(tx: Transaction, connectionId: string, flow: Flow, changed: { reference: string; fingerprint: string }[]): Promise<void> {
     if (!changed.length) return;
     await tx.query(
-      `insert into poller.retailer_fingerprints (flow, reference, fingerprint)
-       select $1, * from unnest($2::text[], $3::text[])
-       on conflict (flow, reference) do update set fingerprint = excluded.fingerprint`,
-      [flow, changed.map((c) => c.reference), changed.map((c) => c.fingerprint)],
+      `insert into poller.retailer_fingerprints (connection_id, flow, reference, fingerprint)
+       select $1, $2, * from unnest($3::text[], $4::text[])
+       on conflict (connection_id, flow, reference) do update set fingerprint = excluded.fingerprint`,
+      [connectionId, flow, changed.map((c) => c.reference), changed.map((c) => c.fingerprint)],
     );
   }
 }

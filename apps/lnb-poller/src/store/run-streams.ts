@@ -18,9 +18,7 @@ import {
 } from '@lnbx/contracts';
 import type { NewEvent, RecordedEvent, Transaction } from '@lnbx/event-store';
 import { Outbox } from '@lnbx/messaging';
-import { CONFIG } from '@lnbx/platform';
-import { Inject, Injectable } from '@nestjs/common';
-import type { PollerConfig } from '../config';
+import { Injectable } from '@nestjs/common';
 import { assertNever } from '../domain/flow-settings';
 import { evolveRun, newRun, type RunEvent, type RunRequest, type RunState } from '../domain/run';
 
@@ -29,10 +27,7 @@ export const runStream = (runId: string): string => `${RUN_STREAM_PREFIX}${runId
 
 @Injectable()
 export class RunStreams {
-  constructor(
-    private readonly outbox: Outbox,
-    @Inject(CONFIG) private readonly config: PollerConfig,
-  ) {}
+  constructor(private readonly outbox: Outbox) {}
 
   /** A run's state, from what `tx` sees of its stream. */
   async load(tx: Transaction, runId: string): Promise<RunState> {
@@ -57,11 +52,11 @@ export class RunStreams {
 
   /** A published event as its envelope: occurredAt and eventId the event's, so the stream read back says the same. */
   private envelopeOf(event: Exclude<RunEvent, OwnRunEvent>, state: RunState): EventEnvelope {
-    const ctx = (published: { eventId: string; at: string; value: { flow: Flow } }, causationId: string | null) => ({
+    const ctx = (published: { eventId: string; at: string; connectionId: string; value: { flow: Flow } }, causationId: string | null) => ({
       producer: 'lnb-poller' as const,
-      connectionId: this.config.connectionId,
+      connectionId: published.connectionId,
       correlationId: state.runId,
-      key: flowKey(this.config.connectionId, published.value.flow),
+      key: flowKey(published.connectionId, published.value.flow),
       eventId: published.eventId,
       occurredAt: new Date(published.at),
       causationId,
@@ -96,16 +91,16 @@ export function runEvent(recorded: RecordedEvent): RunEvent {
   if (recorded.topic === null) return ownEvent(recorded.type, recorded.data, where);
   const decoded = decode(recorded.topic, JSON.stringify(recorded.data));
   if (!decoded.ok) throw unreadable(`${where} cannot be read: ${decoded.code}: ${decoded.reasons.join('; ')}`);
-  const { type, payload, eventId, occurredAt: at } = decoded.envelope;
+  const { type, payload, eventId, connectionId, occurredAt: at } = decoded.envelope;
   switch (type) {
     case RunRequested.definition.type:
-      return { type: 'RunRequested', value: payload as RunRequested.Value, eventId, at };
+      return { type: 'RunRequested', value: payload as RunRequested.Value, eventId, connectionId, at };
     case RunStarted.definition.type:
-      return { type: 'RunStarted', value: payload as RunStarted.Value, eventId, at };
+      return { type: 'RunStarted', value: payload as RunStarted.Value, eventId, connectionId, at };
     case RunCompleted.definition.type:
-      return { type: 'RunCompleted', value: payload as RunCompleted.Value, eventId, at };
+      return { type: 'RunCompleted', value: payload as RunCompleted.Value, eventId, connectionId, at };
     case RunFailed.definition.type:
-      return { type: 'RunFailed', value: payload as RunFailed.Value, eventId, at };
+      return { type: 'RunFailed', value: payload as RunFailed.Value, eventId, connectionId, at };
     default:
       throw unreadable(`${where} holds a ${type}, not a run event`);
   }
@@ -137,6 +132,8 @@ function runRequest(value: unknown, where: string): RunRequest {
   const r = (value ?? {}) as Partial<RunRequest>;
   const valid =
     typeof r.runId === 'string' &&
+    // A RunQueued an older poller recorded got its connection from migration 0005_connections.
+    typeof r.connectionId === 'string' &&
     FLOWS.includes(r.flow!) &&
     RUN_MODES.includes(r.mode!) &&
     RUN_TRIGGERS.includes(r.trigger!) &&

@@ -7,7 +7,7 @@
 export const SCHEMA = 'poller';
 
 /** The last of apps/lnb-poller/migrations: the service refuses to start until its schema has it. */
-export const REQUIRED_MIGRATION = '0004_connection-statuses';
+export const REQUIRED_MIGRATION = '0005_connections';
 
 /** The projections `npm run poller:rebuild` writes again from their streams (store/flow-settings-store.ts). */
 export const SETTING_PROJECTIONS = ['schedules', 'selections'] as const;

@@ -1,6 +1,8 @@
 // What the poller's integration tests share: an LNB sandbox, a database of their own, the topics and a
 // Kafka observer that reads what is published (dead letters apart), poller processes (and any other
-// service a test needs) on that prefix, and a run requested the way monitor-api requests one.
+// service a test needs) on that prefix, and a run requested the way monitor-api requests one, for any connection.
+// A run uses only its connection's stored LNB credentials: the harness seals the sandbox's default account's for
+// its connection (`connectionId`) as monitor-api would have them kept, and `setCredentials` any other's.
 import {
   createEnvelope,
   decode,
@@ -17,6 +19,7 @@ import {
 } from '@lnbx/contracts';
 import { type LnbSandbox, type LnbSandboxOptions, startLnbSandbox } from '@lnbx/lnb-sandbox';
 import { EventPublisher } from '@lnbx/messaging';
+import { SecretCipher } from '@lnbx/platform';
 import {
   createTestDatabase,
   kafkaBrokers,
@@ -28,7 +31,9 @@ import {
   waitFor,
 } from '@lnbx/testing';
 import { type Consumer, Kafka, type KafkaMessage, logLevel } from 'kafkajs';
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { credentialsContext, type LnbCredentials } from '../store/lnb-credentials-store';
 
 export type RunOutcome = EventEnvelope<RunCompleted.Value | RunFailed.Value>;
 
@@ -43,7 +48,10 @@ export interface RunResult {
 export interface PollerHarnessOptions {
   /** The topic prefix's and the database's label. */
   name: string;
+  /** The connection a run is requested for unless told otherwise; the sandbox's default account is its LNB account. */
   connectionId: string;
+  /** false: no credentials are stored for `connectionId` at start. Default true. */
+  sealCredentials?: boolean;
   /** Registry topics whose dead-letter topic the observer reads into `deadLetters`. */
   deadLetterTopics?: string[];
 }
@@ -53,6 +61,8 @@ const detectedType = (flow: Flow | undefined) => (flow === 'credit_notes' ? 'Cre
 export class PollerHarness {
   readonly prefix: string;
   readonly connectionId: string;
+  /** POLLER_CREDENTIALS_KEY of every poller started: what the stored credentials are sealed with. */
+  readonly credentialsKey = randomBytes(32).toString('hex');
   /** Every event published on the prefix, decoded, in the order the observer read them. */
   readonly received: EventEnvelope[] = [];
   readonly deadLetters: KafkaMessage[] = [];
@@ -102,6 +112,8 @@ export class PollerHarness {
     } finally {
       await admin.disconnect();
     }
+    if (this.options.sealCredentials !== false)
+      await this.setCredentials(this.connectionId, { clientId: this.lnb.clientId, clientSecret: this.lnb.clientSecret });
     await this.consumer.subscribe({ topics: EVENTS.map((d) => topicName(this.prefix, d.topic)), fromBeginning: true });
     const dlqs = (this.options.deadLetterTopics ?? []).map((t) => topicName(this.prefix, `${t}.dlq`));
     if (dlqs.length) await this.consumer.subscribe({ topics: dlqs, fromBeginning: true });
@@ -114,17 +126,35 @@ export class PollerHarness {
     });
   }
 
-  /** What every service of the test needs: the database, the broker, the prefix, the connection. */
+  /** What every service of the test needs: the database, the broker, the prefix. */
   env(): Record<string, string> {
-    return { DATABASE_URL: this.db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: this.prefix, CONNECTION_ID: this.connectionId };
+    return { DATABASE_URL: this.db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: this.prefix };
   }
 
-  /** A poller process against the sandbox, with `extra` settings. */
+  /**
+   * Stores `connectionId`'s LNB credentials sealed, as the poller keeps them once monitor-api set them (PUT
+   * /internal/connections/:id/lnb-credentials, which checks them with LNB first: the sandbox's accounts pass).
+   */
+  async setCredentials(connectionId: string, credentials: LnbCredentials): Promise<void> {
+    const sealed = SecretCipher.fromText(this.credentialsKey, 'POLLER_CREDENTIALS_KEY').encrypt(JSON.stringify(credentials), credentialsContext(connectionId));
+    const c = new Client({ connectionString: this.db.url });
+    await c.connect();
+    try {
+      await c.query(
+        `insert into poller.lnb_credentials (connection_id, sealed) values ($1, $2)
+         on conflict (connection_id) do update set sealed = excluded.sealed, updated_at = now()`,
+        [connectionId, sealed],
+      );
+    } finally {
+      await c.end();
+    }
+  }
+
+  /** A poller process against the sandbox (the stored credentials' key given), with `extra` settings. */
   async startPoller(extra: Record<string, string> = {}): Promise<SpawnedService> {
     const poller = await this.startService('lnb-poller', {
       LNB_BASE_URL: this.lnb.url,
-      LNB_CLIENT_ID: this.lnb.clientId,
-      LNB_CLIENT_SECRET: this.lnb.clientSecret,
+      POLLER_CREDENTIALS_KEY: this.credentialsKey,
       ...extra,
     });
     this.pollers.push(poller);
@@ -138,8 +168,11 @@ export class PollerHarness {
     return service;
   }
 
-  /** Publishes RunRequested as monitor-api does (an export of invoices, asked by "test", unless told otherwise); returns the run id. */
-  async request(payload: Partial<RunRequested.Value> = {}): Promise<string> {
+  /**
+   * Publishes RunRequested as monitor-api does (an export of invoices, asked by "test", of the harness's connection,
+   * unless told otherwise); returns the run id.
+   */
+  async request(payload: Partial<RunRequested.Value> = {}, connectionId = this.connectionId): Promise<string> {
     const runId = randomUUID();
     const flow = payload.flow ?? 'invoices';
     await this.publisher.publish([
@@ -148,9 +181,9 @@ export class PollerHarness {
         { runId, flow, mode: 'export', trigger: 'manual', requestedBy: 'test', ...payload },
         {
           producer: 'monitor-api',
-          connectionId: this.connectionId,
+          connectionId,
           correlationId: runId,
-          key: flowKey(this.connectionId, flow),
+          key: flowKey(connectionId, flow),
         },
       ),
     ]);
@@ -187,8 +220,8 @@ export class PollerHarness {
   }
 
   /** Requests a run and waits for all of it: its outcome, its documents and its start. */
-  async run(payload: Partial<RunRequested.Value> = {}): Promise<RunResult> {
-    const runId = await this.request(payload);
+  async run(payload: Partial<RunRequested.Value> = {}, connectionId = this.connectionId): Promise<RunResult> {
+    const runId = await this.request(payload, connectionId);
     const outcome = await this.outcome(runId);
     const detected = await this.detected(runId, outcome, payload.flow);
     return { runId, started: await this.started(runId), outcome, detected };

@@ -1,5 +1,8 @@
-// Executes requested runs outside the Kafka handler (a run can last minutes; a handler must not), up
-// to POLLER_CONCURRENT_RUNS at once per process, never two of one flow anywhere. Pages through LNB,
+// Executes requested runs of every connection outside the Kafka handler (a run can last minutes; a handler must
+// not), up to POLLER_CONCURRENT_RUNS at once per process and POLLER_RUNS_PER_CONNECTION of one connection, never two
+// of one connection's flow anywhere; the next run claimed is of the connection with the fewest runs in flight, so a
+// brand whose LNB account is slow or failing never holds another's runs. Each run reads with its connection's
+// credentials, spends its connection's LNB budget, and keys and publishes what it finds under its connection. Pages through LNB,
 // applies the selection, reads what it must (each document's order, its retailer), detects changes
 // and emits one detected event per new or changed selected document, page by page. An incremental
 // run reads only what changed in LNB since the last run; a full one reads everything (domain/incremental.ts).
@@ -76,6 +79,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   private stopping = false;
   private loop?: WorkLoop;
   private readonly active = new Set<Promise<void>>();
+  /** Runs in progress in this process, per connection. */
+  private readonly activeOf = new Map<string, number>();
   private readonly detected: Counter<'type' | 'mode'>;
   private readonly duration: Histogram<'flow' | 'outcome'>;
 
@@ -127,11 +132,17 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     this.loop?.wake();
   }
 
-  /** Claims one run while below the concurrency and sets it going; 'more' while there may be others to claim. */
+  /**
+   * Claims one run while below the concurrency and sets it going; 'more' while there may be others to claim. None
+   * of a connection that has as many runs going here as it may.
+   */
   private async claimNext(): Promise<StepOutcome> {
     if (this.active.size >= this.config.concurrentRuns) return 'idle';
-    const run = await this.commands.claim(this.worker, this.config.runLeaseMs);
+    const busy = [...this.activeOf].filter(([, n]) => n >= this.config.runsPerConnection).map(([connectionId]) => connectionId);
+    const run = await this.commands.claim(this.worker, this.config.runLeaseMs, busy);
     if (!run) return 'idle';
+    const connectionId = run.request?.connectionId ?? '';
+    this.activeOf.set(connectionId, (this.activeOf.get(connectionId) ?? 0) + 1);
     const execution: Promise<void> = this.execute(run)
       .catch((err: unknown) => {
         if (err instanceof RunLost) this.logger.warn('run taken over by another instance: this one stops', { runId: run.runId, reason: err.message });
@@ -139,6 +150,9 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
       })
       .finally(() => {
         this.active.delete(execution);
+        const left = (this.activeOf.get(connectionId) ?? 1) - 1;
+        if (left > 0) this.activeOf.set(connectionId, left);
+        else this.activeOf.delete(connectionId);
         this.loop?.wake();
       });
     this.active.add(execution);
@@ -152,9 +166,10 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     const held = new HeldRun(claimed, this.worker, this.commands, this.outbox);
     // Taken before anything is read from LNB: a completed run saw every change made before this.
     const startedAt = new Date();
-    const log = this.logger.child({ runId: run.runId, flow: run.flow });
+    const connectionId = run.connectionId;
+    const log = this.logger.child({ runId: run.runId, connectionId, flow: run.flow });
     // A paused or removed connection reads nothing: the run ends at once, saying why (it was asked before the pause, or around it).
-    const stopped = notRunning(this.config.connectionId, await this.connections.status(this.config.connectionId));
+    const stopped = notRunning(connectionId, await this.connections.status(connectionId));
     if (stopped) {
       const at = new Date().toISOString();
       const problem = { code: 'POLLER.CONNECTION_NOT_ACTIVE' as const, severity: 'error' as const, message: stopped };
@@ -172,7 +187,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     const named = Boolean(run.documents?.length);
     const { scope, reason, changedSince } = chooseScope(
       { mode: run.mode, named, fullRecheck: run.fullRecheck },
-      named ? undefined : await this.runs.progress(run.flow),
+      named ? undefined : await this.runs.progress(connectionId, run.flow),
       startedAt,
       { fullRecheckEveryMs: this.config.fullRecheckEveryHours * 3_600_000, overlapMs: this.config.changesOverlapSeconds * 1000 },
     );
@@ -209,10 +224,10 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     const tally = { requests: 0 };
     let lnb: LnbClient | undefined;
     try {
-      // The connection's credentials as last set (PUT /api/connections/{id}/lnb-credentials), else LNB_CLIENT_ID's.
-      lnb = await this.clients.forRun(this.config.connectionId, () => tally.requests++);
+      // The connection's credentials as last set (PUT /api/connections/{id}/lnb-credentials), and its budget.
+      lnb = await this.clients.forRun(connectionId, () => tally.requests++);
       let context: RunContext = { scope, lnb };
-      const rules = await this.selections.rules(run.flow);
+      const rules = await this.selections.rules(connectionId, run.flow);
       context = await this.context(run, context, changedSince);
       // An incremental run costs its listing: the next page is fetched while this one is decided on. A
       // full run's pages cost their reads, not their fetch (and an extra page in memory).
@@ -246,7 +261,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
           },
         },
         async (tx) => {
-          if (run.mode === 'export' && scope !== 'named') await this.runs.saveRetailerFingerprints(tx, run.flow, context.retailers?.toSave ?? []);
+          if (run.mode === 'export' && scope !== 'named') await this.runs.saveRetailerFingerprints(tx, connectionId, run.flow, context.retailers?.toSave ?? []);
         },
       );
       end({ outcome: 'completed' });
@@ -280,7 +295,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   private async context(run: RunRequest, base: RunContext, changedSince: Date | undefined): Promise<RunContext> {
     const { scope, lnb } = base;
     if (scope === 'named') return base;
-    const retailers = await readRetailers(lnb, await this.runs.retailerFingerprints(run.flow));
+    const retailers = await readRetailers(lnb, await this.runs.retailerFingerprints(run.connectionId, run.flow));
     if (scope !== 'incremental' || !changedSince) return { ...base, retailers };
     const orders = await readChangedOrders(lnb, changedSince, CHANGED_ORDERS_KEPT);
     return { ...base, retailers, orders, changes: { orders: orders.references, retailers: retailers.changed } };
@@ -343,7 +358,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
       if (verdict === 'selected') selected.push(doc);
       else count(counts, verdict);
     }
-    const keyOf = (doc: LnbDoc) => documentKey(this.config.connectionId, type, doc.reference_number);
+    const keyOf = (doc: LnbDoc) => documentKey(run.connectionId, type, doc.reference_number);
     let toRead = selected;
     let unchangedFromListing = 0;
     const moved: PreparedPage['moved'] = [];
@@ -439,7 +454,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
               document: e.document,
               retailer: e.retailer,
             },
-            { producer: 'lnb-poller', connectionId: this.config.connectionId, correlationId: run.runId, causationId, key: e.key, validate: false },
+            { producer: 'lnb-poller', connectionId: run.connectionId, correlationId: run.runId, causationId, key: e.key, validate: false },
           );
           batch.push({ streamId: documentStream(e.key), envelopes: [env] });
           emitted.add(e.key);

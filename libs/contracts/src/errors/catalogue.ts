@@ -470,6 +470,12 @@ export const ERROR_CATALOGUE = {
     meaning:
       "The LNB credentials stored for the connection cannot be opened with the poller's POLLER_CREDENTIALS_KEY (the key was changed, or the value altered): the run stopped before asking Le New Black anything. Set the credentials again.",
   },
+  'POLLER.NO_LNB_CREDENTIALS': {
+    retriable: false,
+    raisedBy: POLLER,
+    meaning:
+      "No LNB credentials are set for the connection, so the run stopped before asking Le New Black anything (a run only ever uses its own connection's credentials). Set them in the Integration Center, then run again.",
+  },
   'POLLER.UNAVAILABLE': {
     retriable: true,
     raisedBy: MONITOR,
