@@ -76,13 +76,14 @@ describe('schema migrations (npm run migrate)', () => {
 
   it('migrates a fresh database, records each migration once, and a second run changes nothing', async () => {
     const first = await cli(fresh, 'up');
-    expect(first.stdout).toMatch(/exporter: 0004_connection-statuses/);
+    expect(first.stdout).toMatch(/exporter: 0005_app-calls/);
+    expect(first.stdout).toMatch(/mapper: 0001_streams-per-connection/);
     const again = await cli(fresh, 'up');
     expect(again.stdout).toMatch(/is up to date/);
     const status = await cli(fresh, 'status');
     expect(status.stdout.trim().split('\n')).toEqual(['poller: up to date', 'mapper: up to date', 'exporter: up to date', 'monitor: up to date']);
     const recorded = await query<{ n: number }>(fresh, 'select count(*)::int as n from exporter.pgmigrations');
-    expect(recorded[0].n).toBe(4);
+    expect(recorded[0].n).toBe(5);
   });
 
   it("migrates the previous release's database to the same schema, keeping its data", async () => {
@@ -144,7 +145,7 @@ describe('schema migrations (npm run migrate)', () => {
     // The poller's last (0005_connections) gave its runs their connection: undone, they have none.
     const pollerRunsConnection =
       "select count(*)::int from information_schema.columns where table_schema = 'poller' and table_name = 'runs' and column_name = 'connection_id'";
-    expect(await query(fresh, `select to_regclass('exporter.connection_statuses') as e, (${pollerRunsConnection}) as p`)).toEqual([{ e: null, p: 0 }]);
+    expect(await query(fresh, `select to_regclass('exporter.app_calls') as e, (${pollerRunsConnection}) as p`)).toEqual([{ e: null, p: 0 }]);
     const status = await cli(fresh, 'status').catch((err: { code: number; stdout: string }) => err);
     expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0006_admin-role') });
     await cli(fresh, 'up');

@@ -35,7 +35,7 @@ function loadRedact() {
 /** In the order the data flows; `dir` is the owner's own folder (none: only the event store). */
 export const OWNERS = [
   { schema: 'poller', dir: 'apps/lnb-poller/migrations' },
-  { schema: 'mapper', dir: null },
+  { schema: 'mapper', dir: 'apps/mapper/migrations' },
   { schema: 'exporter', dir: 'apps/xero-exporter/migrations' },
   { schema: 'monitor', dir: 'apps/monitor-api/migrations' },
 ];

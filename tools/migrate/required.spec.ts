@@ -3,6 +3,7 @@
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { REQUIRED_MIGRATION as POLLER } from '../../apps/lnb-poller/src/store/schema';
+import { REQUIRED_MIGRATION as MAPPER } from '../../apps/mapper/src/store/schema';
 import { REQUIRED_MIGRATION as MONITOR } from '../../apps/monitor-api/src/store/schema';
 import { REQUIRED_MIGRATION as EXPORTER } from '../../apps/xero-exporter/src/store/schema';
 
@@ -17,6 +18,7 @@ const last = (dir: string): string | undefined =>
 describe('the migration each service requires', () => {
   it.each([
     ['lnb-poller', 'apps/lnb-poller/migrations', POLLER],
+    ['mapper', 'apps/mapper/migrations', MAPPER],
     ['xero-exporter', 'apps/xero-exporter/migrations', EXPORTER],
     ['monitor-api', 'apps/monitor-api/migrations', MONITOR],
   ])('%s requires the last of %s', (_service, dir, required) => {

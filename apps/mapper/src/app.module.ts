@@ -1,12 +1,14 @@
 import { EVENT_STORE, EventSourcingModule } from '@lnbx/messaging';
 import type { EventStore } from '@lnbx/event-store';
-import { JsonLogger, PlatformModule } from '@lnbx/platform';
+import { JsonLogger, PG_POOL, PlatformModule } from '@lnbx/platform';
 import { DynamicModule, Module } from '@nestjs/common';
+import type { Pool } from 'pg';
 import { loadMappingFile, MapperConfig } from './config';
 import { DocumentMapping } from './handlers/document-mapping';
 import { MapperHandlers } from './handlers/mapper.handlers';
 import { MapperMetrics } from './metrics';
 import { MapperState } from './store/mapper.state';
+import { REQUIRED_MIGRATION, SCHEMA, stateStreams } from './store/schema';
 
 @Module({})
 export class AppModule {
@@ -15,7 +17,10 @@ export class AppModule {
     const fromFile = loadMappingFile(config.mappingConfigFile);
     return {
       module: AppModule,
-      imports: [PlatformModule.forRoot({ service: 'mapper', configClass: MapperConfig, config, logger }), EventSourcingModule.forRoot({ schema: 'mapper' })],
+      imports: [
+        PlatformModule.forRoot({ service: 'mapper', configClass: MapperConfig, config, logger }),
+        EventSourcingModule.forRoot({ schema: SCHEMA, requiredMigration: REQUIRED_MIGRATION }),
+      ],
       controllers: [MapperHandlers],
       providers: [
         MapperMetrics,
@@ -24,13 +29,11 @@ export class AppModule {
           // A factory, not onModuleInit: the hybrid app starts consuming before lifecycle hooks run,
           // and no document may be mapped before the state is restored.
           provide: MapperState,
-          inject: [EVENT_STORE, JsonLogger],
-          useFactory: async (store: EventStore, log: JsonLogger) => {
-            const state = await MapperState.restore(store, fromFile);
-            log.info('mapping configuration loaded', {
-              file: config.mappingConfigFile,
-              source: state.mappingVersion === 0 ? 'file' : `mapping-config v${state.mappingVersion}`,
-            });
+          inject: [EVENT_STORE, PG_POOL, JsonLogger],
+          useFactory: async (store: EventStore, pool: Pool, log: JsonLogger) => {
+            const state = await MapperState.restore(store, fromFile, await stateStreams(pool));
+            // Every connection not named here maps with the file.
+            log.info('mapping configuration loaded', { file: config.mappingConfigFile, changedAtRuntime: state.mappingSources() });
             return state;
           },
         },

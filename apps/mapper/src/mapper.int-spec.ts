@@ -46,6 +46,11 @@ describe('mapper service', () => {
     });
   const payloadOf = <V>(m: ReadMessage) => (m.envelope as EventEnvelope<V>).payload;
   const metrics = async (): Promise<string> => (await fetch(`${mapper.url}/metrics`)).text();
+  /** How many reference-data snapshots the mapper has taken in. */
+  const handledReferences = async (): Promise<number> =>
+    Number(
+      /lnbx_messages_consumed_total\{topic="xero.org.reference-data-published.v1",outcome="handled",service="mapper"\} (\d+)/.exec(await metrics())?.[1] ?? 0,
+    );
 
   beforeAll(async () => {
     db = await createTestDatabase('mapper');
@@ -184,11 +189,81 @@ describe('mapper service', () => {
     expect(unknown?.message).toMatch(/260/);
   });
 
+  it('serves two connections side by side, each with its own mapping and reference data', async () => {
+    // Two brands on one mapper: the British one keeps the file's 20% -> OUTPUT2 and numbers its invoices
+    // UK-; the Dutch one maps 21% to its own tax type. Neither touches the other, nor acme's (changed above).
+    const [uk, nl] = ['brand-uk', 'brand-nl'];
+    const ofBrands = () => reader.of(CHANGED).filter((m) => [uk, nl].includes(m.envelope?.connectionId ?? ''));
+    await publisher.publish([
+      aChange({ type: 'SetOptions', options: { numbering: { invoicePrefix: 'UK-' } } }, uk),
+      aChange({ type: 'SetTaxType', rate: 21, taxType: 'OUTPUTNL21' }, nl),
+    ]);
+    await waitFor('both changes announced', () => (ofBrands().length === 2 ? true : undefined));
+    const configOf = (conn: string) => {
+      const [m] = ofBrands().filter((c) => c.envelope?.connectionId === conn);
+      return payloadOf<MappingChanged.Value>(m).config as { taxTypes: { rate: number; taxType: string }[]; numbering: { invoicePrefix: string } };
+    };
+    expect(configOf(uk).numbering.invoicePrefix).toBe('UK-');
+    expect(configOf(uk).taxTypes.map((t) => t.rate)).not.toContain(21);
+    expect(configOf(nl).numbering.invoicePrefix).toBe('');
+    expect(configOf(nl).taxTypes).toContainEqual(expect.objectContaining({ rate: 21, taxType: 'OUTPUTNL21' }));
+
+    // Reference data: the Dutch organisation has OUTPUTNL21 and no account 260; the British one has 260.
+    const published = (conn: string, ref: OrgReferenceDataPublished.Value) =>
+      createEnvelope(OrgReferenceDataPublished.definition, ref, {
+        producer: 'xero-exporter',
+        connectionId: conn,
+        correlationId: `ref-${conn}`,
+        key: `${conn}:org-reference`,
+      });
+    const before = await handledReferences();
+    await publisher.publish([
+      published(uk, anOrgReference().build()),
+      published(nl, anOrgReference().withTaxType('OUTPUTNL21', 21).withoutAccount('260').build()),
+    ]);
+    await waitFor('both reference data taken in', async () => ((await handledReferences()) === before + 2 ? true : undefined));
+
+    const ukShipped = anLnbInvoice().forConnection(uk).withReference('INV-UK-1').withShipping(12).input();
+    const nlPlain = anLnbInvoice().forConnection(nl).withReference('INV-NL-1').withTaxRate(21).withShipping(0).input();
+    const nlShipped = anLnbInvoice().forConnection(nl).withReference('INV-NL-2').withTaxRate(21).withShipping(12).input();
+    const acmePlain = anLnbInvoice().withReference('INV-ACME-BESIDE-BRANDS').withShipping(0).input();
+    await publisher.publish([ukShipped, nlPlain, nlShipped, acmePlain].map((input) => aDocumentDetected(input)));
+
+    const [ukAnswer] = await answers(ukShipped.documentKey);
+    expect(ukAnswer.topic).toBe(MAPPED);
+    expect(ukAnswer.envelope?.connectionId).toBe(uk);
+    const ukMapped = payloadOf<DocumentMapped.Value>(ukAnswer);
+    expect(ukMapped.xero.number).toBe('UK-INV-UK-1');
+    expect(new Set(ukMapped.xero.lineItems.map((l) => l.taxType))).toEqual(new Set(['OUTPUT2']));
+
+    const [nlAnswer] = await answers(nlPlain.documentKey);
+    expect(nlAnswer.topic).toBe(MAPPED);
+    expect(nlAnswer.envelope?.connectionId).toBe(nl);
+    const nlMapped = payloadOf<DocumentMapped.Value>(nlAnswer);
+    expect(nlMapped.xero.number).toBe('INV-NL-1');
+    expect(new Set(nlMapped.xero.lineItems.map((l) => l.taxType))).toEqual(new Set(['OUTPUTNL21']));
+
+    // Checked against its own organisation, which has no account 260 (the British one has it).
+    const [nlRejected] = await answers(nlShipped.documentKey);
+    expect(nlRejected.topic).toBe(REJECTED);
+    const nlProblems = payloadOf<DocumentRejected.Value>(nlRejected).problems;
+    expect(nlProblems.map((p) => p.code)).toEqual(['XERO.UNKNOWN_ACCOUNT']);
+    expect(nlProblems[0].message).toMatch(/260/);
+
+    const [acmeAnswer] = await answers(acmePlain.documentKey);
+    const acmeMapped = payloadOf<DocumentMapped.Value>(acmeAnswer);
+    expect(acmeMapped.xero.number).toBe('LNB-INV-ACME-BESIDE-BRANDS');
+    expect(new Set(acmeMapped.xero.lineItems.map((l) => l.taxType))).toEqual(new Set(['OUTPUT2']));
+  });
+
   it('after a restart, still uses the changed mapping and the reference data', async () => {
     await mapper.stop();
     mapper = await spawnService('mapper', env);
-    expect(mapper.logs.find((l) => l.msg === 'mapping configuration loaded')).toMatchObject({ source: 'mapping-config v1' });
+    expect(mapper.logs.find((l) => l.msg === 'mapping configuration loaded')).toMatchObject({ changedAtRuntime: { acme: 'mapping-config-acme v1' } });
 
+    expect(mapper.logs.find((l) => l.msg === 'mapping configuration loaded')).toMatchObject({
+      changedAtRuntime: { 'brand-uk': 'mapping-config-brand-uk v1', 'brand-nl': 'mapping-config-brand-nl v1' },
+    });
     const plain = anLnbInvoice().withReference('INV-RESTARTED').withShipping(0).input();
     const shipped = anLnbInvoice().withReference('INV-RESTARTED-SHIPPED').withShipping(12).input();
     await publisher.publish([aDocumentDetected(plain), aDocumentDetected(shipped)]);
@@ -198,6 +273,15 @@ describe('mapper service', () => {
     const { problems } = payloadOf<DocumentRejected.Value>(answer);
     expect(problems.map((p) => p.code)).toContain('XERO.UNKNOWN_ACCOUNT');
     expect(problems.find((p) => p.code === 'XERO.UNKNOWN_ACCOUNT')?.message).toMatch(/260/);
+
+    // And each brand its own: the Dutch mapping and organisation, the British prefix.
+    const nl = anLnbInvoice().forConnection('brand-nl').withReference('INV-NL-RESTARTED').withTaxRate(21).withShipping(12).input();
+    const uk = anLnbInvoice().forConnection('brand-uk').withReference('INV-UK-RESTARTED').withShipping(12).input();
+    await publisher.publish([aDocumentDetected(nl), aDocumentDetected(uk)]);
+    const [nlAnswer] = await answers(nl.documentKey);
+    expect(payloadOf<DocumentRejected.Value>(nlAnswer).problems.map((p) => p.code)).toEqual(['XERO.UNKNOWN_ACCOUNT']);
+    const [ukAnswer] = await answers(uk.documentKey);
+    expect(payloadOf<DocumentMapped.Value>(ukAnswer).xero.number).toBe('UK-INV-UK-RESTARTED');
   });
 
   it('refuses to start on a bad mapping file, naming each bad field', async () => {
@@ -214,15 +298,15 @@ describe('mapper service', () => {
   });
 });
 
-function aChange(change: Record<string, unknown>): EventEnvelope<MappingChangeRequested.Value> {
+function aChange(change: Record<string, unknown>, connectionId = 'acme'): EventEnvelope<MappingChangeRequested.Value> {
   return createEnvelope(
     MappingChangeRequested.definition,
     { change, requestedBy: 'finance@acme.example' },
     {
       producer: 'monitor-api',
-      connectionId: 'acme',
+      connectionId,
       correlationId: `change-${Object.keys(change).join('-')}`,
-      key: 'acme:mapping',
+      key: `${connectionId}:mapping`,
     },
   );
 }

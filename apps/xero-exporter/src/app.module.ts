@@ -25,6 +25,7 @@ import { UPKEEP_OPTIONS, UpkeepWorker, type UpkeepOptions } from './workers/upke
 import { Wakeups } from './workers/wakeups';
 import { CONNECTION_OPTIONS, ConnectionService, type ConnectionOptions } from './xero/connections';
 import { IDENTITY_OPTIONS, type IdentityOptions, XeroIdentity } from './xero/identity';
+import { AppBudget } from './xero/app-budget';
 import { Limiters, XERO_API_OPTIONS, XeroApi, type XeroApiOptions } from './xero/xero-api';
 import { TokenService } from './xero/tokens';
 
@@ -108,7 +109,6 @@ function optionProviders(startWorkers: boolean): Provider[] {
       startOnBoot: startWorkers,
     })),
     fromConfig(UPKEEP_OPTIONS, (c): UpkeepOptions => ({
-      connectionId: c.connectionId,
       grant: c.xeroGrant,
       concurrent: c.xeroLimitConcurrent,
       reconnectMs: c.xeroReconnectSeconds * 1000,
@@ -149,6 +149,12 @@ export class AppModule {
         { provide: ConnectionStatuses, useFactory: () => new ConnectionStatuses(SCHEMA) },
         { provide: SecretCipher, inject: [ExporterConfig], useFactory: (c: ExporterConfig) => SecretCipher.fromText(c.xeroTokenKey, 'XERO_TOKEN_KEY') },
         { provide: Limiters, inject: [XERO_API_OPTIONS], useFactory: (o: XeroApiOptions) => new Limiters(o.limits, o.minuteMs) },
+        {
+          provide: AppBudget,
+          inject: [PG_POOL, ExporterConfig, XERO_API_OPTIONS],
+          useFactory: (pool: Pool, c: ExporterConfig, o: XeroApiOptions) =>
+            new AppBudget(pool, { limit: c.xeroAppLimitPerMinute, perTenant: o.limits.perMinute }, o.minuteMs),
+        },
         senderPoolProvider,
         SenderPoolLifecycle,
         ExporterMetrics,

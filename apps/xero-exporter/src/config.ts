@@ -242,10 +242,20 @@ export class ExporterConfig extends ServiceConfig {
   @Max(20)
   xeroLimitConcurrent = 5;
 
+  /** Calls per organisation and rolling day: 5,000; set 1,000 for an app on Xero's Starter tier. */
   @Env('XERO_LIMIT_PER_DAY')
   @IsInt()
   @Min(1)
   xeroLimitPerDay = 5000;
+
+  /**
+   * Xero's app-wide limit: calls per minute by this app across every organisation, shared by every exporter
+   * instance (exporter.app_calls) and fairly between the organisations that have work.
+   */
+  @Env('XERO_APP_LIMIT_PER_MINUTE')
+  @IsInt()
+  @Min(1)
+  xeroAppLimitPerMinute = 10_000;
 
   /** How often the sender looks for due work when nothing wakes it. */
   @Env('XERO_SENDER_INTERVAL_MS')

@@ -1,7 +1,14 @@
 // The exporter in-process against the Xero sandbox (over HTTP) with real Kafka and Postgres: batches,
 // contacts, credit-note allocation, attachments, Xero's refusals mapped to codes, and the faults that
 // must never produce a duplicate (lost answers, 5xx, dropped connections, 429s, the day limit).
-import { AllocationCheckRequested, allocationChecksKey, createEnvelope, type DocumentMapped, type EventEnvelope } from '@lnbx/contracts';
+import {
+  AllocationCheckRequested,
+  allocationChecksKey,
+  createEnvelope,
+  type DocumentMapped,
+  type EventEnvelope,
+  exampleConnectionChanged,
+} from '@lnbx/contracts';
 import { waitFor } from '@lnbx/testing';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -79,7 +86,8 @@ describe('xero-exporter against the Xero sandbox', () => {
     }
   };
 
-  it('connects by itself, publishes the reference data and tells the monitor with XeroConnectionChanged', async () => {
+  it('connects a connection by itself once monitor-api publishes it, publishes the reference data and tells the monitor with XeroConnectionChanged', async () => {
+    await rig.publisher.publish([exampleConnectionChanged('acme', 1, 'active', 'created')]);
     const ref = await waitFor('reference data', () => rig.observer.reference[0]);
     expect(ref.payload).toMatchObject({ xeroTenantId: tenant, organisationName: 'Demo Fashion Ltd', baseCurrency: 'GBP' });
     expect(ref.payload.taxRates.map((t) => t.taxType)).toContain('OUTPUT2');

@@ -14,6 +14,7 @@ export class ExporterMetrics {
   readonly failed: Counter<'type' | 'code'>;
   readonly attachmentsFailed: Counter<'type'>;
   readonly held: Gauge<'connection' | 'status'>;
+  readonly appBudgetWaits: Counter<'tenant'>;
 
   constructor(@Inject(METRICS) registry: Registry) {
     const registers = [registry];
@@ -58,6 +59,12 @@ export class ExporterMetrics {
       name: 'lnbx_exporter_documents_held',
       help: 'Documents waiting for Xero that are held because their connection is paused or removed in the Integration Center (0 once resumed).',
       labelNames: ['connection', 'status'],
+      registers,
+    });
+    this.appBudgetWaits = new Counter({
+      name: 'lnbx_xero_app_budget_waits_total',
+      help: "Times a call waited because its organisation had used its fair share of Xero's app-wide limit (XERO_APP_LIMIT_PER_MINUTE).",
+      labelNames: ['tenant'],
       registers,
     });
   }

@@ -3,7 +3,7 @@
 // sealed at rest and refreshed, and a lost connection (invalid_grant, consent revoked): documents
 // wait (no failure per document), XeroConnectionLost tells the monitor, and a reconnection sends them
 // with XeroConnectionRestored. Each state is told whole as XeroConnectionChanged (never a token), and a
-// state never told (a database from before that event) is announced once at start.
+// state never told (a database from before that event, a connection first seen) is announced once.
 import { type EventEnvelope, type XeroConnectionChanged } from '@lnbx/contracts';
 import { startService } from '@lnbx/messaging';
 import { SecretCipher } from '@lnbx/platform';
@@ -127,11 +127,21 @@ describe('xero-exporter: authorization-code connections', () => {
       expect([401, 404]).toContain((await fetch(`${rig.service.url}${path}`, { redirect: 'manual' })).status);
   });
 
-  it('refuses a consent link or an exchange for another connection, a malformed state or challenge, naming the field', async () => {
+  it('refuses a consent link or an exchange for a removed connection, a malformed connection, state or challenge, naming the field', async () => {
     const { codeChallenge, codeVerifier } = pkce();
-    const other = await internal('/internal/xero/authorize-url', { connectionId: 'other', state: randomBytes(16).toString('base64url'), codeChallenge });
-    expect(other.status).toBe(400);
-    expect(JSON.stringify(other.body)).toMatch(/connectionId other is not the connection this exporter serves/);
+    // Removed in monitor-api (as ConnectionChanged would leave it): nothing of it is connected any more.
+    await rig.pool.query("insert into exporter.connection_statuses (connection_id, status, version) values ('gone', 'removed', 3)");
+    const gone = await internal('/internal/xero/authorize-url', { connectionId: 'gone', state: randomBytes(16).toString('base64url'), codeChallenge });
+    expect(gone).toMatchObject({ status: 409, body: { code: 'CONNECTION.REMOVED' } });
+    const goneExchange = await internal('/internal/xero/exchange', { connectionId: 'gone', code: 'c', codeVerifier });
+    expect(goneExchange).toMatchObject({ status: 409, body: { code: 'CONNECTION.REMOVED' } });
+    const malformed = await internal('/internal/xero/authorize-url', {
+      connectionId: 'Not Valid!',
+      state: randomBytes(16).toString('base64url'),
+      codeChallenge,
+    });
+    expect(malformed.status).toBe(400);
+    expect(JSON.stringify(malformed.body)).toMatch(/connectionId must be/);
     expect(JSON.stringify((await internal('/internal/xero/authorize-url', { connectionId: 'acme', state: 'short', codeChallenge })).body)).toMatch(
       /state must be/,
     );
@@ -148,7 +158,6 @@ describe('xero-exporter: authorization-code connections', () => {
     });
     expect(extra.status).toBe(400);
     expect(JSON.stringify(extra.body)).toMatch(/redirectUri should not exist/);
-    expect((await internal('/internal/xero/exchange', { connectionId: 'other', code: 'c', codeVerifier })).status).toBe(400);
   });
 
   it('refuses a code exchanged without its PKCE verifier, or with another (Xero: invalid_grant), and stays not connected', async () => {
@@ -160,13 +169,13 @@ describe('xero-exporter: authorization-code connections', () => {
     expect(await connection()).toBeUndefined();
   });
 
-  it('is not connected before anyone authorises it, says so at start; a document waits and the monitor is told why', async () => {
+  it('is not connected before anyone authorises it, says so once its first document comes; the document waits and the monitor is told why', async () => {
+    const env = aMappedInvoice('OA-EARLY').envelope();
+    await rig.publisher.publish([env]);
     const announced = await rig.observer.waitChange('announced');
     expect(announced).toMatchObject({ key: 'acme:xero-connection', connectionId: 'acme', producer: 'xero-exporter' });
     expect(announced.payload).toEqual({ status: 'disconnected', change: 'announced', grant: 'authorization_code' });
     expect(await connection()).toBeUndefined();
-    const env = aMappedInvoice('OA-EARLY').envelope();
-    await rig.publisher.publish([env]);
     const waiting = await rig.observer.waitFailed(env.payload.documentKey, 'XERO.CONNECTION_LOST');
     expect(waiting.payload.retriable).toBe(true);
     expect(waiting.payload.problems[0].message).toMatch(/no Xero organisation has been connected yet/);

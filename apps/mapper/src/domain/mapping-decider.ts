@@ -1,6 +1,7 @@
-// The mapper's one piece of domain state, its mapping configuration, decided and evolved from its own
-// stream (MAPPING_STREAM): a change requested is decided against the configuration in force, and each
-// MappingChanged carries the whole configuration after it, so the state is the last event's.
+// The mapper's one piece of domain state, a connection's mapping configuration, decided and evolved from
+// that connection's stream (mapping-config-<connection>): a change requested is decided against the
+// configuration in force, and each MappingChanged carries the whole configuration after it, so the state
+// is the last event's.
 import { assertNever } from '@lnbx/contracts';
 import { applyMappingChange, MappingConfig, MappingConfigError, parseMappingChange, parseMappingConfig } from './mapping-config';
 

@@ -108,6 +108,7 @@ export class LnbDocumentBuilder {
   private patch: Partial<LnbDocument> = {};
   private readonly retailerBuilder = aRetailer();
   private creditedInvoiceExists: boolean | undefined;
+  private connectionId = 'acme';
 
   constructor(private readonly type: 'invoice' | 'credit_note') {
     const credit = type === 'credit_note';
@@ -136,6 +137,12 @@ export class LnbDocumentBuilder {
       invoice_reference_number: credit ? 'INV-2026-0001' : null,
       pdf_url: null,
     };
+  }
+
+  /** The connection (brand) the document belongs to: the first part of its document key. */
+  forConnection(connectionId: string): this {
+    this.connectionId = connectionId;
+    return this;
   }
 
   withReference(reference: string): this {
@@ -246,7 +253,7 @@ export class LnbDocumentBuilder {
   input(): MapInput {
     const doc = this.build();
     const input: MapInput = {
-      documentKey: `acme:${this.type}:${doc.reference_number}`,
+      documentKey: `${this.connectionId}:${this.type}:${doc.reference_number}`,
       documentType: this.type,
       document: doc,
       retailer: this.retailerBuilder.build(),
@@ -363,6 +370,11 @@ export class OrgReferenceBuilder {
   }
   withoutTaxType(taxType: string): this {
     this.ref.taxRates = this.ref.taxRates.filter((t) => t.taxType !== taxType);
+    return this;
+  }
+  /** An active sales tax type more (another country's rate, say). */
+  withTaxType(taxType: string, rate: number): this {
+    this.ref.taxRates = [...this.ref.taxRates, { taxType, name: `${rate}% ${taxType}`, rate, status: 'ACTIVE', canApplyToRevenue: true }];
     return this;
   }
   withTaxRate(taxType: string, rate: number): this {

@@ -1,5 +1,6 @@
-// The mapper's consumers: LNB documents in, DocumentMapped or DocumentRejected out; the mapping
-// configuration and the Xero reference data the mapping depends on, kept in the mapper's own streams.
+// The mapper's consumers: LNB documents in, DocumentMapped or DocumentRejected out; each connection's
+// mapping configuration and Xero reference data the mapping depends on, kept in the mapper's own streams.
+// Every connection is served here, routed by the envelope's connectionId.
 import {
   createEnvelope,
   CreditNoteDetected,
@@ -20,7 +21,7 @@ import { Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { decideMapping, evolveMapping, MapInput, MappingState, MapResult } from '../domain';
 import { MapperMetrics } from '../metrics';
-import { MAPPING_STREAM, MapperState, REFERENCE_STREAM } from '../store/mapper.state';
+import { MapperState, mappingStream, referenceStream } from '../store/mapper.state';
 import { DocumentMapping } from './document-mapping';
 
 const CONSUMER = { documents: 'mapper.documents', mapping: 'mapper.mapping', reference: 'mapper.org-reference' } as const;
@@ -51,7 +52,7 @@ export class MapperHandlers {
     const handled = await this.outbox.once(CONSUMER.reference, env.eventId, async (tx) => {
       // No topic: kept for the mapper's restarts, not published again.
       await this.store.append(
-        REFERENCE_STREAM,
+        referenceStream(env.connectionId),
         [
           {
             eventId: env.eventId,
@@ -70,15 +71,17 @@ export class MapperHandlers {
 
   @EventPattern(MappingChangeRequested.definition.topic)
   onMappingChangeRequested(@Payload() env: EventEnvelope<MappingChangeRequested.Value>): Promise<void> {
-    return this.state.serially(async () => {
-      const before = this.state.mappingState;
+    const connectionId = env.connectionId;
+    // One connection's changes apply one after another; another connection's mapping is never touched.
+    return this.state.serially(connectionId, async () => {
+      const before = this.state.mappingFor(connectionId);
       let after: MappingState | undefined;
       try {
         await this.outbox.once(CONSUMER.mapping, env.eventId, async (tx) => {
           const decision = decideMapping({ type: 'ChangeMapping', change: env.payload.change, requestedBy: env.payload.requestedBy }, before);
           // The same change would be refused the same way every time: straight to the dead-letter topic, every field named.
           if (!decision.ok) throw new CodedError(decision.code, decision.message);
-          const ctx = { producer: 'mapper' as const, connectionId: env.connectionId, correlationId: env.correlationId, causationId: env.eventId, key: env.key };
+          const ctx = { producer: 'mapper' as const, connectionId, correlationId: env.correlationId, causationId: env.eventId, key: env.key };
           const events = decision.events.map((e) =>
             createEnvelope(
               MappingChanged.definition,
@@ -90,14 +93,14 @@ export class MapperHandlers {
             ),
           );
           // The expected version catches another instance that changed the configuration meanwhile.
-          await this.outbox.append(tx, MAPPING_STREAM, events, before.version);
+          await this.outbox.append(tx, mappingStream(connectionId), events, before.version);
           after = decision.events.reduce(evolveMapping, before);
         });
       } catch (err) {
-        if (isCodedError(err, 'STORE.WRONG_EXPECTED_VERSION')) await this.state.reloadMapping(this.store);
+        if (isCodedError(err, 'STORE.WRONG_EXPECTED_VERSION')) await this.state.reloadMapping(this.store, connectionId);
         throw err;
       }
-      if (after) this.state.setMapping(after.config, after.version);
+      if (after) this.state.setMapping(connectionId, after);
     });
   }
 

@@ -85,4 +85,35 @@ describe('TenantLimiter', () => {
     for (let i = 0; i < 1000; i++) l.observe({ minuteRemaining: 0 }, 2 + i);
     expect(l.state(1002).usedThisMinute).toBe(60);
   });
+
+  describe('the day', () => {
+    const DAY = MINUTE * 1440;
+    const starter = () => new TenantLimiter({ concurrent: 5, perMinute: 60, perDay: 1000 }, { minuteMs: MINUTE, guardMs: 0 });
+    /** `n` calls, a second apart (never near the minute limit), each answered at once. */
+    const spend = (l: TenantLimiter, n: number, from = 0) => {
+      for (let i = 0; i < n; i++) {
+        const a = l.admit(from + i * 1000);
+        if (!a.ok) throw new Error(`call ${i} refused: ${a.reason}`);
+        a.ticket.done(from + i * 1000);
+      }
+    };
+
+    it("spends the Starter tier's 1,000 calls a day, then pauses until the oldest leaves the day", () => {
+      const l = starter();
+      spend(l, 1000);
+      const at = 1000 * 1000;
+      expect(l.hasRoom(at)).toBe(false);
+      expect(l.admit(at)).toEqual({ ok: false, reason: 'paused', waitMs: DAY - at });
+      expect(l.state(at)).toMatchObject({ usedToday: 1000, pauseReason: 'day limit reached', pausedUntil: DAY });
+      expect(l.admit(DAY).ok).toBe(true);
+    });
+
+    it("pauses only a minute when Xero's day remainder reads zero, not a day: the day's calls are spread over it", () => {
+      const l = starter();
+      spend(l, 10);
+      l.observe({ dayRemaining: 0 }, 10_000);
+      expect(l.state(10_000)).toMatchObject({ usedToday: 10, pausedUntil: 10_000 + MINUTE, pauseReason: 'day limit reached' });
+      expect(l.admit(10_000 + MINUTE).ok).toBe(true);
+    });
+  });
 });

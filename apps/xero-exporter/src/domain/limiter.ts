@@ -6,6 +6,7 @@ export interface RateLimits {
   /** Calls in flight per tenant. */
   concurrent: number;
   perMinute: number;
+  /** Calls per rolling day (Xero: 5,000; an app on Xero's Starter tier: 1,000). */
   perDay: number;
 }
 
@@ -39,8 +40,17 @@ interface Stamp {
   open: boolean;
 }
 
+/** A limit-day is 1,440 limit-minutes. */
+const MINUTES_PER_DAY = 1440;
+
 export class TenantLimiter {
   private stamps: Stamp[] = [];
+  /**
+   * When each of this process's calls of the rolling day was made, oldest first. Other instances' calls are not
+   * guessed from X-DayLimit-Remaining (a day's calls are spread over it: counting them as made now would pause
+   * for a whole day); a remainder of zero pauses for a minute and probes again, as Xero's Retry-After would.
+   */
+  private dayCalls: number[] = [];
   private inFlight = 0;
   private pausedUntil = 0;
   private pauseReason = '';
@@ -55,8 +65,14 @@ export class TenantLimiter {
     return this.timing.minuteMs + this.timing.guardMs;
   }
 
+  private get dayMs(): number {
+    return this.timing.minuteMs * MINUTES_PER_DAY;
+  }
+
   private trim(now: number): void {
     this.stamps = this.stamps.filter((s) => s.open || s.from + this.windowMs > now);
+    const stale = this.dayCalls.findIndex((at) => at + this.dayMs > now);
+    this.dayCalls = stale < 0 ? [] : this.dayCalls.slice(stale);
   }
 
   /** Takes a place for one call now, or says why not and how long to wait. */
@@ -64,6 +80,11 @@ export class TenantLimiter {
     if (now < this.pausedUntil) return { ok: false, reason: 'paused', waitMs: this.pausedUntil - now };
     if (this.inFlight >= this.limits.concurrent) return { ok: false, reason: 'concurrent' };
     this.trim(now);
+    if (this.dayCalls.length >= this.limits.perDay) {
+      // The day's budget is spent: paused until its oldest call leaves the day (a long pause is shared, see the sender).
+      this.pause(this.dayCalls[0] + this.dayMs, 'day limit reached');
+      return { ok: false, reason: 'paused', waitMs: this.pausedUntil - now };
+    }
     if (this.stamps.length >= this.limits.perMinute) {
       const closed = this.stamps.filter((s) => !s.open);
       if (closed.length === 0) return { ok: false, reason: 'concurrent' };
@@ -72,6 +93,7 @@ export class TenantLimiter {
     }
     const stamp: Stamp = { from: now, open: true };
     this.stamps.push(stamp);
+    this.dayCalls.push(now);
     this.inFlight++;
     let finished = false;
     return {
@@ -94,7 +116,7 @@ export class TenantLimiter {
   hasRoom(now: number): boolean {
     if (now < this.pausedUntil || this.inFlight >= this.limits.concurrent) return false;
     this.trim(now);
-    return this.stamps.length < this.limits.perMinute;
+    return this.stamps.length < this.limits.perMinute && this.dayCalls.length < this.limits.perDay;
   }
 
   /** What an answer's headers say; calls by other instances show up here as a smaller remainder. */
@@ -131,12 +153,20 @@ export class TenantLimiter {
     }
   }
 
-  state(now: number): { inFlight: number; usedThisMinute: number; pausedUntil?: number; pauseReason?: string; readings: LimitReadings } {
+  state(now: number): {
+    inFlight: number;
+    usedThisMinute: number;
+    usedToday: number;
+    pausedUntil?: number;
+    pauseReason?: string;
+    readings: LimitReadings;
+  } {
     this.trim(now);
     const paused = this.pausedUntil > now;
     return {
       inFlight: this.inFlight,
       usedThisMinute: this.stamps.length,
+      usedToday: this.dayCalls.length,
       pausedUntil: paused ? this.pausedUntil : undefined,
       pauseReason: paused ? this.pauseReason : undefined,
       readings: { ...this.lastReadings },

@@ -2,14 +2,18 @@
 // consent link built from this app's client id, scopes and redirect URI for a state and PKCE challenge the
 // monitor made, and the exchange of the code Xero sent back. The client secret and the tokens never leave
 // this service; the connection's new state goes out as XeroConnectionChanged, as every change of it does.
-import { BadRequestException, Body, ConflictException, Controller, HttpCode, Post, ServiceUnavailableException, ValidationPipe } from '@nestjs/common';
+import { CONNECTION_ID_PATTERN } from '@lnbx/contracts';
+import { ConnectionStatuses } from '@lnbx/messaging';
+import { PG_POOL } from '@lnbx/platform';
+import { Body, ConflictException, Controller, HttpCode, Inject, Post, ServiceUnavailableException, ValidationPipe } from '@nestjs/common';
 import { IsString, Length, Matches } from 'class-validator';
+import type { Pool } from 'pg';
 import { ExporterConfig } from '../config';
 import { ConnectionError, ConnectionService } from '../xero/connections';
 import { IdentityError } from '../xero/errors';
 
-/** As CONNECTION_ID is validated at boot. */
-const CONNECTION_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
+/** A connection id as monitor-api makes them. */
+const CONNECTION_ID = CONNECTION_ID_PATTERN;
 
 export class AuthorizeUrlRequest {
   @Matches(CONNECTION_ID, { message: 'connectionId must be lowercase letters, digits and dashes' })
@@ -45,19 +49,21 @@ export class InternalXeroController {
   constructor(
     private readonly connections: ConnectionService,
     private readonly config: ExporterConfig,
+    private readonly statuses: ConnectionStatuses,
+    @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
   @Post('authorize-url')
   @HttpCode(200)
-  authorizeUrl(@Body(BODY) body: AuthorizeUrlRequest): { url: string; redirectUri: string } {
-    this.servable(body.connectionId);
+  async authorizeUrl(@Body(BODY) body: AuthorizeUrlRequest): Promise<{ url: string; redirectUri: string }> {
+    await this.servable(body.connectionId);
     return this.connections.authorizeUrl(body.state, body.codeChallenge);
   }
 
   @Post('exchange')
   @HttpCode(200)
   async exchange(@Body(BODY) body: ExchangeRequest): Promise<{ xeroTenantId: string; tenantName: string }> {
-    this.servable(body.connectionId);
+    await this.servable(body.connectionId);
     try {
       return await this.connections.complete(body.connectionId, body.code, body.codeVerifier);
     } catch (err) {
@@ -68,9 +74,18 @@ export class InternalXeroController {
     }
   }
 
-  /** Only the connection this deployment serves (CONNECTION_ID), and only with the grant that has a consent. */
-  private servable(connectionId: string): void {
-    if (connectionId !== this.config.connectionId) throw new BadRequestException([`connectionId ${connectionId} is not the connection this exporter serves`]);
+  /**
+   * Any connection but a removed one (a connection monitor-api never published counts as active, as everywhere),
+   * and only with the grant that has a consent.
+   */
+  private async servable(connectionId: string): Promise<void> {
+    if ((await this.statuses.known(this.pool, connectionId))?.status === 'removed') {
+      throw new ConflictException({
+        statusCode: 409,
+        code: 'CONNECTION.REMOVED',
+        message: `connection ${connectionId} was removed: it cannot be connected to Xero`,
+      });
+    }
     if (this.config.xeroGrant !== 'authorization_code') {
       throw new ConflictException('this exporter uses a Xero custom connection (XERO_GRANT=client_credentials): there is nothing to authorise');
     }

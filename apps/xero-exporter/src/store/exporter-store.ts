@@ -114,6 +114,23 @@ export class ExporterStore {
     return rows.map(toConnection);
   }
 
+  /**
+   * Every connection the exporter has to look after, none removed: those with a Xero connection row, those
+   * monitor-api published, and those with documents waiting (a connection never published counts as active).
+   */
+  async knownConnections(db: Db): Promise<string[]> {
+    const { rows } = await db.query<{ connection_id: string }>(
+      `select connection_id from (
+         select connection_id from ${S}.connections
+         union select connection_id from ${S}.connection_statuses
+         union select distinct connection_id from ${S}.pending
+       ) known
+       where not exists (select 1 from ${S}.connection_statuses s where s.connection_id = known.connection_id and s.status = 'removed')
+       order by connection_id`,
+    );
+    return rows.map((r) => r.connection_id);
+  }
+
   async saveConnected(
     db: Db,
     c: {
@@ -164,10 +181,15 @@ export class ExporterStore {
     return false;
   }
 
-  async setPause(db: Db, connectionId: string, until: Date | null, reason: string | null): Promise<void> {
+  /**
+   * A long pause of an organisation (its day limit): stored on every connection to it, since Xero counts an
+   * organisation's calls whichever connection makes them.
+   */
+  async setPause(db: Db, xeroTenantId: string, until: Date | null, reason: string | null): Promise<void> {
     await db.query(
-      `update ${S}.connections set paused_until = $2, pause_reason = $3 where connection_id = $1 and (paused_until is null or $2::timestamptz is null or paused_until < $2)`,
-      [connectionId, until, reason],
+      `update ${S}.connections set paused_until = $2, pause_reason = $3
+       where xero_tenant_id = $1 and (paused_until is null or $2::timestamptz is null or paused_until < $2)`,
+      [xeroTenantId, until, reason],
     );
   }
 

@@ -15,7 +15,7 @@ import {
 } from '@lnbx/contracts';
 import { EventPublisher, type RunningService, startService } from '@lnbx/messaging';
 import { createTestDatabase, kafkaBrokers, type TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
-import { startXeroSandbox, type XeroSandbox } from '@lnbx/xero-sandbox';
+import { startXeroSandbox, type XeroSandbox, type XeroSandboxOptions } from '@lnbx/xero-sandbox';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
@@ -31,14 +31,13 @@ export const TEST_REDIRECT_URI = 'http://127.0.0.1:4000/api/xero/callback';
 /** An exporter on a custom connection to the sandbox, paced for the sandbox's time scale and quick to retry. */
 export function exporterEnv(
   sandbox: XeroSandbox,
-  opts: { databaseUrl: string; prefix: string; timeScale: number; connectionId?: string },
+  opts: { databaseUrl: string; prefix: string; timeScale: number },
   extra: Record<string, string> = {},
 ): Record<string, string> {
   return {
     DATABASE_URL: opts.databaseUrl,
     ...testKafkaEnv(),
     KAFKA_TOPIC_PREFIX: opts.prefix,
-    CONNECTION_ID: opts.connectionId ?? 'acme',
     HTTP_PORT: '0',
     LOG_LEVEL: 'error',
     XERO_API_URL: sandbox.accountingBasePath,
@@ -202,9 +201,10 @@ export async function startExporterRig(
   label: string,
   timeScale: number,
   env: (sandbox: XeroSandbox) => Record<string, string> = () => ({}),
+  sandboxOptions: Omit<XeroSandboxOptions, 'port' | 'timeScale'> = {},
 ): Promise<ExporterRig> {
   const prefix = uniqueTopicPrefix(label);
-  const sandbox = await startXeroSandbox({ port: 0, timeScale });
+  const sandbox = await startXeroSandbox({ ...sandboxOptions, port: 0, timeScale });
   const db = await createTestDatabase(label.replace(/-/g, '_'));
   const pool = new Pool({ connectionString: db.url, max: 2 });
   const service = await startService(xeroExporter, exporterEnv(sandbox, { databaseUrl: db.url, prefix, timeScale }, env(sandbox)));

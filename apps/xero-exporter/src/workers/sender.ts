@@ -48,6 +48,8 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly nextAllocationAt = new Map<string, number>();
   /** Connections held here (paused or removed), as last seen: their gauge goes back to 0 when resumed. */
   private readonly heldAs = new Map<string, 'paused' | 'removed'>();
+  /** Which connection goes first in the next pass (see fill). */
+  private turn = 0;
   private readonly logger: JsonLogger;
 
   constructor(
@@ -131,18 +133,31 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
     await this.lifecycle.project(tx, states);
   }
 
-  /** Starts units until each connected organisation has no room left or no due work. */
+  /**
+   * Starts units until each connected organisation has no room left or no due work. Connections that share
+   * an organisation take its room in turn, one unit each, starting with a different one each pass: a busy
+   * connection cannot keep another of the same organisation waiting.
+   */
   private async fill(): Promise<void> {
     const now = Date.now();
+    const ready: ConnectionRow[] = [];
     for (const c of await this.store.connections(this.pool)) {
       if (c.status !== 'connected' || !c.xeroTenantId) continue;
       if (c.pausedUntil && c.pausedUntil.getTime() > now) continue;
       // Paused (or removed) in the Integration Center: its documents, follow-ups and allocations wait.
       if (await this.held(c)) continue;
-      const limiter = this.xero.limiters.for(c.xeroTenantId);
-      while (this.running && (this.active.get(c.xeroTenantId) ?? 0) < this.o.concurrent && limiter.hasRoom(Date.now())) {
-        if (!(await this.startUnit(c))) break;
+      ready.push(c);
+    }
+    const turn = this.turn++ % Math.max(1, ready.length);
+    let open = [...ready.slice(turn), ...ready.slice(0, turn)];
+    while (this.running && open.length) {
+      const next: ConnectionRow[] = [];
+      for (const c of open) {
+        const limiter = this.xero.limiters.for(c.xeroTenantId!);
+        if ((this.active.get(c.xeroTenantId!) ?? 0) >= this.o.concurrent || !limiter.hasRoom(Date.now())) continue;
+        if (await this.startUnit(c)) next.push(c);
       }
+      open = next;
     }
   }
 
@@ -259,7 +274,7 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
   private async sharePause(tenant: ActiveTenant): Promise<void> {
     const s = this.xero.limiters.for(tenant.xeroTenantId).state(Date.now());
     if (s.pausedUntil && s.pausedUntil - Date.now() > this.o.minuteMs) {
-      await this.store.setPause(this.pool, tenant.connectionId, new Date(s.pausedUntil), s.pauseReason ?? 'rate limited').catch(() => undefined);
+      await this.store.setPause(this.pool, tenant.xeroTenantId, new Date(s.pausedUntil), s.pauseReason ?? 'rate limited').catch(() => undefined);
       this.logger.warn('xero organisation paused', { xeroTenantId: tenant.xeroTenantId, until: new Date(s.pausedUntil).toISOString(), reason: s.pauseReason });
     }
   }

@@ -1,6 +1,7 @@
-// The connections' upkeep: one loop per process that reconnects a custom connection (client credentials)
-// after a loss, keeps each organisation's rate slots, and publishes its reference data on connect and
-// every XERO_REFERENCE_REFRESH_MINUTES (by one instance). Woken at once by a (re)connection.
+// The connections' upkeep: one loop per process, for every connection, that tells a connection's state the
+// first time it is seen, connects a custom connection (client credentials) and reconnects it after a loss,
+// keeps each organisation's rate slots, and publishes each connection's reference data on connect and every
+// XERO_REFERENCE_REFRESH_MINUTES (by one instance). Woken at once by a (re)connection.
 import { Outbox } from '@lnbx/messaging';
 import { WorkLoop } from '@lnbx/event-store';
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
@@ -18,8 +19,6 @@ import { Wakeups } from './wakeups';
 export const UPKEEP_OPTIONS = Symbol('UpkeepOptions');
 
 export interface UpkeepOptions {
-  /** The LNB connection this deployment serves (its Xero connection is set up by client credentials). */
-  connectionId: string;
   grant: GrantType;
   /** Rate slots per organisation: Xero's concurrent-call limit. */
   concurrent: number;
@@ -77,7 +76,11 @@ export class UpkeepWorker implements OnApplicationBootstrap, BeforeApplicationSh
   }
 
   private async upkeep(): Promise<void> {
-    if (this.o.grant === 'client_credentials') await this.connections.ensureClientCredentials(this.o.connectionId);
+    await this.connections.announceKnown();
+    // A custom connection reaches one organisation: every connection (none removed) is connected to it.
+    if (this.o.grant === 'client_credentials') {
+      for (const connectionId of await this.store.knownConnections(this.pool)) await this.connections.ensureClientCredentials(connectionId);
+    }
     for (const c of await this.store.connections(this.pool)) {
       if (c.xeroTenantId) this.metrics.connectionUp.set({ tenant: c.xeroTenantId }, c.status === 'connected' ? 1 : 0);
       if (c.status === 'connected' && c.xeroTenantId) {

@@ -9,14 +9,13 @@ import { Outbox } from '@lnbx/messaging';
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { ClientBase, Pool } from 'pg';
-import { ExporterConfig } from '../config';
 import { connectionChangedEvent, connectionLostEvent, connectionRestoredEvent, connectionState, connectionStream, sameConnectionState } from '../domain/events';
 import { CODES, lossCode } from '../domain/xero-errors';
 import { ExporterMetrics } from '../metrics';
 import { ExporterStore, type GrantType, type Transact, TRANSACT } from '../store/exporter-store';
 import { Wakeups } from '../workers/wakeups';
 import { IdentityError, type Loss } from './errors';
-import { type TokenAnswer, XeroIdentity, type XeroTenantConnection } from './identity';
+import { authEventIdOf, type TokenAnswer, XeroIdentity, type XeroTenantConnection } from './identity';
 import { TokenService } from './tokens';
 
 export const CONNECTION_OPTIONS = Symbol('ConnectionOptions');
@@ -40,9 +39,14 @@ export class ConnectionError extends CodedError<'XERO.CONNECT_FAILED'> {
   }
 }
 
-export function pickTenant(list: XeroTenantConnection[], wanted?: string): XeroTenantConnection | undefined {
-  if (!wanted) return list[0];
-  return list.find((c) => c.tenantId.toLowerCase() === wanted.toLowerCase());
+/**
+ * The organisation a connection gets. /connections lists every organisation the user connected to this app, in
+ * any consent: several brands connected by one person all appear. The ones chosen in this consent (its
+ * authEventId) come first, so each brand gets the organisation chosen for it; XERO_TENANT_ID, when set, wins.
+ */
+export function pickTenant(list: XeroTenantConnection[], wanted?: string, authEventId?: string): XeroTenantConnection | undefined {
+  if (wanted) return list.find((c) => c.tenantId.toLowerCase() === wanted.toLowerCase());
+  return (authEventId && list.find((c) => c.authEventId === authEventId)) || list[0];
 }
 
 @Injectable()
@@ -60,23 +64,33 @@ export class ConnectionService implements OnApplicationBootstrap {
     /** After a (re)connection the upkeep publishes reference data and the sender resumes, at once. */
     private readonly wakeups: Wakeups,
     @Inject(CONNECTION_OPTIONS) private readonly o: ConnectionOptions,
-    /** The LNB connection this deployment serves: its state is announced even before it has a row. */
-    private readonly config: ExporterConfig,
     logger: JsonLogger,
   ) {
     this.logger = logger.child({ component: 'exporter' });
   }
 
-  /**
-   * A state never told (a database from before XeroConnectionChanged, a change made by an older instance)
-   * is told once at start, so the monitor never stays blank. A failure here stops nothing: the next start tries again.
-   */
+  /** Connections whose told state this process has checked (announceKnown). */
+  private readonly checked = new Set<string>();
+
   async onApplicationBootstrap(): Promise<void> {
+    await this.announceKnown();
+  }
+
+  /**
+   * A state never told (a database from before XeroConnectionChanged, a change made by an older instance, a
+   * connection first seen: published by monitor-api or with a document waiting, even before it has a row) is
+   * told once, so the monitor never stays blank: at start, and by the upkeep for connections that appear
+   * later. A failure here stops nothing: the next look tries again.
+   */
+  async announceKnown(): Promise<void> {
     try {
-      const ids = new Set([this.config.connectionId, ...(await this.store.connections(this.pool)).map((r) => r.connectionId)]);
-      for (const connectionId of ids) await this.announceIfUntold(connectionId);
+      for (const connectionId of await this.store.knownConnections(this.pool)) {
+        if (this.checked.has(connectionId)) continue;
+        await this.announceIfUntold(connectionId);
+        this.checked.add(connectionId);
+      }
     } catch (err) {
-      this.logger.warn('xero connection state not announced; the next start tries again', { reason: (err as Error).message });
+      this.logger.warn('xero connection state not announced; the next look tries again', { reason: (err as Error).message });
     }
   }
 
@@ -163,7 +177,7 @@ export class ConnectionService implements OnApplicationBootstrap {
       if (err instanceof IdentityError && err.kind === 'unavailable') throw err;
       throw new ConnectionError(`Xero's /connections refused the new token: ${(err as Error).message}`, err);
     }
-    const tenant = pickTenant(list, this.o.tenantId);
+    const tenant = pickTenant(list, this.o.tenantId, authEventIdOf(answer.accessToken));
     if (!tenant) {
       throw new ConnectionError(
         this.o.tenantId

@@ -14,6 +14,22 @@ export interface XeroTenantConnection {
   tenantId: string;
   tenantType: string;
   tenantName: string;
+  /** The consent that connected it (the access token's `authentication_event_id`). */
+  authEventId?: string;
+}
+
+/**
+ * The consent an access token comes from (its `authentication_event_id` claim), read without checking the
+ * signature: the token came straight from Xero's token endpoint, and it only narrows which organisations
+ * this consent chose. Undefined when the token is not a JWT carrying it.
+ */
+export function authEventIdOf(accessToken: string): string | undefined {
+  try {
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+    return typeof claims.authentication_event_id === 'string' ? claims.authentication_event_id : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export const IDENTITY_OPTIONS = Symbol('IdentityOptions');

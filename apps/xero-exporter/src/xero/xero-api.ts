@@ -1,5 +1,5 @@
-// The one place the exporter talks to the Accounting API: a token per call, the tenant's limiter
-// before it, a hard timeout on it, the limit headers read after it, and every failure turned into a
+// The one place the exporter talks to the Accounting API: a token per call, the tenant's limiter and the
+// app's budget before it, a hard timeout on it, the limit headers read after it, and every failure turned into a
 // XeroCallError (or a ConnectionLostError) the caller can act on. Tokens never reach a log.
 import { JsonLogger } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
@@ -7,6 +7,7 @@ import { AccountingApi, type Authentication } from 'xero-node';
 import { type CallTicket, type LimitReadings, type RateLimits, TenantLimiter } from '../domain/limiter';
 import { classifyStatus, CODES, messageOf, rateLimitProblem, readLimitHeaders, retryAfterMs } from '../domain/xero-errors';
 import { ExporterMetrics } from '../metrics';
+import { AppBudget } from './app-budget';
 import { ConnectionLostError, IdentityError, XeroCallError } from './errors';
 import { XeroIdentity } from './identity';
 import { TokenService } from './tokens';
@@ -93,6 +94,8 @@ export class XeroApi {
   constructor(
     @Inject(XERO_API_OPTIONS) private readonly o: XeroApiOptions,
     readonly limiters: Limiters,
+    /** Xero's app-wide limit, shared fairly between organisations and by every instance. */
+    private readonly appBudget: AppBudget,
     private readonly tokens: TokenService,
     private readonly identity: XeroIdentity,
     private readonly metrics: ExporterMetrics,
@@ -129,6 +132,12 @@ export class XeroApi {
     for (let attempt = 1; ; attempt++) {
       const token = await this.tokens.accessToken(tenant.connectionId);
       const ticket = await this.limiters.acquire(tenant.xeroTenantId, maxWaitMs);
+      try {
+        await this.appBudget.acquire(tenant.xeroTenantId, maxWaitMs, () => this.metrics.appBudgetWaits.inc({ tenant: tenant.xeroTenantId }));
+      } catch (err) {
+        ticket.done(Date.now());
+        throw err;
+      }
       let answer: Answer<T>;
       try {
         answer = await fn(this.client(token), tenant.xeroTenantId);
