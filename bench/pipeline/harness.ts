@@ -216,7 +216,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
         XERO_RATE_TIME_SCALE: String(o.xeroTimeScale),
       }),
-      spawned('monitor-api', { ...common, MONITOR_BOOTSTRAP_KEYS: `operator:${operatorKey}` }),
+      spawned('monitor-api', { ...common, MONITOR_BOOTSTRAP_KEYS: `operator@${CONNECTION_ID}:${operatorKey}` }),
     ]);
     await pg.connect();
     const monitorUrl = monitor.url.replace(/\/+$/, '');

@@ -132,7 +132,7 @@ const services = [
     app: 'monitor-api',
     env: {
       HTTP_PORT: monitorPort,
-      MONITOR_BOOTSTRAP_KEYS: `viewer:${viewerKey},operator:${operatorKey},admin:${adminKey}`,
+      MONITOR_BOOTSTRAP_KEYS: `viewer@demo:${viewerKey},operator@demo:${operatorKey},admin:${adminKey}`,
       EXPORTER_INTERNAL_URL: 'http://127.0.0.1:4003',
       EXPORTER_SERVICE_TOKEN: serviceToken,
       POLLER_INTERNAL_URL: 'http://127.0.0.1:4001',

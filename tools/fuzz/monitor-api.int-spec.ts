@@ -90,7 +90,6 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
       DATABASE_URL: db.url,
       ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
-      CONNECTION_ID: 'acme',
       MONITOR_BOOTSTRAP_KEYS: `admin:${ADMIN}`,
       EXPORTER_INTERNAL_URL: 'http://xero-exporter.invalid:4003',
       EXPORTER_SERVICE_TOKEN: 'a-service-token-for-fuzzing-0123456789abcdef',
@@ -113,6 +112,11 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
       )
       .join(' union all ');
 
+    // A connection to find, and the one the admin key acts on when a request names none (the only one); its
+    // changes are events of the monitor's own, not commands: not counted below.
+    expect((await call('POST', '/api/connections', { id: 'acme', name: 'Acme', timeZone: 'Europe/Paris' })).status).toBe(201);
+    known.id = ['acme', 'nobody'];
+    known.connection = ['acme'];
     // Something to find: runs, confirmed selection rules (PATCH and hold-back build on them), a held document.
     await publisher.publish([
       createEnvelope(
@@ -158,9 +162,6 @@ describe('monitor-api under fuzz: no 5xx, nothing outside the schema accepted, n
     for (const flow of ['invoices', 'credit_notes', 'invoices']) known.runId.push((await call<{ runId: string }>('POST', '/api/runs', { flow })).body.runId);
     expect((await call('POST', '/api/documents/acme:invoice:INV-HELD-1/hold-back')).status).toBe(202);
     commandsAccepted = 4;
-    // A connection to find (its changes are events of the monitor's own, not commands: not counted below).
-    expect((await call('POST', '/api/connections', { id: 'acme', name: 'Acme', timeZone: 'Europe/Paris' })).status).toBe(201);
-    known.id = ['acme', 'nobody'];
     await waitFor('the setup commands on Kafka', () => commandsSeen >= commandsAccepted || undefined, { timeoutMs: 20_000 });
     doc = (await call<OpenApiDocument>('GET', '/docs/openapi.json')).body;
   });

@@ -174,7 +174,7 @@ export interface Answer {
 }
 
 /** Sends one request and reads the whole answer; a cut connection is an answer too (status 0). */
-export async function send(baseUrl: string, r: FuzzRequest, headers: Record<string, string> = {}): Promise<Answer> {
+export async function send(baseUrl: string, r: FuzzRequest, headers: Record<string, string> = {}, retried = false): Promise<Answer> {
   try {
     const res = await fetch(`${baseUrl}${r.target}`, {
       method: r.method,
@@ -185,7 +185,10 @@ export async function send(baseUrl: string, r: FuzzRequest, headers: Record<stri
     });
     return { status: res.status, text: await res.text() };
   } catch (err) {
-    return { status: 0, text: '', error: `${(err as Error).message} ${String((err as { cause?: unknown }).cause ?? '')}` };
+    const cause = String((err as { cause?: unknown }).cause ?? '');
+    // A kept-alive socket the server closed as idle just as the request went out: the server never read it; once more on a new one.
+    if (!retried && /other side closed/.test(cause)) return send(baseUrl, r, headers, true);
+    return { status: 0, text: '', error: `${(err as Error).message} ${cause}` };
   }
 }
 

@@ -147,7 +147,7 @@ describe('schema migrations (npm run migrate)', () => {
       "select count(*)::int from information_schema.columns where table_schema = 'poller' and table_name = 'runs' and column_name = 'connection_id'";
     expect(await query(fresh, `select to_regclass('exporter.app_calls') as e, (${pollerRunsConnection}) as p`)).toEqual([{ e: null, p: 0 }]);
     const status = await cli(fresh, 'status').catch((err: { code: number; stdout: string }) => err);
-    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0006_admin-role') });
+    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0007_connection-scope') });
     await cli(fresh, 'up');
     expect(await shape(fresh)).toEqual(shapeBefore);
   });

@@ -8,7 +8,17 @@ const FLOWS = [
   ['invoices', 'Invoices'],
   ['credit_notes', 'Credit notes'],
 ];
-const state = { key: sessionStorage.getItem(KEY_STORAGE), me: null, selectedRun: null, rendered: {}, runs: [], recheckFlow: null };
+const CONNECTION_STORAGE = 'lnbx.monitor.connection';
+const state = {
+  key: sessionStorage.getItem(KEY_STORAGE),
+  me: null,
+  /** The connection an admin key looks at (the picker); a brand's key has its own, implicit. */
+  connection: null,
+  selectedRun: null,
+  rendered: {},
+  runs: [],
+  recheckFlow: null,
+};
 
 const $ = (id) => document.getElementById(id);
 
@@ -37,10 +47,16 @@ class ApiError extends Error {
   }
 }
 
+/** Every call about one connection names the one the picker shows (an admin key's); who you are and the connections do not. */
+function scoped(path) {
+  if (!state.connection || /^\/api\/(me|connections)(\/|\?|$)/.test(path)) return path;
+  return `${path}${path.includes('?') ? '&' : '?'}connection=${encodeURIComponent(state.connection)}`;
+}
+
 async function api(method, path, body) {
   const headers = { 'x-api-key': state.key || '' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(scoped(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   let data = text;
   try {
@@ -80,6 +96,7 @@ function signOut(message) {
   sessionStorage.removeItem(KEY_STORAGE);
   state.key = null;
   state.me = null;
+  state.connection = null;
   state.rendered = {};
   state.runs = [];
   $('app').hidden = true;
@@ -104,6 +121,31 @@ async function signIn(key) {
   const operator = state.me.role === 'operator' || state.me.role === 'admin';
   for (const el of document.querySelectorAll('.operator-only')) el.hidden = !operator;
   for (const el of document.querySelectorAll('.viewer-note')) el.hidden = operator;
+  $('connection-picker').hidden = state.me.connection !== null;
+  if (state.me.connection === null) await loadConnections();
+  await Promise.all([refresh(), loadSettings(), refreshXero()]);
+}
+
+// ---- the connection picker (admin keys: the deployment's; a brand's key sees its own connection only) ----
+
+async function loadConnections() {
+  const { connections } = await api('GET', '/api/connections');
+  const select = $('connection');
+  select.replaceChildren(...connections.map((c) => h('option', { value: c.id }, `${c.name} (${c.id})${c.status === 'active' ? '' : ` – ${c.status}`}`)));
+  const kept = sessionStorage.getItem(CONNECTION_STORAGE);
+  const live = connections.filter((c) => c.status !== 'removed');
+  const chosen = connections.find((c) => c.id === kept) || live[0] || connections[0];
+  state.connection = chosen ? chosen.id : null;
+  select.value = state.connection || '';
+}
+
+async function chooseConnection(id) {
+  state.connection = id;
+  sessionStorage.setItem(CONNECTION_STORAGE, id);
+  state.rendered = {};
+  state.runs = [];
+  state.selectedRun = null;
+  $('run-detail').hidden = true;
   await Promise.all([refresh(), loadSettings(), refreshXero()]);
 }
 
@@ -286,7 +328,7 @@ async function refreshRun() {
 
 async function downloadLog() {
   const id = state.selectedRun;
-  const res = await fetch(`/api/runs/${encodeURIComponent(id)}/log.txt?${logQuery()}`, { headers: { 'x-api-key': state.key } });
+  const res = await fetch(scoped(`/api/runs/${encodeURIComponent(id)}/log.txt?${logQuery()}`), { headers: { 'x-api-key': state.key } });
   if (!res.ok) {
     say('run-message', `Could not download the log (${res.status}).`, true);
     return;
@@ -603,6 +645,7 @@ document.addEventListener('DOMContentLoaded', () => {
     void signIn(key);
   });
   $('forget-key').addEventListener('click', () => signOut());
+  $('connection').addEventListener('change', () => void chooseConnection($('connection').value));
   for (const b of document.querySelectorAll('[data-run-flow]')) b.addEventListener('click', () => requestRun(b.dataset.runFlow, b.dataset.runMode));
   for (const b of document.querySelectorAll('[data-recheck-flow]')) b.addEventListener('click', () => askFullRecheck(b.dataset.recheckFlow));
   $('recheck-confirm').addEventListener('click', () => void confirmFullRecheck());

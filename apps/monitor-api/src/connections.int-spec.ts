@@ -38,12 +38,12 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
     lnb = await startLnbSandbox({ port: 0 });
     db = await createTestDatabase('connections');
     pool = new Pool({ connectionString: db.url, max: 2 });
-    operator = (await createApiKey(pool, 'finance-ops', 'operator')).key;
+    // The brand's finance team: keys of the acme-uk connection.
+    operator = (await createApiKey(pool, { name: 'finance-ops', role: 'operator', connectionId: 'acme-uk' }))!.key;
     // The integrator's: only an admin key creates and removes connections.
-    admin = (await createApiKey(pool, 'integrator', 'admin')).key;
-    viewer = (await createApiKey(pool, 'finance-viewer', 'viewer')).key;
-    // CONNECTION_ID names the connection this deployment's flows belong to: its schedule changes are recorded on it.
-    const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme-uk' };
+    admin = (await createApiKey(pool, { name: 'integrator', role: 'admin', connectionId: null }))!.key;
+    viewer = (await createApiKey(pool, { name: 'finance-viewer', role: 'viewer', connectionId: 'acme-uk' }))!.key;
+    const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: prefix };
     poller = await spawnService('lnb-poller', {
       ...env,
       LNB_BASE_URL: lnb.url,
@@ -123,13 +123,15 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
     const removed = await call('DELETE', '/acme-nl', undefined, admin);
     expect([removed.status, removed.body.connection.status]).toEqual([200, 'removed']);
 
-    const list = await http<{ connections: { id: string; status: string; name: string }[] }>('GET', `${monitor.url}/api/connections`, undefined, {
-      'x-api-key': viewer,
-    });
-    expect(list.body.connections.map((c) => [c.id, c.name, c.status])).toEqual([
+    const list = (key: string) =>
+      http<{ connections: { id: string; status: string; name: string }[] }>('GET', `${monitor.url}/api/connections`, undefined, { 'x-api-key': key });
+    expect((await list(admin)).body.connections.map((c) => [c.id, c.name, c.status])).toEqual([
       ['acme-nl', 'Acme NL', 'removed'],
       ['acme-uk', 'Acme Britain', 'active'],
     ]);
+    // A brand's key lists its own connection only, and another's is a 404 like one that does not exist.
+    expect((await list(viewer)).body.connections.map((c) => c.id)).toEqual(['acme-uk']);
+    expect((await call('GET', '/acme-nl', undefined, viewer)).status).toBe(404);
     expect((await call('GET', '/acme-uk', undefined, viewer)).body.connection).toMatchObject({ name: 'Acme Britain', version: 5 });
 
     // Every change on the stream, with the key's name; and each published whole, in order.
@@ -215,7 +217,8 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
       ['DELETE', '/acme-nl', undefined],
       ['PUT', '/acme-nl/lnb-credentials', { clientId: lnb.clientId, clientSecret: lnb.clientSecret }],
     ] as const) {
-      const answer = await call(method, path, body, method === 'DELETE' ? admin : operator);
+      // acme-nl is no brand key's here: the integrator's admin key may do all an operator may.
+      const answer = await call(method, path, body, admin);
       expect([method, answer.status, answer.body.code]).toEqual([method, 409, 'CONNECTION.REMOVED']);
       expect(answer.body.message).toMatch(/^The connection acme-nl was removed/);
     }

@@ -4,14 +4,14 @@
 // notes, which the example mapping sends as DRAFT, so their allocation waits for approval in Xero and
 // nothing shows as failed, and press "Check allocations now"; ask for a "Full re-check" and see each run
 // say what it read from LNB, why, and how many LNB requests it made; a viewer key sees that, not the
-// operator's buttons. The four services run as their own processes, against both sandboxes, over the
+// operator's buttons; the integrator's admin key picks the connection it looks at. The four services run as their own processes, against both sandboxes, over the
 // real broker and the real database.
 import { LnbSandbox, startLnbSandbox } from '@lnbx/lnb-sandbox';
 import { startXeroSandbox, XeroSandbox } from '@lnbx/xero-sandbox';
 import { EventPublisher } from '@lnbx/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, kafkaBrokers, SpawnedService, spawnService, TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -20,6 +20,7 @@ import { RunEvents } from './domain/testing';
 
 const OPERATOR = 'e2e-operator-key-0123456789abcdef';
 const VIEWER = 'e2e-viewer-key-0123456789abcdef';
+const ADMIN = 'e2e-admin-key-0123456789abcdef';
 const RECHECK_REASON = 'a full re-check was requested: every document and its order are read again';
 
 /** The little of the DOM the page functions below use (this project compiles without the DOM library). */
@@ -51,7 +52,7 @@ describe('the Integration Center, in a browser', () => {
     xero = await startXeroSandbox({ port: 0 });
     const cc = xero.clients.clientCredentials;
     [monitor, poller, mapper, exporter] = await Promise.all([
-      spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR},viewer:${VIEWER}` }),
+      spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator@default:${OPERATOR},viewer@default:${VIEWER},admin:${ADMIN}` }),
       spawnService('lnb-poller', { ...env, LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret }),
       spawnService('mapper', env),
       spawnService('xero-exporter', {
@@ -289,6 +290,36 @@ describe('the Integration Center, in a browser', () => {
       expect(viewerErrors).toEqual([]);
     } finally {
       await viewer.close();
+    }
+  });
+
+  it("an admin key picks the connection it looks at: each shows its own runs, and a brand's key has no picker", async () => {
+    for (const [id, name] of [
+      ['default', 'Demo Fashion'],
+      ['other-brand', 'Other Brand'],
+    ])
+      expect((await http('POST', `${monitor.url}/api/connections`, { id, name, timeZone: 'Europe/London' }, { 'x-api-key': ADMIN })).status).toBe(201);
+    expect(await page.locator('#connection-picker').isVisible()).toBe(false);
+    const admin = await browser.newPage();
+    const adminErrors: string[] = [];
+    admin.on('pageerror', (err) => adminErrors.push(err.message));
+    try {
+      await admin.goto(`${monitor.url}/`);
+      await admin.getByLabel('API key').fill(ADMIN);
+      await admin.getByRole('button', { name: 'Use this key' }).click();
+      await admin.getByText('Signed in with bootstrap-admin-1 (admin)').waitFor();
+      const picker = admin.locator('#connection');
+      expect(await picker.locator('option').allTextContents()).toEqual(['Demo Fashion (default)', 'Other Brand (other-brand)']);
+      const completed = admin.locator('#runs-table tbody tr[data-status="completed"]');
+      await completed.first().waitFor();
+      await picker.selectOption('other-brand');
+      await completed.first().waitFor({ state: 'detached' });
+      expect(await admin.locator('#runs-table tbody tr[data-status]').count()).toBe(0);
+      await picker.selectOption('default');
+      await completed.first().waitFor();
+      expect(adminErrors).toEqual([]);
+    } finally {
+      await admin.close();
     }
   });
 

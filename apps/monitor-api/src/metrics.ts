@@ -1,6 +1,8 @@
 // The connector's business metrics. Counters and histograms move when an event is projected (once
 // per eventId); the stuck-documents, waiting-allocations and consumer-lag gauges are computed when
-// Prometheus scrapes.
+// Prometheus scrapes. The business metrics carry a `connection` label (the envelope's connectionId): one
+// series per connection and label set, so the series grow with the connections the deployment serves (tens,
+// not thousands) and never with documents or runs. /metrics is the operator's (Prometheus), not a brand's.
 import { deadLetterTopic, EVENTS, topicName } from '@lnbx/contracts';
 import { CONFIG, JsonLogger, KAFKA_ADMIN, METRICS, PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable } from '@nestjs/common';
@@ -37,31 +39,31 @@ export class MonitorMetrics {
     this.counters = {
       runs_total: new Counter({
         name: 'lnbx_runs_total',
-        help: 'Runs that ended, by flow and outcome (completed, failed).',
-        labelNames: ['flow', 'outcome'],
+        help: 'Runs that ended, by connection, flow and outcome (completed, failed).',
+        labelNames: ['connection', 'flow', 'outcome'],
         registers,
       }),
       documents_detected_total: new Counter({
         name: 'lnbx_documents_detected_total',
-        help: 'New or changed LNB documents detected, by type.',
-        labelNames: ['type'],
+        help: 'New or changed LNB documents detected, by connection and type.',
+        labelNames: ['connection', 'type'],
         registers,
       }),
       documents_exported_total: new Counter({
         name: 'lnbx_documents_exported_total',
-        help: 'Documents exported to Xero, by type and outcome (created, updated, already_present).',
-        labelNames: ['type', 'outcome'],
+        help: 'Documents exported to Xero, by connection, type and outcome (created, updated, already_present).',
+        labelNames: ['connection', 'type', 'outcome'],
         registers,
       }),
       documents_export_failed_total: new Counter({
         name: 'lnbx_documents_export_failed_total',
-        help: 'Failed exports to Xero, by type and code.',
-        labelNames: ['type', 'code'],
+        help: 'Failed exports to Xero, by connection, type and code.',
+        labelNames: ['connection', 'type', 'code'],
         registers,
       }),
       credit_note_allocations_total: new Counter({
         name: 'lnbx_credit_note_allocations_total',
-        labelNames: ['outcome'],
+        labelNames: ['connection', 'outcome'],
         registers,
         help: 'Credit notes in Xero whose allocation to their invoice was decided, by outcome (allocated, already_allocated, not_possible). Not failures; waiting ones are lnbx_credit_notes_allocation_waiting.',
       }),
@@ -70,14 +72,14 @@ export class MonitorMetrics {
       run_duration_seconds: new Histogram({
         name: 'lnbx_run_duration_seconds',
         help: 'From run start to its end.',
-        labelNames: ['flow', 'outcome'],
+        labelNames: ['connection', 'flow', 'outcome'],
         buckets: DURATION_BUCKETS,
         registers,
       }),
       detected_to_exported_seconds: new Histogram({
         name: 'lnbx_detected_to_exported_seconds',
         help: 'From a revision detected in LNB to the document in Xero.',
-        labelNames: ['type'],
+        labelNames: ['connection', 'type'],
         buckets: DURATION_BUCKETS,
         registers,
       }),
@@ -89,29 +91,30 @@ export class MonitorMetrics {
       registers,
     });
 
-    const stuckByFlow = () => this.stuckByFlow();
+    const stuck = () => this.stuck();
     const allocationsWaiting = () => this.allocationsWaiting();
     const consumerLag = () => this.consumerLag();
     const warn = (msg: string, fields: Record<string, unknown>) => this.logger.warn(msg, fields);
     new Gauge({
       name: 'lnbx_documents_stuck',
-      help: `Documents of runs still without an outcome after MONITOR_STUCK_AFTER_MINUTES.`,
-      labelNames: ['flow'],
+      help: `Documents of runs still without an outcome after MONITOR_STUCK_AFTER_MINUTES, by connection and flow.`,
+      labelNames: ['connection', 'flow'],
       registers,
       async collect() {
-        const rows = await stuckByFlow().catch(() => null);
+        const rows = await stuck().catch(() => null);
         this.reset();
-        for (const flow of ['invoices', 'credit_notes']) this.set({ flow }, rows?.get(flow) ?? 0);
+        for (const r of rows ?? []) this.set({ connection: r.connection, flow: r.flow }, r.n);
       },
     });
     new Gauge({
       name: 'lnbx_credit_notes_allocation_waiting',
       registers,
-      help: 'Credit notes in Xero whose allocation to their invoice waits (for approvals in Xero, for the invoice, for Xero to answer): not a failure.',
+      labelNames: ['connection'],
+      help: 'Credit notes in Xero whose allocation to their invoice waits (for approvals in Xero, for the invoice, for Xero to answer), by connection: not a failure.',
       async collect() {
-        const n = await allocationsWaiting().catch(() => null);
+        const rows = await allocationsWaiting().catch(() => null);
         this.reset();
-        if (n !== null) this.set(n);
+        for (const [connection, n] of rows ?? []) this.set({ connection }, n);
       },
     });
     new Gauge({
@@ -130,10 +133,12 @@ export class MonitorMetrics {
     });
   }
 
-  record(samples: MetricSample[]): void {
+  /** The samples of one event, under its envelope's connection. */
+  record(samples: MetricSample[], connection: string): void {
     for (const s of samples) {
-      if (s.metric === 'run_duration_seconds' || s.metric === 'detected_to_exported_seconds') this.histograms[s.metric].observe(s.labels, s.value);
-      else this.counters[s.metric].inc(s.labels);
+      const labels = { connection, ...s.labels };
+      if (s.metric === 'run_duration_seconds' || s.metric === 'detected_to_exported_seconds') this.histograms[s.metric].observe(labels, s.value);
+      else this.counters[s.metric].inc(labels);
     }
   }
 
@@ -146,23 +151,28 @@ export class MonitorMetrics {
    * document whose Xero connection is lost is waiting, not stuck: LnbxXeroConnectionLost speaks for it
    * (the connection is the first part of the document key).
    */
-  async stuckByFlow(): Promise<Map<string, number>> {
-    const { rows } = await this.pool.query<{ flow: string; n: string }>(
-      `select r.flow, count(*) as n from monitor.run_documents d join monitor.runs r on r.run_id = d.run_id
-       where (d.state = 'detected' or (d.state = 'mapped' and coalesce(d.mode, r.mode) is distinct from 'preview'
-                and not exists (select 1 from monitor.xero_connections x
-                                where x.connection_id = split_part(d.document_key, ':', 1) and x.view->>'status' = 'lost')))
+  async stuck(): Promise<{ connection: string; flow: string; n: number }[]> {
+    // Every flow of every connection with runs shows, at 0 when nothing is stuck, so an alert sees the series.
+    const { rows } = await this.pool.query<{ connection: string; flow: string; n: string }>(
+      `select c.connection_id as connection, f.flow, count(d.document_key) as n
+       from (select distinct connection_id from monitor.runs) c cross join unnest(array['invoices', 'credit_notes']) as f(flow)
+       left join monitor.runs r on r.connection_id = c.connection_id and r.flow = f.flow
+       left join monitor.run_documents d on d.connection_id = r.connection_id and d.run_id = r.run_id
+         and (d.state = 'detected' or (d.state = 'mapped' and coalesce(d.mode, r.mode) is distinct from 'preview'
+                and not exists (select 1 from monitor.xero_connections x where x.connection_id = d.connection_id and x.view->>'status' = 'lost')))
          and d.updated_at < now() - make_interval(mins => $1)
-       group by r.flow`,
+       group by c.connection_id, f.flow order by 1, 2`,
       [this.config.stuckAfterMinutes],
     );
-    return new Map(rows.map((r) => [r.flow, Number(r.n)]));
+    return rows.map((r) => ({ connection: r.connection, flow: r.flow, n: Number(r.n) }));
   }
 
-  /** Credit notes whose allocation waits, as the read model shows them. */
-  async allocationsWaiting(): Promise<number> {
-    const { rows } = await this.pool.query<{ n: string }>(`select count(*) as n from monitor.documents where allocation = 'waiting'`);
-    return Number(rows[0].n);
+  /** Credit notes whose allocation waits, as the read model shows them, per connection. */
+  async allocationsWaiting(): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ connection_id: string; n: string }>(
+      `select connection_id, count(*) filter (where allocation = 'waiting') as n from monitor.documents group by connection_id`,
+    );
+    return new Map(rows.map((r) => [r.connection_id, Number(r.n)]));
   }
 
   /** Lag per group and topic, summed over partitions; only where the group has committed (it consumes the topic). */

@@ -32,7 +32,7 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('smoke') };
     const lnbEnv = { LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret };
     [monitor, poller] = await Promise.all([
-      spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}` }),
+      spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator@default:${OPERATOR}` }),
       spawnService('lnb-poller', { ...env, ...lnbEnv }),
     ]);
   });

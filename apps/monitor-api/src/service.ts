@@ -32,7 +32,8 @@ function configureHttp(nest: INestApplication, config: MonitorConfig): void {
   const doc = new DocumentBuilder()
     .setTitle('LNB to Xero connector: monitor-api')
     .setDescription(
-      'Connections, runs, task logs, documents, schedules, selection rules and the Xero connection. Every /api route needs an API key (x-api-key or Authorization: Bearer); reads need a viewer key, triggers and edits an operator key. ' +
+      'Connections, runs, task logs, documents, schedules, selection rules and the Xero connection. Every /api route needs an API key (x-api-key or Authorization: Bearer); reads need a viewer key, triggers and edits an operator key, connections and their keys an admin key. ' +
+        "Each route but /api/me and /api/connections acts on one connection: a brand's key (viewer, operator) on its own, never another's (404); the deployment's admin key names it with the connection query parameter. " +
         'Every parameter and body is checked before it is read, and refused with a 400 naming it: no control character (U+0000-U+001F, U+007F-U+009F) or lone surrogate ' +
         'in any parameter or body string, path parameters of at most 256 characters and query parameters of at most 1,000, bodies nested at most 32 levels deep, no field a schema does not list.',
     )

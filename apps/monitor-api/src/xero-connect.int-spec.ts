@@ -54,7 +54,7 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     pool = new Pool({ connectionString: db.url, max: 2 });
     const port = await freePort();
     callbackUrl = `http://127.0.0.1:${port}/api/xero/callback`;
-    const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('connect'), CONNECTION_ID: 'acme' };
+    const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('connect') };
     const ac = xero.clients.authorizationCode;
     exporter = await spawnService('xero-exporter', {
       ...env,
@@ -71,7 +71,7 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     monitor = await spawnService('monitor-api', {
       ...env,
       HTTP_PORT: String(port),
-      MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR},viewer:${VIEWER}`,
+      MONITOR_BOOTSTRAP_KEYS: `operator@default:${OPERATOR},viewer@default:${VIEWER}`,
       EXPORTER_INTERNAL_URL: exporter.url,
       EXPORTER_SERVICE_TOKEN: SERVICE_TOKEN,
     });
@@ -97,6 +97,17 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
         'refresh', refresh_token, 'connectedAt', connected_at) order by connection_id), '[]') from exporter.connections) as connections,
       (select count(*) from exporter.events where type = 'XeroConnectionChanged') as told,
       (select coalesce(json_agg(a order by created_at), '[]') from monitor.xero_authorizations a) as requests`)
+      ).rows[0],
+    );
+
+  /** The exporter's part of it: its connections and the states it told. */
+  const exporterWorld = async () =>
+    JSON.stringify(
+      (
+        await pool.query(`select
+      (select coalesce(json_agg(json_build_object('id', connection_id, 'status', status, 'tenant', xero_tenant_id, 'access', access_token,
+        'refresh', refresh_token, 'connectedAt', connected_at) order by connection_id), '[]') from exporter.connections) as connections,
+      (select count(*) from exporter.events where type = 'XeroConnectionChanged') as told`)
       ).rows[0],
     );
 
@@ -154,7 +165,7 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     // Stored hashed, bound to the key and the connection.
     const stored = (await pool.query('select * from monitor.xero_authorizations')).rows;
     expect(stored).toEqual([
-      expect.objectContaining({ state_hash: hashOf(state), connection_id: 'acme', requested_by: 'bootstrap-operator-1', used_at: null }),
+      expect.objectContaining({ state_hash: hashOf(state), connection_id: 'default', requested_by: 'bootstrap-operator-1', used_at: null }),
     ]);
     expect(JSON.stringify(stored)).not.toContain(state);
 
@@ -218,7 +229,9 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     expect(await expired.text()).toMatch(/expired/);
     expect(await world()).toBe(before);
 
-    // A request another deployment's monitor made (CONNECTION_ID other) in the same database.
+    // A request made for another connection, which this monitor serves too: the callback acts on the connection the
+    // request was made for (never on the one the code came from), with that request's verifier, which does not match
+    // the code Xero issued for another request: nothing is connected, and the request is used up.
     const foreign = newAuthorization();
     await saveAuthorization(pool, {
       stateHash: hashOf(foreign.state),
@@ -230,11 +243,12 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
       expiresAt: new Date(Date.now() + 600_000),
     });
     const code = (await consent((await start()).authorizeUrl)).searchParams.get('code')!;
-    const beforeForeign = await world();
+    const beforeForeign = await exporterWorld();
     const res = await land(`${callbackUrl}?code=${code}&state=${foreign.state}`, `${NONCE_COOKIE}=${foreign.nonce}`);
-    expect(res.status).toBe(400);
-    expect(await res.text()).toMatch(/made for another connection/);
-    expect(await world()).toBe(beforeForeign);
+    expect(res.status).toBe(303);
+    expect(outcomeOf(res).connected).toBe(false);
+    expect(await exporterWorld()).toBe(beforeForeign);
+    expect((await land(`${callbackUrl}?code=${code}&state=${foreign.state}`, `${NONCE_COOKIE}=${foreign.nonce}`)).status).toBe(400);
     // An unknown state and a state with no code nor error are 400s too.
     expect((await land(`${callbackUrl}?code=${code}&state=${randomBytes(32).toString('base64url')}`, started.cookie)).status).toBe(400);
     expect((await land(`${callbackUrl}?state=abc`, started.cookie)).status).toBe(400);

@@ -1,8 +1,13 @@
 // Every route needs an API key, except health, metrics and what is marked @Public() (the Integration
 // Center's page and files: the page asks for a key and sends it with every API call). Reads need a
 // viewer key; what triggers or edits needs @Roles('operator'); creating and removing connections @Roles('admin').
+// A route marked @Scoped() acts on exactly one connection, resolved here (see `resolveScope`) and handed to it by
+// @Scope(): a brand's key its own, a deployment key the one its `connection` query parameter names.
+import { CONNECTION_ID_PATTERN } from '@lnbx/contracts';
 import { HealthController, JsonLogger, MetricsController, PG_POOL } from '@lnbx/platform';
 import {
+  applyDecorators,
+  BadRequestException,
   CanActivate,
   createParamDecorator,
   ExecutionContext,
@@ -10,11 +15,14 @@ import {
   Inject,
   Injectable,
   OnModuleDestroy,
+  NotFoundException,
   OnModuleInit,
+  PipeTransform,
   SetMetadata,
   UnauthorizedException,
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { ApiQuery } from '@nestjs/swagger';
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { keyFromHeaders, roleAllows, type Role } from '../domain/api-keys';
@@ -23,18 +31,45 @@ import { findKey, KEYS_REVOKED_CHANNEL } from '../store/api-keys.repository';
 export interface Principal {
   name: string;
   role: Role;
+  /** The connection the key belongs to (a brand's viewer or operator key); null for a deployment key (admin). */
+  connection: string | null;
 }
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
+  query?: Record<string, unknown>;
   principal?: Principal;
+  connectionScope?: string;
+  /** A deployment key that named no connection where that is ambiguous: told after the request's own parameters. */
+  connectionScopeProblem?: BadRequestException;
 }
 
 const PUBLIC = 'monitor:public';
 const ROLE = 'monitor:role';
+const SCOPED = 'monitor:scoped';
 
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC, true);
 export const Roles = (role: Role): MethodDecorator & ClassDecorator => SetMetadata(ROLE, role);
+
+/** The query parameter a deployment key names the connection with. */
+export const CONNECTION_PARAM = 'connection';
+
+/**
+ * The route acts on one connection (the guard resolves it; @Scope() hands it over), and the OpenAPI document
+ * lists the `connection` query parameter that names it.
+ */
+export const Scoped = (): MethodDecorator & ClassDecorator =>
+  applyDecorators(
+    SetMetadata(SCOPED, true),
+    ApiQuery({
+      name: CONNECTION_PARAM,
+      required: false,
+      schema: { type: 'string', pattern: CONNECTION_ID_PATTERN.source, maxLength: 63 },
+      description:
+        "The connection this request acts on. A brand's key (viewer, operator) acts on its own connection only: leave it out, or name that one " +
+        '(any other is a 404). A deployment key (admin) names it; left out, the only connection that is not removed is used, else a 400.',
+    }),
+  );
 
 /** The caller, as the guard identified it. */
 export const Caller = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {
@@ -42,6 +77,60 @@ export const Caller = createParamDecorator((_: unknown, ctx: ExecutionContext): 
   if (!principal) throw new UnauthorizedException('no caller on this request');
   return principal;
 });
+
+/**
+ * A connection left unnamed where it must be named is told once the request's own parameters and body passed: a
+ * request outside its schema is refused naming what is wrong with it. Pipes run side by side and validation
+ * settles within microtasks, so waiting for the next macrotask lets theirs be the refusal.
+ */
+class ScopePipe implements PipeTransform {
+  async transform(value: { scope?: string; problem?: BadRequestException }): Promise<string> {
+    if (value.scope) return value.scope;
+    await new Promise((resolve) => setImmediate(resolve));
+    throw value.problem ?? new Error('@Scope() on a route that is not @Scoped()');
+  }
+}
+
+/** The connection a @Scoped() route acts on, as the guard resolved it. */
+export const Scope = (): ParameterDecorator =>
+  createParamDecorator((_: unknown, ctx: ExecutionContext) => {
+    const req = ctx.switchToHttp().getRequest<HttpRequest>();
+    return { scope: req.connectionScope, problem: req.connectionScopeProblem };
+  })(new ScopePipe());
+
+/** The same words whether the connection does not exist or is not the caller's: nothing said of existence. */
+export const noSuchConnection = () => new NotFoundException('There is no such connection.');
+
+/** What resolving a scope asks of the connections (monitor.connections). */
+export interface ScopeLookup {
+  /** The connections that are not removed (two are enough to know there is no single one). */
+  live(): Promise<string[]>;
+  exists(id: string): Promise<boolean>;
+}
+
+/**
+ * The one connection a request acts on. A brand's key: its own (naming another, or anything malformed, is the
+ * 404 an unknown connection gets). A deployment key: the one `connection` names (400 when malformed, 404 when there
+ * is no such connection); left out, the only connection that is not removed, else a 400 naming the parameter.
+ */
+export async function resolveScope(principal: Principal, named: unknown, connections: ScopeLookup): Promise<string> {
+  if (Array.isArray(named)) throw new BadRequestException([`${CONNECTION_PARAM} must be given once`]);
+  if (named !== undefined && typeof named !== 'string') throw new BadRequestException([`${CONNECTION_PARAM} must be a connection id`]);
+  if (principal.connection !== null) {
+    if (named !== undefined && named !== principal.connection) throw noSuchConnection();
+    return principal.connection;
+  }
+  if (named !== undefined) {
+    if (!CONNECTION_ID_PATTERN.test(named)) throw new BadRequestException([`${CONNECTION_PARAM} must be a connection id (${CONNECTION_ID_PATTERN.source})`]);
+    if (!(await connections.exists(named))) throw noSuchConnection();
+    return named;
+  }
+  const live = await connections.live();
+  if (live.length === 1) return live[0];
+  throw new BadRequestException([
+    `${CONNECTION_PARAM}: name the connection this acts on (?${CONNECTION_PARAM}=<id>): this deployment has ${live.length ? `${live.length} connections` : 'none yet'}`,
+  ]);
+}
 
 /** How long a dropped LISTEN connection waits before it is opened again (doubling up to a minute). */
 const RELISTEN_MS = { first: 500, max: 60_000 };
@@ -81,7 +170,7 @@ export class ApiKeyVerifier implements OnModuleInit, OnModuleDestroy {
     const hit = this.listening ? this.cache.get(id) : undefined;
     if (hit && hit.until > Date.now()) return hit.principal;
     const found = await findKey(this.pool, key);
-    const principal = found ? { name: found.name, role: found.role } : null;
+    const principal = found ? { name: found.name, role: found.role, connection: found.connectionId } : null;
     if (!this.listening) return principal;
     if (this.cache.size > 1000) this.cache.clear();
     // Unknown keys are remembered briefly too, so guessing costs the database nothing.
@@ -139,6 +228,7 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly verifier: ApiKeyVerifier,
+    @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -154,6 +244,20 @@ export class AuthGuard implements CanActivate {
     const need = this.reflector.getAllAndOverride<Role>(ROLE, [ctx.getHandler(), cls]) ?? 'viewer';
     if (!roleAllows(principal.role, need)) throw new ForbiddenException(`This needs ${aKey(need)}; "${principal.name}" is ${aKey(principal.role)}.`);
     req.principal = principal;
+    if (this.reflector.getAllAndOverride<boolean>(SCOPED, [ctx.getHandler(), cls])) {
+      const named = req.query?.[CONNECTION_PARAM];
+      try {
+        req.connectionScope = await resolveScope(principal, named, {
+          live: async () =>
+            (await this.pool.query<{ id: string }>(`select id from monitor.connections where status <> 'removed' order by id limit 2`)).rows.map((r) => r.id),
+          exists: async (id) => Boolean((await this.pool.query('select 1 from monitor.connections where id = $1', [id])).rowCount),
+        });
+      } catch (err) {
+        // A brand's key naming another connection, or a malformed name, is refused here; an unnamed one after validation.
+        if (!(err instanceof BadRequestException) || named !== undefined) throw err;
+        req.connectionScopeProblem = err;
+      }
+    }
     return true;
   }
 }

@@ -1,6 +1,6 @@
 // Reads a dead letter as the transport writes it: the original bytes as the value, and headers naming
 // the code, the reasons (a JSON array), where it came from and which consumer group refused it.
-import { baseTopic } from '@lnbx/contracts';
+import { baseTopic, CONNECTION_ID_PATTERN } from '@lnbx/contracts';
 import type { DeadLetterRecord } from './log-lines';
 
 type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
@@ -33,15 +33,25 @@ function reasonsOf(raw: string | undefined): string[] {
   }
 }
 
-function envelopeHints(value: Buffer | string | null): { correlationId: string | null; eventType: string | null; key: string | null } {
+type Hints = { correlationId: string | null; eventType: string | null; key: string | null; connectionId: string | null };
+const NO_HINTS: Hints = { correlationId: null, eventType: null, key: null, connectionId: null };
+
+function envelopeHints(value: Buffer | string | null): Hints {
   try {
     const parsed: unknown = JSON.parse(value === null ? '' : value.toString());
-    if (typeof parsed !== 'object' || parsed === null) return { correlationId: null, eventType: null, key: null };
+    if (typeof parsed !== 'object' || parsed === null) return NO_HINTS;
     const o = parsed as Record<string, unknown>;
     const str = (x: unknown): string | null => (typeof x === 'string' && x.length > 0 ? x : null);
-    return { correlationId: str(o.correlationId), eventType: str(o.type), key: str(o.key) };
+    const connectionId = str(o.connectionId);
+    return {
+      correlationId: str(o.correlationId),
+      eventType: str(o.type),
+      key: str(o.key),
+      // Only an id that could be one: the line is shown to that connection's keys.
+      connectionId: connectionId && CONNECTION_ID_PATTERN.test(connectionId) ? connectionId : null,
+    };
   } catch {
-    return { correlationId: null, eventType: null, key: null };
+    return NO_HINTS;
   }
 }
 
@@ -63,5 +73,6 @@ export function parseDeadLetter(m: RawDeadLetter, prefix: string): DeadLetterRec
     correlationId: hints.correlationId,
     eventType: hints.eventType,
     key: hints.key ?? (m.key === null ? null : m.key.toString()),
+    connectionId: hints.connectionId,
   };
 }

@@ -64,3 +64,9 @@ export function summarise(notices: Notice[], runNumbers: ReadonlyMap<string, num
   const text = lines.join('\n');
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
+
+/** The digest of one connection, its first line naming it (one message per connection: brands never share one). */
+export function withHeading(digest: DigestMessage, connection: string): DigestMessage {
+  const text = `*${connection}*\n${digest.text}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}

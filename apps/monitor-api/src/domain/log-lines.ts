@@ -2,6 +2,7 @@
 // carries several, so each line has its own stable code to filter on).
 import {
   assertNever,
+  CONNECTION_ID_PATTERN,
   parseDocumentKey,
   type DocumentType,
   type Problem,
@@ -219,6 +220,19 @@ export interface DeadLetterRecord {
   correlationId: string | null;
   eventType: string | null;
   key: string | null;
+  /** The envelope's connectionId, when the refused message could be read that far (absent in letters kept before it was read). */
+  connectionId?: string | null;
+}
+
+/**
+ * The connection a dead letter belongs to: its envelope's, else its Kafka key's (every key starts with the connection:
+ * `<connection>:<type>:<reference>`, `<connection>:<flow>`, `<connection>:xero-connection`...); null when neither
+ * says (only the deployment's admin keys see it).
+ */
+export function deadLetterConnection(d: DeadLetterRecord): string | null {
+  if (d.connectionId) return d.connectionId;
+  const head = d.key?.split(':')[0];
+  return head && CONNECTION_ID_PATTERN.test(head) ? head : null;
 }
 
 export function deadLetterLine(d: DeadLetterRecord): LogLine {

@@ -2,6 +2,7 @@
 // (the panel's answer: xero-status.spec.ts).
 import { keyFromHeaders, hashNewKey, matches, parseBootstrapKeys, roleAllows } from './api-keys';
 import { parseDeadLetter } from './dead-letter';
+import { deadLetterConnection } from './log-lines';
 import { summarise } from './digest';
 import { effectsOf } from './effects';
 import { evolveDocument, type DocumentView } from './documents';
@@ -119,7 +120,7 @@ describe('dead letters', () => {
         partition: 0,
         offset: '3',
         key: Buffer.from('acme:invoices'),
-        value: Buffer.from(JSON.stringify({ correlationId: 'run-9', type: 'RunRequested', key: 'acme:invoices' })),
+        value: Buffer.from(JSON.stringify({ correlationId: 'run-9', type: 'RunRequested', key: 'acme:invoices', connectionId: 'acme' })),
         headers,
         timestamp: '0',
       },
@@ -135,7 +136,14 @@ describe('dead letters', () => {
       correlationId: 'run-9',
       eventType: 'RunRequested',
       key: 'acme:invoices',
+      connectionId: 'acme',
     });
+    // Its task-log line belongs to that connection; one that says nothing of it, to none (admin keys see it).
+    expect(deadLetterConnection(d)).toBe('acme');
+    expect(deadLetterConnection({ ...d, connectionId: null, key: 'uk:invoice:INV-1' })).toBe('uk');
+    expect(deadLetterConnection({ ...d, connectionId: null, key: 'nl:invoices' })).toBe('nl');
+    expect(deadLetterConnection({ ...d, connectionId: null, key: 'Not A Key' })).toBeNull();
+    expect(deadLetterConnection({ ...d, connectionId: null, key: null })).toBeNull();
   });
 
   it('belongs to no run when the bytes are not JSON, and survives missing headers', () => {
@@ -157,28 +165,36 @@ describe('dead letters', () => {
 
 describe('API keys', () => {
   it('stores only a salted hash that matches the key and nothing else', () => {
-    const stored = hashNewKey('ops', 'operator', 'a-long-random-key-0123456789');
+    const stored = hashNewKey('ops', 'operator', 'acme', 'a-long-random-key-0123456789');
     expect(stored.hash).not.toContain('a-long-random-key');
     expect(matches('a-long-random-key-0123456789', stored)).toBe(true);
     expect(matches('a-long-random-key-012345678X', stored)).toBe(false);
-    expect(hashNewKey('ops', 'operator', 'a-long-random-key-0123456789').hash).not.toBe(stored.hash);
+    expect(hashNewKey('ops', 'operator', 'acme', 'a-long-random-key-0123456789').hash).not.toBe(stored.hash);
   });
 
-  it('reads MONITOR_BOOTSTRAP_KEYS, naming bad entries by position, never by key', () => {
-    expect(parseBootstrapKeys('viewer:vvvvvvvvvvvvvvvvvvvvvv, operator:oooooooooooooooooooooo,admin:aaaaaaaaaaaaaaaaaaaaaa')).toEqual({
+  it('reads MONITOR_BOOTSTRAP_KEYS, a brand key with its connection, naming bad entries by position, never by key', () => {
+    expect(parseBootstrapKeys('viewer@uk:vvvvvvvvvvvvvvvvvvvvvv, operator@nl-brand:oooooooooooooooooooooo,admin:aaaaaaaaaaaaaaaaaaaaaa')).toEqual({
       ok: true,
       keys: [
-        { role: 'viewer', key: 'vvvvvvvvvvvvvvvvvvvvvv' },
-        { role: 'operator', key: 'oooooooooooooooooooooo' },
-        { role: 'admin', key: 'aaaaaaaaaaaaaaaaaaaaaa' },
+        { role: 'viewer', key: 'vvvvvvvvvvvvvvvvvvvvvv', connectionId: 'uk' },
+        { role: 'operator', key: 'oooooooooooooooooooooo', connectionId: 'nl-brand' },
+        { role: 'admin', key: 'aaaaaaaaaaaaaaaaaaaaaa', connectionId: null },
       ],
     });
-    const bad = parseBootstrapKeys('root:xxxxxxxxxxxxxxxxxxxxxxxx,viewer:short');
+    const bad = parseBootstrapKeys(
+      'root:xxxxxxxxxxxxxxxxxxxxxxxx,viewer@uk:short,viewer:yyyyyyyyyyyyyyyyyyyyyyyy,admin@uk:zzzzzzzzzzzzzzzzzzzzzzzz,operator@UK!:wwwwwwwwwwwwwwwwwwwwwwww',
+    );
     expect(bad).toEqual({
       ok: false,
-      problems: ['entry 1 must start with viewer:, operator: or admin:', 'entry 2 (viewer): the key must be at least 20 characters'],
+      problems: [
+        'entry 1 must start with viewer@<connection>:, operator@<connection>: or admin:',
+        'entry 2 (viewer): the key must be at least 20 characters',
+        'entry 3 (viewer): a viewer key belongs to one connection: write viewer@<connection>:<key>',
+        'entry 4 (admin): an admin key belongs to the deployment, not to a connection: write admin:<key>',
+        'entry 5 (operator): the connection must be a connection id (^[a-z0-9][a-z0-9-]{1,62}$)',
+      ],
     });
-    expect(JSON.stringify(bad)).not.toMatch(/xxxx|short/);
+    expect(JSON.stringify(bad)).not.toMatch(/xxxx|short|yyyy|zzzz|wwww/);
   });
 
   it('takes the key from x-api-key or a Bearer header; an operator may do what a viewer may, an admin what an operator may', () => {

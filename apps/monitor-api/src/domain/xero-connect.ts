@@ -73,11 +73,11 @@ export interface StoredAuthorization {
 export type Refusal = 'no_state' | 'no_cookie' | 'unknown' | 'used' | 'expired' | 'other_browser' | 'other_connection';
 
 /** Why a callback cannot go on, checked in the order that tells the operator the most; undefined when it may. */
-export function whyRefused(stored: StoredAuthorization | undefined, o: { browserHash?: string; connectionId: string }): Refusal | undefined {
+export function whyRefused(stored: StoredAuthorization | undefined, o: { browserHash?: string; connectionId?: string }): Refusal | undefined {
   if (!stored) return 'unknown';
   if (stored.used) return 'used';
   if (stored.expired) return 'expired';
-  if (stored.connectionId !== o.connectionId) return 'other_connection';
+  if (o.connectionId !== undefined && stored.connectionId !== o.connectionId) return 'other_connection';
   if (o.browserHash === undefined) return 'no_cookie';
   if (stored.browserHash !== o.browserHash) return 'other_browser';
   return undefined;

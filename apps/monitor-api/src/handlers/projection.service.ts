@@ -26,7 +26,7 @@ export class ProjectionService {
    * deadlock; one at a time they cannot (a single event, or a batch handled again one at a time, goes beside).
    */
   async consume(envs: EventEnvelope[]): Promise<void> {
-    const all: Effects[] = [];
+    const all: (Effects & { connectionId: string })[] = [];
     await this.outbox.onceMany(
       PROJECTION_CONSUMER,
       envs.map((e) => e.eventId),
@@ -36,7 +36,7 @@ export class ProjectionService {
           if (!fresh.delete(env.eventId)) continue;
           const effects = await take(tx, env, definitionForType(env.type)?.topic ?? env.type);
           if (!effects) continue;
-          all.push(effects);
+          all.push({ ...effects, connectionId: env.connectionId });
           // Live only, never in a rebuild: the connection's stream keeps what it learned, the rebuild replays that.
           await this.connections.learnFromXero(tx, known(env));
         }
@@ -51,21 +51,21 @@ export class ProjectionService {
    * from Kafka it is found processed and skipped.
    */
   async emit(streamId: string, envelopes: EventEnvelope[], expected: 'no_stream' | 'any' = 'any', also?: (tx: Transaction) => Promise<void>): Promise<void> {
-    const all: Effects[] = [];
+    const all: (Effects & { connectionId: string })[] = [];
     await this.outbox.store.withTransaction(async (tx) => {
       await this.outbox.append(tx, streamId, envelopes, expected);
       await also?.(tx);
       for (const env of envelopes) {
         await this.outbox.store.markProcessed(tx, PROJECTION_CONSUMER, env.eventId);
         const effects = await take(tx, env, definitionForType(env.type)?.topic ?? env.type);
-        if (effects) all.push(effects);
+        if (effects) all.push({ ...effects, connectionId: env.connectionId });
       }
     });
     for (const e of all) this.apply(e);
   }
 
-  private apply(effects: Effects): void {
-    this.metrics.record(effects.metrics);
-    this.notifier.add(effects.notices);
+  private apply(effects: Effects & { connectionId: string }): void {
+    this.metrics.record(effects.metrics, effects.connectionId);
+    this.notifier.add(effects.notices, effects.connectionId);
   }
 }

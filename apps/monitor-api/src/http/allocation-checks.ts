@@ -1,7 +1,5 @@
 import { AllocationCheckRequested, allocationChecksKey, createEnvelope } from '@lnbx/contracts';
-import { CONFIG } from '@lnbx/platform';
-import { Inject, Injectable } from '@nestjs/common';
-import { MonitorConfig } from '../config';
+import { Injectable } from '@nestjs/common';
 import { ProjectionService } from '../handlers/projection.service';
 
 /**
@@ -11,20 +9,17 @@ import { ProjectionService } from '../handlers/projection.service';
  */
 @Injectable()
 export class AllocationChecks {
-  constructor(
-    private readonly projection: ProjectionService,
-    @Inject(CONFIG) private readonly config: MonitorConfig,
-  ) {}
+  constructor(private readonly projection: ProjectionService) {}
 
-  async request(r: { requestedBy: string; documents?: string[] }): Promise<{ eventId: string; documents: string[] | null }> {
-    const key = allocationChecksKey(this.config.connectionId);
+  async request(connectionId: string, r: { requestedBy: string; documents?: string[] }): Promise<{ eventId: string; documents: string[] | null }> {
+    const key = allocationChecksKey(connectionId);
     const documents = r.documents?.length ? [...new Set(r.documents)] : null;
     const env = createEnvelope(
       AllocationCheckRequested.definition,
       { requestedBy: r.requestedBy, documents: documents ?? undefined },
-      { producer: 'monitor-api', connectionId: this.config.connectionId, correlationId: key, key },
+      { producer: 'monitor-api', connectionId, correlationId: key, key },
     );
-    await this.projection.emit(`allocation-checks-${this.config.connectionId}`, [env]);
+    await this.projection.emit(`allocation-checks-${connectionId}`, [env]);
     return { eventId: env.eventId, documents };
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBadRequestResponse, ApiOperation, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsString, MaxLength, MinLength } from 'class-validator';
-import { Caller, Principal, Roles } from '../auth/auth';
+import { Caller, Principal, Roles, Scope, Scoped } from '../auth/auth';
 import { REFERENCES } from './runs.dto';
 import { LeftOutOrValid } from './params';
 import { AllocationChecks } from './allocation-checks';
@@ -30,6 +30,7 @@ export interface AllocationCheckAccepted {
 
 @ApiTags('allocations')
 @ApiSecurity('api-key')
+@Scoped()
 @Controller('api/allocations')
 export class AllocationsController {
   constructor(private readonly checks: AllocationChecks) {}
@@ -43,8 +44,8 @@ export class AllocationsController {
   })
   @ApiAcceptedResponse({ description: "The check was asked for; what it finds shows in each credit note's allocation and history" })
   @ApiBadRequestResponse({ description: 'The body is not { documents?: string[] }; the message names the field' })
-  async check(@Body() body: CheckAllocationsDto, @Caller() who: Principal): Promise<AllocationCheckAccepted> {
-    const { documents } = await this.checks.request({ requestedBy: who.name, documents: body.documents });
+  async check(@Scope() connection: string, @Body() body: CheckAllocationsDto, @Caller() who: Principal): Promise<AllocationCheckAccepted> {
+    const { documents } = await this.checks.request(connection, { requestedBy: who.name, documents: body.documents });
     return { requestedBy: who.name, documents };
   }
 }

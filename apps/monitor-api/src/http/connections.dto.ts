@@ -3,7 +3,7 @@
 // IANA zone, a name of spaces only) is refused there, with a 400 naming the field.
 import { CONNECTION_ID_PATTERN } from '@lnbx/contracts';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Length, Matches } from 'class-validator';
+import { IsIn, IsString, Length, Matches } from 'class-validator';
 import { MAX_NAME_LENGTH, MAX_REASON_LENGTH } from '../domain/connection';
 import { LeftOutOrValid } from './params';
 
@@ -69,4 +69,19 @@ export class LnbCredentialsDto {
   @IsString()
   @Length(1, 1024)
   clientSecret!: string;
+}
+
+/** A key's name: says whose it is in the task log ("requested by ..."), unique for good (revoked ones included). */
+export const KEY_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export const CONNECTION_KEY_ROLES = ['viewer', 'operator'] as const;
+
+export class CreateKeyDto {
+  @ApiProperty({ pattern: KEY_NAME_PATTERN.source, example: 'finance-anna', description: 'Who holds it; shown as who did what' })
+  @IsString()
+  @Matches(KEY_NAME_PATTERN, { message: 'name must be 1 to 64 letters, digits, dots, dashes and underscores, starting with a letter or a digit' })
+  name!: string;
+
+  @ApiProperty({ enum: CONNECTION_KEY_ROLES, description: "viewer reads; operator also runs and changes the connection's settings" })
+  @IsIn(CONNECTION_KEY_ROLES)
+  role!: (typeof CONNECTION_KEY_ROLES)[number];
 }

@@ -4,7 +4,7 @@ import { nextFirings, scheduleProblems } from '@lnbx/scheduling';
 import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, Patch, Put } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
-import { Caller, Principal, Roles } from '../auth/auth';
+import { Caller, Principal, Roles, Scope, Scoped } from '../auth/auth';
 import { MonitorConfig } from '../config';
 import { flowSettings } from '../store/queries';
 import { FlowPipe, ScheduleDto, SELECTION_FIELDS, SelectionDto, SelectionPatchDto } from './flows.dto';
@@ -13,6 +13,7 @@ import { SettingsCommands } from './settings-commands';
 @ApiTags('flows')
 @ApiSecurity('api-key')
 @ApiParam({ name: 'flow', enum: FLOWS })
+@Scoped()
 @Controller('api/flows/:flow')
 export class FlowsController {
   constructor(
@@ -23,8 +24,8 @@ export class FlowsController {
 
   @Get('schedule')
   @ApiOperation({ summary: "The flow's schedule as the poller confirmed it, a change still pending, and the next times it fires" })
-  async getSchedule(@Param('flow', FlowPipe) flow: Flow) {
-    const s = await flowSettings(this.pool, flow);
+  async getSchedule(@Scope() connection: string, @Param('flow', FlowPipe) flow: Flow) {
+    const s = await flowSettings(this.pool, connection, flow);
     const effective = s.pendingSchedule ?? s.schedule;
     // The poller fires by the same function: a schedule without a zone is shown in UTC, as it fires.
     const next = effective ? nextFirings(effective.value, new Date(), 3).map((d) => d.toISOString()) : [];
@@ -35,18 +36,18 @@ export class FlowsController {
   @HttpCode(202)
   @Roles('operator')
   @ApiOperation({ summary: 'Change the schedule (cron and time zone, or off); the poller applies it and confirms with ScheduleChanged' })
-  async setSchedule(@Param('flow', FlowPipe) flow: Flow, @Body() body: ScheduleDto, @Caller() who: Principal) {
+  async setSchedule(@Scope() connection: string, @Param('flow', FlowPipe) flow: Flow, @Body() body: ScheduleDto, @Caller() who: Principal) {
     // The body is a valid schedule (the DTO checked it); how often it may fire is this deployment's rule.
     const tooOften = scheduleProblems(body, new Date(), { minIntervalMinutes: this.config.scheduleMinIntervalMinutes });
     if (tooOften.length) throw new BadRequestException(tooOften.map((p) => p.message));
-    const eventId = await this.commands.changeSchedule(flow, body, who.name);
+    const eventId = await this.commands.changeSchedule(connection, flow, body, who.name);
     return { flow, status: 'requested', eventId };
   }
 
   @Get('selection')
   @ApiOperation({ summary: "The flow's selection rules (hold-back list included) as confirmed, and a change still pending" })
-  async getSelection(@Param('flow', FlowPipe) flow: Flow) {
-    const s = await flowSettings(this.pool, flow);
+  async getSelection(@Scope() connection: string, @Param('flow', FlowPipe) flow: Flow) {
+    const s = await flowSettings(this.pool, connection, flow);
     return { flow, current: s.selection, pending: s.pendingSelection };
   }
 
@@ -56,8 +57,9 @@ export class FlowsController {
   @ApiOperation({
     summary: 'Replace the selection rules, every field said ([] or null for no restriction); the poller applies them and confirms with SelectionChanged',
   })
-  async setSelection(@Param('flow', FlowPipe) flow: Flow, @Body() b: SelectionDto, @Caller() who: Principal) {
+  async setSelection(@Scope() connection: string, @Param('flow', FlowPipe) flow: Flow, @Body() b: SelectionDto, @Caller() who: Principal) {
     const eventId = await this.commands.changeSelection(
+      connection,
       flow,
       {
         statuses: b.statuses,
@@ -78,12 +80,12 @@ export class FlowsController {
   @HttpCode(202)
   @Roles('operator')
   @ApiOperation({ summary: 'Change only the rules named in the body, on top of the latest rules (409 while none are known)' })
-  async patchSelection(@Param('flow', FlowPipe) flow: Flow, @Body() b: SelectionPatchDto, @Caller() who: Principal) {
+  async patchSelection(@Scope() connection: string, @Param('flow', FlowPipe) flow: Flow, @Body() b: SelectionPatchDto, @Caller() who: Principal) {
     const changes = Object.fromEntries(SELECTION_FIELDS.filter((f) => b[f] !== undefined).map((f) => [f, b[f]]));
     if (Object.keys(changes).length === 0) {
       throw new BadRequestException([`name at least one rule to change: ${SELECTION_FIELDS.join(', ')}`]);
     }
-    const { eventId, rules } = await this.commands.patchSelection(flow, changes, who.name);
+    const { eventId, rules } = await this.commands.patchSelection(connection, flow, changes, who.name);
     return { flow, status: 'requested', eventId, rules };
   }
 }

@@ -40,8 +40,7 @@ describe('monitor-api: no 5xx from input', () => {
       DATABASE_URL: db.url,
       ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
-      CONNECTION_ID: 'acme',
-      MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,
+      MONITOR_BOOTSTRAP_KEYS: `operator@acme:${OPERATOR}`,
     });
   });
 

@@ -1,9 +1,8 @@
 import { createEnvelope, flowKey, RunRequested, type Flow, type RunMode, type RunTrigger } from '@lnbx/contracts';
-import { CONFIG, PG_POOL } from '@lnbx/platform';
+import { PG_POOL } from '@lnbx/platform';
 import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { MonitorConfig } from '../config';
 import { ProjectionService } from '../handlers/projection.service';
 import { getConnection } from '../store/connection-store';
 
@@ -17,12 +16,15 @@ import { getConnection } from '../store/connection-store';
 export class RunRequests {
   constructor(
     private readonly projection: ProjectionService,
-    @Inject(CONFIG) private readonly config: MonitorConfig,
     @Inject(PG_POOL) private readonly pool: Pool,
   ) {}
 
-  async request(r: { flow: Flow; mode?: RunMode; trigger: RunTrigger; documents?: string[]; requestedBy: string; fullRecheck?: boolean }): Promise<string> {
-    await this.refuseWhenNotActive();
+  /** Requests a run of `connectionId`'s flow: the envelope carries that connection, the poller runs it there. */
+  async request(
+    connectionId: string,
+    r: { flow: Flow; mode?: RunMode; trigger: RunTrigger; documents?: string[]; requestedBy: string; fullRecheck?: boolean },
+  ): Promise<string> {
+    await this.refuseWhenNotActive(connectionId);
     const runId = randomUUID();
     const env = createEnvelope(
       RunRequested.definition,
@@ -35,15 +37,14 @@ export class RunRequests {
         requestedBy: r.requestedBy,
         ...(r.fullRecheck ? { fullRecheck: true } : {}),
       },
-      { producer: 'monitor-api', connectionId: this.config.connectionId, correlationId: runId, key: flowKey(this.config.connectionId, r.flow) },
+      { producer: 'monitor-api', connectionId, correlationId: runId, key: flowKey(connectionId, r.flow) },
     );
     await this.projection.emit(`run-${runId}`, [env], 'no_stream');
     return runId;
   }
 
   /** A paused or removed connection runs nothing: 409 in plain words (the poller refuses it too, should one get through). */
-  private async refuseWhenNotActive(): Promise<void> {
-    const id = this.config.connectionId;
+  private async refuseWhenNotActive(id: string): Promise<void> {
     const c = await getConnection(this.pool, id);
     if (c?.status === 'paused') {
       throw new ConflictException(

@@ -29,8 +29,7 @@ describe('monitor-api commands: whole PUTs, named PATCHes, schedules not too oft
       DATABASE_URL: db.url,
       ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
-      CONNECTION_ID: 'acme',
-      MONITOR_BOOTSTRAP_KEYS: `operator:${OPERATOR}`,
+      MONITOR_BOOTSTRAP_KEYS: `operator@acme:${OPERATOR}`,
       SCHEDULE_MIN_INTERVAL_MINUTES: '15',
     });
   });
@@ -113,7 +112,7 @@ describe('monitor-api commands: whole PUTs, named PATCHes, schedules not too oft
 
   it('refuses a revoked key within a second, though this instance had just verified it', async () => {
     const key = 'viewer-key-soon-revoked-0123456789';
-    await createApiKey(pool, 'soon-revoked', 'viewer', key);
+    await createApiKey(pool, { name: 'soon-revoked', role: 'viewer', connectionId: 'acme' }, key);
     // Verified, and so cached for a minute.
     expect((await call('GET', '/api/runs', undefined, { 'x-api-key': key })).status).toBe(200);
     expect((await call('GET', '/api/runs', undefined, { 'x-api-key': key })).status).toBe(200);

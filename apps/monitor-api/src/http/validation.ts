@@ -6,6 +6,7 @@
 import { inputProblems } from '@lnbx/http-input';
 import { ArgumentMetadata, BadRequestException, ValidationPipe } from '@nestjs/common';
 import { ValidationError } from 'class-validator';
+import { CONNECTION_PARAM } from '../auth/auth';
 
 export class MonitorValidationPipe extends ValidationPipe {
   constructor() {
@@ -16,6 +17,11 @@ export class MonitorValidationPipe extends ValidationPipe {
     // Before the DTO: class-transformer and class-validator recurse, and PostgreSQL refuses a NUL.
     const problems = inputProblems(value, metadata);
     if (problems.length) throw new BadRequestException(problems);
+    // The connection a request is scoped to is the guard's to read (auth.ts, resolveScope), not a query DTO's field.
+    if (metadata.type === 'query' && value && typeof value === 'object' && CONNECTION_PARAM in value) {
+      const { [CONNECTION_PARAM]: _scope, ...rest } = value as Record<string, unknown>;
+      return super.transform(rest, metadata);
+    }
     return super.transform(value, metadata);
   }
 

@@ -5,7 +5,7 @@
 // the request, has the exporter exchange the code, and sends the browser back to the Integration Center
 // with the outcome. The connection's new state still reaches the monitor as XeroConnectionChanged.
 import { redact } from '@lnbx/contracts';
-import { CONFIG, JsonLogger, PG_POOL } from '@lnbx/platform';
+import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import {
   BadGatewayException,
   ConflictException,
@@ -23,8 +23,7 @@ import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, Api
 import type { ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { Caller, Principal, Public, Roles } from '../auth/auth';
-import { MonitorConfig } from '../config';
+import { Caller, Principal, Public, Roles, Scope, Scoped } from '../auth/auth';
 import {
   AUTHORIZATION_TTL_MS,
   connectedOutcome,
@@ -135,7 +134,6 @@ export class XeroController {
 
   constructor(
     @Inject(PG_POOL) private readonly pool: Pool,
-    @Inject(CONFIG) private readonly config: MonitorConfig,
     private readonly exporter: ExporterClient,
     logger: JsonLogger,
   ) {
@@ -144,15 +142,17 @@ export class XeroController {
 
   @Get('status')
   @ApiSecurity('api-key')
+  @Scoped()
   @ApiOperation({ summary: 'Whether the Xero exporter is connected to Xero, in plain words, as its events told it (XeroConnectionChanged, Lost, Restored)' })
-  async status(): Promise<XeroStatus> {
-    const { state, history } = await xeroConnectionOf(this.pool, this.config.connectionId);
+  async status(@Scope() connectionId: string): Promise<XeroStatus> {
+    const { state, history } = await xeroConnectionOf(this.pool, connectionId);
     return describeXero(state, history);
   }
 
   @Post('connect')
   @Roles('operator')
   @ApiSecurity('api-key')
+  @Scoped()
   @HttpCode(201)
   @ApiCreatedResponse({ type: ConnectAnswer })
   @ApiOperation({
@@ -162,11 +162,10 @@ export class XeroController {
       'the same browser; Xero then sends it to GET /api/xero/callback. 409 when the exporter uses a custom connection (nothing to ' +
       'authorise); 503 when EXPORTER_INTERNAL_URL is not set; 502 when the exporter did not give a link.',
   })
-  async connect(@Caller() caller: Principal, @Res({ passthrough: true }) res: ServerResponse): Promise<ConnectAnswer> {
+  async connect(@Scope() connectionId: string, @Caller() caller: Principal, @Res({ passthrough: true }) res: ServerResponse): Promise<ConnectAnswer> {
     if (!this.exporter.configured) {
       throw new ServiceUnavailableException('Connecting to Xero is not set up on this monitor: EXPORTER_INTERNAL_URL and EXPORTER_SERVICE_TOKEN are not set.');
     }
-    const connectionId = this.config.connectionId;
     const { state } = await xeroConnectionOf(this.pool, connectionId);
     if (state?.grant === 'client_credentials') {
       throw new ConflictException(
@@ -224,12 +223,12 @@ export class XeroController {
     if (!q.state) return this.refuse(res, 'no_state');
     if (!q.code && !q.error)
       return this.page(res, 400, 'The callback needs code (or error) from Xero. Start again with "Connect to Xero" in the Integration Center.');
-    const connectionId = this.config.connectionId;
     const stateHash = hashOf(q.state);
     const nonce = cookieValue(cookies, NONCE_COOKIE);
     const browserHash = nonce ? hashOf(nonce) : undefined;
-    const taken = browserHash ? await takeAuthorization(this.pool, stateHash, browserHash, connectionId) : undefined;
-    if (!taken) return this.refuse(res, whyRefused(await findAuthorization(this.pool, stateHash), { browserHash, connectionId }) ?? 'unknown');
+    const taken = browserHash ? await takeAuthorization(this.pool, stateHash, browserHash) : undefined;
+    if (!taken) return this.refuse(res, whyRefused(await findAuthorization(this.pool, stateHash), { browserHash }) ?? 'unknown');
+    const connectionId = taken.connectionId;
 
     const outcome = q.error
       ? { connected: false, message: xeroRefusalMessage(q.error) }
@@ -267,7 +266,7 @@ export class XeroController {
   }
 
   private refuse(res: ServerResponse, why: Refusal): void {
-    this.logger.warn('xero callback refused: nothing changed', { connectionId: this.config.connectionId, refusal: why });
+    this.logger.warn('xero callback refused: nothing changed', { refusal: why });
     this.page(res, 400, refusalMessage(why));
   }
 

@@ -2,7 +2,7 @@
 // live consumers and the rebuild, so a rebuilt read model is the one the consumers would have made.
 import type { EventEnvelope } from '@lnbx/contracts';
 import type { ClientBase, Pool } from 'pg';
-import { deadLetterLine, logLinesFor, type DeadLetterRecord, type LogLine } from '../domain/log-lines';
+import { deadLetterConnection, deadLetterLine, logLinesFor, type DeadLetterRecord, type LogLine } from '../domain/log-lines';
 import {
   allocationOf,
   evolveDocument,
@@ -45,30 +45,43 @@ async function one<T>(tx: ClientBase, sql: string, params: unknown[]): Promise<T
   return rows.length ? (rows[0].view as T) : null;
 }
 
-async function insertLines(tx: ClientBase, lines: LogLine[]): Promise<void> {
+/** Each line belongs to the connection of the envelope it came from (null: a dead letter that does not say). */
+async function insertLines(tx: ClientBase, connectionId: string | null, lines: LogLine[]): Promise<void> {
   for (const l of lines) {
     await tx.query(
-      `insert into monitor.log_lines (run_id, at, level, document_key, reference, code, message, event_type, source_id, revision)
-       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)`,
-      [l.runId, l.at, l.level, l.documentKey, l.reference, l.code, l.message, l.eventType, l.sourceId, l.revision],
+      `insert into monitor.log_lines (connection_id, run_id, at, level, document_key, reference, code, message, event_type, source_id, revision)
+       values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+      [connectionId, l.runId, l.at, l.level, l.documentKey, l.reference, l.code, l.message, l.eventType, l.sourceId, l.revision],
     );
   }
 }
 
-async function saveRun(tx: ClientBase, r: RunView): Promise<void> {
+/**
+ * A run first seen takes the next number of its connection's runs (under that connection's lock, so two new
+ * runs never share one): a brand's run numbers count its own runs only.
+ */
+async function saveRun(tx: ClientBase, connectionId: string, r: RunView, isNew: boolean): Promise<void> {
+  if (isNew) {
+    await lock(tx, `run-number:${connectionId}`);
+    await tx.query(
+      `insert into monitor.runs (connection_id, run_id, number, flow, mode, status, requested_at, started_at, ended_at, view)
+       values ($1,$2,(select coalesce(max(number), 0) + 1 from monitor.runs where connection_id = $1),$3,$4,$5,$6,$7,$8,$9)`,
+      [connectionId, r.runId, r.flow, r.mode, r.status, r.requestedAt, r.startedAt, r.endedAt, JSON.stringify(r)],
+    );
+    return;
+  }
   await tx.query(
-    `insert into monitor.runs (run_id, flow, mode, status, requested_at, started_at, ended_at, view) values ($1,$2,$3,$4,$5,$6,$7,$8)
-     on conflict (run_id) do update set flow = excluded.flow, mode = excluded.mode, status = excluded.status, requested_at = excluded.requested_at,
-       started_at = excluded.started_at, ended_at = excluded.ended_at, view = excluded.view, updated_at = now()`,
-    [r.runId, r.flow, r.mode, r.status, r.requestedAt, r.startedAt, r.endedAt, JSON.stringify(r)],
+    `update monitor.runs set flow = $3, mode = $4, status = $5, requested_at = $6, started_at = $7, ended_at = $8, view = $9, updated_at = now()
+     where connection_id = $1 and run_id = $2`,
+    [connectionId, r.runId, r.flow, r.mode, r.status, r.requestedAt, r.startedAt, r.endedAt, JSON.stringify(r)],
   );
 }
 
-async function saveDocument(tx: ClientBase, d: DocumentView): Promise<void> {
+async function saveDocument(tx: ClientBase, connectionId: string, d: DocumentView): Promise<void> {
   await tx.query(
-    `insert into monitor.documents (document_key, flow, type, reference, state, retailer_reference, retailer_name, document_date, codes, last_event_at, allocation, view)
-     values ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
-     on conflict (document_key) do update set state = excluded.state, retailer_reference = excluded.retailer_reference, retailer_name = excluded.retailer_name,
+    `insert into monitor.documents (connection_id, document_key, flow, type, reference, state, retailer_reference, retailer_name, document_date, codes, last_event_at, allocation, view)
+     values ($13,$1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+     on conflict (connection_id, document_key) do update set state = excluded.state, retailer_reference = excluded.retailer_reference, retailer_name = excluded.retailer_name,
        document_date = excluded.document_date, codes = excluded.codes, last_event_at = excluded.last_event_at, allocation = excluded.allocation, view = excluded.view`,
     [
       d.documentKey,
@@ -83,25 +96,30 @@ async function saveDocument(tx: ClientBase, d: DocumentView): Promise<void> {
       d.lastEventAt,
       d.allocation?.state ?? null,
       JSON.stringify(d),
+      connectionId,
     ],
   );
 }
 
-const loadDocument = async (tx: ClientBase, key: string): Promise<DocumentView | null> => {
-  const stored = await one<DocumentView>(tx, 'select view from monitor.documents where document_key = $1', [key]);
+const loadDocument = async (tx: ClientBase, connectionId: string, key: string): Promise<DocumentView | null> => {
+  const stored = await one<DocumentView>(tx, 'select view from monitor.documents where connection_id = $1 and document_key = $2', [connectionId, key]);
   return stored && readStoredView<DocumentView>(stored);
 };
 
-const loadRunDocument = async (tx: ClientBase, runId: string, key: string): Promise<RunDocumentView | null> => {
-  const stored = await one<RunDocumentView>(tx, 'select view from monitor.run_documents where run_id = $1 and document_key = $2', [runId, key]);
+const loadRunDocument = async (tx: ClientBase, connectionId: string, runId: string, key: string): Promise<RunDocumentView | null> => {
+  const stored = await one<RunDocumentView>(tx, 'select view from monitor.run_documents where connection_id = $1 and run_id = $2 and document_key = $3', [
+    connectionId,
+    runId,
+    key,
+  ]);
   return stored && readStoredView<RunDocumentView>(stored);
 };
 
 /** What the exporter said of a document's allocation, per run (only of `runId` when given). */
-async function allocationsOf(tx: ClientBase, key: string, runId?: string): Promise<AllocationView[]> {
+async function allocationsOf(tx: ClientBase, connectionId: string, key: string, runId?: string): Promise<AllocationView[]> {
   const { rows } = await tx.query<{ view: AllocationView }>(
-    'select view from monitor.allocations where document_key = $1 and ($2::text is null or run_id = $2) order by run_id',
-    [key, runId ?? null],
+    'select view from monitor.allocations where connection_id = $1 and document_key = $2 and ($3::text is null or run_id = $3) order by run_id',
+    [connectionId, key, runId ?? null],
   );
   return rows.map((r) => r.view);
 }
@@ -111,38 +129,40 @@ async function allocationsOf(tx: ClientBase, key: string, runId?: string): Promi
  * (its events come on other topics, maybe after this one) takes it from monitor.allocations then.
  */
 async function saveAllocation(tx: ClientBase, e: AllocationEvent): Promise<DocumentView | null> {
+  const c = e.connectionId;
   const key = e.payload.documentKey;
   const runId = e.payload.runId || e.correlationId;
   const said = allocationOf(e);
-  const [kept] = await allocationsOf(tx, key, runId);
+  const [kept] = await allocationsOf(tx, c, key, runId);
   await tx.query(
-    `insert into monitor.allocations (document_key, run_id, view) values ($1, $2, $3)
-     on conflict (document_key, run_id) do update set view = excluded.view`,
-    [key, runId, JSON.stringify(laterAllocation(kept ?? null, said))],
+    `insert into monitor.allocations (connection_id, document_key, run_id, view) values ($1, $2, $3, $4)
+     on conflict (connection_id, document_key, run_id) do update set view = excluded.view`,
+    [c, key, runId, JSON.stringify(laterAllocation(kept ?? null, said))],
   );
-  const doc = await loadDocument(tx, key);
-  if (doc) await saveDocument(tx, withAllocations(doc, [said]));
-  const rd = await loadRunDocument(tx, runId, key);
-  if (rd) await saveRunDocument(tx, withAllocations(rd, [said]));
+  const doc = await loadDocument(tx, c, key);
+  if (doc) await saveDocument(tx, c, withAllocations(doc, [said]));
+  const rd = await loadRunDocument(tx, c, runId, key);
+  if (rd) await saveRunDocument(tx, c, withAllocations(rd, [said]));
   return doc;
 }
 
-async function saveRunDocument(tx: ClientBase, rd: RunDocumentView): Promise<void> {
+async function saveRunDocument(tx: ClientBase, connectionId: string, rd: RunDocumentView): Promise<void> {
   await tx.query(
-    `insert into monitor.run_documents (run_id, document_key, state, mode, updated_at, view) values ($1,$2,$3,$4,$5,$6)
-     on conflict (run_id, document_key) do update set state = excluded.state, mode = excluded.mode, updated_at = excluded.updated_at, view = excluded.view`,
-    [rd.runId, rd.documentKey, rd.state, rd.mode, rd.lastEventAt, JSON.stringify(rd)],
+    `insert into monitor.run_documents (connection_id, run_id, document_key, state, mode, updated_at, view) values ($7,$1,$2,$3,$4,$5,$6)
+     on conflict (connection_id, run_id, document_key) do update set state = excluded.state, mode = excluded.mode, updated_at = excluded.updated_at, view = excluded.view`,
+    [rd.runId, rd.documentKey, rd.state, rd.mode, rd.lastEventAt, JSON.stringify(rd), connectionId],
   );
 }
 
-async function saveSettings(tx: ClientBase, s: FlowSettings, holdBackChanged: boolean): Promise<void> {
-  await tx.query(`insert into monitor.flow_settings (flow, view) values ($1,$2) on conflict (flow) do update set view = excluded.view`, [
-    s.flow,
-    JSON.stringify(s),
-  ]);
+async function saveSettings(tx: ClientBase, connectionId: string, s: FlowSettings, holdBackChanged: boolean): Promise<void> {
+  await tx.query(
+    `insert into monitor.flow_settings (connection_id, flow, view) values ($1,$2,$3) on conflict (connection_id, flow) do update set view = excluded.view`,
+    [connectionId, s.flow, JSON.stringify(s)],
+  );
   if (!holdBackChanged) return;
-  await tx.query('delete from monitor.held where flow = $1', [s.flow]);
-  await tx.query('insert into monitor.held (flow, reference) select $1, unnest($2::text[]) on conflict do nothing', [
+  await tx.query('delete from monitor.held where connection_id = $1 and flow = $2', [connectionId, s.flow]);
+  await tx.query('insert into monitor.held (connection_id, flow, reference) select $1, $2, unnest($3::text[]) on conflict do nothing', [
+    connectionId,
     s.flow,
     s.selection?.value.holdBack ?? [],
   ]);
@@ -155,7 +175,7 @@ async function saveSettings(tx: ClientBase, s: FlowSettings, holdBackChanged: bo
  */
 async function runsWaitingForXero(tx: ClientBase, connectionId: string): Promise<string[]> {
   const { rows } = await tx.query<{ run_id: string }>(
-    `select distinct view->>'runId' as run_id from monitor.documents where state = 'mapped' and view->>'connectionId' = $1 order by 1`,
+    `select distinct view->>'runId' as run_id from monitor.documents where connection_id = $1 and state = 'mapped' order by 1`,
     [connectionId],
   );
   return rows.map((r) => r.run_id);
@@ -187,34 +207,40 @@ async function saveXeroConnectionState(tx: ClientBase, e: XeroConnectionStateEve
 }
 
 /** Projects one event into every read model it touches; returns its metric samples and notices. */
+/**
+ * Projects one event into every read model it touches, under the envelope's connection (every row says it,
+ * every key starts with it): one brand's events never change another's rows. Returns its metric samples and notices.
+ */
 export async function project(tx: ClientBase, e: Known): Promise<Effects> {
-  await insertLines(tx, isXeroConnectionEvent(e) ? await saveXeroConnection(tx, e) : logLinesFor(e));
+  const c = e.connectionId;
+  await insertLines(tx, c, isXeroConnectionEvent(e) ? await saveXeroConnection(tx, e) : logLinesFor(e));
   let runAfter: RunView | null = null;
   let docBefore: DocumentView | null = null;
   if (isRunEvent(e)) {
-    await lock(tx, `run:${e.payload.runId}`);
-    runAfter = evolveRun(await one<RunView>(tx, 'select view from monitor.runs where run_id = $1', [e.payload.runId]), e);
-    await saveRun(tx, runAfter);
+    await lock(tx, `run:${c}:${e.payload.runId}`);
+    const before = await one<RunView>(tx, 'select view from monitor.runs where connection_id = $1 and run_id = $2', [c, e.payload.runId]);
+    runAfter = evolveRun(before, e);
+    await saveRun(tx, c, runAfter, !before);
   } else if (isDocumentEvent(e)) {
     const key = e.payload.documentKey;
-    await lock(tx, `document:${key}`);
-    docBefore = await loadDocument(tx, key);
+    await lock(tx, `document:${c}:${key}`);
+    docBefore = await loadDocument(tx, c, key);
     const doc = evolveDocument(docBefore, e);
     // A row written for the first time takes what the exporter may already have said of its allocation.
-    if (doc) await saveDocument(tx, docBefore ? doc : withAllocations(doc, await allocationsOf(tx, key)));
+    if (doc) await saveDocument(tx, c, docBefore ? doc : withAllocations(doc, await allocationsOf(tx, c, key)));
     const runId = e.payload.runId || e.correlationId;
-    const rd = await loadRunDocument(tx, runId, key);
+    const rd = await loadRunDocument(tx, c, runId, key);
     const rdAfter = evolveRunDocument(rd, e);
-    await saveRunDocument(tx, rd ? rdAfter : withAllocations(rdAfter, await allocationsOf(tx, key, runId)));
+    await saveRunDocument(tx, c, rd ? rdAfter : withAllocations(rdAfter, await allocationsOf(tx, c, key, runId)));
   } else if (isAllocationEvent(e)) {
     // Under the document's lock, like its lifecycle events: both write its rows.
-    await lock(tx, `document:${e.payload.documentKey}`);
+    await lock(tx, `document:${c}:${e.payload.documentKey}`);
     docBefore = await saveAllocation(tx, e);
   } else if (isSettingsEvent(e)) {
-    await lock(tx, `flow:${e.payload.flow}`);
-    const before = await one<FlowSettings>(tx, 'select view from monitor.flow_settings where flow = $1', [e.payload.flow]);
+    await lock(tx, `flow:${c}:${e.payload.flow}`);
+    const before = await one<FlowSettings>(tx, 'select view from monitor.flow_settings where connection_id = $1 and flow = $2', [c, e.payload.flow]);
     const after = evolveSettings(before, e);
-    await saveSettings(tx, after, before?.selection?.at !== after.selection?.at);
+    await saveSettings(tx, c, after, before?.selection?.at !== after.selection?.at);
   } else if (e.type === 'XeroConnectionChanged') {
     await saveXeroConnectionState(tx, e);
   }
@@ -222,7 +248,7 @@ export async function project(tx: ClientBase, e: Known): Promise<Effects> {
 }
 
 export async function projectDeadLetter(tx: ClientBase, d: DeadLetterRecord): Promise<void> {
-  await insertLines(tx, [deadLetterLine(d)]);
+  await insertLines(tx, deadLetterConnection(d), [deadLetterLine(d)]);
 }
 
 /**

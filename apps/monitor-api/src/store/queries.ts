@@ -34,8 +34,8 @@ const RUN_SELECT = `
     count(*) filter (where d.view->'allocation'->>'state' = 'waiting') as allocation_waiting,
     count(*) filter (where d.view->'allocation'->>'state' = 'allocated') as allocated,
     count(*) filter (where d.view->'allocation'->>'state' = 'not_possible') as allocation_not_possible,
-    (select count(*) from monitor.log_lines l where l.run_id = r.run_id and l.event_type = 'DeadLetter') as dead_letters
-  from monitor.runs r left join monitor.run_documents d on d.run_id = r.run_id`;
+    (select count(*) from monitor.log_lines l where l.connection_id = r.connection_id and l.run_id = r.run_id and l.event_type = 'DeadLetter') as dead_letters
+  from monitor.runs r left join monitor.run_documents d on d.connection_id = r.connection_id and d.run_id = r.run_id`;
 
 type RunRow = {
   number: string;
@@ -65,18 +65,28 @@ function toSummary(r: RunRow): RunSummary {
   };
 }
 
-export async function listRuns(pool: Pool, f: { flow?: Flow; status?: RunStatus; before?: number; limit: number }): Promise<RunSummary[]> {
+// Every read below takes the connection it reads: the REST API passes the one the request is scoped to, and
+// nothing of another connection is read, listed or counted.
+
+export async function listRuns(
+  pool: Pool,
+  connectionId: string,
+  f: { flow?: Flow; status?: RunStatus; before?: number; limit: number },
+): Promise<RunSummary[]> {
   const { rows } = await pool.query<RunRow>(
     `${RUN_SELECT}
-     where ($1::text is null or r.flow = $1) and ($2::text is null or r.status = $2) and ($3::bigint is null or r.number < $3)
-     group by r.run_id order by r.number desc limit $4`,
-    [f.flow ?? null, f.status ?? null, f.before ?? null, f.limit],
+     where r.connection_id = $5 and ($1::text is null or r.flow = $1) and ($2::text is null or r.status = $2) and ($3::bigint is null or r.number < $3)
+     group by r.connection_id, r.run_id order by r.number desc limit $4`,
+    [f.flow ?? null, f.status ?? null, f.before ?? null, f.limit, connectionId],
   );
   return rows.map(toSummary);
 }
 
-export async function getRun(pool: Pool, runId: string): Promise<RunSummary | null> {
-  const { rows } = await pool.query<RunRow>(`${RUN_SELECT} where r.run_id = $1 group by r.run_id`, [runId]);
+export async function getRun(pool: Pool, connectionId: string, runId: string): Promise<RunSummary | null> {
+  const { rows } = await pool.query<RunRow>(`${RUN_SELECT} where r.connection_id = $1 and r.run_id = $2 group by r.connection_id, r.run_id`, [
+    connectionId,
+    runId,
+  ]);
   return rows.length ? toSummary(rows[0]) : null;
 }
 
@@ -107,27 +117,34 @@ const logFilter = (first: number): string => `($${first}::text is null or level 
   and ($${first + 2}::text is null or position(lower($${first + 2}) in lower(message || ' ' || coalesce(code, '') || ' ' || coalesce(reference, ''))) > 0)`;
 const logFilterValues = (f: LogFilter) => [f.level ?? null, f.code ?? null, f.q ?? null, f.limit];
 
-export async function runLog(pool: Pool, runId: string, f: LogFilter): Promise<LogLineOut[]> {
-  const { rows } = await pool.query(`select ${LOG_COLUMNS} from monitor.log_lines where run_id = $1 and ${logFilter(2)} order by at, seq limit $5`, [
-    runId,
-    ...logFilterValues(f),
-  ]);
-  return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
-}
-
-/** Lines that belong to no known run: dead letters that could not be read, configuration changes. */
-export async function runlessLog(pool: Pool, f: LogFilter): Promise<LogLineOut[]> {
+export async function runLog(pool: Pool, connectionId: string, runId: string, f: LogFilter): Promise<LogLineOut[]> {
   const { rows } = await pool.query(
-    `select ${LOG_COLUMNS} from monitor.log_lines l
-     where (l.run_id is null or not exists (select 1 from monitor.runs r where r.run_id = l.run_id)) and ${logFilter(1)}
-     order by at desc, seq desc limit $4`,
-    logFilterValues(f),
+    `select ${LOG_COLUMNS} from monitor.log_lines where run_id = $1 and ${logFilter(2)} and connection_id = $6 order by at, seq limit $5`,
+    [runId, ...logFilterValues(f), connectionId],
   );
   return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
 }
 
-export async function runDocuments(pool: Pool, runId: string): Promise<RunDocumentView[]> {
-  const { rows } = await pool.query<{ view: RunDocumentView }>('select view from monitor.run_documents where run_id = $1 order by document_key', [runId]);
+/**
+ * The connection's lines that belong to no run of it: dead letters that could not be read, configuration
+ * changes. With `unattributed` (a deployment key), also the dead letters that name no connection at all.
+ */
+export async function runlessLog(pool: Pool, connectionId: string, f: LogFilter & { unattributed?: boolean }): Promise<LogLineOut[]> {
+  const { rows } = await pool.query(
+    `select ${LOG_COLUMNS} from monitor.log_lines l
+     where (l.connection_id = $5 or (l.connection_id is null and $6))
+       and (l.run_id is null or not exists (select 1 from monitor.runs r where r.connection_id = $5 and r.run_id = l.run_id)) and ${logFilter(1)}
+     order by at desc, seq desc limit $4`,
+    [...logFilterValues(f), connectionId, f.unattributed ?? false],
+  );
+  return rows.map((r) => ({ ...r, at: new Date(r.at).toISOString() }));
+}
+
+export async function runDocuments(pool: Pool, connectionId: string, runId: string): Promise<RunDocumentView[]> {
+  const { rows } = await pool.query<{ view: RunDocumentView }>(
+    'select view from monitor.run_documents where connection_id = $1 and run_id = $2 order by document_key',
+    [connectionId, runId],
+  );
   return rows.map((r) => readStoredView<RunDocumentView>(r.view));
 }
 
@@ -156,9 +173,9 @@ export interface DocumentOut {
   exportedAt: string | null;
 }
 
-/** The Xero connections as projected, by LNB connection. */
-export async function xeroConnections(pool: Pool): Promise<Map<string, XeroConnectionView>> {
-  const { rows } = await pool.query<{ view: XeroConnectionView }>('select view from monitor.xero_connections order by connection_id');
+/** The connection's Xero connection as projected (its losses and restorations), keyed by the connection. */
+export async function xeroConnections(pool: Pool, connectionId: string): Promise<Map<string, XeroConnectionView>> {
+  const { rows } = await pool.query<{ view: XeroConnectionView }>('select view from monitor.xero_connections where connection_id = $1', [connectionId]);
   return new Map(rows.map((r) => [r.view.connectionId, r.view]));
 }
 
@@ -203,15 +220,19 @@ export interface DocumentFilter {
  * published still shows (state null, heldBack true), so the hold-back list is never invisible.
  */
 export async function listDocuments(pool: Pool, connectionId: string, f: DocumentFilter): Promise<DocumentOut[]> {
-  const xero = await xeroConnections(pool);
+  const xero = await xeroConnections(pool, connectionId);
   const { rows } = await pool.query<{ document_key: string | null; flow: Flow; reference: string; view: DocumentView | null; held: boolean }>(
     `with docs as (
        select d.document_key, d.flow, d.reference, d.state, d.codes, d.retailer_reference, d.retailer_name, d.document_date, d.last_event_at, d.allocation, d.view,
               (h.reference is not null) as held
-       from monitor.documents d left join monitor.held h on h.flow = d.flow and h.reference = d.reference
+       from monitor.documents d
+         left join monitor.held h on h.connection_id = d.connection_id and h.flow = d.flow and h.reference = d.reference
+       where d.connection_id = $10
        union all
        select null, h.flow, h.reference, null, '{}'::text[], null, null, null, null, null, null, true
-       from monitor.held h where not exists (select 1 from monitor.documents d where d.flow = h.flow and d.reference = h.reference)
+       from monitor.held h
+       where h.connection_id = $10
+         and not exists (select 1 from monitor.documents d where d.connection_id = h.connection_id and d.flow = h.flow and d.reference = h.reference)
      )
      select document_key, flow, reference, view, held from docs
      where ($1::text is null or ($1 = 'held' and held) or state = $1)
@@ -221,7 +242,7 @@ export async function listDocuments(pool: Pool, connectionId: string, f: Documen
        and ($5::date is null or document_date >= $5) and ($6::date is null or document_date <= $6)
        and ($9::text is null or allocation = $9)
      order by last_event_at desc nulls first, reference limit $7 offset $8`,
-    [f.state ?? null, f.code ?? null, f.retailer ?? null, f.flow ?? null, f.from ?? null, f.to ?? null, f.limit, f.offset, f.allocation ?? null],
+    [f.state ?? null, f.code ?? null, f.retailer ?? null, f.flow ?? null, f.from ?? null, f.to ?? null, f.limit, f.offset, f.allocation ?? null, connectionId],
   );
   return rows.map((r) =>
     toDocument(
@@ -237,16 +258,20 @@ export async function listDocuments(pool: Pool, connectionId: string, f: Documen
 
 export async function getDocument(
   pool: Pool,
+  connectionId: string,
   key: string,
   flow: Flow,
   reference: string,
 ): Promise<(DocumentOut & { history: LogLineOut[]; runs: Pick<RunDocumentView, 'runId' | 'state' | 'mode' | 'revision' | 'lastEventAt'>[] }) | null> {
   const [doc, held, history, runs, xero] = await Promise.all([
-    pool.query<{ view: DocumentView }>('select view from monitor.documents where document_key = $1', [key]),
-    pool.query('select 1 from monitor.held where flow = $1 and reference = $2', [flow, reference]),
-    pool.query(`select ${LOG_COLUMNS} from monitor.log_lines where document_key = $1 order by at, seq`, [key]),
-    pool.query<{ view: RunDocumentView }>('select view from monitor.run_documents where document_key = $1 order by updated_at', [key]),
-    xeroConnections(pool),
+    pool.query<{ view: DocumentView }>('select view from monitor.documents where connection_id = $1 and document_key = $2', [connectionId, key]),
+    pool.query('select 1 from monitor.held where connection_id = $1 and flow = $2 and reference = $3', [connectionId, flow, reference]),
+    pool.query(`select ${LOG_COLUMNS} from monitor.log_lines where connection_id = $1 and document_key = $2 order by at, seq`, [connectionId, key]),
+    pool.query<{ view: RunDocumentView }>('select view from monitor.run_documents where connection_id = $1 and document_key = $2 order by updated_at', [
+      connectionId,
+      key,
+    ]),
+    xeroConnections(pool, connectionId),
   ]);
   if (!doc.rows.length && !held.rowCount) return null;
   const view = doc.rows[0]?.view;
@@ -257,8 +282,11 @@ export async function getDocument(
   };
 }
 
-export async function flowSettings(pool: Pool, flow: Flow): Promise<FlowSettings> {
-  const { rows } = await pool.query<{ view: FlowSettings }>('select view from monitor.flow_settings where flow = $1', [flow]);
+export async function flowSettings(pool: Pool, connectionId: string, flow: Flow): Promise<FlowSettings> {
+  const { rows } = await pool.query<{ view: FlowSettings }>('select view from monitor.flow_settings where connection_id = $1 and flow = $2', [
+    connectionId,
+    flow,
+  ]);
   return rows[0]?.view ?? emptySettings(flow);
 }
 

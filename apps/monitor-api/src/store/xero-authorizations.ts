@@ -24,20 +24,20 @@ export async function saveAuthorization(pool: Pool, r: AuthorizationRequest): Pr
 }
 
 /**
- * Marks the request used, in one statement and only if everything holds (unused, unexpired, this browser, this
- * connection): of two callbacks with one state, one gets it. A refused callback changes nothing.
+ * Marks the request used, in one statement and only if everything holds (unused, unexpired, this browser): of
+ * two callbacks with one state, one gets it. A refused callback changes nothing. The connection connected is
+ * the one the request was made for (by a key that may act on it), never one the callback names.
  */
 export async function takeAuthorization(
   pool: Pool,
   stateHash: string,
   browserHash: string,
-  connectionId: string,
-): Promise<{ requestedBy: string; redirectUri: string; codeVerifier: string } | undefined> {
-  const { rows } = await pool.query<{ requestedBy: string; redirectUri: string; codeVerifier: string }>(
+): Promise<{ connectionId: string; requestedBy: string; redirectUri: string; codeVerifier: string } | undefined> {
+  const { rows } = await pool.query<{ connectionId: string; requestedBy: string; redirectUri: string; codeVerifier: string }>(
     `update monitor.xero_authorizations set used_at = now()
-     where state_hash = $1 and browser_hash = $2 and connection_id = $3 and used_at is null and expires_at > now()
-     returning requested_by as "requestedBy", redirect_uri as "redirectUri", code_verifier as "codeVerifier"`,
-    [stateHash, browserHash, connectionId],
+     where state_hash = $1 and browser_hash = $2 and used_at is null and expires_at > now()
+     returning connection_id as "connectionId", requested_by as "requestedBy", redirect_uri as "redirectUri", code_verifier as "codeVerifier"`,
+    [stateHash, browserHash],
   );
   return rows[0];
 }
