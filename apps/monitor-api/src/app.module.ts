@@ -12,6 +12,7 @@ import { ProjectionService } from './handlers/projection.service';
 import { ConnectionCommands } from './handlers/connection-commands';
 import { AllocationChecks } from './http/allocation-checks';
 import { AllocationsController } from './http/allocations.controller';
+import { MappingController } from './http/mapping.controller';
 import { ConnectionsController } from './http/connections.controller';
 import { DocumentsController } from './http/documents.controller';
 import { FlowsController } from './http/flows.controller';
@@ -61,6 +62,7 @@ export class AppModule {
         FlowsController,
         XeroController,
         ConnectionsController,
+        MappingController,
         ProjectionHandlers,
       ],
       providers: [

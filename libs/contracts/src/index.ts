@@ -26,3 +26,4 @@ export * from './events/xero-connection-changed';
 export * from './events/credit-note-allocation';
 export * from './events/connection-changed';
 export { exampleConnectionChanged } from './events/connection-changed/example';
+export * from './mapping-config';
