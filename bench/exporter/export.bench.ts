@@ -61,7 +61,6 @@ async function runPhase(sandbox: XeroSandbox, phase: Phase) {
     const config = loadConfig(ExporterConfig, {
       DATABASE_URL: databaseUrl,
       KAFKA_SECURITY: 'plaintext', // its Kafka client is made but never connects (no consumer, the relay stopped)
-      CONNECTION_ID: 'bench',
       XERO_API_URL: sandbox.accountingBasePath,
       XERO_IDENTITY_URL: sandbox.url,
       XERO_GRANT: 'client_credentials',

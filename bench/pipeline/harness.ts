@@ -3,10 +3,12 @@
 // monitor's REST API as a user reaches it (an operator key); the sandboxes' admin APIs; what /proc says of
 // each process; and a bare kafkajs hop (producer -> broker -> consumer) to compare the pipeline with.
 import {
+  connectionSetupEnv,
   createTestDatabase,
   kafkaBrokers,
   type SpawnedService,
   spawnService,
+  setUpConnection,
   TEST_KAFKA_ENV,
   type TestDatabase,
   testKafkaEnv,
@@ -86,7 +88,8 @@ export interface PipelineOptions {
   xeroTimeScale: number;
 }
 
-export const CONNECTION_ID = 'bench';
+/** The brand the benchmarks run: set up through monitor-api, as an integrator does. */
+export const CONNECTION = 'bench';
 
 /** What the run and its documents look like through monitor-api (GET /api/runs/{runId}, GET /api/documents/{key}). */
 export interface RunView {
@@ -188,23 +191,23 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
     const lnbLine = lnb.logs.find((l) => l.msg === 'LNB sandbox listening')!;
     const xeroLine = xero.logs.find((l) => l.msg === 'xero sandbox listening')!;
     const operatorKey = `bench-operator-${randomBytes(16).toString('hex')}`;
+    const adminKey = `bench-admin-${randomBytes(16).toString('hex')}`;
     const common = {
       DATABASE_URL: db.url,
       ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
-      CONNECTION_ID: CONNECTION_ID,
       LOG_LEVEL: 'info',
     };
-    const [poller, mapper, exporter, monitor] = await Promise.all([
-      spawned('lnb-poller', {
-        ...common,
-        LNB_BASE_URL: lnb.url,
-        LNB_CLIENT_ID: 'lnb-sandbox-client',
-        LNB_CLIENT_SECRET: 'lnb-sandbox-secret',
-        // LNB's request budget (20 a second) would set the pace of a first import: lifted, as Xero's limits are.
-        LNB_REQUESTS_PER_MINUTE: '10000000',
-        LNB_REQUEST_BURST: '10000000',
-      }),
+    const setup = connectionSetupEnv();
+    const poller = await spawned('lnb-poller', {
+      ...common,
+      ...setup.poller,
+      LNB_BASE_URL: lnb.url,
+      // LNB's request budget (20 a second) would set the pace of a first import: lifted, as Xero's limits are.
+      LNB_REQUESTS_PER_MINUTE: '10000000',
+      LNB_REQUEST_BURST: '10000000',
+    });
+    const [mapper, exporter, monitor] = await Promise.all([
       spawned('mapper', common),
       spawned('xero-exporter', {
         ...common,
@@ -216,8 +219,18 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
         XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
         XERO_RATE_TIME_SCALE: String(o.xeroTimeScale),
       }),
-      spawned('monitor-api', { ...common, MONITOR_BOOTSTRAP_KEYS: `operator@${CONNECTION_ID}:${operatorKey}` }),
+      spawned('monitor-api', {
+        ...common,
+        ...setup.monitor,
+        POLLER_INTERNAL_URL: poller.url,
+        MONITOR_BOOTSTRAP_KEYS: `operator@${CONNECTION}:${operatorKey},admin:${adminKey}`,
+      }),
     ]);
+    await setUpConnection(monitor.url, adminKey, {
+      id: CONNECTION,
+      name: 'Bench Fashion',
+      lnb: { clientId: 'lnb-sandbox-client', clientSecret: 'lnb-sandbox-secret' },
+    });
     await pg.connect();
     const monitorUrl = monitor.url.replace(/\/+$/, '');
     const headers = { 'x-api-key': operatorKey };

@@ -8,7 +8,7 @@
 // One JSON line.
 //   npm run bench:latency [-- --presses=50] [--poll-ms=20] [--xero-limits=on]
 import { waitFor } from '@lnbx/testing';
-import { CONNECTION_ID, arg, loadAverage, median, percentile, round, startPipeline, type DocumentView, type Pipeline } from './harness';
+import { CONNECTION, arg, loadAverage, median, percentile, round, startPipeline, type DocumentView, type Pipeline } from './harness';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
 
     /** One press: the request, then the document's page asked every `pollMs` until it shows the Xero id. */
     const press = async (reference: string) => {
-      const key = encodeURIComponent(`${CONNECTION_ID}:invoice:${reference}`);
+      const key = encodeURIComponent(`${CONNECTION}:invoice:${reference}`);
       const requestedAt = Date.now();
       await pipeline.requestRun({ flow: 'invoices', documents: [reference] });
       const deadline = requestedAt + 120_000;
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
       return { p50: median(values), p95: percentile(values, 95), max: Math.max(...values) };
     };
     // Where the mapped -> exported hop spent its time (BENCH_DEBUG=1: per press, on stderr).
-    const hop = await exporterHop(pipeline, new Set(results.map((r) => `${CONNECTION_ID}:invoice:${r.reference}`)));
+    const hop = await exporterHop(pipeline, new Set(results.map((r) => `${CONNECTION}:invoice:${r.reference}`)));
     if (process.env.BENCH_DEBUG) for (const h of hop) console.error(JSON.stringify(h));
     const part = (name: 'relayMs' | 'consumeMs' | 'senderMs' | 'unitMs') => {
       const values = hop.map((h) => h[name]).filter((v) => Number.isFinite(v));

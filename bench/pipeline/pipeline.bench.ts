@@ -12,7 +12,7 @@ import { waitFor } from '@lnbx/testing';
 import type { Message } from 'kafkajs';
 import {
   arg,
-  CONNECTION_ID,
+  CONNECTION,
   cpuSeconds,
   loadAverage,
   machineCpuSeconds,
@@ -100,7 +100,7 @@ async function main(): Promise<void> {
         bench: 'pipeline',
         documents: n,
         lnbInvoices: Math.round(docs / 0.8),
-        connection: CONNECTION_ID,
+        connection: CONNECTION,
         xero: { limits: 'off', timeScale },
         monitorShows: { status: shown.status, ...shown.documents, counts: shown.counts },
         codes: { rejected: byCode('rejected'), failed: byCode('failed'), failedSaid: failedSaid.map((f) => f.message) },

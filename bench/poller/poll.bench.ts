@@ -7,7 +7,7 @@
 //   npm run build && node -r ./tools/runtime/register.js dist/bench/poller/poll.bench.js [--invoices=100000] [--changed-percent=1] [--fixed-orders=100] [--first-import-only] [--no-change-only]
 import { createEnvelope, decode, flowKey, RunCompleted, RunFailed, RunRequested, RunStarted, topicName } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, kafkaBrokers, spawnService, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { connectionSetupEnv, createTestDatabase, kafkaBrokers, spawnService, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -81,6 +81,7 @@ async function main(): Promise<void> {
   const db = await createTestDatabase('bench_poller');
   const prefix = uniqueTopicPrefix('bench');
   const kafka = new Kafka({ clientId: 'bench', brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
+  const setup = connectionSetupEnv();
   const poller = await spawnService(
     'lnb-poller',
     {
@@ -89,9 +90,7 @@ async function main(): Promise<void> {
       KAFKA_TOPIC_PREFIX: prefix,
       LOG_LEVEL: process.env.BENCH_DEBUG ? 'debug' : 'info',
       LNB_BASE_URL: lnb.url,
-      LNB_CLIENT_ID: lnb.clientId,
-      LNB_CLIENT_SECRET: lnb.clientSecret,
-      CONNECTION_ID: 'bench',
+      ...setup.poller,
       // The poller's own speed is measured: a budget it never reaches (the default would pace a first import at 20 a second).
       LNB_REQUESTS_PER_MINUTE: '10000000',
       LNB_REQUEST_BURST: '10000000',
@@ -103,6 +102,13 @@ async function main(): Promise<void> {
       nodeArgs: process.env.BENCH_POLLER_NODE_ARGS?.split(' ').filter(Boolean) ?? [],
     },
   );
+  // The brand's LNB credentials, as monitor-api hands them over (PUT /internal/connections/{id}/lnb-credentials).
+  const stored = await fetch(`${poller.url.replace(/\/+$/, '')}/internal/connections/bench/lnb-credentials`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${setup.poller.POLLER_SERVICE_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ clientId: lnb.clientId, clientSecret: lnb.clientSecret }),
+  });
+  if (!stored.ok) throw new Error(`the poller refused the bench's LNB credentials: HTTP ${stored.status} ${await stored.text()}`);
   const consumer = kafka.consumer({ groupId: `${prefix}bench` });
   const seen = new Map<string, { at: number; payload: unknown; cpu: number; machineCpu: number }>();
   const admin = kafka.admin();

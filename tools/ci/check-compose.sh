@@ -228,7 +228,8 @@ for (const [name, svc] of Object.entries(services)) {
     const df = path.join(b.context ?? '.', b.dockerfile ?? 'Dockerfile');
     if (!exists(df)) err(`${name}.build`, `dockerfile ${df} does not exist`);
   }
-  if (!oneShots.has(name)) checkHealthcheck(name, svc);
+  // A one-shot nobody waits for (restart: "no", e.g. setup) runs to its end: nothing to check the health of.
+  if (!oneShots.has(name) && String(svc.restart ?? '') !== 'no') checkHealthcheck(name, svc);
   else if (String(svc.restart ?? 'no') !== 'no') err(`${name}.restart`, 'a one-shot others wait for must have restart: "no"');
   mountsOf[name] = checkVolumes(name, svc);
   svc.__published = checkPorts(name, svc);
@@ -369,7 +370,9 @@ for (const [name, port] of Object.entries({ ...APP_PORTS, ...SANDBOX_PORTS })) {
   const hc = healthText(svc);
   if (!hc.includes('/health/ready')) err(`${name}.healthcheck`, 'should ask GET /health/ready');
   if (/\bcurl\b|\bwget\b/.test(hc)) err(`${name}.healthcheck`, 'node:20-slim has neither curl nor wget: use node -e fetch(...)');
-  const want = { HTTP_HOST: '0.0.0.0', HTTP_PORT: String(port), CONNECTION_ID: 'demo' };
+  const want = { HTTP_HOST: '0.0.0.0', HTTP_PORT: String(port) };
+  // Every service serves every connection: one set here would only say what the release before read.
+  if (env.CONNECTION_ID !== undefined) err(`${name}.environment`, 'CONNECTION_ID is no longer read: connections are set up through monitor-api');
   for (const [k, v] of Object.entries(want)) if (env[k] !== v) err(`${name}.environment`, `${k} should be ${v}, is ${env[k] ?? '(unset)'}`);
   for (const k of ['KAFKA_BROKERS', 'DATABASE_URL']) if (!env[k]) err(`${name}.environment`, `${k} is unset`);
   for (const [k, re] of envPatterns) if (env[k] !== undefined && !re.test(env[k])) err(`${name}.environment`, `${k}="${env[k]}" fails ServiceConfig's pattern ${re}`);

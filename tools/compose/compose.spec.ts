@@ -100,7 +100,7 @@ describe('tools/compose/secrets.sh', () => {
     expect([modeOf(file), modeOf(path.dirname(file))]).toEqual([0o600, 0o700]);
     expect(new Set(values.values()).size).toBe(values.size);
     expect(values.get('XERO_TOKEN_KEY')).toMatch(/^[0-9a-f]{64}$/);
-    expect(values.get('MONITOR_BOOTSTRAP_KEYS')).toMatch(/^viewer@demo:[0-9a-f]{64},operator@demo:[0-9a-f]{64},admin:[0-9a-f]{64}$/);
+    expect(values.get('MONITOR_BOOTSTRAP_KEYS')).toMatch(/^viewer@uk:[0-9a-f]{64},operator@uk:[0-9a-f]{64},admin:[0-9a-f]{64}$/);
     const first = fs.readFileSync(file, 'utf8');
     run(file);
     expect(fs.readFileSync(file, 'utf8')).toBe(first);

@@ -16,8 +16,8 @@ random_hex() { od -An -tx1 -N32 /dev/urandom | tr -d ' \n'; }
 # The names docker-compose.yml requires with ${NAME:?...}; tools/compose/compose.spec.ts holds the two lists equal.
 value_of() {
   case "$1" in
-    # A viewer and an operator key of the compose file's connection (demo), and the deployment's admin key.
-    MONITOR_BOOTSTRAP_KEYS) printf 'viewer@demo:%s,operator@demo:%s,admin:%s' "$(random_hex)" "$(random_hex)" "$(random_hex)" ;;
+    # A viewer and an operator key of the compose file's brand (uk, set up by its setup one-shot), and the admin's.
+    MONITOR_BOOTSTRAP_KEYS) printf 'viewer@uk:%s,operator@uk:%s,admin:%s' "$(random_hex)" "$(random_hex)" "$(random_hex)" ;;
     *) random_hex ;;
   esac
 }

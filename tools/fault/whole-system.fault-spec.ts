@@ -6,7 +6,7 @@
 // waits for the export to have moved on since the last one (never for time). At the end every document of the
 // run is exported or rejected with a reason, and Xero holds each exported one exactly once.
 //   npm run test:fault   (docs/reliability.md records the figures)
-import { runMigrations, spawnService, waitFor, type SpawnedService } from '@lnbx/testing';
+import { connectionSetupEnv, runMigrations, setUpConnection, spawnService, waitFor, type SpawnedService } from '@lnbx/testing';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { startPrivateKafka, type PrivateKafka } from './private-kafka';
@@ -20,6 +20,7 @@ const SURE_TO_EXPORT = 1_700;
 const CONNECTION = 'fault';
 const SERVICES = ['lnb-poller', 'mapper', 'xero-exporter', 'monitor-api'] as const;
 const operatorKey = `fault-operator-${randomBytes(16).toString('hex')}`;
+const adminKey = `fault-admin-${randomBytes(16).toString('hex')}`;
 const tokenKey = randomBytes(32).toString('hex');
 const pgPort = 55_400 + Math.floor(Math.random() * 500);
 const kafkaPort = 19_500 + 2 * Math.floor(Math.random() * 200);
@@ -94,12 +95,16 @@ beforeAll(async () => {
     ),
   ]);
   const xeroApi = String(xero.logs.find((l) => l.msg === 'xero sandbox listening')!.accountingBasePath);
-  const common = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafka.brokers, KAFKA_SECURITY: 'plaintext', CONNECTION_ID: CONNECTION, LOG_LEVEL: 'info' };
+  const common = { DATABASE_URL: databaseUrl, KAFKA_BROKERS: kafka.brokers, KAFKA_SECURITY: 'plaintext', LOG_LEVEL: 'info' };
+  const setup = connectionSetupEnv();
+  // The poller's address, once it runs: monitor-api hands it the brand's LNB credentials (and keeps it on restarts).
+  let pollerUrl = '';
   const env: Record<(typeof SERVICES)[number], Record<string, string>> = {
     'lnb-poller': {
       LNB_BASE_URL: lnb.url,
-      LNB_CLIENT_ID: 'lnb-sandbox-client',
-      LNB_CLIENT_SECRET: 'lnb-sandbox-secret',
+      ...setup.poller,
+      // The same port on every start, so monitor-api's POLLER_INTERNAL_URL stays right.
+      HTTP_PORT: String(pgPort + 1000),
       LNB_REQUESTS_PER_MINUTE: '10000000',
       LNB_REQUEST_BURST: '10000000',
       // A killed poller's run is taken over when its lease ends: short, so the suite does not wait a minute.
@@ -123,10 +128,21 @@ beforeAll(async () => {
       // Small batches, so the export lasts long enough for every fault to land while documents are in flight.
       XERO_BATCH_SIZE: '10',
     },
-    'monitor-api': { MONITOR_BOOTSTRAP_KEYS: `operator:${operatorKey}` },
+    'monitor-api': { ...setup.monitor, MONITOR_BOOTSTRAP_KEYS: `operator@${CONNECTION}:${operatorKey},admin:${adminKey}` },
   };
-  supervisor = new Supervisor((app) => ({ ...common, ...env[app as (typeof SERVICES)[number]] }));
-  await Promise.all(SERVICES.map((s) => supervisor.start(s)));
+  supervisor = new Supervisor((app) => ({
+    ...common,
+    ...env[app as (typeof SERVICES)[number]],
+    ...(app === 'monitor-api' ? { POLLER_INTERNAL_URL: pollerUrl } : {}),
+  }));
+  pollerUrl = (await supervisor.start('lnb-poller')).url;
+  await Promise.all(SERVICES.map((s) => supervisor.ready(s)));
+  // The brand, set up as the integrator does: its connection and its LNB credentials, through monitor-api.
+  await setUpConnection((await supervisor.ready('monitor-api')).url, adminKey, {
+    id: CONNECTION,
+    name: 'Fault Fashion',
+    lnb: { clientId: 'lnb-sandbox-client', clientSecret: 'lnb-sandbox-secret' },
+  });
   await waitFor('the exporter to connect to Xero', async () => (await monitor<{ connected: boolean | null }>('/api/xero/status')).body?.connected === true, {
     timeoutMs: 120_000,
     intervalMs: 250,

@@ -69,7 +69,6 @@ describe('xero-exporter under fuzz: its internal routes take any request without
       DATABASE_URL: db.url,
       ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('fuzz-exporter'),
-      CONNECTION_ID: 'acme',
       XERO_API_URL: sandbox.accountingBasePath,
       XERO_IDENTITY_URL: sandbox.url,
       XERO_GRANT: 'authorization_code',

@@ -106,11 +106,11 @@ describe('schema migrations (npm run migrate)', () => {
   it("starts the four services on the previous release's database once migrated, and refuses an unmigrated one", async () => {
     await cli(previous, 'up');
     const prefix = uniqueTopicPrefix('migrate');
-    const common = { DATABASE_URL: previous.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: prefix, CONNECTION_ID: 'acme' };
+    const common = { DATABASE_URL: previous.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: prefix };
     // Nothing here is reached: the services only have to come up (their upstreams are tried later, and fail quietly).
     const nowhere = 'http://127.0.0.1:9';
     const services = await Promise.all([
-      spawnService('lnb-poller', { ...common, LNB_BASE_URL: `${nowhere}/apis/wholesale/v2`, LNB_CLIENT_ID: 'x', LNB_CLIENT_SECRET: 'y' }),
+      spawnService('lnb-poller', { ...common, LNB_BASE_URL: `${nowhere}/apis/wholesale/v2` }),
       spawnService('mapper', { ...common, MAPPING_CONFIG_FILE: 'apps/mapper/mapping.example.json' }),
       spawnService('xero-exporter', {
         ...common,

@@ -47,8 +47,6 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
     poller = await spawnService('lnb-poller', {
       ...env,
       LNB_BASE_URL: lnb.url,
-      LNB_CLIENT_ID: lnb.clientId,
-      LNB_CLIENT_SECRET: lnb.clientSecret,
       POLLER_SERVICE_TOKEN: TOKEN,
       POLLER_CREDENTIALS_KEY: randomBytes(32).toString('hex'),
     });

@@ -11,7 +11,19 @@ import { startXeroSandbox, XeroSandbox } from '@lnbx/xero-sandbox';
 import { EventPublisher } from '@lnbx/messaging';
 import { Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import {
+  connectionSetupEnv,
+  createTestDatabase,
+  http,
+  kafkaBrokers,
+  SpawnedService,
+  setUpConnection,
+  spawnService,
+  TestDatabase,
+  testKafkaEnv,
+  uniqueTopicPrefix,
+  waitFor,
+} from '@lnbx/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -51,9 +63,15 @@ describe('the Integration Center, in a browser', () => {
     const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: topicPrefix };
     xero = await startXeroSandbox({ port: 0 });
     const cc = xero.clients.clientCredentials;
-    [monitor, poller, mapper, exporter] = await Promise.all([
-      spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator@default:${OPERATOR},viewer@default:${VIEWER},admin:${ADMIN}` }),
-      spawnService('lnb-poller', { ...env, LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret }),
+    const setup = connectionSetupEnv();
+    poller = await spawnService('lnb-poller', { ...env, LNB_BASE_URL: lnb.url, ...setup.poller });
+    [monitor, mapper, exporter] = await Promise.all([
+      spawnService('monitor-api', {
+        ...env,
+        ...setup.monitor,
+        POLLER_INTERNAL_URL: poller.url,
+        MONITOR_BOOTSTRAP_KEYS: `operator@default:${OPERATOR},viewer@default:${VIEWER},admin:${ADMIN}`,
+      }),
       spawnService('mapper', env),
       spawnService('xero-exporter', {
         ...env,
@@ -65,6 +83,8 @@ describe('the Integration Center, in a browser', () => {
         XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
       }),
     ]);
+    // The brand, set up by the integrator: its connection and its LNB account.
+    await setUpConnection(monitor.url, ADMIN, { id: 'default', name: 'Demo Fashion', lnb: { clientId: lnb.clientId, clientSecret: lnb.clientSecret } });
     profile = mkdtempSync(path.join(tmpdir(), 'lnbx-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
@@ -294,11 +314,8 @@ describe('the Integration Center, in a browser', () => {
   });
 
   it("an admin key picks the connection it looks at: each shows its own runs, and a brand's key has no picker", async () => {
-    for (const [id, name] of [
-      ['default', 'Demo Fashion'],
-      ['other-brand', 'Other Brand'],
-    ])
-      expect((await http('POST', `${monitor.url}/api/connections`, { id, name, timeZone: 'Europe/London' }, { 'x-api-key': ADMIN })).status).toBe(201);
+    const other = { id: 'other-brand', name: 'Other Brand', timeZone: 'Europe/London' };
+    expect((await http('POST', `${monitor.url}/api/connections`, other, { 'x-api-key': ADMIN })).status).toBe(201);
     expect(await page.locator('#connection-picker').isVisible()).toBe(false);
     const admin = await browser.newPage();
     const adminErrors: string[] = [];

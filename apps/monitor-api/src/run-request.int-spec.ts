@@ -2,9 +2,21 @@
 // own process; a run requested over REST reaches the poller through Kafka, and the poller's answer
 // comes back through Kafka into the monitor's read model.
 import { LnbSandbox, startLnbSandbox } from '@lnbx/lnb-sandbox';
-import { createTestDatabase, http, SpawnedService, spawnService, TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import {
+  connectionSetupEnv,
+  createTestDatabase,
+  http,
+  SpawnedService,
+  setUpConnection,
+  spawnService,
+  TestDatabase,
+  testKafkaEnv,
+  uniqueTopicPrefix,
+  waitFor,
+} from '@lnbx/testing';
 
 const OPERATOR = 'smoke-operator-key-0123456789';
+const ADMIN = 'smoke-admin-key-0123456789abcdef';
 const auth = { 'x-api-key': OPERATOR };
 
 interface RunAnswer {
@@ -30,11 +42,16 @@ describe('run request, monitor-api -> lnb-poller -> monitor-api', () => {
     lnb = await startLnbSandbox({ port: 0, seed: 3, invoices: 25 });
     db = await createTestDatabase('smoke');
     const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('smoke') };
-    const lnbEnv = { LNB_BASE_URL: lnb.url, LNB_CLIENT_ID: lnb.clientId, LNB_CLIENT_SECRET: lnb.clientSecret };
-    [monitor, poller] = await Promise.all([
-      spawnService('monitor-api', { ...env, MONITOR_BOOTSTRAP_KEYS: `operator@default:${OPERATOR}` }),
-      spawnService('lnb-poller', { ...env, ...lnbEnv }),
-    ]);
+    // The brand set up as an integrator does: the connection and its LNB credentials through monitor-api.
+    const setup = connectionSetupEnv();
+    poller = await spawnService('lnb-poller', { ...env, LNB_BASE_URL: lnb.url, ...setup.poller });
+    monitor = await spawnService('monitor-api', {
+      ...env,
+      ...setup.monitor,
+      POLLER_INTERNAL_URL: poller.url,
+      MONITOR_BOOTSTRAP_KEYS: `operator@default:${OPERATOR},admin:${ADMIN}`,
+    });
+    await setUpConnection(monitor.url, ADMIN, { id: 'default', lnb: { clientId: lnb.clientId, clientSecret: lnb.clientSecret } });
   });
 
   /**

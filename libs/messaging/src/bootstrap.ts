@@ -48,6 +48,13 @@ export async function startService<C extends ServiceConfig>(def: ServiceDefiniti
   kafkaConnectionOptions(config, def.name);
   const warning = plaintextWarning(config);
   if (warning) logger.warn(warning, { kafkaBrokers: config.kafkaBrokers, kafkaSecurity: config.kafkaSecurity });
+  // A deployment of the single-connection release upgraded in place still has it set: said once, never read.
+  if (env.CONNECTION_ID !== undefined) {
+    logger.warn(
+      'CONNECTION_ID is set but no longer read: every service serves every connection, routed by each event (docs/upgrading.md says what replaces it)',
+      { connectionId: env.CONNECTION_ID },
+    );
+  }
   const app = await NestFactory.create(def.module(config, logger), { logger, abortOnError: false });
   app.enableShutdownHooks();
   await def.configure?.(app, config);

@@ -135,12 +135,6 @@ export class ServiceConfig extends KafkaConfig {
   @IsNotEmpty()
   httpHost = '127.0.0.1';
 
-  /** The LNB connection (tenant) this deployment serves. */
-  @Env('CONNECTION_ID')
-  @IsString()
-  @Matches(/^[a-z0-9][a-z0-9-]{0,62}$/, { message: 'CONNECTION_ID must be lowercase letters, digits and dashes' })
-  connectionId = 'default';
-
   @Env('LOG_LEVEL')
   @IsIn(['debug', 'info', 'warn', 'error'])
   logLevel: 'debug' | 'info' | 'warn' | 'error' = 'info';

@@ -3,3 +3,4 @@ export * from './wait-for';
 export * from './database';
 export * from './spawn-service';
 export * from './http';
+export * from './connections';
