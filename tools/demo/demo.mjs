@@ -3,14 +3,17 @@
 //   npm run demo               (DEMO_DB=lnbx_demo, MONITOR_PORT=4000, KAFKA_PORT=19092)
 //   KAFKA_SECURE=1 npm run demo   the same over SASL_SSL with ACLs (KAFKA_PORT=19094), each service as its
 //                                 own principal (docs/security.md); otherwise Kafka is plaintext, explicitly
-//   DEMO_XERO_GRANT=authorization_code npm run demo   the exporter on the sandbox's consent app instead of its custom
-//                                 connection: press "Connect to Xero" in the Integration Center (the sandbox consents)
+// Two brands, set up as an integrator does it through monitor-api's REST API (tools/demo/brands.mjs): a British one
+// (GBP) on the Xero sandbox's "Demo Fashion Ltd" and a Dutch one (EUR, its own mapping) on "Demo Fashion BV", each with
+// its own LNB sandbox account; each connected to its organisation through Xero's consent flow, which the sandbox
+// grants at once.
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { DEMO_BRANDS, setUpBrands } from './brands.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const secure = process.env.KAFKA_SECURE === '1';
@@ -41,9 +44,14 @@ async function ensureDatabase() {
   await client.end();
 }
 
-// One viewer and one operator key per demo start (hashed by monitor-api; printed once, below).
-const viewerKey = process.env.DEMO_VIEWER_KEY ?? `view-${randomBytes(18).toString('base64url')}`;
-const operatorKey = process.env.DEMO_OPERATOR_KEY ?? `oper-${randomBytes(18).toString('base64url')}`;
+// A viewer and an operator key per brand, and the integrator's admin key, per demo start (hashed by monitor-api;
+// printed once, below).
+const brandKeys = Object.fromEntries(
+  DEMO_BRANDS.map((b) => [
+    b.id,
+    { viewer: `view-${b.id}-${randomBytes(18).toString('base64url')}`, operator: `oper-${b.id}-${randomBytes(18).toString('base64url')}` },
+  ]),
+);
 const adminKey = process.env.DEMO_ADMIN_KEY ?? `admn-${randomBytes(18).toString('base64url')}`;
 // The exporter stores Xero tokens encrypted with this key: kept in .local so a restart can read them.
 /** A key kept between demo runs in .local/<name> (what it sealed stays readable): Xero tokens, LNB credentials. */
@@ -57,8 +65,7 @@ function demoKey(name) {
   chmodSync(file, 0o600);
   return readFileSync(file, 'utf8').trim();
 }
-const lnbCredentials = { LNB_CLIENT_ID: 'lnb-sandbox-client', LNB_CLIENT_SECRET: 'lnb-sandbox-secret' };
-const common = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, DATABASE_URL: databaseUrl, CONNECTION_ID: 'demo', LOG_LEVEL: 'info', KAFKA_SECURITY: 'plaintext' };
+const common = { KAFKA_BROKERS: `127.0.0.1:${kafkaPort}`, DATABASE_URL: databaseUrl, LOG_LEVEL: 'info', KAFKA_SECURITY: 'plaintext' };
 /** A service's own principal on the secured broker: paths to its password and the CA, from kafka.sh. */
 function kafkaCredentials(app) {
   if (!secure) return {};
@@ -75,8 +82,7 @@ const adminHeaders = (variable) => (process.env[variable] ? { authorization: `Be
 const sandboxes = [
   {
     app: 'lnb-sandbox',
-    // The demo's brand is British (GBP, 20% VAT at home, zero-rated exports), as its Xero organisation and the example
-    // mapping are; a Dutch brand's account (EUR) waits beside it for a second connection.
+    // Two accounts: the British brand's (GBP, 20% VAT at home, zero-rated exports) and the Dutch brand's (EUR).
     env: {
       LNB_SANDBOX_PORT: '4010',
       LNB_SANDBOX_INVOICES: '200',
@@ -99,14 +105,12 @@ const monitorPort = process.env.MONITOR_PORT ?? '4000';
 const serviceToken = randomBytes(32).toString('hex');
 // The same between monitor-api and the poller (a connection's LNB credentials are handed to the poller).
 const pollerServiceToken = randomBytes(32).toString('hex');
-const codeGrant = process.env.DEMO_XERO_GRANT === 'authorization_code';
 const services = [
   {
     app: 'lnb-poller',
     env: {
       HTTP_PORT: '4001',
       LNB_BASE_URL: 'http://127.0.0.1:4010/apis/wholesale/v2',
-      ...lnbCredentials,
       POLLER_SERVICE_TOKEN: pollerServiceToken,
       POLLER_CREDENTIALS_KEY: demoKey('demo-poller-credentials-key'),
     },
@@ -116,12 +120,13 @@ const services = [
     app: 'xero-exporter',
     env: {
       HTTP_PORT: '4003',
-      // The Xero sandbox's custom connection (client credentials), or its consent app, as the sandbox's README gives them.
+      // The Xero sandbox's app (authorization code): each brand consents to its own organisation (a custom connection
+      // reaches one organisation only, so it serves one brand).
       XERO_API_URL: 'http://127.0.0.1:4020/api.xro/2.0',
       XERO_IDENTITY_URL: 'http://127.0.0.1:4020',
-      ...(codeGrant
-        ? { XERO_GRANT: 'authorization_code', XERO_CLIENT_ID: 'SANDBOX-AUTHCODE-CLIENT', XERO_CLIENT_SECRET: 'sandbox-authcode-secret' }
-        : { XERO_GRANT: 'client_credentials', XERO_CLIENT_ID: 'SANDBOX-CUSTOM-CONNECTION', XERO_CLIENT_SECRET: 'sandbox-custom-secret' }),
+      XERO_GRANT: 'authorization_code',
+      XERO_CLIENT_ID: 'SANDBOX-AUTHCODE-CLIENT',
+      XERO_CLIENT_SECRET: 'sandbox-authcode-secret',
       // Xero sends the browser back to the Integration Center's callback, at the address printed below.
       XERO_REDIRECT_URI: `http://127.0.0.1:${monitorPort}/api/xero/callback`,
       EXPORTER_SERVICE_TOKEN: serviceToken,
@@ -132,7 +137,10 @@ const services = [
     app: 'monitor-api',
     env: {
       HTTP_PORT: monitorPort,
-      MONITOR_BOOTSTRAP_KEYS: `viewer@demo:${viewerKey},operator@demo:${operatorKey},admin:${adminKey}`,
+      MONITOR_BOOTSTRAP_KEYS: [
+        ...Object.entries(brandKeys).flatMap(([id, k]) => [`viewer@${id}:${k.viewer}`, `operator@${id}:${k.operator}`]),
+        `admin:${adminKey}`,
+      ].join(','),
       EXPORTER_INTERNAL_URL: 'http://127.0.0.1:4003',
       EXPORTER_SERVICE_TOKEN: serviceToken,
       POLLER_INTERNAL_URL: 'http://127.0.0.1:4001',
@@ -214,11 +222,15 @@ try {
   );
   for (const s of services) say(`  ${s.app.padEnd(14)} http://127.0.0.1:${s.env.HTTP_PORT}  (health: /health/ready, metrics: /metrics)`);
   for (const s of sandboxes) if (children.some((c) => c.app === s.app)) say(`  ${s.app.padEnd(14)} ${s.url}`);
-  say(`Integration Center: ${monitor}/`);
-  say(`viewer key:   ${viewerKey}`);
-  say(`operator key: ${operatorKey}   (the page asks for one; API calls send it as x-api-key)`);
-  say(`admin key:    ${adminKey}   (the integrator's: also creates and removes connections, POST /api/connections)`);
-  say(`try: curl -X POST ${monitor}/api/runs -H 'x-api-key: ${operatorKey}' -H 'content-type: application/json' -d '{"flow":"invoices"}'`);
+  await setUpBrands({ monitor, adminKey, xeroSandbox: 'http://127.0.0.1:4020' }, DEMO_BRANDS, (m) => say(`  ${m}`));
+  say(`Integration Center: ${monitor}/   (the page asks for a key; API calls send it as x-api-key)`);
+  for (const b of DEMO_BRANDS) {
+    say(`${b.name} (connection ${b.id}, ${b.baseCurrency}, on "${b.organisation}"):`);
+    say(`  viewer key:   ${brandKeys[b.id].viewer}`);
+    say(`  operator key: ${brandKeys[b.id].operator}`);
+  }
+  say(`admin key:    ${adminKey}   (the integrator's: every connection, creates connections and keys; pick the brand in the page)`);
+  say(`try: curl -X POST ${monitor}/api/runs -H 'x-api-key: ${brandKeys.uk.operator}' -H 'content-type: application/json' -d '{"flow":"invoices"}'`);
   say(`logs: ${path.relative(root, logDir)}/  -  Ctrl-C stops everything`);
   if (process.env.DEMO_EXIT_WHEN_READY === '1') await stop(0);
 } catch (err) {
