@@ -471,7 +471,12 @@ for (const [file, text] of sourceText) {
     const name = /name:\s*'(lnbx_[a-zA-Z0-9_]+)'/.exec(m[2])?.[1];
     if (!name) continue;
     const labels = /labelNames:\s*\[([^\]]*)\]/.exec(m[2]);
-    catalogue.set(name, { type: m[1].toLowerCase(), labels: labels ? [...labels[1].matchAll(/'([^']+)'/g)].map((x) => x[1]) : [], origin: rel(file) });
+    const declared = labels ? [...labels[1].matchAll(/'([^']+)'/g)].map((x) => x[1]) : [];
+    // Declared by two services (the exporter's and monitor-api's lnbx_documents_exported_total): a query may name
+    // a label either one's series has (monitor-api's carry the connection).
+    const before = catalogue.get(name);
+    const union = before?.labels ? [...new Set([...before.labels, ...declared])] : declared;
+    catalogue.set(name, { type: m[1].toLowerCase(), labels: union, origin: before ? `${before.origin}, ${rel(file)}` : rel(file) });
     seen.add(name);
   }
   for (const m of text.matchAll(/name:\s*'(lnbx_[a-zA-Z0-9_]+)'/g)) {
@@ -673,7 +678,8 @@ function checkGrafana() {
   // promtool parses these as recording rules; Grafana's variables stand in as fixed ranges.
   const rules = queries.map((q, i) => ({
     record: `lnbx_dashboard_query_${i}`,
-    expr: q.expr.replace(/\$__rate_interval|\$__interval/g, '1m').replace(/\$__range/g, '6h'),
+    // A dashboard variable ($connection) in a label matcher stands for any value.
+    expr: q.expr.replace(/\$__rate_interval|\$__interval/g, '1m').replace(/\$__range/g, '6h').replace(/\$(?!__)[A-Za-z_][A-Za-z0-9_]*/g, '.*'),
     labels: { query: q.where },
   }));
   fs.writeFileSync(path.join(work, 'dashboard-queries.yml'), yaml.dump({ groups: [{ name: 'dashboard-queries', rules }] }));

@@ -122,7 +122,9 @@ async function signIn(key) {
   for (const el of document.querySelectorAll('.operator-only')) el.hidden = !operator;
   for (const el of document.querySelectorAll('.viewer-note')) el.hidden = operator;
   $('connection-picker').hidden = state.me.connection !== null;
+  $('overview').hidden = state.me.role !== 'admin';
   if (state.me.connection === null) await loadConnections();
+  if (state.me.role === 'admin') await loadOverview();
   await Promise.all([refresh(), loadSettings(), refreshXero()]);
 }
 
@@ -139,9 +141,44 @@ async function loadConnections() {
   select.value = state.connection || '';
 }
 
+const XERO_STATES = { never: 'not connected yet', connected: 'connected', lost: 'lost: reconnect', disconnected: 'disconnected' };
+
+/** The deployment's connections with their health (GET /api/overview), each a click away. */
+async function loadOverview() {
+  const { connections } = await api('GET', '/api/overview');
+  $('overview-table')
+    .querySelector('tbody')
+    .replaceChildren(
+      ...connections.map((c) =>
+        h(
+          'tr',
+          { 'data-connection': c.id, 'data-health': c.failedDocuments > 0 || c.xero.state === 'lost' ? 'attention' : 'ok' },
+          h('th', { scope: 'row' }, `${c.name} (${c.id})`),
+          h('td', null, c.status === 'paused' ? `paused: ${c.pausedReason || ''}` : c.status),
+          h('td', null, [XERO_STATES[c.xero.state] || c.xero.state, c.xero.organisationName ? ` (${c.xero.organisationName})` : '']),
+          h('td', null, c.lastRun ? `#${c.lastRun.number} ${flowName(c.lastRun.flow)}: ${c.lastRun.status}, ${when(c.lastRun.at)}` : 'none yet'),
+          h('td', null, plural(c.failedDocuments, 'document')),
+          h('td', null, plural(c.rejectedDocuments, 'document')),
+          h(
+            'td',
+            null,
+            c.id === state.connection
+              ? 'shown below'
+              : h(
+                  'button',
+                  { type: 'button', class: 'secondary', onclick: () => void chooseConnection(c.id).then(() => ($('connection').value = c.id)) },
+                  'Look at it',
+                ),
+          ),
+        ),
+      ),
+    );
+}
+
 async function chooseConnection(id) {
   state.connection = id;
   sessionStorage.setItem(CONNECTION_STORAGE, id);
+  if (state.me.role === 'admin') void loadOverview().catch(() => undefined);
   state.rendered = {};
   state.runs = [];
   state.selectedRun = null;

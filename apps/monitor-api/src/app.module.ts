@@ -13,6 +13,7 @@ import { ConnectionCommands } from './handlers/connection-commands';
 import { AllocationChecks } from './http/allocation-checks';
 import { AllocationsController } from './http/allocations.controller';
 import { MappingController } from './http/mapping.controller';
+import { OverviewController } from './http/overview.controller';
 import { ConnectionsController } from './http/connections.controller';
 import { DocumentsController } from './http/documents.controller';
 import { FlowsController } from './http/flows.controller';
@@ -63,6 +64,7 @@ export class AppModule {
         XeroController,
         ConnectionsController,
         MappingController,
+        OverviewController,
         ProjectionHandlers,
       ],
       providers: [

@@ -334,6 +334,19 @@ describe('the Integration Center, in a browser', () => {
       expect(await admin.locator('#runs-table tbody tr[data-status]').count()).toBe(0);
       await picker.selectOption('default');
       await completed.first().waitFor();
+      // The overview: every brand with its health, one click from being looked at.
+      const rows = admin.locator('#overview-table tbody tr');
+      await rows.nth(1).waitFor();
+      const demo = admin.locator('#overview-table tr[data-connection="default"]');
+      expect(await demo.locator('th').textContent()).toBe('Demo Fashion (default)');
+      expect(await demo.locator('td').nth(2).textContent()).toMatch(/^#\d+ (invoices|credit notes): completed/);
+      const other = admin.locator('#overview-table tr[data-connection="other-brand"]');
+      expect(await other.locator('td').nth(2).textContent()).toBe('none yet');
+      await other.getByRole('button', { name: 'Look at it' }).click();
+      await completed.first().waitFor({ state: 'detached' });
+      expect(await picker.inputValue()).toBe('other-brand');
+      // A brand's key is refused the overview.
+      expect((await http('GET', `${monitor.url}/api/overview`, undefined, { 'x-api-key': OPERATOR })).status).toBe(403);
       expect(adminErrors).toEqual([]);
     } finally {
       await admin.close();

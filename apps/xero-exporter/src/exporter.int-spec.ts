@@ -391,8 +391,8 @@ describe('xero-exporter against the Xero sandbox', () => {
   it('creates two retailers of the same name sent together: the one Xero refuses for the name is suffixed, not failed', async () => {
     // Found by the fault suite (tools/fault): two batches created namesakes at once, and the second document failed.
     const envs = [
-      aMappedInvoice('TW-1').withContact({ contactNumber: 'RET-TWIN-1', name: 'Twin Boutique' }).envelope(),
-      aMappedInvoice('TW-2').withContact({ contactNumber: 'RET-TWIN-2', name: 'Twin Boutique' }).envelope(),
+      aMappedInvoice('TWIN-INV-1').withContact({ contactNumber: 'RET-TWIN-1', name: 'Twin Boutique' }).envelope(),
+      aMappedInvoice('TWIN-INV-2').withContact({ contactNumber: 'RET-TWIN-2', name: 'Twin Boutique' }).envelope(),
     ];
     await rig.publisher.publish(envs);
     await Promise.all(envs.map((e) => rig.observer.waitExported(e.payload.documentKey)));
