@@ -94,8 +94,24 @@ export class MappingController {
   }
 }
 
+/** The fields each kind of change takes: any other is refused, not ignored (a field sent is a field meant). */
+const FIELDS_OF: Record<MappingChange['type'], readonly string[]> = {
+  SetTaxType: ['rate', 'taxType', 'country'],
+  RemoveTaxType: ['rate', 'country'],
+  SetAccount: ['lineKind', 'accountCode'],
+  SetTracking: ['tracking'],
+  SetOptions: ['options'],
+  Replace: ['config'],
+};
+
 /** The change, or a 400 with every bad field by path (a Replace's whole configuration included). */
 function checked(body: unknown): MappingChange {
+  if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+    const { type, ...rest } = body as Record<string, unknown>;
+    const allowed = typeof type === 'string' && Object.hasOwn(FIELDS_OF, type) ? FIELDS_OF[type as MappingChange['type']] : undefined;
+    const extra = allowed ? Object.keys(rest).filter((k) => !allowed.includes(k)) : [];
+    if (extra.length) throw new BadRequestException(extra.map((k) => `change.${k} is not a field of ${String(type)} (it takes ${allowed!.join(', ')})`));
+  }
   try {
     const change = parseMappingChange(body);
     if (change.type === 'Replace') parseMappingConfig(change.config);
