@@ -48,7 +48,8 @@ async function main(): Promise<void> {
         const [r] = await query<{ status: string; emitted: number | null; total: number; final: number; failed: number }>(
           `select r.status, (r.view->'counts'->>'emitted')::int as emitted, count(d.document_key)::int as total,
                 count(*) filter (where d.state in ('exported', 'rejected'))::int as final, count(*) filter (where d.state = 'failed')::int as failed
-           from monitor.runs r left join monitor.run_documents d on d.run_id = r.run_id where r.run_id = $1 group by r.run_id`,
+           from monitor.runs r left join monitor.run_documents d on d.connection_id = r.connection_id and d.run_id = r.run_id
+          where r.run_id = $1 group by r.connection_id, r.run_id`,
           [runId],
         );
         if (!r) return undefined;

@@ -124,7 +124,7 @@ async function signIn(key) {
   $('connection-picker').hidden = state.me.connection !== null;
   $('overview').hidden = state.me.role !== 'admin';
   if (state.me.connection === null) await loadConnections();
-  if (state.me.role === 'admin') await loadOverview();
+  if (state.me.role === 'admin') await Promise.all([loadOverview(), loadKeys()]);
   await Promise.all([refresh(), loadSettings(), refreshXero()]);
 }
 
@@ -175,10 +175,57 @@ async function loadOverview() {
     );
 }
 
+/** The keys of the connection the admin looks at: listed, made (shown once), revoked. */
+async function loadKeys() {
+  if (!state.connection) return;
+  $('keys-connection').textContent = state.connection;
+  const { keys } = await api('GET', `/api/connections/${encodeURIComponent(state.connection)}/keys`);
+  $('keys-table')
+    .querySelector('tbody')
+    .replaceChildren(
+      ...keys.map((k) =>
+        h(
+          'tr',
+          { 'data-key': k.name },
+          h('th', { scope: 'row' }, k.name),
+          h('td', null, k.role),
+          h('td', null, when(k.createdAt)),
+          h('td', null, k.revokedAt ? when(k.revokedAt) : '–'),
+          h('td', null, k.revokedAt ? '' : h('button', { type: 'button', class: 'secondary', onclick: () => void revokeKey(k.name) }, 'Revoke')),
+        ),
+      ),
+    );
+}
+
+async function createKey(event) {
+  event.preventDefault();
+  const name = $('key-name').value.trim();
+  const role = $('key-role').value;
+  try {
+    const { key } = await api('POST', `/api/connections/${encodeURIComponent(state.connection)}/keys`, { name, role });
+    say('key-message', `Key ${key.name} (${key.role}) made: ${key.key} — copy it now, it is not shown again.`);
+    $('key-name').value = '';
+    await loadKeys();
+  } catch (err) {
+    say('key-message', err.message, true);
+  }
+}
+
+async function revokeKey(name) {
+  if (!confirm(`Revoke the key ${name}? Whoever holds it is refused from their next request on.`)) return;
+  try {
+    await api('DELETE', `/api/connections/${encodeURIComponent(state.connection)}/keys/${encodeURIComponent(name)}`);
+    say('key-message', `Key ${name} revoked.`);
+    await loadKeys();
+  } catch (err) {
+    say('key-message', err.message, true);
+  }
+}
+
 async function chooseConnection(id) {
   state.connection = id;
   sessionStorage.setItem(CONNECTION_STORAGE, id);
-  if (state.me.role === 'admin') void loadOverview().catch(() => undefined);
+  if (state.me.role === 'admin') void Promise.all([loadOverview(), loadKeys()]).catch(() => undefined);
   state.rendered = {};
   state.runs = [];
   state.selectedRun = null;
@@ -683,6 +730,7 @@ document.addEventListener('DOMContentLoaded', () => {
   });
   $('forget-key').addEventListener('click', () => signOut());
   $('connection').addEventListener('change', () => void chooseConnection($('connection').value));
+  $('key-form').addEventListener('submit', (e) => void createKey(e));
   for (const b of document.querySelectorAll('[data-run-flow]')) b.addEventListener('click', () => requestRun(b.dataset.runFlow, b.dataset.runMode));
   for (const b of document.querySelectorAll('[data-recheck-flow]')) b.addEventListener('click', () => askFullRecheck(b.dataset.recheckFlow));
   $('recheck-confirm').addEventListener('click', () => void confirmFullRecheck());

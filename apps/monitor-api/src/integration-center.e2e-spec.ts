@@ -347,6 +347,17 @@ describe('the Integration Center, in a browser', () => {
       expect(await picker.inputValue()).toBe('other-brand');
       // A brand's key is refused the overview.
       expect((await http('GET', `${monitor.url}/api/overview`, undefined, { 'x-api-key': OPERATOR })).status).toBe(403);
+      // The keys of the brand looked at: one made (shown once, then working for that brand only), then revoked.
+      await admin.getByLabel('Name', { exact: true }).fill('finance-other');
+      await admin.locator('#key-role').selectOption('viewer');
+      await admin.getByRole('button', { name: 'Create key' }).click();
+      const made = await admin.getByText(/^Key finance-other \(viewer\) made: /).textContent();
+      const key = /made: (\S+) /.exec(made ?? '')?.[1] ?? '';
+      expect((await http('GET', `${monitor.url}/api/me`, undefined, { 'x-api-key': key })).body).toMatchObject({ role: 'viewer', connection: 'other-brand' });
+      admin.once('dialog', (d) => void d.accept());
+      await admin.locator('#keys-table tr[data-key="finance-other"]').getByRole('button', { name: 'Revoke' }).click();
+      await admin.getByText('Key finance-other revoked.').waitFor();
+      expect((await http('GET', `${monitor.url}/api/me`, undefined, { 'x-api-key': key })).status).toBe(401);
       expect(adminErrors).toEqual([]);
     } finally {
       await admin.close();
