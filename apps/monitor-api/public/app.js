@@ -166,7 +166,7 @@ async function loadOverview() {
               ? 'shown below'
               : h(
                   'button',
-                  { type: 'button', class: 'secondary', onclick: () => void chooseConnection(c.id).then(() => ($('connection').value = c.id)) },
+                  { type: 'button', class: 'secondary', onclick: () => void chooseConnection(c.id) },
                   'Look at it',
                 ),
           ),
@@ -224,6 +224,8 @@ async function revokeKey(name) {
 
 async function chooseConnection(id) {
   state.connection = id;
+  // The picker says which brand is shown from the moment it is chosen, not once everything has loaded.
+  $('connection').value = id;
   sessionStorage.setItem(CONNECTION_STORAGE, id);
   if (state.me.role === 'admin') void Promise.all([loadOverview(), loadKeys()]).catch(() => undefined);
   state.rendered = {};
