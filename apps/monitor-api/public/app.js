@@ -164,11 +164,7 @@ async function loadOverview() {
             null,
             c.id === state.connection
               ? 'shown below'
-              : h(
-                  'button',
-                  { type: 'button', class: 'secondary', onclick: () => void chooseConnection(c.id) },
-                  'Look at it',
-                ),
+              : h('button', { type: 'button', class: 'secondary', onclick: () => void chooseConnection(c.id) }, 'Look at it'),
           ),
         ),
       ),
@@ -666,14 +662,39 @@ async function loadSettings() {
 
 // ---- Xero ----
 
+/**
+ * An operator gets "Disconnect" while connected and "Connect to Xero" otherwise; a viewer neither, nor anyone
+ * on a Xero custom connection (it connects by itself and is ended in Xero's developer portal).
+ */
+function showXeroActions(connected, grant) {
+  const operator = (state.me.role === 'operator' || state.me.role === 'admin') && grant !== 'client_credentials';
+  $('xero-connect').hidden = !operator || connected === true;
+  $('xero-disconnect').hidden = !operator || connected !== true;
+}
+
 async function refreshXero() {
   try {
     const s = await api('GET', '/api/xero/status');
     $('xero-status').textContent = s.message;
     $('xero-status').className = s.connected ? 'status-completed' : 'status-failed';
+    showXeroActions(s.connected, s.state?.grant);
   } catch (err) {
     $('xero-status').textContent = `Could not ask: ${err.message}`;
+    showXeroActions(null);
   }
+}
+
+async function disconnectXero() {
+  const what = $('xero-status').textContent.match(/\(([^)]*)\)/)?.[1] || 'the Xero organisation';
+  if (!confirm(`Disconnect ${what}? The app's access is revoked in Xero and nothing more is sent there until someone connects again.`)) return;
+  say('xero-outcome', 'Disconnecting…');
+  try {
+    const { message } = await api('POST', '/api/xero/disconnect');
+    say('xero-outcome', message);
+  } catch (err) {
+    say('xero-outcome', `Could not disconnect: ${err.message}`, true);
+  }
+  await refreshXero();
 }
 
 async function connectXero() {
@@ -715,7 +736,8 @@ async function refresh() {
     state.runs = runs;
     if (changed('runs', [runs, state.selectedRun])) renderRuns(runs);
     if (changed('docs', documents)) renderDocuments(documents);
-    await refreshRun();
+    // The Xero panel too: a connection lost, or disconnected from inside Xero, shows without a reload.
+    await Promise.all([refreshRun(), refreshXero()]);
   } catch (err) {
     if (err.status === 400) say('docs-message', err.message, true);
   } finally {
@@ -742,6 +764,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('show-preview').addEventListener('click', () => void showPreview().catch((err) => say('run-message', err.message, true)));
   $('xero-refresh').addEventListener('click', () => void refreshXero());
   $('xero-connect').addEventListener('click', () => void connectXero());
+  $('xero-disconnect').addEventListener('click', () => void disconnectXero());
   $('check-allocations').addEventListener('click', () => void checkAllocations());
   // An allocation is a credit note's in Xero: choosing one shows documents in any state.
   $('doc-allocation').addEventListener('input', () => {

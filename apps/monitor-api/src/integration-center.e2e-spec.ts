@@ -16,18 +16,17 @@ import {
   createTestDatabase,
   http,
   kafkaBrokers,
+  launchBrowser,
   SpawnedService,
   setUpConnection,
   spawnService,
+  type TestBrowser,
   TestDatabase,
   testKafkaEnv,
   uniqueTopicPrefix,
   waitFor,
 } from '@lnbx/testing';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import * as path from 'node:path';
-import { BrowserContext, chromium, Page, type Request as PageRequest } from 'playwright-core';
+import { BrowserContext, Page, type Request as PageRequest } from 'playwright-core';
 import { RunEvents } from './domain/testing';
 
 const OPERATOR = 'e2e-operator-key-0123456789abcdef';
@@ -40,7 +39,6 @@ interface BrowserGlobals {
   document: { createElement(tag: string): { className: string; remove(): void }; body: { append(node: unknown): void } };
   getComputedStyle(node: unknown): { color: string };
 }
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 describe('the Integration Center, in a browser', () => {
   let lnb: LnbSandbox;
@@ -50,11 +48,11 @@ describe('the Integration Center, in a browser', () => {
   let mapper: SpawnedService;
   let exporter: SpawnedService;
   let xero: XeroSandbox;
-  let profile: string;
+  let launched: TestBrowser;
   let browser: BrowserContext;
   let page: Page;
   let topicPrefix: string;
-  const pageErrors: string[] = [];
+  let pageErrors: string[] = [];
 
   beforeAll(async () => {
     lnb = await startLnbSandbox({ port: 0, seed: 11, invoices: 6, creditNotes: 1 });
@@ -85,30 +83,12 @@ describe('the Integration Center, in a browser', () => {
     ]);
     // The brand, set up by the integrator: its connection and its LNB account.
     await setUpConnection(monitor.url, ADMIN, { id: 'default', name: 'Demo Fashion', lnb: { clientId: lnb.clientId, clientSecret: lnb.clientSecret } });
-    profile = mkdtempSync(path.join(tmpdir(), 'lnbx-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('console', (msg) => void (msg.type() === 'error' && pageErrors.push(msg.text())));
-    page.setDefaultTimeout(30_000);
+    launched = await launchBrowser();
+    ({ context: browser, page, pageErrors } = launched);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await launched?.close();
     await Promise.all([monitor?.stop(), poller?.stop(), mapper?.stop(), exporter?.stop()]);
     await lnb?.close();
     await xero?.close();

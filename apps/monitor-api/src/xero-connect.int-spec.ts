@@ -4,9 +4,19 @@
 // connection told back to the monitor as XeroConnectionChanged. And what must not work: a viewer, a state
 // used twice, expired, without or with another browser's cookie, made for another connection (400, nothing
 // changed), the exporter's internal routes without the service token; Xero's access_denied said plainly.
-import { createTestDatabase, http, type SpawnedService, spawnService, type TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { SecretCipher } from '@lnbx/platform';
+import {
+  createTestDatabase,
+  http,
+  setUpConnection,
+  type SpawnedService,
+  spawnXeroConnectServices,
+  type TestDatabase,
+  testKafkaEnv,
+  uniqueTopicPrefix,
+  waitFor,
+} from '@lnbx/testing';
 import { startXeroSandbox, type XeroSandbox } from '@lnbx/xero-sandbox';
-import { createServer } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { hashOf, newAuthorization, NONCE_COOKIE, OUTCOME_COOKIE } from './domain/xero-connect';
@@ -15,19 +25,7 @@ import { saveAuthorization } from './store/xero-authorizations';
 
 const OPERATOR = 'operator-key-for-connect-0123456789';
 const VIEWER = 'viewer-key-for-connect-0123456789';
-const SERVICE_TOKEN = randomBytes(32).toString('hex');
-
-/** A port nobody holds now: the monitor's callback must be known before it starts (the exporter's XERO_REDIRECT_URI). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+const ADMIN = 'admin-key-for-connect-0123456789';
 
 /** The Set-Cookie headers of an answer as name -> value. */
 function cookiesOf(res: Response): Map<string, { value: string; attributes: string }> {
@@ -47,34 +45,22 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
   let monitor: SpawnedService;
   let exporter: SpawnedService;
   let callbackUrl: string;
+  /** The exporter's token key, and the service token between the two services. */
+  let tokenKey: string;
+  let serviceToken: string;
 
   beforeAll(async () => {
     xero = await startXeroSandbox({ port: 0 });
     db = await createTestDatabase('xero_connect');
     pool = new Pool({ connectionString: db.url, max: 2 });
-    const port = await freePort();
-    callbackUrl = `http://127.0.0.1:${port}/api/xero/callback`;
     const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('connect') };
-    const ac = xero.clients.authorizationCode;
-    exporter = await spawnService('xero-exporter', {
-      ...env,
-      XERO_API_URL: xero.accountingBasePath,
-      XERO_IDENTITY_URL: xero.url,
-      XERO_GRANT: 'authorization_code',
-      XERO_CLIENT_ID: ac.clientId,
-      XERO_CLIENT_SECRET: ac.clientSecret,
-      XERO_TOKEN_KEY: randomBytes(32).toString('hex'),
-      XERO_REDIRECT_URI: callbackUrl,
-      EXPORTER_SERVICE_TOKEN: SERVICE_TOKEN,
-      XERO_TENANT_ID: xero.tenantIds[0],
-    });
-    monitor = await spawnService('monitor-api', {
-      ...env,
-      HTTP_PORT: String(port),
-      MONITOR_BOOTSTRAP_KEYS: `operator@default:${OPERATOR},viewer@default:${VIEWER}`,
-      EXPORTER_INTERNAL_URL: exporter.url,
-      EXPORTER_SERVICE_TOKEN: SERVICE_TOKEN,
-    });
+    ({ exporter, monitor, callbackUrl, tokenKey, serviceToken } = await spawnXeroConnectServices(
+      xero,
+      env,
+      `operator@default:${OPERATOR},viewer@default:${VIEWER},admin:${ADMIN}`,
+    ));
+    // The brand, as an integrator creates it: its stream records each Xero change and who made it.
+    await setUpConnection(monitor.url, ADMIN, { id: 'default', name: 'Demo Fashion' });
   });
 
   afterAll(async () => {
@@ -145,7 +131,7 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     for (const path of ['/internal/xero/authorize-url', '/internal/xero/exchange']) {
       const res = await fetch(`${exporter.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
       expect(res.status).toBe(401);
-      expect(await res.text()).not.toContain(SERVICE_TOKEN);
+      expect(await res.text()).not.toContain(serviceToken);
     }
     expect((await fetch(`${exporter.url}/health`)).status).toBe(200);
     expect((await fetch(`${exporter.url}/metrics`)).status).toBe(200);
@@ -186,7 +172,7 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     expect(row).toEqual({ used_at: expect.any(Date), code_verifier: null, outcome: 'Connected to Demo Fashion Ltd.' });
     // Neither service logged the state, the code or a token.
     const logs = JSON.stringify([...monitor.logs, ...exporter.logs]);
-    for (const secret of [state, back.searchParams.get('code')!, SERVICE_TOKEN]) expect(logs).not.toContain(secret);
+    for (const secret of [state, back.searchParams.get('code')!, serviceToken]) expect(logs).not.toContain(secret);
 
     // The same state again (a replayed callback): refused, nothing changes.
     const before = await world();
@@ -267,5 +253,73 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     });
     expect((await pool.query<{ n: number }>("select count(*)::int as n from exporter.events where type = 'XeroConnectionChanged'")).rows[0].n).toBe(told);
     expect((await land(back, started.cookie)).status).toBe(400);
+  });
+
+  it("disconnects for an operator: revoked at Xero, the tokens dropped, the panel and the connection's stream say who, and connecting again works", async () => {
+    expect((await status()).connected).toBe(true);
+    const row = async () =>
+      (await pool.query('select status, access_token, refresh_token, disconnected_by from exporter.connections where connection_id = $1', ['default'])).rows[0];
+    const sealed = (await row()).refresh_token as string;
+    const refreshToken = SecretCipher.fromText(tokenKey, 'XERO_TOKEN_KEY').decrypt(sealed, 'connection:default:refresh_token');
+    const disconnect = (key: string) =>
+      http<{ message: string; waitingDocuments: number }>('POST', `${monitor.url}/api/xero/disconnect`, undefined, { 'x-api-key': key });
+
+    // A viewer may not; nothing changes.
+    expect((await disconnect(VIEWER)).status).toBe(403);
+    expect((await row()).status).toBe('connected');
+
+    const done = await disconnect(OPERATOR);
+    expect(done).toMatchObject({
+      status: 200,
+      body: {
+        message: 'Disconnected from Xero (Demo Fashion Ltd). Nothing more is sent to Xero; 0 documents wait until someone connects again.',
+        waitingDocuments: 0,
+      },
+    });
+    // The tokens are gone here, and revoked at Xero: the refresh token the exporter held is refused there now.
+    expect(await row()).toEqual({ status: 'disconnected', access_token: null, refresh_token: null, disconnected_by: 'bootstrap-operator-1' });
+    const refreshed = await fetch(xero.identity.tokenUrl, {
+      method: 'POST',
+      headers: {
+        Authorization: `Basic ${Buffer.from(`${xero.clients.authorizationCode.clientId}:${xero.clients.authorizationCode.clientSecret}`).toString('base64')}`,
+        'Content-Type': 'application/x-www-form-urlencoded',
+      },
+      body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: refreshToken }).toString(),
+    });
+    expect([refreshed.status, ((await refreshed.json()) as { error?: string }).error]).toEqual([400, 'invalid_grant']);
+    expect(exporter.logs.find((l) => l.msg === 'xero disconnected in the Integration Center: documents wait for a connection')).toMatchObject({
+      by: 'bootstrap-operator-1',
+      atXero: 'disconnected',
+    });
+
+    // The panel says who, and the connection's own stream records it by that key.
+    const told = await waitFor('the monitor told of the disconnection', async () => {
+      const s = await status();
+      return s.state?.status === 'disconnected' ? s : undefined;
+    });
+    expect(told).toMatchObject({
+      connected: false,
+      message: 'Disconnected from Xero (Demo Fashion Ltd) in the Integration Center by bootstrap-operator-1: documents wait until someone connects again.',
+      state: { by: 'bootstrap-operator-1', tenantName: 'Demo Fashion Ltd' },
+    });
+    const recorded = await waitFor('the connection stream records who disconnected', async () => {
+      const { rows } = await pool.query("select data->>'by' as by from monitor.events where stream_id = 'connection-default' and type = 'XeroDisconnected'");
+      return rows[0] as { by: string } | undefined;
+    });
+    expect(recorded.by).toBe('bootstrap-operator-1');
+
+    // Pressed again: nothing to disconnect, said plainly.
+    const again = await disconnect(OPERATOR);
+    expect(again.status).toBe(409);
+    expect(JSON.stringify(again.body)).toContain('is not connected to Xero: there is nothing to disconnect');
+    // No token, code or service token in any log.
+    expect(JSON.stringify([...monitor.logs, ...exporter.logs])).not.toContain(refreshToken);
+
+    // Connecting again works as the first time.
+    const started = await start();
+    const landed = await land(await consent(started.authorizeUrl), started.cookie);
+    expect(outcomeOf(landed)).toEqual({ connected: true, message: 'Connected to Demo Fashion Ltd.' });
+    expect((await row()).disconnected_by).toBeNull();
+    await waitFor('the monitor told the connection again', async () => ((await status()).connected ? true : undefined));
   });
 });

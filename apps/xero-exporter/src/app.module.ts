@@ -46,6 +46,7 @@ const identityUrls = (c: ExporterConfig) => {
     authorize: c.xeroAuthorizeUrl ?? `${base}/identity/connect/authorize`,
     token: c.xeroTokenUrl ?? `${base}/identity/connect/token`,
     connections: c.xeroConnectionsUrl ?? `${base}/connections`,
+    revocation: c.xeroRevocationUrl ?? `${base}/identity/connect/revocation`,
   };
 };
 
@@ -64,7 +65,14 @@ function optionProviders(startWorkers: boolean): Provider[] {
   return [
     fromConfig(IDENTITY_OPTIONS, (c): IdentityOptions => {
       const urls = identityUrls(c);
-      return { tokenUrl: urls.token, connectionsUrl: urls.connections, clientId: c.xeroClientId, clientSecret: c.xeroClientSecret, timeoutMs: c.xeroTimeoutMs };
+      return {
+        tokenUrl: urls.token,
+        connectionsUrl: urls.connections,
+        revocationUrl: urls.revocation,
+        clientId: c.xeroClientId,
+        clientSecret: c.xeroClientSecret,
+        timeoutMs: c.xeroTimeoutMs,
+      };
     }),
     fromConfig(XERO_API_OPTIONS, (c): XeroApiOptions => ({ apiUrl: c.xeroApiUrl, timeoutMs: c.xeroTimeoutMs, limits: rateLimits(c), minuteMs: minuteMs(c) })),
     fromConfig(CONTACT_NAME_SUFFIX, (c): string => c.xeroContactNameSuffix),

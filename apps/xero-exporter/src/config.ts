@@ -86,6 +86,12 @@ export class ExporterConfig extends ServiceConfig {
   @Matches(URL_RE, { message: 'XERO_TOKEN_URL must be an http(s) URL' })
   xeroTokenUrl?: string;
 
+  /** Optional: Xero's real revocation URL is https://identity.xero.com/connect/revocation. */
+  @Env('XERO_REVOCATION_URL')
+  @IsOptional()
+  @Matches(URL_RE, { message: 'XERO_REVOCATION_URL must be an http(s) URL' })
+  xeroRevocationUrl?: string;
+
   /** Optional: Xero's real connections URL is https://api.xero.com/connections. */
   @Env('XERO_CONNECTIONS_URL')
   @IsOptional()

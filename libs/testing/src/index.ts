@@ -4,3 +4,6 @@ export * from './database';
 export * from './spawn-service';
 export * from './http';
 export * from './connections';
+export * from './net';
+export * from './browser';
+export * from './xero-connect';

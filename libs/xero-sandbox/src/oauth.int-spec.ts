@@ -118,6 +118,24 @@ it('revokes a refresh token through the revocation endpoint', async () => {
   expect((await refresh(t.refresh_token!)).body.error).toBe('invalid_grant');
 });
 
+it("refuses a revocation without the app's credentials, or another app's, and the token keeps working", async () => {
+  const t = await sandbox.connect({ tenantIds: [sandbox.tenantIds[1]] });
+  const cc = sandbox.clients.clientCredentials;
+  const revoke = (authorization?: string) =>
+    fetch(sandbox.identity.revocationUrl, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded', ...(authorization ? { Authorization: authorization } : {}) },
+      body: new URLSearchParams({ token: t.refresh_token! }).toString(),
+    });
+  const without = await revoke();
+  expect([without.status, await without.json()]).toEqual([400, { error: 'invalid_client' }]);
+  // Another app of the same developer is a client, but not this token's: answered 200 (RFC 7009), nothing revoked.
+  expect((await revoke(`Basic ${Buffer.from(`${cc.clientId}:${cc.clientSecret}`).toString('base64')}`)).status).toBe(200);
+  const still = await refresh(t.refresh_token!);
+  expect(still.status).toBe(200);
+  expect(still.body.access_token).toEqual(expect.any(String));
+});
+
 it("takes a deployment's own client secrets instead of the published ones (docker-compose sets them)", async () => {
   const own = await startXeroSandbox({
     limits: false,

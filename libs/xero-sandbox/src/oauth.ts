@@ -319,10 +319,23 @@ export class IdentityService {
     return grant.connections.length < before ? 'ok' : 'notfound';
   }
 
-  /** POST /identity/connect/revocation: revoking a refresh token ends its grant. */
-  revokeToken(token: string): void {
+  /**
+   * POST /identity/connect/revocation (RFC 7009): revoking a refresh token ends its grant. The client
+   * authenticates as at the token endpoint; a token that is unknown, spent or another client's is answered
+   * 200 as well (the RFC: nothing to tell), and stays as it was.
+   */
+  revokeToken(
+    token: string,
+    form: Record<string, string>,
+    basic?: { id: string; secret: string },
+  ): { status: 200 } | { status: 400; body: { error: 'invalid_client' } } {
+    const id = basic?.id ?? form.client_id;
+    const secret = basic?.secret ?? form.client_secret;
+    const client = id ? this.client(id) : undefined;
+    if (!client || client.clientSecret !== secret) return { status: 400, body: { error: 'invalid_client' } };
     const rec = this.refreshTokens.get(token) ?? this.accessTokens.get(token);
-    if (rec) this.revokeGrant(rec.grantId);
+    if (rec && this.grants.get(rec.grantId)?.clientId === client.clientId) this.revokeGrant(rec.grantId);
+    return { status: 200 };
   }
 
   revokeGrant(grantId: string): void {

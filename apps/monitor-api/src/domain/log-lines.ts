@@ -182,9 +182,18 @@ export function logLinesFor(e: Known): LogLine[] {
     }
     case 'XeroConnectionRestored':
       return [line('info', restoredSentence({ tenant: e.payload.tenantName ?? e.payload.xeroTenantId, resumedDocuments: e.payload.resumedDocuments }))];
-    // The Xero panel shows the state; a loss and a restoration have their own lines above.
-    case 'XeroConnectionChanged':
-      return [];
+    // The Xero panel shows the state; a loss and a restoration have their own lines above, a disconnection here.
+    case 'XeroConnectionChanged': {
+      const p = e.payload;
+      if (p.change !== 'disconnected') return [];
+      const tenant = p.tenantName ?? p.xeroTenantId;
+      return [
+        line(
+          'warn',
+          `Disconnected from Xero${tenant ? ` (${tenant})` : ''} in the Integration Center by ${p.by ?? 'someone'}: documents wait until someone connects again.`,
+        ),
+      ];
+    }
     // A credit note's allocation belongs to the run that exported it; waiting is not failing, so it is info.
     case 'CreditNoteAllocationDeferred':
     case 'CreditNoteAllocated': {

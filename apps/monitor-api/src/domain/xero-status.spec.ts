@@ -32,6 +32,7 @@ describe('the Xero connection as the exporter tells it', () => {
       since: null,
       reason: null,
       code: null,
+      by: null,
       change: 'announced',
       at: never.occurredAt,
     });
@@ -57,6 +58,23 @@ describe('the Xero connection as the exporter tells it', () => {
     expect(again).toMatchObject({ status: 'lost', since: lostAt.occurredAt, code: 'XERO.INVALID_GRANT', change: 'announced' });
     const back = fold([...told, k(run.connectionChanged({ connectedAt: '2026-03-02T10:00:00.000Z' }))]);
     expect(back).toMatchObject({ status: 'connected', since: '2026-03-02T10:00:00.000Z', reason: null, code: null });
+  });
+
+  it('is disconnected by whoever pressed "Disconnect", not lost, until it connects again', () => {
+    const run = aRun();
+    const why = 'disconnected in the Integration Center by finance-operator';
+    const connected = run.connectionChanged();
+    const off = run.connectionChanged({ status: 'disconnected', change: 'disconnected', reason: why, by: 'finance-operator' });
+    const told = [k(connected), k(off)];
+    expect(fold(told)).toMatchObject({ status: 'disconnected', by: 'finance-operator', since: off.occurredAt, reason: why, tenantName: 'Demo Fashion Ltd' });
+    expect(describeXero(fold(told), null)).toMatchObject({
+      connected: false,
+      message: 'Disconnected from Xero (Demo Fashion Ltd) in the Integration Center by finance-operator: documents wait until someone connects again.',
+    });
+    // A restarted exporter announces the same state: still disconnected, by the same person, since the same time.
+    const again = fold([...told, k(run.connectionChanged({ status: 'disconnected', change: 'announced', reason: why, by: 'finance-operator' }))]);
+    expect(again).toMatchObject({ status: 'disconnected', by: 'finance-operator', since: off.occurredAt });
+    expect(fold([...told, k(run.connectionChanged({ connectedAt: '2026-03-02T10:00:00.000Z' }))])).toMatchObject({ status: 'connected', by: null });
   });
 
   it('ignores an older state replayed after a newer one', () => {

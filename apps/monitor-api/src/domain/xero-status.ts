@@ -84,8 +84,11 @@ export const restoredSentence = (r: { tenant: string | null; resumedDocuments: n
 /** The Xero connection as the exporter last told it whole (XeroConnectionChanged). */
 export interface XeroConnectionState {
   connectionId: string;
-  /** `lost`: not connected after an organisation was; `not_connected`: none ever was. */
-  status: 'connected' | 'lost' | 'not_connected';
+  /**
+   * `lost`: not connected after an organisation was; `disconnected`: someone pressed "Disconnect" (`by`);
+   * `not_connected`: none ever was.
+   */
+  status: 'connected' | 'lost' | 'disconnected' | 'not_connected';
   grant: XeroGrant;
   xeroTenantId: string | null;
   tenantName: string | null;
@@ -96,6 +99,8 @@ export interface XeroConnectionState {
   /** Why it is not connected, and the stable code when one is known; null while connected. */
   reason: string | null;
   code: string | null;
+  /** Who disconnected it in the Integration Center, while `disconnected`. */
+  by: string | null;
   /** Why the exporter told it last, and when. */
   change: XeroConnectionChange;
   at: string;
@@ -108,14 +113,14 @@ export interface XeroConnectionState {
 export function evolveXeroConnectionState(before: XeroConnectionState | null, e: XeroConnectionStateEvent): XeroConnectionState {
   if (before && e.occurredAt < before.at) return before;
   const p = e.payload;
-  const status = p.status === 'connected' ? 'connected' : p.xeroTenantId ? 'lost' : 'not_connected';
+  const status = p.status === 'connected' ? 'connected' : p.by ? 'disconnected' : p.xeroTenantId ? 'lost' : 'not_connected';
   const reason = status === 'connected' ? null : (p.reason ?? null);
   const same = before?.status === status;
   let since: string | null;
   if (status === 'connected') since = p.connectedAt ?? e.occurredAt;
   else if (same) since = before.since;
-  // It changed now (or is a loss); a first state told that is already "not connected" began at an unknown time.
-  else since = before || p.change === 'lost' ? e.occurredAt : null;
+  // It changed now (or is a loss or a disconnection); a first state told that is already "not connected" began at an unknown time.
+  else since = before || p.change === 'lost' || p.change === 'disconnected' ? e.occurredAt : null;
   return {
     connectionId: e.connectionId,
     status,
@@ -126,6 +131,7 @@ export function evolveXeroConnectionState(before: XeroConnectionState | null, e:
     since,
     reason,
     code: status === 'connected' ? null : (p.code ?? (same && before.reason === reason ? before.code : null)),
+    by: status === 'disconnected' ? (p.by ?? null) : null,
     change: p.change,
     at: e.occurredAt,
   };
@@ -158,6 +164,8 @@ function stateMessage(s: XeroConnectionState, history: XeroConnectionView | null
       const told = history?.status === 'lost' ? history : null;
       return lostSentence({ tenant: tenantOf(s), reason: s.reason ?? told?.reason ?? 'no reason given', waitingDocuments: told?.waitingDocuments ?? null });
     }
+    case 'disconnected':
+      return `Disconnected from Xero${inBrackets(tenantOf(s))} in the Integration Center by ${s.by}: documents wait until someone connects again.`;
     case 'not_connected': {
       const why = s.reason ? `: ${s.reason.replace(/[.\s]+$/, '')}` : '';
       return s.grant === 'client_credentials'

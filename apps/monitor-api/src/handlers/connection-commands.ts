@@ -104,7 +104,8 @@ export function xeroCommandOf(e: Known): ConnectionCommand | null {
         return { type: 'RecordXeroConnected', tenantId: p.xeroTenantId, organisationName: p.tenantName ?? null, ...who };
       if (p.change === 'lost')
         return { type: 'RecordXeroLost', tenantId: p.xeroTenantId ?? null, organisationName: p.tenantName ?? null, reason: p.reason ?? null, ...who };
-      return p.status === 'disconnected' ? { type: 'RecordXeroDisconnected', ...who } : null;
+      // Disconnected in the Integration Center: by whoever pressed it (the exporter says who).
+      return p.status === 'disconnected' ? { type: 'RecordXeroDisconnected', ...who, ...(p.by ? { by: p.by } : {}) } : null;
     }
     case 'XeroConnectionLost':
       return { type: 'RecordXeroLost', tenantId: e.payload.xeroTenantId, organisationName: e.payload.tenantName ?? null, reason: e.payload.reason, ...who };

@@ -1,5 +1,6 @@
 // The two things monitor-api asks of the xero-exporter, server to server with the exporter's service token:
-// the consent link for an operator's authorization request, and the exchange of the code Xero sent back.
+// the consent link for an operator's authorization request, the exchange of the code Xero sent back, and
+// "Disconnect".
 // The exporter alone holds the client secret and the tokens. Everything else the monitor knows of the
 // connection still comes from the exporter's events (XeroConnectionChanged).
 import { CONFIG } from '@lnbx/platform';
@@ -17,7 +18,7 @@ export const exporterServiceTokenOf = (c: Pick<MonitorConfig, 'exporterServiceTo
 export { InternalCallError as ExporterCallError };
 
 /** The exchange waits for Xero twice (token, then /connections), each up to the exporter's XERO_TIMEOUT_MS. */
-const TIMEOUT_MS = { authorizeUrl: 10_000, exchange: 75_000 } as const;
+const TIMEOUT_MS = { authorizeUrl: 10_000, exchange: 75_000, disconnect: 75_000 } as const;
 
 @Injectable()
 export class ExporterClient {
@@ -40,6 +41,11 @@ export class ExporterClient {
 
   exchange(body: { connectionId: string; code: string; codeVerifier: string }): Promise<{ xeroTenantId: string; tenantName: string }> {
     return this.post('/internal/xero/exchange', body, TIMEOUT_MS.exchange);
+  }
+
+  /** Xero is asked up to three times (the access token, /connections, the revocation). */
+  disconnect(body: { connectionId: string; by: string }): Promise<{ xeroTenantId: string | null; tenantName: string | null; waitingDocuments: number }> {
+    return this.post('/internal/xero/disconnect', body, TIMEOUT_MS.disconnect);
   }
 
   private post<T>(path: string, body: object, timeoutMs: number): Promise<T> {

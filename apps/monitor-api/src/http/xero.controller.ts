@@ -19,7 +19,7 @@ import {
   Res,
   ServiceUnavailableException,
 } from '@nestjs/common';
-import { ApiCreatedResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { ServerResponse } from 'node:http';
 import type { Pool } from 'pg';
 import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
@@ -127,6 +127,11 @@ export class ConnectAnswer {
   @ApiProperty({ format: 'date-time', description: 'The request expires then (10 minutes)' }) expiresAt!: string;
 }
 
+export class DisconnectAnswer {
+  @ApiProperty({ description: 'What was done, in plain words' }) message!: string;
+  @ApiProperty({ description: 'Documents that now wait for a connection' }) waitingDocuments!: number;
+}
+
 @ApiTags('xero')
 @Controller('api/xero')
 export class XeroController {
@@ -208,6 +213,41 @@ export class XeroController {
     res.setHeader('Cache-Control', 'no-store');
     this.logger.info('xero connection requested', { connectionId, requestedBy: caller.name, expiresAt: expiresAt.toISOString() });
     return { authorizeUrl: link.url, expiresAt: expiresAt.toISOString() };
+  }
+
+  @Post('disconnect')
+  @Roles('operator')
+  @ApiSecurity('api-key')
+  @Scoped()
+  @HttpCode(200)
+  @ApiOkResponse({ type: DisconnectAnswer })
+  @ApiOperation({
+    summary:
+      "Disconnects this connection's Xero organisation (operator; the page asks first): the exporter disconnects it at Xero " +
+      '(DELETE /connections/{id}) and revokes the consent, then drops the tokens. Documents wait until someone connects again; ' +
+      'the panel says who disconnected it (XeroConnectionChanged). 409 when not connected (or a Xero custom connection, ended in ' +
+      "Xero's developer portal); 503 when Xero or the exporter did not answer (nothing changed: press again).",
+  })
+  async disconnect(@Scope() connectionId: string, @Caller() caller: Principal): Promise<DisconnectAnswer> {
+    if (!this.exporter.configured) {
+      throw new ServiceUnavailableException('Disconnecting Xero is not set up on this monitor: EXPORTER_INTERNAL_URL and EXPORTER_SERVICE_TOKEN are not set.');
+    }
+    let done: { tenantName: string | null; xeroTenantId: string | null; waitingDocuments: number };
+    try {
+      done = await this.exporter.disconnect({ connectionId, by: caller.name });
+    } catch (err) {
+      if (err instanceof ExporterCallError && err.status === 409) throw new ConflictException(`${err.message.replace(/\.?$/, '.')}`);
+      throw new ServiceUnavailableException(
+        `Nothing was disconnected: ${err instanceof ExporterCallError ? err.message.replace(/\.?$/, '') : 'the Xero exporter did not answer'}. Try again.`,
+      );
+    }
+    const organisation = done.tenantName || done.xeroTenantId;
+    this.logger.info('xero disconnected by an operator', { connectionId, by: caller.name, waitingDocuments: done.waitingDocuments });
+    const waiting = done.waitingDocuments === 1 ? '1 document waits' : `${done.waitingDocuments} documents wait`;
+    return {
+      message: `Disconnected from Xero${organisation ? ` (${organisation})` : ''}. Nothing more is sent to Xero; ${waiting} until someone connects again.`,
+      waitingDocuments: done.waitingDocuments,
+    };
   }
 
   @Get('callback')

@@ -109,6 +109,8 @@ export interface ConnectionFacts {
   tenantName: string | null;
   reason: string | null;
   connectedAt: Date | null;
+  /** Absent on a row read before it was stored (0006): nobody disconnected it then. */
+  disconnectedBy?: string | null;
 }
 
 type ConnectionState = Omit<XeroConnectionChanged.Value, 'change' | 'code'>;
@@ -124,12 +126,13 @@ export function connectionState(c: ConnectionFacts | undefined, grant: XeroGrant
   if (c.tenantName) s.tenantName = c.tenantName;
   if (c.connectedAt) s.connectedAt = c.connectedAt.toISOString();
   if (c.status !== 'connected' && c.reason) s.reason = c.reason;
+  if (c.status !== 'connected' && c.disconnectedBy) s.by = c.disconnectedBy;
   return s;
 }
 
 /** Whether a state told earlier is still the state (the start's announcement is skipped then). */
 export const sameConnectionState = (told: ConnectionState, now: ConnectionState): boolean =>
-  (['status', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason'] as const).every((k) => (told[k] ?? null) === (now[k] ?? null));
+  (['status', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason', 'by'] as const).every((k) => (told[k] ?? null) === (now[k] ?? null));
 
 export const connectionChangedEvent = (
   connectionId: string,

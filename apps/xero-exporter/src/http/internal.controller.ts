@@ -1,6 +1,6 @@
 // What monitor-api asks of the exporter when an operator connects Xero (behind ServiceTokenGuard): the
 // consent link built from this app's client id, scopes and redirect URI for a state and PKCE challenge the
-// monitor made, and the exchange of the code Xero sent back. The client secret and the tokens never leave
+// monitor made, the exchange of the code Xero sent back, and "Disconnect" (at Xero, then here). The client secret and the tokens never leave
 // this service; the connection's new state goes out as XeroConnectionChanged, as every change of it does.
 import { CONNECTION_ID_PATTERN } from '@lnbx/contracts';
 import { ConnectionStatuses } from '@lnbx/messaging';
@@ -9,7 +9,7 @@ import { Body, ConflictException, Controller, HttpCode, Inject, Post, ServiceUna
 import { IsString, Length, Matches } from 'class-validator';
 import type { Pool } from 'pg';
 import { ExporterConfig } from '../config';
-import { ConnectionError, ConnectionService } from '../xero/connections';
+import { ConnectionError, ConnectionService, type Disconnected } from '../xero/connections';
 import { IdentityError } from '../xero/errors';
 
 /** A connection id as monitor-api makes them. */
@@ -39,6 +39,16 @@ export class ExchangeRequest {
   /** RFC 7636: 43 to 128 unreserved characters. */
   @Matches(/^[A-Za-z0-9._~-]{43,128}$/, { message: 'codeVerifier must be 43 to 128 characters of A-Z a-z 0-9 . _ ~ -' })
   codeVerifier!: string;
+}
+
+export class DisconnectRequest {
+  @Matches(CONNECTION_ID, { message: 'connectionId must be lowercase letters, digits and dashes' })
+  connectionId!: string;
+
+  /** The API key's name that pressed "Disconnect" (the audit trail's "who"). */
+  @IsString()
+  @Length(1, 200)
+  by!: string;
 }
 
 /** A field missing, extra or malformed is a 400 naming it. */
@@ -72,6 +82,31 @@ export class InternalXeroController {
         throw new ServiceUnavailableException({ statusCode: 503, code: 'XERO.UNAVAILABLE', message: err.message });
       throw err;
     }
+  }
+
+  /**
+   * "Disconnect" pressed in the Integration Center by `by` (monitor-api checked the key may): disconnected at Xero,
+   * the consent revoked, the documents left waiting. 409 when it is not connected (or is a custom connection,
+   * which is ended in Xero's developer portal); 503 when Xero did not answer (nothing changed).
+   */
+  @Post('disconnect')
+  @HttpCode(200)
+  async disconnect(@Body(BODY) body: DisconnectRequest): Promise<Disconnected> {
+    let done: Awaited<ReturnType<ConnectionService['disconnect']>>;
+    try {
+      done = await this.connections.disconnect(body.connectionId, body.by);
+    } catch (err) {
+      if (err instanceof IdentityError && err.kind === 'unavailable')
+        throw new ServiceUnavailableException({ statusCode: 503, code: 'XERO.UNAVAILABLE', message: err.message });
+      throw err;
+    }
+    if (done === 'not_connected') throw new ConflictException(`connection ${body.connectionId} is not connected to Xero: there is nothing to disconnect`);
+    if (done === 'custom_connection') {
+      throw new ConflictException(
+        "this exporter uses a Xero custom connection (XERO_GRANT=client_credentials): it is ended in Xero's developer portal, not here",
+      );
+    }
+    return done;
   }
 
   /**

@@ -29,6 +29,8 @@ export interface ConnectionRow {
   activity?: ConnectionStatus;
   referencePublishedAt: Date | null;
   connectedAt: Date | null;
+  /** Who disconnected it in the Integration Center; null unless that is why it is not connected. */
+  disconnectedBy: string | null;
   updatedAt: Date;
 }
 
@@ -146,7 +148,7 @@ export class ExporterStore {
     await db.query(
       `insert into ${S}.connections (connection_id, grant_type, status, reason, xero_tenant_id, tenant_name, access_token, access_expires_at, refresh_token, connected_at, updated_at, paused_until, pause_reason)
        values ($1, $2, 'connected', null, $3, $4, $5, $6, $7, now(), now(), null, null)
-       on conflict (connection_id) do update set grant_type = excluded.grant_type, status = 'connected', reason = null,
+       on conflict (connection_id) do update set grant_type = excluded.grant_type, status = 'connected', reason = null, disconnected_by = null,
          xero_tenant_id = excluded.xero_tenant_id, tenant_name = excluded.tenant_name, access_token = excluded.access_token,
          access_expires_at = excluded.access_expires_at, refresh_token = excluded.refresh_token, connected_at = now(), updated_at = now(),
          paused_until = null, pause_reason = null, reference_published_at = null`,
@@ -179,6 +181,18 @@ export class ExporterStore {
       [connectionId, grantType, reason],
     );
     return false;
+  }
+
+  /**
+   * Disconnected on purpose (someone pressed "Disconnect"): its tokens, revoked at Xero, are dropped; the
+   * organisation stays named, as the one it was connected to.
+   */
+  async markDisconnectedBy(db: Db, connectionId: string, by: string, reason: string): Promise<void> {
+    await db.query(
+      `update ${S}.connections set status = 'disconnected', reason = $3, disconnected_by = $2, access_token = null, access_expires_at = null,
+         refresh_token = null, updated_at = now() where connection_id = $1`,
+      [connectionId, by, reason],
+    );
   }
 
   /**

@@ -14,11 +14,19 @@ import { CODES, lossCode } from '../domain/xero-errors';
 import { ExporterMetrics } from '../metrics';
 import { ExporterStore, type GrantType, type Transact, TRANSACT } from '../store/exporter-store';
 import { Wakeups } from '../workers/wakeups';
-import { IdentityError, type Loss } from './errors';
+import { IdentityError, type Loss, XeroCallError } from './errors';
 import { authEventIdOf, type TokenAnswer, XeroIdentity, type XeroTenantConnection } from './identity';
 import { TokenService } from './tokens';
 
 export const CONNECTION_OPTIONS = Symbol('ConnectionOptions');
+
+/** What "Disconnect" did: at Xero (or found done there already), and how many documents now wait. */
+export interface Disconnected {
+  xeroTenantId: string | null;
+  tenantName: string | null;
+  atXero: 'disconnected' | 'gone_already';
+  waitingDocuments: number;
+}
 
 export interface ConnectionOptions {
   grant: GrantType;
@@ -219,6 +227,58 @@ export class ConnectionService implements OnApplicationBootstrap {
   }
 
   /**
+   * "Disconnect" pressed in the Integration Center: the organisation is disconnected at Xero (DELETE
+   * /connections/{id}) and the consent revoked, then the tokens are dropped here and XeroConnectionChanged
+   * (`disconnected`) says who did it. Its documents wait, as after a loss, until someone connects again.
+   * Xero not answering changes nothing (IdentityError `unavailable`: press again); a consent Xero no longer
+   * knows (revoked from inside Xero) is disconnected here all the same.
+   */
+  async disconnect(connectionId: string, by: string): Promise<Disconnected | 'not_connected' | 'custom_connection'> {
+    const before = await this.store.connection(this.pool, connectionId);
+    if (before?.status !== 'connected') return 'not_connected';
+    if (before.grantType === 'client_credentials') return 'custom_connection';
+    let atXero: Disconnected['atXero'] = 'disconnected';
+    try {
+      const access = await this.tokens.accessToken(connectionId);
+      const listed = (await this.identity.connections(access)).find((c) => c.tenantId === before.xeroTenantId);
+      atXero = listed && (await this.identity.disconnect(access, listed.id)) ? 'disconnected' : 'gone_already';
+    } catch (err) {
+      if ((err instanceof IdentityError && err.kind === 'unavailable') || err instanceof XeroCallError) {
+        throw new IdentityError('unavailable', `Xero did not answer, so nothing was disconnected: try again (${(err as Error).message})`);
+      }
+      // The token is refused or the consent is gone: Xero no longer lets the app in, which is what was asked.
+      atXero = 'gone_already';
+    }
+    // Read after the access token: getting it may have rotated the refresh token.
+    const now = await this.store.connection(this.pool, connectionId);
+    const refresh = now ? this.tokens.refreshTokenOf(now) : null;
+    if (refresh) {
+      await this.identity.revoke(refresh).catch((err: Error) =>
+        // Disconnected at Xero already: the consent left is one the app no longer uses, and Xero ends it in 60 days unused.
+        this.logger.warn('xero consent not revoked after the disconnection', { connectionId, reason: err.message }),
+      );
+    }
+    const reason = `disconnected in the Integration Center by ${by}`;
+    const waitingDocuments = await this.transact(async (tx) => {
+      await this.store.lockConnection(tx, connectionId);
+      await this.store.markDisconnectedBy(tx, connectionId, by, reason);
+      const state = connectionState(await this.store.connection(tx, connectionId), this.o.grant);
+      await this.outbox.append(tx, connectionStream(connectionId), [connectionChangedEvent(connectionId, 'disconnected', state)]);
+      return this.store.pendingCount(tx, connectionId);
+    });
+    this.tokens.forget(connectionId);
+    if (before.xeroTenantId) this.metrics.connectionUp.set({ tenant: before.xeroTenantId }, 0);
+    this.logger.info('xero disconnected in the Integration Center: documents wait for a connection', {
+      connectionId,
+      by,
+      xeroTenantId: before.xeroTenantId,
+      atXero,
+      waitingDocuments,
+    });
+    return { xeroTenantId: before.xeroTenantId, tenantName: before.tenantName, atXero, waitingDocuments };
+  }
+
+  /**
    * The connection is gone (invalid_grant, consent revoked): marked disconnected once, and in the same
    * transaction one XeroConnectionLost with the number of waiting documents and XeroConnectionChanged. The
    * documents themselves get no event: nothing failed, they wait, and the monitor shows them waiting from
@@ -228,6 +288,8 @@ export class ConnectionService implements OnApplicationBootstrap {
     const announced = await this.transact(async (tx) => {
       await this.store.lockConnection(tx, connectionId);
       const row = await this.store.connection(tx, connectionId);
+      // Someone disconnected it on purpose: a call made just before failing now is no news.
+      if (row?.status === 'disconnected' && row.disconnectedBy) return undefined;
       const changed = await this.store.markDisconnected(tx, connectionId, row?.grantType ?? this.o.grant, loss.reason);
       if (!changed) {
         if (row?.reason !== loss.reason) {

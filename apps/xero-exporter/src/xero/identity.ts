@@ -37,6 +37,7 @@ export const IDENTITY_OPTIONS = Symbol('IdentityOptions');
 export interface IdentityOptions {
   tokenUrl: string;
   connectionsUrl: string;
+  revocationUrl: string;
   clientId: string;
   clientSecret: string;
   timeoutMs: number;
@@ -59,13 +60,59 @@ export class XeroIdentity {
     return this.token({ grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: codeVerifier });
   }
 
+  /**
+   * Ends the consent a refresh token belongs to (RFC 7009, Xero's revocation endpoint): every token of it
+   * stops working. Xero answers 200 for a token it no longer knows, so a second revocation is no error.
+   */
+  async revoke(refreshToken: string): Promise<void> {
+    let res: Response;
+    try {
+      res = await fetch(this.o.revocationUrl, {
+        method: 'POST',
+        headers: { Authorization: this.clientAuthorization(), 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token: refreshToken }).toString(),
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+      });
+    } catch (err) {
+      throw new IdentityError('unavailable', `the Xero revocation endpoint did not answer (${(err as Error).name})`);
+    }
+    if (res.ok) return;
+    if (res.status >= 500 || res.status === 429) throw new IdentityError('unavailable', `the Xero revocation endpoint answered ${res.status}`);
+    throw new IdentityError('invalid_client', `Xero refused to revoke the connection's token (HTTP ${res.status})`);
+  }
+
+  /**
+   * DELETE /connections/{id}: the app no longer reaches that organisation through this consent. False when Xero
+   * no longer lists it (disconnected from inside Xero already).
+   */
+  async disconnect(accessToken: string, xeroConnectionId: string): Promise<boolean> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.o.connectionsUrl.replace(/\/+$/, '')}/${encodeURIComponent(xeroConnectionId)}`, {
+        method: 'DELETE',
+        headers: { Authorization: `Bearer ${accessToken}` },
+        signal: AbortSignal.timeout(this.o.timeoutMs),
+      });
+    } catch (err) {
+      throw new IdentityError('unavailable', `Xero's /connections did not answer (${(err as Error).name})`);
+    }
+    if (res.status === 404) return false;
+    if (res.status === 401) throw new IdentityError('unauthorized', "Xero's /connections refused the access token");
+    if (!res.ok) throw new IdentityError('unavailable', `Xero's /connections answered ${res.status}`);
+    return true;
+  }
+
+  private clientAuthorization(): string {
+    return `Basic ${Buffer.from(`${encodeURIComponent(this.o.clientId)}:${encodeURIComponent(this.o.clientSecret)}`).toString('base64')}`;
+  }
+
   private async token(form: Record<string, string>): Promise<TokenAnswer> {
     let res: Response;
     try {
       res = await fetch(this.o.tokenUrl, {
         method: 'POST',
         headers: {
-          Authorization: `Basic ${Buffer.from(`${encodeURIComponent(this.o.clientId)}:${encodeURIComponent(this.o.clientSecret)}`).toString('base64')}`,
+          Authorization: this.clientAuthorization(),
           'Content-Type': 'application/x-www-form-urlencoded',
           Accept: 'application/json',
         },

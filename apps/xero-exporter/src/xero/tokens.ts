@@ -40,6 +40,11 @@ export class TokenService {
     };
   }
 
+  /** The stored refresh token in clear (to revoke it), or null when none is stored. */
+  refreshTokenOf(row: ConnectionRow): string | null {
+    return row.refreshToken ? this.cipher.decrypt(row.refreshToken, sealContext(row.connectionId, 'refresh_token')) : null;
+  }
+
   /** Keeps a token just stored (on connect) so the first calls need no database read. */
   prime(connectionId: string, token: string, expiresAt: Date): void {
     this.cache.set(connectionId, { token, expiresAt: expiresAt.getTime() });

@@ -55,10 +55,11 @@ export function identityRouter(ctx: SandboxContext): Router.Router {
   });
 
   router.post('/identity/connect/revocation', async (req, res) => {
-    const { form } = await readClientRequest(req);
-    identity.revokeToken(form.token ?? '');
+    const { form, basic } = await readClientRequest(req);
+    const answer = identity.revokeToken(form.token ?? '', form, basic);
     ctx.identityChanged();
-    send(res, 200, '');
+    if (answer.status === 200) send(res, 200, '');
+    else send(res, answer.status, answer.body, { 'Cache-Control': 'no-store', Pragma: 'no-cache' });
   });
 
   // Any method, on either path: discovery has never looked at the method.

@@ -7,10 +7,11 @@ export type XeroConnectionStatus = (typeof XERO_CONNECTION_STATUSES)[number];
 /**
  * Why the state was told: `connected` (consent given, or a custom connection made; a new organisation
  * chosen), `lost` (it was connected and no longer is: a refresh refused, the consent revoked),
- * `not_connected` (still not connected, for a new reason: an attempt to connect failed), `announced`
+ * `not_connected` (still not connected, for a new reason: an attempt to connect failed), `disconnected`
+ * (someone pressed "Disconnect" in the Integration Center: revoked at Xero, `reason` says who), `announced`
  * (the state as the exporter holds it, told once at its start because it had never been told).
  */
-export const XERO_CONNECTION_CHANGES = ['connected', 'lost', 'not_connected', 'announced'] as const;
+export const XERO_CONNECTION_CHANGES = ['connected', 'lost', 'not_connected', 'disconnected', 'announced'] as const;
 export type XeroConnectionChange = (typeof XERO_CONNECTION_CHANGES)[number];
 
 /** How the exporter is authorised: consent in a browser (GET /connect), or a Xero custom connection. */
@@ -37,6 +38,8 @@ export namespace XeroConnectionChanged {
     @IsOptional() @IsString() reason?: string;
     /** The stable code of a loss (XERO.INVALID_GRANT, XERO.CONSENT_REVOKED, ...) when one is known. */
     @IsOptional() @IsString() code?: string;
+    /** Who disconnected it in the Integration Center (an API key's name), while that is why it is not connected. */
+    @IsOptional() @IsString() @IsNotEmpty() by?: string;
   }
   export const definition = defineEvent({
     type: 'XeroConnectionChanged',
