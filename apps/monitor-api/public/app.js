@@ -677,6 +677,9 @@ async function refreshXero() {
     const s = await api('GET', '/api/xero/status');
     $('xero-status').textContent = s.message;
     $('xero-status').className = s.connected ? 'status-completed' : 'status-failed';
+    const org = s.state?.tenantName || s.state?.xeroTenantId;
+    $('xero-organisation').hidden = !org;
+    $('xero-organisation').textContent = org ? `Organisation: ${org}${s.state.shortCode ? `, short code ${s.state.shortCode}` : ''}` : '';
     showXeroActions(s.connected, s.state?.grant);
   } catch (err) {
     $('xero-status').textContent = `Could not ask: ${err.message}`;

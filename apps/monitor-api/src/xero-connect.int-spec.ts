@@ -168,6 +168,9 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
       return s.connected ? s : undefined;
     });
     expect(told).toMatchObject({ connected: true, state: { status: 'connected', tenantName: 'Demo Fashion Ltd', grant: 'authorization_code' } });
+    // The exporter reads the organisation's short code with its reference data, and tells it as well.
+    const shortCode = await waitFor('the short code told', async () => (await status()).state?.shortCode ?? undefined);
+    expect(shortCode).toBe(`!${xero.tenantIds[0].slice(0, 5)}`);
     const row = (await pool.query('select used_at, code_verifier, outcome from monitor.xero_authorizations where state_hash = $1', [hashOf(state)])).rows[0];
     expect(row).toEqual({ used_at: expect.any(Date), code_verifier: null, outcome: 'Connected to Demo Fashion Ltd.' });
     // Neither service logged the state, the code or a token.

@@ -66,6 +66,11 @@ describe('the Xero connection panel, in a browser', () => {
     await page.locator('#xero-outcome').getByText('Connected to Demo Fashion Ltd.').waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
     await statusText().getByText('Connected to Xero (Demo Fashion Ltd).').waitFor();
+    // The organisation's short code, as Xero's /Organisation gives it, once the exporter has read it.
+    await page
+      .locator('#xero-organisation')
+      .getByText(`Organisation: Demo Fashion Ltd, short code !${xero.tenantIds[0].slice(0, 5)}`)
+      .waitFor();
     await panel().getByRole('button', { name: 'Disconnect' }).waitFor();
     expect(await panel().getByRole('button', { name: 'Connect to Xero' }).isVisible()).toBe(false);
   });

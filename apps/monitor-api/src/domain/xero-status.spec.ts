@@ -28,6 +28,7 @@ describe('the Xero connection as the exporter tells it', () => {
       grant: 'authorization_code',
       xeroTenantId: null,
       tenantName: null,
+      shortCode: null,
       connectedAt: null,
       since: null,
       reason: null,

@@ -92,6 +92,8 @@ export interface XeroConnectionState {
   grant: XeroGrant;
   xeroTenantId: string | null;
   tenantName: string | null;
+  /** The organisation's short code in Xero, once the exporter read it. */
+  shortCode: string | null;
   /** When it last connected. */
   connectedAt: string | null;
   /** When the current status began; null when the first state told was already this one (it began before). */
@@ -127,6 +129,7 @@ export function evolveXeroConnectionState(before: XeroConnectionState | null, e:
     grant: p.grant,
     xeroTenantId: p.xeroTenantId ?? null,
     tenantName: p.tenantName ?? null,
+    shortCode: p.shortCode ?? null,
     connectedAt: p.connectedAt ?? null,
     since,
     reason,

@@ -39,7 +39,9 @@ describe('XeroConnectionChanged, built from the stored connection', () => {
     expect(JSON.stringify(env)).not.toContain(SEALED_ACCESS);
     expect(JSON.stringify(env)).not.toContain(SEALED_REFRESH);
     expect(
-      Object.keys(env.payload).every((k) => ['status', 'change', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason', 'code'].includes(k)),
+      Object.keys(env.payload).every((k) =>
+        ['status', 'change', 'grant', 'xeroTenantId', 'tenantName', 'shortCode', 'connectedAt', 'reason', 'code', 'by'].includes(k),
+      ),
     ).toBe(true);
   });
 
@@ -58,6 +60,7 @@ describe('XeroConnectionChanged, built from the stored connection', () => {
       grant: 'authorization_code',
       xeroTenantId: 'tenant-1',
       tenantName: 'Demo Fashion Ltd',
+      shortCode: '!abcd',
       connectedAt: '2026-03-02T08:00:00.000Z',
     });
     expect(connectionChangedEvent('acme', 'lost', connectionState(lost, 'authorization_code'), 'XERO.INVALID_GRANT').payload).toEqual({
@@ -66,6 +69,7 @@ describe('XeroConnectionChanged, built from the stored connection', () => {
       grant: 'authorization_code',
       xeroTenantId: 'tenant-1',
       tenantName: 'Demo Fashion Ltd',
+      shortCode: '!abcd',
       connectedAt: '2026-03-02T08:00:00.000Z',
       reason: 'Xero refused the refresh token (invalid_grant)',
       code: 'XERO.INVALID_GRANT',

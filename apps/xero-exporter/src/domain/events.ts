@@ -109,6 +109,7 @@ export interface ConnectionFacts {
   tenantName: string | null;
   reason: string | null;
   connectedAt: Date | null;
+  shortCode?: string | null;
   /** Absent on a row read before it was stored (0006): nobody disconnected it then. */
   disconnectedBy?: string | null;
 }
@@ -124,6 +125,7 @@ export function connectionState(c: ConnectionFacts | undefined, grant: XeroGrant
   const s: ConnectionState = { status: c.status, grant: c.grantType };
   if (c.xeroTenantId) s.xeroTenantId = c.xeroTenantId;
   if (c.tenantName) s.tenantName = c.tenantName;
+  if (c.shortCode) s.shortCode = c.shortCode;
   if (c.connectedAt) s.connectedAt = c.connectedAt.toISOString();
   if (c.status !== 'connected' && c.reason) s.reason = c.reason;
   if (c.status !== 'connected' && c.disconnectedBy) s.by = c.disconnectedBy;
@@ -132,7 +134,7 @@ export function connectionState(c: ConnectionFacts | undefined, grant: XeroGrant
 
 /** Whether a state told earlier is still the state (the start's announcement is skipped then). */
 export const sameConnectionState = (told: ConnectionState, now: ConnectionState): boolean =>
-  (['status', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason', 'by'] as const).every((k) => (told[k] ?? null) === (now[k] ?? null));
+  (['status', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason', 'by', 'shortCode'] as const).every((k) => (told[k] ?? null) === (now[k] ?? null));
 
 export const connectionChangedEvent = (
   connectionId: string,

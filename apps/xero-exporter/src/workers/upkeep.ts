@@ -109,6 +109,10 @@ export class UpkeepWorker implements OnApplicationBootstrap, BeforeApplicationSh
           accounts: value.accounts.length,
         });
       });
+      // The short code read with it belongs to the state the monitor shows: told when it is new or changed.
+      await this.connections
+        .announceIfUntold(c.connectionId)
+        .catch((err: Error) => this.logger.warn('xero short code not told; the next refresh tells it', { connectionId: c.connectionId, reason: err.message }));
     } catch (err) {
       await this.store.restoreReferenceClaim(this.pool, c.connectionId, before);
       if (err instanceof ConnectionLostError) await this.connections.lost(c.connectionId, { reason: err.reason, code: err.code });

@@ -15,7 +15,7 @@ const declared = (): string[] =>
 
 describe('XeroConnectionChanged', () => {
   it('declares the state the monitor shows and no token-like field', () => {
-    expect(declared()).toEqual(['by', 'change', 'code', 'connectedAt', 'grant', 'reason', 'status', 'tenantName', 'xeroTenantId']);
+    expect(declared()).toEqual(['by', 'change', 'code', 'connectedAt', 'grant', 'reason', 'shortCode', 'status', 'tenantName', 'xeroTenantId']);
     expect(declared().filter((f) => /token|secret|password|credential|key/i.test(f))).toEqual([]);
   });
 

@@ -32,6 +32,8 @@ export namespace XeroConnectionChanged {
     /** The organisation chosen; absent until one was (kept after a loss: the one to connect again). */
     @IsOptional() @IsString() @IsNotEmpty() xeroTenantId?: string;
     @IsOptional() @IsString() tenantName?: string;
+    /** The organisation's short code (Xero's /Organisation), which links into Xero name; absent until read. */
+    @IsOptional() @IsString() @IsNotEmpty() shortCode?: string;
     /** When it last connected; absent when it never did. */
     @IsOptional() @IsISO8601({ strict: true }) connectedAt?: string;
     /** Why it is not connected, in plain words for a finance person; absent while connected. */
