@@ -6,7 +6,9 @@
 #      the alert rules, unit-tests the alerts and parses every dashboard query;
 #   3. a node check (always) validates structure: services, healthchecks, depends_on conditions, ports,
 #      volumes, env against the config classes, scrape targets, datasource uids, and that every metric
-#      name used in alerts and dashboards is declared in the TypeScript, a prom-client default, or planned.
+#      name used in alerts and dashboards is declared in the TypeScript, a prom-client default, or planned;
+#      that every per-brand series (one with a `connection` label) is filtered by the dashboards' connection
+#      variable and grouped by connection in alerts; and that /metrics is scraped with METRICS_TOKEN.
 # A missing tool (no apt, no network) is a warning and its step is skipped; a real problem exits 1.
 # Settings: LNBX_TOOLS_CACHE (~/.cache/lnb-xero-connector/tools), CHECK_COMPOSE_NO_INSTALL=1 (never apt).
 set -euo pipefail
@@ -374,6 +376,8 @@ for (const [name, port] of Object.entries({ ...APP_PORTS, ...SANDBOX_PORTS })) {
   // Every service serves every connection: one set here would only say what the release before read.
   if (env.CONNECTION_ID !== undefined) err(`${name}.environment`, 'CONNECTION_ID is no longer read: connections are set up through monitor-api');
   for (const [k, v] of Object.entries(want)) if (env[k] !== v) err(`${name}.environment`, `${k} should be ${v}, is ${env[k] ?? '(unset)'}`);
+  // /metrics names every connection and its counts (docs/security.md): each service asks for the token Prometheus sends.
+  if (env.METRICS_TOKEN !== 'required-metrics_token') err(`${name}.environment`, 'METRICS_TOKEN must be ${METRICS_TOKEN:?...}: a required secret, the same for every service and Prometheus');
   for (const k of ['KAFKA_BROKERS', 'DATABASE_URL']) if (!env[k]) err(`${name}.environment`, `${k} is unset`);
   for (const [k, re] of envPatterns) if (env[k] !== undefined && !re.test(env[k])) err(`${name}.environment`, `${k}="${env[k]}" fails ServiceConfig's pattern ${re}`);
   for (const b of String(env.KAFKA_BROKERS ?? '').split(',').filter(Boolean)) {
@@ -535,6 +539,20 @@ function checkExpr(where, expr) {
   return lnbx;
 }
 
+/**
+ * The lnbx_ metrics of `expr` whose series carry a `connection` label (a brand's figures); given `filter`, only
+ * those used at least once without a selector that matches it.
+ */
+function perBrandMetrics(expr, filter) {
+  const found = new Set();
+  for (const m of expr.matchAll(/\b(lnbx_[a-zA-Z0-9_]+)\b(\s*\{([^}]*)\})?/g)) {
+    const base = catalogue.has(m[1]) ? m[1] : m[1].replace(/_(bucket|sum|count)$/, '');
+    if (!catalogue.get(base)?.labels?.includes('connection')) continue;
+    if (!filter || !filter.test(m[3] ?? '')) found.add(base);
+  }
+  return [...found];
+}
+
 // ---------------------------------------------------------------- Prometheus
 function checkPrometheus() {
   const file = 'ops/prometheus/prometheus.yml';
@@ -559,11 +577,19 @@ function checkPrometheus() {
     if (sc.scrape_interval !== undefined && !DURATION.test(sc.scrape_interval)) err(file, `${sc.job_name}: scrape_interval is not a duration`);
     for (const s of asList(sc.static_configs)) for (const t of asList(s.targets)) targets.set(t, sc);
   }
+  const psvc = services.prometheus ?? {};
+  const entrypoint = interpolate(asList(psvc.entrypoint).join(' '));
   for (const [name, port] of Object.entries(APP_PORTS)) {
     const sc = targets.get(`${name}:${port}`);
     if (!sc) { err(file, `does not scrape ${name}:${port}`); continue; }
     if ((sc.metrics_path ?? '/metrics') !== '/metrics') err(file, `${sc.job_name} scrapes ${sc.metrics_path}, the services serve /metrics`);
+    // The token comes from a file the container writes from METRICS_TOKEN when it starts: never written in the config.
+    const tokenFile = sc.authorization?.credentials_file;
+    if (sc.authorization?.credentials !== undefined) err(file, `${sc.job_name}: the token must not be written in the config (credentials_file, not credentials)`);
+    if ((sc.authorization?.type ?? 'Bearer') !== 'Bearer' || !tokenFile) err(file, `${sc.job_name}: scrapes ${name}:${port} without METRICS_TOKEN (authorization: { type: Bearer, credentials_file: ... })`);
+    else if (!entrypoint.includes(`"$METRICS_TOKEN" > ${tokenFile}`)) err('prometheus.entrypoint', `does not write METRICS_TOKEN into ${tokenFile}, the file ${sc.job_name} sends`);
   }
+  if (envOf(psvc).METRICS_TOKEN !== 'required-metrics_token') err('prometheus.environment', 'METRICS_TOKEN must be ${METRICS_TOKEN:?...}: the same required secret as the services\'');
   for (const t of targets.keys()) {
     const [host, port] = t.split(':');
     if (host === '127.0.0.1' || host === 'localhost') continue;
@@ -589,6 +615,12 @@ function checkPrometheus() {
       if (r.for !== undefined && !DURATION.test(String(r.for))) err(where, `for "${r.for}" is not a duration`);
       if (typeof r.expr !== 'string' || !r.expr.trim()) { err(where, 'expr is missing'); continue; }
       checkExpr(where, r.expr);
+      // A brand's failure is told as that brand's: an alert on a per-brand series keeps the connection.
+      if (r.alert && perBrandMetrics(r.expr).length) {
+        const groupings = [...r.expr.matchAll(/\b(by|without)\s*\(([^)]*)\)/g)];
+        const keeps = groupings.every((g) => (g[1] === 'by') === g[2].split(',').map((x) => x.trim()).includes('connection'));
+        if (!keeps) err(where, `uses ${perBrandMetrics(r.expr).join(', ')} (per connection) but does not group by connection`);
+      }
       for (const m of REQUIRED_ALERT_METRICS) if (new RegExp(`\\b${m}\\b`).test(r.expr)) metricsAlerted.add(m);
     }
   }
@@ -671,6 +703,10 @@ function checkGrafana() {
       for (const t of asList(p.targets)) {
         if (typeof t.expr !== 'string' || !t.expr.trim()) { err(pw, `query ${t.refId} has no expr`); continue; }
         if (!checkExpr(`${where}#${p.id}`, t.expr)) warn(pw, `query ${t.refId} uses no lnbx_ metric`);
+        // Every per-brand series shows the connections chosen in the dashboard's connection variable.
+        const unfiltered = perBrandMetrics(t.expr, /connection=~"\$connection"/);
+        if (unfiltered.length) err(pw, `query ${t.refId}: per-connection series (${unfiltered.join(', ')}) not filtered with {connection=~"$connection"}`);
+        if (perBrandMetrics(t.expr).length && !asList(d.templating?.list).some((v) => v.name === 'connection')) err(where, 'shows per-connection series but has no connection variable');
         queries.push({ where: `${f}#${p.id}${t.refId}`, expr: t.expr });
       }
     }
@@ -731,7 +767,13 @@ fi
 
 if [ -n "$promtool_bin" ]; then
   log "promtool check config (includes the rule files)"
-  "$promtool_bin" check config ops/prometheus/prometheus.yml >"$work/promtool.log" 2>&1 \
+  # The scrape's token file is written when the container starts (docker-compose.yml), and promtool wants it to
+  # exist: a copy of the config names a stand-in instead, the rest (rule files included) checked as it is.
+  mkdir -p "$work/prometheus"
+  cp ops/prometheus/*.yml "$work/prometheus/"
+  printf 'stand-in' >"$work/prometheus/metrics-token"
+  sed -i "s#credentials_file: .*#credentials_file: $work/prometheus/metrics-token#" "$work/prometheus/prometheus.yml"
+  "$promtool_bin" check config "$work/prometheus/prometheus.yml" >"$work/promtool.log" 2>&1 \
     || { cat "$work/promtool.log" >&2; problem "promtool rejects ops/prometheus/prometheus.yml"; }
   log "promtool test rules (each alert fires when it should, and only then)"
   cat >"$work/alerts.test.yml" <<YAML
@@ -741,14 +783,20 @@ evaluation_interval: 1m
 tests:
   - interval: 1m
     input_series:
-      - series: 'lnbx_runs_total{flow="poll",outcome="failed",service="lnb-poller"}'
+      - series: 'lnbx_runs_total{connection="uk",flow="poll",outcome="failed",service="monitor-api"}'
         values: '0 0 1x40'
-      - series: 'lnbx_runs_total{flow="poll",outcome="succeeded",service="lnb-poller"}'
+      - series: 'lnbx_runs_total{connection="uk",flow="poll",outcome="succeeded",service="monitor-api"}'
         values: '0+1x40'
-      - series: 'lnbx_documents_stuck{flow="export",service="xero-exporter"}'
+      - series: 'lnbx_runs_total{connection="nl",flow="poll",outcome="succeeded",service="monitor-api"}'
+        values: '0+1x40'
+      - series: 'lnbx_documents_stuck{connection="uk",flow="export",service="monitor-api"}'
         values: '2x40'
-      - series: 'lnbx_xero_connection_up{tenant="demo",service="xero-exporter"}'
+      - series: 'lnbx_documents_stuck{connection="nl",flow="export",service="monitor-api"}'
+        values: '0x40'
+      - series: 'lnbx_xero_connection_up{connection="uk",tenant="demo",service="xero-exporter"}'
         values: '1 1 0x40'
+      - series: 'lnbx_xero_connection_up{connection="nl",tenant="demo",service="xero-exporter"}'
+        values: '1x40'
       - series: 'lnbx_dead_letters_total{topic="lnb.invoice.detected.v1",code="DECODE",service="mapper"}'
         values: '0 0 3x40'
       - series: 'up{job="lnbx",instance="mapper:4002"}'
@@ -759,10 +807,10 @@ tests:
       - eval_time: 5m
         alertname: LnbxRunFailed
         exp_alerts:
-          - exp_labels: { severity: warning, flow: poll }
+          - exp_labels: { severity: warning, connection: uk, flow: poll }
             exp_annotations:
-              summary: "A poll run failed"
-              description: "1 poll run(s) failed in the last 15 minutes. The monitor's task log names the cause."
+              summary: "A poll run of uk failed"
+              description: "1 poll run(s) of connection uk failed in the last 15 minutes. The monitor's task log names the cause."
       - eval_time: 30m
         alertname: LnbxRunFailed
         exp_alerts: []
@@ -772,20 +820,20 @@ tests:
       - eval_time: 31m
         alertname: LnbxDocumentsStuck
         exp_alerts:
-          - exp_labels: { severity: warning, flow: export }
+          - exp_labels: { severity: warning, connection: uk, flow: export }
             exp_annotations:
-              summary: "Documents stuck in export"
-              description: "2 document(s) have not moved on in export for 30 minutes or more."
+              summary: "Documents of uk stuck in export"
+              description: "2 document(s) of connection uk have not moved on in export for 30 minutes or more."
       - eval_time: 6m
         alertname: LnbxXeroConnectionLost
         exp_alerts: []
       - eval_time: 7m
         alertname: LnbxXeroConnectionLost
         exp_alerts:
-          - exp_labels: { severity: critical, tenant: demo }
+          - exp_labels: { severity: critical, connection: uk, tenant: demo }
             exp_annotations:
-              summary: "Xero connection lost for tenant demo"
-              description: "The exporter cannot reach Xero for tenant demo for 5 minutes: exports wait until the connection is restored (re-authorise it if the token was revoked)."
+              summary: "Xero connection lost for uk (tenant demo)"
+              description: "The exporter cannot reach Xero for connection uk (tenant demo) for 5 minutes: its exports wait until the connection is restored (re-authorise it if the token was revoked); other connections go on."
       - eval_time: 5m
         alertname: LnbxDeadLettersGrowing
         exp_alerts:

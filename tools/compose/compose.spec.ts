@@ -60,9 +60,10 @@ describe('docker-compose.yml', () => {
     expect(secrets.length).toBeGreaterThan(10);
     const loose = secrets.filter((r) => !/^:\?\S/.test(r.modifier)).map((r) => `${r.where}: \${${r.name}${r.modifier}}`);
     expect(loose).toEqual([]);
-    // $NAME without braces cannot carry :? at all.
+    // $NAME without braces cannot carry :? at all. ($$NAME is compose's escape: the container's shell reads it, from
+    // an environment entry that is itself a required reference, checked below.)
     const bare = ALL.flatMap(([where, text]) =>
-      [...text.matchAll(/\$([A-Za-z_][A-Za-z0-9_]*)/g)].filter((m) => isSecretName(m[1])).map((m) => `${where}: $${m[1]}`),
+      [...text.matchAll(/(?<!\$)\$([A-Za-z_][A-Za-z0-9_]*)/g)].filter((m) => isSecretName(m[1])).map((m) => `${where}: $${m[1]}`),
     );
     expect(bare).toEqual([]);
   });

@@ -220,7 +220,11 @@ try {
   say(
     `all up (Kafka ${secure ? `SASL_SSL on 127.0.0.1:${kafkaPort}, one principal per service` : `PLAINTEXT on 127.0.0.1:${kafkaPort}: local development only`}):`,
   );
-  for (const s of services) say(`  ${s.app.padEnd(14)} http://127.0.0.1:${s.env.HTTP_PORT}  (health: /health/ready, metrics: /metrics)`);
+  // monitor-api's /metrics names every brand: the admin key (below) reads it, a brand's key is refused.
+  for (const s of services) {
+    const metrics = s.app === 'monitor-api' ? '/metrics with the admin key' : '/metrics';
+    say(`  ${s.app.padEnd(14)} http://127.0.0.1:${s.env.HTTP_PORT}  (health: /health/ready, metrics: ${metrics})`);
+  }
   for (const s of sandboxes) if (children.some((c) => c.app === s.app)) say(`  ${s.app.padEnd(14)} ${s.url}`);
   await setUpBrands({ monitor, adminKey, xeroSandbox: 'http://127.0.0.1:4020' }, DEMO_BRANDS, (m) => say(`  ${m}`));
   say(`Integration Center: ${monitor}/   (the page asks for a key; API calls send it as x-api-key)`);

@@ -2,7 +2,8 @@
 // side by side in one process. Each run reads with its connection's credentials and spends its connection's LNB
 // budget; its documents are keyed and published under its connection; each connection's schedule and selection
 // are its own. A brand whose LNB account keeps failing (429 after 429) holds no more than its share of the
-// process: another brand's run is claimed and completes meanwhile.
+// process: another brand's run is claimed and completes meanwhile. Its metrics count each brand under its own
+// connection, and are read with the metrics token only.
 import {
   createEnvelope,
   type DetectedDocumentValue,
@@ -16,7 +17,7 @@ import {
   type SelectionRules,
 } from '@lnbx/contracts';
 import { DEFAULT_RULES } from '@lnbx/scheduling';
-import { waitFor } from '@lnbx/testing';
+import { metricValue, parseMetrics, readMetrics, waitFor } from '@lnbx/testing';
 import { Pool } from 'pg';
 import { PollerHarness } from './testing/harness';
 
@@ -29,6 +30,8 @@ const ACCOUNTS = [
   { id: 'slow', clientId: 'slow-client', clientSecret: 'slow-secret-0123456789', invoices: 10, creditNotes: 2, seed: 33 },
 ];
 
+const METRICS_TOKEN = 'a-metrics-token-for-tests-0123456789abcdef';
+
 describe('lnb-poller: every connection in one process', () => {
   // The harness's connection has the sandbox's default account (the first): the UK brand's.
   const h = new PollerHarness({ name: 'connections', connectionId: UK });
@@ -39,7 +42,7 @@ describe('lnb-poller: every connection in one process', () => {
     await h.setCredentials(NL, { clientId: ACCOUNTS[1].clientId, clientSecret: ACCOUNTS[1].clientSecret });
     await h.setCredentials(SLOW, { clientId: ACCOUNTS[2].clientId, clientSecret: ACCOUNTS[2].clientSecret });
     // Two runs at once in the process, one per connection: a third connection's run waits for a slot, not for a brand.
-    await h.startPoller({ POLLER_CONCURRENT_RUNS: '2', POLLER_RUNS_PER_CONNECTION: '1', POLLER_TICK_MS: '100', LNB_RETRY_BASE_MS: '10' });
+    await h.startPoller({ POLLER_CONCURRENT_RUNS: '2', POLLER_RUNS_PER_CONNECTION: '1', POLLER_TICK_MS: '100', LNB_RETRY_BASE_MS: '10', METRICS_TOKEN });
     pool = new Pool({ connectionString: h.db.url, max: 2 });
   });
 
@@ -102,6 +105,23 @@ describe('lnb-poller: every connection in one process', () => {
     ]);
     const budgets = await pool.query<{ connection_id: string }>('select connection_id from poller.lnb_budget order by 1');
     expect(budgets.rows.map((r) => r.connection_id)).toEqual([NL, UK]);
+
+    // Each brand's figures under its own connection: what its run emitted, its run's duration, its LNB requests.
+    const text = await readMetrics(h.poller.url, { authorization: `Bearer ${METRICS_TOKEN}` });
+    const detected = (connection: string) => metricValue(text, 'lnbx_documents_detected_total', { connection, type: 'invoice', mode: 'export' });
+    expect([detected(UK), detected(NL)]).toEqual([completed(uk.outcome).emitted, completed(nl.outcome).emitted]);
+    const runs = (connection: string) => metricValue(text, 'lnbx_poller_run_duration_seconds_count', { connection, flow: 'invoices', outcome: 'completed' });
+    expect([runs(UK), runs(NL), runs(SLOW)]).toEqual([1, 1, 0]);
+    const requested = (connection: string) => metricValue(text, 'lnbx_lnb_requests_total', { connection });
+    expect([requested(UK) > 0, requested(NL) > 0, requested(SLOW)]).toEqual([true, true, 0]);
+    const connections = new Set(parseMetrics(text).flatMap((m) => (m.name.startsWith('lnbx_') && m.labels.connection ? [m.labels.connection] : [])));
+    expect([...connections].sort()).toEqual([NL, UK]);
+  });
+
+  it('serves its metrics with the metrics token only, when it has one', async () => {
+    expect((await fetch(`${h.poller.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${h.poller.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN.slice(0, -1)}` } })).status).toBe(401);
+    expect((await fetch(`${h.poller.url}/health`)).status).toBe(200);
   });
 
   it("keeps each connection's schedule and selection its own: a hold-back of one brand holds nothing of the other", async () => {

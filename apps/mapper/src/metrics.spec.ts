@@ -18,8 +18,8 @@ describe('MapperMetrics', () => {
       'LNB.ZERO_QUANTITY_LINE',
       'LNB.DEPOSIT_NOT_EXPORTED',
     ]);
-    metrics.record('invoice', result);
-    metrics.record('invoice', mapDocument(anLnbInvoice().input(), config));
+    metrics.record('uk', 'invoice', result);
+    metrics.record('uk', 'invoice', mapDocument(anLnbInvoice().input(), config));
 
     const rejected = (await registry.getSingleMetric('lnbx_documents_rejected_total')!.get()).values;
     expect(rejected.map((v) => [v.labels.code, v.value]).sort()).toEqual([
@@ -27,6 +27,20 @@ describe('MapperMetrics', () => {
       ['LNB.ZERO_QUANTITY_LINE', 1],
     ]);
     const mapped = (await registry.getSingleMetric('lnbx_documents_mapped_total')!.get()).values;
-    expect(mapped).toEqual([{ labels: { type: 'invoice' }, value: 1 }]);
+    expect(mapped).toEqual([{ labels: { connection: 'uk', type: 'invoice' }, value: 1 }]);
+  });
+
+  it("counts each connection's documents under its own connection, never the other's", async () => {
+    const registry = new Registry();
+    const metrics = new MapperMetrics(registry);
+    const rejected = mapDocument(anLnbInvoice().withoutEan13('JKT-001-BLK-M').input(), config);
+    metrics.record('uk', 'invoice', rejected);
+    metrics.record('nl', 'invoice', mapDocument(anLnbInvoice().input(), config));
+    metrics.record('nl', 'invoice', mapDocument(anLnbInvoice().input(), config));
+
+    const values = async (name: string) =>
+      (await registry.getSingleMetric(name)!.get()).values.map((v) => [v.labels.connection, v.labels.code ?? '', v.value]).sort();
+    expect(await values('lnbx_documents_mapped_total')).toEqual([['nl', '', 2]]);
+    expect(await values('lnbx_documents_rejected_total')).toEqual([['uk', 'LNB.MISSING_EAN13', 1]]);
   });
 });

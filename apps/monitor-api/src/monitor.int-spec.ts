@@ -9,6 +9,7 @@ import {
   createTestDatabase,
   http,
   kafkaBrokers,
+  readMetrics,
   runMigrations,
   SpawnedService,
   spawnService,
@@ -29,6 +30,9 @@ const VIEWER = 'viewer-key-for-tests-0123456789';
 const OPERATOR = 'operator-key-for-tests-0123456789';
 const asViewer = { 'x-api-key': VIEWER };
 const asOperator = { authorization: `Bearer ${OPERATOR}` };
+/** What Prometheus sends: the metrics token, the only thing but an admin key that reads /metrics here. */
+const METRICS_TOKEN = 'a-metrics-token-for-tests-0123456789abcdef';
+const asPrometheus = { authorization: `Bearer ${METRICS_TOKEN}` };
 /** The exporter as the monitor would reach it (nothing listens: connecting is tested in xero-connect.int-spec.ts). */
 const EXPORTER_URL = 'http://xero-exporter.invalid:4003';
 
@@ -52,7 +56,7 @@ describe('monitor-api', () => {
 
   const get = <T>(path: string, headers: Record<string, string> = asViewer) => http<T>('GET', `${monitor.url}${path}`, undefined, headers);
   const send = (...envs: EventEnvelope[]) => publisher.publish(envs);
-  const metrics = async () => (await fetch(`${monitor.url}/metrics`)).text();
+  const metrics = () => readMetrics(monitor.url, asPrometheus);
 
   beforeAll(async () => {
     db = await createTestDatabase('monitor');
@@ -75,6 +79,7 @@ describe('monitor-api', () => {
       MONITOR_WEBHOOK_DIGEST_SECONDS: '1',
       EXPORTER_INTERNAL_URL: EXPORTER_URL,
       EXPORTER_SERVICE_TOKEN: 'a-service-token-for-tests-0123456789abcdef',
+      METRICS_TOKEN,
       CONSUMER_MAX_ATTEMPTS: '2',
       CONSUMER_RETRY_BASE_MS: '20',
     });
@@ -97,11 +102,17 @@ describe('monitor-api', () => {
   });
 
   describe('security', () => {
-    it('asks for a key everywhere but health, metrics and the page itself', async () => {
+    it('asks for a key everywhere but health and the page itself, and for the metrics token (or an admin key) on /metrics', async () => {
       expect((await http('GET', `${monitor.url}/api/runs`)).status).toBe(401);
       expect((await get('/api/runs', { 'x-api-key': 'not-a-key-at-all-0000000' })).status).toBe(401);
       expect((await http('GET', `${monitor.url}/health`)).status).toBe(200);
-      expect((await fetch(`${monitor.url}/metrics`)).status).toBe(200);
+      // The series name every connection: a brand's key, whatever its role, is refused them.
+      const metricsAs = async (headers: Record<string, string>) => (await fetch(`${monitor.url}/metrics`, { headers })).status;
+      expect(await metricsAs({})).toBe(401);
+      expect(await metricsAs({ authorization: `Bearer ${METRICS_TOKEN}x` })).toBe(401);
+      expect(await metricsAs(asViewer)).toBe(403);
+      expect(await metricsAs(asOperator)).toBe(403);
+      expect(await metricsAs(asPrometheus)).toBe(200);
       const page = await fetch(`${monitor.url}/`);
       expect(page.status).toBe(200);
       expect(page.headers.get('content-security-policy')).toMatch(/default-src 'self'/);

@@ -39,8 +39,9 @@ function configureHttp(nest: INestApplication, config: MonitorConfig): void {
     )
     .setVersion('1')
     .addApiKey({ type: 'apiKey', in: 'header', name: 'x-api-key' }, 'api-key')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'METRICS_TOKEN, for GET /metrics only' }, 'metrics-token')
     .build();
-  SwaggerModule.setup('docs', app, () => closedBodies(SwaggerModule.createDocument(app, doc)), { jsonDocumentUrl: 'docs/openapi.json' });
+  SwaggerModule.setup('docs', app, () => describeMetrics(closedBodies(SwaggerModule.createDocument(app, doc))), { jsonDocumentUrl: 'docs/openapi.json' });
   // A path that does not decode is refused before routing, naming its parameter (the router's own 400 names only the bytes).
   let templates: string[] | undefined;
   app.use((req: IncomingMessage & { path: string }, res: ServerResponse, next: () => void) => {
@@ -59,6 +60,24 @@ function closedBodies(document: OpenAPIObject): OpenAPIObject {
   for (const schema of Object.values(document.components?.schemas ?? {})) {
     if ('type' in schema && schema.type === 'object' && schema.additionalProperties === undefined) schema.additionalProperties = false;
   }
+  return document;
+}
+
+/** GET /metrics (libs/platform's controller) as this service guards it: the deployment's, never a brand's. */
+function describeMetrics(document: OpenAPIObject): OpenAPIObject {
+  const get = document.paths['/metrics']?.get;
+  if (!get) return document;
+  get.summary = 'Prometheus metrics of every connection';
+  get.description =
+    'The series name every connection and its counts, so they are the deployment\'s: send the metrics token ("Authorization: Bearer <METRICS_TOKEN>", ' +
+    "what Prometheus sends) or an admin API key. A brand's key (viewer, operator) is a 403, no credentials a 401.";
+  get.security = [{ 'metrics-token': [] }, { 'api-key': [] }];
+  get.responses = {
+    ...get.responses,
+    '200': { description: 'Prometheus text exposition format (text/plain; version=0.0.4).' },
+    '401': { description: 'No credentials, or a token or key that is not valid.' },
+    '403': { description: "A brand's key: the metrics are the deployment's." },
+  };
   return document;
 }
 

@@ -1,16 +1,29 @@
 // Two brands served by one monitor (issue 12, parts 2 and 3): the events of both are projected side by side and
 // never mix; each brand's keys see and change their own connection only (another's run ids, document keys and
 // connection id, copied, are 404s and change nothing), whatever operation of the OpenAPI document they call; the
-// integrator's admin key names the connection; keys are created, listed and revoked per connection.
+// integrator's admin key names the connection; keys are created, listed and revoked per connection. /metrics, whose
+// series name every connection and its counts, is the deployment's: a brand's key is a 403 there.
 import { documentKey, EventEnvelope, RunRequested, topicName } from '@lnbx/contracts';
 import { EventPublisher } from '@lnbx/messaging';
-import { createTestDatabase, http, kafkaBrokers, SpawnedService, spawnService, TestDatabase, testKafkaEnv, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import {
+  createTestDatabase,
+  http,
+  kafkaBrokers,
+  labelValues,
+  SpawnedService,
+  spawnService,
+  TestDatabase,
+  testKafkaEnv,
+  uniqueTopicPrefix,
+  waitFor,
+} from '@lnbx/testing';
 import { Consumer, Kafka, logLevel } from 'kafkajs';
 import { Pool } from 'pg';
 import { missingEan13, noSelectionRules, RunEvents } from './domain/testing';
 import { rebuild } from './store/projector';
 
 const ADMIN = 'admin-key-for-tenant-tests-0123456789';
+const METRICS_TOKEN = 'a-metrics-token-for-tests-0123456789abcdef';
 
 interface Run {
   runId: string;
@@ -47,6 +60,7 @@ describe('two connections served by one monitor', () => {
       ...testKafkaEnv(),
       KAFKA_TOPIC_PREFIX: prefix,
       MONITOR_BOOTSTRAP_KEYS: `admin:${ADMIN}`,
+      METRICS_TOKEN,
     });
     commands = kafka.consumer({ groupId: `${prefix}test-commands` });
     await commands.connect();
@@ -176,6 +190,23 @@ describe('two connections served by one monitor', () => {
     expect(await world()).toEqual(before);
   });
 
+  it("refuses a brand's keys the metrics, which name every connection; the admin key and the metrics token read them", async () => {
+    const metrics = (headers: Record<string, string>) => http<string>('GET', `${monitor.url}/metrics`, undefined, headers);
+    for (const key of [keys.uk.viewer, keys.uk.operator, keys.nl.viewer, keys.nl.operator]) {
+      for (const headers of [{ 'x-api-key': key }, { authorization: `Bearer ${key}` }] as Record<string, string>[]) {
+        const res = await metrics(headers);
+        expect({ status: res.status, series: /lnbx_/.test(JSON.stringify(res.body)) }).toEqual({ status: 403, series: false });
+      }
+    }
+    expect((await metrics({})).status).toBe(401);
+    expect((await metrics({ 'x-api-key': 'not-a-key-at-all-0000000000' })).status).toBe(401);
+    const byAdmin = await metrics({ 'x-api-key': ADMIN });
+    expect(byAdmin.status).toBe(200);
+    // What a brand must not see: the other brand's name among the series.
+    expect(labelValues(byAdmin.body, 'lnbx_runs_total', 'connection')).toEqual(['nl', 'uk']);
+    expect((await metrics({ authorization: `Bearer ${METRICS_TOKEN}` })).status).toBe(200);
+  });
+
   it('runs, pauses and changes settings per connection: the command carries the connection the key belongs to', async () => {
     const mine = await call<{ runId: string }>('POST', '/api/runs', keys.uk.operator, { flow: 'invoices' });
     expect(mine.status).toBe(202);
@@ -265,7 +296,9 @@ describe('two connections served by one monitor', () => {
       for (const method of Object.keys(operations)) {
         const op = `${method.toUpperCase()} ${template}`;
         // The callback takes no key (its state is the proof: xero-connect.int-spec.ts); the list answers the caller's own.
-        if (!template.startsWith('/api/') || op === 'GET /api/xero/callback' || op === 'GET /api/connections' || op === 'GET /api/me') continue;
+        // /metrics is swept too: its series name both brands.
+        const skipped = ['GET /api/xero/callback', 'GET /api/connections', 'GET /api/me'].includes(op);
+        if (!(template.startsWith('/api/') || template === '/metrics') || skipped) continue;
         const path = template.replace(/\{(\w+)\}/g, (_, p: string) => fill[p]);
         // nl named as the connection; and nl's ids copied into uk's own scope, without naming it.
         const urls = template.startsWith('/api/connections') ? [path] : [`${path}?connection=nl`, ...(/\{(runId|key)\}/.test(template) ? [path] : [])];
@@ -279,6 +312,7 @@ describe('two connections served by one monitor', () => {
       }
     }
     expect(seen.length).toBeGreaterThan(25);
+    expect(seen).toContain('GET /metrics 403');
     expect(await world()).toEqual(before);
   });
 });

@@ -2,8 +2,9 @@
 // the sandbox ("Demo Fashion Ltd" and "Demo Fashion BV"), each document sent with its connection's tokens to
 // its connection's organisation, each organisation's reference data told for its connection; when one brand
 // loses its Xero connection, that brand alone waits while the other's documents keep going; and Xero's app-wide
-// limit is shared between the two organisations (both progress, Xero never refuses a call for it).
-import { waitFor } from '@lnbx/testing';
+// limit is shared between the two organisations (both progress, Xero never refuses a call for it). Its metrics
+// count each brand under its own connection, and are read with the metrics token only.
+import { metricValue, parseMetrics, readMetrics, waitFor } from '@lnbx/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { aMappedInvoice } from './testing';
 import { countByNumber, type ExporterRig, startExporterRig, TEST_SERVICE_TOKEN } from './testing/harness';
@@ -12,6 +13,7 @@ const TIME_SCALE = 60;
 const UK = 'brand-uk';
 const NL = 'brand-nl';
 const APP_LIMIT = 6;
+const METRICS_TOKEN = 'a-metrics-token-for-tests-0123456789abcdef';
 
 describe('xero-exporter: two connections, two organisations, one process', () => {
   let rig: ExporterRig;
@@ -30,6 +32,7 @@ describe('xero-exporter: two connections, two organisations, one process', () =>
         // Xero's (the sandbox's) twice that: the exporter's estimate of the rolling minute can never pass it.
         XERO_APP_LIMIT_PER_MINUTE: String(APP_LIMIT),
         XERO_BATCH_SIZE: '2',
+        METRICS_TOKEN,
       }),
       { limits: { appPerMinute: 2 * APP_LIMIT } },
     );
@@ -71,6 +74,7 @@ describe('xero-exporter: two connections, two organisations, one process', () =>
         [connectionId],
       )
     ).rows[0];
+  const metrics = () => readMetrics(rig.service.url, { authorization: `Bearer ${METRICS_TOKEN}` });
   const inXero = (tenantId: string, number: string) => countByNumber(rig.sandbox.admin.invoices(tenantId), 'InvoiceNumber').get(number) ?? 0;
   const ukInvoice = (n: string) => aMappedInvoice(n).inConnection(UK);
   const nlInvoice = (n: string) => aMappedInvoice(n).inConnection(NL).withXero({ currencyCode: 'EUR', expectedTotal: 457.38 }).withLines({ taxType: 'OUTPUT' });
@@ -96,6 +100,24 @@ describe('xero-exporter: two connections, two organisations, one process', () =>
     expect([ukDone.connectionId, ukDone.payload.outcome, nlDone.connectionId, nlDone.payload.outcome]).toEqual([UK, 'created', NL, 'created']);
     expect([inXero(ukTenant, 'TWO-UK-1'), inXero(nlTenant, 'TWO-UK-1')]).toEqual([1, 0]);
     expect([inXero(nlTenant, 'TWO-NL-1'), inXero(ukTenant, 'TWO-NL-1')]).toEqual([1, 0]);
+
+    // Each brand's export counted under its own connection (counted once the unit commits: waited for).
+    const exported = (text: string, connection: string) =>
+      metricValue(text, 'lnbx_documents_exported_total', { connection, type: 'invoice', outcome: 'created' });
+    const text = await waitFor('both exports counted', async () => {
+      const t = await metrics();
+      return exported(t, UK) === 1 && exported(t, NL) === 1 ? t : undefined;
+    });
+    const calls = (connection: string) => metricValue(text, 'lnbx_xero_calls_total', { connection, endpoint: 'PUT /Invoices' });
+    expect([calls(UK), calls(NL)]).toEqual([1, 1]);
+  });
+
+  it('serves its metrics with the metrics token only, when it has one', async () => {
+    expect((await fetch(`${rig.service.url}/metrics`)).status).toBe(401);
+    expect((await fetch(`${rig.service.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}x` } })).status).toBe(401);
+    // The service token opens the internal routes, not the metrics.
+    expect((await fetch(`${rig.service.url}/metrics`, { headers: { authorization: `Bearer ${TEST_SERVICE_TOKEN}` } })).status).toBe(401);
+    expect((await fetch(`${rig.service.url}/health`)).status).toBe(200);
   });
 
   it("pauses only the brand whose organisation revoked the app: the other brand's documents keep going", async () => {
@@ -114,6 +136,14 @@ describe('xero-exporter: two connections, two organisations, one process', () =>
     expect(rig.observer.lost.map((l) => l.connectionId)).toEqual([UK]);
     expect(rig.observer.exportedOf(ukWaiting.payload.documentKey)).toEqual([]);
     expect(inXero(ukTenant, 'TWO-UK-LOST')).toBe(0);
+    // The lost connection is the British brand's alone.
+    const up = async () =>
+      parseMetrics(await metrics())
+        .filter((s) => s.name === 'lnbx_xero_connection_up')
+        .map((s) => `${s.labels.connection} ${s.labels.tenant} ${s.value}`)
+        .sort();
+    const expected = [`${NL} ${nlTenant} 1`, `${UK} ${ukTenant} 0`].sort();
+    await waitFor('the British connection down, the Dutch one up', async () => (JSON.stringify(await up()) === JSON.stringify(expected) ? true : undefined));
 
     // Connected again, the British document goes, once.
     rig.sandbox.admin.restoreConnection(ukTenant);
@@ -149,8 +179,8 @@ describe('xero-exporter: two connections, two organisations, one process', () =>
     const refused = [ukTenant, nlTenant].flatMap((t) => rig.sandbox.admin.calls({ tenantId: t, limit: 5000 }).recent.filter((c) => c.status === 429));
     expect(refused).toEqual([]);
     // The budget did bind: each organisation waited for its share at times.
-    const metrics = await (await fetch(`${rig.service.url}/metrics`)).text();
-    const waits = (tenant: string) => Number(new RegExp(`lnbx_xero_app_budget_waits_total\\{tenant="${tenant}"[^}]*\\} (\\d+)`).exec(metrics)?.[1] ?? 0);
+    const text = await metrics();
+    const waits = (tenant: string) => metricValue(text, 'lnbx_xero_app_budget_waits_total', { tenant });
     expect([waits(ukTenant) > 0, waits(nlTenant) > 0]).toEqual([true, true]);
   });
 });

@@ -9,7 +9,7 @@ import {
   type EventEnvelope,
   exampleConnectionChanged,
 } from '@lnbx/contracts';
-import { waitFor } from '@lnbx/testing';
+import { metricValue, readMetrics, waitFor } from '@lnbx/testing';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AccountingApi, Contact, CurrencyCode, Invoice, LineAmountTypes } from 'xero-node';
@@ -175,7 +175,7 @@ describe('xero-exporter against the Xero sandbox', () => {
     expect(rig.observer.exportedOf(cn.payload.documentKey)[0].occurredAt <= refused.occurredAt).toBe(true);
     expect(rig.observer.failedOf(cn.payload.documentKey)).toEqual([]);
     expect(creditNotes().get('AL-CN-2')).toBe(1);
-    expect(await (await fetch(`${rig.service.url}/metrics`)).text()).not.toMatch(/lnbx_documents_export_failed_total\{type="credit_note"/);
+    expect(metricValue(await readMetrics(rig.service.url), 'lnbx_documents_export_failed_total', { type: 'credit_note' })).toBe(0);
   });
 
   it('exports DRAFT credit notes as exported, waits for the approvals made in Xero later, then allocates once', async () => {
@@ -255,8 +255,9 @@ describe('xero-exporter against the Xero sandbox', () => {
     const env = aMappedInvoice('PDF-MISSING').withPdf(`${pdfUrl}/missing.pdf`).envelope();
     await rig.publisher.publish([env]);
     await rig.observer.waitExported(env.payload.documentKey);
-    await waitFor('the attachment given up', async () =>
-      /lnbx_xero_attachments_failed_total\{type="invoice"[^}]*\} 1/.test(await (await fetch(`${rig.service.url}/metrics`)).text()),
+    await waitFor(
+      'the attachment given up',
+      async () => metricValue(await readMetrics(rig.service.url), 'lnbx_xero_attachments_failed_total', { connection: 'acme', type: 'invoice' }) === 1,
     );
     expect(rig.observer.failedOf(env.payload.documentKey)).toEqual([]);
     expect(invoice('PDF-MISSING')?.HasAttachments).toBe(false);

@@ -7,7 +7,7 @@
 import { type EventEnvelope, type XeroConnectionChanged } from '@lnbx/contracts';
 import { startService } from '@lnbx/messaging';
 import { SecretCipher } from '@lnbx/platform';
-import { createTestDatabase, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
+import { createTestDatabase, parseMetrics, readMetrics, uniqueTopicPrefix, waitFor } from '@lnbx/testing';
 import { createHash, randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { xeroExporter } from './service';
@@ -251,7 +251,12 @@ describe('xero-exporter: authorization-code connections', () => {
     const lost = await connection();
     expect(lost.status).toBe('disconnected');
     expect(lost.reason).toMatch(/invalid_grant/);
-    expect(await (await fetch(`${rig.service.url}/metrics`)).text()).toMatch(new RegExp(`lnbx_xero_connection_up\\{tenant="${tenant}"[^}]*\\} 0`));
+    const up = await readMetrics(rig.service.url);
+    expect(
+      parseMetrics(up)
+        .filter((s) => s.name === 'lnbx_xero_connection_up')
+        .map((s) => [s.labels.connection, s.labels.tenant, s.value]),
+    ).toEqual([['acme', tenant, 0]]);
 
     const before = rig.observer.changes.length;
     await connectAsAnOperator();

@@ -1,7 +1,8 @@
 import { isCodedError } from '@lnbx/contracts';
 import { IsInt, IsString, Matches, Min } from 'class-validator';
-import { ConfigError, describeConfig, Env, loadConfig, Secret } from './config';
+import { ConfigError, configProblems, describeConfig, Env, loadConfig, Secret } from './config';
 import { JsonLogger } from './logger';
+import { ServiceConfig } from './service-config';
 
 class SampleConfig {
   @Env('SAMPLE_PORT') @IsInt() @Min(1) port = 8080;
@@ -30,6 +31,16 @@ describe('loadConfig', () => {
     expect(msg).toMatch(/SAMPLE_URL="ftp:\/\/x"/);
     expect(msg).toMatch(/SAMPLE_SECRET=\(secret, not shown\)/);
     expect(msg).not.toMatch(/short/);
+  });
+
+  it('takes a METRICS_TOKEN of 32 characters or more, and never shows one it refuses', () => {
+    const local = { KAFKA_SECURITY: 'plaintext' };
+    expect(loadConfig(ServiceConfig, local).metricsToken).toBeUndefined();
+    expect(loadConfig(ServiceConfig, { ...local, METRICS_TOKEN: 'm'.repeat(32) }).metricsToken).toBe('m'.repeat(32));
+    const refused = configProblems(ServiceConfig, { ...local, METRICS_TOKEN: 'too-short-a-token' });
+    expect(refused).toMatch(/METRICS_TOKEN=\(secret, not shown\): METRICS_TOKEN must be at least 32 characters/);
+    expect(refused).not.toContain('too-short');
+    expect(describeConfig(loadConfig(ServiceConfig, { ...local, METRICS_TOKEN: 'm'.repeat(32) })).METRICS_TOKEN).toBe('[secret]');
   });
 
   it('describes a config with its secrets hidden', () => {

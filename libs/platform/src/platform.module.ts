@@ -7,7 +7,7 @@ import { loadConfig } from './config';
 import { HEALTH_CHECKS, HealthCheck, HealthController } from './health';
 import { kafkaConnectionOptions } from './kafka-client';
 import { JsonLogger } from './logger';
-import { createMetricsRegistry, METRICS, MetricsController } from './metrics';
+import { createMetricsRegistry, METRICS, MetricsController, MetricsToken } from './metrics';
 import { ServiceConfig } from './service-config';
 
 export const CONFIG = Symbol('CONFIG');
@@ -88,6 +88,7 @@ export class PlatformModule {
       { provide: KAFKA, useValue: kafka },
       { provide: KAFKA_ADMIN, useValue: admin },
       { provide: METRICS, useFactory: (): Registry => createMetricsRegistry(options.service) },
+      { provide: MetricsToken, useValue: new MetricsToken(config.metricsToken) },
       { provide: HEALTH_CHECKS, useValue: checks },
       PlatformLifecycle,
     ];
@@ -95,7 +96,7 @@ export class PlatformModule {
       module: PlatformModule,
       controllers: [HealthController, MetricsController],
       providers,
-      exports: [SERVICE_NAME, CONFIG, options.configClass, JsonLogger, PG_POOL, KAFKA, KAFKA_ADMIN, METRICS, HEALTH_CHECKS],
+      exports: [SERVICE_NAME, CONFIG, options.configClass, JsonLogger, PG_POOL, KAFKA, KAFKA_ADMIN, METRICS, MetricsToken, HEALTH_CHECKS],
     };
   }
 }

@@ -155,4 +155,14 @@ export class ServiceConfig extends KafkaConfig {
   @IsOptional()
   @IsString()
   instanceId?: string;
+
+  /**
+   * The bearer token GET /metrics asks for (Prometheus sends it). Unset, an internal service's /metrics is open (its
+   * port is never published) and monitor-api's takes an admin API key only (docs/security.md).
+   */
+  @Env('METRICS_TOKEN')
+  @Secret()
+  @IsOptional()
+  @Matches(/^\S{32,}$/, { message: 'METRICS_TOKEN must be at least 32 characters, without spaces (e.g. openssl rand -hex 32)' })
+  metricsToken?: string;
 }

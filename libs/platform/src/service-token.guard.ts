@@ -1,6 +1,6 @@
-// An HTTP port that faces other services, never people (the exporter's, the poller's): /health and /metrics
-// answer anyone (the orchestrator's probes, Prometheus); everything else needs the service token the caller
-// (monitor-api) sends, compared in constant time.
+// An HTTP port that faces other services, never people (the exporter's, the poller's): /health answers anyone
+// (the orchestrator's probes), /metrics whoever MetricsGuard lets in (METRICS_TOKEN when set: Prometheus);
+// everything else needs the service token the caller (monitor-api) sends, compared in constant time.
 import { CanActivate, ExecutionContext, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { HealthController } from './health';
@@ -26,6 +26,7 @@ export class ServiceTokenGuard implements CanActivate {
   canActivate(ctx: ExecutionContext): boolean {
     if (ctx.getType() !== 'http') return true;
     const cls = ctx.getClass();
+    // MetricsGuard decides for /metrics, with its own token.
     if (cls === HealthController || cls === MetricsController) return true;
     const header = ctx.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>().headers.authorization;
     const sent = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;

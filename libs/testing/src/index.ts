@@ -7,3 +7,4 @@ export * from './connections';
 export * from './net';
 export * from './browser';
 export * from './xero-connect';
+export * from './metrics';

@@ -34,7 +34,7 @@ export class InternalConnectionsController {
   async setLnbCredentials(@Param('connectionId') connectionId: string, @Body(BODY) body: LnbCredentialsRequest): Promise<void> {
     if (!CONNECTION_ID_PATTERN.test(connectionId)) throw new BadRequestException(['connectionId must be lower-case letters, digits and dashes']);
     if (!this.credentials.configured) throw new ServiceUnavailableException('POLLER_CREDENTIALS_KEY is not set: this poller cannot keep LNB credentials');
-    const client = this.clients.forCredentials(body);
+    const client = this.clients.forCredentials(connectionId, body);
     try {
       await client.checkCredentials();
     } catch (err) {

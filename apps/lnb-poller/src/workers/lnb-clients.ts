@@ -21,13 +21,17 @@ export class LnbBudgets {
   constructor(
     private readonly pool: Pool,
     private readonly policy: BudgetPolicy,
-    private readonly options: LnbBudgetOptions = {},
+    private readonly options: Omit<LnbBudgetOptions, 'onWaited'> & { onWaited?: (connectionId: string, ms: number) => void } = {},
   ) {}
 
   of(connectionId: string): LnbBudget {
     let budget = this.budgets.get(connectionId);
     if (!budget) {
-      budget = new LnbBudget(new PostgresBudgetStore(this.pool, connectionId, this.policy), this.policy, this.options);
+      const { onWaited, ...options } = this.options;
+      budget = new LnbBudget(new PostgresBudgetStore(this.pool, connectionId, this.policy), this.policy, {
+        ...options,
+        ...(onWaited ? { onWaited: (ms: number) => onWaited(connectionId, ms) } : {}),
+      });
       this.budgets.set(connectionId, budget);
     }
     return budget;
@@ -42,12 +46,13 @@ export const lnbBudgetsProvider: Provider = {
     const log = logger.child({ component: 'lnb-budget' });
     const waited = new Counter({
       name: 'lnbx_lnb_budget_wait_seconds_total',
-      help: "Time LNB requests waited for their connection's budget (or a 429 pause).",
+      help: "Time LNB requests waited for their connection's budget (or a 429 pause), by connection.",
+      labelNames: ['connection'],
       registers: [metrics],
     });
     return new LnbBudgets(pool, policy, {
       onError: (err) => log.warn('the LNB budget could not be read or written', { err }),
-      onWaited: (ms) => waited.inc(ms / 1000),
+      onWaited: (connection, ms) => waited.inc({ connection }, ms / 1000),
     });
   },
 };
@@ -63,7 +68,8 @@ export type LnbClientDefaults = Omit<LnbClientOptions, 'onRequest' | 'clientId' 
 export class LnbClients {
   constructor(
     private readonly options: LnbClientDefaults,
-    private readonly onRequest: (event: LnbRequestEvent) => void,
+    /** Hears of every request sent, with the connection it was sent for. */
+    private readonly onRequest: (event: LnbRequestEvent, connectionId: string) => void,
     /** The connections' credentials set through monitor-api (the only ones a run uses). */
     private readonly credentials: Pick<LnbCredentialsStore, 'configured' | 'load'>,
     private readonly budgets: Pick<LnbBudgets, 'of'>,
@@ -73,9 +79,9 @@ export class LnbClients {
    * A client for credentials to check before they are kept (PUT /internal/connections/:id/lnb-credentials):
    * outside every budget (they are not kept yet), tried twice at most so the caller hears back within its timeout.
    */
-  forCredentials({ clientId, clientSecret }: { clientId: string; clientSecret: string }): LnbClient {
+  forCredentials(connectionId: string, { clientId, clientSecret }: { clientId: string; clientSecret: string }): LnbClient {
     const retry = { ...this.options.retry, maxAttempts: Math.min(2, this.options.retry.maxAttempts) };
-    return new LnbClient({ ...this.options, clientId, clientSecret, retry, onRequest: this.onRequest });
+    return new LnbClient({ ...this.options, clientId, clientSecret, retry, onRequest: (event) => this.onRequest(event, connectionId) });
   }
 
   /**
@@ -98,7 +104,7 @@ export class LnbClients {
       clientSecret: stored.clientSecret,
       gate: this.budgets.of(connectionId),
       onRequest: (event) => {
-        this.onRequest(event);
+        this.onRequest(event, connectionId);
         count(event);
       },
     });
@@ -113,8 +119,8 @@ export const lnbClientsProvider: Provider = {
     const log = logger.child({ component: 'lnb-client' });
     const requests = new Counter({
       name: 'lnbx_lnb_requests_total',
-      help: 'Requests sent to LNB, by route and HTTP status (0: no answer).',
-      labelNames: ['route', 'status'],
+      help: 'Requests sent to LNB, by connection, route and HTTP status (0: no answer).',
+      labelNames: ['connection', 'route', 'status'],
       registers: [metrics],
     });
     return new LnbClients(
@@ -133,7 +139,7 @@ export const lnbClientsProvider: Provider = {
           ...(log.enabled('debug') ? { debug: (message: string) => log.debug(message) } : {}),
         },
       },
-      (event) => requests.inc({ route: `${event.method} ${event.route}`, status: String(event.status) }),
+      (event, connection) => requests.inc({ connection, route: `${event.method} ${event.route}`, status: String(event.status) }),
       credentials,
       budgets,
     );

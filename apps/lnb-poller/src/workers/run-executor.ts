@@ -81,8 +81,8 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   private readonly active = new Set<Promise<void>>();
   /** Runs in progress in this process, per connection. */
   private readonly activeOf = new Map<string, number>();
-  private readonly detected: Counter<'type' | 'mode'>;
-  private readonly duration: Histogram<'flow' | 'outcome'>;
+  private readonly detected: Counter<'connection' | 'type' | 'mode'>;
+  private readonly duration: Histogram<'connection' | 'flow' | 'outcome'>;
 
   constructor(
     private readonly runs: RunStore,
@@ -97,14 +97,14 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
   ) {
     this.detected = new Counter({
       name: 'lnbx_documents_detected_total',
-      help: 'Detected events emitted (new or changed revisions).',
-      labelNames: ['type', 'mode'],
+      help: 'Detected events emitted (new or changed revisions), by connection, type and mode.',
+      labelNames: ['connection', 'type', 'mode'],
       registers: [metrics],
     });
     this.duration = new Histogram({
       name: 'lnbx_poller_run_duration_seconds',
-      help: 'Duration of a run in the poller.',
-      labelNames: ['flow', 'outcome'],
+      help: 'Duration of a run in the poller, by connection, flow and outcome.',
+      labelNames: ['connection', 'flow', 'outcome'],
       registers: [metrics],
       buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 1800],
     });
@@ -183,7 +183,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
       log.warn('run not started: the connection is not active', { reason: stopped });
       return;
     }
-    const end = this.duration.startTimer({ flow: run.flow });
+    const end = this.duration.startTimer({ connection: connectionId, flow: run.flow });
     const named = Boolean(run.documents?.length);
     const { scope, reason, changedSince } = chooseScope(
       { mode: run.mode, named, fullRecheck: run.fullRecheck },
@@ -478,7 +478,7 @@ export class RunExecutor implements OnApplicationBootstrap, OnApplicationShutdow
     for (let i = 0; i < emitted.size; i++) count(counts, 'emitted');
     for (let i = 0; i < prepared.length - emitted.size + page.unchangedFromListing; i++) count(counts, 'unchanged');
     counts.enriched = (counts.enriched ?? 0) + prepared.length;
-    if (emitted.size) this.detected.inc({ type, mode: run.mode }, emitted.size);
+    if (emitted.size) this.detected.inc({ connection: run.connectionId, type, mode: run.mode }, emitted.size);
   }
 
   /** An order or retailer LNB does not have is not fatal: the mapper reports what it lacks. */

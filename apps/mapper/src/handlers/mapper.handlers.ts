@@ -106,7 +106,7 @@ export class MapperHandlers {
 
   /** Each document not mapped before, mapped and its outcome appended to its stream; all in one transaction. */
   private async map(envs: EventEnvelope<DetectedDocumentValue>[]): Promise<void> {
-    const results: { type: DetectedDocumentValue['documentType']; result: MapResult }[] = [];
+    const results: { connectionId: string; type: DetectedDocumentValue['documentType']; result: MapResult }[] = [];
     await this.outbox.onceMany(
       CONSUMER.documents,
       envs.map((e) => e.eventId),
@@ -129,13 +129,13 @@ export class MapperHandlers {
           };
           const common = { documentKey: v.documentKey, documentType: v.documentType, revision: v.revision, runId: v.runId, mode: v.mode };
           outcomes.push({ streamId: `document-${v.documentKey}`, envelopes: [outcome(result, common, ctx, v.document.pdf_url)] });
-          results.push({ type: v.documentType, result });
+          results.push({ connectionId: env.connectionId, type: v.documentType, result });
         }
         await this.outbox.appendMany(tx, outcomes);
       },
     );
     // Counted once committed: a batch that failed and goes again one at a time is not counted twice.
-    for (const r of results) this.metrics.record(r.type, r.result);
+    for (const r of results) this.metrics.record(r.connectionId, r.type, r.result);
   }
 }
 

@@ -1,10 +1,11 @@
-// Every route needs an API key, except health, metrics and what is marked @Public() (the Integration
-// Center's page and files: the page asks for a key and sends it with every API call). Reads need a
-// viewer key; what triggers or edits needs @Roles('operator'); creating and removing connections @Roles('admin').
+// Every route needs an API key, except health and what is marked @Public() (the Integration Center's page and
+// files: the page asks for a key and sends it with every API call). Reads need a viewer key; what triggers or
+// edits needs @Roles('operator'); creating and removing connections @Roles('admin'). /metrics names every
+// connection and its counts: it takes METRICS_TOKEN (Prometheus) or an admin key, never a brand's key.
 // A route marked @Scoped() acts on exactly one connection, resolved here (see `resolveScope`) and handed to it by
 // @Scope(): a brand's key its own, a deployment key the one its `connection` query parameter names.
 import { CONNECTION_ID_PATTERN } from '@lnbx/contracts';
-import { HealthController, JsonLogger, MetricsController, PG_POOL } from '@lnbx/platform';
+import { admitToMetrics, HealthController, JsonLogger, MetricsController, MetricsToken, PG_POOL } from '@lnbx/platform';
 import {
   applyDecorators,
   BadRequestException,
@@ -229,18 +230,17 @@ export class AuthGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly verifier: ApiKeyVerifier,
     @Inject(PG_POOL) private readonly pool: Pool,
+    private readonly metricsToken: MetricsToken,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
     if (ctx.getType() !== 'http') return true;
     const cls = ctx.getClass();
-    if (cls === HealthController || cls === MetricsController) return true;
-    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [ctx.getHandler(), cls])) return true;
+    if (cls === HealthController) return true;
     const req = ctx.switchToHttp().getRequest<HttpRequest>();
-    const key = keyFromHeaders(req.headers);
-    if (!key) throw new UnauthorizedException('An API key is required: send it in the x-api-key header or as "Authorization: Bearer <key>".');
-    const principal = await this.verifier.verify(key);
-    if (!principal) throw new UnauthorizedException('This API key is not valid (unknown or revoked).');
+    if (cls === MetricsController) return this.metrics(req);
+    if (this.reflector.getAllAndOverride<boolean>(PUBLIC, [ctx.getHandler(), cls])) return true;
+    const principal = await this.principal(req);
     const need = this.reflector.getAllAndOverride<Role>(ROLE, [ctx.getHandler(), cls]) ?? 'viewer';
     if (!roleAllows(principal.role, need)) throw new ForbiddenException(`This needs ${aKey(need)}; "${principal.name}" is ${aKey(principal.role)}.`);
     req.principal = principal;
@@ -258,6 +258,32 @@ export class AuthGuard implements CanActivate {
         req.connectionScopeProblem = err;
       }
     }
+    return true;
+  }
+
+  private async principal(req: HttpRequest): Promise<Principal> {
+    const key = keyFromHeaders(req.headers);
+    if (!key) throw new UnauthorizedException('An API key is required: send it in the x-api-key header or as "Authorization: Bearer <key>".');
+    const principal = await this.verifier.verify(key);
+    if (!principal) throw new UnauthorizedException('This API key is not valid (unknown or revoked).');
+    return principal;
+  }
+
+  /**
+   * The metrics token, or a deployment's admin key: a brand's key (viewer or operator of one connection) is a 403
+   * whatever its role, since every series names a connection and its counts; no credentials, a 401.
+   */
+  private async metrics(req: HttpRequest): Promise<boolean> {
+    if (!this.metricsToken.sentWith(req.headers)) {
+      if (!keyFromHeaders(req.headers)) {
+        throw new UnauthorizedException('The metrics need the metrics token ("Authorization: Bearer <METRICS_TOKEN>") or an admin API key (x-api-key).');
+      }
+      const principal = await this.principal(req);
+      if (principal.connection !== null || !roleAllows(principal.role, 'admin')) {
+        throw new ForbiddenException(`The metrics name every connection: they need an admin key or the metrics token; "${principal.name}" is a brand's key.`);
+      }
+    }
+    admitToMetrics(req);
     return true;
   }
 }

@@ -56,7 +56,7 @@ export class FollowupRunner {
       const attempts = f.attempts + 1;
       const message = (err as Error).message;
       if (err instanceof Final || attempts >= ATTACH_ATTEMPTS) {
-        await this.giveUp(tx, f, message, attempts);
+        await this.giveUp(tx, tenant, f, message, attempts);
       } else {
         await this.store.retryFollowup(tx, f.id, attempts, backoffDelayMs(attempts, { baseDelayMs: this.o.retryBaseMs, maxDelayMs: this.o.retryMaxMs }));
       }
@@ -64,9 +64,9 @@ export class FollowupRunner {
     }
   }
 
-  private async giveUp(tx: ClientBase, f: FollowupRow, message: string, attempts: number): Promise<void> {
+  private async giveUp(tx: ClientBase, tenant: Tenant, f: FollowupRow, message: string, attempts: number): Promise<void> {
     await this.store.deleteFollowup(tx, f.id);
-    this.metrics.attachmentsFailed.inc({ type: f.docType });
+    this.metrics.attachmentsFailed.inc({ connection: tenant.connectionId, type: f.docType });
     this.logger.warn('the LNB PDF could not be attached; the document stays exported without it', {
       documentKey: f.documentKey,
       number: f.number,

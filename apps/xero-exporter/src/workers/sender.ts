@@ -246,8 +246,9 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
         if (left === 0) this.idleSince.set(tenant.xeroTenantId, Date.now());
       }
       if (report) {
-        for (const e of report.exported) this.metrics.exported.inc({ type: e.type, outcome: e.outcome });
-        for (const f of report.failed) this.metrics.recordFailed(f.type, f.codes);
+        // A unit is one connection's: its documents count under it.
+        for (const e of report.exported) this.metrics.recordExported(tenant.connectionId, e.type, e.outcome);
+        for (const f of report.failed) this.metrics.recordFailed(tenant.connectionId, f.type, f.codes);
         if (report.lost)
           await this.connections.lost(tenant.connectionId, report.lost).catch((err) => this.logger.error('could not record the lost connection', { err }));
       }

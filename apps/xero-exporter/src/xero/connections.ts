@@ -213,7 +213,7 @@ export class ConnectionService implements OnApplicationBootstrap {
     });
     await this.store.ensureSlots(this.pool, tenant.tenantId, this.o.concurrent);
     this.tokens.prime(connectionId, answer.accessToken, sealed.accessExpiresAt);
-    this.metrics.connectionUp.set({ tenant: tenant.tenantId }, 1);
+    this.metrics.connectionUp.set({ connection: connectionId, tenant: tenant.tenantId }, 1);
     this.logger.info(resumed === undefined ? 'xero connected' : 'xero connection restored: waiting documents resume', {
       connectionId,
       grant,
@@ -267,7 +267,7 @@ export class ConnectionService implements OnApplicationBootstrap {
       return this.store.pendingCount(tx, connectionId);
     });
     this.tokens.forget(connectionId);
-    if (before.xeroTenantId) this.metrics.connectionUp.set({ tenant: before.xeroTenantId }, 0);
+    if (before.xeroTenantId) this.metrics.connectionUp.set({ connection: connectionId, tenant: before.xeroTenantId }, 0);
     this.logger.info('xero disconnected in the Integration Center: documents wait for a connection', {
       connectionId,
       by,
@@ -318,7 +318,7 @@ export class ConnectionService implements OnApplicationBootstrap {
     });
     this.tokens.forget(connectionId);
     if (!announced) return;
-    if (announced.tenant) this.metrics.connectionUp.set({ tenant: announced.tenant }, 0);
+    if (announced.tenant) this.metrics.connectionUp.set({ connection: connectionId, tenant: announced.tenant }, 0);
     this.logger.warn('xero connection lost: documents wait for a reconnection', {
       connectionId,
       reason: loss.reason,

@@ -144,7 +144,7 @@ export class XeroApi {
       } catch (err) {
         ticket.done(Date.now());
         const f = failureOf(err);
-        this.metrics.calls.inc({ endpoint, status: String(f.status) });
+        this.metrics.calls.inc({ connection: tenant.connectionId, endpoint, status: String(f.status) });
         this.observe(tenant, f.headers);
         const kind = classifyStatus(f.status);
         if (kind === 'unauthorized') {
@@ -167,7 +167,7 @@ export class XeroApi {
       }
       ticket.done(Date.now());
       const headers = (answer.response?.headers ?? {}) as Record<string, unknown>;
-      this.metrics.calls.inc({ endpoint, status: String(answer.response?.status ?? 200) });
+      this.metrics.calls.inc({ connection: tenant.connectionId, endpoint, status: String(answer.response?.status ?? 200) });
       this.observe(tenant, headers);
       return answer.body;
     }
