@@ -232,6 +232,14 @@ export class XeroController {
     if (!this.exporter.configured) {
       throw new ServiceUnavailableException('Disconnecting Xero is not set up on this monitor: EXPORTER_INTERNAL_URL and EXPORTER_SERVICE_TOKEN are not set.');
     }
+    // As the exporter last told it: a custom connection or one not connected has nothing to disconnect (the exporter would say so too).
+    const { state } = await xeroConnectionOf(this.pool, connectionId);
+    if (state?.grant === 'client_credentials') {
+      throw new ConflictException(
+        "The Xero exporter uses a Xero custom connection (XERO_GRANT=client_credentials): it is ended in Xero's developer portal, not here.",
+      );
+    }
+    if (state && state.status !== 'connected') throw new ConflictException('This connection is not connected to Xero: there is nothing to disconnect.');
     let done: { tenantName: string | null; xeroTenantId: string | null; waitingDocuments: number };
     try {
       done = await this.exporter.disconnect({ connectionId, by: caller.name });
