@@ -98,8 +98,11 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     );
 
   /** An operator presses "Connect to Xero": the consent link, and the cookie the browser keeps for the callback. */
-  async function start(key = OPERATOR): Promise<{ status: number; authorizeUrl: string; cookie: string; setCookie: string; body: Record<string, unknown> }> {
-    const res = await fetch(`${monitor.url}/api/xero/connect`, { method: 'POST', headers: { 'x-api-key': key } });
+  async function start(
+    key = OPERATOR,
+    query = '',
+  ): Promise<{ status: number; authorizeUrl: string; cookie: string; setCookie: string; body: Record<string, unknown> }> {
+    const res = await fetch(`${monitor.url}/api/xero/connect${query}`, { method: 'POST', headers: { 'x-api-key': key } });
     const body = (await res.json()) as Record<string, unknown>;
     const nonce = cookiesOf(res).get(NONCE_COOKIE);
     return {
@@ -293,7 +296,10 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     expect(exporter.logs.find((l) => l.msg === 'xero disconnected in the Integration Center: documents wait for a connection')).toMatchObject({
       by: 'bootstrap-operator-1',
       atXero: 'disconnected',
+      revoked: true,
     });
+    // A deliberate disconnection is no outage: no "connection up" series left at 0 for the alert.
+    expect(await (await fetch(`${exporter.url}/metrics`)).text()).not.toMatch(/^lnbx_xero_connection_up\{[^}]*connection="default"/m);
 
     // The panel says who, and the connection's own stream records it by that key.
     const told = await waitFor('the monitor told of the disconnection', async () => {
@@ -324,5 +330,31 @@ describe('monitor-api: connecting Xero (an operator, through the exporter and th
     expect(outcomeOf(landed)).toEqual({ connected: true, message: 'Connected to Demo Fashion Ltd.' });
     expect((await row()).disconnected_by).toBeNull();
     await waitFor('the monitor told the connection again', async () => ((await status()).connected ? true : undefined));
+  });
+
+  it('leaves the organisation connected for another brand on it, and takes one of two presses at once', async () => {
+    // Another brand of this deployment connects the same organisation (its own consent, made by the integrator).
+    await setUpConnection(monitor.url, ADMIN, { id: 'other', name: 'Other Brand' });
+    const started = await start(ADMIN, '?connection=other');
+    expect(outcomeOf(await land(await consent(started.authorizeUrl), started.cookie))).toEqual({ connected: true, message: 'Connected to Demo Fashion Ltd.' });
+    const rowOf = async (id: string) =>
+      (await pool.query('select status, xero_tenant_id, refresh_token, disconnected_by from exporter.connections where connection_id = $1', [id])).rows[0];
+    expect((await rowOf('other')).xero_tenant_id).toBe((await rowOf('default')).xero_tenant_id);
+    await waitFor('the monitor told the connection', async () => ((await status()).connected ? true : undefined));
+
+    const press = () => http('POST', `${monitor.url}/api/xero/disconnect`, undefined, { 'x-api-key': OPERATOR });
+    const answers = await Promise.all([press(), press()]);
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 409]);
+    expect(exporter.logs.filter((l) => l.msg === 'xero disconnected in the Integration Center: documents wait for a connection').pop()).toMatchObject({
+      atXero: 'kept_for_others',
+      revoked: false,
+    });
+    // One disconnection told, not two; the other brand stays connected, its consent untouched.
+    const told = await pool.query(
+      "select count(*)::int as n from exporter.events where type = 'XeroConnectionChanged' and data->'payload'->>'change' = 'disconnected'",
+    );
+    expect(told.rows[0].n).toBe(2);
+    expect(await rowOf('other')).toMatchObject({ status: 'connected', disconnected_by: null, refresh_token: expect.any(String) });
+    expect(await rowOf('default')).toMatchObject({ status: 'disconnected', disconnected_by: 'bootstrap-operator-1', refresh_token: null });
   });
 });

@@ -18,7 +18,7 @@ export const exporterServiceTokenOf = (c: Pick<MonitorConfig, 'exporterServiceTo
 export { InternalCallError as ExporterCallError };
 
 /** The exchange waits for Xero twice (token, then /connections), each up to the exporter's XERO_TIMEOUT_MS. */
-const TIMEOUT_MS = { authorizeUrl: 10_000, exchange: 75_000, disconnect: 75_000 } as const;
+const TIMEOUT_MS = { authorizeUrl: 10_000, exchange: 75_000, disconnect: 135_000 } as const;
 
 @Injectable()
 export class ExporterClient {
@@ -43,7 +43,7 @@ export class ExporterClient {
     return this.post('/internal/xero/exchange', body, TIMEOUT_MS.exchange);
   }
 
-  /** Xero is asked up to three times (the access token, /connections, the revocation). */
+  /** Xero is asked up to four times (a token refresh, /connections, the DELETE, the revocation), each up to XERO_TIMEOUT_MS. */
   disconnect(body: { connectionId: string; by: string }): Promise<{ xeroTenantId: string | null; tenantName: string | null; waitingDocuments: number }> {
     return this.post('/internal/xero/disconnect', body, TIMEOUT_MS.disconnect);
   }

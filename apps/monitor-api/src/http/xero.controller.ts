@@ -245,8 +245,11 @@ export class XeroController {
       done = await this.exporter.disconnect({ connectionId, by: caller.name });
     } catch (err) {
       if (err instanceof ExporterCallError && err.status === 409) throw new ConflictException(`${err.message.replace(/\.?$/, '.')}`);
+      // The exporter said Xero did not answer: it changed nothing. No answer at all: it may still have done it.
+      if (err instanceof ExporterCallError && err.status === 503)
+        throw new ServiceUnavailableException(`Nothing was disconnected: ${err.message.replace(/\.?$/, '')}.`);
       throw new ServiceUnavailableException(
-        `Nothing was disconnected: ${err instanceof ExporterCallError ? err.message.replace(/\.?$/, '') : 'the Xero exporter did not answer'}. Try again.`,
+        'The Xero exporter did not answer in time: the organisation may have been disconnected all the same. The panel shows the state in a moment; press again if it still says connected.',
       );
     }
     const organisation = done.tenantName || done.xeroTenantId;

@@ -39,7 +39,7 @@ export class ExporterHandlers {
   @EventPattern(ConnectionChanged.definition.topic)
   async onConnectionChanged(@Payload() env: EventEnvelope<ConnectionChanged.Value>): Promise<void> {
     await this.outbox.once(CONNECTIONS_CONSUMER, env.eventId, (tx) => this.statuses.learn(tx, env.payload.connection));
-    this.wakeups.workArrived();
+    this.wakeups.connectionChanged();
   }
 }
 

@@ -146,9 +146,10 @@ export class ExporterStore {
     },
   ): Promise<void> {
     await db.query(
-      `insert into ${S}.connections (connection_id, grant_type, status, reason, xero_tenant_id, tenant_name, access_token, access_expires_at, refresh_token, connected_at, updated_at, paused_until, pause_reason)
+      `insert into ${S}.connections as c (connection_id, grant_type, status, reason, xero_tenant_id, tenant_name, access_token, access_expires_at, refresh_token, connected_at, updated_at, paused_until, pause_reason)
        values ($1, $2, 'connected', null, $3, $4, $5, $6, $7, now(), now(), null, null)
        on conflict (connection_id) do update set grant_type = excluded.grant_type, status = 'connected', reason = null, disconnected_by = null,
+         short_code = case when c.xero_tenant_id = excluded.xero_tenant_id then c.short_code end,
          xero_tenant_id = excluded.xero_tenant_id, tenant_name = excluded.tenant_name, access_token = excluded.access_token,
          access_expires_at = excluded.access_expires_at, refresh_token = excluded.refresh_token, connected_at = now(), updated_at = now(),
          paused_until = null, pause_reason = null, reference_published_at = null`,
@@ -184,15 +185,44 @@ export class ExporterStore {
   }
 
   /**
-   * Disconnected on purpose (someone pressed "Disconnect"): its tokens, revoked at Xero, are dropped; the
-   * organisation stays named, as the one it was connected to.
+   * "Disconnect" begins: marked on the connection as it is (still connected, the same connection as read), so no
+   * loss is told meanwhile and a second press finds it taken. False when it is not that connection any more.
    */
-  async markDisconnectedBy(db: Db, connectionId: string, by: string, reason: string): Promise<void> {
-    await db.query(
-      `update ${S}.connections set status = 'disconnected', reason = $3, disconnected_by = $2, access_token = null, access_expires_at = null,
-         refresh_token = null, updated_at = now() where connection_id = $1`,
-      [connectionId, by, reason],
+  async markDisconnecting(db: Db, connectionId: string, by: string, connectedAt: Date): Promise<boolean> {
+    const r = await db.query(
+      `update ${S}.connections set disconnected_by = $2 where connection_id = $1 and status = 'connected' and date_trunc('milliseconds', connected_at) = $3 and disconnected_by is null`,
+      [connectionId, by, connectedAt],
     );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  /** Xero did not answer: the connection stays as it was. Without an id: every mark an instance left when it stopped mid-way. */
+  async clearDisconnecting(db: Db, connectionId?: string): Promise<void> {
+    await db.query(`update ${S}.connections set disconnected_by = null where ($1::text is null or connection_id = $1) and status = 'connected'`, [
+      connectionId ?? null,
+    ]);
+  }
+
+  /**
+   * Disconnected on purpose: its tokens, revoked or no longer of use at Xero, are dropped; the organisation stays
+   * named, as the one it was connected to. False when a new connection replaced the one being disconnected.
+   */
+  async markDisconnectedBy(db: Db, connectionId: string, by: string, reason: string, connectedAt: Date): Promise<boolean> {
+    const r = await db.query(
+      `update ${S}.connections set status = 'disconnected', reason = $3, disconnected_by = $2, access_token = null, access_expires_at = null,
+         refresh_token = null, updated_at = now() where connection_id = $1 and status = 'connected' and date_trunc('milliseconds', connected_at) = $4`,
+      [connectionId, by, reason, connectedAt],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  /** The organisations the other connections are connected to now. */
+  async tenantsConnectedExcept(db: Db, connectionId: string): Promise<Set<string>> {
+    const { rows } = await db.query<{ t: string }>(
+      `select distinct xero_tenant_id as t from ${S}.connections where connection_id <> $1 and status = 'connected' and xero_tenant_id is not null`,
+      [connectionId],
+    );
+    return new Set(rows.map((r) => r.t));
   }
 
   /**

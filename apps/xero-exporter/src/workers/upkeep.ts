@@ -82,7 +82,10 @@ export class UpkeepWorker implements OnApplicationBootstrap, BeforeApplicationSh
       for (const connectionId of await this.store.knownConnections(this.pool)) await this.connections.ensureClientCredentials(connectionId);
     }
     for (const c of await this.store.connections(this.pool)) {
-      if (c.xeroTenantId) this.metrics.connectionUp.set({ connection: c.connectionId, tenant: c.xeroTenantId }, c.status === 'connected' ? 1 : 0);
+      // One disconnected on purpose has no series: the "connection lost" alert is for outages.
+      if (c.xeroTenantId && !(c.status === 'disconnected' && c.disconnectedBy)) {
+        this.metrics.connectionUp.set({ connection: c.connectionId, tenant: c.xeroTenantId }, c.status === 'connected' ? 1 : 0);
+      }
       if (c.status === 'connected' && c.xeroTenantId) {
         await this.store.ensureSlots(this.pool, c.xeroTenantId, this.o.concurrent);
         await this.refreshReference(c);

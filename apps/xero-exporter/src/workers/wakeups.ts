@@ -14,6 +14,15 @@ export class Wakeups {
     this.sender.wake();
   }
 
+  /**
+   * A connection was created, paused, resumed or removed in monitor-api: the sender takes it up or leaves it at
+   * once, and the upkeep tells a new one's Xero state (the panel says "not connected" rather than nothing).
+   */
+  connectionChanged(): void {
+    this.upkeep.wake();
+    this.sender.wake();
+  }
+
   /** A connection was made or came back: its reference data is published and sending resumes at once. */
   connected(): void {
     this.upkeep.wake();

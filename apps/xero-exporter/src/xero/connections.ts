@@ -12,19 +12,22 @@ import type { ClientBase, Pool } from 'pg';
 import { connectionChangedEvent, connectionLostEvent, connectionRestoredEvent, connectionState, connectionStream, sameConnectionState } from '../domain/events';
 import { CODES, lossCode } from '../domain/xero-errors';
 import { ExporterMetrics } from '../metrics';
-import { ExporterStore, type GrantType, type Transact, TRANSACT } from '../store/exporter-store';
+import { type ConnectionRow, ExporterStore, type GrantType, type Transact, TRANSACT } from '../store/exporter-store';
 import { Wakeups } from '../workers/wakeups';
-import { IdentityError, type Loss, XeroCallError } from './errors';
+import { ConnectionLostError, IdentityError, type Loss, XeroCallError } from './errors';
 import { authEventIdOf, type TokenAnswer, XeroIdentity, type XeroTenantConnection } from './identity';
 import { TokenService } from './tokens';
 
 export const CONNECTION_OPTIONS = Symbol('ConnectionOptions');
 
-/** What "Disconnect" did: at Xero (or found done there already), and how many documents now wait. */
+/**
+ * What "Disconnect" did at Xero (removed, found gone already, or left for another connection here on the same
+ * organisation), and how many documents now wait.
+ */
 export interface Disconnected {
   xeroTenantId: string | null;
   tenantName: string | null;
-  atXero: 'disconnected' | 'gone_already';
+  atXero: 'disconnected' | 'gone_already' | 'kept_for_others';
   waitingDocuments: number;
 }
 
@@ -81,6 +84,8 @@ export class ConnectionService implements OnApplicationBootstrap {
   private readonly checked = new Set<string>();
 
   async onApplicationBootstrap(): Promise<void> {
+    // A "Disconnect" cut short by a stop: the connection is still connected, and may be disconnected again.
+    await this.store.clearDisconnecting(this.pool);
     await this.announceKnown();
   }
 
@@ -227,55 +232,92 @@ export class ConnectionService implements OnApplicationBootstrap {
   }
 
   /**
-   * "Disconnect" pressed in the Integration Center: the organisation is disconnected at Xero (DELETE
-   * /connections/{id}) and the consent revoked, then the tokens are dropped here and XeroConnectionChanged
-   * (`disconnected`) says who did it. Its documents wait, as after a loss, until someone connects again.
-   * Xero not answering changes nothing (IdentityError `unavailable`: press again); a consent Xero no longer
-   * knows (revoked from inside Xero) is disconnected here all the same.
+   * "Disconnect" pressed in the Integration Center. The row is marked first (`disconnected_by`, still
+   * connected), so a call failing meanwhile is not told as a loss and a second press is refused. Then, at Xero:
+   * this consent's entry of the organisation is removed (DELETE /connections/{id}), unless another connection
+   * here is connected to the same organisation (Xero keeps one entry per user and organisation: it is theirs
+   * too); the refresh token is revoked only when what the token still reaches is no other connection's organisation,
+   * since Xero's revocation ends every connection the same user gave the app (another brand's included). Then the tokens are dropped and
+   * XeroConnectionChanged (`disconnected`, `by`) tells who did it; documents wait until someone connects again.
+   * Xero not answering clears the mark and changes nothing (IdentityError `unavailable`: press again); a
+   * consent already gone at Xero (revoked from inside Xero) is disconnected here all the same.
    */
   async disconnect(connectionId: string, by: string): Promise<Disconnected | 'not_connected' | 'custom_connection'> {
     const before = await this.store.connection(this.pool, connectionId);
-    if (before?.status !== 'connected') return 'not_connected';
-    if (before.grantType === 'client_credentials') return 'custom_connection';
-    let atXero: Disconnected['atXero'] = 'disconnected';
+    if (before?.status === 'connected' && before.grantType === 'client_credentials') return 'custom_connection';
+    if (!before?.connectedAt || !(await this.store.markDisconnecting(this.pool, connectionId, by, before.connectedAt))) return 'not_connected';
+    let atXero: Disconnected['atXero'];
+    let revoke: boolean;
     try {
-      const access = await this.tokens.accessToken(connectionId);
-      const listed = (await this.identity.connections(access)).find((c) => c.tenantId === before.xeroTenantId);
-      atXero = listed && (await this.identity.disconnect(access, listed.id)) ? 'disconnected' : 'gone_already';
+      ({ atXero, revoke } = await this.disconnectAtXero(before));
     } catch (err) {
+      await this.store.clearDisconnecting(this.pool, connectionId);
       if ((err instanceof IdentityError && err.kind === 'unavailable') || err instanceof XeroCallError) {
         throw new IdentityError('unavailable', `Xero did not answer, so nothing was disconnected: try again (${(err as Error).message})`);
       }
-      // The token is refused or the consent is gone: Xero no longer lets the app in, which is what was asked.
-      atXero = 'gone_already';
+      throw err;
     }
     // Read after the access token: getting it may have rotated the refresh token.
     const now = await this.store.connection(this.pool, connectionId);
-    const refresh = now ? this.tokens.refreshTokenOf(now) : null;
+    const refresh = revoke && now ? this.tokens.refreshTokenOf(now) : null;
     if (refresh) {
       await this.identity.revoke(refresh).catch((err: Error) =>
-        // Disconnected at Xero already: the consent left is one the app no longer uses, and Xero ends it in 60 days unused.
+        // Disconnected at Xero already: the consent left reaches nothing, and Xero ends it after 60 days unused.
         this.logger.warn('xero consent not revoked after the disconnection', { connectionId, reason: err.message }),
       );
     }
     const reason = `disconnected in the Integration Center by ${by}`;
     const waitingDocuments = await this.transact(async (tx) => {
       await this.store.lockConnection(tx, connectionId);
-      await this.store.markDisconnectedBy(tx, connectionId, by, reason);
+      if (!(await this.store.markDisconnectedBy(tx, connectionId, by, reason, before.connectedAt!))) return undefined;
       const state = connectionState(await this.store.connection(tx, connectionId), this.o.grant);
       await this.outbox.append(tx, connectionStream(connectionId), [connectionChangedEvent(connectionId, 'disconnected', state)]);
       return this.store.pendingCount(tx, connectionId);
     });
+    // Connected again meanwhile (another consent): that connection stands.
+    if (waitingDocuments === undefined) return 'not_connected';
     this.tokens.forget(connectionId);
-    if (before.xeroTenantId) this.metrics.connectionUp.set({ connection: connectionId, tenant: before.xeroTenantId }, 0);
+    // A deliberate disconnection is not an outage: no series left at 0 for the "connection lost" alert.
+    if (before.xeroTenantId) this.metrics.connectionUp.remove({ connection: connectionId, tenant: before.xeroTenantId });
     this.logger.info('xero disconnected in the Integration Center: documents wait for a connection', {
       connectionId,
       by,
       xeroTenantId: before.xeroTenantId,
       atXero,
+      revoked: Boolean(refresh),
       waitingDocuments,
     });
     return { xeroTenantId: before.xeroTenantId, tenantName: before.tenantName, atXero, waitingDocuments };
+  }
+
+  /**
+   * The DELETE at Xero, and whether revoking the refresh token can touch nothing another connection here uses:
+   * what the token still reaches after the DELETE (other organisations of the same consent, or of the same Xero
+   * user) may be another brand's.
+   */
+  private async disconnectAtXero(c: ConnectionRow): Promise<{ atXero: Disconnected['atXero']; revoke: boolean }> {
+    let access: string;
+    try {
+      access = await this.tokens.accessToken(c.connectionId);
+    } catch (err) {
+      // The consent is gone already (refused refresh token): Xero no longer lets the app in, which is what was asked.
+      if (err instanceof ConnectionLostError) return { atXero: 'gone_already', revoke: false };
+      throw err;
+    }
+    try {
+      const list = await this.identity.connections(access);
+      const ours = list.filter((e) => e.tenantId === c.xeroTenantId);
+      const entry = ours.find((e) => e.authEventId === authEventIdOf(access)) ?? ours[0];
+      const usedByOthers = await this.store.tenantsConnectedExcept(this.pool, c.connectionId);
+      let atXero: Disconnected['atXero'] = 'gone_already';
+      if (entry && c.xeroTenantId && usedByOthers.has(c.xeroTenantId)) atXero = 'kept_for_others';
+      else if (entry) atXero = (await this.identity.disconnect(access, entry.id)) ? 'disconnected' : 'gone_already';
+      const left = list.filter((e) => !(atXero === 'disconnected' && e.id === entry?.id));
+      return { atXero, revoke: left.every((e) => !usedByOthers.has(e.tenantId)) };
+    } catch (err) {
+      if (err instanceof IdentityError && err.kind !== 'unavailable') return { atXero: 'gone_already', revoke: false };
+      throw err;
+    }
   }
 
   /**
@@ -288,8 +330,8 @@ export class ConnectionService implements OnApplicationBootstrap {
     const announced = await this.transact(async (tx) => {
       await this.store.lockConnection(tx, connectionId);
       const row = await this.store.connection(tx, connectionId);
-      // Someone disconnected it on purpose: a call made just before failing now is no news.
-      if (row?.status === 'disconnected' && row.disconnectedBy) return undefined;
+      // Someone is disconnecting it, or did, on purpose: a call failing meanwhile or after is no news.
+      if (row?.disconnectedBy) return undefined;
       const changed = await this.store.markDisconnected(tx, connectionId, row?.grantType ?? this.o.grant, loss.reason);
       if (!changed) {
         if (row?.reason !== loss.reason) {

@@ -97,7 +97,7 @@ export class XeroIdentity {
       throw new IdentityError('unavailable', `Xero's /connections did not answer (${(err as Error).name})`);
     }
     if (res.status === 404) return false;
-    if (res.status === 401) throw new IdentityError('unauthorized', "Xero's /connections refused the access token");
+    if (res.status === 401 || res.status === 403) throw new IdentityError('unauthorized', `Xero's /connections refused the access token (HTTP ${res.status})`);
     if (!res.ok) throw new IdentityError('unavailable', `Xero's /connections answered ${res.status}`);
     return true;
   }
