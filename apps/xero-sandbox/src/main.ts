@@ -1,7 +1,7 @@
 // Runs the Xero sandbox as a process for the demo and manual rehearsal; all behaviour lives in the lib.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startXeroSandbox } from '@lnbx/xero-sandbox';
+import { DEFAULT_TENANTS, DEMO_FASHION_UK, startXeroSandbox, type TenantSeed } from '@lnbx/xero-sandbox';
 
 function fail(message: string): never {
   process.stderr.write(`${JSON.stringify({ level: 'error', msg: message })}\n`);
@@ -29,6 +29,23 @@ function specPath(): string | null {
   return candidates.find((p) => fs.existsSync(p)) ?? null;
 }
 
+/**
+ * The seeded organisations, and XERO_SANDBOX_EXTRA_ORGANISATIONS more like Demo Fashion Ltd (its chart, tax
+ * rates and currencies) named "Demo Fashion Ltd 01", "Demo Fashion Ltd 02"...: many brands on one app
+ * (bench:tenants). Their ids are stable, derived from the names as the seeded ones' are.
+ */
+function organisations(): TenantSeed[] | undefined {
+  const extra = numberEnv('XERO_SANDBOX_EXTRA_ORGANISATIONS', 0);
+  if (!Number.isInteger(extra) || extra > 500) fail(`XERO_SANDBOX_EXTRA_ORGANISATIONS must be a whole number up to 500, got "${extra}"`);
+  if (extra === 0) return undefined;
+  const width = Math.max(2, String(extra).length);
+  const copies = Array.from({ length: extra }, (_, i): TenantSeed => {
+    const name = `${DEMO_FASHION_UK.name} ${String(i + 1).padStart(width, '0')}`;
+    return { ...DEMO_FASHION_UK, name, legalName: name };
+  });
+  return [...DEFAULT_TENANTS, ...copies];
+}
+
 async function main(): Promise<void> {
   const timeScale = numberEnv('XERO_SANDBOX_TIME_SCALE', 1);
   if (timeScale === 0) fail('XERO_SANDBOX_TIME_SCALE must be greater than 0');
@@ -43,6 +60,7 @@ async function main(): Promise<void> {
       authorizationCode: process.env.XERO_SANDBOX_AUTHCODE_CLIENT_SECRET || undefined,
     },
     stateFile: process.env.XERO_SANDBOX_STATE_FILE || undefined,
+    tenants: organisations(),
     timeScale,
     limits: process.env.XERO_SANDBOX_LIMITS !== 'off',
     specPath: specPath(),

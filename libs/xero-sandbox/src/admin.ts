@@ -60,6 +60,7 @@ export function createAdmin(ctx: SandboxContext): SandboxAdmin {
     },
     contacts: (tenantId) => [...ctx.tenant(tenantId).contacts.values()].map(renderContact),
     calls: (filter) => ctx.calls.query(filter),
+    callTimes: (tenantId) => ctx.calls.callTimes(tenantId),
     inFlight: (tenantId) => limiter.inFlight(tenantId),
     reset: () => {
       ctx.reseed();

@@ -1,5 +1,5 @@
 export { startXeroSandbox } from './sandbox';
-export type { XeroSandbox, XeroSandboxOptions, SandboxAdmin, SandboxTenant, TokenSet, CallRecord, CallStats, Clock } from './sandbox';
+export type { XeroSandbox, XeroSandboxOptions, SandboxAdmin, SandboxTenant, TokenSet, CallRecord, CallStats, Clock, TenantCallTimes } from './sandbox';
 export { XERO_LIMITS } from './limits';
 export type { Limits, LimitProblem } from './limits';
 export type { FaultRule, FaultRuleInput, FaultKind } from './faults';

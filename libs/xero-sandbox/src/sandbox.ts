@@ -15,7 +15,7 @@ import { arrive, BAD_REQUEST, errorHandler, notFound, ROUTER_OPTIONS, send, send
 import type { OAuthClient } from './oauth';
 import type { TokenSet, XeroSandbox, XeroSandboxOptions } from './types';
 
-export type { CallRecord, CallStats, Clock, SandboxAdmin, SandboxTenant, TokenSet, XeroSandbox, XeroSandboxOptions } from './types';
+export type { CallRecord, CallStats, Clock, SandboxAdmin, SandboxTenant, TenantCallTimes, TokenSet, XeroSandbox, XeroSandboxOptions } from './types';
 
 const API_PREFIX = '/api.xro/2.0';
 /** "/__admin/" and below; "/__admin" itself has never been the admin API. */

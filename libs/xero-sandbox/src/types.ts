@@ -68,6 +68,13 @@ export interface CallRecord {
   replayed?: boolean;
 }
 
+/** One organisation's calls in the order they ended: `at` when each arrived (epoch ms), `ms` how long it took. */
+export interface TenantCallTimes {
+  /** Older calls no longer kept (past 10,000 per organisation). */
+  dropped: number;
+  calls: { at: number; ms: number; status: number; method: string; path: string; reason?: string }[];
+}
+
 export interface CallStats {
   total: number;
   byStatus: Record<string, number>;
@@ -95,6 +102,8 @@ export interface SandboxAdmin {
   creditNotes(tenantId: string): Record<string, unknown>[];
   contacts(tenantId: string): Record<string, unknown>[];
   calls(filter?: { tenantId?: string; limit?: number }): { stats: CallStats; recent: CallRecord[] };
+  /** Every organisation's calls (or one's): when each arrived, how long it took, its answer. */
+  callTimes(tenantId?: string): Record<string, TenantCallTimes>;
   inFlight(tenantId: string): number;
   /** Back to the seeded tenants, no documents, no faults, no calls, fresh limits. Tokens stay valid. */
   reset(): void;

@@ -84,6 +84,9 @@ export function adminRouter(ctx: SandboxContext, admin: SandboxAdmin, access: Ad
     const q = arrival(req).url.searchParams;
     ok(res, admin.calls({ tenantId: q.get('tenantId') ?? undefined, limit: Number(q.get('limit') ?? 200) }));
   });
+  router.get(andBelow('/call-times'), onlyGet, (req, res) => {
+    ok(res, admin.callTimes(arrival(req).url.searchParams.get('tenantId') ?? undefined));
+  });
   router.post(andBelow('/reset'), (_req, res) => {
     admin.reset();
     ok(res);
