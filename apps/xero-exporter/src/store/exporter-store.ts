@@ -332,12 +332,6 @@ export class ExporterStore {
     if (keys.length) await tx.query(`select 1 from ${S}.pending where document_key = any($1) order by document_key for update`, [keys]);
   }
 
-  /** The connections with documents due now (a sender could claim them). */
-  async connectionsWithDueWork(db: Db): Promise<Set<string>> {
-    const { rows } = await db.query<{ connection_id: string }>(`select distinct connection_id from ${S}.pending where next_attempt_at <= now()`);
-    return new Set(rows.map((r) => r.connection_id));
-  }
-
   async pendingCount(db: Db, connectionId: string): Promise<number> {
     const { rows } = await db.query(`select count(*)::int as n from ${S}.pending where connection_id = $1`, [connectionId]);
     return rows[0].n;
