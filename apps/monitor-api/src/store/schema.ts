@@ -7,7 +7,7 @@
 export const SCHEMA = 'monitor';
 
 /** The last of apps/monitor-api/migrations: the service (and its commands) refuse to start until the schema has it. */
-export const REQUIRED_MIGRATION = '0007_connection-scope';
+export const REQUIRED_MIGRATION = '0008_xero-disconnected';
 
 export const READ_MODEL_TABLES = [
   'runs',
