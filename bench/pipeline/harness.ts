@@ -134,6 +134,23 @@ const ROOT = path.basename(UP) === 'dist' ? path.dirname(UP) : UP;
  * real CLI (a copy of the migrated template, as the tests get theirs) and topics of their own; returns
  * once the exporter is connected to Xero and its reference data has reached the mapper.
  */
+/**
+ * What a bench run leaves behind, removed: its services stopped, its client closed, its topics deleted (repeated
+ * runs would fill the broker) and its database dropped.
+ */
+export async function tearDown(run: { started: SpawnedService[]; pg: Client; kafka: Kafka; prefix: string; db: { drop(): Promise<void> } }): Promise<void> {
+  await Promise.all(run.started.map((s) => s.stop()));
+  await run.pg.end().catch(() => undefined);
+  const admin = run.kafka.admin();
+  await admin
+    .connect()
+    .then(() => admin.listTopics())
+    .then((topics) => admin.deleteTopics({ topics: topics.filter((t) => t.startsWith(run.prefix)), timeout: 60_000 }))
+    .catch((err: unknown) => console.error(`the bench's topics (${run.prefix}*) could not be deleted: ${(err as Error).message}`));
+  await admin.disconnect().catch(() => undefined);
+  await run.db.drop();
+}
+
 export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   // The broker KAFKA_BROKERS names (the project's, 127.0.0.1:19092, by default), started if it does not answer.
   const kafkaPort = kafkaBrokers()[0].split(':').pop()!;
@@ -146,19 +163,7 @@ export async function startPipeline(o: PipelineOptions): Promise<Pipeline> {
   const prefix = uniqueTopicPrefix(o.label.replace(/_/g, '-'));
   const kafka = new Kafka({ clientId: `${o.label}-bench`, brokers: kafkaBrokers(), logLevel: logLevel.NOTHING });
   const pg = new Client({ connectionString: db.url });
-  const stop = async (): Promise<void> => {
-    await Promise.all(started.map((s) => s.stop()));
-    await pg.end().catch(() => undefined);
-    const admin = kafka.admin();
-    // A run leaves its events on the broker: deleted, so repeated runs do not fill it.
-    await admin
-      .connect()
-      .then(() => admin.listTopics())
-      .then((topics) => admin.deleteTopics({ topics: topics.filter((t) => t.startsWith(prefix)), timeout: 60_000 }))
-      .catch((err: unknown) => console.error(`the bench's topics (${prefix}*) could not be deleted: ${(err as Error).message}`));
-    await admin.disconnect().catch(() => undefined);
-    await db.drop();
-  };
+  const stop = (): Promise<void> => tearDown({ started, pg, kafka, prefix, db });
   try {
     const spawned = async (app: string, env: Record<string, string>, readyMessage?: string): Promise<SpawnedService> => {
       const s = await spawnService(app, { ...TEST_KAFKA_ENV, ...env }, { fromDist: true, timeoutMs: 120_000, ...(readyMessage ? { readyMessage } : {}) });

@@ -39,7 +39,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { Client } from 'pg';
-import { arg, loadAverage, round, sandboxAdmin } from '../pipeline/harness';
+import { arg, loadAverage, round, sandboxAdmin, tearDown } from '../pipeline/harness';
 
 const UP = path.resolve(__dirname, '../../..');
 const ROOT = path.basename(UP) === 'dist' ? path.dirname(UP) : UP;
@@ -460,17 +460,7 @@ async function main(): Promise<void> {
       }),
     );
   } finally {
-    await Promise.all(started.map((s) => s.stop()));
-    await pg.end().catch(() => undefined);
-    const admin = kafka.admin();
-    // A run leaves its events on the broker: deleted, so repeated runs do not fill it.
-    await admin
-      .connect()
-      .then(() => admin.listTopics())
-      .then((topics) => admin.deleteTopics({ topics: topics.filter((t) => t.startsWith(prefix)), timeout: 60_000 }))
-      .catch((err: unknown) => console.error(`the bench's topics (${prefix}*) could not be deleted: ${(err as Error).message}`));
-    await admin.disconnect().catch(() => undefined);
-    await db.drop();
+    await tearDown({ started, pg, kafka, prefix, db });
   }
 }
 
