@@ -153,10 +153,12 @@ describe('monitor-api', () => {
     });
 
     it('shows the run with its outcome and document counts', async () => {
-      const r = await waitFor('the run to be complete with its three outcomes', async () => {
+      const r = await waitFor('the run to be complete with its trigger and three outcomes', async () => {
         const res = await get<{ status: string; documents: Record<string, number>; trigger: string }>(`/api/runs/${run.runId}`);
         const d = res.body.documents;
-        return res.body.status === 'completed' && d.exported === 1 && d.rejected === 1 && d.failed === 1 ? res.body : undefined;
+        return res.body.status === 'completed' && res.body.trigger === 'schedule' && d.exported === 1 && d.rejected === 1 && d.failed === 1
+          ? res.body
+          : undefined;
       });
       expect(r).toMatchObject({ trigger: 'schedule', documents: { total: 3, exported: 1, rejected: 1, failed: 1 } });
       const list = await get<{ runs: { runId: string }[] }>('/api/runs?flow=invoices&status=completed');
