@@ -76,14 +76,14 @@ describe('schema migrations (npm run migrate)', () => {
 
   it('migrates a fresh database, records each migration once, and a second run changes nothing', async () => {
     const first = await cli(fresh, 'up');
-    expect(first.stdout).toMatch(/exporter: 0006_disconnected-by/);
+    expect(first.stdout).toMatch(/exporter: 0008_app-pace/);
     expect(first.stdout).toMatch(/mapper: 0001_streams-per-connection/);
     const again = await cli(fresh, 'up');
     expect(again.stdout).toMatch(/is up to date/);
     const status = await cli(fresh, 'status');
     expect(status.stdout.trim().split('\n')).toEqual(['poller: up to date', 'mapper: up to date', 'exporter: up to date', 'monitor: up to date']);
     const recorded = await query<{ n: number }>(fresh, 'select count(*)::int as n from exporter.pgmigrations');
-    expect(recorded[0].n).toBe(6);
+    expect(recorded[0].n).toBe(7);
   });
 
   it("migrates the previous release's database to the same schema, keeping its data", async () => {
@@ -142,12 +142,15 @@ describe('schema migrations (npm run migrate)', () => {
   it("undoes each owner's last migration and does it again", async () => {
     const shapeBefore = await shape(fresh);
     await cli(fresh, 'down');
-    // The poller's last (0005_connections) gave its runs their connection, the exporter's (0006_disconnected-by) its
-    // connections who disconnected them: undone, neither column is there.
+    // The poller's last (0005_connections) gave its runs their connection, the exporter's (0008_app-pace) kept each
+    // organisation's pace through the app's budget: undone, neither is there.
     const column = (schema: string, table: string, name: string) =>
       `select count(*)::int from information_schema.columns where table_schema = '${schema}' and table_name = '${table}' and column_name = '${name}'`;
     expect(
-      await query(fresh, `select (${column('exporter', 'connections', 'disconnected_by')}) as e, (${column('poller', 'runs', 'connection_id')}) as p`),
+      await query(
+        fresh,
+        `select (select count(*)::int from information_schema.tables where table_schema = 'exporter' and table_name = 'app_pace') as e, (${column('poller', 'runs', 'connection_id')}) as p`,
+      ),
     ).toEqual([{ e: 0, p: 0 }]);
     const status = await cli(fresh, 'status').catch((err: { code: number; stdout: string }) => err);
     expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0008_xero-disconnected') });

@@ -263,6 +263,18 @@ export class ExporterConfig extends ServiceConfig {
   @Min(1)
   xeroAppLimitPerMinute = 10_000;
 
+  /**
+   * Units of work at once across every organisation (each holds a database connection of the sender's pool while
+   * it runs; at least XERO_LIMIT_CONCURRENT + 2). When the app's budget sets the organisations' pace, a unit
+   * waits for its organisation's turn between calls: with fewer connections than organisations at work, the
+   * ones that got a connection first make more calls (bench:tenants). Each is a PostgreSQL connection.
+   */
+  @Env('XERO_SENDER_CONNECTIONS')
+  @IsInt()
+  @Min(3)
+  @Max(200)
+  xeroSenderConnections = 24;
+
   /** How often the sender looks for due work when nothing wakes it. */
   @Env('XERO_SENDER_INTERVAL_MS')
   @IsInt()

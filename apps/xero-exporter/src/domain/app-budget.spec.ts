@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { admitAppCall, type AppUsage, fairShares, rollingCount } from './app-budget';
 
 const MINUTE = 60_000;
+const NOW = 1_000 * MINUTE;
 const usage = (entries: Record<string, Partial<AppUsage>>) =>
   new Map(Object.entries(entries).map(([id, u]) => [id, { calls: 0, previousCalls: 0, active: true, ...u }]));
 
@@ -64,50 +65,85 @@ describe('fairShares (max-min fair)', () => {
 describe('admitAppCall', () => {
   const rule = { limit: 100, perTenant: 60 };
 
-  it('lets an organisation alone use up to its own limit', () => {
-    expect(admitAppCall(rule, usage({ a: { calls: 59 } }), 'a', 0.5, MINUTE)).toEqual({ ok: true });
-    expect(admitAppCall(rule, usage({ a: { calls: 60 } }), 'a', 0.5, MINUTE)).toMatchObject({ ok: false, share: 60 });
+  /** Organisations asking every `askers[t]` ms for `until` ms of a simulated clock: admitted calls counted and paced, windows rolled. */
+  function simulate(r: typeof rule, askers: Record<string, number>, until: number): Record<string, number[]> {
+    const counts = usage(Object.fromEntries(Object.keys(askers).map((t) => [t, {}])));
+    const at: Record<string, number[]> = Object.fromEntries(Object.keys(askers).map((t) => [t, []]));
+    const tenants = Object.keys(askers);
+    for (let now = 0; now < until; now += 100) {
+      if (now % MINUTE === 0) for (const u of counts.values()) [u.previousCalls, u.calls] = [u.calls, 0];
+      // Who asks first goes round, as units of work come and go.
+      const turn = (now / 100) % tenants.length;
+      for (const t of [...tenants.slice(turn), ...tenants.slice(0, turn)]) {
+        if (now % askers[t] !== 0) continue;
+        const d = admitAppCall(r, counts, t, (now % MINUTE) / MINUTE, MINUTE, now);
+        if (!d.ok) continue;
+        counts.get(t)!.calls++;
+        counts.get(t)!.paceAt = d.paceAt;
+        at[t].push(now);
+      }
+    }
+    return at;
+  }
+  /** Each organisation's calls in each minute-long stretch, a quarter-minute apart, after the first half-minute. */
+  const perStretch = (at: Record<string, number[]>, until: number) =>
+    Array.from({ length: Math.floor((until - 1.5 * MINUTE) / (MINUTE / 4)) + 1 }, (_, i) => MINUTE / 2 + (i * MINUTE) / 4).map((from) =>
+      Object.values(at).map((calls) => calls.filter((x) => x >= from && x < from + MINUTE).length),
+    );
+
+  it('lets an organisation alone call as its own limits allow: the app does not pace it', () => {
+    expect(admitAppCall(rule, usage({ a: { calls: 59, paceAt: NOW + 5000 } }), 'a', 0.5, MINUTE, NOW)).toEqual({ ok: true, paceAt: NOW });
+    expect(admitAppCall(rule, usage({ a: { calls: 99 } }), 'a', 0.5, MINUTE, NOW)).toEqual({ ok: true, paceAt: NOW });
   });
 
-  it('stops a busy organisation at its fair share as soon as another one has work, so the other one is served', () => {
-    const busy = usage({ a: { calls: 50 }, b: { calls: 0 } });
-    expect(admitAppCall(rule, busy, 'a', 0.5, MINUTE)).toMatchObject({ ok: false, share: 50 });
-    expect(admitAppCall(rule, busy, 'b', 0.5, MINUTE)).toEqual({ ok: true });
+  it('paces a busy organisation at its fair share as soon as another one has work, so the other one is served', () => {
+    // Two with work: 50 a minute each, one every 1.2 s. a called 0.5 s ago: its next call is due in 0.7 s.
+    const busy = usage({ a: { calls: 50, paceAt: NOW + 700 }, b: { calls: 0 } });
+    expect(admitAppCall(rule, busy, 'a', 0.5, MINUTE, NOW)).toEqual({ ok: false, share: 50, waitMs: 700 });
+    expect(admitAppCall(rule, busy, 'b', 0.5, MINUTE, NOW)).toEqual({ ok: true, paceAt: NOW + 1200 });
   });
 
   it('counts a newcomer that asks for the first time, even before it ever called', () => {
-    const alone = usage({ a: { calls: 50 } });
-    // b asks: it is one of two with work, so a's share is now half.
-    expect(admitAppCall(rule, alone, 'b', 0.5, MINUTE)).toEqual({ ok: true });
-    expect(admitAppCall(rule, usage({ a: { calls: 50 }, b: {} }), 'a', 0.5, MINUTE)).toMatchObject({ ok: false, share: 50 });
+    expect(admitAppCall(rule, usage({ a: { calls: 50 } }), 'b', 0.5, MINUTE, NOW)).toEqual({ ok: true, paceAt: NOW + MINUTE / 50 });
   });
 
   it("gives an idle organisation's share to the others once it stops asking", () => {
-    expect(admitAppCall(rule, usage({ a: { calls: 55 }, b: { active: false, previousCalls: 10 } }), 'a', 0.9, MINUTE)).toEqual({ ok: true });
+    const d = admitAppCall(rule, usage({ a: { calls: 55, paceAt: NOW + 900 }, b: { active: false, previousCalls: 10 } }), 'a', 0.9, MINUTE, NOW);
+    expect(d).toEqual({ ok: true, paceAt: NOW });
   });
 
-  it('never lets the app as a whole go over its limit', () => {
-    expect(admitAppCall({ limit: 100, perTenant: 100 }, usage({ a: { calls: 40 }, b: { calls: 60, active: false } }), 'a', 0, MINUTE)).toMatchObject({
+  it('never lets the app as a whole go over its limit, the previous window weighed by how much of it is still in the last minute', () => {
+    expect(admitAppCall({ limit: 100, perTenant: 100 }, usage({ a: { calls: 40 }, b: { calls: 60, active: false } }), 'a', 0, MINUTE, NOW)).toMatchObject({
       ok: false,
     });
+    expect(rollingCount(10, 40, 0.25)).toBe(40);
+    expect(admitAppCall(rule, usage({ a: { calls: 20, previousCalls: 107 } }), 'a', 0.25, MINUTE, NOW)).toMatchObject({ ok: false });
+    expect(admitAppCall(rule, usage({ a: { calls: 20, previousCalls: 107 } }), 'a', 0.5, MINUTE, NOW)).toMatchObject({ ok: true });
   });
 
-  it('weighs the previous window by how much of it still lies in the last minute', () => {
-    expect(rollingCount(10, 40, 0.25)).toBe(40);
-    expect(admitAppCall(rule, usage({ a: { calls: 10, previousCalls: 80 } }), 'a', 0.25, MINUTE)).toMatchObject({ ok: false });
-    expect(admitAppCall(rule, usage({ a: { calls: 10, previousCalls: 80 } }), 'a', 0.5, MINUTE)).toEqual({ ok: true });
+  it('keeps each organisation to an even pace through its share: one call every minute/share, the budget used whole', () => {
+    // Two organisations sharing 20 a minute (10 each), both asking all the time.
+    const at = simulate({ limit: 20, perTenant: 60 }, { a: 100, b: 100 }, 4 * MINUTE);
+    expect(at.a.slice(0, 4)).toEqual([0, 6000, 12000, 18000]);
+    expect(
+      perStretch(at, 4 * MINUTE)
+        .flat()
+        .every((n) => n >= 9 && n <= 10),
+    ).toBe(true);
+  });
+
+  it('twenty organisations sharing 200 a minute: in every minute each makes 9 or 10, however the asking falls', () => {
+    const askers = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`org-${i}`, 100 * (1 + (i % 3))]));
+    const at = simulate({ limit: 200, perTenant: 60 }, askers, 4 * MINUTE);
+    const stretches = perStretch(at, 4 * MINUTE);
+    expect(stretches.map((s) => [Math.min(...s) >= 9, Math.max(...s) <= 10])).toEqual(stretches.map(() => [true, true]));
   });
 
   it('over many rounds, two organisations with work get the same number of calls, however eagerly one asks', () => {
-    const counts = new Map<string, AppUsage>([
-      ['eager', { calls: 0, previousCalls: 0, active: true }],
-      ['calm', { calls: 0, previousCalls: 0, active: true }],
-    ]);
-    // The eager one asks ten times for each time the calm one asks.
-    for (let i = 0; i < 2000; i++) {
-      const t = i % 11 === 0 ? 'calm' : 'eager';
-      if (admitAppCall({ limit: 40, perTenant: 60 }, counts, t, 0, MINUTE).ok) counts.get(t)!.calls++;
-    }
-    expect([counts.get('eager')!.calls, counts.get('calm')!.calls]).toEqual([20, 20]);
+    // The eager one asks every 100 ms, the calm one every second.
+    const at = simulate({ limit: 40, perTenant: 60 }, { eager: 100, calm: 1000 }, 5 * MINUTE);
+    expect(Math.abs(at.eager.length - at.calm.length)).toBeLessThanOrEqual(1);
+    // The budget used (nearly) whole: the calm one is late for its turn by up to a second at times.
+    expect(at.eager.length + at.calm.length).toBeGreaterThanOrEqual(0.95 * 5 * 40);
   });
 });

@@ -11,6 +11,8 @@ export interface AppUsage {
   previousCalls: number;
   /** Whether it asked for a call in the current or the previous window: it has work. */
   active: boolean;
+  /** When its next call is due at an even pace through its share (epoch ms; absent: none made yet). */
+  paceAt?: number;
 }
 
 export interface AppBudgetRule {
@@ -46,23 +48,42 @@ export function rollingCount(calls: number, previousCalls: number, elapsed: numb
   return calls + previousCalls * (1 - Math.min(1, Math.max(0, elapsed)));
 }
 
-export type AppAdmission = { ok: true } | { ok: false; share: number; waitMs: number };
+/** `tenant`'s max-min fair share of the app's calls a minute among the organisations with work, itself included as it asks. */
+export function appShare(rule: AppBudgetRule, usage: ReadonlyMap<string, AppUsage>, tenant: string): number {
+  const demands = new Map<string, number>();
+  for (const [id, u] of usage) if (u.active) demands.set(id, rule.perTenant);
+  demands.set(tenant, rule.perTenant);
+  return fairShares(rule.limit, demands).get(tenant) ?? 0;
+}
+
+export type AppAdmission = { ok: true; paceAt: number } | { ok: false; share: number; waitMs: number };
 
 /**
- * Whether `tenant` may make one more call now: only while it is under its fair share among the organisations
- * with work (itself included, as it asks) and the app as a whole is under its limit. `usage` holds every
- * organisation seen in the last two windows; `minuteMs` is a limit-minute in milliseconds.
+ * Whether `tenant` may make one more call at `now` (epoch ms): only while the app as a whole is under its limit
+ * and, when the app's budget is what limits it (its max-min fair share among the organisations with work, itself
+ * included as it asks, is below its own limit), the call keeps to an even pace through that share: one every
+ * minute/share. Counting each organisation's calls per rolling minute instead let one spend its whole share at
+ * once and then wait, and held one that had been alone (and used its own limit) back for a minute once others came:
+ * over a few minutes some made a share more than others (bench:tenants; a burst allowance, simulated, brought the
+ * same unevenness back whenever all began at once). Not limited by the app, an organisation calls as Xero's own
+ * limits allow (export now stays immediate). `usage` holds every organisation seen in the last two windows;
+ * `minuteMs` is a limit-minute in milliseconds. Admitted, `paceAt` is when its next call is due.
  */
-export function admitAppCall(rule: AppBudgetRule, usage: ReadonlyMap<string, AppUsage>, tenant: string, elapsed: number, minuteMs: number): AppAdmission {
-  const demands = new Map<string, number>();
-  for (const [id, u] of usage) if (u.active || id === tenant) demands.set(id, rule.perTenant);
-  demands.set(tenant, rule.perTenant);
-  const share = fairShares(rule.limit, demands).get(tenant) ?? 0;
-  const mine = usage.get(tenant);
-  const used = mine ? rollingCount(mine.calls, mine.previousCalls, elapsed) : 0;
+export function admitAppCall(
+  rule: AppBudgetRule,
+  usage: ReadonlyMap<string, AppUsage>,
+  tenant: string,
+  elapsed: number,
+  minuteMs: number,
+  now: number,
+): AppAdmission {
+  const share = appShare(rule, usage, tenant);
   let total = 0;
   for (const u of usage.values()) total += rollingCount(u.calls, u.previousCalls, elapsed);
-  if (used + 1 <= share && total + 1 <= rule.limit) return { ok: true };
-  // About one call's worth of its share: by then the previous window's weight has dropped by as much.
-  return { ok: false, share, waitMs: Math.max(1, Math.ceil(minuteMs / Math.max(1, share))) };
+  const interval = minuteMs / Math.max(1, share);
+  const paced = share < rule.perTenant;
+  const early = paced ? (usage.get(tenant)?.paceAt ?? now) - now : 0;
+  if (share > 0 && early <= 0 && total + 1 <= rule.limit) return { ok: true, paceAt: paced ? now + interval : now };
+  // Until its turn at its pace; with the app's minute full, about one call's worth of its share.
+  return { ok: false, share, waitMs: Math.max(1, Math.ceil(early > 0 ? early : interval)) };
 }

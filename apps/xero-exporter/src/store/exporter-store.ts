@@ -332,6 +332,17 @@ export class ExporterStore {
     if (keys.length) await tx.query(`select 1 from ${S}.pending where document_key = any($1) order by document_key for update`, [keys]);
   }
 
+  /** Which of these connections have documents due now (a sender could claim them): one index probe each. */
+  async connectionsWithDueWork(db: Db, connectionIds: readonly string[]): Promise<Set<string>> {
+    if (!connectionIds.length) return new Set();
+    const { rows } = await db.query<{ connection_id: string }>(
+      `select c as connection_id from unnest($1::text[]) c
+        where exists (select 1 from ${S}.pending p where p.connection_id = c and p.next_attempt_at <= now())`,
+      [connectionIds],
+    );
+    return new Set(rows.map((r) => r.connection_id));
+  }
+
   async pendingCount(db: Db, connectionId: string): Promise<number> {
     const { rows } = await db.query(`select count(*)::int as n from ${S}.pending where connection_id = $1`, [connectionId]);
     return rows[0].n;

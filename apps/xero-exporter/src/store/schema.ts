@@ -5,4 +5,4 @@
 export const SCHEMA = 'exporter';
 
 /** The last of apps/xero-exporter/migrations: the service refuses to start until its schema has it. */
-export const REQUIRED_MIGRATION = '0006_disconnected-by';
+export const REQUIRED_MIGRATION = '0008_app-pace';

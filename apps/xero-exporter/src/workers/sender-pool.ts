@@ -12,8 +12,10 @@ export const senderPoolProvider: Provider = {
   provide: SENDER_POOL,
   inject: [ExporterConfig, JsonLogger],
   useFactory: (config: ExporterConfig, logger: JsonLogger): Pool => {
-    // One connection per unit (as many as Xero's concurrent limit), a few spare for the reference data.
-    const pool = new Pool({ connectionString: config.databaseUrl, max: config.xeroLimitConcurrent + 2, application_name: 'xero-exporter-sender' });
+    // One connection per unit: at least one organisation's concurrent limit and a few spare for the reference
+    // data; more for many organisations at once (XERO_SENDER_CONNECTIONS). Idle ones close after 10 s.
+    const max = Math.max(config.xeroSenderConnections, config.xeroLimitConcurrent + 2);
+    const pool = new Pool({ connectionString: config.databaseUrl, max, idleTimeoutMillis: 10_000, application_name: 'xero-exporter-sender' });
     const log = logger.child({ component: 'exporter' });
     pool.on('error', (err) => log.error('postgres sender pool error', { err }));
     return pool;
