@@ -83,7 +83,7 @@ describe('schema migrations (npm run migrate)', () => {
     const status = await cli(fresh, 'status');
     expect(status.stdout.trim().split('\n')).toEqual(['poller: up to date', 'mapper: up to date', 'exporter: up to date', 'monitor: up to date']);
     const recorded = await query<{ n: number }>(fresh, 'select count(*)::int as n from exporter.pgmigrations');
-    expect(recorded[0].n).toBe(7);
+    expect(recorded[0].n).toBe(8);
   });
 
   it("migrates the previous release's database to the same schema, keeping its data", async () => {
@@ -153,7 +153,7 @@ describe('schema migrations (npm run migrate)', () => {
       ),
     ).toEqual([{ e: 0, p: 0 }]);
     const status = await cli(fresh, 'status').catch((err: { code: number; stdout: string }) => err);
-    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0008_xero-disconnected') });
+    expect(status).toMatchObject({ code: 3, stdout: expect.stringContaining('monitor: pending 0009_xero-choosing') });
     await cli(fresh, 'up');
     expect(await shape(fresh)).toEqual(shapeBefore);
   });

@@ -664,12 +664,49 @@ async function loadSettings() {
 
 /**
  * An operator gets "Disconnect" while connected and "Connect to Xero" otherwise; a viewer neither, nor anyone
- * on a Xero custom connection (it connects by itself and is ended in Xero's developer portal).
+ * on a Xero custom connection (it connects by itself and is ended in Xero's developer portal). While a consent's
+ * organisations wait for a pick, an operator gets the choice, "Connect to Xero" (to start again) and "Disconnect"
+ * (to give the consent back); a viewer reads the message only.
  */
-function showXeroActions(connected, grant) {
+function showXeroActions(connected, grant, organisations) {
   const operator = (state.me.role === 'operator' || state.me.role === 'admin') && grant !== 'client_credentials';
+  const choosing = Array.isArray(organisations);
   $('xero-connect').hidden = !operator || connected === true;
-  $('xero-disconnect').hidden = !operator || connected !== true;
+  $('xero-disconnect').hidden = !operator || (connected !== true && !choosing);
+  showXeroChoice(operator && choosing ? organisations : null);
+}
+
+/** The organisations to pick from, one radio each (never typed in); drawn again only when the list changes, so a pick in hand stays. */
+function showXeroChoice(organisations) {
+  $('xero-choice').hidden = !organisations;
+  if (!changed('xero-choice', organisations)) return;
+  $('xero-choices').replaceChildren(
+    ...(organisations || []).map((o, i) =>
+      h(
+        'label',
+        { class: 'choice' },
+        h('input', { type: 'radio', name: 'xero-organisation-choice', value: o.tenantId, required: i === 0 }),
+        ` ${o.tenantName || o.tenantId}`,
+      ),
+    ),
+  );
+}
+
+async function pickXeroOrganisation(ev) {
+  ev.preventDefault();
+  const picked = document.querySelector('input[name="xero-organisation-choice"]:checked');
+  if (!picked) {
+    say('xero-outcome', 'Pick one of the organisations first.', true);
+    return;
+  }
+  say('xero-outcome', 'Connecting to the organisation picked…');
+  try {
+    const { message } = await api('POST', '/api/xero/organisation', { tenantId: picked.value });
+    say('xero-outcome', message);
+  } catch (err) {
+    say('xero-outcome', `Could not use this organisation: ${err.message}`, true);
+  }
+  await refreshXero();
 }
 
 async function refreshXero() {
@@ -680,10 +717,10 @@ async function refreshXero() {
     const org = s.state?.tenantName || s.state?.xeroTenantId;
     $('xero-organisation').hidden = !org;
     $('xero-organisation').textContent = org ? `Organisation: ${org}${s.state.shortCode ? `, short code ${s.state.shortCode}` : ''}` : '';
-    showXeroActions(s.connected, s.state?.grant);
+    showXeroActions(s.connected, s.state?.grant, s.state?.status === 'choosing' ? s.state.organisations || [] : null);
   } catch (err) {
     $('xero-status').textContent = `Could not ask: ${err.message}`;
-    showXeroActions(null);
+    showXeroActions(null, undefined, null);
   }
 }
 
@@ -722,7 +759,7 @@ function showConnectOutcome() {
   document.cookie = `${name}=; Max-Age=0; Path=${window.location.pathname}; SameSite=Lax`;
   try {
     const outcome = JSON.parse(decodeURIComponent(raw.slice(name.length + 1)));
-    say('xero-outcome', String(outcome.message), !outcome.connected);
+    say('xero-outcome', String(outcome.message), !outcome.connected && !outcome.choosing);
   } catch {
     /* not ours to read */
   }
@@ -768,6 +805,7 @@ document.addEventListener('DOMContentLoaded', () => {
   $('xero-refresh').addEventListener('click', () => void refreshXero());
   $('xero-connect').addEventListener('click', () => void connectXero());
   $('xero-disconnect').addEventListener('click', () => void disconnectXero());
+  $('xero-choice').addEventListener('submit', (ev) => void pickXeroOrganisation(ev));
   $('check-allocations').addEventListener('click', () => void checkAllocations());
   // An allocation is a credit note's in Xero: choosing one shows documents in any state.
   $('doc-allocation').addEventListener('input', () => {

@@ -1,6 +1,8 @@
 // The Xero connection panel in a real browser (Debian's chromium through playwright-core), as a brand's
 // operator uses it on the authorization-code grant: "Connect to Xero" goes through the Xero sandbox's consent
-// and back through monitor-api's callback to "Connected to <org>"; "Disconnect" asks first, then revokes the
+// (which gives both its organisations: no XERO_TENANT_ID picks one) and back through monitor-api's callback to a
+// choice of the two; the operator picks one ("Use this organisation"), a viewer reads the message only; then
+// "Connected to <org>"; "Disconnect" asks first, then revokes the
 // connection at Xero and the panel says who disconnected it and offers to connect again. A viewer sees the
 // state and neither button. monitor-api and the xero-exporter run as their own processes over the real broker
 // and database.
@@ -35,7 +37,9 @@ describe('the Xero connection panel, in a browser', () => {
     xero = await startXeroSandbox({ port: 0 });
     db = await createTestDatabase('xero_panel');
     const env = { DATABASE_URL: db.url, ...testKafkaEnv(), KAFKA_TOPIC_PREFIX: uniqueTopicPrefix('panel') };
-    ({ exporter, monitor } = await spawnXeroConnectServices(xero, env, `operator@default:${OPERATOR},viewer@default:${VIEWER},admin:${ADMIN}`));
+    ({ exporter, monitor } = await spawnXeroConnectServices(xero, env, `operator@default:${OPERATOR},viewer@default:${VIEWER},admin:${ADMIN}`, {
+      tenantId: null,
+    }));
     await setUpConnection(monitor.url, ADMIN, { id: 'default', name: 'Demo Fashion' });
     browser = await launchBrowser();
     page = browser.page;
@@ -51,7 +55,7 @@ describe('the Xero connection panel, in a browser', () => {
   const panel = () => page.locator('section[aria-labelledby="xero-title"]');
   const statusText = () => page.locator('#xero-status');
 
-  it('offers an operator "Connect to Xero", and the consent brings the browser back connected to the organisation', async () => {
+  it('offers an operator "Connect to Xero"; a consent of two organisations comes back as a choice, and the one picked is connected', async () => {
     await page.goto(`${monitor.url}/`);
     await page.getByLabel('API key').fill(OPERATOR);
     await page.getByRole('button', { name: 'Use this key' }).click();
@@ -62,10 +66,37 @@ describe('the Xero connection panel, in a browser', () => {
     expect(await panel().getByRole('button', { name: 'Disconnect' }).isVisible()).toBe(false);
 
     await panel().getByRole('button', { name: 'Connect to Xero' }).click();
-    // Xero's consent (the sandbox consents by itself), the callback, and back to the Integration Center.
-    await page.locator('#xero-outcome').getByText('Connected to Demo Fashion Ltd.').waitFor();
+    // Xero's consent (the sandbox consents by itself, to both organisations), the callback, and back to the Integration Center.
+    await page.locator('#xero-outcome').getByText('Xero gave access to 2 organisations: pick the one for this brand.').waitFor();
     expect(new URL(page.url()).pathname).toBe('/');
-    await statusText().getByText('Connected to Xero (Demo Fashion Ltd).').waitFor();
+    await statusText().getByText('Xero gave access to 2 organisations: pick the one for this brand.').waitFor();
+    // A choice of the two, never a field to type in.
+    const choice = panel().getByRole('group', { name: 'Xero organisation for this brand' });
+    await choice.getByRole('radio', { name: 'Demo Fashion BV' }).waitFor();
+    expect(await choice.getByRole('radio').count()).toBe(2);
+    expect(await choice.getByRole('textbox').count()).toBe(0);
+
+    // A viewer meanwhile reads the message, and gets neither the choice nor its button.
+    const viewer = await browser.context.newPage();
+    try {
+      await viewer.goto(`${monitor.url}/`);
+      await viewer.getByLabel('API key').fill(VIEWER);
+      await viewer.getByRole('button', { name: 'Use this key' }).click();
+      await viewer.locator('#xero-status').getByText('Xero gave access to 2 organisations: pick the one for this brand.').waitFor();
+      expect(await viewer.getByRole('radio', { includeHidden: true }).filter({ visible: true }).count()).toBe(0);
+      expect(await viewer.getByRole('button', { name: 'Use this organisation', includeHidden: true }).isVisible()).toBe(false);
+    } finally {
+      await viewer.close();
+    }
+
+    await choice.getByRole('radio', { name: 'Demo Fashion Ltd' }).check();
+    await panel().getByRole('button', { name: 'Use this organisation' }).click();
+    await page
+      .locator('#xero-outcome')
+      .getByText('Connected to Xero (Demo Fashion Ltd). Documents go there from now on. Access to Demo Fashion BV was given back in Xero.')
+      .waitFor();
+    await statusText().getByText('Connected to Xero (Demo Fashion Ltd), picked by bootstrap-operator-1.').waitFor();
+    expect(await panel().getByRole('button', { name: 'Use this organisation' }).isVisible()).toBe(false);
     // The organisation's short code, as Xero's /Organisation gives it, once the exporter has read it.
     await page
       .locator('#xero-organisation')
@@ -81,8 +112,8 @@ describe('the Xero connection panel, in a browser', () => {
       await viewer.goto(`${monitor.url}/`);
       await viewer.getByLabel('API key').fill(VIEWER);
       await viewer.getByRole('button', { name: 'Use this key' }).click();
-      await viewer.locator('#xero-status').getByText('Connected to Xero (Demo Fashion Ltd).').waitFor();
-      for (const name of ['Connect to Xero', 'Disconnect']) {
+      await viewer.locator('#xero-status').getByText('Connected to Xero (Demo Fashion Ltd), picked by bootstrap-operator-1.').waitFor();
+      for (const name of ['Connect to Xero', 'Disconnect', 'Use this organisation']) {
         expect([name, await viewer.getByRole('button', { name, includeHidden: true }).isVisible()]).toEqual([name, false]);
       }
     } finally {

@@ -22,8 +22,17 @@ export interface XeroConnectServices {
   serviceToken: string;
 }
 
-/** `env`: the database and Kafka; `keys`: monitor-api's MONITOR_BOOTSTRAP_KEYS. The consent picks the sandbox's first organisation. */
-export async function spawnXeroConnectServices(xero: XeroSandboxAddress, env: Record<string, string>, keys: string): Promise<XeroConnectServices> {
+/**
+ * `env`: the database and Kafka; `keys`: monitor-api's MONITOR_BOOTSTRAP_KEYS. The exporter connects the sandbox's
+ * first organisation (XERO_TENANT_ID) whatever the consent gives; with `tenantId: null` it sets none, so a consent of
+ * several organisations waits for an operator to pick one (the sandbox's consent gives all of them unless told).
+ */
+export async function spawnXeroConnectServices(
+  xero: XeroSandboxAddress,
+  env: Record<string, string>,
+  keys: string,
+  { tenantId = xero.tenantIds[0] }: { tenantId?: string | null } = {},
+): Promise<XeroConnectServices> {
   const port = await freePort();
   const callbackUrl = `http://127.0.0.1:${port}/api/xero/callback`;
   const tokenKey = randomBytes(32).toString('hex');
@@ -39,7 +48,7 @@ export async function spawnXeroConnectServices(xero: XeroSandboxAddress, env: Re
     XERO_TOKEN_KEY: tokenKey,
     XERO_REDIRECT_URI: callbackUrl,
     EXPORTER_SERVICE_TOKEN: serviceToken,
-    XERO_TENANT_ID: xero.tenantIds[0],
+    ...(tenantId ? { XERO_TENANT_ID: tenantId } : {}),
   });
   try {
     const monitor = await spawnService('monitor-api', {

@@ -137,6 +137,12 @@ describe('decideConnection: what other services tell', () => {
     expect(eventsOf(when(cmd({ type: 'RecordXeroDisconnected' }, SYSTEM), created))).toEqual([]);
   });
 
+  it("records who picked the organisation among a consent's, even the one it was connected to before", () => {
+    const picked = cmd({ type: 'RecordXeroConnected', tenantId: 't-1', organisationName: 'Demo Fashion Ltd' }, 'ops-key');
+    expect(eventsOf(when(picked, created, connected))).toEqual([{ ...connected, by: 'ops-key', at: LATER }]);
+    expect(eventsOf(when(picked, created, connected, removed))).toEqual([]);
+  });
+
   it('records settings changed with who asked, and nothing at all on a removed connection', () => {
     const [schedule] = eventsOf(when(cmd({ type: 'RecordScheduleChanged', flow: 'invoices' }), created));
     const [selection] = eventsOf(when(cmd({ type: 'RecordSelectionChanged', flow: 'credit_notes' }), created));

@@ -141,7 +141,8 @@ export function decideConnection(command: ConnectionCommand, state: ConnectionSt
     case 'RecordXeroConnected': {
       if (removed) return accept();
       const x = c.xero;
-      const same = x.state === 'connected' && x.tenantId === command.tenantId && x.organisationName === command.organisationName;
+      // A person's pick is recorded even when it is the organisation it was connected to before the consent: who chose it is the news.
+      const same = by === SYSTEM && x.state === 'connected' && x.tenantId === command.tenantId && x.organisationName === command.organisationName;
       return same ? accept() : accept({ type: 'XeroConnected', tenantId: command.tenantId, organisationName: command.organisationName, by, at });
     }
     case 'RecordXeroLost': {

@@ -14,7 +14,7 @@ import {
 import { visible } from '@lnbx/http-input';
 import type { Known } from './events';
 import { SCOPE_LABEL } from './runs';
-import { lostSentence, restoredSentence } from './xero-status';
+import { choosingSentence, lostSentence, restoredSentence } from './xero-status';
 
 export type LogLevel = 'info' | 'warn' | 'error';
 export const LOG_LEVELS: readonly LogLevel[] = ['info', 'warn', 'error'];
@@ -185,6 +185,13 @@ export function logLinesFor(e: Known): LogLine[] {
     // The Xero panel shows the state; a loss and a restoration have their own lines above, a disconnection here.
     case 'XeroConnectionChanged': {
       const p = e.payload;
+      if (p.change === 'choose') {
+        const names = (p.organisations ?? []).map((o) => o.tenantName || o.tenantId).join(', ');
+        return [line('warn', `${choosingSentence(p.organisations?.length ?? 0).replace(/\.$/, '')} (${names}). Nothing is sent to Xero until one is picked.`)];
+      }
+      if (p.change === 'connected' && p.by) {
+        return [line('info', `Xero organisation ${p.tenantName || p.xeroTenantId} picked by ${p.by}: documents go there from now on.`)];
+      }
       if (p.change !== 'disconnected') return [];
       const tenant = p.tenantName ?? p.xeroTenantId;
       return [

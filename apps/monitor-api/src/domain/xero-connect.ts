@@ -3,6 +3,7 @@
 // refused, and the plain words the operator reads afterwards. The state, the nonce and the verifier are
 // secrets: stored hashed (the state, the nonce) or until used (the verifier), never logged, never shown.
 import { createHash, randomBytes } from 'node:crypto';
+import { choosingSentence } from './xero-status';
 
 /** How long an operator has between "Connect to Xero" and Xero sending the browser back. */
 export const AUTHORIZATION_TTL_MS = 10 * 60_000;
@@ -117,8 +118,11 @@ export function xeroRefusalMessage(error: string): string {
 
 export interface Outcome {
   connected: boolean;
+  /** The consent gave several organisations: the panel asks to pick one (no failure). */
+  choosing?: true;
   message: string;
 }
 
 export const connectedOutcome = (tenantName: string): Outcome => ({ connected: true, message: `Connected to ${tenantName}.` });
+export const choosingOutcome = (organisations: number): Outcome => ({ connected: false, choosing: true, message: choosingSentence(organisations) });
 export const failedOutcome = (why: string): Outcome => ({ connected: false, message: `Not connected to Xero: ${why}` });

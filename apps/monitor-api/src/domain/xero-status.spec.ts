@@ -34,6 +34,7 @@ describe('the Xero connection as the exporter tells it', () => {
       reason: null,
       code: null,
       by: null,
+      organisations: null,
       change: 'announced',
       at: never.occurredAt,
     });
@@ -76,6 +77,25 @@ describe('the Xero connection as the exporter tells it', () => {
     const again = fold([...told, k(run.connectionChanged({ status: 'disconnected', change: 'announced', reason: why, by: 'finance-operator' }))]);
     expect(again).toMatchObject({ status: 'disconnected', by: 'finance-operator', since: off.occurredAt });
     expect(fold([...told, k(run.connectionChanged({ connectedAt: '2026-03-02T10:00:00.000Z' }))])).toMatchObject({ status: 'connected', by: null });
+  });
+
+  it('waits for a pick from the choice on, listing the organisations offered, then is connected to the one picked and says by whom', () => {
+    const run = aRun();
+    const offered = [
+      { tenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd' },
+      { tenantId: 'tenant-2', tenantName: 'Demo Fashion BV' },
+    ];
+    const before = run.connectionChanged();
+    const choice = run.connectionChanged({ status: 'choosing', change: 'choose', xeroTenantId: undefined, tenantName: undefined, organisations: offered });
+    const choosing = fold([k(before), k(choice)]);
+    expect(choosing).toMatchObject({ status: 'choosing', since: choice.occurredAt, organisations: offered, xeroTenantId: null, by: null });
+    expect(describeXero(choosing, null)).toMatchObject({
+      connected: false,
+      message: 'Xero gave access to 2 organisations: pick the one for this brand.',
+    });
+    const picked = fold([k(choice), k(run.connectionChanged({ xeroTenantId: 'tenant-2', tenantName: 'Demo Fashion BV', by: 'ops-key' }))]);
+    expect(picked).toMatchObject({ status: 'connected', xeroTenantId: 'tenant-2', organisations: null, by: 'ops-key' });
+    expect(describeXero(picked, null).message).toBe('Connected to Xero (Demo Fashion BV), picked by ops-key.');
   });
 
   it('ignores an older state replayed after a newer one', () => {

@@ -86,9 +86,10 @@ export interface XeroConnectionState {
   connectionId: string;
   /**
    * `lost`: not connected after an organisation was; `disconnected`: someone pressed "Disconnect" (`by`);
-   * `not_connected`: none ever was.
+   * `not_connected`: none ever was; `choosing`: a consent gave several organisations (`organisations`) and an
+   * operator picks the one for this brand, nothing is sent to Xero meanwhile.
    */
-  status: 'connected' | 'lost' | 'disconnected' | 'not_connected';
+  status: 'connected' | 'lost' | 'disconnected' | 'not_connected' | 'choosing';
   grant: XeroGrant;
   xeroTenantId: string | null;
   tenantName: string | null;
@@ -101,8 +102,10 @@ export interface XeroConnectionState {
   /** Why it is not connected, and the stable code when one is known; null while connected. */
   reason: string | null;
   code: string | null;
-  /** Who disconnected it in the Integration Center, while `disconnected`. */
+  /** Who disconnected it in the Integration Center, while `disconnected`; who picked its organisation, while `connected` (null: the consent gave one). */
   by: string | null;
+  /** The organisations to pick from, while `choosing`; null otherwise. */
+  organisations: { tenantId: string; tenantName: string }[] | null;
   /** Why the exporter told it last, and when. */
   change: XeroConnectionChange;
   at: string;
@@ -115,14 +118,14 @@ export interface XeroConnectionState {
 export function evolveXeroConnectionState(before: XeroConnectionState | null, e: XeroConnectionStateEvent): XeroConnectionState {
   if (before && e.occurredAt < before.at) return before;
   const p = e.payload;
-  const status = p.status === 'connected' ? 'connected' : p.by ? 'disconnected' : p.xeroTenantId ? 'lost' : 'not_connected';
+  const status = p.status === 'connected' || p.status === 'choosing' ? p.status : p.by ? 'disconnected' : p.xeroTenantId ? 'lost' : 'not_connected';
   const reason = status === 'connected' ? null : (p.reason ?? null);
   const same = before?.status === status;
   let since: string | null;
   if (status === 'connected') since = p.connectedAt ?? e.occurredAt;
   else if (same) since = before.since;
-  // It changed now (or is a loss or a disconnection); a first state told that is already "not connected" began at an unknown time.
-  else since = before || p.change === 'lost' || p.change === 'disconnected' ? e.occurredAt : null;
+  // It changed now (or is a loss, a disconnection or a choice); a first state told that is already "not connected" began at an unknown time.
+  else since = before || p.change === 'lost' || p.change === 'disconnected' || p.change === 'choose' ? e.occurredAt : null;
   return {
     connectionId: e.connectionId,
     status,
@@ -134,7 +137,8 @@ export function evolveXeroConnectionState(before: XeroConnectionState | null, e:
     since,
     reason,
     code: status === 'connected' ? null : (p.code ?? (same && before.reason === reason ? before.code : null)),
-    by: status === 'disconnected' ? (p.by ?? null) : null,
+    by: status === 'disconnected' || status === 'connected' ? (p.by ?? null) : null,
+    organisations: status === 'choosing' ? (p.organisations ?? []).map(({ tenantId, tenantName }) => ({ tenantId, tenantName })) : null,
     change: p.change,
     at: e.occurredAt,
   };
@@ -158,10 +162,15 @@ const projectedMessage = (v: XeroConnectionView): string =>
     : `Connected to Xero${inBrackets(tenantOf(v))}.`;
 const inBrackets = (tenant: string | null): string => (tenant ? ` (${tenant})` : '');
 
+/** What the panel says while a consent's organisations wait for a pick. */
+export const choosingSentence = (organisations: number): string => `Xero gave access to ${organisations} organisations: pick the one for this brand.`;
+
 function stateMessage(s: XeroConnectionState, history: XeroConnectionView | null): string {
   switch (s.status) {
     case 'connected':
-      return `Connected to Xero${inBrackets(tenantOf(s))}.`;
+      return `Connected to Xero${inBrackets(tenantOf(s))}${s.by ? `, picked by ${s.by}` : ''}.`;
+    case 'choosing':
+      return choosingSentence(s.organisations?.length ?? 0);
     case 'lost': {
       // The loss's own event counted the documents that wait; the state does not.
       const told = history?.status === 'lost' ? history : null;

@@ -100,8 +100,15 @@ export function xeroCommandOf(e: Known): ConnectionCommand | null {
   switch (e.type) {
     case 'XeroConnectionChanged': {
       const p = e.payload;
+      // Picked among a consent's organisations: by whoever picked it (the exporter says who), on the change that connected it.
       if (p.status === 'connected' && p.xeroTenantId)
-        return { type: 'RecordXeroConnected', tenantId: p.xeroTenantId, organisationName: p.tenantName ?? null, ...who };
+        return {
+          type: 'RecordXeroConnected',
+          tenantId: p.xeroTenantId,
+          organisationName: p.tenantName ?? null,
+          ...who,
+          ...(p.change === 'connected' && p.by ? { by: p.by } : {}),
+        };
       if (p.change === 'lost')
         return { type: 'RecordXeroLost', tenantId: p.xeroTenantId ?? null, organisationName: p.tenantName ?? null, reason: p.reason ?? null, ...who };
       // Disconnected in the Integration Center: by whoever pressed it (the exporter says who).

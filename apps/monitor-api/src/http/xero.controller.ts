@@ -3,11 +3,14 @@
 // state, a PKCE verifier, a cookie that binds the browser) and gets Xero's consent link from the exporter;
 // Xero sends the browser back to GET /api/xero/callback (XERO_REDIRECT_URI, on the exporter), which checks
 // the request, has the exporter exchange the code, and sends the browser back to the Integration Center
-// with the outcome. The connection's new state still reaches the monitor as XeroConnectionChanged.
+// with the outcome. A consent that gave several organisations connects none: the operator picks one
+// (POST /api/xero/organisation). The connection's new state still reaches the monitor as XeroConnectionChanged.
 import { redact } from '@lnbx/contracts';
 import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import {
   BadGatewayException,
+  BadRequestException,
+  Body,
   ConflictException,
   Controller,
   Get,
@@ -26,6 +29,7 @@ import { IsOptional, IsString, Matches, MaxLength } from 'class-validator';
 import { Caller, Principal, Public, Roles, Scope, Scoped } from '../auth/auth';
 import {
   AUTHORIZATION_TTL_MS,
+  choosingOutcome,
   connectedOutcome,
   cookieValue,
   failedOutcome,
@@ -125,6 +129,25 @@ const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.ch
 export class ConnectAnswer {
   @ApiProperty({ description: "Xero's consent page for this request: open it in the same browser" }) authorizeUrl!: string;
   @ApiProperty({ format: 'date-time', description: 'The request expires then (10 minutes)' }) expiresAt!: string;
+}
+
+/** A Xero organisation's id, as /connections gives it (a GUID). */
+const TENANT_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+export class PickOrganisationDto {
+  @ApiProperty({
+    pattern: TENANT_ID.source,
+    description: "The organisation's Xero id: one of those GET /api/xero/status lists in state.organisations while the status is choosing",
+  })
+  @IsString()
+  @Matches(TENANT_ID, { message: "tenantId must be a Xero organisation's id (letters, digits and dashes, at most 64)" })
+  tenantId!: string;
+}
+
+export class PickAnswer {
+  @ApiProperty({ description: 'What was done, in plain words' }) message!: string;
+  @ApiProperty() xeroTenantId!: string;
+  @ApiProperty() tenantName!: string;
 }
 
 export class DisconnectAnswer {
@@ -239,7 +262,9 @@ export class XeroController {
         "The Xero exporter uses a Xero custom connection (XERO_GRANT=client_credentials): it is ended in Xero's developer portal, not here.",
       );
     }
-    if (state && state.status !== 'connected') throw new ConflictException('This connection is not connected to Xero: there is nothing to disconnect.');
+    // Waiting for an organisation to be picked holds a consent too: it is revoked the same way.
+    if (state && state.status !== 'connected' && state.status !== 'choosing')
+      throw new ConflictException('This connection is not connected to Xero: there is nothing to disconnect.');
     let done: { tenantName: string | null; xeroTenantId: string | null; waitingDocuments: number };
     try {
       done = await this.exporter.disconnect({ connectionId, by: caller.name });
@@ -258,6 +283,58 @@ export class XeroController {
     return {
       message: `Disconnected from Xero${organisation ? ` (${organisation})` : ''}. Nothing more is sent to Xero; ${waiting} until someone connects again.`,
       waitingDocuments: done.waitingDocuments,
+    };
+  }
+
+  @Post('organisation')
+  @Roles('operator')
+  @ApiSecurity('api-key')
+  @Scoped()
+  @HttpCode(200)
+  @ApiOkResponse({ type: PickAnswer })
+  @ApiOperation({
+    summary:
+      "Picks this connection's Xero organisation (operator) when a consent gave access to several (GET /api/xero/status says choosing " +
+      "and lists them): the exporter connects to it, documents go there from then on, and the consent's other organisations are " +
+      'disconnected at Xero unless another connection here uses them. The connection records who picked it. 400 naming tenantId when ' +
+      'it is not one of those offered; 409 when the connection is not waiting for a choice (or the consent is gone at Xero: connect ' +
+      'again); 503 when EXPORTER_INTERNAL_URL is not set, or Xero or the exporter did not answer (nothing changed: press again).',
+  })
+  async pick(@Scope() connectionId: string, @Body() body: PickOrganisationDto, @Caller() caller: Principal): Promise<PickAnswer> {
+    if (!this.exporter.configured) {
+      throw new ServiceUnavailableException(
+        'Picking a Xero organisation is not set up on this monitor: EXPORTER_INTERNAL_URL and EXPORTER_SERVICE_TOKEN are not set.',
+      );
+    }
+    // As the exporter last told it; the exporter checks again, under its own lock.
+    const { state } = await xeroConnectionOf(this.pool, connectionId);
+    if (state?.status !== 'choosing') {
+      throw new ConflictException('This connection is not waiting for a Xero organisation to be picked: "Connect to Xero" asks Xero for access first.');
+    }
+    const offered = state.organisations ?? [];
+    if (!offered.some((o) => o.tenantId.toLowerCase() === body.tenantId.toLowerCase())) {
+      throw new BadRequestException([
+        `tenantId must be one of the organisations Xero gave access to: ${offered.map((o) => `${o.tenantName} (${o.tenantId})`).join(', ')}`,
+      ]);
+    }
+    let done: { xeroTenantId: string; tenantName: string; released: string[]; keptForOthers: string[] };
+    try {
+      done = await this.exporter.pick({ connectionId, tenantId: body.tenantId, by: caller.name });
+    } catch (err) {
+      if (err instanceof ExporterCallError && err.status === 409) throw new ConflictException(`${err.message.replace(/\.?$/, '.')}`);
+      if (err instanceof ExporterCallError && err.status === 400) throw new BadRequestException([err.message]);
+      if (err instanceof ExporterCallError && err.status === 503)
+        throw new ServiceUnavailableException(`No organisation was picked: ${err.message.replace(/\.?$/, '')}.`);
+      throw new ServiceUnavailableException(
+        'The Xero exporter did not answer in time: the organisation may have been picked all the same. The panel shows the state in a moment; pick again if it still asks.',
+      );
+    }
+    this.logger.info('xero organisation picked by an operator', { connectionId, by: caller.name, xeroTenantId: done.xeroTenantId });
+    const released = done.released.length ? ` Access to ${done.released.join(', ')} was given back in Xero.` : '';
+    return {
+      message: `Connected to Xero (${done.tenantName || done.xeroTenantId}). Documents go there from now on.${released}`,
+      xeroTenantId: done.xeroTenantId,
+      tenantName: done.tenantName,
     };
   }
 
@@ -285,7 +362,12 @@ export class XeroController {
       ? { connected: false, message: xeroRefusalMessage(q.error) }
       : await this.exchange(connectionId, q.code!, taken.codeVerifier, [q.state, q.code]);
     await finishAuthorization(this.pool, stateHash, outcome.message);
-    this.logger.info(outcome.connected ? 'xero connected by an operator' : 'xero connection not made', {
+    const said = outcome.connected
+      ? 'xero connected by an operator'
+      : outcome.choosing
+        ? 'xero consent gave several organisations: one is to be picked'
+        : 'xero connection not made';
+    this.logger.info(said, {
       connectionId,
       requestedBy: taken.requestedBy,
       outcome: outcome.message,
@@ -308,8 +390,9 @@ export class XeroController {
 
   private async exchange(connectionId: string, code: string, codeVerifier: string, secrets: (string | undefined)[]): Promise<Outcome> {
     try {
-      const connected = await this.exporter.exchange({ connectionId, code, codeVerifier });
-      return connectedOutcome(connected.tenantName || connected.xeroTenantId);
+      const made = await this.exporter.exchange({ connectionId, code, codeVerifier });
+      if ('choosing' in made) return choosingOutcome(made.organisations.length);
+      return connectedOutcome(made.tenantName || made.xeroTenantId);
     } catch (err) {
       const why = err instanceof ExporterCallError ? err.message : 'the Xero exporter did not answer';
       return failedOutcome(`${redact(why, [...secrets, codeVerifier]).replace(/\.?$/, '.')} Try "Connect to Xero" again.`);

@@ -7,7 +7,7 @@
 export const SCHEMA = 'monitor';
 
 /** The last of apps/monitor-api/migrations: the service (and its commands) refuse to start until the schema has it. */
-export const REQUIRED_MIGRATION = '0008_xero-disconnected';
+export const REQUIRED_MIGRATION = '0009_xero-choosing';
 
 export const READ_MODEL_TABLES = [
   'runs',

@@ -97,4 +97,27 @@ describe('XeroConnectionChanged, built from the stored connection', () => {
       ),
     ).toBe(false);
   });
+
+  it('tells a choice with the organisations offered (never their /connections ids), and who picked one once connected', () => {
+    const offered = [
+      { id: 'entry-1', tenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd' },
+      { id: 'entry-2', tenantId: 'tenant-2', tenantName: 'Demo Fashion BV' },
+    ];
+    const choosing = aStoredRow({ status: 'choosing', xeroTenantId: null, tenantName: null, shortCode: null, candidates: offered, disconnectedBy: 'ops' });
+    const told = connectionChangedEvent('acme', 'choose', connectionState(choosing, 'authorization_code')).payload;
+    // A "Disconnect" under way (the mark) is not told as done.
+    expect(told).toEqual({
+      status: 'choosing',
+      change: 'choose',
+      grant: 'authorization_code',
+      connectedAt: '2026-03-02T08:00:00.000Z',
+      organisations: [
+        { tenantId: 'tenant-1', tenantName: 'Demo Fashion Ltd' },
+        { tenantId: 'tenant-2', tenantName: 'Demo Fashion BV' },
+      ],
+    });
+    expect(JSON.stringify(told)).not.toContain('entry-');
+    expect(sameConnectionState(told, connectionState({ ...choosing, candidates: offered.slice().reverse() }, 'authorization_code'))).toBe(false);
+    expect(connectionState(aStoredRow({ chosenBy: 'ops' }), 'authorization_code')).toMatchObject({ status: 'connected', by: 'ops' });
+  });
 });

@@ -18,6 +18,7 @@ import {
   type XeroGrant,
 } from '@lnbx/contracts';
 import type { PublishedEvent } from './document-lifecycle';
+import type { Candidate } from './organisation-choice';
 
 export interface DocumentRef {
   documentKey: string;
@@ -103,7 +104,7 @@ export const connectionRestoredEvent = (connectionId: string, v: XeroConnectionR
 
 /** What the exporter holds of a connection that the monitor may see: a stored row fits, its sealed tokens are never read. */
 export interface ConnectionFacts {
-  status: 'connected' | 'disconnected';
+  status: 'connected' | 'disconnected' | 'choosing';
   grantType: XeroGrant;
   xeroTenantId: string | null;
   tenantName: string | null;
@@ -112,6 +113,10 @@ export interface ConnectionFacts {
   shortCode?: string | null;
   /** Absent on a row read before it was stored (0006): nobody disconnected it then. */
   disconnectedBy?: string | null;
+  /** While choosing: the organisations offered (their /connections ids stay here, never told). */
+  candidates?: Candidate[] | null;
+  /** Who picked the organisation among those a consent gave; null when the consent gave one. */
+  chosenBy?: string | null;
 }
 
 type ConnectionState = Omit<XeroConnectionChanged.Value, 'change' | 'code'>;
@@ -128,13 +133,18 @@ export function connectionState(c: ConnectionFacts | undefined, grant: XeroGrant
   if (c.shortCode) s.shortCode = c.shortCode;
   if (c.connectedAt) s.connectedAt = c.connectedAt.toISOString();
   if (c.status !== 'connected' && c.reason) s.reason = c.reason;
-  if (c.status !== 'connected' && c.disconnectedBy) s.by = c.disconnectedBy;
+  // A mark left while connected or choosing is a "Disconnect" under way, not yet what happened.
+  if (c.status === 'disconnected' && c.disconnectedBy) s.by = c.disconnectedBy;
+  if (c.status === 'connected' && c.chosenBy) s.by = c.chosenBy;
+  if (c.status === 'choosing' && c.candidates?.length) s.organisations = c.candidates.map(({ tenantId, tenantName }) => ({ tenantId, tenantName }));
   return s;
 }
 
 /** Whether a state told earlier is still the state (the start's announcement is skipped then). */
 export const sameConnectionState = (told: ConnectionState, now: ConnectionState): boolean =>
-  (['status', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason', 'by', 'shortCode'] as const).every((k) => (told[k] ?? null) === (now[k] ?? null));
+  (['status', 'grant', 'xeroTenantId', 'tenantName', 'connectedAt', 'reason', 'by', 'shortCode'] as const).every(
+    (k) => (told[k] ?? null) === (now[k] ?? null),
+  ) && JSON.stringify(told.organisations ?? null) === JSON.stringify(now.organisations ?? null);
 
 export const connectionChangedEvent = (
   connectionId: string,

@@ -89,7 +89,10 @@ export class Intake {
             // to add per document. Only a connection that never reached an organisation is told here.
             const neverConnected = connection ? !connection.xeroTenantId && connection.status !== 'connected' : this.announceNeverConnected;
             if (neverConnected) {
-              const why = connection?.reason ?? 'no Xero organisation has been connected yet';
+              const why =
+                connection?.status === 'choosing'
+                  ? "the consent gave several organisations, and which is this brand's is still to be picked in the Integration Center"
+                  : (connection?.reason ?? 'no Xero organisation has been connected yet');
               ({ state } = this.lifecycle.decideLater(later, v.documentKey, state, {
                 type: 'RecordFailure',
                 ref,

@@ -1,15 +1,16 @@
 // What monitor-api asks of the exporter when an operator connects Xero (behind ServiceTokenGuard): the
 // consent link built from this app's client id, scopes and redirect URI for a state and PKCE challenge the
-// monitor made, the exchange of the code Xero sent back, and "Disconnect" (at Xero, then here). The client secret and the tokens never leave
+// monitor made, the exchange of the code Xero sent back, the organisation picked when a consent gave several,
+// and "Disconnect" (at Xero, then here). The client secret and the tokens never leave
 // this service; the connection's new state goes out as XeroConnectionChanged, as every change of it does.
 import { CONNECTION_ID_PATTERN } from '@lnbx/contracts';
 import { ConnectionStatuses } from '@lnbx/messaging';
 import { PG_POOL } from '@lnbx/platform';
-import { Body, ConflictException, Controller, HttpCode, Inject, Post, ServiceUnavailableException, ValidationPipe } from '@nestjs/common';
+import { BadRequestException, Body, ConflictException, Controller, HttpCode, Inject, Post, ServiceUnavailableException, ValidationPipe } from '@nestjs/common';
 import { IsString, Length, Matches } from 'class-validator';
 import type { Pool } from 'pg';
 import { ExporterConfig } from '../config';
-import { ConnectionError, ConnectionService, type Disconnected } from '../xero/connections';
+import { type Completed, ConnectionError, ConnectionService, type Disconnected, type Picked } from '../xero/connections';
 import { IdentityError } from '../xero/errors';
 
 /** A connection id as monitor-api makes them. */
@@ -51,6 +52,20 @@ export class DisconnectRequest {
   by!: string;
 }
 
+export class PickRequest {
+  @Matches(CONNECTION_ID, { message: 'connectionId must be lowercase letters, digits and dashes' })
+  connectionId!: string;
+
+  /** One of the organisations the consent gave (Xero's tenant id: a GUID). */
+  @Matches(/^[A-Za-z0-9-]{1,64}$/, { message: "tenantId must be a Xero organisation's id (letters, digits and dashes, at most 64)" })
+  tenantId!: string;
+
+  /** The API key's name that picked it (the audit trail's "who"). */
+  @IsString()
+  @Length(1, 200)
+  by!: string;
+}
+
 /** A field missing, extra or malformed is a 400 naming it. */
 const BODY = new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true });
 
@@ -72,7 +87,7 @@ export class InternalXeroController {
 
   @Post('exchange')
   @HttpCode(200)
-  async exchange(@Body(BODY) body: ExchangeRequest): Promise<{ xeroTenantId: string; tenantName: string }> {
+  async exchange(@Body(BODY) body: ExchangeRequest): Promise<Completed> {
     await this.servable(body.connectionId);
     try {
       return await this.connections.complete(body.connectionId, body.code, body.codeVerifier);
@@ -82,6 +97,29 @@ export class InternalXeroController {
         throw new ServiceUnavailableException({ statusCode: 503, code: 'XERO.UNAVAILABLE', message: err.message });
       throw err;
     }
+  }
+
+  /**
+   * "Use this organisation" pressed in the Integration Center by `by` (monitor-api checked the key may), while the
+   * connection waits for a choice: connected to it, the consent's other organisations let go of at Xero. 409 when
+   * it is not waiting for a choice (or the consent is gone at Xero), 400 when the organisation is not one the
+   * consent gave; 503 when Xero did not answer (nothing changed).
+   */
+  @Post('organisation')
+  @HttpCode(200)
+  async pick(@Body(BODY) body: PickRequest): Promise<Picked> {
+    await this.servable(body.connectionId);
+    let done: Awaited<ReturnType<ConnectionService['pick']>>;
+    try {
+      done = await this.connections.pick(body.connectionId, body.tenantId, body.by);
+    } catch (err) {
+      if (err instanceof IdentityError && err.kind === 'unavailable')
+        throw new ServiceUnavailableException({ statusCode: 503, code: 'XERO.UNAVAILABLE', message: err.message });
+      throw err;
+    }
+    if (!('refused' in done)) return done;
+    if (done.refused === 'not_offered') throw new BadRequestException(done.message);
+    throw new ConflictException(done.message);
   }
 
   /**

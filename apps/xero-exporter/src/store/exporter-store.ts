@@ -2,6 +2,7 @@
 // shares a transaction (a document's outcome, its events and its pending row go together).
 import type { ConnectionStatus, DocumentMapped } from '@lnbx/contracts';
 import type { DocumentRef } from '../domain/events';
+import type { Candidate } from '../domain/organisation-choice';
 import type { ClientBase, Pool } from 'pg';
 import { SCHEMA } from './schema';
 
@@ -15,7 +16,8 @@ export type GrantType = 'client_credentials' | 'authorization_code';
 export interface ConnectionRow {
   connectionId: string;
   grantType: GrantType;
-  status: 'connected' | 'disconnected';
+  /** `choosing`: a consent gave several organisations and none is connected until an operator picks one. */
+  status: 'connected' | 'disconnected' | 'choosing';
   reason: string | null;
   xeroTenantId: string | null;
   tenantName: string | null;
@@ -31,7 +33,20 @@ export interface ConnectionRow {
   connectedAt: Date | null;
   /** Who disconnected it in the Integration Center; null unless that is why it is not connected. */
   disconnectedBy: string | null;
+  /** While choosing: the organisations offered; null otherwise. */
+  candidates: Candidate[] | null;
+  /** While choosing: when the choice lapses with the consent's refresh token. */
+  choiceExpiresAt: Date | null;
+  /** Who picked the organisation it is connected to, when a consent gave several. */
+  chosenBy: string | null;
   updatedAt: Date;
+}
+
+/** The sealed tokens of a consent, as stored. */
+export interface SealedTokens {
+  accessToken: string;
+  accessExpiresAt: Date;
+  refreshToken: string | null;
 }
 
 export interface PendingRow extends DocumentRef {
@@ -143,18 +158,70 @@ export class ExporterStore {
       accessToken: string;
       accessExpiresAt: Date;
       refreshToken: string | null;
+      /** Who picked the organisation, when the consent gave several. */
+      chosenBy?: string | null;
     },
   ): Promise<void> {
     await db.query(
-      `insert into ${S}.connections as c (connection_id, grant_type, status, reason, xero_tenant_id, tenant_name, access_token, access_expires_at, refresh_token, connected_at, updated_at, paused_until, pause_reason)
-       values ($1, $2, 'connected', null, $3, $4, $5, $6, $7, now(), now(), null, null)
+      `insert into ${S}.connections as c (connection_id, grant_type, status, reason, xero_tenant_id, tenant_name, access_token, access_expires_at, refresh_token, connected_at, updated_at, paused_until, pause_reason, chosen_by)
+       values ($1, $2, 'connected', null, $3, $4, $5, $6, $7, now(), now(), null, null, $8)
        on conflict (connection_id) do update set grant_type = excluded.grant_type, status = 'connected', reason = null, disconnected_by = null,
+         chosen_by = excluded.chosen_by, candidates = null, choice_expires_at = null,
          short_code = case when c.xero_tenant_id = excluded.xero_tenant_id then c.short_code end,
          xero_tenant_id = excluded.xero_tenant_id, tenant_name = excluded.tenant_name, access_token = excluded.access_token,
          access_expires_at = excluded.access_expires_at, refresh_token = excluded.refresh_token, connected_at = now(), updated_at = now(),
          paused_until = null, pause_reason = null, reference_published_at = null`,
-      [c.connectionId, c.grantType, c.xeroTenantId, c.tenantName, c.accessToken, c.accessExpiresAt, c.refreshToken],
+      [c.connectionId, c.grantType, c.xeroTenantId, c.tenantName, c.accessToken, c.accessExpiresAt, c.refreshToken, c.chosenBy ?? null],
     );
+  }
+
+  /**
+   * A consent gave several organisations: the connection is connected to none of them (whatever it was connected
+   * to before, nothing more is sent there) and keeps the consent's tokens and the organisations offered until one
+   * is picked or the choice lapses.
+   */
+  async saveChoosing(db: Db, c: { connectionId: string; grantType: GrantType; candidates: Candidate[]; choiceExpiresAt: Date } & SealedTokens): Promise<void> {
+    await db.query(
+      `insert into ${S}.connections as c (connection_id, grant_type, status, access_token, access_expires_at, refresh_token, candidates, choice_expires_at)
+       values ($1, $2, 'choosing', $3, $4, $5, $6, $7)
+       on conflict (connection_id) do update set grant_type = excluded.grant_type, status = 'choosing', reason = null, disconnected_by = null,
+         chosen_by = null, xero_tenant_id = null, tenant_name = null, short_code = null, access_token = excluded.access_token,
+         access_expires_at = excluded.access_expires_at, refresh_token = excluded.refresh_token, candidates = excluded.candidates,
+         choice_expires_at = excluded.choice_expires_at, updated_at = now(), paused_until = null, pause_reason = null, reference_published_at = null`,
+      [c.connectionId, c.grantType, c.accessToken, c.accessExpiresAt, c.refreshToken, JSON.stringify(c.candidates), c.choiceExpiresAt],
+    );
+  }
+
+  /** "Disconnect" of a connection that is choosing begins (see markDisconnecting): false when it is not that choice any more. */
+  async markChoiceDisconnecting(db: Db, connectionId: string, by: string, choiceExpiresAt: Date): Promise<boolean> {
+    const r = await db.query(
+      `update ${S}.connections set disconnected_by = $2 where connection_id = $1 and status = 'choosing'
+         and date_trunc('milliseconds', choice_expires_at) = $3 and disconnected_by is null`,
+      [connectionId, by, choiceExpiresAt],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  /**
+   * A choice ends without a pick (disconnected by `by`, or lapsed: `by` null): the tokens and the organisations
+   * offered are dropped. False when it is not that choice any more (picked, or replaced by a new consent).
+   */
+  async endChoice(db: Db, connectionId: string, by: string | null, reason: string, choiceExpiresAt: Date): Promise<boolean> {
+    const r = await db.query(
+      `update ${S}.connections set status = 'disconnected', reason = $3, disconnected_by = $2, access_token = null, access_expires_at = null,
+         refresh_token = null, candidates = null, choice_expires_at = null, updated_at = now()
+       where connection_id = $1 and status = 'choosing' and date_trunc('milliseconds', choice_expires_at) = $4`,
+      [connectionId, by, reason, choiceExpiresAt],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  /** The connections whose choice of organisation has lapsed. */
+  async lapsedChoices(db: Db): Promise<string[]> {
+    const { rows } = await db.query<{ connection_id: string }>(
+      `select connection_id from ${S}.connections where status = 'choosing' and choice_expires_at <= now() order by connection_id`,
+    );
+    return rows.map((r) => r.connection_id);
   }
 
   async saveTokens(db: Db, connectionId: string, accessToken: string, accessExpiresAt: Date, refreshToken: string | null): Promise<void> {
@@ -198,9 +265,10 @@ export class ExporterStore {
 
   /** Xero did not answer: the connection stays as it was. Without an id: every mark an instance left when it stopped mid-way. */
   async clearDisconnecting(db: Db, connectionId?: string): Promise<void> {
-    await db.query(`update ${S}.connections set disconnected_by = null where ($1::text is null or connection_id = $1) and status = 'connected'`, [
-      connectionId ?? null,
-    ]);
+    await db.query(
+      `update ${S}.connections set disconnected_by = null where ($1::text is null or connection_id = $1) and status in ('connected', 'choosing')`,
+      [connectionId ?? null],
+    );
   }
 
   /**
@@ -216,10 +284,11 @@ export class ExporterStore {
     return (r.rowCount ?? 0) > 0;
   }
 
-  /** The organisations the other connections are connected to now. */
+  /** The organisations the other connections are connected to now, and those they may still pick. */
   async tenantsConnectedExcept(db: Db, connectionId: string): Promise<Set<string>> {
     const { rows } = await db.query<{ t: string }>(
-      `select distinct xero_tenant_id as t from ${S}.connections where connection_id <> $1 and status = 'connected' and xero_tenant_id is not null`,
+      `select xero_tenant_id as t from ${S}.connections where connection_id <> $1 and status = 'connected' and xero_tenant_id is not null
+       union select o->>'tenantId' from ${S}.connections, jsonb_array_elements(candidates) o where connection_id <> $1 and status = 'choosing'`,
       [connectionId],
     );
     return new Set(rows.map((r) => r.t));

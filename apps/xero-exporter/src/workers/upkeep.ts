@@ -1,5 +1,6 @@
 // The connections' upkeep: one loop per process, for every connection, that tells a connection's state the
-// first time it is seen, connects a custom connection (client credentials) and reconnects it after a loss,
+// first time it is seen, ends the choices of organisation left unpicked past their consent's life, connects a
+// custom connection (client credentials) and reconnects it after a loss,
 // keeps each organisation's rate slots, and publishes each connection's reference data on connect and every
 // XERO_REFERENCE_REFRESH_MINUTES (by one instance). Woken at once by a (re)connection.
 import { Outbox } from '@lnbx/messaging';
@@ -77,6 +78,7 @@ export class UpkeepWorker implements OnApplicationBootstrap, BeforeApplicationSh
 
   private async upkeep(): Promise<void> {
     await this.connections.announceKnown();
+    await this.connections.endLapsedChoices();
     // A custom connection reaches one organisation: every connection (none removed) is connected to it.
     if (this.o.grant === 'client_credentials') {
       for (const connectionId of await this.store.knownConnections(this.pool)) await this.connections.ensureClientCredentials(connectionId);

@@ -1,6 +1,7 @@
 // Xero connections: the authorization-code flow (its consent link and the code's exchange, which monitor-api
 // asks for on an operator's behalf: http/internal.controller.ts), custom connections
-// (client credentials), the organisation picked from /connections, and what happens when a connection
+// (client credentials), the organisation picked from /connections (by an operator when a consent gives
+// several: domain/organisation-choice.ts), and what happens when a connection
 // is lost (its documents wait; XeroConnectionLost tells the monitor) or comes back (they resume;
 // XeroConnectionRestored). Every change of the state is told whole as XeroConnectionChanged, in the
 // transaction that stores it: the monitor learns the connection from these events only.
@@ -10,15 +11,19 @@ import { JsonLogger, PG_POOL } from '@lnbx/platform';
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import type { ClientBase, Pool } from 'pg';
 import { connectionChangedEvent, connectionLostEvent, connectionRestoredEvent, connectionState, connectionStream, sameConnectionState } from '../domain/events';
+import { type Candidate, candidateOf, choiceExpired, choiceExpiresAt, consentOutcome, notPicked } from '../domain/organisation-choice';
 import { CODES, lossCode } from '../domain/xero-errors';
 import { ExporterMetrics } from '../metrics';
-import { type ConnectionRow, ExporterStore, type GrantType, type Transact, TRANSACT } from '../store/exporter-store';
+import { type ConnectionRow, ExporterStore, type GrantType, type SealedTokens, type Transact, TRANSACT } from '../store/exporter-store';
 import { Wakeups } from '../workers/wakeups';
 import { ConnectionLostError, IdentityError, type Loss, XeroCallError } from './errors';
-import { authEventIdOf, type TokenAnswer, XeroIdentity, type XeroTenantConnection } from './identity';
+import { authEventIdOf, type TokenAnswer, XeroIdentity } from './identity';
 import { TokenService } from './tokens';
 
 export const CONNECTION_OPTIONS = Symbol('ConnectionOptions');
+
+/** Why a choice ends unpicked by itself. */
+const LAPSED = "no organisation was picked within 60 days, the life of the consent's refresh token";
 
 /**
  * What "Disconnect" did at Xero (removed, found gone already, or left for another connection here on the same
@@ -30,6 +35,21 @@ export interface Disconnected {
   atXero: 'disconnected' | 'gone_already' | 'kept_for_others';
   waitingDocuments: number;
 }
+
+/** What a consent made of the connection: connected to its one organisation, or waiting for an operator to pick one. */
+export type Completed = { xeroTenantId: string; tenantName: string } | { choosing: true; organisations: { tenantId: string; tenantName: string }[] };
+
+/** What "Use this organisation" did. */
+export interface Picked {
+  xeroTenantId: string;
+  tenantName: string;
+  /** The organisations not picked: let go of at Xero, or kept there because another connection here uses them. */
+  released: string[];
+  keptForOthers: string[];
+}
+
+/** Why a pick was refused; the connection is as it was. */
+export type PickRefusal = { refused: 'not_choosing' | 'not_offered' | 'gone'; message: string };
 
 export interface ConnectionOptions {
   grant: GrantType;
@@ -48,16 +68,6 @@ export class ConnectionError extends CodedError<'XERO.CONNECT_FAILED'> {
   constructor(message: string, cause?: unknown) {
     super('XERO.CONNECT_FAILED', message, { cause });
   }
-}
-
-/**
- * The organisation a connection gets. /connections lists every organisation the user connected to this app, in
- * any consent: several brands connected by one person all appear. The ones chosen in this consent (its
- * authEventId) come first, so each brand gets the organisation chosen for it; XERO_TENANT_ID, when set, wins.
- */
-export function pickTenant(list: XeroTenantConnection[], wanted?: string, authEventId?: string): XeroTenantConnection | undefined {
-  if (wanted) return list.find((c) => c.tenantId.toLowerCase() === wanted.toLowerCase());
-  return (authEventId && list.find((c) => c.authEventId === authEventId)) || list[0];
 }
 
 @Injectable()
@@ -149,7 +159,7 @@ export class ConnectionService implements OnApplicationBootstrap {
    * stored. Xero not answering is an IdentityError (`unavailable`: try again); anything else that stops the
    * connection is a ConnectionError.
    */
-  async complete(connectionId: string, code: string, codeVerifier: string): Promise<{ xeroTenantId: string; tenantName: string }> {
+  async complete(connectionId: string, code: string, codeVerifier: string): Promise<Completed> {
     let answer: TokenAnswer;
     try {
       answer = await this.identity.exchangeCode(code, this.o.redirectUri, codeVerifier);
@@ -158,8 +168,9 @@ export class ConnectionService implements OnApplicationBootstrap {
       throw new ConnectionError(`Xero did not accept the authorisation: ${(err as Error).message}`, err);
     }
     if (!answer.refreshToken) this.logger.warn('Xero gave no refresh token (is offline_access in XERO_SCOPES?): the connection lasts 30 minutes');
-    const tenant = await this.connect(connectionId, 'authorization_code', answer);
-    return { xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName };
+    const made = await this.connect(connectionId, 'authorization_code', answer);
+    if ('choose' in made) return { choosing: true, organisations: made.choose.map(({ tenantId, tenantName }) => ({ tenantId, tenantName })) };
+    return { xeroTenantId: made.tenantId, tenantName: made.tenantName };
   }
 
   /** A custom connection connects itself (at boot, and again after a loss). */
@@ -182,16 +193,20 @@ export class ConnectionService implements OnApplicationBootstrap {
     }
   }
 
-  private async connect(connectionId: string, grant: GrantType, answer: TokenAnswer): Promise<XeroTenantConnection> {
-    let list: XeroTenantConnection[];
+  private async connect(
+    connectionId: string,
+    grant: GrantType,
+    answer: TokenAnswer,
+  ): Promise<{ tenantId: string; tenantName: string } | { choose: Candidate[] }> {
+    let list: Awaited<ReturnType<XeroIdentity['connections']>>;
     try {
       list = await this.identity.connections(answer.accessToken);
     } catch (err) {
       if (err instanceof IdentityError && err.kind === 'unavailable') throw err;
       throw new ConnectionError(`Xero's /connections refused the new token: ${(err as Error).message}`, err);
     }
-    const tenant = pickTenant(list, this.o.tenantId, authEventIdOf(answer.accessToken));
-    if (!tenant) {
+    const outcome = consentOutcome(list, this.o.tenantId, authEventIdOf(answer.accessToken));
+    if (!outcome) {
       throw new ConnectionError(
         this.o.tenantId
           ? `organisation ${this.o.tenantId} (XERO_TENANT_ID) is not among the ${list.length} this connection reaches`
@@ -199,10 +214,36 @@ export class ConnectionService implements OnApplicationBootstrap {
       );
     }
     const sealed = this.tokens.seal(answer, connectionId);
+    if ('choose' in outcome) {
+      await this.waitForChoice(connectionId, grant, outcome.choose, sealed);
+      return outcome;
+    }
+    const tenant = outcome.connect;
+    await this.connectTo(connectionId, grant, { tenantId: tenant.tenantId, tenantName: tenant.tenantName }, sealed, null);
+    this.tokens.prime(connectionId, answer.accessToken, sealed.accessExpiresAt);
+    return tenant;
+  }
+
+  /**
+   * The connection connected to `tenant` with the consent's sealed tokens, told in the same transaction (and, when
+   * it comes back from an announced loss, its waiting documents counted and told as resumed); then its rate slots,
+   * its metric, and the loops woken. `tokens` as a function: read under the connection's lock, undefined when the
+   * connection is no longer as the caller found it (false, nothing done). `chosenBy`: who picked it among the
+   * consent's organisations.
+   */
+  private async connectTo(
+    connectionId: string,
+    grant: GrantType,
+    tenant: { tenantId: string; tenantName: string },
+    tokens: SealedTokens | ((tx: ClientBase) => Promise<SealedTokens | undefined>),
+    chosenBy: string | null,
+  ): Promise<boolean> {
     const resumed = await this.transact(async (tx) => {
       await this.store.lockConnection(tx, connectionId);
+      const sealed = typeof tokens === 'function' ? await tokens(tx) : tokens;
+      if (!sealed) return false;
       const before = await this.store.connection(tx, connectionId, true);
-      await this.store.saveConnected(tx, { connectionId, grantType: grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, ...sealed });
+      await this.store.saveConnected(tx, { connectionId, grantType: grant, xeroTenantId: tenant.tenantId, tenantName: tenant.tenantName, ...sealed, chosenBy });
       const changed = connectionChangedEvent(connectionId, 'connected', connectionState(await this.store.connection(tx, connectionId), grant));
       // Only a loss that was announced (a tenant was known) is announced as over; a first connection is news to no one.
       if (before?.status !== 'disconnected' || !before.xeroTenantId) {
@@ -216,19 +257,212 @@ export class ConnectionService implements OnApplicationBootstrap {
       ]);
       return resumedDocuments;
     });
+    if (resumed === false) return false;
     await this.store.ensureSlots(this.pool, tenant.tenantId, this.o.concurrent);
-    this.tokens.prime(connectionId, answer.accessToken, sealed.accessExpiresAt);
     this.metrics.connectionUp.set({ connection: connectionId, tenant: tenant.tenantId }, 1);
     this.logger.info(resumed === undefined ? 'xero connected' : 'xero connection restored: waiting documents resume', {
       connectionId,
       grant,
       xeroTenantId: tenant.tenantId,
       tenantName: tenant.tenantName,
-      organisations: list.length,
+      chosenBy,
       resumedDocuments: resumed,
     });
     this.wakeups.connected();
-    return tenant;
+    return true;
+  }
+
+  /**
+   * The consent gave several organisations: connected to none (whatever the connection was connected to before, nothing
+   * more is sent there), its tokens kept sealed with the organisations offered, and XeroConnectionChanged (`choose`)
+   * tells the monitor, which asks an operator to pick one.
+   */
+  private async waitForChoice(connectionId: string, grant: GrantType, candidates: Candidate[], sealed: SealedTokens): Promise<void> {
+    const before = await this.transact(async (tx) => {
+      await this.store.lockConnection(tx, connectionId);
+      const row = await this.store.connection(tx, connectionId, true);
+      await this.store.saveChoosing(tx, { connectionId, grantType: grant, candidates, choiceExpiresAt: choiceExpiresAt(new Date()), ...sealed });
+      const state = connectionState(await this.store.connection(tx, connectionId), grant);
+      await this.outbox.append(tx, connectionStream(connectionId), [connectionChangedEvent(connectionId, 'choose', state)]);
+      return row;
+    });
+    // The senders must not go on with a token of the connection it was: it waits now.
+    this.tokens.forget(connectionId);
+    if (before?.xeroTenantId) this.metrics.connectionUp.remove({ connection: connectionId, tenant: before.xeroTenantId });
+    this.logger.info('xero consent gave several organisations: an operator picks one, nothing is sent meanwhile', {
+      connectionId,
+      organisations: candidates.map((c) => c.tenantName || c.tenantId),
+    });
+  }
+
+  /**
+   * "Use this organisation", pressed by `by` while the connection waits for a choice: the organisation must be one
+   * the consent gave, and still reachable with it. Connected as a consent of one organisation is (told `connected`
+   * with who picked it), then the consent's other organisations are let go of at Xero (DELETE /connections/{id}),
+   * except those another connection here is connected to or may pick. Xero not answering changes nothing
+   * (IdentityError `unavailable`).
+   */
+  async pick(connectionId: string, tenantId: string, by: string): Promise<Picked | PickRefusal> {
+    const row = await this.store.connection(this.pool, connectionId);
+    if (row?.status !== 'choosing' || !row.candidates || !row.choiceExpiresAt || row.disconnectedBy) {
+      return { refused: 'not_choosing', message: `connection ${connectionId} is not waiting for an organisation to be picked: connect to Xero again` };
+    }
+    if (choiceExpired(row.choiceExpiresAt, new Date())) {
+      await this.endChoice(connectionId, row.choiceExpiresAt, LAPSED);
+      return { refused: 'not_choosing', message: `the choice of organisation lapsed (${LAPSED}): connect to Xero again` };
+    }
+    const chosen = candidateOf(row.candidates, tenantId);
+    if (!chosen) {
+      return {
+        refused: 'not_offered',
+        message: `tenantId ${tenantId} is not one of the organisations the consent gave: ${row.candidates.map((c) => `${c.tenantName} (${c.tenantId})`).join(', ')}`,
+      };
+    }
+    let access: string;
+    let reachable: boolean;
+    try {
+      access = await this.tokens.accessTokenWhileChoosing(connectionId);
+      reachable = (await this.identity.connections(access)).some((e) => e.tenantId === chosen.tenantId);
+    } catch (err) {
+      if (err instanceof ConnectionLostError || (err instanceof IdentityError && err.kind !== 'unavailable')) {
+        const why = err instanceof ConnectionLostError ? err.reason : err.message;
+        await this.endChoice(connectionId, row.choiceExpiresAt, `Xero no longer accepts the consent (${why}): connect again`);
+        return { refused: 'gone', message: `Xero no longer accepts the consent (${why}): connect to Xero again` };
+      }
+      throw new IdentityError('unavailable', `Xero did not answer, so no organisation was picked: try again (${(err as Error).message})`);
+    }
+    if (!reachable) {
+      return { refused: 'gone', message: `Xero no longer gives access to ${chosen.tenantName || chosen.tenantId} with this consent: connect to Xero again` };
+    }
+    // The tokens as stored now (getting the access token may have rotated them), under the lock that decides.
+    const done = await this.connectTo(
+      connectionId,
+      row.grantType,
+      chosen,
+      async (tx) => {
+        const now = await this.store.connection(tx, connectionId, true);
+        const same = now?.status === 'choosing' && !now.disconnectedBy && now.choiceExpiresAt?.getTime() === row.choiceExpiresAt!.getTime();
+        return same && now.accessToken && now.accessExpiresAt
+          ? { accessToken: now.accessToken, accessExpiresAt: now.accessExpiresAt, refreshToken: now.refreshToken }
+          : undefined;
+      },
+      by,
+    );
+    if (!done) {
+      return {
+        refused: 'not_choosing',
+        message: `connection ${connectionId} is not waiting for an organisation to be picked any more (picked, disconnected or connected again meanwhile)`,
+      };
+    }
+    const { remove, keep } = notPicked(row.candidates, chosen.tenantId, await this.store.tenantsConnectedExcept(this.pool, connectionId));
+    const released: string[] = [];
+    for (const c of remove) {
+      // Best effort: the pick stands; an entry left at Xero is access unused, said in the log for someone to remove in Xero.
+      await this.identity
+        .disconnect(access, c.id)
+        .then(() => released.push(c.tenantName || c.tenantId))
+        .catch((err: Error) =>
+          this.logger.warn('xero organisation not picked was left connected at Xero', { connectionId, xeroTenantId: c.tenantId, reason: err.message }),
+        );
+    }
+    this.logger.info('xero organisation picked', { connectionId, by, xeroTenantId: chosen.tenantId, released, keptForOthers: keep.map((c) => c.tenantId) });
+    return { xeroTenantId: chosen.tenantId, tenantName: chosen.tenantName, released, keptForOthers: keep.map((c) => c.tenantName || c.tenantId) };
+  }
+
+  /** Choices that lapsed unpicked (the upkeep asks): ended like a lost consent, their tokens dropped. */
+  async endLapsedChoices(): Promise<void> {
+    for (const connectionId of await this.store.lapsedChoices(this.pool)) {
+      const row = await this.store.connection(this.pool, connectionId);
+      if (row?.choiceExpiresAt) await this.endChoice(connectionId, row.choiceExpiresAt, LAPSED);
+    }
+  }
+
+  /**
+   * The choice ends unpicked (disconnected by `by`, or lapsed), told once (`disconnected` or `not_connected`, with
+   * why); the documents waiting counted, or undefined when it was not that choice any more.
+   */
+  private async endChoice(connectionId: string, choiceExpiresAt: Date, reason: string, by: string | null = null): Promise<number | undefined> {
+    const waitingDocuments = await this.transact(async (tx) => {
+      await this.store.lockConnection(tx, connectionId);
+      if (!(await this.store.endChoice(tx, connectionId, by, reason, choiceExpiresAt))) return undefined;
+      const state = connectionState(await this.store.connection(tx, connectionId), this.o.grant);
+      await this.outbox.append(tx, connectionStream(connectionId), [connectionChangedEvent(connectionId, by ? 'disconnected' : 'not_connected', state)]);
+      return this.store.pendingCount(tx, connectionId);
+    });
+    if (waitingDocuments !== undefined) {
+      this.tokens.forget(connectionId);
+      this.logger.info(by ? 'xero choice of organisation disconnected' : 'xero choice of organisation ended unpicked', {
+        connectionId,
+        by,
+        reason,
+        waitingDocuments,
+      });
+    }
+    return waitingDocuments;
+  }
+
+  /**
+   * "Disconnect" while the connection waits for a choice: as for a connected one (marked first, so a pick meanwhile
+   * is refused; Xero not answering changes nothing), every organisation of the consent is let go of at Xero but those
+   * another connection here uses or may pick, the consent revoked when nothing it still reaches is another's, and the
+   * tokens and the choice dropped.
+   */
+  private async disconnectChoice(before: ConnectionRow, by: string): Promise<Disconnected | 'not_connected'> {
+    const connectionId = before.connectionId;
+    if (!before.choiceExpiresAt || !(await this.store.markChoiceDisconnecting(this.pool, connectionId, by, before.choiceExpiresAt))) return 'not_connected';
+    let atXero: Disconnected['atXero'];
+    let revoke: boolean;
+    try {
+      ({ atXero, revoke } = await this.releaseChoiceAtXero(before));
+    } catch (err) {
+      await this.store.clearDisconnecting(this.pool, connectionId);
+      if ((err instanceof IdentityError && err.kind === 'unavailable') || err instanceof XeroCallError) {
+        throw new IdentityError('unavailable', `Xero did not answer, so nothing was disconnected: try again (${(err as Error).message})`);
+      }
+      throw err;
+    }
+    const now = await this.store.connection(this.pool, connectionId);
+    const refresh = revoke && now?.status === 'choosing' ? this.tokens.refreshTokenOf(now) : null;
+    if (refresh) {
+      await this.identity
+        .revoke(refresh)
+        .catch((err: Error) => this.logger.warn('xero consent not revoked after the disconnection', { connectionId, reason: err.message }));
+    }
+    const waitingDocuments = await this.endChoice(connectionId, before.choiceExpiresAt, `disconnected in the Integration Center by ${by}`, by);
+    if (waitingDocuments === undefined) return 'not_connected';
+    this.logger.info('xero disconnected in the Integration Center: documents wait for a connection', {
+      connectionId,
+      by,
+      xeroTenantId: null,
+      atXero,
+      revoked: Boolean(refresh),
+      waitingDocuments,
+    });
+    return { xeroTenantId: null, tenantName: null, atXero, waitingDocuments };
+  }
+
+  /** The consent's organisations let go of at Xero (none picked), and whether revoking it can touch nothing another connection here uses. */
+  private async releaseChoiceAtXero(c: ConnectionRow): Promise<{ atXero: Disconnected['atXero']; revoke: boolean }> {
+    let access: string;
+    try {
+      access = await this.tokens.accessTokenWhileChoosing(c.connectionId);
+    } catch (err) {
+      if (err instanceof ConnectionLostError) return { atXero: 'gone_already', revoke: false };
+      throw err;
+    }
+    try {
+      const list = await this.identity.connections(access);
+      const usedByOthers = await this.store.tenantsConnectedExcept(this.pool, c.connectionId);
+      const { remove, keep } = notPicked(c.candidates ?? [], null, usedByOthers);
+      const live = new Set(list.map((e) => e.id));
+      const removed = new Set<string>();
+      for (const e of remove) if (live.has(e.id) && (await this.identity.disconnect(access, e.id))) removed.add(e.id);
+      const atXero: Disconnected['atXero'] = removed.size ? 'disconnected' : keep.length ? 'kept_for_others' : 'gone_already';
+      return { atXero, revoke: list.filter((e) => !removed.has(e.id)).every((e) => !usedByOthers.has(e.tenantId)) };
+    } catch (err) {
+      if (err instanceof IdentityError && err.kind !== 'unavailable') return { atXero: 'gone_already', revoke: false };
+      throw err;
+    }
   }
 
   /**
@@ -243,8 +477,10 @@ export class ConnectionService implements OnApplicationBootstrap {
    * consent already gone at Xero (revoked from inside Xero) is disconnected here all the same.
    */
   async disconnect(connectionId: string, by: string): Promise<Disconnected | 'not_connected' | 'custom_connection'> {
+    // Waiting for a choice is disconnected too: the consent it holds is revoked as any other.
     const before = await this.store.connection(this.pool, connectionId);
     if (before?.status === 'connected' && before.grantType === 'client_credentials') return 'custom_connection';
+    if (before?.status === 'choosing') return this.disconnectChoice(before, by);
     if (!before?.connectedAt || !(await this.store.markDisconnecting(this.pool, connectionId, by, before.connectedAt))) return 'not_connected';
     let atXero: Disconnected['atXero'];
     let revoke: boolean;

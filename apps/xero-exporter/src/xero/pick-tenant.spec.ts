@@ -1,4 +1,4 @@
-import { pickTenant } from './connections';
+import { pickTenant } from '../domain/organisation-choice';
 import { authEventIdOf, type XeroTenantConnection } from './identity';
 
 const org = (tenantId: string, authEventId: string): XeroTenantConnection => ({

@@ -12,6 +12,9 @@ import { type TokenAnswer, XeroIdentity } from './identity';
 /** Refresh this long before expiry, so no call starts with a token about to lapse. */
 const MARGIN_MS = 120_000;
 
+const notConnected = (status: 'connected' | 'choosing'): string =>
+  status === 'connected' ? 'not connected to Xero yet' : 'no choice of organisation waits: connect again';
+
 export const sealContext = (connectionId: string, field: 'access_token' | 'refresh_token'): string => `connection:${connectionId}:${field}`;
 
 @Injectable()
@@ -60,6 +63,18 @@ export class TokenService {
     return this.refreshOnce(connectionId);
   }
 
+  /**
+   * The token of a consent that waits for its organisation to be picked (to list, pick, or let go of its
+   * organisations): read from the row each time, never from the cache the senders use, and refreshed under the
+   * same row lock.
+   */
+  accessTokenWhileChoosing(connectionId: string): Promise<string> {
+    return this.refresh(connectionId, undefined, 'choosing').then((token) => {
+      this.cache.delete(connectionId);
+      return token;
+    });
+  }
+
   /** After a 401 with `stale`: a new token, unless another caller already replaced it. */
   forceRefresh(connectionId: string, stale: string): Promise<string> {
     if (this.cache.get(connectionId)?.token === stale) this.cache.delete(connectionId);
@@ -80,16 +95,16 @@ export class TokenService {
     return token === stale ? undefined : token;
   }
 
-  private async refresh(connectionId: string, stale?: string): Promise<string> {
+  private async refresh(connectionId: string, stale?: string, status: 'connected' | 'choosing' = 'connected'): Promise<string> {
     const seen = await this.store.connection(this.pool, connectionId);
-    if (!seen || seen.status !== 'connected') throw new ConnectionLostError(connectionId, seen?.reason ?? 'not connected to Xero yet');
+    if (!seen || seen.status !== status) throw new ConnectionLostError(connectionId, seen?.reason ?? notConnected(status));
     const stored = this.usable(seen, stale);
     if (stored) return this.keep(connectionId, stored, seen.accessExpiresAt!);
     const fresh = await this.transact(async (tx) => {
       // The row lock makes the refresh single-flight across instances: a second refresher waits here,
       // then finds the new token instead of spending the (single-use) refresh token again.
       const row = await this.store.connection(tx, connectionId, true);
-      if (!row || row.status !== 'connected') throw new ConnectionLostError(connectionId, row?.reason ?? 'not connected to Xero yet');
+      if (!row || row.status !== status) throw new ConnectionLostError(connectionId, row?.reason ?? notConnected(status));
       const theirs = this.usable(row, stale);
       if (theirs) return { token: theirs, expiresAt: row.accessExpiresAt! };
       let answer: TokenAnswer;

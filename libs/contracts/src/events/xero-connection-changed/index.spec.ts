@@ -15,8 +15,33 @@ const declared = (): string[] =>
 
 describe('XeroConnectionChanged', () => {
   it('declares the state the monitor shows and no token-like field', () => {
-    expect(declared()).toEqual(['by', 'change', 'code', 'connectedAt', 'grant', 'reason', 'shortCode', 'status', 'tenantName', 'xeroTenantId']);
+    expect(declared()).toEqual([
+      'by',
+      'change',
+      'code',
+      'connectedAt',
+      'grant',
+      'organisations',
+      'reason',
+      'shortCode',
+      'status',
+      'tenantName',
+      'xeroTenantId',
+    ]);
     expect(declared().filter((f) => /token|secret|password|credential|key/i.test(f))).toEqual([]);
+  });
+
+  it('takes a choice between organisations, each of them checked', () => {
+    const choosing = { status: 'choosing', change: 'choose', grant: 'authorization_code' };
+    const two = [
+      { tenantId: 't-1', tenantName: 'Demo Fashion Ltd' },
+      { tenantId: 't-2', tenantName: 'Demo Fashion BV' },
+    ];
+    expect(validatePlain(XeroConnectionChanged.Value, { ...choosing, organisations: two }).ok).toBe(true);
+    const noId = validatePlain(XeroConnectionChanged.Value, { ...choosing, organisations: [two[0], { tenantName: 'no id' }] });
+    expect(noId.ok).toBe(false);
+    expect(noId.ok ? [] : noId.reasons.map((r) => r.split(':')[0])).toEqual(['organisations.1.tenantId', 'organisations.1.tenantId']);
+    expect(validatePlain(XeroConnectionChanged.Value, { ...choosing, organisations: [two[0]] }).ok).toBe(false);
   });
 
   it('takes a connection never made, and refuses a status or a change it does not know', () => {
