@@ -7,7 +7,9 @@ alter table monitor.xero_connection_state add constraint xero_connection_state_s
   check (status in ('connected', 'lost', 'disconnected', 'not_connected', 'choosing'));
 
 -- Down Migration
-update monitor.xero_connection_state set status = 'not_connected' where status = 'choosing';
+update monitor.xero_connection_state
+   set status = 'not_connected', view = jsonb_set(view, '{status}', '"not_connected"') - 'organisations'
+ where status = 'choosing';
 alter table monitor.xero_connection_state drop constraint xero_connection_state_status_check;
 alter table monitor.xero_connection_state add constraint xero_connection_state_status_check
   check (status in ('connected', 'lost', 'disconnected', 'not_connected'));

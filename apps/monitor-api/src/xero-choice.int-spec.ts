@@ -112,6 +112,14 @@ describe('monitor-api: a consent of two Xero organisations, one picked by an ope
     expect(await exporterRow()).toMatchObject({ status: 'choosing', xero_tenant_id: null, has_tokens: true, chosen_by: null });
     // The /connections entry ids stay in the exporter: the monitor is told names and tenant ids only.
     expect(JSON.stringify(told)).not.toMatch(/"id"/);
+    // The connection's record (its health in the integrator's list) does not say connected while nothing can go.
+    const record = await waitFor('the connection record says it waits for a pick', async () => {
+      const res = await http<{ connection: { xero: { state: string; reason: string | null } } }>('GET', `${monitor.url}/api/connections/default`, undefined, {
+        'x-api-key': ADMIN,
+      });
+      return res.body.connection?.xero.state === 'lost' ? res.body.connection.xero : undefined;
+    });
+    expect(record.reason).toBe('Xero gave access to 2 organisations: one is still to be picked in the Integration Center');
 
     // An invoice of the brand arrives meanwhile: it is taken in and waits, sent to no organisation.
     const mapped = new RunEvents(undefined, 'invoices', 'export', { connectionId: 'default', startAt: Date.now() }).mapped('INV-CHOICE-1');
@@ -182,6 +190,10 @@ describe('monitor-api: a consent of two Xero organisations, one picked by an ope
       return rows[0] as { by: string; tenant: string } | undefined;
     });
     expect(recorded).toEqual({ by: 'bootstrap-operator-1', tenant: nl.tenantId });
+    const record = await http<{ connection: { xero: { state: string; tenantId: string } } }>('GET', `${monitor.url}/api/connections/default`, undefined, {
+      'x-api-key': ADMIN,
+    });
+    expect(record.body.connection.xero).toMatchObject({ state: 'connected', tenantId: nl.tenantId });
     expect(exporter.logs.find((l) => l.msg === 'xero organisation picked')).toMatchObject({ released: [uk.name], keptForOthers: [] });
 
     // Picked already: nothing more to pick.

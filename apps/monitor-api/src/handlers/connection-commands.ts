@@ -109,6 +109,16 @@ export function xeroCommandOf(e: Known): ConnectionCommand | null {
           ...who,
           ...(p.change === 'connected' && p.by ? { by: p.by } : {}),
         };
+      // Waiting for an operator to pick among a consent's organisations: nothing is exported meanwhile, so the
+      // connection's record (and its health in the list of connections) does not say connected.
+      if (p.status === 'choosing')
+        return {
+          type: 'RecordXeroLost',
+          tenantId: null,
+          organisationName: null,
+          reason: `Xero gave access to ${p.organisations?.length ?? 'several'} organisations: one is still to be picked in the Integration Center`,
+          ...who,
+        };
       if (p.change === 'lost')
         return { type: 'RecordXeroLost', tenantId: p.xeroTenantId ?? null, organisationName: p.tenantName ?? null, reason: p.reason ?? null, ...who };
       // Disconnected in the Integration Center: by whoever pressed it (the exporter says who).

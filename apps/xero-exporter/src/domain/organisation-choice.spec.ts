@@ -28,9 +28,12 @@ describe('what a new consent makes of a connection', () => {
     });
   });
 
-  it('connects the first listed when the consent is not known (a token that is no JWT), as before', () => {
-    expect(consentOutcome(list, undefined, undefined)).toEqual({ connect: list[0] });
-    expect(consentOutcome(list, undefined, 'consent-9')).toEqual({ connect: list[0] });
+  it('offers every organisation listed when the consent cannot be told apart (a token that is no JWT), never the first by chance', () => {
+    const everyOne = { choose: list.map((e) => ({ id: e.id, tenantId: e.tenantId, tenantName: e.tenantName })) };
+    expect(consentOutcome(list, undefined, undefined)).toEqual(everyOne);
+    expect(consentOutcome(list, undefined, 'consent-9')).toEqual(everyOne);
+    // A custom connection reaches one organisation: connected at once.
+    expect(consentOutcome([entry('uk', '')], undefined, undefined)).toEqual({ connect: entry('uk', '') });
   });
 });
 

@@ -31,34 +31,29 @@ export const choiceExpired = (expiresAt: Date | null, now: Date): boolean => exp
 const sameTenant = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
 
 /**
- * The organisation a connection gets. /connections lists every organisation the user connected to this app, in
- * any consent: several brands connected by one person all appear. The ones chosen in this consent (its
- * authEventId) come first, so each brand gets the organisation chosen for it; XERO_TENANT_ID, when set, wins.
- */
-export function pickTenant<T extends OrganisationEntry>(list: T[], wanted?: string, authEventId?: string): T | undefined {
-  if (wanted) return list.find((c) => sameTenant(c.tenantId, wanted));
-  return (authEventId && list.find((c) => c.authEventId === authEventId)) || list[0];
-}
-
-/**
- * What a new consent does: connect the one organisation it gave (or XERO_TENANT_ID's), or, when it gave several
- * and XERO_TENANT_ID names none, wait for an operator to pick one (never the first by chance: exporting a brand's
- * invoices into another brand's books is what must not happen). Undefined: it reaches no organisation.
+ * What a new consent does: connect XERO_TENANT_ID's organisation when set (undefined when the consent does not
+ * reach it), else the organisations this consent gave (its authEventId): one is connected at once; several wait for
+ * an operator to pick one. /connections lists every organisation the user ever connected to this app, in any
+ * consent (several brands connected by one person all appear), so a consent that cannot be told apart (a token
+ * without the claim, an id no entry carries) offers every organisation listed when there are several: never the
+ * first by chance, as exporting a brand's invoices into another brand's books is what must not happen.
+ * Undefined: it reaches no organisation.
  */
 export function consentOutcome<T extends OrganisationEntry>(
   list: T[],
   wanted?: string,
   authEventId?: string,
 ): { connect: T } | { choose: Candidate[] } | undefined {
-  if (!wanted && authEventId) {
-    const ofConsent = new Map<string, Candidate>();
-    for (const e of list) {
-      if (e.authEventId === authEventId && !ofConsent.has(e.tenantId)) ofConsent.set(e.tenantId, { id: e.id, tenantId: e.tenantId, tenantName: e.tenantName });
-    }
-    if (ofConsent.size > 1) return { choose: [...ofConsent.values()] };
+  if (wanted) {
+    const named = list.find((c) => sameTenant(c.tenantId, wanted));
+    return named && { connect: named };
   }
-  const tenant = pickTenant(list, wanted, authEventId);
-  return tenant && { connect: tenant };
+  const ofConsent = authEventId ? list.filter((e) => e.authEventId === authEventId) : [];
+  const offered = new Map<string, T>();
+  for (const e of ofConsent.length ? ofConsent : list) if (!offered.has(e.tenantId)) offered.set(e.tenantId, e);
+  if (offered.size === 0) return undefined;
+  if (offered.size === 1) return { connect: [...offered.values()][0] };
+  return { choose: [...offered.values()].map((e) => ({ id: e.id, tenantId: e.tenantId, tenantName: e.tenantName ?? '' })) };
 }
 
 /** The candidate with this tenant id (Xero's ids are GUIDs: their case does not matter), or undefined. */

@@ -421,8 +421,10 @@ export class ConnectionService implements OnApplicationBootstrap {
       }
       throw err;
     }
+    // Still this choice, marked by this press: a new consent that came meanwhile (it clears the mark) is not revoked.
     const now = await this.store.connection(this.pool, connectionId);
-    const refresh = revoke && now?.status === 'choosing' ? this.tokens.refreshTokenOf(now) : null;
+    const same = now?.status === 'choosing' && now.disconnectedBy === by && now.choiceExpiresAt?.getTime() === before.choiceExpiresAt.getTime();
+    const refresh = revoke && same ? this.tokens.refreshTokenOf(now) : null;
     if (refresh) {
       await this.identity
         .revoke(refresh)
@@ -494,8 +496,10 @@ export class ConnectionService implements OnApplicationBootstrap {
       throw err;
     }
     // Read after the access token: getting it may have rotated the refresh token.
+    // Still the connection this press marked: a new consent that came meanwhile (it clears the mark) is not revoked.
     const now = await this.store.connection(this.pool, connectionId);
-    const refresh = revoke && now ? this.tokens.refreshTokenOf(now) : null;
+    const same = now?.disconnectedBy === by && now.connectedAt?.getTime() === before.connectedAt.getTime();
+    const refresh = revoke && same ? this.tokens.refreshTokenOf(now) : null;
     if (refresh) {
       await this.identity.revoke(refresh).catch((err: Error) =>
         // Disconnected at Xero already: the consent left reaches nothing, and Xero ends it after 60 days unused.

@@ -1,4 +1,4 @@
-import { pickTenant } from '../domain/organisation-choice';
+import { consentOutcome } from '../domain/organisation-choice';
 import { authEventIdOf, type XeroTenantConnection } from './identity';
 
 const org = (tenantId: string, authEventId: string): XeroTenantConnection => ({
@@ -14,16 +14,19 @@ describe('the organisation a consent gives a connection', () => {
   // One person connected the British brand first, then the Dutch one: /connections lists both.
   const list = [org('uk', 'consent-1'), org('nl', 'consent-2')];
 
+  const connected = (wanted?: string, authEventId?: string) => {
+    const outcome = consentOutcome(list, wanted, authEventId);
+    return outcome && 'connect' in outcome ? outcome.connect.tenantId : outcome;
+  };
+
   it('is the one chosen in this consent, not the first the user ever connected', () => {
-    expect(pickTenant(list, undefined, 'consent-2')?.tenantId).toBe('nl');
-    expect(pickTenant(list, undefined, 'consent-1')?.tenantId).toBe('uk');
+    expect([connected(undefined, 'consent-2'), connected(undefined, 'consent-1')]).toEqual(['nl', 'uk']);
   });
 
-  it('is XERO_TENANT_ID when set, and the first listed when the consent is not known', () => {
-    expect(pickTenant(list, 'NL', 'consent-1')?.tenantId).toBe('nl');
-    expect(pickTenant(list, undefined, undefined)?.tenantId).toBe('uk');
-    expect(pickTenant(list, undefined, 'consent-9')?.tenantId).toBe('uk');
-    expect(pickTenant(list, 'de')).toBeUndefined();
+  it('is XERO_TENANT_ID when set, and left to the operator when the consent is not known', () => {
+    expect(connected('NL', 'consent-1')).toBe('nl');
+    expect(connected('de')).toBeUndefined();
+    expect(connected(undefined, undefined)).toEqual({ choose: list.map((e) => ({ id: e.id, tenantId: e.tenantId, tenantName: e.tenantName })) });
   });
 
   it("reads the consent from the access token's claims, and nothing from a token that is not a JWT", () => {

@@ -98,8 +98,10 @@ export class TokenService {
   private async refresh(connectionId: string, stale?: string, status: 'connected' | 'choosing' = 'connected'): Promise<string> {
     const seen = await this.store.connection(this.pool, connectionId);
     if (!seen || seen.status !== status) throw new ConnectionLostError(connectionId, seen?.reason ?? notConnected(status));
+    // A choosing consent's token never enters the senders' cache, not even for a moment.
+    const keep = (token: string, expiresAt: Date) => (status === 'connected' ? this.keep(connectionId, token, expiresAt) : token);
     const stored = this.usable(seen, stale);
-    if (stored) return this.keep(connectionId, stored, seen.accessExpiresAt!);
+    if (stored) return keep(stored, seen.accessExpiresAt!);
     const fresh = await this.transact(async (tx) => {
       // The row lock makes the refresh single-flight across instances: a second refresher waits here,
       // then finds the new token instead of spending the (single-use) refresh token again.
@@ -127,7 +129,7 @@ export class TokenService {
       return { token: answer.accessToken, expiresAt: sealed.accessExpiresAt };
     });
     // Only now, committed: the new refresh token is safe before the new access token is used.
-    return this.keep(connectionId, fresh.token, fresh.expiresAt);
+    return keep(fresh.token, fresh.expiresAt);
   }
 
   private keep(connectionId: string, token: string, expiresAt: Date): string {
