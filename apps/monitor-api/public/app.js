@@ -580,31 +580,149 @@ function onSave(form, msg, send) {
   });
 }
 
+/** A firing as the schedule's own clock shows it (a finance team's hours), with the zone named. */
+function inZone(iso, zone) {
+  try {
+    return new Date(iso).toLocaleString(undefined, {
+      timeZone: zone || 'UTC',
+      weekday: 'short',
+      day: 'numeric',
+      month: 'short',
+      hour: '2-digit',
+      minute: '2-digit',
+    });
+  } catch {
+    return when(iso);
+  }
+}
+
+const EVERY_HOURS = [1, 2, 3, 4, 6, 8, 12];
+
+/** The preset a cron expression is, when it is one (every day at, weekdays at, every N hours), else custom. */
+function presetOf(cron) {
+  const at = /^(\d{1,2}) (\d{1,2}) \* \* (\*|1-5)$/.exec(cron || '');
+  if (at && Number(at[1]) < 60 && Number(at[2]) < 24) {
+    const time = `${at[2].padStart(2, '0')}:${at[1].padStart(2, '0')}`;
+    return { kind: at[3] === '*' ? 'daily' : 'weekdays', time, hours: 6 };
+  }
+  const every = /^0 \*\/(\d{1,2}) \* \* \*$/.exec(cron || '');
+  if (every && EVERY_HOURS.includes(Number(every[1]))) return { kind: 'hours', time: '06:00', hours: Number(every[1]) };
+  return { kind: cron ? 'cron' : 'weekdays', time: '06:00', hours: 6 };
+}
+
+/** The cron expression a preset stands for. */
+function cronOf(kind, time, hours, custom) {
+  const [hh, mm] = (time || '06:00').split(':').map(Number);
+  if (kind === 'daily') return `${mm} ${hh} * * *`;
+  if (kind === 'weekdays') return `${mm} ${hh} * * 1-5`;
+  if (kind === 'hours') return `0 */${hours} * * *`;
+  return custom.trim();
+}
+
 function scheduleForm(flow, title, s) {
-  const value = (s.pending || s.current || { value: { enabled: false, cron: '', timeZone: '' } }).value;
-  const enabled = h('input', { type: 'checkbox', checked: value.enabled });
-  const cron = h('input', { value: value.cron || '', placeholder: '0 6 * * 1-5' });
-  const zone = h('input', { value: value.timeZone || Intl.DateTimeFormat().resolvedOptions().timeZone, placeholder: 'Europe/Paris' });
+  const saved = (s.pending || s.current || { value: { enabled: false, cron: '', timeZone: '' } }).value;
+  const preset = presetOf(saved.cron);
+  const operator = state.me && (state.me.role === 'operator' || state.me.role === 'admin');
+  const enabled = h('input', { type: 'checkbox', checked: saved.enabled || !saved.cron });
+  const kind = h(
+    'select',
+    {},
+    ...[
+      ['daily', 'Every day at'],
+      ['weekdays', 'Weekdays (Monday to Friday) at'],
+      ['hours', 'Every few hours'],
+      ['cron', 'Custom (cron)'],
+    ].map(([v, label]) => h('option', { value: v, selected: v === preset.kind }, label)),
+  );
+  const time = h('input', { type: 'time', value: preset.time, required: true });
+  const hours = h(
+    'select',
+    {},
+    ...EVERY_HOURS.map((n) => h('option', { value: n, selected: n === preset.hours }, n === 1 ? 'every hour' : `every ${n} hours`)),
+  );
+  const cron = h('input', { value: saved.cron || '', placeholder: '0 6 * * 1-5' });
+  const zone = h('input', { value: saved.timeZone || s.connectionTimeZone || 'UTC', placeholder: 'Europe/Paris' });
+  const timeField = field(`time-${flow}`, 'Time', time);
+  const hoursField = field(`hours-${flow}`, 'How often', hours);
+  const cronField = field(`cron-${flow}`, 'Cron (minute hour day month weekday)', cron);
+  const preview = h('p', { class: 'hint', role: 'status', 'aria-live': 'polite', 'data-preview': flow });
   const msg = h('p', { class: 'message', role: 'status', 'aria-live': 'polite' });
   const status = s.current
-    ? `In force: ${s.current.value.enabled ? `"${s.current.value.cron}" (${s.current.value.timeZone || 'server time'})` : 'off'}.`
+    ? `In force: ${s.current.value.enabled ? `"${s.current.value.cron}" (${s.current.value.timeZone || 'UTC'})` : 'off'}.`
     : 'The poller has not confirmed a schedule yet.';
   const pending = s.pending ? ` Requested by ${s.pending.by}, waiting for the poller.` : '';
-  const next = s.nextRuns.length ? ` Next: ${s.nextRuns.map(when).join(', ')}.` : '';
+  const next = s.nextRuns.length ? ` Next: ${s.nextRuns.map((iso) => inZone(iso, (s.pending || s.current).value.timeZone)).join(', ')}.` : '';
+  const chosen = () => ({
+    enabled: enabled.checked,
+    cron: cronOf(kind.value, time.value, hours.value, cron.value) || null,
+    timeZone: zone.value.trim() || null,
+  });
+
+  // The next three firings of what the form says, as saving it would fire (the server computes them, as the poller will).
+  let asked = 0;
+  async function showPreview() {
+    timeField.hidden = !(kind.value === 'daily' || kind.value === 'weekdays');
+    hoursField.hidden = kind.value !== 'hours';
+    cronField.hidden = kind.value !== 'cron';
+    const body = { ...chosen(), enabled: true };
+    const mine = ++asked;
+    if (!body.cron) return void (preview.textContent = 'Say when it runs to see its next firings.');
+    try {
+      const r = await api('POST', `/api/flows/${flow}/schedule/preview`, body);
+      if (mine !== asked) return;
+      preview.classList.remove('error');
+      preview.textContent = `It would run next: ${r.nextRuns.map((iso) => inZone(iso, r.timeZone)).join('; ')} (${r.timeZone || 'UTC'}).`;
+    } catch (err) {
+      if (mine !== asked) return;
+      preview.classList.add('error');
+      preview.textContent = err.message;
+    }
+  }
+  for (const input of [kind, time, hours, cron, zone]) input.addEventListener(input.tagName === 'INPUT' ? 'input' : 'change', () => void showPreview());
+
+  // Pausing (and resuming) is one click: the schedule itself is kept.
+  const inForce = s.pending || s.current;
+  const toggle =
+    operator && inForce && inForce.value.cron
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'secondary',
+            onclick: async () => {
+              try {
+                const v = inForce.value;
+                await api('PUT', `/api/flows/${flow}/schedule`, { enabled: !v.enabled, cron: v.cron, timeZone: v.timeZone });
+                msg.textContent = v.enabled ? 'Schedule paused: the poller confirms.' : 'Schedule resumed: the poller confirms.';
+                msg.classList.remove('error');
+                await loadSettings();
+              } catch (err) {
+                msg.textContent = err.message;
+                msg.classList.add('error');
+              }
+            },
+          },
+          inForce.value.enabled ? `Pause schedule of ${flowName(flow)}` : `Resume schedule of ${flowName(flow)}`,
+        )
+      : null;
   const form = h(
     'form',
     { 'aria-label': `Schedule of ${flowName(flow)}` },
     h('h3', {}, title),
     h('p', { class: 'hint' }, status + pending + next),
+    toggle,
     h('div', {}, h('label', {}, enabled, ` Run ${flowName(flow)} on a schedule`)),
-    field(`cron-${flow}`, 'Cron (minute hour day month weekday)', cron),
+    field(`when-${flow}`, 'When', kind),
+    timeField,
+    hoursField,
+    cronField,
     field(`zone-${flow}`, 'Time zone', zone),
+    preview,
     h('button', { type: 'submit' }, `Save schedule of ${flowName(flow)}`),
     msg,
   );
-  onSave(form, msg, () =>
-    api('PUT', `/api/flows/${flow}/schedule`, { enabled: enabled.checked, cron: cron.value.trim() || null, timeZone: zone.value.trim() || null }),
-  );
+  onSave(form, msg, () => api('PUT', `/api/flows/${flow}/schedule`, chosen()));
+  void showPreview();
   return form;
 }
 
@@ -768,6 +886,25 @@ function showConnectOutcome() {
 // ---- the 2-second refresh ----
 
 let refreshing = false;
+// ---- setup checklist ----
+
+/** The connection's setup checklist, shown until every step is done (redrawn only when it changed). */
+async function refreshSetup() {
+  const setup = await api('GET', '/api/setup');
+  $('setup').hidden = setup.done;
+  if (!changed('setup', setup)) return;
+  $('setup-steps').replaceChildren(
+    ...setup.steps.map((step) =>
+      h(
+        'li',
+        { 'data-step': step.id, 'data-done': step.done ? 'yes' : 'no', class: step.done ? 'done' : 'todo' },
+        h('strong', {}, `${step.done ? 'Done' : 'To do'}: ${step.title}`),
+        h('span', {}, ` ${step.detail}`),
+      ),
+    ),
+  );
+}
+
 async function refresh() {
   if (!state.key || !state.me || refreshing) return;
   refreshing = true;
@@ -777,7 +914,7 @@ async function refresh() {
     if (changed('runs', [runs, state.selectedRun])) renderRuns(runs);
     if (changed('docs', documents)) renderDocuments(documents);
     // The Xero panel too: a connection lost, or disconnected from inside Xero, shows without a reload.
-    await Promise.all([refreshRun(), refreshXero()]);
+    await Promise.all([refreshRun(), refreshXero(), refreshSetup()]);
   } catch (err) {
     if (err.status === 400) say('docs-message', err.message, true);
   } finally {

@@ -13,6 +13,7 @@ import { ConnectionCommands } from './handlers/connection-commands';
 import { AllocationChecks } from './http/allocation-checks';
 import { AllocationsController } from './http/allocations.controller';
 import { MappingController } from './http/mapping.controller';
+import { SetupController } from './http/setup.controller';
 import { OverviewController } from './http/overview.controller';
 import { ConnectionsController } from './http/connections.controller';
 import { DocumentsController } from './http/documents.controller';
@@ -65,6 +66,7 @@ export class AppModule {
         ConnectionsController,
         MappingController,
         OverviewController,
+        SetupController,
         ProjectionHandlers,
       ],
       providers: [

@@ -14,6 +14,7 @@ import { type Consumer, Kafka, logLevel } from 'kafkajs';
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
 import { createApiKey } from './store/api-keys.repository';
+import { RunEvents } from './domain/testing';
 import { rebuild } from './store/projector';
 
 const TOKEN = randomBytes(32).toString('hex');
@@ -275,6 +276,90 @@ describe('monitor-api: connections (REST, events, the poller keeping LNB credent
     );
     expect(schedule.status).toBe(202);
     expect((await call('GET', '/acme-uk')).body.connection.scheduleChanged).toEqual({ at: expect.any(String), by: 'finance-ops' });
+  });
+
+  it("previews a schedule before it is saved, and runs one saved without a time zone in the connection's", async () => {
+    const zone = (await call('GET', '/acme-uk')).body.connection.timeZone as string;
+    const asOperator = { 'x-api-key': operator };
+    type Preview = { timeZone: string; nextRuns: string[]; message?: string[] };
+    const preview = (body: unknown) => http<Preview>('POST', `${monitor.url}/api/flows/invoices/schedule/preview`, body, asOperator);
+    // Weekdays at 07:30 on the connection's clock: three firings, each at 07:30 there, none on a weekend.
+    const weekdays = await preview({ enabled: true, cron: '30 7 * * 1-5' });
+    expect([weekdays.status, weekdays.body.timeZone, weekdays.body.nextRuns.length]).toEqual([200, zone, 3]);
+    const wall = (iso: string) =>
+      new Intl.DateTimeFormat('en-GB', { timeZone: zone, weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(new Date(iso));
+    for (const at of weekdays.body.nextRuns) expect(wall(at)).toMatch(/^(Mon|Tue|Wed|Thu|Fri) 07:30$/);
+    // A zone given wins; what saving would refuse, the preview refuses, naming the field.
+    expect((await preview({ enabled: true, cron: '0 */6 * * *', timeZone: 'Asia/Tokyo' })).body.timeZone).toBe('Asia/Tokyo');
+    const bad = await preview({ enabled: true, cron: '0 25 * * *' });
+    expect([bad.status, bad.body.message?.join(' ')]).toEqual([400, expect.stringMatching(/^cron /)]);
+    const often = await preview({ enabled: true, cron: '* * * * *' });
+    expect([often.status, often.body.message?.join(' ')]).toEqual([400, expect.stringMatching(/^cron fires too often/)]);
+    // Saved without a zone: the connection's, stored with the schedule (as the poller will fire it).
+    expect((await http('PUT', `${monitor.url}/api/flows/invoices/schedule`, { enabled: true, cron: '30 7 * * 1-5' }, asOperator)).status).toBe(202);
+    const saved = await http<{ pending: { value: { cron: string; timeZone: string } }; connectionTimeZone: string; nextRuns: string[] }>(
+      'GET',
+      `${monitor.url}/api/flows/invoices/schedule`,
+      undefined,
+      asOperator,
+    );
+    expect(saved.body).toMatchObject({
+      pending: { value: { cron: '30 7 * * 1-5', timeZone: zone } },
+      connectionTimeZone: zone,
+      nextRuns: weekdays.body.nextRuns,
+    });
+  });
+
+  it('shows the setup checklist: what is done, and in plain words what is left', async () => {
+    type Checklist = { done: boolean; steps: { id: string; done: boolean; detail: string }[] };
+    const asOperator = { 'x-api-key': operator };
+    const checklist = async () => (await http<Checklist>('GET', `${monitor.url}/api/setup`, undefined, asOperator)).body;
+    const step = (c: Checklist, id: string) => c.steps.find((s) => s.id === id)!;
+    const before = await checklist();
+    expect(before.steps.map((s) => [s.id, s.done])).toEqual([
+      ['lnb_credentials', true],
+      ['xero', true],
+      ['mapping', false],
+      ['schedule', false],
+      ['preview', false],
+    ]);
+    expect(before.done).toBe(false);
+    expect(step(before, 'lnb_credentials').detail).toMatch(/^Set by finance-ops on \d{4}-\d{2}-\d{2} \(client id .+\) and accepted by Le New Black\.$/);
+    expect(step(before, 'xero').detail).toBe('Connected to Xero (Demo Fashion Ltd).');
+    expect(step(before, 'schedule').detail).toBe('No schedule saved yet for credit notes: choose when each runs, or save it off.');
+
+    // A preview of the brand's invoices: one would go, one is rejected for a tax rate the mapping does not know.
+    const preview = new RunEvents(undefined, 'invoices', 'preview', { connectionId: 'acme-uk', startAt: Date.now() });
+    const unknownRate = { code: 'LNB.UNKNOWN_TAX_RATE' as const, message: 'The mapping has no Xero tax type for 21% (NL)', severity: 'error' as const };
+    await publisher.publish([
+      preview.requested(),
+      preview.started(),
+      preview.detected('INV-SETUP-1'),
+      preview.detected('INV-SETUP-2'),
+      preview.mapped('INV-SETUP-1'),
+      preview.rejected('INV-SETUP-2', [unknownRate]),
+      preview.completed(2),
+    ]);
+    const previewed = await waitFor('the preview on the checklist', async () => {
+      const c = await checklist();
+      return step(c, 'preview').done && step(c, 'mapping').detail.startsWith('1 document') ? c : undefined;
+    });
+    expect(step(previewed, 'preview').detail).toMatch(/^Preview of invoices on \d{4}-\d{2}-\d{2}: 1 document would go to Xero, 1 would be rejected\.$/);
+    expect(step(previewed, 'mapping')).toMatchObject({
+      done: false,
+      detail: '1 document rejected for something the mapping decides: 1 LNB.UNKNOWN_TAX_RATE. Change the mapping, then retry them.',
+    });
+
+    // Credit notes deliberately off: the schedule step is done, and says what each flow does.
+    expect((await http('PUT', `${monitor.url}/api/flows/credit_notes/schedule`, { enabled: false }, asOperator)).status).toBe(202);
+    const scheduled = await checklist();
+    expect(step(scheduled, 'schedule')).toMatchObject({
+      done: true,
+      detail: expect.stringMatching(/^invoices: "30 7 \* \* 1-5" \(.+\); credit notes: off\.$/),
+    });
+    // The integrator's admin key, naming the connection, sees the same checklist.
+    const other = await http<Checklist>('GET', `${monitor.url}/api/setup?connection=acme-uk`, undefined, { 'x-api-key': admin });
+    expect(other.body).toEqual(scheduled);
   });
 
   it('rebuilds monitor.connections from the streams to the same rows', async () => {

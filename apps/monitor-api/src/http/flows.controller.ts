@@ -1,11 +1,12 @@
 import { FLOWS, type Flow } from '@lnbx/contracts';
 import { CONFIG, PG_POOL } from '@lnbx/platform';
 import { nextFirings, scheduleProblems } from '@lnbx/scheduling';
-import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, Patch, Put } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Get, HttpCode, Inject, Param, Patch, Post, Put } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import type { Pool } from 'pg';
 import { Caller, Principal, Roles, Scope, Scoped } from '../auth/auth';
 import { MonitorConfig } from '../config';
+import { getConnection } from '../store/connection-store';
 import { flowSettings } from '../store/queries';
 import { FlowPipe, ScheduleDto, SELECTION_FIELDS, SelectionDto, SelectionPatchDto } from './flows.dto';
 import { SettingsCommands } from './settings-commands';
@@ -23,25 +24,54 @@ export class FlowsController {
   ) {}
 
   @Get('schedule')
-  @ApiOperation({ summary: "The flow's schedule as the poller confirmed it, a change still pending, and the next times it fires" })
+  @ApiOperation({
+    summary:
+      "The flow's schedule as the poller confirmed it, a change still pending, the next times it fires, and the connection's time zone (what a schedule saved without one runs in)",
+  })
   async getSchedule(@Scope() connection: string, @Param('flow', FlowPipe) flow: Flow) {
     const s = await flowSettings(this.pool, connection, flow);
     const effective = s.pendingSchedule ?? s.schedule;
-    // The poller fires by the same function: a schedule without a zone is shown in UTC, as it fires.
-    const next = effective ? nextFirings(effective.value, new Date(), 3).map((d) => d.toISOString()) : [];
-    return { flow, current: s.schedule, pending: s.pendingSchedule, nextRuns: next };
+    const connectionTimeZone = await this.connectionTimeZone(connection);
+    // The poller fires by the same function, a schedule without a zone in the connection's (UTC when it has none).
+    const next = effective ? nextFirings({ ...effective.value, timeZone: effective.value.timeZone ?? connectionTimeZone }, new Date(), 3) : [];
+    return { flow, current: s.schedule, pending: s.pendingSchedule, nextRuns: next.map((d) => d.toISOString()), connectionTimeZone };
+  }
+
+  @Post('schedule/preview')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      "When a schedule would fire, before it is saved: the next three times (ISO 8601), in its time zone or the connection's; a 400 names the field that is wrong, as saving it would. Changes nothing.",
+  })
+  async previewSchedule(@Scope() connection: string, @Param('flow', FlowPipe) flow: Flow, @Body() body: ScheduleDto) {
+    const s = await this.withZone(connection, body);
+    return { flow, enabled: s.enabled, cron: s.cron ?? null, timeZone: s.timeZone, nextRuns: nextFirings(s, new Date(), 3).map((d) => d.toISOString()) };
   }
 
   @Put('schedule')
   @HttpCode(202)
   @Roles('operator')
-  @ApiOperation({ summary: 'Change the schedule (cron and time zone, or off); the poller applies it and confirms with ScheduleChanged' })
+  @ApiOperation({
+    summary: "Change the schedule (cron and time zone, or off; without a time zone, the connection's); the poller applies it and confirms with ScheduleChanged",
+  })
   async setSchedule(@Scope() connection: string, @Param('flow', FlowPipe) flow: Flow, @Body() body: ScheduleDto, @Caller() who: Principal) {
-    // The body is a valid schedule (the DTO checked it); how often it may fire is this deployment's rule.
-    const tooOften = scheduleProblems(body, new Date(), { minIntervalMinutes: this.config.scheduleMinIntervalMinutes });
-    if (tooOften.length) throw new BadRequestException(tooOften.map((p) => p.message));
-    const eventId = await this.commands.changeSchedule(connection, flow, body, who.name);
+    const eventId = await this.commands.changeSchedule(connection, flow, await this.withZone(connection, body), who.name);
     return { flow, status: 'requested', eventId };
+  }
+
+  /**
+   * A valid schedule (the DTO checked it) in its own time zone or else the connection's (a finance team thinks in
+   * its own hours; UTC for a connection the monitor does not know), held to this deployment's minimum interval.
+   */
+  private async withZone(connection: string, body: ScheduleDto): Promise<{ enabled: boolean; cron?: string | null; timeZone: string | null }> {
+    const s = { enabled: body.enabled, cron: body.cron, timeZone: body.timeZone ?? (await this.connectionTimeZone(connection)) };
+    const tooOften = scheduleProblems(s, new Date(), { minIntervalMinutes: this.config.scheduleMinIntervalMinutes });
+    if (tooOften.length) throw new BadRequestException(tooOften.map((p) => p.message));
+    return s;
+  }
+
+  private async connectionTimeZone(connection: string): Promise<string | null> {
+    return (await getConnection(this.pool, connection))?.timeZone ?? null;
   }
 
   @Get('selection')

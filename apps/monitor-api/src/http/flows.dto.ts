@@ -71,7 +71,13 @@ export class ScheduleDto {
   @MaxLength(120)
   @IsValidScheduleField('cron')
   cron?: string | null;
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64, example: 'Europe/Paris', description: 'IANA time zone; UTC when absent' })
+  @ApiPropertyOptional({
+    type: String,
+    nullable: true,
+    maxLength: 64,
+    example: 'Europe/Paris',
+    description: "IANA time zone; the connection's when absent (UTC for a connection the monitor does not know)",
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
