@@ -623,7 +623,8 @@ function scheduleForm(flow, title, s) {
   const saved = (s.pending || s.current || { value: { enabled: false, cron: '', timeZone: '' } }).value;
   const preset = presetOf(saved.cron);
   const operator = state.me && (state.me.role === 'operator' || state.me.role === 'admin');
-  const enabled = h('input', { type: 'checkbox', checked: saved.enabled || !saved.cron });
+  // On by default only for a schedule never saved: one saved off stays off.
+  const enabled = h('input', { type: 'checkbox', checked: saved.enabled || (!s.current && !s.pending) });
   const kind = h(
     'select',
     {},
@@ -634,7 +635,7 @@ function scheduleForm(flow, title, s) {
       ['cron', 'Custom (cron)'],
     ].map(([v, label]) => h('option', { value: v, selected: v === preset.kind }, label)),
   );
-  const time = h('input', { type: 'time', value: preset.time, required: true });
+  const time = h('input', { type: 'time', value: preset.time });
   const hours = h(
     'select',
     {},
@@ -648,10 +649,12 @@ function scheduleForm(flow, title, s) {
   const preview = h('p', { class: 'hint', role: 'status', 'aria-live': 'polite', 'data-preview': flow });
   const msg = h('p', { class: 'message', role: 'status', 'aria-live': 'polite' });
   const status = s.current
-    ? `In force: ${s.current.value.enabled ? `"${s.current.value.cron}" (${s.current.value.timeZone || 'UTC'})` : 'off'}.`
+    ? `In force: ${s.current.value.enabled ? `"${s.current.value.cron}" (${s.current.value.timeZone || s.connectionTimeZone || 'UTC'})` : 'off'}.`
     : 'The poller has not confirmed a schedule yet.';
   const pending = s.pending ? ` Requested by ${s.pending.by}, waiting for the poller.` : '';
-  const next = s.nextRuns.length ? ` Next: ${s.nextRuns.map((iso) => inZone(iso, (s.pending || s.current).value.timeZone)).join(', ')}.` : '';
+  const next = s.nextRuns.length
+    ? ` Next: ${s.nextRuns.map((iso) => inZone(iso, (s.pending || s.current).value.timeZone || s.connectionTimeZone)).join(', ')}.`
+    : '';
   const chosen = () => ({
     enabled: enabled.checked,
     cron: cronOf(kind.value, time.value, hours.value, cron.value) || null,

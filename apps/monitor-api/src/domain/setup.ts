@@ -100,7 +100,8 @@ export function setupChecklist(f: SetupFacts): SetupChecklist {
         unsaved.length === 0
           ? FLOWS.map((flow) => {
               const s = f.schedules[flow]!;
-              return `${flowName(flow)}: ${s.enabled ? `"${s.cron}" (${s.timeZone ?? 'UTC'})` : 'off'}`;
+              // A schedule saved without a zone fires in the connection's (UTC when the monitor has no record of it).
+              return `${flowName(flow)}: ${s.enabled ? `"${s.cron}" (${s.timeZone ?? f.connection?.timeZone ?? 'UTC'})` : 'off'}`;
             }).join('; ') + '.'
           : `No schedule saved yet for ${unsaved.map(flowName).join(' and ')}: choose when each runs, or save it off.`,
     },

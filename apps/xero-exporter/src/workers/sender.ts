@@ -176,7 +176,11 @@ export class SenderWorker implements OnApplicationBootstrap, BeforeApplicationSh
         // the split (bench:tenants: the first two of 20 took their own limit for a minute). The next pass starts it.
         if (this.senderPool.idleCount === 0 && this.senderPool.totalCount >= (this.senderPool.options.max ?? 10)) break;
         const limiter = this.xero.limiters.for(c.xeroTenantId!);
-        if ((this.active.get(c.xeroTenantId!) ?? 0) >= this.o.concurrent || !limiter.hasRoom(Date.now()) || !hasShare(c.xeroTenantId!)) continue;
+        const active = this.active.get(c.xeroTenantId!) ?? 0;
+        if (active >= this.o.concurrent || !limiter.hasRoom(Date.now()) || !hasShare(c.xeroTenantId!)) continue;
+        // Paced, one unit at a time: a second would only wait for the turn the first has not yet taken (its first
+        // call comes after its token and its reads), holding a connection meanwhile.
+        if (active > 0 && paced(c.xeroTenantId!)) continue;
         // Paced by the app's budget, its next call is a turn away: a second unit now would only wait for it.
         if ((await this.startUnit(c)) && !paced(c.xeroTenantId!)) next.push(c);
       }
