@@ -402,6 +402,38 @@ export class ConnectionService implements OnApplicationBootstrap {
   }
 
   /**
+   * A disconnection's step at Xero, the connection already marked: Xero not answering clears the mark and changes
+   * nothing (IdentityError `unavailable`: press again).
+   */
+  private async atXeroOrUnmark<T>(connectionId: string, step: () => Promise<T>): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      await this.store.clearDisconnecting(this.pool, connectionId);
+      if ((err instanceof IdentityError && err.kind === 'unavailable') || err instanceof XeroCallError) {
+        throw new IdentityError('unavailable', `Xero did not answer, so nothing was disconnected: try again (${(err as Error).message})`);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * The consent revoked at Xero when `revoke` says nothing it still reaches is another connection's, and the row is
+   * still the one this press marked (`same`, and marked by `by`): read after the Xero step, as getting an access token
+   * may have rotated the refresh token. A failed revocation is logged, not retried. Returns the token revoked, if any.
+   */
+  private async revokeIfStillMarked(connectionId: string, by: string, revoke: boolean, same: (now: ConnectionRow) => boolean): Promise<string | null> {
+    const now = await this.store.connection(this.pool, connectionId);
+    const refresh = revoke && now && now.disconnectedBy === by && same(now) ? this.tokens.refreshTokenOf(now) : null;
+    if (refresh) {
+      await this.identity
+        .revoke(refresh)
+        .catch((err: Error) => this.logger.warn('xero consent not revoked after the disconnection', { connectionId, reason: err.message }));
+    }
+    return refresh;
+  }
+
+  /**
    * "Disconnect" while the connection waits for a choice: as for a connected one (marked first, so a pick meanwhile
    * is refused; Xero not answering changes nothing), every organisation of the consent is let go of at Xero but those
    * another connection here uses or may pick, the consent revoked when nothing it still reaches is another's, and the
@@ -410,26 +442,10 @@ export class ConnectionService implements OnApplicationBootstrap {
   private async disconnectChoice(before: ConnectionRow, by: string): Promise<Disconnected | 'not_connected'> {
     const connectionId = before.connectionId;
     if (!before.choiceExpiresAt || !(await this.store.markChoiceDisconnecting(this.pool, connectionId, by, before.choiceExpiresAt))) return 'not_connected';
-    let atXero: Disconnected['atXero'];
-    let revoke: boolean;
-    try {
-      ({ atXero, revoke } = await this.releaseChoiceAtXero(before));
-    } catch (err) {
-      await this.store.clearDisconnecting(this.pool, connectionId);
-      if ((err instanceof IdentityError && err.kind === 'unavailable') || err instanceof XeroCallError) {
-        throw new IdentityError('unavailable', `Xero did not answer, so nothing was disconnected: try again (${(err as Error).message})`);
-      }
-      throw err;
-    }
+    const { atXero, revoke } = await this.atXeroOrUnmark(connectionId, () => this.releaseChoiceAtXero(before));
     // Still this choice, marked by this press: a new consent that came meanwhile (it clears the mark) is not revoked.
-    const now = await this.store.connection(this.pool, connectionId);
-    const same = now?.status === 'choosing' && now.disconnectedBy === by && now.choiceExpiresAt?.getTime() === before.choiceExpiresAt.getTime();
-    const refresh = revoke && same ? this.tokens.refreshTokenOf(now) : null;
-    if (refresh) {
-      await this.identity
-        .revoke(refresh)
-        .catch((err: Error) => this.logger.warn('xero consent not revoked after the disconnection', { connectionId, reason: err.message }));
-    }
+    const expires = before.choiceExpiresAt.getTime();
+    const refresh = await this.revokeIfStillMarked(connectionId, by, revoke, (now) => now.status === 'choosing' && now.choiceExpiresAt?.getTime() === expires);
     const waitingDocuments = await this.endChoice(connectionId, before.choiceExpiresAt, `disconnected in the Integration Center by ${by}`, by);
     if (waitingDocuments === undefined) return 'not_connected';
     this.logger.info('xero disconnected in the Integration Center: documents wait for a connection', {
@@ -484,28 +500,11 @@ export class ConnectionService implements OnApplicationBootstrap {
     if (before?.status === 'connected' && before.grantType === 'client_credentials') return 'custom_connection';
     if (before?.status === 'choosing') return this.disconnectChoice(before, by);
     if (!before?.connectedAt || !(await this.store.markDisconnecting(this.pool, connectionId, by, before.connectedAt))) return 'not_connected';
-    let atXero: Disconnected['atXero'];
-    let revoke: boolean;
-    try {
-      ({ atXero, revoke } = await this.disconnectAtXero(before));
-    } catch (err) {
-      await this.store.clearDisconnecting(this.pool, connectionId);
-      if ((err instanceof IdentityError && err.kind === 'unavailable') || err instanceof XeroCallError) {
-        throw new IdentityError('unavailable', `Xero did not answer, so nothing was disconnected: try again (${(err as Error).message})`);
-      }
-      throw err;
-    }
-    // Read after the access token: getting it may have rotated the refresh token.
+    const { atXero, revoke } = await this.atXeroOrUnmark(connectionId, () => this.disconnectAtXero(before));
     // Still the connection this press marked: a new consent that came meanwhile (it clears the mark) is not revoked.
-    const now = await this.store.connection(this.pool, connectionId);
-    const same = now?.disconnectedBy === by && now.connectedAt?.getTime() === before.connectedAt.getTime();
-    const refresh = revoke && same ? this.tokens.refreshTokenOf(now) : null;
-    if (refresh) {
-      await this.identity.revoke(refresh).catch((err: Error) =>
-        // Disconnected at Xero already: the consent left reaches nothing, and Xero ends it after 60 days unused.
-        this.logger.warn('xero consent not revoked after the disconnection', { connectionId, reason: err.message }),
-      );
-    }
+    // Disconnected at Xero already, a consent not revoked reaches nothing, and Xero ends it after 60 days unused.
+    const connectedAt = before.connectedAt.getTime();
+    const refresh = await this.revokeIfStillMarked(connectionId, by, revoke, (now) => now.connectedAt?.getTime() === connectedAt);
     const reason = `disconnected in the Integration Center by ${by}`;
     const waitingDocuments = await this.transact(async (tx) => {
       await this.store.lockConnection(tx, connectionId);
